@@ -1,0 +1,216 @@
+//! One storage interface over two backends: SQLite (embedded, one data folder, WAL) and
+//! PostgreSQL (scale-out). The backend is chosen from the URL at start-up; each has its
+//! own migrations; every query is written once with `$n` placeholders and compiled for
+//! both pools by [`on_pool!`].
+//!
+//! Invariant: every method that reads or changes an organisation's records takes the
+//! caller's [`Scope`] and cuts the query by it; every change writes its audit row in the
+//! same transaction as the change.
+
+use canhgac_domain::entity::FieldError;
+use canhgac_domain::Scope;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use thiserror::Error;
+
+#[macro_use]
+mod macros;
+mod audit;
+mod registry;
+mod signals;
+mod users;
+
+pub use audit::{AuditEntry, AuditQuery};
+pub use registry::{ListQuery, Page};
+pub use signals::{NewSignal, NewWorkItem, SignalFilter, SignalRow, WorkFilter, WorkItemRow, WorkNote};
+pub use users::{NewUser, User};
+
+/// The connection pool of one backend.
+#[derive(Clone, Debug)]
+pub enum Pool {
+    /// Embedded SQLite.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Pg(PgPool),
+}
+
+
+
+/// A bound query parameter, typed so that NULLs carry their SQL type.
+#[derive(Debug, Clone)]
+pub(crate) enum SqlVal {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+
+
+/// Who made a change, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The user's id, or `None` for the system itself (seeding, jobs).
+    pub user_id: Option<i64>,
+    /// The user's e-mail, or a name for the system.
+    pub email: String,
+}
+
+impl Actor {
+    /// The platform itself.
+    pub fn system(what: &str) -> Actor {
+        Actor { user_id: None, email: format!("system:{what}") }
+    }
+}
+
+/// What can go wrong in the store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// No such record, or not visible to the caller.
+    #[error("not found")]
+    NotFound,
+    /// Visible but not allowed (e.g. moving a record to another organisation).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The record is invalid.
+    #[error("invalid record: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    /// A uniqueness or reference rule was broken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(sqlx::Error),
+    /// Migrations failed.
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(d) = &e {
+            match d.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => {
+                    return StoreError::Conflict("a record with the same key already exists".into())
+                }
+                sqlx::error::ErrorKind::ForeignKeyViolation => {
+                    return StoreError::Conflict("the record is still referenced by other records".into())
+                }
+                _ => {}
+            }
+        }
+        StoreError::Db(e)
+    }
+}
+
+/// Store result.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The store: a pool and the methods every capability uses.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: Pool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the embedded store in `dir` and migrates it.
+    pub async fn open_sqlite(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+        let opts = SqliteConnectOptions::new()
+            .filename(dir.join("canhgac.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        let store = Store { pool: Pool::Sqlite(pool) };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects to PostgreSQL and migrates it.
+    pub async fn open_postgres(url: &str) -> Result<Store> {
+        let opts = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        let store = Store { pool: Pool::Pg(pool) };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens the backend a location names: a `postgres://` or `postgresql://` URL, else a
+    /// folder for the embedded store.
+    pub async fn open(location: &str) -> Result<Store> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            Store::open_postgres(location).await
+        } else {
+            Store::open_sqlite(Path::new(location)).await
+        }
+    }
+
+    /// Runs the backend's pending migrations.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Pg(_) => "postgres",
+        }
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        on_pool!(self, p => { sqlx::query("SELECT 1").execute(p).await.is_ok() })
+    }
+
+    /// The organisation tree as `(id, parent_id)` pairs, for building scopes.
+    pub async fn org_tree(&self) -> Result<Vec<(i64, Option<i64>)>> {
+        on_pool!(self, p => {
+            Ok(sqlx::query_as::<_, (i64, Option<i64>)>("SELECT id, parent_id FROM orgs").fetch_all(p).await?)
+        })
+    }
+}
+
+/// `AND col IN (..)` for a scope; ids are integers from the database, never user text.
+pub(crate) fn scope_sql(scope: &Scope, col: &str) -> String {
+    match scope.ids() {
+        None => String::new(),
+        Some(ids) if ids.is_empty() => " AND 1=0".to_string(),
+        Some(ids) => {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!(" AND {col} IN ({})", list.join(","))
+        }
+    }
+}
+
+/// Builds `$n` placeholders while collecting their values.
+#[derive(Default)]
+pub(crate) struct Params {
+    pub vals: Vec<SqlVal>,
+}
+
+impl Params {
+    pub fn push(&mut self, v: SqlVal) -> String {
+        self.vals.push(v);
+        format!("${}", self.vals.len())
+    }
+    pub fn int(&mut self, v: i64) -> String {
+        self.push(SqlVal::Int(Some(v)))
+    }
+    pub fn text(&mut self, v: impl Into<String>) -> String {
+        self.push(SqlVal::Text(Some(v.into())))
+    }
+}

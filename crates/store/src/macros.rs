@@ -1,0 +1,49 @@
+//! Query helpers compiled once per backend.
+
+/// Runs `$body` with `$pool` bound to the concrete pool; the body is compiled once per
+/// backend, so each query is written once.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:block) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Pg($pool) => $body,
+        }
+    };
+}
+
+/// Binds every value of a slice to a query.
+macro_rules! bind_all {
+    ($q:expr, $vals:expr) => {{
+        let mut q = $q;
+        for v in $vals {
+            q = match v {
+                $crate::SqlVal::Int(i) => q.bind(*i),
+                $crate::SqlVal::Text(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }};
+}
+
+/// Inserts an audit row on an executor (a transaction).
+macro_rules! audit_insert {
+    ($ex:expr, $entry:expr) => {{
+        let e = $entry;
+        sqlx::query(
+            "INSERT INTO audit (at, user_id, user_email, org_id, action, entity, entity_id, before_json, after_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(e.at)
+        .bind(e.user_id)
+        .bind(e.user_email)
+        .bind(e.org_id)
+        .bind(e.action)
+        .bind(e.entity)
+        .bind(e.entity_id)
+        .bind(e.before_json)
+        .bind(e.after_json)
+        .execute($ex)
+        .await?;
+    }};
+}
+

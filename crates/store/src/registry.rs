@@ -1,0 +1,414 @@
+//! Generic create/read/update/delete/list/import for the registry's entities, driven by
+//! the descriptors in `canhgac_domain::entity`.
+
+use crate::{audit, scope_sql, Actor, Params, Result, SqlVal, Store, StoreError};
+use canhgac_domain::entity::{EntityKind, FieldError, FieldType, Record};
+use canhgac_domain::time::now_ms;
+use canhgac_domain::Scope;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// Paging, search and filters of a list.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Free text over the searchable fields (case-insensitive substring).
+    pub q: Option<String>,
+    /// Only records of this organisation (for organisations: it and its children).
+    pub org_id: Option<i64>,
+    /// Exact matches on fields, by field name.
+    pub filters: Vec<(String, String)>,
+    /// Page size (1..=1000, default 50).
+    pub limit: Option<i64>,
+    /// Offset.
+    pub offset: Option<i64>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    /// The records.
+    pub items: Vec<Record>,
+    /// How many match in all.
+    pub total: i64,
+}
+
+/// Extra joined columns per kind, for display (`org_code`, `system_name`, …).
+fn select_sql(kind: EntityKind) -> String {
+    let t = kind.table();
+    match kind {
+        EntityKind::Org => format!(
+            "SELECT t.*, x.code AS parent_code, x.name AS parent_name FROM {t} t LEFT JOIN orgs x ON x.id = t.parent_id"
+        ),
+        EntityKind::Host => format!(
+            "SELECT t.*, o.code AS org_code, o.name AS org_name, s.name AS system_name, s.level AS system_level \
+             FROM {t} t JOIN orgs o ON o.id = t.org_id LEFT JOIN systems s ON s.id = t.system_id"
+        ),
+        EntityKind::Software => format!(
+            "SELECT t.*, o.code AS org_code, o.name AS org_name, h.hostname AS host_name \
+             FROM {t} t JOIN orgs o ON o.id = t.org_id JOIN hosts h ON h.id = t.host_id"
+        ),
+        _ => format!("SELECT t.*, o.code AS org_code, o.name AS org_name FROM {t} t JOIN orgs o ON o.id = t.org_id"),
+    }
+}
+
+fn extra_text_columns(kind: EntityKind) -> &'static [&'static str] {
+    match kind {
+        EntityKind::Org => &["parent_code", "parent_name"],
+        EntityKind::Host => &["org_code", "org_name", "system_name"],
+        EntityKind::Software => &["org_code", "org_name", "host_name"],
+        _ => &["org_code", "org_name"],
+    }
+}
+
+/// Decodes a row of `select_sql(kind)` into a record.
+macro_rules! decode_record {
+    ($row:expr, $kind:expr) => {{
+        let row = &$row;
+        let mut rec = Record::new();
+        rec.insert("id".into(), Value::from(row.try_get::<i64, _>("id")?));
+        for f in $kind.fields() {
+            let v = if f.ty.is_int() {
+                row.try_get::<Option<i64>, _>(f.name)?.map(Value::from)
+            } else {
+                row.try_get::<Option<String>, _>(f.name)?.map(Value::from)
+            };
+            rec.insert(f.name.into(), v.unwrap_or(Value::Null));
+        }
+        for c in extra_text_columns($kind) {
+            let v = row.try_get::<Option<String>, _>(*c)?;
+            rec.insert((*c).into(), v.map(Value::from).unwrap_or(Value::Null));
+        }
+        if $kind == EntityKind::Host {
+            let v = row.try_get::<Option<i64>, _>("system_level")?;
+            rec.insert("system_level".into(), v.map(Value::from).unwrap_or(Value::Null));
+        }
+        rec.insert("created_at".into(), Value::from(row.try_get::<i64, _>("created_at")?));
+        rec.insert("updated_at".into(), Value::from(row.try_get::<i64, _>("updated_at")?));
+        rec
+    }};
+}
+
+fn sql_val(ty: FieldType, v: &Value) -> SqlVal {
+    if ty.is_int() {
+        SqlVal::Int(v.as_i64())
+    } else {
+        SqlVal::Text(v.as_str().map(str::to_string))
+    }
+}
+
+fn where_sql(kind: EntityKind, scope: &Scope, q: &ListQuery, p: &mut Params) -> Result<String> {
+    let mut w = String::from(" WHERE 1=1");
+    w.push_str(&scope_sql(scope, &format!("t.{}", kind.org_column())));
+    if let Some(org) = q.org_id {
+        if kind == EntityKind::Org {
+            let a = p.int(org);
+            let b = p.int(org);
+            w.push_str(&format!(" AND (t.id = {a} OR t.parent_id = {b})"));
+        } else {
+            let a = p.int(org);
+            w.push_str(&format!(" AND t.org_id = {a}"));
+        }
+    }
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let pat = p.text(format!("%{}%", text.to_lowercase()));
+        let ors: Vec<String> = kind
+            .fields()
+            .iter()
+            .filter(|f| f.searchable)
+            .map(|f| format!("LOWER(COALESCE(t.{}, '')) LIKE {pat}", f.name))
+            .collect();
+        if !ors.is_empty() {
+            w.push_str(&format!(" AND ({})", ors.join(" OR ")));
+        }
+    }
+    for (name, value) in &q.filters {
+        let field = kind.field(name).ok_or_else(|| {
+            StoreError::Invalid(vec![FieldError::new(
+                name,
+                format!("không lọc được theo '{name}'"),
+                format!("cannot filter by '{name}'"),
+            )])
+        })?;
+        let ph = if field.ty.is_int() {
+            let n = value.trim().parse::<i64>().map_err(|_| {
+                StoreError::Invalid(vec![FieldError::new(
+                    name,
+                    format!("'{value}' phải là số"),
+                    format!("'{value}' must be a number"),
+                )])
+            })?;
+            p.int(n)
+        } else {
+            p.text(value.trim())
+        };
+        w.push_str(&format!(" AND t.{} = {ph}", field.name));
+    }
+    Ok(w)
+}
+
+impl Store {
+    /// Lists records of `kind` visible in `scope`.
+    pub async fn list(&self, kind: EntityKind, scope: &Scope, q: &ListQuery) -> Result<Page> {
+        let mut p = Params::default();
+        let w = where_sql(kind, scope, q, &mut p)?;
+        let limit = q.limit.unwrap_or(50).clamp(1, 1000);
+        let offset = q.offset.unwrap_or(0).max(0);
+        let count_sql = format!("SELECT COUNT(*) FROM {} t{w}", kind.table());
+        let list_sql = format!(
+            "{}{w} ORDER BY t.{}, t.id LIMIT {limit} OFFSET {offset}",
+            select_sql(kind),
+            kind.title_field()
+        );
+        on_pool!(self, pool => {
+            let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?;
+            let rows = bind_all!(sqlx::query(&list_sql), &p.vals).fetch_all(pool).await?;
+            let mut items = Vec::with_capacity(rows.len());
+            for row in rows {
+                items.push(decode_record!(row, kind));
+            }
+            Ok(Page { items, total })
+        })
+    }
+
+    /// One record, if visible in `scope`.
+    pub async fn get(&self, kind: EntityKind, scope: &Scope, id: i64) -> Result<Option<Record>> {
+        let sql = format!(
+            "{} WHERE t.id = $1{}",
+            select_sql(kind),
+            scope_sql(scope, &format!("t.{}", kind.org_column()))
+        );
+        on_pool!(self, pool => {
+            let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+            match row {
+                Some(row) => Ok(Some(decode_record!(row, kind))),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Checks a validated record's references: its organisation is in scope, its system
+    /// or host belongs to the same organisation, its parent exists without a cycle.
+    async fn check_refs(&self, kind: EntityKind, scope: &Scope, rec: &Record, id: Option<i64>) -> Result<()> {
+        let mut errors = Vec::new();
+        if let Some(org) = rec.get("org_id").and_then(Value::as_i64) {
+            if !scope.contains(org) {
+                return Err(StoreError::Forbidden(format!("organisation {org} is outside your scope")));
+            }
+            if self.get(EntityKind::Org, &Scope::All, org).await?.is_none() {
+                errors.push(FieldError::new("org_id", "đơn vị không tồn tại", "no such organisation"));
+            }
+            for (field, target) in [("system_id", EntityKind::System), ("host_id", EntityKind::Host)] {
+                if let Some(rid) = rec.get(field).and_then(Value::as_i64) {
+                    let owner = self.get(target, &Scope::All, rid).await?.and_then(|r| r["org_id"].as_i64());
+                    if owner != Some(org) {
+                        errors.push(FieldError::new(
+                            field,
+                            "không thuộc cùng đơn vị",
+                            "does not exist in the same organisation",
+                        ));
+                    }
+                }
+            }
+        }
+        if kind == EntityKind::Org {
+            if let Some(parent) = rec.get("parent_id").and_then(Value::as_i64) {
+                let tree = self.org_tree().await?;
+                if !tree.iter().any(|(i, _)| *i == parent) {
+                    errors.push(FieldError::new("parent_id", "đơn vị cấp trên không tồn tại", "no such parent"));
+                } else if let Some(me) = id {
+                    if canhgac_domain::access::descendants(me, &tree).contains(&parent) {
+                        errors.push(FieldError::new(
+                            "parent_id",
+                            "không thể đặt đơn vị cấp dưới làm cấp trên",
+                            "an organisation cannot sit below itself",
+                        ));
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(errors))
+        }
+    }
+
+    /// Validates and creates a record; audited.
+    pub async fn create(&self, kind: EntityKind, scope: &Scope, actor: &Actor, input: &Record) -> Result<Record> {
+        let (rec, errors) = kind.validate(input);
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        if kind == EntityKind::Org && *scope != Scope::All {
+            return Err(StoreError::Forbidden("only the DIC creates organisations".into()));
+        }
+        self.check_refs(kind, scope, &rec, None).await?;
+        let id = self.insert_many(kind, actor, std::slice::from_ref(&rec)).await?;
+        self.get(kind, &Scope::All, id.first().copied().unwrap_or_default()).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Inserts validated records in one transaction with their audit rows; returns ids.
+    async fn insert_many(&self, kind: EntityKind, actor: &Actor, recs: &[Record]) -> Result<Vec<i64>> {
+        let cols: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+        let mut phs: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+        phs.push(format!("${}", cols.len() + 1));
+        phs.push(format!("${}", cols.len() + 1));
+        let sql = format!(
+            "INSERT INTO {} ({}, created_at, updated_at) VALUES ({}) RETURNING id",
+            kind.table(),
+            cols.join(", "),
+            phs.join(", ")
+        );
+        let now = now_ms();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut ids = Vec::with_capacity(recs.len());
+            for rec in recs {
+                let mut vals: Vec<SqlVal> =
+                    kind.fields().iter().map(|f| sql_val(f.ty, &rec[f.name])).collect();
+                vals.push(SqlVal::Int(Some(now)));
+                let id: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&sql), &vals).fetch_one(&mut *tx).await?;
+                let org = if kind == EntityKind::Org { Some(id) } else { rec["org_id"].as_i64() };
+                let mut after = rec.clone();
+                after.insert("id".into(), Value::from(id));
+                let entry = audit::row(actor, org, "create", kind.slug(), Some(id), None, Some(&after));
+                audit_insert!(&mut *tx, entry);
+                ids.push(id);
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+    }
+
+    /// Imports records all or nothing: the caller has validated and resolved them.
+    pub async fn import(&self, kind: EntityKind, scope: &Scope, actor: &Actor, recs: &[Record]) -> Result<usize> {
+        for r in recs {
+            let org = if kind == EntityKind::Org { None } else { r.get("org_id").and_then(Value::as_i64) };
+            if let Some(org) = org {
+                if !scope.contains(org) {
+                    return Err(StoreError::Forbidden(format!("organisation {org} is outside your scope")));
+                }
+            }
+        }
+        if kind == EntityKind::Org && *scope != Scope::All {
+            return Err(StoreError::Forbidden("only the DIC creates organisations".into()));
+        }
+        Ok(self.insert_many(kind, actor, recs).await?.len())
+    }
+
+    /// Validates and replaces a record's fields; audited with before and after.
+    pub async fn update(
+        &self,
+        kind: EntityKind,
+        scope: &Scope,
+        actor: &Actor,
+        id: i64,
+        input: &Record,
+    ) -> Result<Record> {
+        let before = self.get(kind, scope, id).await?.ok_or(StoreError::NotFound)?;
+        // Fields not given keep their value, so PATCH-style partial updates work.
+        let mut merged = Record::new();
+        for f in kind.fields() {
+            let v = input.get(f.name).cloned().unwrap_or_else(|| before[f.name].clone());
+            merged.insert(f.name.into(), v);
+        }
+        let (rec, errors) = kind.validate(&merged);
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        if kind == EntityKind::Org && rec["parent_id"] != before["parent_id"] && *scope != Scope::All {
+            return Err(StoreError::Forbidden("only the DIC moves organisations".into()));
+        }
+        self.check_refs(kind, scope, &rec, Some(id)).await?;
+        let mut p = Params::default();
+        let sets: Vec<String> =
+            kind.fields().iter().map(|f| format!("{} = {}", f.name, p.push(sql_val(f.ty, &rec[f.name])))).collect();
+        let now = p.int(now_ms());
+        let idp = p.int(id);
+        let sql = format!("UPDATE {} SET {}, updated_at = {now} WHERE id = {idp}", kind.table(), sets.join(", "));
+        let org = if kind == EntityKind::Org { Some(id) } else { rec["org_id"].as_i64() };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            bind_all!(sqlx::query(&sql), &p.vals).execute(&mut *tx).await?;
+            let entry = audit::row(actor, org, "update", kind.slug(), Some(id), Some(&before), Some(&rec));
+            audit_insert!(&mut *tx, entry);
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.get(kind, &Scope::All, id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Deletes a record visible in `scope`; audited with its last state.
+    pub async fn delete(&self, kind: EntityKind, scope: &Scope, actor: &Actor, id: i64) -> Result<()> {
+        let before = self.get(kind, scope, id).await?.ok_or(StoreError::NotFound)?;
+        if kind == EntityKind::Org && *scope != Scope::All {
+            return Err(StoreError::Forbidden("only the DIC deletes organisations".into()));
+        }
+        let org = if kind == EntityKind::Org { Some(id) } else { before["org_id"].as_i64() };
+        let sql = format!("DELETE FROM {} WHERE id = $1", kind.table());
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(&sql).bind(id).execute(&mut *tx).await?;
+            let entry = audit::row(actor, org, "delete", kind.slug(), Some(id), Some(&before), None);
+            audit_insert!(&mut *tx, entry);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Organisation codes to ids (codes are public within the province).
+    pub async fn org_codes(&self) -> Result<HashMap<String, i64>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query_as::<_, (String, i64)>("SELECT code, id FROM orgs").fetch_all(pool).await?;
+            Ok(rows.into_iter().collect())
+        })
+    }
+
+    /// `(org_id, name)` to id, for systems (by name) or hosts (by host name) in scope;
+    /// used to resolve references in imported files.
+    pub async fn name_index(&self, kind: EntityKind, scope: &Scope) -> Result<HashMap<(i64, String), i64>> {
+        let sql = format!(
+            "SELECT t.org_id, t.{}, t.id FROM {} t WHERE 1=1{}",
+            kind.title_field(),
+            kind.table(),
+            scope_sql(scope, "t.org_id")
+        );
+        on_pool!(self, pool => {
+            let rows = sqlx::query_as::<_, (i64, String, i64)>(&sql).fetch_all(pool).await?;
+            Ok(rows.into_iter().map(|(o, n, i)| ((o, n.to_lowercase()), i)).collect())
+        })
+    }
+
+    /// Counts of records by kind in scope, for the overview.
+    pub async fn counts(&self, scope: &Scope) -> Result<Vec<(EntityKind, i64)>> {
+        let mut out = Vec::new();
+        for kind in EntityKind::ALL {
+            let sql = format!(
+                "SELECT COUNT(*) FROM {} t WHERE 1=1{}",
+                kind.table(),
+                scope_sql(scope, &format!("t.{}", kind.org_column()))
+            );
+            let n = on_pool!(self, pool => { sqlx::query_scalar::<_, i64>(&sql).fetch_one(pool).await? });
+            out.push((kind, n));
+        }
+        Ok(out)
+    }
+
+    /// Host counts per organisation in scope, largest first: `(code, name, servers, workstations)`.
+    pub async fn hosts_per_org(&self, scope: &Scope) -> Result<Vec<(String, String, i64, i64)>> {
+        let sql = format!(
+            "SELECT o.code, o.name, \
+             SUM(CASE WHEN t.kind = 'server' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN t.kind = 'server' THEN 0 ELSE 1 END) \
+             FROM hosts t JOIN orgs o ON o.id = t.org_id WHERE 1=1{} \
+             GROUP BY o.code, o.name ORDER BY COUNT(*) DESC, o.code",
+            scope_sql(scope, "t.org_id")
+        );
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, (String, String, i64, i64)>(&sql).fetch_all(pool).await?)
+        })
+    }
+}
+

@@ -1,0 +1,384 @@
+//! Storage of the shared core: signals (with de-duplication) and work items (with their
+//! closing rules enforced by `canhgac_domain::work::apply`).
+
+use crate::{audit, scope_sql, Actor, Params, Result, Store, StoreError};
+use canhgac_domain::signal::{dedup, Dedup, OpenSignal, Severity, SignalKind, SignalState};
+use canhgac_domain::time::now_ms;
+use canhgac_domain::work::{apply, WorkEvent, WorkKind, WorkState};
+use canhgac_domain::Scope;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// A signal to raise.
+#[derive(Debug, Clone)]
+pub struct NewSignal {
+    /// Kind.
+    pub kind: SignalKind,
+    /// Where it came from (rule id, list name, feed…).
+    pub source: String,
+    /// One line for a person.
+    pub title: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Owning organisation, resolved through the registry.
+    pub org_id: Option<i64>,
+    /// Host, if known.
+    pub host_id: Option<i64>,
+    /// De-duplication key (e.g. rule + host).
+    pub dedup_key: String,
+    /// When observed (Unix ms).
+    pub seen_at: i64,
+    /// Window within which the same key counts up.
+    pub window_ms: i64,
+    /// Details (event excerpt, list entry…).
+    pub payload: Value,
+}
+
+/// A stored signal.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SignalRow {
+    /// Id.
+    pub id: i64,
+    /// Kind (wire name).
+    pub kind: String,
+    /// Source.
+    pub source: String,
+    /// Title.
+    pub title: String,
+    /// Severity (wire name).
+    pub severity: String,
+    /// Organisation.
+    pub org_id: Option<i64>,
+    /// Organisation code.
+    pub org_code: Option<String>,
+    /// Host.
+    pub host_id: Option<i64>,
+    /// State (wire name).
+    pub state: String,
+    /// De-duplication key.
+    pub dedup_key: String,
+    /// Occurrences.
+    pub count: i64,
+    /// First seen (Unix ms).
+    pub first_seen: i64,
+    /// Last seen (Unix ms).
+    pub last_seen: i64,
+    /// Assigned user.
+    pub assignee_id: Option<i64>,
+    /// Details as JSON text.
+    pub payload: Option<String>,
+}
+
+/// Signal list filters.
+#[derive(Debug, Clone, Default)]
+pub struct SignalFilter {
+    /// Kind.
+    pub kind: Option<SignalKind>,
+    /// State.
+    pub state: Option<SignalState>,
+    /// Only open ones.
+    pub open_only: bool,
+    /// Page size.
+    pub limit: Option<i64>,
+    /// Offset.
+    pub offset: Option<i64>,
+}
+
+/// A work item to create.
+#[derive(Debug, Clone)]
+pub struct NewWorkItem {
+    /// Kind (decides the closing rule).
+    pub kind: WorkKind,
+    /// One line for a person.
+    pub title: String,
+    /// Assignee organisation.
+    pub org_id: i64,
+    /// Host, if any.
+    pub host_id: Option<i64>,
+    /// The signal it came from, if any.
+    pub signal_id: Option<i64>,
+    /// Due (Unix ms).
+    pub due_at: Option<i64>,
+    /// Details.
+    pub detail: Value,
+}
+
+/// A stored work item.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct WorkItemRow {
+    /// Id.
+    pub id: i64,
+    /// Kind (wire name).
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Organisation.
+    pub org_id: i64,
+    /// Organisation code.
+    pub org_code: Option<String>,
+    /// Host.
+    pub host_id: Option<i64>,
+    /// Originating signal.
+    pub signal_id: Option<i64>,
+    /// Assigned user.
+    pub assignee_id: Option<i64>,
+    /// State (wire name).
+    pub state: String,
+    /// Due (Unix ms).
+    pub due_at: Option<i64>,
+    /// Escalated (0/1).
+    pub escalated: i64,
+    /// Created (Unix ms).
+    pub created_at: i64,
+    /// Updated (Unix ms).
+    pub updated_at: i64,
+    /// Details as JSON text.
+    pub detail: Option<String>,
+}
+
+/// A note on a work item: what was done, with evidence.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct WorkNote {
+    /// Id.
+    pub id: i64,
+    /// When (Unix ms).
+    pub at: i64,
+    /// Who.
+    pub user_email: String,
+    /// The event's action.
+    pub action: String,
+    /// What was done.
+    pub note: Option<String>,
+    /// Evidence (text, link, hash).
+    pub evidence: Option<String>,
+}
+
+/// Work item list filters.
+#[derive(Debug, Clone, Default)]
+pub struct WorkFilter {
+    /// Kind.
+    pub kind: Option<WorkKind>,
+    /// State.
+    pub state: Option<WorkState>,
+    /// Only open ones.
+    pub open_only: bool,
+    /// Page size.
+    pub limit: Option<i64>,
+    /// Offset.
+    pub offset: Option<i64>,
+}
+
+const SIGNAL_COLS: &str = "s.id, s.kind, s.source, s.title, s.severity, s.org_id, o.code AS org_code, s.host_id, \
+    s.state, s.dedup_key, s.count, s.first_seen, s.last_seen, s.assignee_id, s.payload";
+const WORK_COLS: &str = "w.id, w.kind, w.title, w.org_id, o.code AS org_code, w.host_id, w.signal_id, \
+    w.assignee_id, w.state, w.due_at, w.escalated, w.created_at, w.updated_at, w.detail";
+
+impl Store {
+    /// Raises a signal or counts up the open one with the same key inside the window.
+    /// Returns the signal's id and what happened.
+    pub async fn raise_signal(&self, s: &NewSignal) -> Result<(i64, Dedup)> {
+        let existing = on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, String, i64)>(
+                "SELECT id, state, last_seen FROM signals WHERE dedup_key = $1 ORDER BY last_seen DESC LIMIT 1",
+            )
+            .bind(&s.dedup_key)
+            .fetch_optional(pool)
+            .await?
+        });
+        let open = existing.and_then(|(id, st, last_seen)| {
+            SignalState::parse(&st).map(|state| OpenSignal { id, state, last_seen })
+        });
+        let decision = dedup(open, s.seen_at, s.window_ms);
+        let id = match decision {
+            Dedup::CountUp(id) => on_pool!(self, pool => {
+                sqlx::query("UPDATE signals SET count = count + 1, last_seen = $1 WHERE id = $2 AND last_seen <= $1")
+                    .bind(s.seen_at).bind(id).execute(pool).await?;
+                id
+            }),
+            Dedup::Raise => on_pool!(self, pool => {
+                sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO signals (kind, source, title, severity, org_id, host_id, state, dedup_key, count, \
+                     first_seen, last_seen, payload) VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, 1, $8, $8, $9) RETURNING id",
+                )
+                .bind(s.kind.as_str()).bind(&s.source).bind(&s.title).bind(s.severity.as_str())
+                .bind(s.org_id).bind(s.host_id).bind(&s.dedup_key).bind(s.seen_at).bind(s.payload.to_string())
+                .fetch_one(pool).await?
+            }),
+        };
+        Ok((id, decision))
+    }
+
+    /// Signals in scope, newest first.
+    pub async fn list_signals(&self, scope: &Scope, f: &SignalFilter) -> Result<(Vec<SignalRow>, i64)> {
+        let mut p = Params::default();
+        let mut w = String::from(" WHERE 1=1");
+        if scope.ids().is_some() {
+            w.push_str(" AND s.org_id IS NOT NULL");
+            w.push_str(&scope_sql(scope, "s.org_id"));
+        }
+        if let Some(k) = f.kind {
+            w.push_str(&format!(" AND s.kind = {}", p.text(k.as_str())));
+        }
+        if let Some(st) = f.state {
+            w.push_str(&format!(" AND s.state = {}", p.text(st.as_str())));
+        }
+        if f.open_only {
+            w.push_str(" AND s.state NOT IN ('resolved', 'false_positive')");
+        }
+        let limit = f.limit.unwrap_or(50).clamp(1, 1000);
+        let offset = f.offset.unwrap_or(0).max(0);
+        let count_sql = format!("SELECT COUNT(*) FROM signals s{w}");
+        let sql = format!(
+            "SELECT {SIGNAL_COLS} FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w} \
+             ORDER BY s.last_seen DESC, s.id DESC LIMIT {limit} OFFSET {offset}"
+        );
+        on_pool!(self, pool => {
+            let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?;
+            let rows = bind_all!(sqlx::query_as::<_, SignalRow>(&sql), &p.vals).fetch_all(pool).await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// One signal in scope.
+    pub async fn signal(&self, scope: &Scope, id: i64) -> Result<Option<SignalRow>> {
+        let mut w = String::from(" WHERE s.id = $1");
+        if scope.ids().is_some() {
+            w.push_str(" AND s.org_id IS NOT NULL");
+            w.push_str(&scope_sql(scope, "s.org_id"));
+        }
+        let sql = format!("SELECT {SIGNAL_COLS} FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w}");
+        on_pool!(self, pool => { Ok(sqlx::query_as::<_, SignalRow>(&sql).bind(id).fetch_optional(pool).await?) })
+    }
+
+    /// Moves a signal through its lifecycle; audited.
+    pub async fn transition_signal(&self, scope: &Scope, actor: &Actor, id: i64, to: SignalState) -> Result<SignalRow> {
+        let s = self.signal(scope, id).await?.ok_or(StoreError::NotFound)?;
+        let from = SignalState::parse(&s.state).unwrap_or(SignalState::New);
+        let to = from.transition(to).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE signals SET state = $1 WHERE id = $2").bind(to.as_str()).bind(id).execute(&mut *tx).await?;
+            let before = json!({"state": from.as_str()});
+            let after = json!({"state": to.as_str()});
+            let e = audit::row(actor, s.org_id, "transition", "signals", Some(id), before.as_object(), after.as_object());
+            audit_insert!(&mut *tx, e);
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.signal(scope, id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Creates a work item for an organisation in scope; audited.
+    pub async fn create_work_item(&self, scope: &Scope, actor: &Actor, w: &NewWorkItem) -> Result<WorkItemRow> {
+        if !scope.contains(w.org_id) {
+            return Err(StoreError::Forbidden("organisation outside your scope".into()));
+        }
+        let now = now_ms();
+        let id = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO work_items (kind, title, org_id, host_id, signal_id, state, due_at, escalated, created_at, updated_at, detail) \
+                 VALUES ($1, $2, $3, $4, $5, 'open', $6, 0, $7, $7, $8) RETURNING id",
+            )
+            .bind(w.kind.as_str()).bind(&w.title).bind(w.org_id).bind(w.host_id).bind(w.signal_id)
+            .bind(w.due_at).bind(now).bind(w.detail.to_string())
+            .fetch_one(&mut *tx).await?;
+            let after = json!({"id": id, "kind": w.kind.as_str(), "title": w.title, "org_id": w.org_id, "due_at": w.due_at});
+            let e = audit::row(actor, Some(w.org_id), "create", "work_items", Some(id), None, after.as_object());
+            audit_insert!(&mut *tx, e);
+            tx.commit().await?;
+            id
+        });
+        self.work_item(scope, id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// One work item in scope.
+    pub async fn work_item(&self, scope: &Scope, id: i64) -> Result<Option<WorkItemRow>> {
+        let sql = format!(
+            "SELECT {WORK_COLS} FROM work_items w JOIN orgs o ON o.id = w.org_id WHERE w.id = $1{}",
+            scope_sql(scope, "w.org_id")
+        );
+        on_pool!(self, pool => { Ok(sqlx::query_as::<_, WorkItemRow>(&sql).bind(id).fetch_optional(pool).await?) })
+    }
+
+    /// Work items in scope, soonest due first.
+    pub async fn list_work_items(&self, scope: &Scope, f: &WorkFilter) -> Result<(Vec<WorkItemRow>, i64)> {
+        let mut p = Params::default();
+        let mut w = format!(" WHERE 1=1{}", scope_sql(scope, "w.org_id"));
+        if let Some(k) = f.kind {
+            w.push_str(&format!(" AND w.kind = {}", p.text(k.as_str())));
+        }
+        if let Some(st) = f.state {
+            w.push_str(&format!(" AND w.state = {}", p.text(st.as_str())));
+        }
+        if f.open_only {
+            w.push_str(" AND w.state NOT IN ('closed', 'not_applicable')");
+        }
+        let limit = f.limit.unwrap_or(50).clamp(1, 1000);
+        let offset = f.offset.unwrap_or(0).max(0);
+        let count_sql = format!("SELECT COUNT(*) FROM work_items w{w}");
+        let sql = format!(
+            "SELECT {WORK_COLS} FROM work_items w JOIN orgs o ON o.id = w.org_id{w} \
+             ORDER BY CASE WHEN w.due_at IS NULL THEN 1 ELSE 0 END, w.due_at, w.id LIMIT {limit} OFFSET {offset}"
+        );
+        on_pool!(self, pool => {
+            let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?;
+            let rows = bind_all!(sqlx::query_as::<_, WorkItemRow>(&sql), &p.vals).fetch_all(pool).await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// Applies an event to a work item under its closing rule, with a note and evidence;
+    /// audited. Proof events come from the platform, never from a person's request.
+    pub async fn apply_work_event(
+        &self,
+        scope: &Scope,
+        actor: &Actor,
+        id: i64,
+        event: &WorkEvent,
+        note: Option<&str>,
+        evidence: Option<&str>,
+    ) -> Result<WorkItemRow> {
+        let item = self.work_item(scope, id).await?.ok_or(StoreError::NotFound)?;
+        let kind = WorkKind::parse(&item.kind).unwrap_or(WorkKind::General);
+        let state = WorkState::parse(&item.state).unwrap_or(WorkState::Open);
+        let step = apply(kind, state, event).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        let action = serde_json::to_value(event)
+            .ok()
+            .and_then(|v| v.get("action").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_default();
+        let reason = match event {
+            WorkEvent::NotApplicable { reason } => Some(reason.as_str()),
+            _ => note,
+        };
+        let now = now_ms();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE work_items SET state = $1, escalated = CASE WHEN $2 = 1 THEN 1 ELSE escalated END, updated_at = $3 WHERE id = $4")
+                .bind(step.state.as_str()).bind(i64::from(step.escalate)).bind(now).bind(id)
+                .execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO work_notes (work_item_id, at, user_email, action, note, evidence) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id).bind(now).bind(&actor.email).bind(&action).bind(reason).bind(evidence)
+                .execute(&mut *tx).await?;
+            let before = json!({"state": state.as_str()});
+            let after = json!({"state": step.state.as_str(), "escalated": step.escalate, "note": reason, "evidence": evidence});
+            let e = audit::row(actor, Some(item.org_id), &action, "work_items", Some(id), before.as_object(), after.as_object());
+            audit_insert!(&mut *tx, e);
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.work_item(scope, id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// The notes of a work item in scope.
+    pub async fn work_notes(&self, scope: &Scope, id: i64) -> Result<Vec<WorkNote>> {
+        if self.work_item(scope, id).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, WorkNote>(
+                "SELECT id, at, user_email, action, note, evidence FROM work_notes WHERE work_item_id = $1 ORDER BY id",
+            ).bind(id).fetch_all(pool).await?)
+        })
+    }
+}

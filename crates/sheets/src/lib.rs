@@ -1,1 +1,264 @@
+//! Tables as officials exchange them: CSV (comma, semicolon or tab; UTF-8 with or without
+//! BOM) and XLSX. Reading returns every row with its spreadsheet row number (the header is
+//! row 1), so callers can name the exact row and column of each problem. No I/O: bytes in,
+//! bytes out.
 
+use calamine::{Data, Reader, Xlsx};
+use std::io::Cursor;
+use thiserror::Error;
+
+/// A file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-, semicolon- or tab-separated text.
+    Csv,
+    /// Office Open XML workbook (first sheet).
+    Xlsx,
+}
+
+impl Format {
+    /// Guesses from content (an XLSX is a ZIP) and, failing that, the file name.
+    pub fn detect(bytes: &[u8], file_name: Option<&str>) -> Format {
+        if bytes.starts_with(b"PK\x03\x04") {
+            return Format::Xlsx;
+        }
+        match file_name.map(|n| n.to_ascii_lowercase()) {
+            Some(n) if n.ends_with(".xlsx") => Format::Xlsx,
+            _ => Format::Csv,
+        }
+    }
+}
+
+/// A table read from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// Header cells, trimmed.
+    pub headers: Vec<String>,
+    /// Data rows as `(row number, cells)`; row numbers count the header as 1. Fully empty
+    /// rows are skipped.
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Table {
+    /// The index of a header, compared case-insensitively.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h.eq_ignore_ascii_case(name) || h.to_lowercase() == name.to_lowercase())
+    }
+}
+
+/// Why a file could not be read as a table.
+#[derive(Debug, Error)]
+pub enum SheetError {
+    /// The file is empty or has no header row.
+    #[error("the file is empty: the first row must name the columns")]
+    Empty,
+    /// A CSV problem at a row.
+    #[error("row {row}: {message}")]
+    Csv {
+        /// Row number (1 = header).
+        row: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Not a readable workbook.
+    #[error("not a readable XLSX workbook: {0}")]
+    Xlsx(String),
+    /// Text is not UTF-8.
+    #[error("row {row}: the text is not UTF-8 (save the file as 'CSV UTF-8')")]
+    Encoding {
+        /// Row number.
+        row: usize,
+    },
+    /// Writing failed.
+    #[error("could not write the workbook: {0}")]
+    Write(String),
+}
+
+/// Reads a table in the given format.
+pub fn read(bytes: &[u8], format: Format) -> Result<Table, SheetError> {
+    match format {
+        Format::Csv => read_csv(bytes),
+        Format::Xlsx => read_xlsx(bytes),
+    }
+}
+
+fn sniff_delimiter(first_line: &[u8]) -> u8 {
+    let count = |d: u8| first_line.iter().filter(|&&b| b == d).count();
+    [b',', b';', b'\t'].into_iter().max_by_key(|&d| count(d)).unwrap_or(b',')
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sniff_delimiter(first_line))
+        .from_reader(bytes);
+    let mut headers: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    let mut lines = LineCounter { bytes, pos: 0, line: 1 };
+    for (i, rec) in rdr.byte_records().enumerate() {
+        let rec = rec.map_err(|e| SheetError::Csv {
+            row: e.position().map(|p| p.line() as usize).unwrap_or(i + 1),
+            message: e.to_string(),
+        })?;
+        // Blank lines are skipped by the reader, so count by line, not by record.
+        let row = rec.position().map(|p| lines.line_of(p.byte() as usize)).unwrap_or(i + 1);
+        let mut cells = Vec::with_capacity(rec.len());
+        for field in rec.iter() {
+            let s = std::str::from_utf8(field).map_err(|_| SheetError::Encoding { row })?;
+            cells.push(s.trim().to_string());
+        }
+        if headers.is_none() {
+            if cells.iter().all(String::is_empty) {
+                continue;
+            }
+            headers = Some(cells);
+        } else if !cells.iter().all(String::is_empty) {
+            rows.push((row, cells));
+        }
+    }
+    Ok(Table { headers: headers.ok_or(SheetError::Empty)?, rows })
+}
+
+/// Maps byte offsets (increasing) to 1-based lines in one pass over the file. The CSV
+/// reader attributes blank lines before a record to it, so those are skipped.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl LineCounter<'_> {
+    fn line_of(&mut self, offset: usize) -> usize {
+        let mut start = offset.min(self.bytes.len());
+        while start < self.bytes.len() && (self.bytes[start] == b'\n' || self.bytes[start] == b'\r') {
+            start += 1;
+        }
+        if start >= self.pos {
+            self.line += self.bytes[self.pos..start].iter().filter(|&&c| c == b'\n').count();
+            self.pos = start;
+        }
+        self.line
+    }
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        other => other.to_string().trim().to_string(),
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table, SheetError> {
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Xlsx(e.to_string()))?;
+    let range = wb
+        .worksheet_range_at(0)
+        .ok_or_else(|| SheetError::Xlsx("the workbook has no sheet".into()))?
+        .map_err(|e| SheetError::Xlsx(e.to_string()))?;
+    let start_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
+    let mut headers: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    for (i, r) in range.rows().enumerate() {
+        let row = start_row + i + 1;
+        let cells: Vec<String> = r.iter().map(cell_text).collect();
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        if headers.is_none() {
+            headers = Some(cells);
+        } else {
+            rows.push((row, cells));
+        }
+    }
+    Ok(Table { headers: headers.ok_or(SheetError::Empty)?, rows })
+}
+
+/// Writes CSV with a UTF-8 BOM (so spreadsheet programs show Vietnamese correctly).
+pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, SheetError> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(headers).map_err(|e| SheetError::Write(e.to_string()))?;
+        for r in rows {
+            w.write_record(r).map_err(|e| SheetError::Write(e.to_string()))?;
+        }
+        w.flush().map_err(|e| SheetError::Write(e.to_string()))?;
+    }
+    Ok(out)
+}
+
+/// Writes a one-sheet XLSX workbook with a bold, frozen header row.
+pub fn write_xlsx(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, SheetError> {
+    use rust_xlsxwriter::{Format as XFormat, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| SheetError::Write(e.to_string());
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let name: String = sheet.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+    ws.set_name(if name.is_empty() { "Sheet1" } else { &name }).map_err(err)?;
+    let bold = XFormat::new().set_bold();
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        ws.set_column_width(c as u16, 18).map_err(err)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string((r + 1) as u32, c as u16, v).map_err(err)?;
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    wb.save_to_buffer().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_with_bom_and_semicolons() {
+        let t = read(b"\xEF\xBB\xBFhostname;ips\n\nweb01; 10.0.0.1 \n;\nweb02;10.0.0.2\n", Format::Csv).expect("csv");
+        assert_eq!(t.headers, vec!["hostname", "ips"]);
+        assert_eq!(t.rows, vec![(3, vec!["web01".into(), "10.0.0.1".into()]), (5, vec!["web02".into(), "10.0.0.2".into()])]);
+        assert_eq!(t.column("IPS"), Some(1));
+    }
+
+    #[test]
+    fn non_utf8_names_the_row() {
+        let e = read(b"name\nH\xe0 N\xf4i\n", Format::Csv).unwrap_err();
+        assert_eq!(e.to_string(), "row 2: the text is not UTF-8 (save the file as 'CSV UTF-8')");
+    }
+
+    #[test]
+    fn empty_file_is_refused() {
+        assert!(matches!(read(b"", Format::Csv), Err(SheetError::Empty)));
+    }
+
+    #[test]
+    fn xlsx_round_trip_keeps_vietnamese() {
+        let rows = vec![vec!["SO-TTTT".to_string(), "Sở Thông tin và Truyền thông".to_string()], vec!["VT".into(), "12".into()]];
+        let bytes = write_xlsx("Đơn vị", &["code", "name"], &rows).expect("write");
+        assert_eq!(Format::detect(&bytes, None), Format::Xlsx);
+        let t = read(&bytes, Format::Xlsx).expect("read");
+        assert_eq!(t.headers, vec!["code", "name"]);
+        assert_eq!(t.rows[0], (2, rows[0].clone()));
+        assert_eq!(t.rows[1].1[1], "12");
+    }
+
+    #[test]
+    fn garbage_is_not_a_workbook() {
+        assert!(matches!(read(b"PK\x03\x04garbage", Format::Xlsx), Err(SheetError::Xlsx(_))));
+    }
+
+    #[test]
+    fn csv_round_trip() {
+        let bytes = write_csv(&["a", "b"], &[vec!["x,y".into(), "Lai Châu".into()]]).expect("csv");
+        let t = read(&bytes, Format::Csv).expect("read");
+        assert_eq!(t.rows[0].1, vec!["x,y", "Lai Châu"]);
+    }
+}

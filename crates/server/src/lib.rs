@@ -1,1 +1,109 @@
+//! The HTTP face of canhgac: the JSON API under `/api/v1`, the server-rendered web UI,
+//! authentication (argon2id passwords, server-side sessions, hashed API tokens), CSRF
+//! protection, log-in rate limiting, `/healthz` and Prometheus `/metrics`.
+//!
+//! Invariant: every handler that touches an organisation's records gets a [`auth::Caller`],
+//! whose [`canhgac_domain::Scope`] is built once, in [`auth`], and passed to the store;
+//! no handler builds a scope of its own.
 
+pub mod api;
+pub mod auth;
+pub mod import;
+pub mod metrics;
+pub mod openapi;
+pub mod ui;
+
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::Router;
+use canhgac_store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Settings of the HTTP server.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Mark cookies `Secure` (off only for plain HTTP on a loopback address).
+    pub secure_cookies: bool,
+    /// Session lifetime.
+    pub session_ttl_ms: i64,
+    /// API token lifetime.
+    pub token_ttl_ms: i64,
+    /// Failed log-ins allowed per account (and 6× per client address) in the window.
+    pub login_max_failures: u32,
+    /// The rate-limit window.
+    pub login_window_ms: i64,
+    /// Largest request body (imports).
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            secure_cookies: true,
+            session_ttl_ms: 12 * 3_600_000,
+            token_ttl_ms: 30 * 86_400_000,
+            login_max_failures: 5,
+            login_window_ms: 15 * 60_000,
+            max_body_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Store,
+    /// Settings.
+    pub config: Arc<ServerConfig>,
+    /// Log-in rate limiter.
+    pub limiter: Arc<auth::LoginLimiter>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    /// New state over a store.
+    pub fn new(store: Store, config: ServerConfig) -> AppState {
+        AppState {
+            store,
+            limiter: Arc::new(auth::LoginLimiter::new(config.login_max_failures, config.login_window_ms)),
+            config: Arc::new(config),
+            metrics: Arc::new(metrics::Metrics::default()),
+        }
+    }
+}
+
+/// The whole application: UI, API, health and metrics.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .merge(ui::routes())
+        .nest("/api/v1", api::routes())
+        .merge(metrics::routes())
+        .layer(middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::count_requests))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Serves the application on a bound listener until the process is stopped.
+pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = router(state.clone());
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+            if let Err(e) = store.purge_expired().await {
+                tracing::warn!(error = %e, "could not purge expired sessions");
+            }
+        }
+    });
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

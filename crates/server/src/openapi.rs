@@ -1,0 +1,110 @@
+//! The OpenAPI 3.1 document, built from the API's route table and the registry's entity
+//! descriptors, so it cannot drift from what the server serves.
+
+use canhgac_domain::entity::{EntityKind, FieldType};
+use serde_json::{json, Map, Value};
+
+/// One route of the API: method, path, summary, whether it takes an organisation's data.
+pub struct ApiRoute {
+    /// HTTP method, lower case.
+    pub method: &'static str,
+    /// Path under `/api/v1`, with `{entity}` standing for every registry resource.
+    pub path: &'static str,
+    /// What it does.
+    pub summary: &'static str,
+}
+
+const fn r(method: &'static str, path: &'static str, summary: &'static str) -> ApiRoute {
+    ApiRoute { method, path, summary }
+}
+
+/// Every API route. The tenant-isolation test walks this table.
+pub const API_ROUTES: &[ApiRoute] = &[
+    r("post", "/auth/token", "Exchange e-mail and password for an API token"),
+    r("get", "/me", "The caller, their role and scope"),
+    r("get", "/{entity}", "List records (filters: org=CODE, q=TEXT, any field; limit, offset)"),
+    r("post", "/{entity}", "Create a record"),
+    r("get", "/{entity}/{id}", "One record (hosts include their software)"),
+    r("put", "/{entity}/{id}", "Replace a record's fields"),
+    r("patch", "/{entity}/{id}", "Change some of a record's fields"),
+    r("delete", "/{entity}/{id}", "Delete a record"),
+    r("get", "/users", "List user accounts (administrators)"),
+    r("post", "/users", "Create a user account"),
+    r("get", "/users/{id}", "One user account"),
+    r("patch", "/users/{id}", "Change a user's name, role, organisation, password or activity"),
+    r("get", "/audit", "The append-only audit log (DIC)"),
+    r("post", "/import/{entity}", "Import a CSV or XLSX file, all or nothing (query: format=csv|xlsx)"),
+    r("get", "/export/{entity}", "Export as CSV or XLSX (query: format=csv|xlsx)"),
+    r("get", "/signals", "List signals (filters: kind, state, open)"),
+    r("get", "/signals/{id}", "One signal"),
+    r("post", "/signals/{id}/transition", "Move a signal: {\"state\": \"acknowledged\"|...}"),
+    r("get", "/work-items", "List work items (filters: kind, state, open)"),
+    r("post", "/work-items", "Create a work item closed by a person's word"),
+    r("get", "/work-items/{id}", "One work item with its notes"),
+    r("post", "/work-items/{id}/events", "start, report_done or not_applicable (with reason), with note and evidence"),
+    r("get", "/openapi.json", "This document"),
+];
+
+fn schema_of(kind: EntityKind) -> Value {
+    let mut props = Map::new();
+    props.insert("id".into(), json!({"type": "integer", "readOnly": true}));
+    let mut required = vec![];
+    for f in kind.fields() {
+        let s = match f.ty {
+            FieldType::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
+            t if t.is_int() => json!({"type": "integer", "description": "id of the referenced record"}),
+            FieldType::Enum(choices) => json!({"type": "string", "enum": choices.iter().map(|c| c.value).collect::<Vec<_>>()}),
+            FieldType::Cidr => json!({"type": "string", "example": "203.0.113.0/24"}),
+            FieldType::IpList => json!({"type": "string", "example": "203.0.113.10, 2001:db8::10"}),
+            _ => json!({"type": "string"}),
+        };
+        let mut s = s;
+        s["description"] = json!(format!("{} / {}", f.en, f.vi));
+        props.insert(f.name.into(), s);
+        if f.required {
+            required.push(f.name);
+        }
+    }
+    json!({"type": "object", "properties": props, "required": required})
+}
+
+/// The document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    let slugs: Vec<&str> = EntityKind::ALL.iter().map(|k| k.slug()).collect();
+    for route in API_ROUTES {
+        let mut op = json!({
+            "summary": route.summary,
+            "responses": {"200": {"description": "OK"}, "401": {"description": "Not authenticated"},
+                          "403": {"description": "Not allowed for your role"}, "404": {"description": "Not found or not in your scope"},
+                          "422": {"description": "Invalid: the body names each bad field or row"}},
+        });
+        let mut params = vec![];
+        if route.path.contains("{entity}") {
+            params.push(json!({"name": "entity", "in": "path", "required": true, "schema": {"type": "string", "enum": slugs}}));
+        }
+        if route.path.contains("{id}") {
+            params.push(json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}));
+        }
+        if !params.is_empty() {
+            op["parameters"] = json!(params);
+        }
+        if route.path != "/auth/token" && route.path != "/openapi.json" {
+            op["security"] = json!([{"bearer": []}]);
+        }
+        let path = format!("/api/v1{}", route.path);
+        let entry = paths.entry(path).or_insert_with(|| json!({}));
+        entry[route.method] = op;
+    }
+    let schemas: Map<String, Value> = EntityKind::ALL.iter().map(|k| (k.slug().to_string(), schema_of(*k))).collect();
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "canhgac API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Security operations for a province's DIC, agencies and telecom operators. Lists are {\"items\", \"total\"} with limit/offset."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas,
+        },
+    })
+}

@@ -1,0 +1,279 @@
+//! The server-rendered web UI: Vietnamese first, English on a switch; plain HTML forms
+//! (every one carrying the session's CSRF token), no JavaScript needed to work.
+
+mod admin;
+mod core;
+pub mod layout;
+mod registry;
+
+use crate::auth::{authenticate, client_ip, random_token, session_cookie, token_hash, Caller, Lang, LoginError, LANG_COOKIE, SESSION_COOKIE};
+use crate::AppState;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use canhgac_domain::entity::EntityKind;
+use canhgac_domain::signal::Severity;
+use canhgac_domain::time::fmt_datetime;
+use canhgac_domain::Scope;
+use canhgac_store::{AuditQuery, ListQuery, SignalFilter, StoreError, WorkFilter};
+use layout::{bare_page, page};
+use maud::html;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// A UI handler's result: a page, or an error page.
+pub type UiResult = Result<Response, Response>;
+
+/// The UI's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(overview))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/lang/{code}", get(set_lang))
+        .route("/orgs", get(orgs_page))
+        .route("/import", get(admin::import_page).post(admin::import_upload))
+        .route("/import/template/{entity}", get(admin::template))
+        .route("/users", get(admin::users_page))
+        .route("/users/new", get(admin::user_new_page).post(admin::user_create))
+        .route("/users/{id}/edit", get(admin::user_edit_page).post(admin::user_update))
+        .route("/audit", get(admin::audit_page))
+        .route("/signals", get(core::signals_page))
+        .route("/signals/{id}/transition", post(core::signal_transition))
+        .route("/work", get(core::work_page))
+        .route("/work/{id}", get(core::work_detail))
+        .route("/work/{id}/event", post(core::work_event))
+        .route("/{entity}", get(registry::list_page))
+        .route("/{entity}/new", get(registry::new_page).post(registry::create))
+        .route("/{entity}/{id}", get(registry::detail_page))
+        .route("/{entity}/{id}/edit", get(registry::edit_page).post(registry::update))
+        .route("/{entity}/{id}/delete", post(registry::delete))
+}
+
+/// A full error page with a status.
+pub(crate) fn error_page(c: &Caller, status: StatusCode, vi: &str, en: &str) -> Response {
+    let l = c.lang;
+    let body = html! { h1 { (l.t("Không thực hiện được", "Could not do that")) } div.flash.bad { (l.t(vi, en)) } p { a href="javascript:history.back()" { "← " (l.t("Quay lại", "Back")) } } };
+    (status, page(c, l.t("Lỗi", "Error"), "", body)).into_response()
+}
+
+pub(crate) fn not_found(c: &Caller) -> Response {
+    error_page(c, StatusCode::NOT_FOUND, "Không tìm thấy trang hoặc bản ghi này (hoặc bạn không có quyền xem).", "No such page or record (or it is not visible to you).")
+}
+
+pub(crate) fn store_error_page(c: &Caller, e: StoreError) -> Response {
+    match e {
+        StoreError::NotFound => not_found(c),
+        StoreError::Forbidden(m) => error_page(c, StatusCode::FORBIDDEN, &format!("Không được phép: {m}"), &format!("Forbidden: {m}")),
+        StoreError::Conflict(m) => error_page(c, StatusCode::CONFLICT, &format!("Xung đột dữ liệu: {m}"), &format!("Conflict: {m}")),
+        StoreError::Invalid(errs) => {
+            let en: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            let vi: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.field, e.message_vi)).collect();
+            error_page(c, StatusCode::UNPROCESSABLE_ENTITY, &vi.join("; "), &en.join("; "))
+        }
+        other => {
+            tracing::error!(error = %other, "storage error");
+            error_page(c, StatusCode::SERVICE_UNAVAILABLE, "Lỗi lưu trữ; hãy thử lại sau ít phút.", "Storage error; try again in a few minutes.")
+        }
+    }
+}
+
+pub(crate) fn must_write(c: &Caller, kind: EntityKind) -> Result<(), Response> {
+    if !c.role.can_write() {
+        return Err(error_page(c, StatusCode::FORBIDDEN, "Tài khoản của bạn chỉ có quyền xem.", "Your account is read-only."));
+    }
+    if kind == EntityKind::Org && !c.role.can_manage_orgs() {
+        return Err(error_page(c, StatusCode::FORBIDDEN, "Chỉ Sở TTTT được thêm, sửa, xoá đơn vị.", "Only the DIC manages organisations."));
+    }
+    Ok(())
+}
+
+fn safe_next(next: Option<&String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
+        _ => "/".into(),
+    }
+}
+
+async fn login_page(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    login_form(Lang::from_headers(&headers), &safe_next(q.get("next")), None, "", StatusCode::OK)
+}
+
+fn login_form(l: Lang, next: &str, error: Option<&str>, email: &str, status: StatusCode) -> Response {
+    let body = html! {
+        div.login.card {
+            h1 { (l.t("Đăng nhập", "Log in")) }
+            @if let Some(e) = error { div.flash.bad #login-error { (e) } }
+            form method="post" action="/login" {
+                input type="hidden" name="next" value=(next);
+                p { label for="email" { (l.t("Thư điện tử", "E-mail")) } input #email type="email" name="email" value=(email) required autofocus autocomplete="username"; }
+                p { label for="password" { (l.t("Mật khẩu", "Password")) } input #password type="password" name="password" required autocomplete="current-password"; }
+                p { button #login type="submit" { (l.t("Đăng nhập", "Log in")) } }
+            }
+        }
+    };
+    (status, bare_page(l, l.t("Đăng nhập", "Log in"), body)).into_response()
+}
+
+async fn login(State(st): State<AppState>, req: Request) -> Response {
+    let ip = client_ip(req.extensions());
+    let l = Lang::from_headers(req.headers());
+    let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024).await.unwrap_or_default();
+    let form: HashMap<String, String> = serde_urlencoded_pairs(&bytes);
+    let email = form.get("email").cloned().unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    let next = safe_next(form.get("next"));
+    match authenticate(&st, &email, &password, ip).await {
+        Ok(user) => {
+            let sid = random_token();
+            let csrf = random_token();
+            let ttl = st.config.session_ttl_ms;
+            if st.store.create_session(&token_hash(&sid), user.id, &csrf, ttl).await.is_err() {
+                return login_form(l, &next, Some(l.t("Lỗi lưu trữ, hãy thử lại", "Storage error, try again")), &email, StatusCode::SERVICE_UNAVAILABLE);
+            }
+            let mut resp = Redirect::to(&next).into_response();
+            if let Ok(v) = session_cookie(&sid, st.config.secure_cookies, ttl / 1000).parse() {
+                resp.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Err(LoginError::RateLimited) => login_form(l, &next, Some(l.t("Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút.", "Too many failed log-ins. Try again in 15 minutes.")), &email, StatusCode::TOO_MANY_REQUESTS),
+        Err(LoginError::BadCredentials) => login_form(l, &next, Some(l.t("Sai thư điện tử hoặc mật khẩu.", "Wrong e-mail or password.")), &email, StatusCode::UNAUTHORIZED),
+        Err(LoginError::Internal) => login_form(l, &next, Some(l.t("Lỗi lưu trữ, hãy thử lại", "Storage error, try again")), &email, StatusCode::SERVICE_UNAVAILABLE),
+    }
+}
+
+/// Decodes `application/x-www-form-urlencoded` into a map (last value wins).
+fn serde_urlencoded_pairs(bytes: &[u8]) -> HashMap<String, String> {
+    let s = String::from_utf8_lossy(bytes);
+    s.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            let d = |x: &str| urlencoding::decode(&x.replace('+', " ")).map(|c| c.into_owned()).unwrap_or_default();
+            (d(k), d(v))
+        })
+        .collect()
+}
+
+async fn logout(State(st): State<AppState>, c: Caller, headers: HeaderMap) -> Response {
+    if let Some(sid) = crate::auth::cookie(&headers, SESSION_COOKIE) {
+        let _ = st.store.delete_session(&token_hash(&sid)).await;
+    }
+    let _ = st.store.append_audit(&c.actor(), c.user.org_id, "logout", "sessions", Some(c.user.id), None, None).await;
+    let mut resp = Redirect::to("/login").into_response();
+    if let Ok(v) = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0").parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let code = if code == "en" { "en" } else { "vi" };
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("://").map(|i| &r[i + 3..]).and_then(|rest| rest.find('/').map(|j| rest[j..].to_string())))
+        .unwrap_or_else(|| "/".into());
+    let mut resp = Redirect::to(&safe_next(Some(&back))).into_response();
+    if let Ok(v) = format!("{LANG_COOKIE}={code}; Path=/; SameSite=Lax; Max-Age=31536000").parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
+    let l = c.lang;
+    let err = |e| store_error_page(&c, e);
+    let counts = st.store.counts(&c.scope).await.map_err(err)?;
+    let per_org = st.store.hosts_per_org(&c.scope).await.map_err(err)?;
+    let (signals, open_signals) = st.store.list_signals(&c.scope, &SignalFilter { open_only: true, limit: Some(10), ..Default::default() }).await.map_err(err)?;
+    let (work, open_work) = st.store.list_work_items(&c.scope, &WorkFilter { open_only: true, limit: Some(10), ..Default::default() }).await.map_err(err)?;
+    let audit = if c.role.can_read_audit() { st.store.list_audit(&c.scope, &AuditQuery { limit: Some(8), ..Default::default() }).await.map_err(err)?.0 } else { vec![] };
+    let level_hosts = st.store.list(EntityKind::System, &c.scope, &ListQuery { filters: vec![("level".into(), "4".into())], limit: Some(1), ..Default::default() }).await.map_err(err)?.total
+        + st.store.list(EntityKind::System, &c.scope, &ListQuery { filters: vec![("level".into(), "5".into())], limit: Some(1), ..Default::default() }).await.map_err(err)?.total;
+    let max_hosts = per_org.iter().map(|(_, _, s, w)| s + w).max().unwrap_or(1).max(1);
+    let now = canhgac_domain::time::now_ms();
+    let body = html! {
+        h1 { (l.t("Tổng quan", "Overview")) @if let Scope::Orgs(_) = c.scope { span.muted { " — " (l.t("đơn vị của bạn", "your organisation")) } } }
+        div.cards {
+            @for (k, n) in &counts { a.stat href=(format!("/{}", k.slug())) { b { (n) } span { (l.t(k.label_vi(), k.label_en())) } } }
+            a.stat href="/systems?level=4" { b { (level_hosts) } span { (l.t("Hệ thống cấp độ 4–5", "Level 4–5 systems")) } }
+            a.stat href="/signals" { b { (open_signals) } span { (l.t("Cảnh báo chưa xử lý", "Open signals")) } }
+            a.stat href="/work" { b { (open_work) } span { (l.t("Công việc đang mở", "Open work items")) } }
+        }
+        div.grid2 {
+            div.card {
+                h2 { (l.t("Cảnh báo mới nhất", "Latest signals")) }
+                table { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Nội dung", "Title")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Lần cuối", "Last seen")) } } }
+                    tbody { @for s in &signals { tr { td { (layout::severity(l, &s.severity)) } td { (s.title) @if s.count > 1 { " ×" (s.count) } } td { (s.org_code.clone().unwrap_or_default()) } td { (fmt_datetime(s.last_seen)) } } }
+                        @if signals.is_empty() { tr { td colspan="4" .muted { (l.t("Không có cảnh báo mở", "No open signals")) } } } } }
+            }
+            div.card {
+                h2 { (l.t("Công việc sắp đến hạn", "Work due soonest")) }
+                table { thead { tr { th { (l.t("Công việc", "Work")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Hạn", "Due")) } } }
+                    tbody { @for w in &work { tr { td { a href=(format!("/work/{}", w.id)) { (w.title) } } td { (w.org_code.clone().unwrap_or_default()) }
+                        td { @if let Some(d) = w.due_at { @if d < now { span.badge.sev-high { (canhgac_domain::time::fmt_date(d)) } } @else { (canhgac_domain::time::fmt_date(d)) } } } } }
+                        @if work.is_empty() { tr { td colspan="3" .muted { (l.t("Không có việc đang mở", "No open work")) } } } } }
+            }
+        }
+        div.card {
+            h2 { (l.t("Máy chủ, máy trạm theo đơn vị", "Hosts per organisation")) }
+            table { thead { tr { th { (l.t("Đơn vị", "Organisation")) } th { (l.t("Máy chủ", "Servers")) } th { (l.t("Máy trạm, khác", "Workstations, other")) } th {} } }
+                tbody { @for (code, name, s, w) in per_org.iter().take(30) { tr {
+                    td { a href=(format!("/hosts?org={code}")) { (code) } " " span.muted { (name) } } td { (s) } td { (w) }
+                    td style="width:40%" { span.bar style=(format!("width:{}%", (s + w) * 100 / max_hosts)) {} } } } } }
+        }
+        @if !audit.is_empty() {
+            div.card { h2 { (l.t("Thay đổi gần đây", "Recent changes")) }
+                table { tbody { @for a in &audit { tr { td { (fmt_datetime(a.at)) } td { (a.user_email) } td { (a.action) } td { (a.entity) " #" (a.entity_id.map(|i| i.to_string()).unwrap_or_default()) } } } } }
+                p { a href="/audit" { (l.t("Xem nhật ký", "Open the audit log")) " →" } } }
+        }
+        p.muted { (l.t("Mức độ nghiêm trọng:", "Severities:")) @for s in Severity::ALL { " " (layout::severity(l, s.as_str())) } }
+    };
+    Ok(page(&c, l.t("Tổng quan", "Overview"), "/", body).into_response())
+}
+
+/// `GET /orgs`: the organisation tree, or a filtered list when searching.
+async fn orgs_page(State(st): State<AppState>, c: Caller, Query(params): Query<Vec<(String, String)>>) -> UiResult {
+    if params.iter().any(|(k, v)| !v.is_empty() && k != "lang") {
+        return registry::list_of(&st, &c, EntityKind::Org, params).await;
+    }
+    let l = c.lang;
+    let page_data = st.store.list(EntityKind::Org, &c.scope, &ListQuery { limit: Some(1000), ..Default::default() }).await.map_err(|e| store_error_page(&c, e))?;
+    let hosts = st.store.hosts_per_org(&c.scope).await.map_err(|e| store_error_page(&c, e))?;
+    let host_count: HashMap<String, i64> = hosts.into_iter().map(|(code, _, s, w)| (code, s + w)).collect();
+    let ids: std::collections::HashSet<i64> = page_data.items.iter().filter_map(|r| r["id"].as_i64()).collect();
+    let mut children: HashMap<Option<i64>, Vec<&serde_json::Map<String, Value>>> = HashMap::new();
+    for r in &page_data.items {
+        // A visible org whose parent is not visible is a root of the caller's tree.
+        let parent = r["parent_id"].as_i64().filter(|p| ids.contains(p));
+        children.entry(parent).or_default().push(r);
+    }
+    fn render(l: Lang, parent: Option<i64>, children: &HashMap<Option<i64>, Vec<&serde_json::Map<String, Value>>>, counts: &HashMap<String, i64>, depth: usize) -> maud::Markup {
+        let Some(list) = children.get(&parent) else { return html! {} };
+        if depth > 16 {
+            return html! {};
+        }
+        html! { ul { @for r in list {
+            @let code = r["code"].as_str().unwrap_or_default();
+            @let kind = canhgac_domain::entity::ORG_KINDS.iter().find(|k| Some(k.value) == r["kind"].as_str());
+            li { a href=(format!("/orgs/{}", r["id"])) { b { (code) } " — " (r["name"].as_str().unwrap_or_default()) }
+                " " span.badge { (kind.map(|k| l.t(k.vi, k.en)).unwrap_or_default()) }
+                " " a.muted href=(format!("/hosts?org={code}")) { (counts.get(code).copied().unwrap_or(0)) " " (l.t("máy", "hosts")) }
+                (render(l, r["id"].as_i64(), children, counts, depth + 1)) }
+        } } }
+    }
+    let body = html! {
+        h1 { (l.t("Đơn vị", "Organisations")) }
+        form.filters method="get" action="/orgs" { div { label for="q" { (l.t("Tìm kiếm", "Search")) } input #q type="search" name="q"; } div { button type="submit" { (l.t("Tìm", "Search")) } } }
+        div.actions {
+            @if c.role.can_manage_orgs() { a.btn href="/orgs/new" { "+ " (l.t("Thêm đơn vị", "New organisation")) } }
+            a.btn.light href="/api/v1/export/orgs?format=xlsx" { (l.t("Xuất XLSX", "Export XLSX")) }
+            a.btn.light href="/api/v1/export/orgs?format=csv" { (l.t("Xuất CSV", "Export CSV")) }
+        }
+        div.card.tree { (render(l, None, &children, &host_count, 0)) }
+    };
+    Ok(page(&c, l.t("Đơn vị", "Organisations"), "/orgs", body).into_response())
+}

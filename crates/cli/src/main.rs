@@ -1,1 +1,259 @@
-fn main() {}
+//! `canhgac`: the one binary — the demo province, the production server, migrations and
+//! user administration.
+
+use anyhow::{bail, Context, Result};
+use canhgac_domain::{Role, Scope};
+use canhgac_server::{auth, AppState, ServerConfig};
+use canhgac_store::{Actor, NewUser, Store};
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// canhgac — giám sát, cảnh báo và điều phối an toàn thông tin cho Sở TTTT, các sở, ban,
+/// ngành, UBND huyện và doanh nghiệp viễn thông.
+///
+/// canhgac — security monitoring, alerting and coordination for a province's DIC, agencies,
+/// districts and telecom operators.
+#[derive(Parser)]
+#[command(name = "canhgac", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Chạy thử với dữ liệu mẫu tỉnh Lai Châu (tạo kho dữ liệu nếu chưa có), in địa chỉ web và
+    /// tài khoản đăng nhập. Run the demo province on the embedded store and print the login.
+    Demo {
+        /// Thư mục dữ liệu / data folder.
+        #[arg(long, default_value = "./canhgac-data")]
+        data: PathBuf,
+        /// Địa chỉ lắng nghe / address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Mật khẩu cho các tài khoản mẫu (mặc định: sinh ngẫu nhiên lần đầu và lưu lại).
+        /// Password of the demo accounts (default: random on first run, then kept).
+        #[arg(long, env = "CANHGAC_DEMO_PASSWORD")]
+        password: Option<String>,
+        /// Không sinh cảnh báo mẫu liên tục / do not feed live demo signals.
+        #[arg(long)]
+        no_live: bool,
+    },
+    /// Chạy máy chủ thật; tự chạy migration. Production server; migrations run first.
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Địa chỉ lắng nghe / address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Tệp cấu hình TOML / TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Chỉ chạy migration cơ sở dữ liệu rồi thoát. Run database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Quản lý tài khoản. Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Thêm tài khoản. Add a user.
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Thư điện tử đăng nhập / log-in e-mail.
+        #[arg(long)]
+        email: String,
+        /// Mật khẩu (ít nhất 10 ký tự) / password (at least 10 characters).
+        #[arg(long, env = "CANHGAC_PASSWORD")]
+        password: String,
+        /// Vai trò / role: dic_admin, dic_operator, org_admin, org_staff, telecom_staff, viewer.
+        #[arg(long)]
+        role: String,
+        /// Mã đơn vị (bắt buộc với org_admin, org_staff, telecom_staff) / organisation code.
+        #[arg(long)]
+        org: Option<String>,
+        /// Họ và tên / full name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Args, Clone)]
+#[group(required = false, multiple = false)]
+struct StoreArgs {
+    /// Thư mục dữ liệu nhúng (SQLite) / embedded store folder.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Địa chỉ PostgreSQL / PostgreSQL URL, e.g. postgres://canhgac@127.0.0.1/canhgac.
+    #[arg(long, env = "CANHGAC_DATABASE_URL")]
+    database: Option<String>,
+}
+
+impl StoreArgs {
+    async fn open(&self, fallback: Option<&Path>) -> Result<Store> {
+        match (&self.database, &self.data, fallback) {
+            (Some(url), _, _) => Store::open_postgres(url).await.context("cannot open the PostgreSQL database"),
+            (None, Some(dir), _) => Store::open_sqlite(dir).await.with_context(|| format!("cannot open the data folder {}", dir.display())),
+            (None, None, Some(dir)) => Store::open_sqlite(dir).await.with_context(|| format!("cannot open the data folder {}", dir.display())),
+            (None, None, None) => bail!("say where the data is: --data DIR (embedded) or --database postgres://… (cần --data hoặc --database)"),
+        }
+    }
+}
+
+/// The configuration file (`--config`): every section and key is optional.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    server: ServerSection,
+    #[serde(default)]
+    store: StoreSection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ServerSection {
+    /// Address to listen on.
+    listen: Option<SocketAddr>,
+    /// Mark cookies Secure (default: yes unless listening on loopback).
+    secure_cookies: Option<bool>,
+    /// Session lifetime in hours (default 12).
+    session_hours: Option<i64>,
+    /// API token lifetime in days (default 30).
+    token_days: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct StoreSection {
+    /// Embedded store folder.
+    data: Option<PathBuf>,
+    /// PostgreSQL URL.
+    database: Option<String>,
+}
+
+fn server_config(listen: SocketAddr, section: &ServerSection) -> ServerConfig {
+    let mut cfg = ServerConfig { secure_cookies: section.secure_cookies.unwrap_or(!listen.ip().is_loopback()), ..ServerConfig::default() };
+    if let Some(h) = section.session_hours {
+        cfg.session_ttl_ms = h.clamp(1, 24 * 30) * 3_600_000;
+    }
+    if let Some(d) = section.token_days {
+        cfg.token_ttl_ms = d.clamp(1, 366) * 86_400_000;
+    }
+    cfg
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Demo { data, listen, password, no_live } => demo(&data, listen, password, no_live).await,
+        Command::Serve { store, listen, config } => {
+            let file: ConfigFile = match &config {
+                Some(p) => toml::from_str(&std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?)
+                    .with_context(|| format!("{} is not a valid configuration", p.display()))?,
+                None => ConfigFile::default(),
+            };
+            let args = StoreArgs { data: store.data.or(file.store.data.clone()), database: store.database.or(file.store.database.clone()) };
+            let st = args.open(None).await?;
+            let listen = listen.or(file.server.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+            serve(st, listen, server_config(listen, &file.server)).await
+        }
+        Command::Migrate { store } => {
+            let st = store.open(None).await?;
+            eprintln!("migrations applied ({})", st.backend());
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { store, email, password, role, org, name } } => {
+            let st = store.open(None).await?;
+            let role = Role::parse(&role).with_context(|| format!("no role '{role}': use dic_admin, dic_operator, org_admin, org_staff, telecom_staff or viewer"))?;
+            if let Err((_, en)) = auth::check_password_policy(&password) {
+                bail!(en);
+            }
+            let org_id = match org {
+                Some(code) => Some(*st.org_codes().await?.get(&code.to_uppercase()).with_context(|| format!("no organisation with code '{code}'"))?),
+                None => None,
+            };
+            let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+            let u = st
+                .create_user(&Scope::All, &Actor::system("cli"), &NewUser { full_name: name.unwrap_or_else(|| email.clone()), email, password_hash: hash, role, org_id })
+                .await?;
+            println!("user {} created (id {}, role {})", u.email, u.id, u.role);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(store: Store, listen: SocketAddr, cfg: ServerConfig) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    tracing::info!(%listen, backend = store.backend(), "canhgac is serving");
+    canhgac_server::serve(listener, AppState::new(store, cfg)).await?;
+    Ok(())
+}
+
+async fn demo(data: &Path, listen: SocketAddr, password: Option<String>, no_live: bool) -> Result<()> {
+    let store = Store::open_sqlite(data).await.with_context(|| format!("cannot open the data folder {}", data.display()))?;
+    let pw_file = data.join("demo-login.txt");
+    let password = match password {
+        Some(p) => p,
+        None => match std::fs::read_to_string(&pw_file) {
+            Ok(p) if !p.trim().is_empty() => p.trim().to_string(),
+            _ => format!("LaiChau-{}", &auth::random_token()[..10]),
+        },
+    };
+    if let Err((_, en)) = auth::check_password_policy(&password) {
+        bail!(en);
+    }
+    let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+    let seeded = canhgac_demo::seed(&store, &hash).await.context("cannot seed the demo province")?;
+    if seeded.fresh {
+        write_private(&pw_file, &password)?;
+        let summary: Vec<String> = seeded.counts.iter().map(|(k, n)| format!("{n} {}", k.slug())).collect();
+        eprintln!("demo province seeded: {}", summary.join(", "));
+    }
+    let known = std::fs::read_to_string(&pw_file).map(|p| p.trim().to_string()).unwrap_or_default();
+    if !no_live {
+        tokio::spawn(canhgac_demo::live_feed(store.clone(), std::time::Duration::from_secs(5)));
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    println!();
+    println!("  canhgac đang chạy / is running:  {url}");
+    println!();
+    if known.is_empty() {
+        println!("  (this data folder was seeded before its login file was kept; use `canhgac user add` to add an administrator)");
+    } else {
+        println!("  Đăng nhập / log in:  {}  mật khẩu / password: {known}", canhgac_demo::DEMO_USERS[0].0);
+        println!("  Other demo accounts (same password), one per role:");
+        for (email, _, role, org) in canhgac_demo::DEMO_USERS {
+            println!("    {email:<36} {:<14} {}", role.as_str(), org.unwrap_or("(toàn tỉnh)"));
+        }
+    }
+    println!();
+    let cfg = ServerConfig { secure_cookies: !listen.ip().is_loopback(), ..ServerConfig::default() };
+    canhgac_server::serve(listener, AppState::new(store, cfg)).await?;
+    Ok(())
+}
+
+fn write_private(path: &Path, content: &str) -> Result<()> {
+    std::fs::write(path, format!("{content}\n")).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use canhgac_domain::entity::{EntityKind, FieldError, Record};
 use canhgac_domain::signal::{SignalKind, SignalState};
@@ -82,25 +82,31 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// Every API route as (path under `/api/v1`, handlers); `openapi::API_ROUTES` documents them.
+pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/auth/token", post(issue_token)),
+        ("/me", get(me)),
+        ("/openapi.json", get(|| async { Json(crate::openapi::document()) })),
+        ("/users", get(list_users).post(create_user)),
+        ("/users/{id}", get(get_user).patch(update_user)),
+        ("/audit", get(list_audit)),
+        ("/import/{entity}", post(import)),
+        ("/export/{entity}", get(export)),
+        ("/signals", get(list_signals)),
+        ("/signals/{id}", get(get_signal)),
+        ("/signals/{id}/transition", post(transition_signal)),
+        ("/work-items", get(list_work).post(create_work)),
+        ("/work-items/{id}", get(get_work)),
+        ("/work-items/{id}/events", post(work_event)),
+        ("/{entity}", get(list_entity).post(create_entity)),
+        ("/{entity}/{id}", get(get_entity).put(update_entity).patch(update_entity).delete(delete_entity)),
+    ]
+}
+
 /// The API's routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/auth/token", post(issue_token))
-        .route("/me", get(me))
-        .route("/openapi.json", get(|| async { Json(crate::openapi::document()) }))
-        .route("/users", get(list_users).post(create_user))
-        .route("/users/{id}", get(get_user).patch(update_user))
-        .route("/audit", get(list_audit))
-        .route("/import/{entity}", post(import))
-        .route("/export/{entity}", get(export))
-        .route("/signals", get(list_signals))
-        .route("/signals/{id}", get(get_signal))
-        .route("/signals/{id}/transition", post(transition_signal))
-        .route("/work-items", get(list_work).post(create_work))
-        .route("/work-items/{id}", get(get_work))
-        .route("/work-items/{id}/events", post(work_event))
-        .route("/{entity}", get(list_entity).post(create_entity))
-        .route("/{entity}/{id}", get(get_entity).put(update_entity).patch(update_entity).delete(delete_entity))
+    route_table().into_iter().fold(Router::new(), |r, (p, m)| r.route(p, m))
 }
 
 fn kind_of(slug: &str) -> ApiResult<EntityKind> {

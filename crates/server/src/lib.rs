@@ -107,3 +107,18 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         })
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn route_tables_match_their_documentation() {
+        let api: BTreeSet<&str> = crate::api::route_table().iter().map(|(p, _)| *p).collect();
+        let documented: BTreeSet<&str> = crate::openapi::API_ROUTES.iter().map(|r| r.path).collect();
+        assert_eq!(api, documented, "every API route is in openapi::API_ROUTES and back");
+        let ui: BTreeSet<&str> = crate::ui::route_table().iter().map(|(p, _)| *p).collect();
+        let listed: BTreeSet<&str> = crate::ui::UI_ROUTES.iter().map(|(_, p)| *p).collect();
+        assert_eq!(ui, listed, "every UI route is in ui::UI_ROUTES and back");
+    }
+}

@@ -98,6 +98,10 @@ impl From<sqlx::Error> for StoreError {
                 sqlx::error::ErrorKind::ForeignKeyViolation => {
                     return StoreError::Conflict("the record is still referenced by other records".into())
                 }
+                // SQLite reports ON DELETE RESTRICT as a trigger constraint.
+                _ if d.message().contains("FOREIGN KEY constraint failed") => {
+                    return StoreError::Conflict("the record is still referenced by other records".into())
+                }
                 _ => {}
             }
         }
@@ -133,7 +137,11 @@ impl Store {
 
     /// Connects to PostgreSQL and migrates it.
     pub async fn open_postgres(url: &str) -> Result<Store> {
-        let opts = PgConnectOptions::from_str(url)?;
+        Store::open_postgres_with(PgConnectOptions::from_str(url)?).await
+    }
+
+    /// Connects to PostgreSQL with explicit options and migrates it.
+    pub async fn open_postgres_with(opts: PgConnectOptions) -> Result<Store> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -174,6 +182,13 @@ impl Store {
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
         on_pool!(self, p => { sqlx::query("SELECT 1").execute(p).await.is_ok() })
+    }
+
+    /// Executes one raw statement. For tests that prove what the database itself refuses
+    /// (e.g. rewriting the audit log); never used by the application.
+    #[doc(hidden)]
+    pub async fn execute_raw_for_tests(&self, sql: &str) -> std::result::Result<u64, sqlx::Error> {
+        on_pool!(self, pool => { sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()) })
     }
 
     /// The organisation tree as `(id, parent_id)` pairs, for building scopes.

@@ -11,7 +11,7 @@ use crate::AppState;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use canhgac_domain::entity::EntityKind;
 use canhgac_domain::signal::Severity;
@@ -26,30 +26,67 @@ use std::collections::HashMap;
 /// A UI handler's result: a page, or an error page.
 pub type UiResult = Result<Response, Response>;
 
+/// Method and path of every UI route (the tenant-isolation test walks these).
+pub const UI_ROUTES: &[(&str, &str)] = &[
+    ("get", "/"),
+    ("get", "/login"),
+    ("post", "/login"),
+    ("post", "/logout"),
+    ("get", "/lang/{code}"),
+    ("get", "/orgs"),
+    ("get", "/import"),
+    ("post", "/import"),
+    ("get", "/import/template/{entity}"),
+    ("get", "/users"),
+    ("get", "/users/new"),
+    ("post", "/users/new"),
+    ("get", "/users/{id}/edit"),
+    ("post", "/users/{id}/edit"),
+    ("get", "/audit"),
+    ("get", "/signals"),
+    ("post", "/signals/{id}/transition"),
+    ("get", "/work"),
+    ("get", "/work/{id}"),
+    ("post", "/work/{id}/event"),
+    ("get", "/{entity}"),
+    ("get", "/{entity}/new"),
+    ("post", "/{entity}/new"),
+    ("get", "/{entity}/{id}"),
+    ("get", "/{entity}/{id}/edit"),
+    ("post", "/{entity}/{id}/edit"),
+    ("post", "/{entity}/{id}/delete"),
+];
+
+/// Every UI route as (path, handlers); [`UI_ROUTES`] names their methods.
+pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/", get(overview)),
+        ("/login", get(login_page).post(login)),
+        ("/logout", post(logout)),
+        ("/lang/{code}", get(set_lang)),
+        ("/orgs", get(orgs_page)),
+        ("/import", get(admin::import_page).post(admin::import_upload)),
+        ("/import/template/{entity}", get(admin::template)),
+        ("/users", get(admin::users_page)),
+        ("/users/new", get(admin::user_new_page).post(admin::user_create)),
+        ("/users/{id}/edit", get(admin::user_edit_page).post(admin::user_update)),
+        ("/audit", get(admin::audit_page)),
+        ("/signals", get(core::signals_page)),
+        ("/signals/{id}/transition", post(core::signal_transition)),
+        ("/work", get(core::work_page)),
+        ("/work/{id}", get(core::work_detail)),
+        ("/work/{id}/event", post(core::work_event)),
+        ("/{entity}", get(registry::list_page)),
+        ("/{entity}/new", get(registry::new_page).post(registry::create)),
+        ("/{entity}/{id}", get(registry::detail_page)),
+        ("/{entity}/{id}/edit", get(registry::edit_page).post(registry::update)),
+        ("/{entity}/{id}/delete", post(registry::delete)),
+    ]
+}
+
 /// The UI's routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(overview))
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/lang/{code}", get(set_lang))
-        .route("/orgs", get(orgs_page))
-        .route("/import", get(admin::import_page).post(admin::import_upload))
-        .route("/import/template/{entity}", get(admin::template))
-        .route("/users", get(admin::users_page))
-        .route("/users/new", get(admin::user_new_page).post(admin::user_create))
-        .route("/users/{id}/edit", get(admin::user_edit_page).post(admin::user_update))
-        .route("/audit", get(admin::audit_page))
-        .route("/signals", get(core::signals_page))
-        .route("/signals/{id}/transition", post(core::signal_transition))
-        .route("/work", get(core::work_page))
-        .route("/work/{id}", get(core::work_detail))
-        .route("/work/{id}/event", post(core::work_event))
-        .route("/{entity}", get(registry::list_page))
-        .route("/{entity}/new", get(registry::new_page).post(registry::create))
-        .route("/{entity}/{id}", get(registry::detail_page))
-        .route("/{entity}/{id}/edit", get(registry::edit_page).post(registry::update))
-        .route("/{entity}/{id}/delete", post(registry::delete))
+    route_table().into_iter().fold(Router::new(), |r, (p, m)| r.route(p, m))
 }
 
 /// A full error page with a status.

@@ -39,7 +39,7 @@ fn select_sql(kind: EntityKind) -> String {
     let t = kind.table();
     match kind {
         EntityKind::Org => format!(
-            "SELECT t.*, x.code AS parent_code, x.name AS parent_name FROM {t} t LEFT JOIN orgs x ON x.id = t.parent_id"
+            "SELECT t.*, x.code AS parent_code FROM {t} t LEFT JOIN orgs x ON x.id = t.parent_id"
         ),
         EntityKind::Host => format!(
             "SELECT t.*, o.code AS org_code, o.name AS org_name, s.name AS system_name, s.level AS system_level \
@@ -55,7 +55,7 @@ fn select_sql(kind: EntityKind) -> String {
 
 fn extra_text_columns(kind: EntityKind) -> &'static [&'static str] {
     match kind {
-        EntityKind::Org => &["parent_code", "parent_name"],
+        EntityKind::Org => &["parent_code"],
         EntityKind::Host => &["org_code", "org_name", "system_name"],
         EntityKind::Software => &["org_code", "org_name", "host_name"],
         _ => &["org_code", "org_name"],

@@ -243,6 +243,7 @@ pub(super) async fn form_page(st: &AppState, c: &Caller, kind: EntityKind, id: O
     };
     let val = |name: &str| text(values.get(name).unwrap_or(&Value::Null));
     let err_of = |name: &str| errors.iter().find(|e| e.field == name).map(|e| l.t(&e.message_vi, &e.message).to_string());
+    let status = if errors.is_empty() && top_error.is_none() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     let title = match id {
         Some(_) => format!("{} — {}", l.t("Sửa", "Edit"), l.t(kind.label_vi(), kind.label_en())),
         None => format!("{} — {}", l.t("Thêm mới", "New"), l.t(kind.label_vi(), kind.label_en())),
@@ -290,7 +291,7 @@ pub(super) async fn form_page(st: &AppState, c: &Caller, kind: EntityKind, id: O
             div.actions { button type="submit" { (l.t("Lưu", "Save")) } a.btn.light href=(format!("/{}", kind.slug())) { (l.t("Huỷ", "Cancel")) } }
         }
     };
-    Ok(page(c, &title, &format!("/{}", kind.slug()), body).into_response())
+    Ok((status, page(c, &title, &format!("/{}", kind.slug()), body)).into_response())
 }
 
 /// Turns submitted form fields into a record: organisation codes become ids, empty
@@ -334,7 +335,7 @@ pub async fn create(State(st): State<AppState>, c: Caller, Path(slug): Path<Stri
     match st.store.create(kind, &c.scope, &c.actor(), &rec).await {
         Ok(created) => Ok(Redirect::to(&format!("/{}/{}", kind.slug(), text(&created["id"]))).into_response()),
         Err(StoreError::Invalid(errs)) => form_page(&st, &c, kind, None, &rec, &errs, None).await,
-        Err(StoreError::Conflict(m)) | Err(StoreError::Forbidden(m)) => form_page(&st, &c, kind, None, &rec, &[], Some(m)).await,
+        Err(StoreError::Conflict(m)) => form_page(&st, &c, kind, None, &rec, &[], Some(m)).await,
         Err(e) => Err(store_error_page(&c, e)),
     }
 }
@@ -355,8 +356,7 @@ pub async fn update(State(st): State<AppState>, c: Caller, Path((slug, id)): Pat
     match st.store.update(kind, &c.scope, &c.actor(), id, &rec).await {
         Ok(_) => Ok(Redirect::to(&format!("/{}/{}", kind.slug(), id)).into_response()),
         Err(StoreError::Invalid(errs)) => form_page(&st, &c, kind, Some(id), &rec, &errs, None).await,
-        Err(StoreError::Conflict(m)) | Err(StoreError::Forbidden(m)) => form_page(&st, &c, kind, Some(id), &rec, &[], Some(m)).await,
-        Err(StoreError::NotFound) => Err(not_found(&c)),
+        Err(StoreError::Conflict(m)) => form_page(&st, &c, kind, Some(id), &rec, &[], Some(m)).await,
         Err(e) => Err(store_error_page(&c, e)),
     }
 }

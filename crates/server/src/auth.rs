@@ -191,12 +191,14 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let is_api = parts.uri.path().starts_with("/api/");
+        // Inside the nested API router the path has lost its prefix; the original has it.
+        let original = parts.extensions.get::<axum::extract::OriginalUri>().map(|u| u.0.clone()).unwrap_or_else(|| parts.uri.clone());
+        let is_api = original.path().starts_with("/api/");
         let reject = || {
             if is_api {
                 AuthRejection::Api
             } else {
-                AuthRejection::Ui(parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into()))
+                AuthRejection::Ui(original.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into()))
             }
         };
         let lang = Lang::from_headers(&parts.headers);

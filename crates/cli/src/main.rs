@@ -143,7 +143,10 @@ struct StoreSection {
 }
 
 fn server_config(listen: SocketAddr, section: &ServerSection) -> ServerConfig {
-    let mut cfg = ServerConfig { secure_cookies: section.secure_cookies.unwrap_or(!listen.ip().is_loopback()), ..ServerConfig::default() };
+    let mut cfg = ServerConfig {
+        secure_cookies: section.secure_cookies.unwrap_or(!listen.ip().is_loopback()),
+        ..ServerConfig::default()
+    };
     if let Some(h) = section.session_hours {
         cfg.session_ttl_ms = h.clamp(1, 24 * 30) * 3_600_000;
     }
@@ -156,20 +159,40 @@ fn server_config(listen: SocketAddr, section: &ServerSection) -> ServerConfig {
 #[tokio::main]
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Demo { data, listen, password, no_live } => demo(&data, listen, password, no_live).await,
-        Command::Serve { store, listen, config } => {
+        Command::Demo {
+            data,
+            listen,
+            password,
+            no_live,
+        } => demo(&data, listen, password, no_live).await,
+        Command::Serve {
+            store,
+            listen,
+            config,
+        } => {
             let file: ConfigFile = match &config {
-                Some(p) => toml::from_str(&std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?)
-                    .with_context(|| format!("{} is not a valid configuration", p.display()))?,
+                Some(p) => toml::from_str(
+                    &std::fs::read_to_string(p)
+                        .with_context(|| format!("cannot read {}", p.display()))?,
+                )
+                .with_context(|| format!("{} is not a valid configuration", p.display()))?,
                 None => ConfigFile::default(),
             };
-            let args = StoreArgs { data: store.data.or(file.store.data.clone()), database: store.database.or(file.store.database.clone()) };
+            let args = StoreArgs {
+                data: store.data.or(file.store.data.clone()),
+                database: store.database.or(file.store.database.clone()),
+            };
             let st = args.open(None).await?;
-            let listen = listen.or(file.server.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+            let listen = listen
+                .or(file.server.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
             serve(st, listen, server_config(listen, &file.server)).await
         }
         Command::Migrate { store } => {
@@ -177,19 +200,44 @@ async fn main() -> Result<()> {
             eprintln!("migrations applied ({})", st.backend());
             Ok(())
         }
-        Command::User { command: UserCommand::Add { store, email, password, role, org, name } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    store,
+                    email,
+                    password,
+                    role,
+                    org,
+                    name,
+                },
+        } => {
             let st = store.open(None).await?;
             let role = Role::parse(&role).with_context(|| format!("no role '{role}': use dic_admin, dic_operator, org_admin, org_staff, telecom_staff or viewer"))?;
             if let Err((_, en)) = auth::check_password_policy(&password) {
                 bail!(en);
             }
             let org_id = match org {
-                Some(code) => Some(*st.org_codes().await?.get(&code.to_uppercase()).with_context(|| format!("no organisation with code '{code}'"))?),
+                Some(code) => Some(
+                    *st.org_codes()
+                        .await?
+                        .get(&code.to_uppercase())
+                        .with_context(|| format!("no organisation with code '{code}'"))?,
+                ),
                 None => None,
             };
             let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
             let u = st
-                .create_user(&Scope::All, &Actor::system("cli"), &NewUser { full_name: name.unwrap_or_else(|| email.clone()), email, password_hash: hash, role, org_id })
+                .create_user(
+                    &Scope::All,
+                    &Actor::system("cli"),
+                    &NewUser {
+                        full_name: name.unwrap_or_else(|| email.clone()),
+                        email,
+                        password_hash: hash,
+                        role,
+                        org_id,
+                    },
+                )
                 .await?;
             println!("user {} created (id {}, role {})", u.email, u.id, u.role);
             Ok(())
@@ -198,14 +246,23 @@ async fn main() -> Result<()> {
 }
 
 async fn serve(store: Store, listen: SocketAddr, cfg: ServerConfig) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(%listen, backend = store.backend(), "canhgac is serving");
     canhgac_server::serve(listener, AppState::new(store, cfg)).await?;
     Ok(())
 }
 
-async fn demo(data: &Path, listen: SocketAddr, password: Option<String>, no_live: bool) -> Result<()> {
-    let store = Store::open_sqlite(data).await.with_context(|| format!("cannot open the data folder {}", data.display()))?;
+async fn demo(
+    data: &Path,
+    listen: SocketAddr,
+    password: Option<String>,
+    no_live: bool,
+) -> Result<()> {
+    let store = Store::open_sqlite(data)
+        .await
+        .with_context(|| format!("cannot open the data folder {}", data.display()))?;
     let pw_file = data.join("demo-login.txt");
     let password = match password {
         Some(p) => p,
@@ -218,17 +275,30 @@ async fn demo(data: &Path, listen: SocketAddr, password: Option<String>, no_live
         bail!(en);
     }
     let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
-    let seeded = canhgac_demo::seed(&store, &hash).await.context("cannot seed the demo province")?;
+    let seeded = canhgac_demo::seed(&store, &hash)
+        .await
+        .context("cannot seed the demo province")?;
     if seeded.fresh {
         write_private(&pw_file, &password)?;
-        let summary: Vec<String> = seeded.counts.iter().map(|(k, n)| format!("{n} {}", k.slug())).collect();
+        let summary: Vec<String> = seeded
+            .counts
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.slug()))
+            .collect();
         eprintln!("demo province seeded: {}", summary.join(", "));
     }
-    let known = std::fs::read_to_string(&pw_file).map(|p| p.trim().to_string()).unwrap_or_default();
+    let known = std::fs::read_to_string(&pw_file)
+        .map(|p| p.trim().to_string())
+        .unwrap_or_default();
     if !no_live {
-        tokio::spawn(canhgac_demo::live_feed(store.clone(), std::time::Duration::from_secs(5)));
+        tokio::spawn(canhgac_demo::live_feed(
+            store.clone(),
+            std::time::Duration::from_secs(5),
+        ));
     }
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let url = format!("http://{}", listener.local_addr()?);
     println!();
     println!("  canhgac đang chạy / is running:  {url}");
@@ -236,20 +306,31 @@ async fn demo(data: &Path, listen: SocketAddr, password: Option<String>, no_live
     if known.is_empty() {
         println!("  (this data folder was seeded before its login file was kept; use `canhgac user add` to add an administrator)");
     } else {
-        println!("  Đăng nhập / log in:  {}  mật khẩu / password: {known}", canhgac_demo::DEMO_USERS[0].0);
+        println!(
+            "  Đăng nhập / log in:  {}  mật khẩu / password: {known}",
+            canhgac_demo::DEMO_USERS[0].0
+        );
         println!("  Other demo accounts (same password), one per role:");
         for (email, _, role, org) in canhgac_demo::DEMO_USERS {
-            println!("    {email:<36} {:<14} {}", role.as_str(), org.unwrap_or("(toàn tỉnh)"));
+            println!(
+                "    {email:<36} {:<14} {}",
+                role.as_str(),
+                org.unwrap_or("(toàn tỉnh)")
+            );
         }
     }
     println!();
-    let cfg = ServerConfig { secure_cookies: !listen.ip().is_loopback(), ..ServerConfig::default() };
+    let cfg = ServerConfig {
+        secure_cookies: !listen.ip().is_loopback(),
+        ..ServerConfig::default()
+    };
     canhgac_server::serve(listener, AppState::new(store, cfg)).await?;
     Ok(())
 }
 
 fn write_private(path: &Path, content: &str) -> Result<()> {
-    std::fs::write(path, format!("{content}\n")).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(path, format!("{content}\n"))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -47,12 +47,42 @@ impl Dice {
 
 /// The demo accounts: e-mail, name, role, organisation code.
 pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
-    ("admin@stttt.laichau.gov.vn", "Nguyễn Văn Quản", Role::DicAdmin, Some("STTTT")),
-    ("trucban@stttt.laichau.gov.vn", "Lò Thị Trực", Role::DicOperator, Some("STTTT")),
-    ("quantri@syt.laichau.gov.vn", "Trần Minh Y", Role::OrgAdmin, Some("SYT")),
-    ("cntt@tamduong.laichau.gov.vn", "Vàng A Dũng", Role::OrgStaff, Some("TAMDUONG")),
-    ("soc@viettel-laichau.vn", "Phạm Quốc Việt", Role::TelecomStaff, Some("VIETTEL")),
-    ("lanhdao@laichau.gov.vn", "Hoàng Thị Lãnh", Role::Viewer, None),
+    (
+        "admin@stttt.laichau.gov.vn",
+        "Nguyễn Văn Quản",
+        Role::DicAdmin,
+        Some("STTTT"),
+    ),
+    (
+        "trucban@stttt.laichau.gov.vn",
+        "Lò Thị Trực",
+        Role::DicOperator,
+        Some("STTTT"),
+    ),
+    (
+        "quantri@syt.laichau.gov.vn",
+        "Trần Minh Y",
+        Role::OrgAdmin,
+        Some("SYT"),
+    ),
+    (
+        "cntt@tamduong.laichau.gov.vn",
+        "Vàng A Dũng",
+        Role::OrgStaff,
+        Some("TAMDUONG"),
+    ),
+    (
+        "soc@viettel-laichau.vn",
+        "Phạm Quốc Việt",
+        Role::TelecomStaff,
+        Some("VIETTEL"),
+    ),
+    (
+        "lanhdao@laichau.gov.vn",
+        "Hoàng Thị Lãnh",
+        Role::Viewer,
+        None,
+    ),
 ];
 
 /// What seeding did.
@@ -75,16 +105,35 @@ fn rec(v: Value) -> Record {
 /// to every demo account.
 pub async fn seed(store: &Store, password_hash: &str) -> Result<Seeded> {
     let scope = Scope::All;
-    if store.counts(&scope).await?.iter().any(|(k, n)| *k == EntityKind::Org && *n > 0) {
-        return Ok(Seeded { fresh: false, counts: store.counts(&scope).await? });
+    if store
+        .counts(&scope)
+        .await?
+        .iter()
+        .any(|(k, n)| *k == EntityKind::Org && *n > 0)
+    {
+        return Ok(Seeded {
+            fresh: false,
+            counts: store.counts(&scope).await?,
+        });
     }
     let actor = Actor::system("demo");
-    let mut dice = Dice::new(0x1A1C_4A0_737);
+    let mut dice = Dice::new(0x001A_1C4A_0737);
 
     // Organisations: the DIC first, then everyone under it (parents before children).
-    let (root, rest): (Vec<&OrgSeed>, Vec<&OrgSeed>) = ORGS.iter().partition(|o| o.parent.is_none());
+    let (root, rest): (Vec<&OrgSeed>, Vec<&OrgSeed>) =
+        ORGS.iter().partition(|o| o.parent.is_none());
     let mut ids: HashMap<&str, i64> = HashMap::new();
-    for batch in [root, rest.iter().copied().filter(|o| o.parent == Some("STTTT")).collect(), rest.iter().copied().filter(|o| o.parent != Some("STTTT")).collect()] {
+    for batch in [
+        root,
+        rest.iter()
+            .copied()
+            .filter(|o| o.parent == Some("STTTT"))
+            .collect(),
+        rest.iter()
+            .copied()
+            .filter(|o| o.parent != Some("STTTT"))
+            .collect(),
+    ] {
         let codes = store.org_codes().await?;
         let recs: Vec<Record> = batch
             .iter()
@@ -93,9 +142,16 @@ pub async fn seed(store: &Store, password_hash: &str) -> Result<Seeded> {
                     "address": o.address, "phone": o.phone, "email": o.email}))
             })
             .collect();
-        let (clean, errs): (Vec<_>, Vec<_>) = recs.iter().map(|r| EntityKind::Org.validate(r)).unzip();
-        anyhow::ensure!(errs.iter().all(Vec::is_empty), "demo organisations are invalid: {errs:?}");
-        store.import(EntityKind::Org, &scope, &actor, &clean).await.context("seeding organisations")?;
+        let (clean, errs): (Vec<_>, Vec<_>) =
+            recs.iter().map(|r| EntityKind::Org.validate(r)).unzip();
+        anyhow::ensure!(
+            errs.iter().all(Vec::is_empty),
+            "demo organisations are invalid: {errs:?}"
+        );
+        store
+            .import(EntityKind::Org, &scope, &actor, &clean)
+            .await
+            .context("seeding organisations")?;
     }
     for (code, id) in store.org_codes().await? {
         if let Some(o) = ORGS.iter().find(|o| o.code == code) {
@@ -135,7 +191,11 @@ pub async fn seed(store: &Store, password_hash: &str) -> Result<Seeded> {
     // Hosts: servers for each system, workstations for each organisation.
     let mut hosts = Vec::new();
     let mut host_os: Vec<(String, i64, &'static OsProfile)> = Vec::new();
-    for (i, o) in ORGS.iter().enumerate().filter(|(_, o)| o.kind != "national") {
+    for (i, o) in ORGS
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.kind != "national")
+    {
         let id = ids[o.code];
         let short = o.code.to_lowercase();
         let mut server_no = 0;
@@ -148,10 +208,25 @@ pub async fn seed(store: &Store, password_hash: &str) -> Result<Seeded> {
                 let role = SERVER_ROLES[k % SERVER_ROLES.len()];
                 let hostname = format!("{short}-{role}{:02}", server_no);
                 let ips = if o.kind == "telecom" {
-                    format!("100.{}.{}.{}", 64 + i % 16, 10 + server_no / 200, 10 + server_no % 200)
+                    format!(
+                        "100.{}.{}.{}",
+                        64 + i % 16,
+                        10 + server_no / 200,
+                        10 + server_no % 200
+                    )
                 } else if k == 0 {
-                    let (base, slot) = match i { 0..=15 => ("203.0.113", i), 16..=31 => ("198.51.100", i - 16), _ => ("192.0.2", i - 32) };
-                    format!("10.213.{i}.{}, {base}.{}, 2001:db8:{:x}::{:x}", 10 + server_no, slot * 16 + 1 + server_no % 14, 0x2130 + i, 10 + server_no)
+                    let (base, slot) = match i {
+                        0..=15 => ("203.0.113", i),
+                        16..=31 => ("198.51.100", i - 16),
+                        _ => ("192.0.2", i - 32),
+                    };
+                    format!(
+                        "10.213.{i}.{}, {base}.{}, 2001:db8:{:x}::{:x}",
+                        10 + server_no,
+                        slot * 16 + 1 + server_no % 14,
+                        0x2130 + i,
+                        10 + server_no
+                    )
                 } else {
                     format!("10.213.{i}.{}", 10 + server_no)
                 };
@@ -160,7 +235,13 @@ pub async fn seed(store: &Store, password_hash: &str) -> Result<Seeded> {
                 host_os.push((hostname, id, profile));
             }
         }
-        let ws = match o.kind { "dic" => 10, "agency" => 4 + dice.below(5), "district" => 5 + dice.below(4), "telecom" => 6, _ => 3 };
+        let ws = match o.kind {
+            "dic" => 10,
+            "agency" => 4 + dice.below(5),
+            "district" => 5 + dice.below(4),
+            "telecom" => 6,
+            _ => 3,
+        };
         for k in 1..=ws {
             let profile = dice.pick(WORKSTATION_OS);
             let hostname = format!("{short}-pc{k:02}");
@@ -182,7 +263,9 @@ pub async fn seed(store: &Store, password_hash: &str) -> Result<Seeded> {
     // Software inventories from each host's OS profile.
     let mut software = Vec::new();
     for (hostname, org, profile) in &host_os {
-        let Some(host_id) = host_ids.get(&(*org, hostname.to_lowercase())) else { continue };
+        let Some(host_id) = host_ids.get(&(*org, hostname.to_lowercase())) else {
+            continue;
+        };
         for (name, version) in profile.base {
             software.push(json!({"org_id": org, "host_id": host_id, "name": name, "version": version, "scheme": profile.scheme}));
         }
@@ -216,22 +299,41 @@ pub async fn seed(store: &Store, password_hash: &str) -> Result<Seeded> {
 
     // Users of every role.
     for (email, name, role, org) in DEMO_USERS {
-        let nu = NewUser { email: email.to_string(), full_name: name.to_string(), password_hash: password_hash.to_string(), role: *role, org_id: org.map(|c| ids[c]) };
-        store.create_user(&scope, &actor, &nu).await.with_context(|| format!("creating demo user {email}"))?;
+        let nu = NewUser {
+            email: email.to_string(),
+            full_name: name.to_string(),
+            password_hash: password_hash.to_string(),
+            role: *role,
+            org_id: org.map(|c| ids[c]),
+        };
+        store
+            .create_user(&scope, &actor, &nu)
+            .await
+            .with_context(|| format!("creating demo user {email}"))?;
     }
 
     seed_core(store, &actor, &ids, &host_ids, &mut dice).await?;
-    Ok(Seeded { fresh: true, counts: store.counts(&scope).await? })
+    Ok(Seeded {
+        fresh: true,
+        counts: store.counts(&scope).await?,
+    })
 }
 
 async fn import(store: &Store, actor: &Actor, kind: EntityKind, values: Vec<Value>) -> Result<()> {
     let mut clean = Vec::with_capacity(values.len());
     for (i, v) in values.into_iter().enumerate() {
         let (r, errs) = kind.validate(&rec(v));
-        anyhow::ensure!(errs.is_empty(), "demo {} #{i} is invalid: {errs:?}", kind.slug());
+        anyhow::ensure!(
+            errs.is_empty(),
+            "demo {} #{i} is invalid: {errs:?}",
+            kind.slug()
+        );
         clean.push(r);
     }
-    store.import(kind, &Scope::All, actor, &clean).await.with_context(|| format!("seeding {}", kind.slug()))?;
+    store
+        .import(kind, &Scope::All, actor, &clean)
+        .await
+        .with_context(|| format!("seeding {}", kind.slug()))?;
     Ok(())
 }
 
@@ -247,15 +349,36 @@ pub fn ascii_handle(name: &str) -> String {
 /// Removes Vietnamese diacritics from one character.
 pub fn fold_vietnamese(c: char) -> char {
     const GROUPS: &[(&str, char)] = &[
-        ("àáạảãâầấậẩẫăằắặẳẵ", 'a'), ("ÀÁẠẢÃÂẦẤẬẨẪĂẰẮẶẲẴ", 'A'), ("èéẹẻẽêềếệểễ", 'e'), ("ÈÉẸẺẼÊỀẾỆỂỄ", 'E'),
-        ("ìíịỉĩ", 'i'), ("ÌÍỊỈĨ", 'I'), ("òóọỏõôồốộổỗơờớợởỡ", 'o'), ("ÒÓỌỎÕÔỒỐỘỔỖƠỜỚỢỞỠ", 'O'),
-        ("ùúụủũưừứựửữ", 'u'), ("ÙÚỤỦŨƯỪỨỰỬỮ", 'U'), ("ỳýỵỷỹ", 'y'), ("ỲÝỴỶỸ", 'Y'), ("đ", 'd'), ("Đ", 'D'),
+        ("àáạảãâầấậẩẫăằắặẳẵ", 'a'),
+        ("ÀÁẠẢÃÂẦẤẬẨẪĂẰẮẶẲẴ", 'A'),
+        ("èéẹẻẽêềếệểễ", 'e'),
+        ("ÈÉẸẺẼÊỀẾỆỂỄ", 'E'),
+        ("ìíịỉĩ", 'i'),
+        ("ÌÍỊỈĨ", 'I'),
+        ("òóọỏõôồốộổỗơờớợởỡ", 'o'),
+        ("ÒÓỌỎÕÔỒỐỘỔỖƠỜỚỢỞỠ", 'O'),
+        ("ùúụủũưừứựửữ", 'u'),
+        ("ÙÚỤỦŨƯỪỨỰỬỮ", 'U'),
+        ("ỳýỵỷỹ", 'y'),
+        ("ỲÝỴỶỸ", 'Y'),
+        ("đ", 'd'),
+        ("Đ", 'D'),
     ];
-    GROUPS.iter().find(|(set, _)| set.contains(c)).map(|(_, b)| *b).unwrap_or(c)
+    GROUPS
+        .iter()
+        .find(|(set, _)| set.contains(c))
+        .map(|(_, b)| *b)
+        .unwrap_or(c)
 }
 
 /// Signals and work items of the shared core, so the overview shows a living province.
-async fn seed_core(store: &Store, actor: &Actor, ids: &HashMap<&str, i64>, hosts: &HashMap<(i64, String), i64>, dice: &mut Dice) -> Result<()> {
+async fn seed_core(
+    store: &Store,
+    actor: &Actor,
+    ids: &HashMap<&str, i64>,
+    hosts: &HashMap<(i64, String), i64>,
+    dice: &mut Dice,
+) -> Result<()> {
     let now = now_ms();
     let hour = 3_600_000;
     let day = 24 * hour;
@@ -289,8 +412,15 @@ async fn seed_core(store: &Store, actor: &Actor, ids: &HashMap<&str, i64>, hosts
     // The dispatch as directive items: every agency, district and operator acknowledges
     // and reports on clause 1 (and operators on clause 2) by the start of the holiday.
     let scope = Scope::All;
-    for o in ORGS.iter().filter(|o| matches!(o.kind, "agency" | "district" | "telecom")) {
-        let clause = if o.kind == "telecom" { "mục 1 và 2" } else { "mục 1" };
+    for o in ORGS
+        .iter()
+        .filter(|o| matches!(o.kind, "agency" | "district" | "telecom"))
+    {
+        let clause = if o.kind == "telecom" {
+            "mục 1 và 2"
+        } else {
+            "mục 1"
+        };
         let w = NewWorkItem {
             kind: WorkKind::DirectiveItem,
             title: format!("Báo cáo thực hiện Công văn 737/STTTT-BCVTCNTT ({clause})"),
@@ -322,14 +452,32 @@ pub async fn live_feed(store: Store, every: std::time::Duration) {
     let mut dice = Dice::new(now_ms() as u64);
     loop {
         tokio_sleep(every).await;
-        let Ok(page) = store.list(EntityKind::Host, &Scope::All, &ListQuery { limit: Some(1000), ..Default::default() }).await else { continue };
+        let Ok(page) = store
+            .list(
+                EntityKind::Host,
+                &Scope::All,
+                &ListQuery {
+                    limit: Some(1000),
+                    ..Default::default()
+                },
+            )
+            .await
+        else {
+            continue;
+        };
         if page.items.is_empty() {
             continue;
         }
         let host = dice.pick(&page.items).clone();
         let (kind, title, sev) = *dice.pick(LIVE_PATTERNS);
         let hostname = host["hostname"].as_str().unwrap_or_default().to_string();
-        let src = format!("{}.{}.{}.{}", dice.pick(&[45u8, 185, 91, 103, 194]), dice.below(255), dice.below(255), 1 + dice.below(254));
+        let src = format!(
+            "{}.{}.{}.{}",
+            dice.pick(&[45u8, 185, 91, 103, 194]),
+            dice.below(255),
+            dice.below(255),
+            1 + dice.below(254)
+        );
         let s = NewSignal {
             kind,
             source: "demo-generator".into(),

@@ -188,7 +188,13 @@ pub fn descendants(root: i64, tree: &[(i64, Option<i64>)]) -> BTreeSet<i64> {
 mod tests {
     use super::*;
 
-    const TREE: &[(i64, Option<i64>)] = &[(1, None), (2, Some(1)), (3, Some(1)), (4, Some(3)), (5, None)];
+    const TREE: &[(i64, Option<i64>)] = &[
+        (1, None),
+        (2, Some(1)),
+        (3, Some(1)),
+        (4, Some(3)),
+        (5, None),
+    ];
 
     #[test]
     fn dic_roles_see_everything() {

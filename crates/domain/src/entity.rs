@@ -27,9 +27,17 @@ const fn c(value: &'static str, vi: &'static str, en: &'static str) -> Choice {
 
 /// Organisation kinds in a province.
 pub const ORG_KINDS: &[Choice] = &[
-    c("dic", "Sở TTTT", "Department of Information and Communications"),
+    c(
+        "dic",
+        "Sở TTTT",
+        "Department of Information and Communications",
+    ),
     c("agency", "Sở, ban, ngành", "Provincial agency"),
-    c("district", "UBND huyện, thành phố", "District / city People's Committee"),
+    c(
+        "district",
+        "UBND huyện, thành phố",
+        "District / city People's Committee",
+    ),
     c("telecom", "Doanh nghiệp viễn thông", "Telecom operator"),
     c("national", "Cơ quan Trung ương", "National authority"),
 ];
@@ -141,69 +149,406 @@ const fn f(
         FieldType::HostRef => "host",
         _ => name,
     };
-    Field { name, file_name, vi, en, ty, required, listed, searchable }
+    Field {
+        name,
+        file_name,
+        vi,
+        en,
+        ty,
+        required,
+        listed,
+        searchable,
+    }
 }
 
 const ORG_FIELDS: &[Field] = &[
-    f("code", "Mã đơn vị", "Code", FieldType::Code, true, true, true),
-    f("name", "Tên đơn vị", "Name", FieldType::Text, true, true, true),
-    f("kind", "Loại", "Kind", FieldType::Enum(ORG_KINDS), true, true, false),
-    f("parent_id", "Đơn vị cấp trên", "Parent", FieldType::ParentRef, false, true, false),
-    f("address", "Địa chỉ", "Address", FieldType::Text, false, false, true),
-    f("phone", "Điện thoại", "Phone", FieldType::Phone, false, false, false),
-    f("email", "Thư điện tử", "E-mail", FieldType::Email, false, false, true),
+    f(
+        "code",
+        "Mã đơn vị",
+        "Code",
+        FieldType::Code,
+        true,
+        true,
+        true,
+    ),
+    f(
+        "name",
+        "Tên đơn vị",
+        "Name",
+        FieldType::Text,
+        true,
+        true,
+        true,
+    ),
+    f(
+        "kind",
+        "Loại",
+        "Kind",
+        FieldType::Enum(ORG_KINDS),
+        true,
+        true,
+        false,
+    ),
+    f(
+        "parent_id",
+        "Đơn vị cấp trên",
+        "Parent",
+        FieldType::ParentRef,
+        false,
+        true,
+        false,
+    ),
+    f(
+        "address",
+        "Địa chỉ",
+        "Address",
+        FieldType::Text,
+        false,
+        false,
+        true,
+    ),
+    f(
+        "phone",
+        "Điện thoại",
+        "Phone",
+        FieldType::Phone,
+        false,
+        false,
+        false,
+    ),
+    f(
+        "email",
+        "Thư điện tử",
+        "E-mail",
+        FieldType::Email,
+        false,
+        false,
+        true,
+    ),
 ];
 
 const NETWORK_FIELDS: &[Field] = &[
-    f("org_id", "Đơn vị", "Organisation", FieldType::OrgRef, true, true, false),
-    f("cidr", "Dải địa chỉ (CIDR)", "Range (CIDR)", FieldType::Cidr, true, true, true),
-    f("description", "Mô tả", "Description", FieldType::Text, false, true, true),
+    f(
+        "org_id",
+        "Đơn vị",
+        "Organisation",
+        FieldType::OrgRef,
+        true,
+        true,
+        false,
+    ),
+    f(
+        "cidr",
+        "Dải địa chỉ (CIDR)",
+        "Range (CIDR)",
+        FieldType::Cidr,
+        true,
+        true,
+        true,
+    ),
+    f(
+        "description",
+        "Mô tả",
+        "Description",
+        FieldType::Text,
+        false,
+        true,
+        true,
+    ),
 ];
 
 const SYSTEM_FIELDS: &[Field] = &[
-    f("org_id", "Đơn vị", "Organisation", FieldType::OrgRef, true, true, false),
-    f("name", "Tên hệ thống", "Name", FieldType::Text, true, true, true),
-    f("level", "Cấp độ", "Security level", FieldType::Int { min: 1, max: 5 }, true, true, false),
-    f("owner", "Chủ quản / phụ trách", "Owner", FieldType::Text, false, true, true),
-    f("description", "Mô tả", "Description", FieldType::LongText, false, false, true),
+    f(
+        "org_id",
+        "Đơn vị",
+        "Organisation",
+        FieldType::OrgRef,
+        true,
+        true,
+        false,
+    ),
+    f(
+        "name",
+        "Tên hệ thống",
+        "Name",
+        FieldType::Text,
+        true,
+        true,
+        true,
+    ),
+    f(
+        "level",
+        "Cấp độ",
+        "Security level",
+        FieldType::Int { min: 1, max: 5 },
+        true,
+        true,
+        false,
+    ),
+    f(
+        "owner",
+        "Chủ quản / phụ trách",
+        "Owner",
+        FieldType::Text,
+        false,
+        true,
+        true,
+    ),
+    f(
+        "description",
+        "Mô tả",
+        "Description",
+        FieldType::LongText,
+        false,
+        false,
+        true,
+    ),
 ];
 
 const HOST_FIELDS: &[Field] = &[
-    f("org_id", "Đơn vị", "Organisation", FieldType::OrgRef, true, true, false),
-    f("hostname", "Tên máy", "Host name", FieldType::Text, true, true, true),
-    f("kind", "Loại", "Kind", FieldType::Enum(HOST_KINDS), true, true, false),
-    f("os", "Hệ điều hành", "Operating system", FieldType::Text, false, true, true),
-    f("ips", "Địa chỉ IP", "IP addresses", FieldType::IpList, false, true, true),
-    f("system_id", "Hệ thống thông tin", "Information system", FieldType::SystemRef, false, true, false),
-    f("owner", "Người phụ trách", "Owner", FieldType::Text, false, false, true),
-    f("notes", "Ghi chú", "Notes", FieldType::LongText, false, false, true),
+    f(
+        "org_id",
+        "Đơn vị",
+        "Organisation",
+        FieldType::OrgRef,
+        true,
+        true,
+        false,
+    ),
+    f(
+        "hostname",
+        "Tên máy",
+        "Host name",
+        FieldType::Text,
+        true,
+        true,
+        true,
+    ),
+    f(
+        "kind",
+        "Loại",
+        "Kind",
+        FieldType::Enum(HOST_KINDS),
+        true,
+        true,
+        false,
+    ),
+    f(
+        "os",
+        "Hệ điều hành",
+        "Operating system",
+        FieldType::Text,
+        false,
+        true,
+        true,
+    ),
+    f(
+        "ips",
+        "Địa chỉ IP",
+        "IP addresses",
+        FieldType::IpList,
+        false,
+        true,
+        true,
+    ),
+    f(
+        "system_id",
+        "Hệ thống thông tin",
+        "Information system",
+        FieldType::SystemRef,
+        false,
+        true,
+        false,
+    ),
+    f(
+        "owner",
+        "Người phụ trách",
+        "Owner",
+        FieldType::Text,
+        false,
+        false,
+        true,
+    ),
+    f(
+        "notes",
+        "Ghi chú",
+        "Notes",
+        FieldType::LongText,
+        false,
+        false,
+        true,
+    ),
 ];
 
 const SOFTWARE_FIELDS: &[Field] = &[
-    f("org_id", "Đơn vị", "Organisation", FieldType::OrgRef, true, false, false),
-    f("host_id", "Máy", "Host", FieldType::HostRef, true, true, false),
-    f("name", "Tên phần mềm", "Name", FieldType::Text, true, true, true),
-    f("version", "Phiên bản", "Version", FieldType::Text, true, true, true),
-    f("scheme", "Kiểu gói", "Packaging", FieldType::Enum(PACKAGE_SCHEMES), true, true, false),
+    f(
+        "org_id",
+        "Đơn vị",
+        "Organisation",
+        FieldType::OrgRef,
+        true,
+        false,
+        false,
+    ),
+    f(
+        "host_id",
+        "Máy",
+        "Host",
+        FieldType::HostRef,
+        true,
+        true,
+        false,
+    ),
+    f(
+        "name",
+        "Tên phần mềm",
+        "Name",
+        FieldType::Text,
+        true,
+        true,
+        true,
+    ),
+    f(
+        "version",
+        "Phiên bản",
+        "Version",
+        FieldType::Text,
+        true,
+        true,
+        true,
+    ),
+    f(
+        "scheme",
+        "Kiểu gói",
+        "Packaging",
+        FieldType::Enum(PACKAGE_SCHEMES),
+        true,
+        true,
+        false,
+    ),
 ];
 
 const PERSON_FIELDS: &[Field] = &[
-    f("org_id", "Đơn vị", "Organisation", FieldType::OrgRef, true, true, false),
-    f("full_name", "Họ và tên", "Full name", FieldType::Text, true, true, true),
-    f("title", "Chức vụ", "Title", FieldType::Text, false, true, true),
-    f("email", "Thư điện tử", "E-mail", FieldType::Email, false, true, true),
-    f("phone", "Điện thoại", "Phone", FieldType::Phone, false, true, true),
+    f(
+        "org_id",
+        "Đơn vị",
+        "Organisation",
+        FieldType::OrgRef,
+        true,
+        true,
+        false,
+    ),
+    f(
+        "full_name",
+        "Họ và tên",
+        "Full name",
+        FieldType::Text,
+        true,
+        true,
+        true,
+    ),
+    f(
+        "title",
+        "Chức vụ",
+        "Title",
+        FieldType::Text,
+        false,
+        true,
+        true,
+    ),
+    f(
+        "email",
+        "Thư điện tử",
+        "E-mail",
+        FieldType::Email,
+        false,
+        true,
+        true,
+    ),
+    f(
+        "phone",
+        "Điện thoại",
+        "Phone",
+        FieldType::Phone,
+        false,
+        true,
+        true,
+    ),
 ];
 
 const CONTACT_FIELDS: &[Field] = &[
-    f("org_id", "Đơn vị quản lý", "Kept by", FieldType::OrgRef, true, false, false),
-    f("name", "Đầu mối", "Contact point", FieldType::Text, true, true, true),
-    f("agency", "Cơ quan", "Institution", FieldType::Text, true, true, true),
-    f("purpose", "Nội dung phối hợp", "When to contact", FieldType::Text, false, true, true),
-    f("phone", "Điện thoại", "Phone", FieldType::Phone, false, true, true),
-    f("email", "Thư điện tử", "E-mail", FieldType::Email, false, true, true),
-    f("notes", "Ghi chú", "Notes", FieldType::LongText, false, false, true),
-    f("escalation_order", "Thứ tự báo cáo", "Escalation order", FieldType::Int { min: 0, max: 99 }, false, true, false),
+    f(
+        "org_id",
+        "Đơn vị quản lý",
+        "Kept by",
+        FieldType::OrgRef,
+        true,
+        false,
+        false,
+    ),
+    f(
+        "name",
+        "Đầu mối",
+        "Contact point",
+        FieldType::Text,
+        true,
+        true,
+        true,
+    ),
+    f(
+        "agency",
+        "Cơ quan",
+        "Institution",
+        FieldType::Text,
+        true,
+        true,
+        true,
+    ),
+    f(
+        "purpose",
+        "Nội dung phối hợp",
+        "When to contact",
+        FieldType::Text,
+        false,
+        true,
+        true,
+    ),
+    f(
+        "phone",
+        "Điện thoại",
+        "Phone",
+        FieldType::Phone,
+        false,
+        true,
+        true,
+    ),
+    f(
+        "email",
+        "Thư điện tử",
+        "E-mail",
+        FieldType::Email,
+        false,
+        true,
+        true,
+    ),
+    f(
+        "notes",
+        "Ghi chú",
+        "Notes",
+        FieldType::LongText,
+        false,
+        false,
+        true,
+    ),
+    f(
+        "escalation_order",
+        "Thứ tự báo cáo",
+        "Escalation order",
+        FieldType::Int { min: 0, max: 99 },
+        false,
+        true,
+        false,
+    ),
 ];
 
 /// The registry's record kinds.
@@ -324,7 +669,9 @@ impl EntityKind {
     /// The field that names a record to a person.
     pub fn title_field(self) -> &'static str {
         match self {
-            EntityKind::Org | EntityKind::System | EntityKind::Software | EntityKind::Contact => "name",
+            EntityKind::Org | EntityKind::System | EntityKind::Software | EntityKind::Contact => {
+                "name"
+            }
             EntityKind::Network => "cidr",
             EntityKind::Host => "hostname",
             EntityKind::Person => "full_name",
@@ -367,7 +714,11 @@ pub struct FieldError {
 impl FieldError {
     /// A new error for `field`.
     pub fn new(field: &str, vi: impl Into<String>, en: impl Into<String>) -> FieldError {
-        FieldError { field: field.to_string(), message_vi: vi.into(), message: en.into() }
+        FieldError {
+            field: field.to_string(),
+            message_vi: vi.into(),
+            message: en.into(),
+        }
     }
 }
 
@@ -385,7 +736,9 @@ fn as_text(v: Option<&Value>) -> Option<String> {
 }
 
 fn normalise(field: &Field, v: Option<&Value>) -> Result<Value, FieldError> {
-    let Some(text) = as_text(v) else { return Ok(Value::Null) };
+    let Some(text) = as_text(v) else {
+        return Ok(Value::Null);
+    };
     let name = field.name;
     let bad = |vi: String, en: String| FieldError::new(name, vi, en);
     match field.ty {
@@ -450,10 +803,11 @@ fn normalise(field: &Field, v: Option<&Value>) -> Result<Value, FieldError> {
                 .find(|c| c.value == low || c.vi.to_lowercase() == low || c.en.to_lowercase() == low)
                 .map(|c| Value::String(c.value.to_string()))
                 .ok_or_else(|| {
-                    let allowed: Vec<&str> = choices.iter().map(|c| c.value).collect();
+                    let vi: Vec<String> = choices.iter().map(|c| format!("{} ({})", c.value, c.vi)).collect();
+                    let en: Vec<&str> = choices.iter().map(|c| c.value).collect();
                     bad(
-                        format!("'{text}' không thuộc các giá trị: {}", allowed.join(", ")),
-                        format!("'{text}' is not one of: {}", allowed.join(", ")),
+                        format!("'{text}' không thuộc các giá trị: {}", vi.join(", ")),
+                        format!("'{text}' is not one of: {}", en.join(", ")),
                     )
                 })
         }
@@ -513,7 +867,8 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported() {
-        let (_, errs) = EntityKind::Host.validate(&rec(json!({"kind": "toaster", "ips": "10.0.0.300"})));
+        let (_, errs) =
+            EntityKind::Host.validate(&rec(json!({"kind": "toaster", "ips": "10.0.0.300"})));
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["org_id", "hostname", "kind", "ips"]);
         assert!(errs[3].message.contains("10.0.0.300"));
@@ -521,33 +876,47 @@ mod tests {
 
     #[test]
     fn cidr_host_bits_are_cleared() {
-        let (r, errs) = EntityKind::Network.validate(&rec(json!({"org_id": 1, "cidr": "203.0.113.77/24"})));
+        let (r, errs) =
+            EntityKind::Network.validate(&rec(json!({"org_id": 1, "cidr": "203.0.113.77/24"})));
         assert!(errs.is_empty());
         assert_eq!(r["cidr"], "203.0.113.0/24");
-        assert_eq!(parse_cidr("2001:db8::1").map(|n| n.to_string()).as_deref(), Some("2001:db8::1/128"));
+        assert_eq!(
+            parse_cidr("2001:db8::1").map(|n| n.to_string()).as_deref(),
+            Some("2001:db8::1/128")
+        );
         assert!(parse_cidr("203.0.113.0/33").is_none());
     }
 
     #[test]
     fn level_is_bounded() {
-        let (_, errs) = EntityKind::System.validate(&rec(json!({"org_id": 1, "name": "Cổng", "level": 6})));
+        let (_, errs) =
+            EntityKind::System.validate(&rec(json!({"org_id": 1, "name": "Cổng", "level": 6})));
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].field, "level");
     }
 
     #[test]
     fn code_is_upper_cased_and_checked() {
-        let (r, errs) = EntityKind::Org.validate(&rec(json!({"code": "stttt", "name": "Sở", "kind": "dic"})));
+        let (r, errs) =
+            EntityKind::Org.validate(&rec(json!({"code": "stttt", "name": "Sở", "kind": "dic"})));
         assert!(errs.is_empty());
         assert_eq!(r["code"], "STTTT");
-        let (_, errs) = EntityKind::Org.validate(&rec(json!({"code": "sở tttt", "name": "Sở", "kind": "dic"})));
+        let (_, errs) = EntityKind::Org.validate(&rec(
+            json!({"code": "sở tttt", "name": "Sở", "kind": "dic"}),
+        ));
         assert_eq!(errs[0].field, "code");
     }
 
     #[test]
     fn file_names_of_references() {
-        assert_eq!(EntityKind::Host.field("org_id").map(|f| f.file_name), Some("org"));
-        assert_eq!(EntityKind::Software.field("host_id").map(|f| f.file_name), Some("host"));
+        assert_eq!(
+            EntityKind::Host.field("org_id").map(|f| f.file_name),
+            Some("org")
+        );
+        assert_eq!(
+            EntityKind::Software.field("host_id").map(|f| f.file_name),
+            Some("host")
+        );
         for k in EntityKind::ALL {
             assert_eq!(EntityKind::from_slug(k.slug()), Some(k));
             assert!(k.field(k.title_field()).is_some());

@@ -87,8 +87,13 @@ pub enum Severity {
 
 impl Severity {
     /// Every severity, low to high.
-    pub const ALL: [Severity; 5] =
-        [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
 
     /// Wire name.
     pub fn as_str(self) -> &'static str {
@@ -204,7 +209,10 @@ impl SignalState {
         if ok {
             Ok(to)
         } else {
-            Err(TransitionError { from: self.as_str(), to: to.as_str() })
+            Err(TransitionError {
+                from: self.as_str(),
+                to: to.as_str(),
+            })
         }
     }
 }
@@ -266,21 +274,36 @@ mod tests {
         for st in SignalState::ALL {
             assert!(st.transition(SignalState::New).is_err(), "{st:?} -> new");
         }
-        let e = SignalState::Resolved.transition(SignalState::Acknowledged).unwrap_err();
-        assert_eq!(e.to_string(), "cannot move from 'resolved' to 'acknowledged'");
+        let e = SignalState::Resolved
+            .transition(SignalState::Acknowledged)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot move from 'resolved' to 'acknowledged'"
+        );
     }
 
     #[test]
     fn reopen_goes_to_in_progress() {
-        assert_eq!(SignalState::FalsePositive.transition(SignalState::InProgress), Ok(SignalState::InProgress));
+        assert_eq!(
+            SignalState::FalsePositive.transition(SignalState::InProgress),
+            Ok(SignalState::InProgress)
+        );
     }
 
     #[test]
     fn dedup_counts_up_within_window_only() {
-        let open = OpenSignal { id: 7, state: SignalState::Acknowledged, last_seen: 1_000 };
+        let open = OpenSignal {
+            id: 7,
+            state: SignalState::Acknowledged,
+            last_seen: 1_000,
+        };
         assert_eq!(dedup(Some(open), 60_000, 300_000), Dedup::CountUp(7));
         assert_eq!(dedup(Some(open), 1_000 + 300_001, 300_000), Dedup::Raise);
-        let closed = OpenSignal { state: SignalState::Resolved, ..open };
+        let closed = OpenSignal {
+            state: SignalState::Resolved,
+            ..open
+        };
         assert_eq!(dedup(Some(closed), 2_000, 300_000), Dedup::Raise);
         assert_eq!(dedup(None, 2_000, 300_000), Dedup::Raise);
     }

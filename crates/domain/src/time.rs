@@ -8,7 +8,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 /// UTC+07:00, Asia/Ho_Chi_Minh.
 pub fn vn_offset() -> FixedOffset {
     // 7 hours is always within chrono's range.
-    FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    FixedOffset::east_opt(7 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
 }
 
 /// Now, as Unix milliseconds.
@@ -22,12 +23,16 @@ fn local(ms: i64) -> Option<DateTime<FixedOffset>> {
 
 /// `dd/mm/yyyy` in Viet Nam time.
 pub fn fmt_date(ms: i64) -> String {
-    local(ms).map(|t| t.format("%d/%m/%Y").to_string()).unwrap_or_default()
+    local(ms)
+        .map(|t| t.format("%d/%m/%Y").to_string())
+        .unwrap_or_default()
 }
 
 /// `dd/mm/yyyy HH:MM` in Viet Nam time.
 pub fn fmt_datetime(ms: i64) -> String {
-    local(ms).map(|t| t.format("%d/%m/%Y %H:%M").to_string()).unwrap_or_default()
+    local(ms)
+        .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_default()
 }
 
 /// RFC 3339 with the +07:00 offset, for APIs and exports.
@@ -42,7 +47,10 @@ pub fn parse_date(s: &str) -> Option<i64> {
         .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
         .ok()?;
     let t = d.and_hms_opt(0, 0, 0)?;
-    vn_offset().from_local_datetime(&t).single().map(|t| t.timestamp_millis())
+    vn_offset()
+        .from_local_datetime(&t)
+        .single()
+        .map(|t| t.timestamp_millis())
 }
 
 #[cfg(test)]

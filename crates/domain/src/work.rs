@@ -78,10 +78,13 @@ impl WorkKind {
         match self {
             WorkKind::PatchTask => ClosingRule::ByProof(Proof::FreshInventory),
             WorkKind::HuntTask => ClosingRule::ByProof(Proof::AbsentFromNextList),
-            WorkKind::RemovalTask | WorkKind::VulnRemediation => ClosingRule::ByProof(Proof::CleanRescan),
-            WorkKind::IncidentStep | WorkKind::DirectiveItem | WorkKind::SpamCase | WorkKind::General => {
-                ClosingRule::ByPerson
+            WorkKind::RemovalTask | WorkKind::VulnRemediation => {
+                ClosingRule::ByProof(Proof::CleanRescan)
             }
+            WorkKind::IncidentStep
+            | WorkKind::DirectiveItem
+            | WorkKind::SpamCase
+            | WorkKind::General => ClosingRule::ByPerson,
         }
     }
 }
@@ -229,8 +232,16 @@ pub struct Step {
 pub fn apply(kind: WorkKind, state: WorkState, event: &WorkEvent) -> Result<Step, WorkError> {
     use WorkState::*;
     let rule = kind.closing_rule();
-    let not_allowed = |event: &'static str| WorkError::NotAllowed { event, state: state.as_str() };
-    let step = |s| Ok(Step { state: s, escalate: false });
+    let not_allowed = |event: &'static str| WorkError::NotAllowed {
+        event,
+        state: state.as_str(),
+    };
+    let step = |s| {
+        Ok(Step {
+            state: s,
+            escalate: false,
+        })
+    };
     match event {
         WorkEvent::Start => match state {
             Open => step(InProgress),
@@ -246,19 +257,37 @@ pub fn apply(kind: WorkKind, state: WorkState, event: &WorkEvent) -> Result<Step
                 Open | InProgress | AwaitingProof => step(Closed),
                 _ => Err(not_allowed("proof_arrived")),
             },
-            ClosingRule::ByProof(p) => Err(WorkError::WrongProof { expected: Some(p), got: *proof }),
-            ClosingRule::ByPerson => Err(WorkError::WrongProof { expected: None, got: *proof }),
+            ClosingRule::ByProof(p) => Err(WorkError::WrongProof {
+                expected: Some(p),
+                got: *proof,
+            }),
+            ClosingRule::ByPerson => Err(WorkError::WrongProof {
+                expected: None,
+                got: *proof,
+            }),
         },
         WorkEvent::ProofFailed { proof } => match rule {
             ClosingRule::ByProof(p) if p == *proof => match state {
                 // Reported done but the problem is still there: reopen and escalate.
-                AwaitingProof | Closed => Ok(Step { state: InProgress, escalate: true }),
+                AwaitingProof | Closed => Ok(Step {
+                    state: InProgress,
+                    escalate: true,
+                }),
                 // Still open and still seen: stays, escalates because it recurs.
-                Open | InProgress => Ok(Step { state, escalate: true }),
+                Open | InProgress => Ok(Step {
+                    state,
+                    escalate: true,
+                }),
                 NotApplicable => Err(not_allowed("proof_failed")),
             },
-            ClosingRule::ByProof(p) => Err(WorkError::WrongProof { expected: Some(p), got: *proof }),
-            ClosingRule::ByPerson => Err(WorkError::WrongProof { expected: None, got: *proof }),
+            ClosingRule::ByProof(p) => Err(WorkError::WrongProof {
+                expected: Some(p),
+                got: *proof,
+            }),
+            ClosingRule::ByPerson => Err(WorkError::WrongProof {
+                expected: None,
+                got: *proof,
+            }),
         },
         WorkEvent::NotApplicable { reason } => {
             if reason.trim().is_empty() {
@@ -292,53 +321,107 @@ mod tests {
 
     #[test]
     fn person_closed_work_closes_on_report() {
-        let s = apply(WorkKind::IncidentStep, WorkState::InProgress, &WorkEvent::ReportDone).expect("done");
+        let s = apply(
+            WorkKind::IncidentStep,
+            WorkState::InProgress,
+            &WorkEvent::ReportDone,
+        )
+        .expect("done");
         assert_eq!(s.state, WorkState::Closed);
     }
 
     #[test]
     fn patch_task_cannot_close_by_word() {
-        let s = apply(WorkKind::PatchTask, WorkState::InProgress, &WorkEvent::ReportDone).expect("done");
+        let s = apply(
+            WorkKind::PatchTask,
+            WorkState::InProgress,
+            &WorkEvent::ReportDone,
+        )
+        .expect("done");
         assert_eq!(s.state, WorkState::AwaitingProof);
-        let s = apply(WorkKind::PatchTask, s.state, &WorkEvent::ProofArrived { proof: Proof::FreshInventory })
-            .expect("proof");
+        let s = apply(
+            WorkKind::PatchTask,
+            s.state,
+            &WorkEvent::ProofArrived {
+                proof: Proof::FreshInventory,
+            },
+        )
+        .expect("proof");
         assert_eq!(s.state, WorkState::Closed);
     }
 
     #[test]
     fn wrong_proof_is_refused() {
-        let e = apply(WorkKind::PatchTask, WorkState::Open, &WorkEvent::ProofArrived { proof: Proof::CleanRescan })
-            .unwrap_err();
-        assert_eq!(e, WorkError::WrongProof { expected: Some(Proof::FreshInventory), got: Proof::CleanRescan });
+        let e = apply(
+            WorkKind::PatchTask,
+            WorkState::Open,
+            &WorkEvent::ProofArrived {
+                proof: Proof::CleanRescan,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            WorkError::WrongProof {
+                expected: Some(Proof::FreshInventory),
+                got: Proof::CleanRescan
+            }
+        );
         assert!(apply(
             WorkKind::General,
             WorkState::Open,
-            &WorkEvent::ProofArrived { proof: Proof::CleanRescan }
+            &WorkEvent::ProofArrived {
+                proof: Proof::CleanRescan
+            }
         )
         .is_err());
     }
 
     #[test]
     fn hunt_task_reopens_and_escalates_when_listed_again() {
-        let s = apply(WorkKind::HuntTask, WorkState::AwaitingProof, &WorkEvent::ProofFailed {
-            proof: Proof::AbsentFromNextList,
-        })
+        let s = apply(
+            WorkKind::HuntTask,
+            WorkState::AwaitingProof,
+            &WorkEvent::ProofFailed {
+                proof: Proof::AbsentFromNextList,
+            },
+        )
         .expect("reopen");
-        assert_eq!(s, Step { state: WorkState::InProgress, escalate: true });
-        let s = apply(WorkKind::HuntTask, WorkState::Closed, &WorkEvent::ProofFailed {
-            proof: Proof::AbsentFromNextList,
-        })
+        assert_eq!(
+            s,
+            Step {
+                state: WorkState::InProgress,
+                escalate: true
+            }
+        );
+        let s = apply(
+            WorkKind::HuntTask,
+            WorkState::Closed,
+            &WorkEvent::ProofFailed {
+                proof: Proof::AbsentFromNextList,
+            },
+        )
         .expect("reopen");
         assert!(s.escalate && s.state == WorkState::InProgress);
     }
 
     #[test]
     fn not_applicable_needs_reason() {
-        let e = apply(WorkKind::PatchTask, WorkState::Open, &WorkEvent::NotApplicable { reason: "  ".into() });
+        let e = apply(
+            WorkKind::PatchTask,
+            WorkState::Open,
+            &WorkEvent::NotApplicable {
+                reason: "  ".into(),
+            },
+        );
         assert_eq!(e, Err(WorkError::ReasonRequired));
-        let s = apply(WorkKind::PatchTask, WorkState::Open, &WorkEvent::NotApplicable {
-            reason: "Máy đã ngừng hoạt động".into(),
-        })
+        let s = apply(
+            WorkKind::PatchTask,
+            WorkState::Open,
+            &WorkEvent::NotApplicable {
+                reason: "Máy đã ngừng hoạt động".into(),
+            },
+        )
         .expect("na");
         assert_eq!(s.state, WorkState::NotApplicable);
     }

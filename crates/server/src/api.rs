@@ -1,7 +1,10 @@
 //! The JSON API under `/api/v1`. Lists are `{"items": [...], "total": N}` with
 //! `limit`/`offset`; errors are `{"error": "...", "message_vi": "...", "fields"|"rows": [...]}`.
 
-use crate::auth::{authenticate, check_password_policy, client_ip, hash_password, random_token, token_hash, Caller, LoginError, Via};
+use crate::auth::{
+    authenticate, check_password_policy, client_ip, hash_password, random_token, token_hash,
+    Caller, LoginError, Via,
+};
 use crate::import::{export_rows, import_file, ImportOutcome, RowError};
 use crate::AppState;
 use axum::body::Bytes;
@@ -15,7 +18,9 @@ use canhgac_domain::signal::{SignalKind, SignalState};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::work::{WorkEvent, WorkKind, WorkState};
 use canhgac_domain::Role;
-use canhgac_store::{AuditQuery, ListQuery, NewUser, NewWorkItem, SignalFilter, StoreError, WorkFilter};
+use canhgac_store::{
+    AuditQuery, ListQuery, NewUser, NewWorkItem, SignalFilter, StoreError, WorkFilter,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -33,13 +38,27 @@ pub struct ApiError {
 impl ApiError {
     /// A new error.
     pub fn new(status: StatusCode, vi: impl Into<String>, en: impl Into<String>) -> ApiError {
-        ApiError { status, message: en.into(), message_vi: vi.into(), fields: vec![], rows: vec![] }
+        ApiError {
+            status,
+            message: en.into(),
+            message_vi: vi.into(),
+            fields: vec![],
+            rows: vec![],
+        }
     }
     fn not_found() -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "Không tìm thấy bản ghi (hoặc bạn không có quyền xem)", "Not found (or not visible to you)")
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "Không tìm thấy bản ghi (hoặc bạn không có quyền xem)",
+            "Not found (or not visible to you)",
+        )
     }
     fn read_only() -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "Tài khoản chỉ có quyền xem", "Your role is read-only")
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Tài khoản chỉ có quyền xem",
+            "Your role is read-only",
+        )
     }
     fn bad(vi: impl Into<String>, en: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, vi, en)
@@ -50,18 +69,44 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::not_found(),
-            StoreError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, format!("Không được phép: {m}"), format!("Forbidden: {m}")),
+            StoreError::Forbidden(m) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!("Không được phép: {m}"),
+                format!("Forbidden: {m}"),
+            ),
             StoreError::Invalid(fields) => ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                message: format!("Invalid record: {}", fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")),
-                message_vi: format!("Dữ liệu không hợp lệ: {}", fields.iter().map(|f| format!("{}: {}", f.field, f.message_vi)).collect::<Vec<_>>().join("; ")),
+                message: format!(
+                    "Invalid record: {}",
+                    fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                message_vi: format!(
+                    "Dữ liệu không hợp lệ: {}",
+                    fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message_vi))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
                 fields,
                 rows: vec![],
             },
-            StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, format!("Xung đột dữ liệu: {m}"), format!("Conflict: {m}")),
+            StoreError::Conflict(m) => ApiError::new(
+                StatusCode::CONFLICT,
+                format!("Xung đột dữ liệu: {m}"),
+                format!("Conflict: {m}"),
+            ),
             other => {
                 tracing::error!(error = %other, "storage error");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Lỗi lưu trữ, hãy thử lại sau", "Storage error, try again later")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Lỗi lưu trữ, hãy thử lại sau",
+                    "Storage error, try again later",
+                )
             }
         }
     }
@@ -87,7 +132,10 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         ("/auth/token", post(issue_token)),
         ("/me", get(me)),
-        ("/openapi.json", get(|| async { Json(crate::openapi::document()) })),
+        (
+            "/openapi.json",
+            get(|| async { Json(crate::openapi::document()) }),
+        ),
         ("/users", get(list_users).post(create_user)),
         ("/users/{id}", get(get_user).patch(update_user)),
         ("/audit", get(list_audit)),
@@ -100,18 +148,30 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/work-items/{id}", get(get_work)),
         ("/work-items/{id}/events", post(work_event)),
         ("/{entity}", get(list_entity).post(create_entity)),
-        ("/{entity}/{id}", get(get_entity).put(update_entity).patch(update_entity).delete(delete_entity)),
+        (
+            "/{entity}/{id}",
+            get(get_entity)
+                .put(update_entity)
+                .patch(update_entity)
+                .delete(delete_entity),
+        ),
     ]
 }
 
 /// The API's routes.
 pub fn routes() -> Router<AppState> {
-    route_table().into_iter().fold(Router::new(), |r, (p, m)| r.route(p, m))
+    route_table()
+        .into_iter()
+        .fold(Router::new(), |r, (p, m)| r.route(p, m))
 }
 
 fn kind_of(slug: &str) -> ApiResult<EntityKind> {
     EntityKind::from_slug(slug).ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, format!("Không có loại bản ghi '{slug}'"), format!("No such resource '{slug}'"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("Không có loại bản ghi '{slug}'"),
+            format!("No such resource '{slug}'"),
+        )
     })
 }
 
@@ -132,47 +192,102 @@ struct TokenRequest {
 
 async fn issue_token(State(st): State<AppState>, req: Request) -> ApiResult<Json<Value>> {
     let ip = client_ip(req.extensions());
-    let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024).await.map_err(|_| ApiError::bad("Yêu cầu quá lớn", "Request too large"))?;
+    let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024)
+        .await
+        .map_err(|_| ApiError::bad("Yêu cầu quá lớn", "Request too large"))?;
     let body: TokenRequest = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::bad(format!("Cần JSON {{\"email\", \"password\"}}: {e}"), format!("Expected JSON {{\"email\", \"password\"}}: {e}"))
+        ApiError::bad(
+            format!("Cần JSON {{\"email\", \"password\"}}: {e}"),
+            format!("Expected JSON {{\"email\", \"password\"}}: {e}"),
+        )
     })?;
     let user = match authenticate(&st, &body.email, &body.password, ip).await {
         Ok(u) => u,
         Err(LoginError::RateLimited) => {
-            return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Đăng nhập sai quá nhiều lần; hãy thử lại sau 15 phút", "Too many failed log-ins; try again in 15 minutes"))
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Đăng nhập sai quá nhiều lần; hãy thử lại sau 15 phút",
+                "Too many failed log-ins; try again in 15 minutes",
+            ))
         }
         Err(LoginError::BadCredentials) => {
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "Sai thư điện tử hoặc mật khẩu", "Wrong e-mail or password"))
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Sai thư điện tử hoặc mật khẩu",
+                "Wrong e-mail or password",
+            ))
         }
-        Err(LoginError::Internal) => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Lỗi lưu trữ", "Storage error")),
+        Err(LoginError::Internal) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Lỗi lưu trữ",
+                "Storage error",
+            ))
+        }
     };
     let token = random_token();
     let ttl = st.config.token_ttl_ms;
-    st.store.create_api_token(&token_hash(&token), user.id, body.name.as_deref().unwrap_or("api"), ttl).await?;
     st.store
-        .append_audit(&canhgac_store::Actor { user_id: Some(user.id), email: user.email.clone() }, user.org_id, "issue_token", "api_tokens", Some(user.id), None, None)
+        .create_api_token(
+            &token_hash(&token),
+            user.id,
+            body.name.as_deref().unwrap_or("api"),
+            ttl,
+        )
         .await?;
-    Ok(Json(json!({"token": token, "expires_at": now_ms() + ttl, "user": user})))
+    st.store
+        .append_audit(
+            &canhgac_store::Actor {
+                user_id: Some(user.id),
+                email: user.email.clone(),
+            },
+            user.org_id,
+            "issue_token",
+            "api_tokens",
+            Some(user.id),
+            None,
+            None,
+        )
+        .await?;
+    Ok(Json(
+        json!({"token": token, "expires_at": now_ms() + ttl, "user": user}),
+    ))
 }
 
 async fn me(c: Caller) -> Json<Value> {
-    Json(json!({"user": c.user, "role": c.role, "scope": c.scope.ids(), "via": if c.via == Via::Token { "token" } else { "session" }}))
+    Json(
+        json!({"user": c.user, "role": c.role, "scope": c.scope.ids(), "via": if c.via == Via::Token { "token" } else { "session" }}),
+    )
 }
 
-fn list_query(st_codes: &HashMap<String, i64>, params: &HashMap<String, String>) -> ApiResult<ListQuery> {
+fn list_query(
+    st_codes: &HashMap<String, i64>,
+    params: &HashMap<String, String>,
+) -> ApiResult<ListQuery> {
     let mut q = ListQuery::default();
     for (k, v) in params {
         match k.as_str() {
             "q" => q.q = Some(v.clone()),
-            "org" => {
-                if !v.is_empty() {
-                    q.org_id = Some(*st_codes.get(&v.trim().to_uppercase()).ok_or_else(|| {
-                        ApiError::bad(format!("Không có đơn vị mã '{v}'"), format!("No organisation with code '{v}'"))
-                    })?);
-                }
+            "org" if !v.is_empty() => {
+                q.org_id = Some(*st_codes.get(&v.trim().to_uppercase()).ok_or_else(|| {
+                    ApiError::bad(
+                        format!("Không có đơn vị mã '{v}'"),
+                        format!("No organisation with code '{v}'"),
+                    )
+                })?);
             }
-            "limit" => q.limit = Some(v.parse().map_err(|_| ApiError::bad("limit phải là số", "limit must be a number"))?),
-            "offset" => q.offset = Some(v.parse().map_err(|_| ApiError::bad("offset phải là số", "offset must be a number"))?),
+            "limit" => {
+                q.limit = Some(
+                    v.parse()
+                        .map_err(|_| ApiError::bad("limit phải là số", "limit must be a number"))?,
+                )
+            }
+            "offset" => {
+                q.offset =
+                    Some(v.parse().map_err(|_| {
+                        ApiError::bad("offset phải là số", "offset must be a number")
+                    })?)
+            }
             "lang" | "_csrf" => {}
             _ if !v.is_empty() => q.filters.push((k.clone(), v.clone())),
             _ => {}
@@ -181,7 +296,12 @@ fn list_query(st_codes: &HashMap<String, i64>, params: &HashMap<String, String>)
     Ok(q)
 }
 
-async fn list_entity(State(st): State<AppState>, c: Caller, Path(slug): Path<String>, Query(params): Query<HashMap<String, String>>) -> ApiResult<Json<Value>> {
+async fn list_entity(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(slug): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
     let kind = kind_of(&slug)?;
     let codes = st.store.org_codes().await?;
     let q = list_query(&codes, &params)?;
@@ -195,10 +315,18 @@ async fn resolve_codes(st: &AppState, mut rec: Record) -> ApiResult<Record> {
         if rec.contains_key(id_key) {
             continue;
         }
-        if let Some(code) = rec.get(code_key).and_then(Value::as_str).map(str::to_string) {
+        if let Some(code) = rec
+            .get(code_key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        {
             let codes = st.store.org_codes().await?;
             let id = codes.get(&code.trim().to_uppercase()).ok_or_else(|| {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("Không có đơn vị mã '{code}'"), format!("No organisation with code '{code}'"))
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("Không có đơn vị mã '{code}'"),
+                    format!("No organisation with code '{code}'"),
+                )
             })?;
             rec.insert(id_key.into(), Value::from(*id));
         }
@@ -206,7 +334,12 @@ async fn resolve_codes(st: &AppState, mut rec: Record) -> ApiResult<Record> {
     Ok(rec)
 }
 
-async fn create_entity(State(st): State<AppState>, c: Caller, Path(slug): Path<String>, Json(body): Json<Record>) -> ApiResult<(StatusCode, Json<Record>)> {
+async fn create_entity(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(slug): Path<String>,
+    Json(body): Json<Record>,
+) -> ApiResult<(StatusCode, Json<Record>)> {
     let kind = kind_of(&slug)?;
     must_write(&c)?;
     let rec = resolve_codes(&st, body).await?;
@@ -214,25 +347,50 @@ async fn create_entity(State(st): State<AppState>, c: Caller, Path(slug): Path<S
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-async fn get_entity(State(st): State<AppState>, c: Caller, Path((slug, id)): Path<(String, i64)>) -> ApiResult<Json<Record>> {
+async fn get_entity(
+    State(st): State<AppState>,
+    c: Caller,
+    Path((slug, id)): Path<(String, i64)>,
+) -> ApiResult<Json<Record>> {
     let kind = kind_of(&slug)?;
-    let mut rec = st.store.get(kind, &c.scope, id).await?.ok_or_else(ApiError::not_found)?;
+    let mut rec = st
+        .store
+        .get(kind, &c.scope, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     if kind == EntityKind::Host {
-        let q = ListQuery { filters: vec![("host_id".into(), id.to_string())], limit: Some(1000), ..Default::default() };
+        let q = ListQuery {
+            filters: vec![("host_id".into(), id.to_string())],
+            limit: Some(1000),
+            ..Default::default()
+        };
         let sw = st.store.list(EntityKind::Software, &c.scope, &q).await?;
         rec.insert("software".into(), json!(sw.items));
     }
     Ok(Json(rec))
 }
 
-async fn update_entity(State(st): State<AppState>, c: Caller, Path((slug, id)): Path<(String, i64)>, Json(body): Json<Record>) -> ApiResult<Json<Record>> {
+async fn update_entity(
+    State(st): State<AppState>,
+    c: Caller,
+    Path((slug, id)): Path<(String, i64)>,
+    Json(body): Json<Record>,
+) -> ApiResult<Json<Record>> {
     let kind = kind_of(&slug)?;
     must_write(&c)?;
     let rec = resolve_codes(&st, body).await?;
-    Ok(Json(st.store.update(kind, &c.scope, &c.actor(), id, &rec).await?))
+    Ok(Json(
+        st.store
+            .update(kind, &c.scope, &c.actor(), id, &rec)
+            .await?,
+    ))
 }
 
-async fn delete_entity(State(st): State<AppState>, c: Caller, Path((slug, id)): Path<(String, i64)>) -> ApiResult<StatusCode> {
+async fn delete_entity(
+    State(st): State<AppState>,
+    c: Caller,
+    Path((slug, id)): Path<(String, i64)>,
+) -> ApiResult<StatusCode> {
     let kind = kind_of(&slug)?;
     must_write(&c)?;
     st.store.delete(kind, &c.scope, &c.actor(), id).await?;
@@ -243,7 +401,11 @@ fn must_manage_users(c: &Caller) -> ApiResult<()> {
     if c.role.can_manage_users() {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, "Chỉ quản trị viên được quản lý tài khoản", "Only administrators manage accounts"))
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Chỉ quản trị viên được quản lý tài khoản",
+            "Only administrators manage accounts",
+        ))
     }
 }
 
@@ -253,9 +415,17 @@ async fn list_users(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Val
     Ok(Json(json!({"total": users.len(), "items": users})))
 }
 
-async fn get_user(State(st): State<AppState>, c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+async fn get_user(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     must_manage_users(&c)?;
-    let u = st.store.user_in_scope(&c.scope, id).await?.ok_or_else(ApiError::not_found)?;
+    let u = st
+        .store
+        .user_in_scope(&c.scope, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok(Json(json!(u)))
 }
 
@@ -276,7 +446,11 @@ fn parse_role(c: &Caller, role: Option<&str>) -> ApiResult<Option<Role>> {
         ApiError::bad(format!("Vai trò '{r}' không tồn tại"), format!("No role '{r}'; one of dic_admin, dic_operator, org_admin, org_staff, telecom_staff, viewer"))
     })?;
     if !c.role.may_grant(role) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, format!("Bạn không được cấp vai trò {r}"), format!("You may not grant the role {r}")));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("Bạn không được cấp vai trò {r}"),
+            format!("You may not grant the role {r}"),
+        ));
     }
     Ok(Some(role))
 }
@@ -290,48 +464,104 @@ async fn org_of_body(st: &AppState, b: &UserBody) -> ApiResult<Option<Option<i64
         Some("") => Ok(Some(None)),
         Some(code) => {
             let codes = st.store.org_codes().await?;
-            codes.get(&code.trim().to_uppercase()).map(|id| Some(Some(*id))).ok_or_else(|| {
-                ApiError::bad(format!("Không có đơn vị mã '{code}'"), format!("No organisation with code '{code}'"))
-            })
+            codes
+                .get(&code.trim().to_uppercase())
+                .map(|id| Some(Some(*id)))
+                .ok_or_else(|| {
+                    ApiError::bad(
+                        format!("Không có đơn vị mã '{code}'"),
+                        format!("No organisation with code '{code}'"),
+                    )
+                })
         }
     }
 }
 
-async fn create_user(State(st): State<AppState>, c: Caller, Json(b): Json<UserBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn create_user(
+    State(st): State<AppState>,
+    c: Caller,
+    Json(b): Json<UserBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     must_manage_users(&c)?;
-    let role = parse_role(&c, b.role.as_deref())?.ok_or_else(|| ApiError::bad("Thiếu vai trò (role)", "role is required"))?;
+    let role = parse_role(&c, b.role.as_deref())?
+        .ok_or_else(|| ApiError::bad("Thiếu vai trò (role)", "role is required"))?;
     let password = b.password.clone().unwrap_or_default();
-    check_password_policy(&password).map_err(|(vi, en)| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, vi, en))?;
-    let hash = hash_password(&password).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.clone(), e))?;
+    check_password_policy(&password)
+        .map_err(|(vi, en)| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, vi, en))?;
+    let hash = hash_password(&password)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.clone(), e))?;
     let org_id = org_of_body(&st, &b).await?.flatten();
     let email = b.email.clone().unwrap_or_default();
-    let nu = NewUser { full_name: b.full_name.clone().unwrap_or_else(|| email.clone()), email, password_hash: hash, role, org_id };
+    let nu = NewUser {
+        full_name: b.full_name.clone().unwrap_or_else(|| email.clone()),
+        email,
+        password_hash: hash,
+        role,
+        org_id,
+    };
     let u = st.store.create_user(&c.scope, &c.actor(), &nu).await?;
     Ok((StatusCode::CREATED, Json(json!(u))))
 }
 
-async fn update_user(State(st): State<AppState>, c: Caller, Path(id): Path<i64>, Json(b): Json<UserBody>) -> ApiResult<Json<Value>> {
+async fn update_user(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    Json(b): Json<UserBody>,
+) -> ApiResult<Json<Value>> {
     must_manage_users(&c)?;
-    let target = st.store.user_in_scope(&c.scope, id).await?.ok_or_else(ApiError::not_found)?;
+    let target = st
+        .store
+        .user_in_scope(&c.scope, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     if !c.role.may_grant(target.role()) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "Bạn không được sửa tài khoản này", "You may not change this account"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Bạn không được sửa tài khoản này",
+            "You may not change this account",
+        ));
     }
     let role = parse_role(&c, b.role.as_deref())?;
     let hash = match b.password.as_deref() {
         Some(p) => {
-            check_password_policy(p).map_err(|(vi, en)| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, vi, en))?;
-            Some(hash_password(p).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.clone(), e))?)
+            check_password_policy(p)
+                .map_err(|(vi, en)| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, vi, en))?;
+            Some(
+                hash_password(p)
+                    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.clone(), e))?,
+            )
         }
         None => None,
     };
     let org = org_of_body(&st, &b).await?;
-    let u = st.store.update_user(&c.scope, &c.actor(), id, b.full_name.as_deref(), role, org, b.active, hash.as_deref()).await?;
+    let u = st
+        .store
+        .update_user(
+            &c.scope,
+            &c.actor(),
+            id,
+            b.full_name.as_deref(),
+            role,
+            org,
+            b.active,
+            hash.as_deref(),
+        )
+        .await?;
     Ok(Json(json!(u)))
 }
 
-async fn list_audit(State(st): State<AppState>, c: Caller, Query(p): Query<HashMap<String, String>>) -> ApiResult<Json<Value>> {
+async fn list_audit(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
     if !c.role.can_read_audit() {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "Chỉ Sở TTTT được xem nhật ký", "Only the DIC reads the audit log"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Chỉ Sở TTTT được xem nhật ký",
+            "Only the DIC reads the audit log",
+        ));
     }
     let q = AuditQuery {
         entity: p.get("entity").cloned(),
@@ -345,16 +575,27 @@ async fn list_audit(State(st): State<AppState>, c: Caller, Query(p): Query<HashM
     Ok(Json(json!({"items": items, "total": total})))
 }
 
-async fn import(State(st): State<AppState>, c: Caller, Path(slug): Path<String>, Query(p): Query<HashMap<String, String>>, body: Bytes) -> ApiResult<Json<Value>> {
+async fn import(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(slug): Path<String>,
+    Query(p): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let kind = kind_of(&slug)?;
     must_write(&c)?;
-    let name = p.get("filename").map(String::as_str).or(match p.get("format").map(String::as_str) {
-        Some("xlsx") => Some("upload.xlsx"),
-        _ => None,
-    });
+    let name =
+        p.get("filename")
+            .map(String::as_str)
+            .or(match p.get("format").map(String::as_str) {
+                Some("xlsx") => Some("upload.xlsx"),
+                _ => None,
+            });
     match import_file(&st.store, &c, kind, &body, name).await? {
         ImportOutcome::Imported(n) => {
-            st.metrics.imports.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            st.metrics
+                .imports
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Ok(Json(json!({"imported": n})))
         }
         ImportOutcome::Rejected(rows) => Err(ApiError {
@@ -367,30 +608,64 @@ async fn import(State(st): State<AppState>, c: Caller, Path(slug): Path<String>,
     }
 }
 
-async fn export(State(st): State<AppState>, c: Caller, Path(slug): Path<String>, Query(p): Query<HashMap<String, String>>) -> ApiResult<Response> {
+async fn export(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(slug): Path<String>,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
     let kind = kind_of(&slug)?;
-    export_response(&st, &c, kind, p.get("format").map(String::as_str).unwrap_or("csv")).await
+    export_response(
+        &st,
+        &c,
+        kind,
+        p.get("format").map(String::as_str).unwrap_or("csv"),
+    )
+    .await
 }
 
 /// A download of every record of `kind` in the caller's scope.
-pub async fn export_response(st: &AppState, c: &Caller, kind: EntityKind, format: &str) -> ApiResult<Response> {
+pub async fn export_response(
+    st: &AppState,
+    c: &Caller,
+    kind: EntityKind,
+    format: &str,
+) -> ApiResult<Response> {
     let (headers, rows) = export_rows(&st.store, &c.scope, kind).await?;
     let (bytes, ctype, ext) = match format {
         "xlsx" => (
-            canhgac_sheets::write_xlsx(kind.label_vi(), &headers, &rows).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), e.to_string()))?,
+            canhgac_sheets::write_xlsx(kind.label_vi(), &headers, &rows).map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    e.to_string(),
+                    e.to_string(),
+                )
+            })?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
         ),
         "csv" => (
-            canhgac_sheets::write_csv(&headers, &rows).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), e.to_string()))?,
+            canhgac_sheets::write_csv(&headers, &rows).map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    e.to_string(),
+                    e.to_string(),
+                )
+            })?,
             "text/csv; charset=utf-8",
             "csv",
         ),
-        other => return Err(ApiError::bad(format!("Định dạng '{other}' không hỗ trợ; dùng csv hoặc xlsx"), format!("Format '{other}' is not supported; use csv or xlsx"))),
+        other => {
+            return Err(ApiError::bad(
+                format!("Định dạng '{other}' không hỗ trợ; dùng csv hoặc xlsx"),
+                format!("Format '{other}' is not supported; use csv or xlsx"),
+            ))
+        }
     };
     let disp = format!("attachment; filename=\"canhgac-{}.{ext}\"", kind.slug());
     let mut resp = bytes.into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     if let Ok(v) = HeaderValue::from_str(&disp) {
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
@@ -398,10 +673,17 @@ pub async fn export_response(st: &AppState, c: &Caller, kind: EntityKind, format
 }
 
 fn page_params(p: &HashMap<String, String>) -> (Option<i64>, Option<i64>) {
-    (p.get("limit").and_then(|v| v.parse().ok()), p.get("offset").and_then(|v| v.parse().ok()))
+    (
+        p.get("limit").and_then(|v| v.parse().ok()),
+        p.get("offset").and_then(|v| v.parse().ok()),
+    )
 }
 
-async fn list_signals(State(st): State<AppState>, c: Caller, Query(p): Query<HashMap<String, String>>) -> ApiResult<Json<Value>> {
+async fn list_signals(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
     let (limit, offset) = page_params(&p);
     let f = SignalFilter {
         kind: p.get("kind").and_then(|k| SignalKind::parse(k)),
@@ -414,8 +696,16 @@ async fn list_signals(State(st): State<AppState>, c: Caller, Query(p): Query<Has
     Ok(Json(json!({"items": items, "total": total})))
 }
 
-async fn get_signal(State(st): State<AppState>, c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
-    let s = st.store.signal(&c.scope, id).await?.ok_or_else(ApiError::not_found)?;
+async fn get_signal(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let s = st
+        .store
+        .signal(&c.scope, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok(Json(json!(s)))
 }
 
@@ -424,15 +714,34 @@ struct TransitionBody {
     state: String,
 }
 
-async fn transition_signal(State(st): State<AppState>, c: Caller, Path(id): Path<i64>, Json(b): Json<TransitionBody>) -> ApiResult<Json<Value>> {
+async fn transition_signal(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    Json(b): Json<TransitionBody>,
+) -> ApiResult<Json<Value>> {
     must_write(&c)?;
     let to = SignalState::parse(&b.state).ok_or_else(|| {
-        ApiError::bad(format!("Trạng thái '{}' không tồn tại", b.state), format!("No state '{}'; one of new, acknowledged, in_progress, resolved, false_positive", b.state))
+        ApiError::bad(
+            format!("Trạng thái '{}' không tồn tại", b.state),
+            format!(
+                "No state '{}'; one of new, acknowledged, in_progress, resolved, false_positive",
+                b.state
+            ),
+        )
     })?;
-    Ok(Json(json!(st.store.transition_signal(&c.scope, &c.actor(), id, to).await?)))
+    Ok(Json(json!(
+        st.store
+            .transition_signal(&c.scope, &c.actor(), id, to)
+            .await?
+    )))
 }
 
-async fn list_work(State(st): State<AppState>, c: Caller, Query(p): Query<HashMap<String, String>>) -> ApiResult<Json<Value>> {
+async fn list_work(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
     let (limit, offset) = page_params(&p);
     let f = WorkFilter {
         kind: p.get("kind").and_then(|k| WorkKind::parse(k)),
@@ -456,11 +765,20 @@ struct WorkBody {
     detail: Option<Value>,
 }
 
-async fn create_work(State(st): State<AppState>, c: Caller, Json(b): Json<WorkBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn create_work(
+    State(st): State<AppState>,
+    c: Caller,
+    Json(b): Json<WorkBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     must_write(&c)?;
     let kind = match b.kind.as_deref() {
         None => WorkKind::General,
-        Some(k) => WorkKind::parse(k).ok_or_else(|| ApiError::bad(format!("Loại công việc '{k}' không tồn tại"), format!("No work kind '{k}'")))?,
+        Some(k) => WorkKind::parse(k).ok_or_else(|| {
+            ApiError::bad(
+                format!("Loại công việc '{k}' không tồn tại"),
+                format!("No work kind '{k}'"),
+            )
+        })?,
     };
     if kind.closing_rule() != canhgac_domain::work::ClosingRule::ByPerson {
         return Err(ApiError::bad(
@@ -470,24 +788,61 @@ async fn create_work(State(st): State<AppState>, c: Caller, Json(b): Json<WorkBo
     }
     let org_id = match (b.org_id, b.org.as_deref()) {
         (Some(id), _) => id,
-        (None, Some(code)) => *st.store.org_codes().await?.get(&code.trim().to_uppercase()).ok_or_else(|| {
-            ApiError::bad(format!("Không có đơn vị mã '{code}'"), format!("No organisation with code '{code}'"))
-        })?,
-        (None, None) => c.user.org_id.ok_or_else(|| ApiError::bad("Thiếu đơn vị (org)", "org is required"))?,
+        (None, Some(code)) => *st
+            .store
+            .org_codes()
+            .await?
+            .get(&code.trim().to_uppercase())
+            .ok_or_else(|| {
+                ApiError::bad(
+                    format!("Không có đơn vị mã '{code}'"),
+                    format!("No organisation with code '{code}'"),
+                )
+            })?,
+        (None, None) => c
+            .user
+            .org_id
+            .ok_or_else(|| ApiError::bad("Thiếu đơn vị (org)", "org is required"))?,
     };
     if b.title.trim().is_empty() {
         return Err(ApiError::bad("Thiếu tiêu đề", "title is required"));
     }
     let due_at = match b.due.as_deref() {
         None | Some("") => None,
-        Some(d) => Some(canhgac_domain::time::parse_date(d).ok_or_else(|| ApiError::bad(format!("Ngày '{d}' không hợp lệ (dd/mm/yyyy)"), format!("Date '{d}' is not valid (dd/mm/yyyy)")))?),
+        Some(d) => Some(canhgac_domain::time::parse_date(d).ok_or_else(|| {
+            ApiError::bad(
+                format!("Ngày '{d}' không hợp lệ (dd/mm/yyyy)"),
+                format!("Date '{d}' is not valid (dd/mm/yyyy)"),
+            )
+        })?),
     };
-    let w = NewWorkItem { kind, title: b.title.trim().to_string(), org_id, host_id: b.host_id, signal_id: None, due_at, detail: b.detail.unwrap_or(Value::Null) };
-    Ok((StatusCode::CREATED, Json(json!(st.store.create_work_item(&c.scope, &c.actor(), &w).await?))))
+    let w = NewWorkItem {
+        kind,
+        title: b.title.trim().to_string(),
+        org_id,
+        host_id: b.host_id,
+        signal_id: None,
+        due_at,
+        detail: b.detail.unwrap_or(Value::Null),
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(json!(
+            st.store.create_work_item(&c.scope, &c.actor(), &w).await?
+        )),
+    ))
 }
 
-async fn get_work(State(st): State<AppState>, c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
-    let w = st.store.work_item(&c.scope, id).await?.ok_or_else(ApiError::not_found)?;
+async fn get_work(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let w = st
+        .store
+        .work_item(&c.scope, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     let notes = st.store.work_notes(&c.scope, id).await?;
     let mut v = json!(w);
     v["notes"] = json!(notes);
@@ -502,17 +857,41 @@ struct WorkEventBody {
     evidence: Option<String>,
 }
 
-async fn work_event(State(st): State<AppState>, c: Caller, Path(id): Path<i64>, Json(b): Json<WorkEventBody>) -> ApiResult<Json<Value>> {
+async fn work_event(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    Json(b): Json<WorkEventBody>,
+) -> ApiResult<Json<Value>> {
     must_write(&c)?;
     // Proof events are the platform's; a person can only start, report done or waive.
     let event = match b.action.as_str() {
         "start" => WorkEvent::Start,
         "report_done" => WorkEvent::ReportDone,
-        "not_applicable" => WorkEvent::NotApplicable { reason: b.reason.clone().unwrap_or_default() },
+        "not_applicable" => WorkEvent::NotApplicable {
+            reason: b.reason.clone().unwrap_or_default(),
+        },
         other => {
-            return Err(ApiError::bad(format!("Thao tác '{other}' không hợp lệ; dùng start, report_done hoặc not_applicable"), format!("Action '{other}' is not allowed; use start, report_done or not_applicable")))
+            return Err(ApiError::bad(
+                format!(
+                    "Thao tác '{other}' không hợp lệ; dùng start, report_done hoặc not_applicable"
+                ),
+                format!(
+                    "Action '{other}' is not allowed; use start, report_done or not_applicable"
+                ),
+            ))
         }
     };
-    let w = st.store.apply_work_event(&c.scope, &c.actor(), id, &event, b.note.as_deref(), b.evidence.as_deref()).await?;
+    let w = st
+        .store
+        .apply_work_event(
+            &c.scope,
+            &c.actor(),
+            id,
+            &event,
+            b.note.as_deref(),
+            b.evidence.as_deref(),
+        )
+        .await?;
     Ok(Json(json!(w)))
 }

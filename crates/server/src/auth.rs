@@ -5,7 +5,9 @@
 //! The [`Caller`] extractor is the one place a request's organisation scope is built.
 
 use crate::AppState;
-use argon2::password_hash::{rand_core::OsRng as PwRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng as PwRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -36,12 +38,19 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 /// Hashes a password with argon2id (OWASP parameters: 19 MiB, 2 passes).
 pub fn hash_password(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut PwRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// Checks a password against a stored argon2 hash.
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Whether a password is acceptable; the problem in Vietnamese and English otherwise.
@@ -116,7 +125,9 @@ pub fn cookie(h: &HeaderMap, name: &str) -> Option<String> {
 fn bearer(h: &HeaderMap) -> Option<String> {
     let v = h.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 /// How the caller authenticated.
@@ -148,7 +159,10 @@ pub struct Caller {
 impl Caller {
     /// The caller as the audit log names them.
     pub fn actor(&self) -> Actor {
-        Actor { user_id: Some(self.user.id), email: self.user.email.clone() }
+        Actor {
+            user_id: Some(self.user.id),
+            email: self.user.email.clone(),
+        }
     }
 }
 
@@ -190,15 +204,27 @@ pub async fn scope_of(state: &AppState, user: &User) -> Result<Scope, canhgac_st
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AuthRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         // Inside the nested API router the path has lost its prefix; the original has it.
-        let original = parts.extensions.get::<axum::extract::OriginalUri>().map(|u| u.0.clone()).unwrap_or_else(|| parts.uri.clone());
+        let original = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|u| u.0.clone())
+            .unwrap_or_else(|| parts.uri.clone());
         let is_api = original.path().starts_with("/api/");
         let reject = || {
             if is_api {
                 AuthRejection::Api
             } else {
-                AuthRejection::Ui(original.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into()))
+                AuthRejection::Ui(
+                    original
+                        .path_and_query()
+                        .map(|p| p.to_string())
+                        .unwrap_or_else(|| "/".into()),
+                )
             }
         };
         let lang = Lang::from_headers(&parts.headers);
@@ -219,9 +245,20 @@ impl FromRequestParts<AppState> for Caller {
         } else {
             None
         };
-        let Some((user, csrf, via)) = found else { return Err(reject()) };
-        let scope = scope_of(state, &user).await.map_err(|_| AuthRejection::Internal)?;
-        Ok(Caller { role: user.role(), user, scope, csrf, via, lang })
+        let Some((user, csrf, via)) = found else {
+            return Err(reject());
+        };
+        let scope = scope_of(state, &user)
+            .await
+            .map_err(|_| AuthRejection::Internal)?;
+        Ok(Caller {
+            role: user.role(),
+            user,
+            scope,
+            csrf,
+            via,
+            lang,
+        })
     }
 }
 
@@ -245,16 +282,23 @@ impl LoginLimiter {
     fn keys(email: &str, ip: Option<IpAddr>) -> [(String, u32); 2] {
         [
             (format!("u:{}", email.trim().to_lowercase()), 1),
-            (format!("ip:{}", ip.map(|i| i.to_string()).unwrap_or_default()), 6),
+            (
+                format!("ip:{}", ip.map(|i| i.to_string()).unwrap_or_default()),
+                6,
+            ),
         ]
     }
 
     /// Whether another attempt is allowed now.
     pub fn allowed(&self, email: &str, ip: Option<IpAddr>) -> bool {
-        let Ok(mut map) = self.failures.lock() else { return false };
+        let Ok(mut map) = self.failures.lock() else {
+            return false;
+        };
         let now = Instant::now();
         map.retain(|_, (_, t)| now.duration_since(*t) < self.window);
-        Self::keys(email, ip).iter().all(|(k, mult)| map.get(k).is_none_or(|(n, _)| *n < self.max * mult))
+        Self::keys(email, ip)
+            .iter()
+            .all(|(k, mult)| map.get(k).is_none_or(|(n, _)| *n < self.max * mult))
     }
 
     /// Records a failure.
@@ -289,30 +333,65 @@ pub enum LoginError {
 }
 
 /// Checks e-mail and password under the rate limit; audits successes and failures.
-pub async fn authenticate(state: &AppState, email: &str, password: &str, ip: Option<IpAddr>) -> Result<User, LoginError> {
+pub async fn authenticate(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<User, LoginError> {
     if !state.limiter.allowed(email, ip) {
-        state.metrics.login_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        state
+            .metrics
+            .login_failures
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(LoginError::RateLimited);
     }
-    let user = state.store.user_by_email(email).await.map_err(|_| LoginError::Internal)?;
+    let user = state
+        .store
+        .user_by_email(email)
+        .await
+        .map_err(|_| LoginError::Internal)?;
     // Hash even for unknown accounts so timing does not reveal which e-mails exist.
     let (ok, user) = match user {
-        Some(u) => (verify_password(&u.password_hash, password) && u.active, Some(u)),
+        Some(u) => (
+            verify_password(&u.password_hash, password) && u.active,
+            Some(u),
+        ),
         None => {
             let _ = verify_password(dummy_hash(), password);
             (false, None)
         }
     };
-    let actor = Actor { user_id: user.as_ref().map(|u| u.id), email: email.trim().to_lowercase() };
+    let actor = Actor {
+        user_id: user.as_ref().map(|u| u.id),
+        email: email.trim().to_lowercase(),
+    };
     let org = user.as_ref().and_then(|u| u.org_id);
     if ok {
         state.limiter.succeeded(email);
-        let _ = state.store.append_audit(&actor, org, "login", "sessions", user.as_ref().map(|u| u.id), None, None).await;
+        let _ = state
+            .store
+            .append_audit(
+                &actor,
+                org,
+                "login",
+                "sessions",
+                user.as_ref().map(|u| u.id),
+                None,
+                None,
+            )
+            .await;
         user.ok_or(LoginError::BadCredentials)
     } else {
         state.limiter.failed(email, ip);
-        state.metrics.login_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let _ = state.store.append_audit(&actor, org, "login_failed", "sessions", None, None, None).await;
+        state
+            .metrics
+            .login_failures
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let _ = state
+            .store
+            .append_audit(&actor, org, "login_failed", "sessions", None, None, None)
+            .await;
         Err(LoginError::BadCredentials)
     }
 }
@@ -333,7 +412,8 @@ pub fn client_ip(req_ext: &axum::http::Extensions) -> Option<IpAddr> {
 /// token carry no ambient credentials and are exempt, as are the log-in endpoints.
 pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let m = req.method().clone();
-    if matches!(m, Method::GET | Method::HEAD | Method::OPTIONS) || bearer(req.headers()).is_some() {
+    if matches!(m, Method::GET | Method::HEAD | Method::OPTIONS) || bearer(req.headers()).is_some()
+    {
         return next.run(req).await;
     }
     let path = req.uri().path();
@@ -349,11 +429,20 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         Ok(None) => return next.run(req).await,
         Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "storage unavailable").into_response(),
     };
-    let from_header = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let from_header = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let from_query = req.uri().query().and_then(|q| {
-        q.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == "_csrf").map(|(_, v)| {
-            urlencoding::decode(v).map(|s| s.into_owned()).unwrap_or_default()
-        })
+        q.split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == "_csrf")
+            .map(|(_, v)| {
+                urlencoding::decode(v)
+                    .map(|s| s.into_owned())
+                    .unwrap_or_default()
+            })
     });
     let is_form = req
         .headers()
@@ -388,9 +477,14 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
     let s = std::str::from_utf8(body).ok()?;
-    s.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| {
-        urlencoding::decode(&v.replace('+', " ")).map(|s| s.into_owned()).unwrap_or_default()
-    })
+    s.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| {
+            urlencoding::decode(&v.replace('+', " "))
+                .map(|s| s.into_owned())
+                .unwrap_or_default()
+        })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -441,6 +535,9 @@ mod tests {
 
     #[test]
     fn form_field_decoding() {
-        assert_eq!(form_urlencoded_field(b"a=1&_csrf=x%2By+z", "_csrf").as_deref(), Some("x+y z"));
+        assert_eq!(
+            form_urlencoded_field(b"a=1&_csrf=x%2By+z", "_csrf").as_deref(),
+            Some("x+y z")
+        );
     }
 }

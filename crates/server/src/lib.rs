@@ -69,7 +69,10 @@ impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> AppState {
         AppState {
             store,
-            limiter: Arc::new(auth::LoginLimiter::new(config.login_max_failures, config.login_window_ms)),
+            limiter: Arc::new(auth::LoginLimiter::new(
+                config.login_max_failures,
+                config.login_window_ms,
+            )),
             config: Arc::new(config),
             metrics: Arc::new(metrics::Metrics::default()),
         }
@@ -83,8 +86,14 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::routes())
         .nest("/api/v1", api::routes())
         .merge(metrics::routes())
-        .layer(middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::count_requests))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::csrf_guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count_requests,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
@@ -101,11 +110,14 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
             }
         }
     });
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -115,8 +127,12 @@ mod tests {
     #[test]
     fn route_tables_match_their_documentation() {
         let api: BTreeSet<&str> = crate::api::route_table().iter().map(|(p, _)| *p).collect();
-        let documented: BTreeSet<&str> = crate::openapi::API_ROUTES.iter().map(|r| r.path).collect();
-        assert_eq!(api, documented, "every API route is in openapi::API_ROUTES and back");
+        let documented: BTreeSet<&str> =
+            crate::openapi::API_ROUTES.iter().map(|r| r.path).collect();
+        assert_eq!(
+            api, documented,
+            "every API route is in openapi::API_ROUTES and back"
+        );
         let ui: BTreeSet<&str> = crate::ui::route_table().iter().map(|(p, _)| *p).collect();
         let listed: BTreeSet<&str> = crate::ui::UI_ROUTES.iter().map(|(_, p)| *p).collect();
         assert_eq!(ui, listed, "every UI route is in ui::UI_ROUTES and back");

@@ -35,50 +35,112 @@ pub async fn count_requests(State(st): State<AppState>, req: Request, next: Next
 
 /// Health and metrics routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
 }
 
 async fn healthz(State(st): State<AppState>) -> Response {
     if st.store.ping().await {
         Json(json!({"status": "ok", "store": st.store.backend()})).into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "store": st.store.backend()}))).into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable", "store": st.store.backend()})),
+        )
+            .into_response()
     }
 }
 
 async fn metrics(State(st): State<AppState>) -> Response {
     let mut out = String::new();
-    let _ = writeln!(out, "# HELP canhgac_http_responses_total HTTP responses by status class.");
+    let _ = writeln!(
+        out,
+        "# HELP canhgac_http_responses_total HTTP responses by status class."
+    );
     let _ = writeln!(out, "# TYPE canhgac_http_responses_total counter");
     for (i, class) in ["2xx", "3xx", "4xx", "5xx"].iter().enumerate() {
-        let _ = writeln!(out, "canhgac_http_responses_total{{class=\"{class}\"}} {}", st.metrics.responses[i].load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "canhgac_http_responses_total{{class=\"{class}\"}} {}",
+            st.metrics.responses[i].load(Ordering::Relaxed)
+        );
     }
-    let _ = writeln!(out, "# HELP canhgac_login_failures_total Failed or rate-limited log-ins.");
+    let _ = writeln!(
+        out,
+        "# HELP canhgac_login_failures_total Failed or rate-limited log-ins."
+    );
     let _ = writeln!(out, "# TYPE canhgac_login_failures_total counter");
-    let _ = writeln!(out, "canhgac_login_failures_total {}", st.metrics.login_failures.load(Ordering::Relaxed));
+    let _ = writeln!(
+        out,
+        "canhgac_login_failures_total {}",
+        st.metrics.login_failures.load(Ordering::Relaxed)
+    );
     let _ = writeln!(out, "# HELP canhgac_imports_total Files imported.");
     let _ = writeln!(out, "# TYPE canhgac_imports_total counter");
-    let _ = writeln!(out, "canhgac_imports_total {}", st.metrics.imports.load(Ordering::Relaxed));
+    let _ = writeln!(
+        out,
+        "canhgac_imports_total {}",
+        st.metrics.imports.load(Ordering::Relaxed)
+    );
     let up = st.store.ping().await;
     let _ = writeln!(out, "# HELP canhgac_store_up Whether the store answers.");
     let _ = writeln!(out, "# TYPE canhgac_store_up gauge");
-    let _ = writeln!(out, "canhgac_store_up{{backend=\"{}\"}} {}", st.store.backend(), u8::from(up));
+    let _ = writeln!(
+        out,
+        "canhgac_store_up{{backend=\"{}\"}} {}",
+        st.store.backend(),
+        u8::from(up)
+    );
     if let Ok(counts) = st.store.counts(&Scope::All).await {
-        let _ = writeln!(out, "# HELP canhgac_registry_records Records in the registry by kind.");
+        let _ = writeln!(
+            out,
+            "# HELP canhgac_registry_records Records in the registry by kind."
+        );
         let _ = writeln!(out, "# TYPE canhgac_registry_records gauge");
         for (k, n) in counts {
             let _ = writeln!(out, "canhgac_registry_records{{kind=\"{}\"}} {n}", k.slug());
         }
     }
-    let open_signals = st.store.list_signals(&Scope::All, &SignalFilter { open_only: true, limit: Some(1), ..Default::default() }).await;
-    let open_work = st.store.list_work_items(&Scope::All, &WorkFilter { open_only: true, limit: Some(1), ..Default::default() }).await;
+    let open_signals = st
+        .store
+        .list_signals(
+            &Scope::All,
+            &SignalFilter {
+                open_only: true,
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await;
+    let open_work = st
+        .store
+        .list_work_items(
+            &Scope::All,
+            &WorkFilter {
+                open_only: true,
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await;
     if let (Ok((_, s)), Ok((_, w))) = (open_signals, open_work) {
         let _ = writeln!(out, "# HELP canhgac_open_signals Signals not yet resolved.");
         let _ = writeln!(out, "# TYPE canhgac_open_signals gauge");
         let _ = writeln!(out, "canhgac_open_signals {s}");
-        let _ = writeln!(out, "# HELP canhgac_open_work_items Work items not yet closed.");
+        let _ = writeln!(
+            out,
+            "# HELP canhgac_open_work_items Work items not yet closed."
+        );
         let _ = writeln!(out, "# TYPE canhgac_open_work_items gauge");
         let _ = writeln!(out, "canhgac_open_work_items {w}");
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
 }

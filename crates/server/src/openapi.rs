@@ -15,33 +15,85 @@ pub struct ApiRoute {
 }
 
 const fn r(method: &'static str, path: &'static str, summary: &'static str) -> ApiRoute {
-    ApiRoute { method, path, summary }
+    ApiRoute {
+        method,
+        path,
+        summary,
+    }
 }
 
 /// Every API route. The tenant-isolation test walks this table.
 pub const API_ROUTES: &[ApiRoute] = &[
-    r("post", "/auth/token", "Exchange e-mail and password for an API token"),
+    r(
+        "post",
+        "/auth/token",
+        "Exchange e-mail and password for an API token",
+    ),
     r("get", "/me", "The caller, their role and scope"),
-    r("get", "/{entity}", "List records (filters: org=CODE, q=TEXT, any field; limit, offset)"),
+    r(
+        "get",
+        "/{entity}",
+        "List records (filters: org=CODE, q=TEXT, any field; limit, offset)",
+    ),
     r("post", "/{entity}", "Create a record"),
-    r("get", "/{entity}/{id}", "One record (hosts include their software)"),
+    r(
+        "get",
+        "/{entity}/{id}",
+        "One record (hosts include their software)",
+    ),
     r("put", "/{entity}/{id}", "Replace a record's fields"),
-    r("patch", "/{entity}/{id}", "Change some of a record's fields"),
+    r(
+        "patch",
+        "/{entity}/{id}",
+        "Change some of a record's fields",
+    ),
     r("delete", "/{entity}/{id}", "Delete a record"),
     r("get", "/users", "List user accounts (administrators)"),
     r("post", "/users", "Create a user account"),
     r("get", "/users/{id}", "One user account"),
-    r("patch", "/users/{id}", "Change a user's name, role, organisation, password or activity"),
+    r(
+        "patch",
+        "/users/{id}",
+        "Change a user's name, role, organisation, password or activity",
+    ),
     r("get", "/audit", "The append-only audit log (DIC)"),
-    r("post", "/import/{entity}", "Import a CSV or XLSX file, all or nothing (query: format=csv|xlsx)"),
-    r("get", "/export/{entity}", "Export as CSV or XLSX (query: format=csv|xlsx)"),
-    r("get", "/signals", "List signals (filters: kind, state, open)"),
+    r(
+        "post",
+        "/import/{entity}",
+        "Import a CSV or XLSX file, all or nothing (query: format=csv|xlsx)",
+    ),
+    r(
+        "get",
+        "/export/{entity}",
+        "Export as CSV or XLSX (query: format=csv|xlsx)",
+    ),
+    r(
+        "get",
+        "/signals",
+        "List signals (filters: kind, state, open)",
+    ),
     r("get", "/signals/{id}", "One signal"),
-    r("post", "/signals/{id}/transition", "Move a signal: {\"state\": \"acknowledged\"|...}"),
-    r("get", "/work-items", "List work items (filters: kind, state, open)"),
-    r("post", "/work-items", "Create a work item closed by a person's word"),
+    r(
+        "post",
+        "/signals/{id}/transition",
+        "Move a signal: {\"state\": \"acknowledged\"|...}",
+    ),
+    r(
+        "get",
+        "/work-items",
+        "List work items (filters: kind, state, open)",
+    ),
+    r(
+        "post",
+        "/work-items",
+        "Create a work item closed by a person's word",
+    ),
     r("get", "/work-items/{id}", "One work item with its notes"),
-    r("post", "/work-items/{id}/events", "start, report_done or not_applicable (with reason), with note and evidence"),
+    r(
+        "post",
+        "/work-items/{id}/events",
+        "start, report_done or not_applicable (with reason), with note and evidence",
+    ),
     r("get", "/openapi.json", "This document"),
 ];
 
@@ -51,9 +103,15 @@ fn schema_of(kind: EntityKind) -> Value {
     let mut required = vec![];
     for f in kind.fields() {
         let s = match f.ty {
-            FieldType::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
-            t if t.is_int() => json!({"type": "integer", "description": "id of the referenced record"}),
-            FieldType::Enum(choices) => json!({"type": "string", "enum": choices.iter().map(|c| c.value).collect::<Vec<_>>()}),
+            FieldType::Int { min, max } => {
+                json!({"type": "integer", "minimum": min, "maximum": max})
+            }
+            t if t.is_int() => {
+                json!({"type": "integer", "description": "id of the referenced record"})
+            }
+            FieldType::Enum(choices) => {
+                json!({"type": "string", "enum": choices.iter().map(|c| c.value).collect::<Vec<_>>()})
+            }
             FieldType::Cidr => json!({"type": "string", "example": "203.0.113.0/24"}),
             FieldType::IpList => json!({"type": "string", "example": "203.0.113.10, 2001:db8::10"}),
             _ => json!({"type": "string"}),
@@ -96,7 +154,10 @@ pub fn document() -> Value {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
         entry[route.method] = op;
     }
-    let schemas: Map<String, Value> = EntityKind::ALL.iter().map(|k| (k.slug().to_string(), schema_of(*k))).collect();
+    let schemas: Map<String, Value> = EntityKind::ALL
+        .iter()
+        .map(|k| (k.slug().to_string(), schema_of(*k)))
+        .collect();
     json!({
         "openapi": "3.1.0",
         "info": {"title": "canhgac API", "version": env!("CARGO_PKG_VERSION"),

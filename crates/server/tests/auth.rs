@@ -1,5 +1,7 @@
 //! Log-in, sessions, CSRF, rate limiting, API tokens and roles.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use axum::body::Body;
@@ -11,25 +13,53 @@ use serde_json::json;
 async fn login_sets_a_hardened_session_cookie_and_logout_ends_it() {
     let app = TestApp::new().await;
     let body = format!("email=admin%40t.vn&password={PASSWORD}&next=%2Fhosts");
-    let r = app.send(Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).expect("req")).await;
+    let r = app
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .expect("req"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.headers.get(header::LOCATION).expect("loc"), "/hosts");
-    let cookie = r.headers.get(header::SET_COOKIE).expect("cookie").to_str().expect("str");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = r
+        .headers
+        .get(header::SET_COOKIE)
+        .expect("cookie")
+        .to_str()
+        .expect("str");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let b = app.session("admin@t.vn").await;
     assert_eq!(b.get("/hosts").await.status, StatusCode::OK);
     let r = b.post("/logout", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = b.get("/hosts").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "the session is gone");
-    assert!(r.headers.get(header::LOCATION).expect("loc").to_str().expect("s").starts_with("/login?next="));
+    assert!(r
+        .headers
+        .get(header::LOCATION)
+        .expect("loc")
+        .to_str()
+        .expect("s")
+        .starts_with("/login?next="));
 }
 
 #[tokio::test]
 async fn open_redirects_are_refused() {
     let app = TestApp::new().await;
     let body = format!("email=admin%40t.vn&password={PASSWORD}&next=%2F%2Fevil.example");
-    let r = app.send(Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).expect("req")).await;
+    let r = app
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .expect("req"),
+        )
+        .await;
     assert_eq!(r.headers.get(header::LOCATION).expect("loc"), "/");
 }
 
@@ -37,23 +67,57 @@ async fn open_redirects_are_refused() {
 async fn forms_without_the_csrf_token_are_refused() {
     let app = TestApp::new().await;
     let b = app.session("admin@t.vn").await;
-    let r = b.post_raw("/hosts/new", "org_id=TAMDUONG&hostname=csrf-test&kind=server".into()).await;
+    let r = b
+        .post_raw(
+            "/hosts/new",
+            "org_id=TAMDUONG&hostname=csrf-test&kind=server".into(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.text.contains("CSRF"));
-    let r = b.post_raw("/hosts/new", "org_id=TAMDUONG&hostname=csrf-test&kind=server&_csrf=wrong".into()).await;
+    let r = b
+        .post_raw(
+            "/hosts/new",
+            "org_id=TAMDUONG&hostname=csrf-test&kind=server&_csrf=wrong".into(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // The same form with the token goes through.
-    let r = b.post("/hosts/new", &[("org_id", "TAMDUONG"), ("hostname", "csrf-test"), ("kind", "server")]).await;
+    let r = b
+        .post(
+            "/hosts/new",
+            &[
+                ("org_id", "TAMDUONG"),
+                ("hostname", "csrf-test"),
+                ("kind", "server"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     // A cookie-authenticated API write needs the header too.
-    let req = Request::post("/api/v1/hosts").header(header::COOKIE, &b.cookie).header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"org": "TAMDUONG", "hostname": "csrf-api", "kind": "server"}).to_string())).expect("req");
+    let req = Request::post("/api/v1/hosts")
+        .header(header::COOKIE, &b.cookie)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"org": "TAMDUONG", "hostname": "csrf-api", "kind": "server"}).to_string(),
+        ))
+        .expect("req");
     assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
-    let req = Request::post("/api/v1/hosts").header(header::COOKIE, &b.cookie).header("x-csrf-token", &b.csrf).header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"org": "TAMDUONG", "hostname": "csrf-api", "kind": "server"}).to_string())).expect("req");
+    let req = Request::post("/api/v1/hosts")
+        .header(header::COOKIE, &b.cookie)
+        .header("x-csrf-token", &b.csrf)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"org": "TAMDUONG", "hostname": "csrf-api", "kind": "server"}).to_string(),
+        ))
+        .expect("req");
     assert_eq!(app.send(req).await.status, StatusCode::CREATED);
     // Multipart uploads carry it in the query; without it they are refused.
-    let req = Request::post("/import").header(header::COOKIE, &b.cookie).header(header::CONTENT_TYPE, "multipart/form-data; boundary=x").body(Body::from("--x--\r\n")).expect("req");
+    let req = Request::post("/import")
+        .header(header::COOKIE, &b.cookie)
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=x")
+        .body(Body::from("--x--\r\n"))
+        .expect("req");
     assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
 }
 
@@ -61,23 +125,63 @@ async fn forms_without_the_csrf_token_are_refused() {
 async fn failed_logins_are_rate_limited_and_audited() {
     let app = TestApp::new().await;
     for _ in 0..5 {
-        let r = app.api("post", "/api/v1/auth/token", None, Some(json!({"email": "td-staff@t.vn", "password": "sai-mat-khau"}))).await;
+        let r = app
+            .api(
+                "post",
+                "/api/v1/auth/token",
+                None,
+                Some(json!({"email": "td-staff@t.vn", "password": "sai-mat-khau"})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert_eq!(r.json()["error"], "Wrong e-mail or password");
     }
-    let r = app.api("post", "/api/v1/auth/token", None, Some(json!({"email": "td-staff@t.vn", "password": PASSWORD}))).await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits out the window");
+    let r = app
+        .api(
+            "post",
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"email": "td-staff@t.vn", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits out the window"
+    );
     let body = format!("email=td-staff%40t.vn&password={PASSWORD}");
-    let r = app.send(Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).expect("req")).await;
+    let r = app
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .expect("req"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.text.contains("15 phút"));
     // Other accounts are not locked out.
     app.token("admin@t.vn").await;
     let admin = app.token("admin@t.vn").await;
-    let audit = app.api("get", "/api/v1/audit?action=login_failed", Some(&admin), None).await.json();
+    let audit = app
+        .api(
+            "get",
+            "/api/v1/audit?action=login_failed",
+            Some(&admin),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(audit["total"], 5);
     // Unknown accounts fail the same way.
-    let r = app.api("post", "/api/v1/auth/token", None, Some(json!({"email": "nobody@t.vn", "password": "x"}))).await;
+    let r = app
+        .api(
+            "post",
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"email": "nobody@t.vn", "password": "x"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -87,37 +191,90 @@ async fn api_tokens_are_bearer_only_and_die_with_a_password_change() {
     let r = app.api("get", "/api/v1/hosts", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.json()["error"].as_str().expect("e").contains("Bearer"));
-    let r = app.api("get", "/api/v1/hosts", Some("not-a-token"), None).await;
+    let r = app
+        .api("get", "/api/v1/hosts", Some("not-a-token"), None)
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let token = app.token("syt-admin@t.vn").await;
-    let me = app.api("get", "/api/v1/me", Some(&token), None).await.json();
+    let me = app
+        .api("get", "/api/v1/me", Some(&token), None)
+        .await
+        .json();
     assert_eq!(me["user"]["email"], "syt-admin@t.vn");
     assert!(me["user"].get("password_hash").is_none());
     let admin = app.token("admin@t.vn").await;
     let id = app.users["syt-admin@t.vn"];
-    let r = app.api("patch", &format!("/api/v1/users/{id}"), Some(&admin), Some(json!({"password": "ngan"}))).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "short passwords are refused");
-    let r = app.api("patch", &format!("/api/v1/users/{id}"), Some(&admin), Some(json!({"password": "mat-khau-moi-dai-hon"}))).await;
+    let r = app
+        .api(
+            "patch",
+            &format!("/api/v1/users/{id}"),
+            Some(&admin),
+            Some(json!({"password": "ngan"})),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "short passwords are refused"
+    );
+    let r = app
+        .api(
+            "patch",
+            &format!("/api/v1/users/{id}"),
+            Some(&admin),
+            Some(json!({"password": "mat-khau-moi-dai-hon"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(app.api("get", "/api/v1/me", Some(&token), None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.api("get", "/api/v1/me", Some(&token), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
 async fn roles_decide_what_may_change() {
     let app = TestApp::new().await;
     let viewer = app.token("td-viewer@t.vn").await;
-    let r = app.api("post", "/api/v1/hosts", Some(&viewer), Some(json!({"org": "TAMDUONG", "hostname": "v", "kind": "server"}))).await;
+    let r = app
+        .api(
+            "post",
+            "/api/v1/hosts",
+            Some(&viewer),
+            Some(json!({"org": "TAMDUONG", "hostname": "v", "kind": "server"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["message_vi"], "Tài khoản chỉ có quyền xem");
     let staff = app.token("td-staff@t.vn").await;
     let r = app.api("post", "/api/v1/hosts", Some(&staff), Some(json!({"org": "TAMDUONG", "hostname": "td-new", "kind": "server", "ips": "203.0.113.5"}))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let id = r.json()["id"].as_i64().expect("id");
-    let r = app.api("patch", &format!("/api/v1/hosts/{id}"), Some(&staff), Some(json!({"ips": "203.0.113.999"}))).await;
+    let r = app
+        .api(
+            "patch",
+            &format!("/api/v1/hosts/{id}"),
+            Some(&staff),
+            Some(json!({"ips": "203.0.113.999"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["fields"][0]["field"], "ips");
-    let r = app.api("post", "/api/v1/orgs", Some(&staff), Some(json!({"code": "X", "name": "x", "kind": "agency"}))).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "only the DIC creates organisations");
+    let r = app
+        .api(
+            "post",
+            "/api/v1/orgs",
+            Some(&staff),
+            Some(json!({"code": "X", "name": "x", "kind": "agency"})),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "only the DIC creates organisations"
+    );
     let r = app.api("get", "/api/v1/users", Some(&staff), None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // An org admin manages its own users but cannot make a DIC admin.
@@ -126,9 +283,19 @@ async fn roles_decide_what_may_change() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let r = app.api("post", "/api/v1/users", Some(&syt), Some(json!({"email": "boss@t.vn", "password": "mat-khau-benh-vien", "role": "dic_admin", "org": "SYT"}))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = app.api("post", "/api/v1/auth/token", None, Some(json!({"email": "bv@t.vn", "password": "mat-khau-benh-vien"}))).await;
+    let r = app
+        .api(
+            "post",
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"email": "bv@t.vn", "password": "mat-khau-benh-vien"})),
+        )
+        .await;
     let bv = r.json()["token"].as_str().expect("token").to_string();
-    let hosts = app.api("get", "/api/v1/hosts", Some(&bv), None).await.json();
+    let hosts = app
+        .api("get", "/api/v1/hosts", Some(&bv), None)
+        .await
+        .json();
     assert_eq!(hosts["total"], 1, "SYT-BV staff see only SYT-BV");
 }
 
@@ -136,22 +303,85 @@ async fn roles_decide_what_may_change() {
 async fn work_items_follow_their_closing_rules_through_the_api() {
     let app = TestApp::new().await;
     let staff = app.token("td-staff@t.vn").await;
-    let r = app.api("post", "/api/v1/work-items", Some(&staff), Some(json!({"title": "Rà soát tường lửa", "due": "30/04/2026"}))).await;
+    let r = app
+        .api(
+            "post",
+            "/api/v1/work-items",
+            Some(&staff),
+            Some(json!({"title": "Rà soát tường lửa", "due": "30/04/2026"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let id = r.json()["id"].as_i64().expect("id");
-    let r = app.api("post", &format!("/api/v1/work-items/{id}/events"), Some(&staff), Some(json!({"action": "proof_arrived"}))).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "people cannot submit proofs");
-    let r = app.api("post", "/api/v1/work-items", Some(&staff), Some(json!({"title": "x", "kind": "patch_task"}))).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "proof-closed work comes from the platform");
-    let r = app.api("post", &format!("/api/v1/work-items/{id}/events"), Some(&staff), Some(json!({"action": "report_done", "note": "Đã rà soát", "evidence": "bien-ban.pdf"}))).await;
+    let r = app
+        .api(
+            "post",
+            &format!("/api/v1/work-items/{id}/events"),
+            Some(&staff),
+            Some(json!({"action": "proof_arrived"})),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "people cannot submit proofs"
+    );
+    let r = app
+        .api(
+            "post",
+            "/api/v1/work-items",
+            Some(&staff),
+            Some(json!({"title": "x", "kind": "patch_task"})),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "proof-closed work comes from the platform"
+    );
+    let r = app
+        .api(
+            "post",
+            &format!("/api/v1/work-items/{id}/events"),
+            Some(&staff),
+            Some(
+                json!({"action": "report_done", "note": "Đã rà soát", "evidence": "bien-ban.pdf"}),
+            ),
+        )
+        .await;
     assert_eq!(r.json()["state"], "closed");
-    let w = app.api("get", &format!("/api/v1/work-items/{id}"), Some(&staff), None).await.json();
+    let w = app
+        .api(
+            "get",
+            &format!("/api/v1/work-items/{id}"),
+            Some(&staff),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(w["notes"][0]["evidence"], "bien-ban.pdf");
-    let signals = app.api("get", "/api/v1/signals", Some(&staff), None).await.json();
+    let signals = app
+        .api("get", "/api/v1/signals", Some(&staff), None)
+        .await
+        .json();
     let sid = signals["items"][0]["id"].as_i64().expect("id");
-    let r = app.api("post", &format!("/api/v1/signals/{sid}/transition"), Some(&staff), Some(json!({"state": "resolved"}))).await;
+    let r = app
+        .api(
+            "post",
+            &format!("/api/v1/signals/{sid}/transition"),
+            Some(&staff),
+            Some(json!({"state": "resolved"})),
+        )
+        .await;
     assert_eq!(r.json()["state"], "resolved");
-    let r = app.api("post", &format!("/api/v1/signals/{sid}/transition"), Some(&staff), Some(json!({"state": "new"}))).await;
+    let r = app
+        .api(
+            "post",
+            &format!("/api/v1/signals/{sid}/transition"),
+            Some(&staff),
+            Some(json!({"state": "new"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 }
 
@@ -161,12 +391,25 @@ async fn health_metrics_and_openapi() {
     let r = app.api("get", "/healthz", None, None).await;
     assert_eq!(r.json(), json!({"status": "ok", "store": "sqlite"}));
     let r = app.api("get", "/metrics", None, None).await;
-    assert!(r.text.contains("canhgac_registry_records{kind=\"hosts\"} 4"), "{}", r.text);
-    assert!(r.text.contains("# TYPE canhgac_http_responses_total counter"));
-    let doc = app.api("get", "/api/v1/openapi.json", None, None).await.json();
+    assert!(
+        r.text
+            .contains("canhgac_registry_records{kind=\"hosts\"} 4"),
+        "{}",
+        r.text
+    );
+    assert!(r
+        .text
+        .contains("# TYPE canhgac_http_responses_total counter"));
+    let doc = app
+        .api("get", "/api/v1/openapi.json", None, None)
+        .await
+        .json();
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/v1/{entity}/{id}"]["patch"].is_object());
-    assert_eq!(doc["components"]["schemas"]["hosts"]["properties"]["kind"]["enum"], json!(["server", "workstation", "network"]));
+    assert_eq!(
+        doc["components"]["schemas"]["hosts"]["properties"]["kind"]["enum"],
+        json!(["server", "workstation", "network"])
+    );
 }
 
 #[tokio::test]
@@ -175,9 +418,32 @@ async fn pages_speak_vietnamese_and_switch_to_english() {
     let b = app.session("admin@t.vn").await;
     let r = b.get("/hosts").await;
     assert!(r.text.contains("Máy chủ, máy trạm") && r.text.contains("lang=\"vi\""));
-    let r = app.send(Request::get("/lang/en").header(header::REFERER, "http://x/hosts").body(Body::empty()).expect("req")).await;
+    let r = app
+        .send(
+            Request::get("/lang/en")
+                .header(header::REFERER, "http://x/hosts")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
     assert_eq!(r.headers.get(header::LOCATION).expect("loc"), "/hosts");
-    let lang = r.headers.get(header::SET_COOKIE).expect("c").to_str().expect("s").split(';').next().expect("kv").to_string();
-    let en = app.send(Request::get("/hosts").header(header::COOKIE, format!("{}; {lang}", b.cookie)).body(Body::empty()).expect("req")).await;
+    let lang = r
+        .headers
+        .get(header::SET_COOKIE)
+        .expect("c")
+        .to_str()
+        .expect("s")
+        .split(';')
+        .next()
+        .expect("kv")
+        .to_string();
+    let en = app
+        .send(
+            Request::get("/hosts")
+                .header(header::COOKIE, format!("{}; {lang}", b.cookie))
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
     assert!(en.text.contains(">Hosts<") && en.text.contains("lang=\"en\""));
 }

@@ -2,6 +2,8 @@
 //! that no organisation reads or changes another's data. A route this test does not know
 //! fails it, so a new route cannot skip the check.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use axum::http::StatusCode;
@@ -17,13 +19,31 @@ use std::collections::HashMap;
 async fn records(app: &TestApp) -> HashMap<EntityKind, Vec<(i64, String)>> {
     let mut out = HashMap::new();
     for kind in EntityKind::ALL {
-        let page = app.store.list(kind, &canhgac_domain::Scope::All, &canhgac_store::ListQuery { limit: Some(1000), ..Default::default() }).await.expect("list");
+        let page = app
+            .store
+            .list(
+                kind,
+                &canhgac_domain::Scope::All,
+                &canhgac_store::ListQuery {
+                    limit: Some(1000),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("list");
         let rows = page
             .items
             .iter()
             .map(|r| {
-                let code = if kind == EntityKind::Org { r["code"].as_str() } else { r["org_code"].as_str() };
-                (r["id"].as_i64().expect("id"), code.expect("code").to_string())
+                let code = if kind == EntityKind::Org {
+                    r["code"].as_str()
+                } else {
+                    r["org_code"].as_str()
+                };
+                (
+                    r["id"].as_i64().expect("id"),
+                    code.expect("code").to_string(),
+                )
             })
             .collect();
         out.insert(kind, rows);
@@ -32,12 +52,19 @@ async fn records(app: &TestApp) -> HashMap<EntityKind, Vec<(i64, String)>> {
 }
 
 fn foreign_markers(visible: &[String]) -> Vec<String> {
-    ORGS.iter().map(|(c, _, _)| c.to_string()).filter(|c| !visible.contains(c)).map(|c| marker(&c)).collect()
+    ORGS.iter()
+        .map(|(c, _, _)| c.to_string())
+        .filter(|c| !visible.contains(c))
+        .map(|c| marker(&c))
+        .collect()
 }
 
 fn assert_no_foreign(who: &str, what: &str, text: &str, foreign: &[String]) {
     for m in foreign {
-        assert!(!text.contains(m.as_str()), "{who}: {what} shows another organisation's data ({m})");
+        assert!(
+            !text.contains(m.as_str()),
+            "{who}: {what} shows another organisation's data ({m})"
+        );
     }
 }
 
@@ -52,7 +79,10 @@ async fn walk_api(app: &TestApp) {
         let t = Some(token.as_str());
         let visible = app.visible_codes(email).await;
         let foreign = foreign_markers(&visible);
-        let foreign_org = ORGS.iter().map(|(c, _, _)| *c).find(|c| !visible.iter().any(|v| v == c));
+        let foreign_org = ORGS
+            .iter()
+            .map(|(c, _, _)| *c)
+            .find(|c| !visible.iter().any(|v| v == c));
         let own_org = visible.iter().find(|c| c.as_str() != "STTTT").cloned();
         for route in API_ROUTES {
             match (route.method, route.path) {
@@ -64,35 +94,74 @@ async fn walk_api(app: &TestApp) {
                 }
                 ("get", "/{entity}") => {
                     for kind in EntityKind::ALL {
-                        let r = app.api("get", &format!("/api/v1/{}?limit=1000", kind.slug()), t, None).await;
+                        let r = app
+                            .api(
+                                "get",
+                                &format!("/api/v1/{}?limit=1000", kind.slug()),
+                                t,
+                                None,
+                            )
+                            .await;
                         assert_eq!(r.status, StatusCode::OK, "{email} lists {}", kind.slug());
                         assert_no_foreign(email, kind.slug(), &r.text, &foreign);
-                        let expected = recs[&kind].iter().filter(|(_, c)| visible.contains(c)).count() as i64;
-                        assert_eq!(r.json()["total"], json!(expected), "{email} sees every record of its own scope in {}", kind.slug());
+                        let expected = recs[&kind]
+                            .iter()
+                            .filter(|(_, c)| visible.contains(c))
+                            .count() as i64;
+                        assert_eq!(
+                            r.json()["total"],
+                            json!(expected),
+                            "{email} sees every record of its own scope in {}",
+                            kind.slug()
+                        );
                     }
                 }
                 ("post", "/{entity}") => {
                     let Some(fo) = foreign_org else { continue };
                     for kind in EntityKind::ALL {
                         let body = match kind {
-                            EntityKind::Org => json!({"code": "NEWORG", "name": "x", "kind": "agency"}),
-                            _ => json!({"org": fo, "hostname": "intruder", "name": "intruder", "full_name": "intruder", "cidr": "192.0.2.0/24",
-                                        "kind": "server", "level": 1, "agency": "x", "version": "1", "scheme": "deb", "host_id": recs[&EntityKind::Host][0].0}),
+                            EntityKind::Org => {
+                                json!({"code": "NEWORG", "name": "x", "kind": "agency"})
+                            }
+                            _ => {
+                                json!({"org": fo, "hostname": "intruder", "name": "intruder", "full_name": "intruder", "cidr": "192.0.2.0/24",
+                                        "kind": "server", "level": 1, "agency": "x", "version": "1", "scheme": "deb", "host_id": recs[&EntityKind::Host][0].0})
+                            }
                         };
-                        let r = app.api("post", &format!("/api/v1/{}", kind.slug()), t, Some(body)).await;
-                        assert!(denied(r.status) || r.status == StatusCode::UNPROCESSABLE_ENTITY, "{email} creating {} in {fo}: {} {}", kind.slug(), r.status, r.text);
+                        let r = app
+                            .api("post", &format!("/api/v1/{}", kind.slug()), t, Some(body))
+                            .await;
+                        assert!(
+                            denied(r.status) || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+                            "{email} creating {} in {fo}: {} {}",
+                            kind.slug(),
+                            r.status,
+                            r.text
+                        );
                         assert_ne!(r.status, StatusCode::CREATED);
                     }
                 }
                 ("get", "/{entity}/{id}") => {
                     for kind in EntityKind::ALL {
                         for (id, code) in &recs[&kind] {
-                            let r = app.api("get", &format!("/api/v1/{}/{id}", kind.slug()), t, None).await;
+                            let r = app
+                                .api("get", &format!("/api/v1/{}/{id}", kind.slug()), t, None)
+                                .await;
                             if visible.contains(code) {
-                                assert_eq!(r.status, StatusCode::OK, "{email} reads own {} {id}", kind.slug());
+                                assert_eq!(
+                                    r.status,
+                                    StatusCode::OK,
+                                    "{email} reads own {} {id}",
+                                    kind.slug()
+                                );
                                 assert_no_foreign(email, kind.slug(), &r.text, &foreign);
                             } else {
-                                assert_eq!(r.status, StatusCode::NOT_FOUND, "{email} reads {code}'s {} {id}", kind.slug());
+                                assert_eq!(
+                                    r.status,
+                                    StatusCode::NOT_FOUND,
+                                    "{email} reads {code}'s {} {id}",
+                                    kind.slug()
+                                );
                             }
                         }
                     }
@@ -100,10 +169,26 @@ async fn walk_api(app: &TestApp) {
                 (m @ ("put" | "patch" | "delete"), "/{entity}/{id}") => {
                     for kind in EntityKind::ALL {
                         for (id, code) in recs[&kind].iter().filter(|(_, c)| !visible.contains(c)) {
-                            let body = if m == "delete" { None } else { Some(json!({"notes": "x", "description": "x"})) };
-                            let r = app.api(m, &format!("/api/v1/{}/{id}", kind.slug()), t, body).await;
-                            assert!(denied(r.status), "{email} {m} {code}'s {} {id}: {}", kind.slug(), r.status);
-                            let still = app.store.get(kind, &canhgac_domain::Scope::All, *id).await.expect("get").expect("still there");
+                            let body = if m == "delete" {
+                                None
+                            } else {
+                                Some(json!({"notes": "x", "description": "x"}))
+                            };
+                            let r = app
+                                .api(m, &format!("/api/v1/{}/{id}", kind.slug()), t, body)
+                                .await;
+                            assert!(
+                                denied(r.status),
+                                "{email} {m} {code}'s {} {id}: {}",
+                                kind.slug(),
+                                r.status
+                            );
+                            let still = app
+                                .store
+                                .get(kind, &canhgac_domain::Scope::All, *id)
+                                .await
+                                .expect("get")
+                                .expect("still there");
                             assert_ne!(still.get("notes"), Some(&json!("x")), "unchanged");
                         }
                     }
@@ -114,9 +199,18 @@ async fn walk_api(app: &TestApp) {
                         assert_eq!(r.status, StatusCode::OK);
                         for u in r.json()["items"].as_array().expect("items") {
                             let org = u["org_id"].as_i64();
-                            assert!(org.is_none_or(|o| visible.iter().any(|c| app.orgs[c] == o)), "{email} sees user {u}");
-                            assert!(!(org.is_none() && !role.is_dic()), "{email} sees province-wide user {u}");
-                            assert!(u.get("password_hash").is_none(), "no hash leaves the server");
+                            assert!(
+                                org.is_none_or(|o| visible.iter().any(|c| app.orgs[c] == o)),
+                                "{email} sees user {u}"
+                            );
+                            assert!(
+                                org.is_some() || role.is_dic(),
+                                "{email} sees province-wide user {u}"
+                            );
+                            assert!(
+                                u.get("password_hash").is_none(),
+                                "no hash leaves the server"
+                            );
                         }
                     } else {
                         assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -125,7 +219,11 @@ async fn walk_api(app: &TestApp) {
                 ("post", "/users") => {
                     let Some(fo) = foreign_org else { continue };
                     let r = app.api("post", "/api/v1/users", t, Some(json!({"email": format!("new-{fo}@t.vn"), "password": "mot-mat-khau-dai", "role": "org_staff", "org": fo}))).await;
-                    assert!(denied(r.status), "{email} creates a user in {fo}: {}", r.status);
+                    assert!(
+                        denied(r.status),
+                        "{email} creates a user in {fo}: {}",
+                        r.status
+                    );
                     let r = app.api("post", "/api/v1/users", t, Some(json!({"email": "escalate@t.vn", "password": "mot-mat-khau-dai", "role": "dic_admin", "org": "STTTT"}))).await;
                     if *role != Role::DicAdmin {
                         assert!(denied(r.status), "{email} grants dic_admin: {}", r.status);
@@ -134,7 +232,10 @@ async fn walk_api(app: &TestApp) {
                 (m @ ("get" | "patch"), "/users/{id}") => {
                     for (other, _, org) in USERS {
                         let id = app.users[*other];
-                        let in_scope = match org { Some(c) => visible.iter().any(|v| v == c), None => role.is_dic() };
+                        let in_scope = match org {
+                            Some(c) => visible.iter().any(|v| v == c),
+                            None => role.is_dic(),
+                        };
                         let body = (m == "patch").then(|| json!({"full_name": "đổi tên"}));
                         let r = app.api(m, &format!("/api/v1/users/{id}"), t, body).await;
                         if !in_scope || !role.can_manage_users() {
@@ -147,33 +248,78 @@ async fn walk_api(app: &TestApp) {
                     if role.can_read_audit() {
                         assert_eq!(r.status, StatusCode::OK);
                     } else {
-                        assert_eq!(r.status, StatusCode::FORBIDDEN, "{email} reads the audit log");
+                        assert_eq!(
+                            r.status,
+                            StatusCode::FORBIDDEN,
+                            "{email} reads the audit log"
+                        );
                     }
                 }
                 ("post", "/import/{entity}") => {
                     let Some(fo) = foreign_org else { continue };
                     let csv = format!("org,hostname,kind\n{fo},intruder-host,server\n");
-                    let r = app.api_bytes("/api/v1/import/hosts", &token, csv.into_bytes()).await;
-                    assert!(denied(r.status) || r.status == StatusCode::UNPROCESSABLE_ENTITY, "{email} imports into {fo}: {}", r.status);
-                    let found = app.store.list(EntityKind::Host, &canhgac_domain::Scope::All, &canhgac_store::ListQuery { q: Some("intruder".into()), ..Default::default() }).await.expect("q");
+                    let r = app
+                        .api_bytes("/api/v1/import/hosts", &token, csv.into_bytes())
+                        .await;
+                    assert!(
+                        denied(r.status) || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+                        "{email} imports into {fo}: {}",
+                        r.status
+                    );
+                    let found = app
+                        .store
+                        .list(
+                            EntityKind::Host,
+                            &canhgac_domain::Scope::All,
+                            &canhgac_store::ListQuery {
+                                q: Some("intruder".into()),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .expect("q");
                     assert_eq!(found.total, 0, "nothing imported");
                 }
                 ("get", "/export/{entity}") => {
                     for kind in EntityKind::ALL {
-                        let r = app.api("get", &format!("/api/v1/export/{}?format=csv", kind.slug()), t, None).await;
+                        let r = app
+                            .api(
+                                "get",
+                                &format!("/api/v1/export/{}?format=csv", kind.slug()),
+                                t,
+                                None,
+                            )
+                            .await;
                         assert_eq!(r.status, StatusCode::OK);
-                        assert_no_foreign(email, &format!("export of {}", kind.slug()), &r.text, &foreign);
+                        assert_no_foreign(
+                            email,
+                            &format!("export of {}", kind.slug()),
+                            &r.text,
+                            &foreign,
+                        );
                     }
                 }
                 ("get", "/signals") | ("get", "/work-items") => {
-                    let r = app.api("get", &format!("/api/v1{}?limit=1000", route.path), t, None).await;
+                    let r = app
+                        .api("get", &format!("/api/v1{}?limit=1000", route.path), t, None)
+                        .await;
                     assert_eq!(r.status, StatusCode::OK);
                     assert_no_foreign(email, route.path, &r.text, &foreign);
                     let expected = visible.iter().filter(|c| c.as_str() != "STTTT").count();
                     assert_eq!(r.json()["total"], json!(expected), "{email} {}", route.path);
                 }
-                (m, p @ ("/signals/{id}" | "/signals/{id}/transition" | "/work-items/{id}" | "/work-items/{id}/events")) => {
-                    let list = if p.starts_with("/signals") { "/api/v1/signals?limit=1000" } else { "/api/v1/work-items?limit=1000" };
+                (
+                    m,
+                    p @ ("/signals/{id}"
+                    | "/signals/{id}/transition"
+                    | "/work-items/{id}"
+                    | "/work-items/{id}/events"),
+                ) => {
+                    let list = if p.starts_with("/signals") {
+                        "/api/v1/signals?limit=1000"
+                    } else {
+                        "/api/v1/work-items?limit=1000"
+                    };
                     let admin = app.token("admin@t.vn").await;
                     let all = app.api("get", list, Some(&admin), None).await.json();
                     for item in all["items"].as_array().expect("items") {
@@ -182,15 +328,27 @@ async fn walk_api(app: &TestApp) {
                             continue;
                         }
                         let path = format!("/api/v1{}", p.replace("{id}", &item["id"].to_string()));
-                        let body = (m == "post").then(|| json!({"state": "acknowledged", "action": "start"}));
+                        let body = (m == "post")
+                            .then(|| json!({"state": "acknowledged", "action": "start"}));
                         let r = app.api(m, &path, t, body).await;
                         assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
                     }
                 }
                 ("post", "/work-items") => {
                     let Some(fo) = foreign_org else { continue };
-                    let r = app.api("post", "/api/v1/work-items", t, Some(json!({"title": "x", "org": fo}))).await;
-                    assert!(denied(r.status), "{email} assigns work to {fo}: {}", r.status);
+                    let r = app
+                        .api(
+                            "post",
+                            "/api/v1/work-items",
+                            t,
+                            Some(json!({"title": "x", "org": fo})),
+                        )
+                        .await;
+                    assert!(
+                        denied(r.status),
+                        "{email} assigns work to {fo}: {}",
+                        r.status
+                    );
                 }
                 (m, p) => panic!("API route {m} {p} is not covered by the tenant isolation test"),
             }
@@ -205,11 +363,23 @@ async fn walk_ui(app: &TestApp) {
         let b = app.session(email).await;
         let visible = app.visible_codes(email).await;
         let foreign = foreign_markers(&visible);
-        let foreign_org = ORGS.iter().map(|(c, _, _)| *c).find(|c| !visible.iter().any(|v| v == c));
-        let foreign_recs = |kind: EntityKind| recs[&kind].iter().filter(|(_, c)| !visible.contains(c)).map(|(i, _)| *i).collect::<Vec<_>>();
+        let foreign_org = ORGS
+            .iter()
+            .map(|(c, _, _)| *c)
+            .find(|c| !visible.iter().any(|v| v == c));
+        let foreign_recs = |kind: EntityKind| {
+            recs[&kind]
+                .iter()
+                .filter(|(_, c)| !visible.contains(c))
+                .map(|(i, _)| *i)
+                .collect::<Vec<_>>()
+        };
         for (m, p) in UI_ROUTES {
             match (*m, *p) {
-                ("get", "/login") | ("post", "/login") | ("post", "/logout") | ("get", "/lang/{code}") => {}
+                ("get", "/login")
+                | ("post", "/login")
+                | ("post", "/logout")
+                | ("get", "/lang/{code}") => {}
                 ("get", "/" | "/orgs" | "/signals" | "/work" | "/import") => {
                     let r = b.get(p).await;
                     if *p == "/import" && !role.can_write() {
@@ -229,18 +399,38 @@ async fn walk_ui(app: &TestApp) {
                 ("get", "/{entity}/new") => {
                     for kind in EntityKind::ALL {
                         let r = b.get(&format!("/{}/new", kind.slug())).await;
-                        assert_no_foreign(email, &format!("new {} form", kind.slug()), &r.text, &foreign);
+                        assert_no_foreign(
+                            email,
+                            &format!("new {} form", kind.slug()),
+                            &r.text,
+                            &foreign,
+                        );
                     }
                 }
                 ("post", "/{entity}/new") => {
                     let Some(fo) = foreign_org else { continue };
-                    let r = b.post("/hosts/new", &[("org_id", fo), ("hostname", "ui-intruder"), ("kind", "server")]).await;
-                    assert!(denied(r.status), "{email} creates a host in {fo} through the form: {}", r.status);
+                    let r = b
+                        .post(
+                            "/hosts/new",
+                            &[
+                                ("org_id", fo),
+                                ("hostname", "ui-intruder"),
+                                ("kind", "server"),
+                            ],
+                        )
+                        .await;
+                    assert!(
+                        denied(r.status),
+                        "{email} creates a host in {fo} through the form: {}",
+                        r.status
+                    );
                 }
                 ("get", "/{entity}/{id}") | ("get", "/{entity}/{id}/edit") => {
                     for kind in EntityKind::ALL {
                         for id in foreign_recs(kind) {
-                            let path = p.replace("{entity}", kind.slug()).replace("{id}", &id.to_string());
+                            let path = p
+                                .replace("{entity}", kind.slug())
+                                .replace("{id}", &id.to_string());
                             let r = b.get(&path).await;
                             assert!(denied(r.status), "{email} GET {path}: {}", r.status);
                             assert_no_foreign(email, &path, &r.text, &foreign);
@@ -250,10 +440,19 @@ async fn walk_ui(app: &TestApp) {
                 ("post", "/{entity}/{id}/edit") | ("post", "/{entity}/{id}/delete") => {
                     for kind in EntityKind::ALL {
                         for id in foreign_recs(kind) {
-                            let path = p.replace("{entity}", kind.slug()).replace("{id}", &id.to_string());
-                            let r = b.post(&path, &[("notes", "ui-x"), ("description", "ui-x")]).await;
+                            let path = p
+                                .replace("{entity}", kind.slug())
+                                .replace("{id}", &id.to_string());
+                            let r = b
+                                .post(&path, &[("notes", "ui-x"), ("description", "ui-x")])
+                                .await;
                             assert!(denied(r.status), "{email} POST {path}: {}", r.status);
-                            assert!(app.store.get(kind, &canhgac_domain::Scope::All, id).await.expect("get").is_some());
+                            assert!(app
+                                .store
+                                .get(kind, &canhgac_domain::Scope::All, id)
+                                .await
+                                .expect("get")
+                                .is_some());
                         }
                     }
                 }
@@ -263,9 +462,15 @@ async fn walk_ui(app: &TestApp) {
                         assert_eq!(r.status, StatusCode::OK);
                         assert_no_foreign(email, p, &r.text, &foreign);
                         for (other, _, org) in USERS {
-                            let in_scope = match org { Some(c) => visible.iter().any(|v| v == c), None => role.is_dic() };
+                            let in_scope = match org {
+                                Some(c) => visible.iter().any(|v| v == c),
+                                None => role.is_dic(),
+                            };
                             if !in_scope {
-                                assert!(!r.text.contains(&format!(">{other}<")), "{email} sees user {other} on {p}");
+                                assert!(
+                                    !r.text.contains(&format!(">{other}<")),
+                                    "{email} sees user {other} on {p}"
+                                );
                             }
                         }
                     } else {
@@ -274,48 +479,105 @@ async fn walk_ui(app: &TestApp) {
                 }
                 ("post", "/users/new") => {
                     let Some(fo) = foreign_org else { continue };
-                    let r = b.post("/users/new", &[("email", "ui-new@t.vn"), ("full_name", "x"), ("password", "mot-mat-khau-dai"), ("role", "org_staff"), ("org", fo)]).await;
+                    let r = b
+                        .post(
+                            "/users/new",
+                            &[
+                                ("email", "ui-new@t.vn"),
+                                ("full_name", "x"),
+                                ("password", "mot-mat-khau-dai"),
+                                ("role", "org_staff"),
+                                ("org", fo),
+                            ],
+                        )
+                        .await;
                     let created = app.store.user_by_email("ui-new@t.vn").await.expect("get");
-                    assert!(created.is_none() || role.is_dic(), "{email} created a user in {fo}: {}", r.status);
+                    assert!(
+                        created.is_none() || role.is_dic(),
+                        "{email} created a user in {fo}: {}",
+                        r.status
+                    );
                     if let Some(u) = created {
                         assert!(role.is_dic(), "only the DIC reaches this: {u:?}");
                     }
                 }
                 ("get", "/users/{id}/edit") | ("post", "/users/{id}/edit") => {
                     for (other, _, org) in USERS {
-                        let in_scope = match org { Some(c) => visible.iter().any(|v| v == c), None => role.is_dic() };
+                        let in_scope = match org {
+                            Some(c) => visible.iter().any(|v| v == c),
+                            None => role.is_dic(),
+                        };
                         if in_scope && role.can_manage_users() {
                             continue;
                         }
                         let path = p.replace("{id}", &app.users[*other].to_string());
-                        let r = if *m == "get" { b.get(&path).await } else { b.post(&path, &[("full_name", "ui-renamed")]).await };
+                        let r = if *m == "get" {
+                            b.get(&path).await
+                        } else {
+                            b.post(&path, &[("full_name", "ui-renamed")]).await
+                        };
                         assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
                     }
                 }
                 ("get", "/audit") => {
                     let r = b.get("/audit").await;
-                    assert_eq!(r.status == StatusCode::OK, role.can_read_audit(), "{email} /audit: {}", r.status);
+                    assert_eq!(
+                        r.status == StatusCode::OK,
+                        role.can_read_audit(),
+                        "{email} /audit: {}",
+                        r.status
+                    );
                 }
                 ("post", "/import") => {
                     let Some(fo) = foreign_org else { continue };
-                    let r = b.import("hosts", "h.csv", format!("org,hostname,kind\n{fo},ui-import-intruder,server\n").as_bytes()).await;
-                    assert!(denied(r.status) || r.status == StatusCode::UNPROCESSABLE_ENTITY, "{email} imports into {fo}: {}", r.status);
+                    let r = b
+                        .import(
+                            "hosts",
+                            "h.csv",
+                            format!("org,hostname,kind\n{fo},ui-import-intruder,server\n")
+                                .as_bytes(),
+                        )
+                        .await;
+                    assert!(
+                        denied(r.status) || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+                        "{email} imports into {fo}: {}",
+                        r.status
+                    );
                 }
                 ("get", "/import/template/{entity}") => {
                     let r = b.get("/import/template/hosts").await;
                     assert_eq!(r.status, StatusCode::OK);
                     assert!(r.text.contains("org,hostname,kind"));
                 }
-                ("post", "/signals/{id}/transition") | ("get", "/work/{id}") | ("post", "/work/{id}/event") => {
+                ("post", "/signals/{id}/transition")
+                | ("get", "/work/{id}")
+                | ("post", "/work/{id}/event") => {
                     let signals = p.starts_with("/signals");
                     let admin = app.token("admin@t.vn").await;
-                    let list = app.api("get", if signals { "/api/v1/signals" } else { "/api/v1/work-items" }, Some(&admin), None).await.json();
+                    let list = app
+                        .api(
+                            "get",
+                            if signals {
+                                "/api/v1/signals"
+                            } else {
+                                "/api/v1/work-items"
+                            },
+                            Some(&admin),
+                            None,
+                        )
+                        .await
+                        .json();
                     for item in list["items"].as_array().expect("items") {
                         if visible.iter().any(|c| item["org_code"] == json!(c)) {
                             continue;
                         }
                         let path = p.replace("{id}", &item["id"].to_string());
-                        let r = if *m == "get" { b.get(&path).await } else { b.post(&path, &[("state", "acknowledged"), ("action", "start")]).await };
+                        let r = if *m == "get" {
+                            b.get(&path).await
+                        } else {
+                            b.post(&path, &[("state", "acknowledged"), ("action", "start")])
+                                .await
+                        };
                         assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
                         assert_no_foreign(email, &path, &r.text, &foreign);
                     }
@@ -325,7 +587,18 @@ async fn walk_ui(app: &TestApp) {
         }
         // Nothing the walk tried may have landed anywhere.
         for q in ["intruder", "ui-x"] {
-            let hits = app.store.list(EntityKind::Host, &canhgac_domain::Scope::All, &canhgac_store::ListQuery { q: Some(q.into()), ..Default::default() }).await.expect("q");
+            let hits = app
+                .store
+                .list(
+                    EntityKind::Host,
+                    &canhgac_domain::Scope::All,
+                    &canhgac_store::ListQuery {
+                        q: Some(q.into()),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("q");
             assert_eq!(hits.total, 0, "{email}: '{q}' landed");
         }
     }
@@ -349,6 +622,8 @@ async fn isolation_holds_on_postgres_too() {
             walk_ui(&app).await;
             app.cleanup().await;
         }
-        None => eprintln!("CANHGAC_TEST_DATABASE_URL is not set: PostgreSQL not exercised here (CI sets it)"),
+        None => eprintln!(
+            "CANHGAC_TEST_DATABASE_URL is not set: PostgreSQL not exercised here (CI sets it)"
+        ),
     }
 }

@@ -42,7 +42,9 @@ pub struct Table {
 impl Table {
     /// The index of a header, compared case-insensitively.
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h.eq_ignore_ascii_case(name) || h.to_lowercase() == name.to_lowercase())
+        self.headers
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name) || h.to_lowercase() == name.to_lowercase())
     }
 }
 
@@ -84,7 +86,10 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Table, SheetError> {
 
 fn sniff_delimiter(first_line: &[u8]) -> u8 {
     let count = |d: u8| first_line.iter().filter(|&&b| b == d).count();
-    [b',', b';', b'\t'].into_iter().max_by_key(|&d| count(d)).unwrap_or(b',')
+    [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|&d| count(d))
+        .unwrap_or(b',')
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
@@ -97,14 +102,21 @@ fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
         .from_reader(bytes);
     let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
-    let mut lines = LineCounter { bytes, pos: 0, line: 1 };
+    let mut lines = LineCounter {
+        bytes,
+        pos: 0,
+        line: 1,
+    };
     for (i, rec) in rdr.byte_records().enumerate() {
         let rec = rec.map_err(|e| SheetError::Csv {
             row: e.position().map(|p| p.line() as usize).unwrap_or(i + 1),
             message: e.to_string(),
         })?;
         // Blank lines are skipped by the reader, so count by line, not by record.
-        let row = rec.position().map(|p| lines.line_of(p.byte() as usize)).unwrap_or(i + 1);
+        let row = rec
+            .position()
+            .map(|p| lines.line_of(p.byte() as usize))
+            .unwrap_or(i + 1);
         let mut cells = Vec::with_capacity(rec.len());
         for field in rec.iter() {
             let s = std::str::from_utf8(field).map_err(|_| SheetError::Encoding { row })?;
@@ -119,7 +131,10 @@ fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
             rows.push((row, cells));
         }
     }
-    Ok(Table { headers: headers.ok_or(SheetError::Empty)?, rows })
+    Ok(Table {
+        headers: headers.ok_or(SheetError::Empty)?,
+        rows,
+    })
 }
 
 /// Maps byte offsets (increasing) to 1-based lines in one pass over the file. The CSV
@@ -133,11 +148,15 @@ struct LineCounter<'a> {
 impl LineCounter<'_> {
     fn line_of(&mut self, offset: usize) -> usize {
         let mut start = offset.min(self.bytes.len());
-        while start < self.bytes.len() && (self.bytes[start] == b'\n' || self.bytes[start] == b'\r') {
+        while start < self.bytes.len() && (self.bytes[start] == b'\n' || self.bytes[start] == b'\r')
+        {
             start += 1;
         }
         if start >= self.pos {
-            self.line += self.bytes[self.pos..start].iter().filter(|&&c| c == b'\n').count();
+            self.line += self.bytes[self.pos..start]
+                .iter()
+                .filter(|&&c| c == b'\n')
+                .count();
             self.pos = start;
         }
         self.line
@@ -157,7 +176,8 @@ fn cell_text(d: &Data) -> String {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, SheetError> {
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Xlsx(e.to_string()))?;
+    let mut wb: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Xlsx(e.to_string()))?;
     let range = wb
         .worksheet_range_at(0)
         .ok_or_else(|| SheetError::Xlsx("the workbook has no sheet".into()))?
@@ -177,7 +197,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, SheetError> {
             rows.push((row, cells));
         }
     }
-    Ok(Table { headers: headers.ok_or(SheetError::Empty)?, rows })
+    Ok(Table {
+        headers: headers.ok_or(SheetError::Empty)?,
+        rows,
+    })
 }
 
 /// Writes CSV with a UTF-8 BOM (so spreadsheet programs show Vietnamese correctly).
@@ -185,9 +208,11 @@ pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, Shee
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(headers).map_err(|e| SheetError::Write(e.to_string()))?;
+        w.write_record(headers)
+            .map_err(|e| SheetError::Write(e.to_string()))?;
         for r in rows {
-            w.write_record(r).map_err(|e| SheetError::Write(e.to_string()))?;
+            w.write_record(r)
+                .map_err(|e| SheetError::Write(e.to_string()))?;
         }
         w.flush().map_err(|e| SheetError::Write(e.to_string()))?;
     }
@@ -195,16 +220,26 @@ pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, Shee
 }
 
 /// Writes a one-sheet XLSX workbook with a bold, frozen header row.
-pub fn write_xlsx(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, SheetError> {
+pub fn write_xlsx(
+    sheet: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, SheetError> {
     use rust_xlsxwriter::{Format as XFormat, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| SheetError::Write(e.to_string());
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    let name: String = sheet.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
-    ws.set_name(if name.is_empty() { "Sheet1" } else { &name }).map_err(err)?;
+    let name: String = sheet
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect();
+    ws.set_name(if name.is_empty() { "Sheet1" } else { &name })
+        .map_err(err)?;
     let bold = XFormat::new().set_bold();
     for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(err)?;
         ws.set_column_width(c as u16, 18).map_err(err)?;
     }
     for (r, row) in rows.iter().enumerate() {
@@ -222,16 +257,29 @@ mod tests {
 
     #[test]
     fn csv_with_bom_and_semicolons() {
-        let t = read(b"\xEF\xBB\xBFhostname;ips\n\nweb01; 10.0.0.1 \n;\nweb02;10.0.0.2\n", Format::Csv).expect("csv");
+        let t = read(
+            b"\xEF\xBB\xBFhostname;ips\n\nweb01; 10.0.0.1 \n;\nweb02;10.0.0.2\n",
+            Format::Csv,
+        )
+        .expect("csv");
         assert_eq!(t.headers, vec!["hostname", "ips"]);
-        assert_eq!(t.rows, vec![(3, vec!["web01".into(), "10.0.0.1".into()]), (5, vec!["web02".into(), "10.0.0.2".into()])]);
+        assert_eq!(
+            t.rows,
+            vec![
+                (3, vec!["web01".into(), "10.0.0.1".into()]),
+                (5, vec!["web02".into(), "10.0.0.2".into()])
+            ]
+        );
         assert_eq!(t.column("IPS"), Some(1));
     }
 
     #[test]
     fn non_utf8_names_the_row() {
         let e = read(b"name\nH\xe0 N\xf4i\n", Format::Csv).unwrap_err();
-        assert_eq!(e.to_string(), "row 2: the text is not UTF-8 (save the file as 'CSV UTF-8')");
+        assert_eq!(
+            e.to_string(),
+            "row 2: the text is not UTF-8 (save the file as 'CSV UTF-8')"
+        );
     }
 
     #[test]
@@ -241,7 +289,13 @@ mod tests {
 
     #[test]
     fn xlsx_round_trip_keeps_vietnamese() {
-        let rows = vec![vec!["SO-TTTT".to_string(), "Sở Thông tin và Truyền thông".to_string()], vec!["VT".into(), "12".into()]];
+        let rows = vec![
+            vec![
+                "SO-TTTT".to_string(),
+                "Sở Thông tin và Truyền thông".to_string(),
+            ],
+            vec!["VT".into(), "12".into()],
+        ];
         let bytes = write_xlsx("Đơn vị", &["code", "name"], &rows).expect("write");
         assert_eq!(Format::detect(&bytes, None), Format::Xlsx);
         let t = read(&bytes, Format::Xlsx).expect("read");
@@ -252,7 +306,10 @@ mod tests {
 
     #[test]
     fn garbage_is_not_a_workbook() {
-        assert!(matches!(read(b"PK\x03\x04garbage", Format::Xlsx), Err(SheetError::Xlsx(_))));
+        assert!(matches!(
+            read(b"PK\x03\x04garbage", Format::Xlsx),
+            Err(SheetError::Xlsx(_))
+        ));
     }
 
     #[test]

@@ -85,8 +85,18 @@ pub struct AuditQuery {
     pub offset: Option<i64>,
 }
 
-type AuditTuple =
-    (i64, i64, Option<i64>, String, Option<i64>, String, String, Option<i64>, Option<String>, Option<String>);
+type AuditTuple = (
+    i64,
+    i64,
+    Option<i64>,
+    String,
+    Option<i64>,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
 
 impl Store {
     /// Appends one entry outside any other change (log-ins, token issues, …).
@@ -110,7 +120,11 @@ impl Store {
 
     /// The audit log, newest first, cut by scope (entries of organisations in scope;
     /// entries with no organisation only for the whole-province scope).
-    pub async fn list_audit(&self, scope: &Scope, q: &AuditQuery) -> Result<(Vec<AuditEntry>, i64)> {
+    pub async fn list_audit(
+        &self,
+        scope: &Scope,
+        q: &AuditQuery,
+    ) -> Result<(Vec<AuditEntry>, i64)> {
         let mut p = Params::default();
         let mut w = String::from(" WHERE 1=1");
         if scope.ids().is_some() {
@@ -127,7 +141,10 @@ impl Store {
             w.push_str(&format!(" AND action = {}", p.text(a)));
         }
         if let Some(u) = q.user.as_deref().filter(|s| !s.is_empty()) {
-            w.push_str(&format!(" AND LOWER(user_email) LIKE {}", p.text(format!("%{}%", u.to_lowercase()))));
+            w.push_str(&format!(
+                " AND LOWER(user_email) LIKE {}",
+                p.text(format!("%{}%", u.to_lowercase()))
+            ));
         }
         let limit = q.limit.unwrap_or(50).clamp(1, 1000);
         let offset = q.offset.unwrap_or(0).max(0);
@@ -144,18 +161,22 @@ impl Store {
         let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str::<Value>(&s).ok());
         let items = rows
             .into_iter()
-            .map(|(id, at, user_id, user_email, org_id, action, entity, entity_id, b, a)| AuditEntry {
-                id,
-                at,
-                user_id,
-                user_email,
-                org_id,
-                action,
-                entity,
-                entity_id,
-                before: parse(b),
-                after: parse(a),
-            })
+            .map(
+                |(id, at, user_id, user_email, org_id, action, entity, entity_id, b, a)| {
+                    AuditEntry {
+                        id,
+                        at,
+                        user_id,
+                        user_email,
+                        org_id,
+                        action,
+                        entity,
+                        entity_id,
+                        before: parse(b),
+                        after: parse(a),
+                    }
+                },
+            )
             .collect();
         Ok((items, total))
     }

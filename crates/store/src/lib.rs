@@ -26,7 +26,9 @@ mod users;
 
 pub use audit::{AuditEntry, AuditQuery};
 pub use registry::{ListQuery, Page};
-pub use signals::{NewSignal, NewWorkItem, SignalFilter, SignalRow, WorkFilter, WorkItemRow, WorkNote};
+pub use signals::{
+    NewSignal, NewWorkItem, SignalFilter, SignalRow, WorkFilter, WorkItemRow, WorkNote,
+};
 pub use users::{NewUser, User};
 
 /// The connection pool of one backend.
@@ -38,16 +40,12 @@ pub enum Pool {
     Pg(PgPool),
 }
 
-
-
 /// A bound query parameter, typed so that NULLs carry their SQL type.
 #[derive(Debug, Clone)]
 pub(crate) enum SqlVal {
     Int(Option<i64>),
     Text(Option<String>),
 }
-
-
 
 /// Who made a change, for the audit log.
 #[derive(Debug, Clone)]
@@ -61,7 +59,10 @@ pub struct Actor {
 impl Actor {
     /// The platform itself.
     pub fn system(what: &str) -> Actor {
-        Actor { user_id: None, email: format!("system:{what}") }
+        Actor {
+            user_id: None,
+            email: format!("system:{what}"),
+        }
     }
 }
 
@@ -96,11 +97,15 @@ impl From<sqlx::Error> for StoreError {
                     return StoreError::Conflict("a record with the same key already exists".into())
                 }
                 sqlx::error::ErrorKind::ForeignKeyViolation => {
-                    return StoreError::Conflict("the record is still referenced by other records".into())
+                    return StoreError::Conflict(
+                        "the record is still referenced by other records".into(),
+                    )
                 }
                 // SQLite reports ON DELETE RESTRICT as a trigger constraint.
                 _ if d.message().contains("FOREIGN KEY constraint failed") => {
-                    return StoreError::Conflict("the record is still referenced by other records".into())
+                    return StoreError::Conflict(
+                        "the record is still referenced by other records".into(),
+                    )
                 }
                 _ => {}
             }
@@ -129,8 +134,13 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
-        let store = Store { pool: Pool::Sqlite(pool) };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
+        let store = Store {
+            pool: Pool::Sqlite(pool),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -147,7 +157,9 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        let store = Store { pool: Pool::Pg(pool) };
+        let store = Store {
+            pool: Pool::Pg(pool),
+        };
         store.migrate().await?;
         Ok(store)
     }

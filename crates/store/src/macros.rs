@@ -46,4 +46,3 @@ macro_rules! audit_insert {
         .await?;
     }};
 }
-

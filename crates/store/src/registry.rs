@@ -82,10 +82,19 @@ macro_rules! decode_record {
         }
         if $kind == EntityKind::Host {
             let v = row.try_get::<Option<i64>, _>("system_level")?;
-            rec.insert("system_level".into(), v.map(Value::from).unwrap_or(Value::Null));
+            rec.insert(
+                "system_level".into(),
+                v.map(Value::from).unwrap_or(Value::Null),
+            );
         }
-        rec.insert("created_at".into(), Value::from(row.try_get::<i64, _>("created_at")?));
-        rec.insert("updated_at".into(), Value::from(row.try_get::<i64, _>("updated_at")?));
+        rec.insert(
+            "created_at".into(),
+            Value::from(row.try_get::<i64, _>("created_at")?),
+        );
+        rec.insert(
+            "updated_at".into(),
+            Value::from(row.try_get::<i64, _>("updated_at")?),
+        );
         rec
     }};
 }
@@ -190,18 +199,36 @@ impl Store {
 
     /// Checks a validated record's references: its organisation is in scope, its system
     /// or host belongs to the same organisation, its parent exists without a cycle.
-    async fn check_refs(&self, kind: EntityKind, scope: &Scope, rec: &Record, id: Option<i64>) -> Result<()> {
+    async fn check_refs(
+        &self,
+        kind: EntityKind,
+        scope: &Scope,
+        rec: &Record,
+        id: Option<i64>,
+    ) -> Result<()> {
         let mut errors = Vec::new();
         if let Some(org) = rec.get("org_id").and_then(Value::as_i64) {
             if !scope.contains(org) {
-                return Err(StoreError::Forbidden(format!("organisation {org} is outside your scope")));
+                return Err(StoreError::Forbidden(format!(
+                    "organisation {org} is outside your scope"
+                )));
             }
             if self.get(EntityKind::Org, &Scope::All, org).await?.is_none() {
-                errors.push(FieldError::new("org_id", "đơn vị không tồn tại", "no such organisation"));
+                errors.push(FieldError::new(
+                    "org_id",
+                    "đơn vị không tồn tại",
+                    "no such organisation",
+                ));
             }
-            for (field, target) in [("system_id", EntityKind::System), ("host_id", EntityKind::Host)] {
+            for (field, target) in [
+                ("system_id", EntityKind::System),
+                ("host_id", EntityKind::Host),
+            ] {
                 if let Some(rid) = rec.get(field).and_then(Value::as_i64) {
-                    let owner = self.get(target, &Scope::All, rid).await?.and_then(|r| r["org_id"].as_i64());
+                    let owner = self
+                        .get(target, &Scope::All, rid)
+                        .await?
+                        .and_then(|r| r["org_id"].as_i64());
                     if owner != Some(org) {
                         errors.push(FieldError::new(
                             field,
@@ -216,7 +243,11 @@ impl Store {
             if let Some(parent) = rec.get("parent_id").and_then(Value::as_i64) {
                 let tree = self.org_tree().await?;
                 if !tree.iter().any(|(i, _)| *i == parent) {
-                    errors.push(FieldError::new("parent_id", "đơn vị cấp trên không tồn tại", "no such parent"));
+                    errors.push(FieldError::new(
+                        "parent_id",
+                        "đơn vị cấp trên không tồn tại",
+                        "no such parent",
+                    ));
                 } else if let Some(me) = id {
                     if canhgac_domain::access::descendants(me, &tree).contains(&parent) {
                         errors.push(FieldError::new(
@@ -236,21 +267,38 @@ impl Store {
     }
 
     /// Validates and creates a record; audited.
-    pub async fn create(&self, kind: EntityKind, scope: &Scope, actor: &Actor, input: &Record) -> Result<Record> {
+    pub async fn create(
+        &self,
+        kind: EntityKind,
+        scope: &Scope,
+        actor: &Actor,
+        input: &Record,
+    ) -> Result<Record> {
         let (rec, errors) = kind.validate(input);
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
         if kind == EntityKind::Org && *scope != Scope::All {
-            return Err(StoreError::Forbidden("only the DIC creates organisations".into()));
+            return Err(StoreError::Forbidden(
+                "only the DIC creates organisations".into(),
+            ));
         }
         self.check_refs(kind, scope, &rec, None).await?;
-        let id = self.insert_many(kind, actor, std::slice::from_ref(&rec)).await?;
-        self.get(kind, &Scope::All, id.first().copied().unwrap_or_default()).await?.ok_or(StoreError::NotFound)
+        let id = self
+            .insert_many(kind, actor, std::slice::from_ref(&rec))
+            .await?;
+        self.get(kind, &Scope::All, id.first().copied().unwrap_or_default())
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// Inserts validated records in one transaction with their audit rows; returns ids.
-    async fn insert_many(&self, kind: EntityKind, actor: &Actor, recs: &[Record]) -> Result<Vec<i64>> {
+    async fn insert_many(
+        &self,
+        kind: EntityKind,
+        actor: &Actor,
+        recs: &[Record],
+    ) -> Result<Vec<i64>> {
         let cols: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
         let mut phs: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
         phs.push(format!("${}", cols.len() + 1));
@@ -283,17 +331,31 @@ impl Store {
     }
 
     /// Imports records all or nothing: the caller has validated and resolved them.
-    pub async fn import(&self, kind: EntityKind, scope: &Scope, actor: &Actor, recs: &[Record]) -> Result<usize> {
+    pub async fn import(
+        &self,
+        kind: EntityKind,
+        scope: &Scope,
+        actor: &Actor,
+        recs: &[Record],
+    ) -> Result<usize> {
         for r in recs {
-            let org = if kind == EntityKind::Org { None } else { r.get("org_id").and_then(Value::as_i64) };
+            let org = if kind == EntityKind::Org {
+                None
+            } else {
+                r.get("org_id").and_then(Value::as_i64)
+            };
             if let Some(org) = org {
                 if !scope.contains(org) {
-                    return Err(StoreError::Forbidden(format!("organisation {org} is outside your scope")));
+                    return Err(StoreError::Forbidden(format!(
+                        "organisation {org} is outside your scope"
+                    )));
                 }
             }
         }
         if kind == EntityKind::Org && *scope != Scope::All {
-            return Err(StoreError::Forbidden("only the DIC creates organisations".into()));
+            return Err(StoreError::Forbidden(
+                "only the DIC creates organisations".into(),
+            ));
         }
         Ok(self.insert_many(kind, actor, recs).await?.len())
     }
@@ -307,28 +369,50 @@ impl Store {
         id: i64,
         input: &Record,
     ) -> Result<Record> {
-        let before = self.get(kind, scope, id).await?.ok_or(StoreError::NotFound)?;
+        let before = self
+            .get(kind, scope, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         // Fields not given keep their value, so PATCH-style partial updates work.
         let mut merged = Record::new();
         for f in kind.fields() {
-            let v = input.get(f.name).cloned().unwrap_or_else(|| before[f.name].clone());
+            let v = input
+                .get(f.name)
+                .cloned()
+                .unwrap_or_else(|| before[f.name].clone());
             merged.insert(f.name.into(), v);
         }
         let (rec, errors) = kind.validate(&merged);
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
-        if kind == EntityKind::Org && rec["parent_id"] != before["parent_id"] && *scope != Scope::All {
-            return Err(StoreError::Forbidden("only the DIC moves organisations".into()));
+        if kind == EntityKind::Org
+            && rec["parent_id"] != before["parent_id"]
+            && *scope != Scope::All
+        {
+            return Err(StoreError::Forbidden(
+                "only the DIC moves organisations".into(),
+            ));
         }
         self.check_refs(kind, scope, &rec, Some(id)).await?;
         let mut p = Params::default();
-        let sets: Vec<String> =
-            kind.fields().iter().map(|f| format!("{} = {}", f.name, p.push(sql_val(f.ty, &rec[f.name])))).collect();
+        let sets: Vec<String> = kind
+            .fields()
+            .iter()
+            .map(|f| format!("{} = {}", f.name, p.push(sql_val(f.ty, &rec[f.name]))))
+            .collect();
         let now = p.int(now_ms());
         let idp = p.int(id);
-        let sql = format!("UPDATE {} SET {}, updated_at = {now} WHERE id = {idp}", kind.table(), sets.join(", "));
-        let org = if kind == EntityKind::Org { Some(id) } else { rec["org_id"].as_i64() };
+        let sql = format!(
+            "UPDATE {} SET {}, updated_at = {now} WHERE id = {idp}",
+            kind.table(),
+            sets.join(", ")
+        );
+        let org = if kind == EntityKind::Org {
+            Some(id)
+        } else {
+            rec["org_id"].as_i64()
+        };
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             bind_all!(sqlx::query(&sql), &p.vals).execute(&mut *tx).await?;
@@ -337,16 +421,33 @@ impl Store {
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
-        self.get(kind, &Scope::All, id).await?.ok_or(StoreError::NotFound)
+        self.get(kind, &Scope::All, id)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// Deletes a record visible in `scope`; audited with its last state.
-    pub async fn delete(&self, kind: EntityKind, scope: &Scope, actor: &Actor, id: i64) -> Result<()> {
-        let before = self.get(kind, scope, id).await?.ok_or(StoreError::NotFound)?;
+    pub async fn delete(
+        &self,
+        kind: EntityKind,
+        scope: &Scope,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<()> {
+        let before = self
+            .get(kind, scope, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if kind == EntityKind::Org && *scope != Scope::All {
-            return Err(StoreError::Forbidden("only the DIC deletes organisations".into()));
+            return Err(StoreError::Forbidden(
+                "only the DIC deletes organisations".into(),
+            ));
         }
-        let org = if kind == EntityKind::Org { Some(id) } else { before["org_id"].as_i64() };
+        let org = if kind == EntityKind::Org {
+            Some(id)
+        } else {
+            before["org_id"].as_i64()
+        };
         let sql = format!("DELETE FROM {} WHERE id = $1", kind.table());
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -368,7 +469,11 @@ impl Store {
 
     /// `(org_id, name)` to id, for systems (by name) or hosts (by host name) in scope;
     /// used to resolve references in imported files.
-    pub async fn name_index(&self, kind: EntityKind, scope: &Scope) -> Result<HashMap<(i64, String), i64>> {
+    pub async fn name_index(
+        &self,
+        kind: EntityKind,
+        scope: &Scope,
+    ) -> Result<HashMap<(i64, String), i64>> {
         let sql = format!(
             "SELECT t.org_id, t.{}, t.id FROM {} t WHERE 1=1{}",
             kind.title_field(),
@@ -411,4 +516,3 @@ impl Store {
         })
     }
 }
-

@@ -168,9 +168,11 @@ pub struct WorkFilter {
     pub offset: Option<i64>,
 }
 
-const SIGNAL_COLS: &str = "s.id, s.kind, s.source, s.title, s.severity, s.org_id, o.code AS org_code, s.host_id, \
+const SIGNAL_COLS: &str =
+    "s.id, s.kind, s.source, s.title, s.severity, s.org_id, o.code AS org_code, s.host_id, \
     s.state, s.dedup_key, s.count, s.first_seen, s.last_seen, s.assignee_id, s.payload";
-const WORK_COLS: &str = "w.id, w.kind, w.title, w.org_id, o.code AS org_code, w.host_id, w.signal_id, \
+const WORK_COLS: &str =
+    "w.id, w.kind, w.title, w.org_id, o.code AS org_code, w.host_id, w.signal_id, \
     w.assignee_id, w.state, w.due_at, w.escalated, w.created_at, w.updated_at, w.detail";
 
 impl Store {
@@ -186,7 +188,11 @@ impl Store {
             .await?
         });
         let open = existing.and_then(|(id, st, last_seen)| {
-            SignalState::parse(&st).map(|state| OpenSignal { id, state, last_seen })
+            SignalState::parse(&st).map(|state| OpenSignal {
+                id,
+                state,
+                last_seen,
+            })
         });
         let decision = dedup(open, s.seen_at, s.window_ms);
         let id = match decision {
@@ -209,7 +215,11 @@ impl Store {
     }
 
     /// Signals in scope, newest first.
-    pub async fn list_signals(&self, scope: &Scope, f: &SignalFilter) -> Result<(Vec<SignalRow>, i64)> {
+    pub async fn list_signals(
+        &self,
+        scope: &Scope,
+        f: &SignalFilter,
+    ) -> Result<(Vec<SignalRow>, i64)> {
         let mut p = Params::default();
         let mut w = String::from(" WHERE 1=1");
         if scope.ids().is_some() {
@@ -246,15 +256,24 @@ impl Store {
             w.push_str(" AND s.org_id IS NOT NULL");
             w.push_str(&scope_sql(scope, "s.org_id"));
         }
-        let sql = format!("SELECT {SIGNAL_COLS} FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w}");
+        let sql =
+            format!("SELECT {SIGNAL_COLS} FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w}");
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, SignalRow>(&sql).bind(id).fetch_optional(pool).await?) })
     }
 
     /// Moves a signal through its lifecycle; audited.
-    pub async fn transition_signal(&self, scope: &Scope, actor: &Actor, id: i64, to: SignalState) -> Result<SignalRow> {
+    pub async fn transition_signal(
+        &self,
+        scope: &Scope,
+        actor: &Actor,
+        id: i64,
+        to: SignalState,
+    ) -> Result<SignalRow> {
         let s = self.signal(scope, id).await?.ok_or(StoreError::NotFound)?;
         let from = SignalState::parse(&s.state).unwrap_or(SignalState::New);
-        let to = from.transition(to).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        let to = from
+            .transition(to)
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE signals SET state = $1 WHERE id = $2").bind(to.as_str()).bind(id).execute(&mut *tx).await?;
@@ -269,9 +288,16 @@ impl Store {
     }
 
     /// Creates a work item for an organisation in scope; audited.
-    pub async fn create_work_item(&self, scope: &Scope, actor: &Actor, w: &NewWorkItem) -> Result<WorkItemRow> {
+    pub async fn create_work_item(
+        &self,
+        scope: &Scope,
+        actor: &Actor,
+        w: &NewWorkItem,
+    ) -> Result<WorkItemRow> {
         if !scope.contains(w.org_id) {
-            return Err(StoreError::Forbidden("organisation outside your scope".into()));
+            return Err(StoreError::Forbidden(
+                "organisation outside your scope".into(),
+            ));
         }
         let now = now_ms();
         let id = on_pool!(self, pool => {
@@ -302,7 +328,11 @@ impl Store {
     }
 
     /// Work items in scope, soonest due first.
-    pub async fn list_work_items(&self, scope: &Scope, f: &WorkFilter) -> Result<(Vec<WorkItemRow>, i64)> {
+    pub async fn list_work_items(
+        &self,
+        scope: &Scope,
+        f: &WorkFilter,
+    ) -> Result<(Vec<WorkItemRow>, i64)> {
         let mut p = Params::default();
         let mut w = format!(" WHERE 1=1{}", scope_sql(scope, "w.org_id"));
         if let Some(k) = f.kind {
@@ -339,7 +369,10 @@ impl Store {
         note: Option<&str>,
         evidence: Option<&str>,
     ) -> Result<WorkItemRow> {
-        let item = self.work_item(scope, id).await?.ok_or(StoreError::NotFound)?;
+        let item = self
+            .work_item(scope, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let kind = WorkKind::parse(&item.kind).unwrap_or(WorkKind::General);
         let state = WorkState::parse(&item.state).unwrap_or(WorkState::Open);
         let step = apply(kind, state, event).map_err(|e| StoreError::Conflict(e.to_string()))?;

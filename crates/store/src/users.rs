@@ -66,23 +66,39 @@ impl Store {
         let email = u.email.trim().to_lowercase();
         let mut errors = Vec::new();
         if !email.contains('@') || email.contains(char::is_whitespace) {
-            errors.push(FieldError::new("email", "địa chỉ thư điện tử không hợp lệ", "not a valid e-mail address"));
+            errors.push(FieldError::new(
+                "email",
+                "địa chỉ thư điện tử không hợp lệ",
+                "not a valid e-mail address",
+            ));
         }
         if u.full_name.trim().is_empty() {
-            errors.push(FieldError::new("full_name", "bắt buộc phải có", "is required"));
+            errors.push(FieldError::new(
+                "full_name",
+                "bắt buộc phải có",
+                "is required",
+            ));
         }
         if u.role.needs_org() && u.org_id.is_none() {
-            errors.push(FieldError::new("org_id", "vai trò này cần gắn với một đơn vị", "this role needs an organisation"));
+            errors.push(FieldError::new(
+                "org_id",
+                "vai trò này cần gắn với một đơn vị",
+                "this role needs an organisation",
+            ));
         }
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
         match u.org_id {
             Some(org) if !scope.contains(org) => {
-                return Err(StoreError::Forbidden("organisation outside your scope".into()))
+                return Err(StoreError::Forbidden(
+                    "organisation outside your scope".into(),
+                ))
             }
             None if *scope != Scope::All => {
-                return Err(StoreError::Forbidden("only the DIC creates users without an organisation".into()))
+                return Err(StoreError::Forbidden(
+                    "only the DIC creates users without an organisation".into(),
+                ))
             }
             _ => {}
         }
@@ -157,15 +173,22 @@ impl Store {
         active: Option<bool>,
         password_hash: Option<&str>,
     ) -> Result<User> {
-        let before = self.user_in_scope(scope, id).await?.ok_or(StoreError::NotFound)?;
+        let before = self
+            .user_in_scope(scope, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let new_org = org_id.unwrap_or(before.org_id);
         let new_role = role.unwrap_or(before.role());
         if let Some(o) = new_org {
             if !scope.contains(o) {
-                return Err(StoreError::Forbidden("organisation outside your scope".into()));
+                return Err(StoreError::Forbidden(
+                    "organisation outside your scope".into(),
+                ));
             }
         } else if *scope != Scope::All {
-            return Err(StoreError::Forbidden("only the DIC keeps users without an organisation".into()));
+            return Err(StoreError::Forbidden(
+                "only the DIC keeps users without an organisation".into(),
+            ));
         }
         if new_role.needs_org() && new_org.is_none() {
             return Err(StoreError::Invalid(vec![FieldError::new(
@@ -174,7 +197,11 @@ impl Store {
                 "this role needs an organisation",
             )]));
         }
-        let name = full_name.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(&before.full_name).to_string();
+        let name = full_name
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&before.full_name)
+            .to_string();
         let active = active.unwrap_or(before.active);
         let hash = password_hash.unwrap_or(&before.password_hash).to_string();
         on_pool!(self, pool => {
@@ -213,7 +240,13 @@ impl Store {
     }
 
     /// Stores a new session (hash of the cookie value) with its CSRF token.
-    pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf: &str, ttl_ms: i64) -> Result<()> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        ttl_ms: i64,
+    ) -> Result<()> {
         let now = now_ms();
         on_pool!(self, pool => {
             sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
@@ -230,8 +263,14 @@ impl Store {
             sqlx::query_as::<_, (i64, String)>("SELECT user_id, csrf FROM sessions WHERE token_hash = $1 AND expires_at > $2")
                 .bind(token_hash).bind(now).fetch_optional(pool).await?
         });
-        let Some((uid, csrf)) = row else { return Ok(None) };
-        Ok(self.user_by_id(uid).await?.filter(|u| u.active).map(|u| (u, csrf)))
+        let Some((uid, csrf)) = row else {
+            return Ok(None);
+        };
+        Ok(self
+            .user_by_id(uid)
+            .await?
+            .filter(|u| u.active)
+            .map(|u| (u, csrf)))
     }
 
     /// Ends a session.
@@ -253,7 +292,13 @@ impl Store {
     }
 
     /// Stores an API token (its hash).
-    pub async fn create_api_token(&self, token_hash: &str, user_id: i64, name: &str, ttl_ms: i64) -> Result<()> {
+    pub async fn create_api_token(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        name: &str,
+        ttl_ms: i64,
+    ) -> Result<()> {
         let now = now_ms();
         on_pool!(self, pool => {
             sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")

@@ -1,11 +1,16 @@
 //! The storage test suite, run against both backends: SQLite always, PostgreSQL when
 //! `CANHGAC_TEST_DATABASE_URL` names a server (then it must be reachable: no skipping).
 
+#![allow(clippy::unwrap_used)]
+
 use canhgac_domain::entity::{EntityKind, Record};
 use canhgac_domain::signal::{Dedup, Severity, SignalKind, SignalState};
 use canhgac_domain::work::{Proof, WorkEvent, WorkKind};
 use canhgac_domain::{Role, Scope};
-use canhgac_store::{Actor, AuditQuery, ListQuery, NewSignal, NewUser, NewWorkItem, SignalFilter, Store, StoreError, WorkFilter};
+use canhgac_store::{
+    Actor, AuditQuery, ListQuery, NewSignal, NewUser, NewWorkItem, SignalFilter, Store, StoreError,
+    WorkFilter,
+};
 use serde_json::{json, Value};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
@@ -16,7 +21,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), canhgac_domain::time::now_ms() % 1_000_000)
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        canhgac_domain::time::now_ms() % 1_000_000
+    )
 }
 
 async fn sqlite() -> Store {
@@ -27,19 +37,39 @@ async fn sqlite() -> Store {
 /// A fresh database on the PostgreSQL server named by the environment, or `None`; the
 /// name is returned so the test can drop it when done.
 async fn postgres() -> Option<(Store, String)> {
-    let url = std::env::var("CANHGAC_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
-    let base = PgConnectOptions::from_str(&url).expect("CANHGAC_TEST_DATABASE_URL is not a valid PostgreSQL URL");
-    let mut admin = base.connect().await.unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {url}: {e}"));
+    let url = std::env::var("CANHGAC_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let base = PgConnectOptions::from_str(&url)
+        .expect("CANHGAC_TEST_DATABASE_URL is not a valid PostgreSQL URL");
+    let mut admin = base
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {url}: {e}"));
     let name = unique("canhgac_t");
-    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await.expect("create test database");
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
     admin.close().await.ok();
-    Some((Store::open_postgres_with(base.database(&name)).await.expect("open postgres test database"), name))
+    Some((
+        Store::open_postgres_with(base.database(&name))
+            .await
+            .expect("open postgres test database"),
+        name,
+    ))
 }
 
 async fn drop_postgres(name: &str) {
     let url = std::env::var("CANHGAC_TEST_DATABASE_URL").unwrap_or_default();
-    if let Ok(mut admin) = PgConnectOptions::from_str(&url).expect("url").connect().await {
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut admin).await;
+    if let Ok(mut admin) = PgConnectOptions::from_str(&url)
+        .expect("url")
+        .connect()
+        .await
+    {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .execute(&mut admin)
+            .await;
     }
 }
 
@@ -64,14 +94,24 @@ macro_rules! both_backends {
     };
 }
 
-both_backends!(registry_scope_and_validation, audit_is_append_only, users_sessions_and_tokens, import_is_all_or_nothing, signals_deduplicate, work_items_keep_their_closing_rules);
+both_backends!(
+    registry_scope_and_validation,
+    audit_is_append_only,
+    users_sessions_and_tokens,
+    import_is_all_or_nothing,
+    signals_deduplicate,
+    work_items_keep_their_closing_rules
+);
 
 fn rec(v: Value) -> Record {
     v.as_object().cloned().expect("object")
 }
 
 fn admin() -> Actor {
-    Actor { user_id: None, email: "test@canhgac".into() }
+    Actor {
+        user_id: None,
+        email: "test@canhgac".into(),
+    }
 }
 
 struct Province {
@@ -83,11 +123,50 @@ struct Province {
 
 async fn province(s: &Store) -> Province {
     let all = Scope::All;
-    let mk = |code: &str, kind: &str, parent: Option<i64>| rec(json!({"code": code, "name": format!("Đơn vị {code}"), "kind": kind, "parent_id": parent}));
-    let dic = s.create(EntityKind::Org, &all, &admin(), &mk("STTTT", "dic", None)).await.expect("dic")["id"].as_i64().expect("id");
-    let a = s.create(EntityKind::Org, &all, &admin(), &mk("SYT", "agency", Some(dic))).await.expect("a")["id"].as_i64().expect("id");
-    let a1 = s.create(EntityKind::Org, &all, &admin(), &mk("syt-bv", "agency", Some(a))).await.expect("a1")["id"].as_i64().expect("id");
-    let b = s.create(EntityKind::Org, &all, &admin(), &mk("TAMDUONG", "district", Some(dic))).await.expect("b")["id"].as_i64().expect("id");
+    let mk = |code: &str, kind: &str, parent: Option<i64>| {
+        rec(
+            json!({"code": code, "name": format!("Đơn vị {code}"), "kind": kind, "parent_id": parent}),
+        )
+    };
+    let dic = s
+        .create(EntityKind::Org, &all, &admin(), &mk("STTTT", "dic", None))
+        .await
+        .expect("dic")["id"]
+        .as_i64()
+        .expect("id");
+    let a = s
+        .create(
+            EntityKind::Org,
+            &all,
+            &admin(),
+            &mk("SYT", "agency", Some(dic)),
+        )
+        .await
+        .expect("a")["id"]
+        .as_i64()
+        .expect("id");
+    let a1 = s
+        .create(
+            EntityKind::Org,
+            &all,
+            &admin(),
+            &mk("syt-bv", "agency", Some(a)),
+        )
+        .await
+        .expect("a1")["id"]
+        .as_i64()
+        .expect("id");
+    let b = s
+        .create(
+            EntityKind::Org,
+            &all,
+            &admin(),
+            &mk("TAMDUONG", "district", Some(dic)),
+        )
+        .await
+        .expect("b")["id"]
+        .as_i64()
+        .expect("id");
     Province { dic, a, a1, b }
 }
 
@@ -100,9 +179,20 @@ async fn registry_scope_and_validation(s: Store) {
     let tree = s.org_tree().await.expect("tree");
     let a_scope = scope_of(&tree, Role::OrgAdmin, Some(p.a));
     let b_scope = scope_of(&tree, Role::OrgStaff, Some(p.b));
-    assert!(a_scope.contains(p.a1), "an organisation's scope includes its children");
+    assert!(
+        a_scope.contains(p.a1),
+        "an organisation's scope includes its children"
+    );
 
-    let sys = s.create(EntityKind::System, &a_scope, &admin(), &rec(json!({"org_id": p.a1, "name": "HIS", "level": 3}))).await.expect("system");
+    let sys = s
+        .create(
+            EntityKind::System,
+            &a_scope,
+            &admin(),
+            &rec(json!({"org_id": p.a1, "name": "HIS", "level": 3})),
+        )
+        .await
+        .expect("system");
     let host = s
         .create(EntityKind::Host, &a_scope, &admin(), &rec(json!({"org_id": p.a1, "hostname": "bv-app01", "kind": "server", "ips": "10.0.0.5 2001:db8::5", "system_id": sys["id"]})))
         .await
@@ -112,65 +202,225 @@ async fn registry_scope_and_validation(s: Store) {
     assert_eq!(host["org_code"], "SYT-BV");
     assert_eq!(host["ips"], "10.0.0.5, 2001:db8::5");
     let hid = host["id"].as_i64().expect("id");
-    s.create(EntityKind::Host, &b_scope, &admin(), &rec(json!({"org_id": p.b, "hostname": "td-pc01", "kind": "workstation"}))).await.expect("b host");
+    s.create(
+        EntityKind::Host,
+        &b_scope,
+        &admin(),
+        &rec(json!({"org_id": p.b, "hostname": "td-pc01", "kind": "workstation"})),
+    )
+    .await
+    .expect("b host");
 
     // Scope cuts reads.
-    assert!(s.get(EntityKind::Host, &b_scope, hid).await.expect("get").is_none(), "B cannot read A's host");
-    assert!(s.get(EntityKind::Host, &a_scope, hid).await.expect("get").is_some());
-    let b_hosts = s.list(EntityKind::Host, &b_scope, &ListQuery::default()).await.expect("list");
+    assert!(
+        s.get(EntityKind::Host, &b_scope, hid)
+            .await
+            .expect("get")
+            .is_none(),
+        "B cannot read A's host"
+    );
+    assert!(s
+        .get(EntityKind::Host, &a_scope, hid)
+        .await
+        .expect("get")
+        .is_some());
+    let b_hosts = s
+        .list(EntityKind::Host, &b_scope, &ListQuery::default())
+        .await
+        .expect("list");
     assert_eq!(b_hosts.total, 1);
     assert_eq!(b_hosts.items[0]["hostname"], "td-pc01");
-    let all_hosts = s.list(EntityKind::Host, &Scope::All, &ListQuery::default()).await.expect("list");
+    let all_hosts = s
+        .list(EntityKind::Host, &Scope::All, &ListQuery::default())
+        .await
+        .expect("list");
     assert_eq!(all_hosts.total, 2);
-    let orgs_b = s.list(EntityKind::Org, &b_scope, &ListQuery::default()).await.expect("orgs");
-    assert_eq!(orgs_b.items.iter().map(|r| r["code"].as_str().unwrap_or_default()).collect::<Vec<_>>(), vec!["TAMDUONG"]);
+    let orgs_b = s
+        .list(EntityKind::Org, &b_scope, &ListQuery::default())
+        .await
+        .expect("orgs");
+    assert_eq!(
+        orgs_b
+            .items
+            .iter()
+            .map(|r| r["code"].as_str().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        vec!["TAMDUONG"]
+    );
 
     // Scope cuts writes: B cannot change, move into, or delete A's records.
-    let e = s.update(EntityKind::Host, &b_scope, &admin(), hid, &rec(json!({"os": "x"}))).await.unwrap_err();
+    let e = s
+        .update(
+            EntityKind::Host,
+            &b_scope,
+            &admin(),
+            hid,
+            &rec(json!({"os": "x"})),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::NotFound), "{e:?}");
-    let e = s.delete(EntityKind::Host, &b_scope, &admin(), hid).await.unwrap_err();
+    let e = s
+        .delete(EntityKind::Host, &b_scope, &admin(), hid)
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::NotFound), "{e:?}");
-    let e = s.create(EntityKind::Host, &b_scope, &admin(), &rec(json!({"org_id": p.a, "hostname": "x", "kind": "server"}))).await.unwrap_err();
+    let e = s
+        .create(
+            EntityKind::Host,
+            &b_scope,
+            &admin(),
+            &rec(json!({"org_id": p.a, "hostname": "x", "kind": "server"})),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Forbidden(_)), "{e:?}");
-    let e = s.create(EntityKind::Org, &b_scope, &admin(), &rec(json!({"code": "NEW", "name": "n", "kind": "agency"}))).await.unwrap_err();
+    let e = s
+        .create(
+            EntityKind::Org,
+            &b_scope,
+            &admin(),
+            &rec(json!({"code": "NEW", "name": "n", "kind": "agency"})),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Forbidden(_)), "{e:?}");
     // A cannot move its host to B's organisation.
-    let e = s.update(EntityKind::Host, &a_scope, &admin(), hid, &rec(json!({"org_id": p.b}))).await.unwrap_err();
+    let e = s
+        .update(
+            EntityKind::Host,
+            &a_scope,
+            &admin(),
+            hid,
+            &rec(json!({"org_id": p.b})),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Forbidden(_)), "{e:?}");
     // A host's system must belong to the same organisation.
     let e = s.create(EntityKind::Host, &Scope::All, &admin(), &rec(json!({"org_id": p.b, "hostname": "td-srv", "kind": "server", "system_id": sys["id"]}))).await.unwrap_err();
-    assert!(matches!(&e, StoreError::Invalid(f) if f[0].field == "system_id"), "{e:?}");
+    assert!(
+        matches!(&e, StoreError::Invalid(f) if f[0].field == "system_id"),
+        "{e:?}"
+    );
 
     // Validation reports every field.
-    let e = s.create(EntityKind::Host, &a_scope, &admin(), &rec(json!({"org_id": p.a, "kind": "toaster", "ips": "1.2.3"}))).await.unwrap_err();
-    let StoreError::Invalid(fields) = e else { panic!("expected Invalid") };
+    let e = s
+        .create(
+            EntityKind::Host,
+            &a_scope,
+            &admin(),
+            &rec(json!({"org_id": p.a, "kind": "toaster", "ips": "1.2.3"})),
+        )
+        .await
+        .unwrap_err();
+    let StoreError::Invalid(fields) = e else {
+        panic!("expected Invalid")
+    };
     let names: BTreeSet<&str> = fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(names, BTreeSet::from(["hostname", "kind", "ips"]));
 
     // Uniqueness and references.
-    let e = s.create(EntityKind::Host, &a_scope, &admin(), &rec(json!({"org_id": p.a1, "hostname": "bv-app01", "kind": "server"}))).await.unwrap_err();
+    let e = s
+        .create(
+            EntityKind::Host,
+            &a_scope,
+            &admin(),
+            &rec(json!({"org_id": p.a1, "hostname": "bv-app01", "kind": "server"})),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
-    let e = s.delete(EntityKind::Org, &Scope::All, &admin(), p.a).await.unwrap_err();
-    assert!(matches!(e, StoreError::Conflict(_)), "an organisation with records cannot be deleted: {e:?}");
-    let e = s.update(EntityKind::Org, &Scope::All, &admin(), p.a, &rec(json!({"parent_id": p.a1}))).await.unwrap_err();
-    assert!(matches!(&e, StoreError::Invalid(f) if f[0].field == "parent_id"), "no cycles: {e:?}");
+    let e = s
+        .delete(EntityKind::Org, &Scope::All, &admin(), p.a)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Conflict(_)),
+        "an organisation with records cannot be deleted: {e:?}"
+    );
+    let e = s
+        .update(
+            EntityKind::Org,
+            &Scope::All,
+            &admin(),
+            p.a,
+            &rec(json!({"parent_id": p.a1})),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Invalid(f) if f[0].field == "parent_id"),
+        "no cycles: {e:?}"
+    );
 
     // Search, filters, paging.
     for i in 0..12 {
         s.create(EntityKind::Software, &a_scope, &admin(), &rec(json!({"org_id": p.a1, "host_id": hid, "name": format!("pkg{i:02}"), "version": "1.0", "scheme": "deb"}))).await.expect("sw");
     }
-    let page = s.list(EntityKind::Software, &a_scope, &ListQuery { filters: vec![("host_id".into(), hid.to_string())], limit: Some(5), offset: Some(10), ..Default::default() }).await.expect("page");
+    let page = s
+        .list(
+            EntityKind::Software,
+            &a_scope,
+            &ListQuery {
+                filters: vec![("host_id".into(), hid.to_string())],
+                limit: Some(5),
+                offset: Some(10),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("page");
     assert_eq!((page.total, page.items.len()), (12, 2));
     assert_eq!(page.items[0]["name"], "pkg10");
-    let found = s.list(EntityKind::Host, &Scope::All, &ListQuery { q: Some("2001:DB8::5".into()), ..Default::default() }).await.expect("q");
+    let found = s
+        .list(
+            EntityKind::Host,
+            &Scope::All,
+            &ListQuery {
+                q: Some("2001:DB8::5".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("q");
     assert_eq!(found.total, 1, "search is case-insensitive and covers IPs");
-    let by_org = s.list(EntityKind::Host, &Scope::All, &ListQuery { org_id: Some(p.b), ..Default::default() }).await.expect("org");
+    let by_org = s
+        .list(
+            EntityKind::Host,
+            &Scope::All,
+            &ListQuery {
+                org_id: Some(p.b),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("org");
     assert_eq!(by_org.total, 1);
-    let bad = s.list(EntityKind::Host, &Scope::All, &ListQuery { filters: vec![("password".into(), "x".into())], ..Default::default() }).await.unwrap_err();
+    let bad = s
+        .list(
+            EntityKind::Host,
+            &Scope::All,
+            &ListQuery {
+                filters: vec![("password".into(), "x".into())],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(bad, StoreError::Invalid(_)));
 
     // Partial update keeps other fields.
-    let upd = s.update(EntityKind::Host, &a_scope, &admin(), hid, &rec(json!({"os": "Debian 12"}))).await.expect("update");
+    let upd = s
+        .update(
+            EntityKind::Host,
+            &a_scope,
+            &admin(),
+            hid,
+            &rec(json!({"os": "Debian 12"})),
+        )
+        .await
+        .expect("update");
     assert_eq!(upd["os"], "Debian 12");
     assert_eq!(upd["hostname"], "bv-app01");
     let counts = s.counts(&a_scope).await.expect("counts");
@@ -180,22 +430,69 @@ async fn registry_scope_and_validation(s: Store) {
 
 async fn audit_is_append_only(s: Store) {
     let p = province(&s).await;
-    let actor = Actor { user_id: Some(42), email: "officer@stttt.vn".into() };
-    let h = s.create(EntityKind::Host, &Scope::All, &actor, &rec(json!({"org_id": p.b, "hostname": "h1", "kind": "server"}))).await.expect("create");
+    let actor = Actor {
+        user_id: Some(42),
+        email: "officer@stttt.vn".into(),
+    };
+    let h = s
+        .create(
+            EntityKind::Host,
+            &Scope::All,
+            &actor,
+            &rec(json!({"org_id": p.b, "hostname": "h1", "kind": "server"})),
+        )
+        .await
+        .expect("create");
     let id = h["id"].as_i64().expect("id");
-    s.update(EntityKind::Host, &Scope::All, &actor, id, &rec(json!({"os": "RHEL 9"}))).await.expect("update");
-    s.delete(EntityKind::Host, &Scope::All, &actor, id).await.expect("delete");
-    let (entries, total) = s.list_audit(&Scope::All, &AuditQuery { entity: Some("hosts".into()), entity_id: Some(id), ..Default::default() }).await.expect("audit");
+    s.update(
+        EntityKind::Host,
+        &Scope::All,
+        &actor,
+        id,
+        &rec(json!({"os": "RHEL 9"})),
+    )
+    .await
+    .expect("update");
+    s.delete(EntityKind::Host, &Scope::All, &actor, id)
+        .await
+        .expect("delete");
+    let (entries, total) = s
+        .list_audit(
+            &Scope::All,
+            &AuditQuery {
+                entity: Some("hosts".into()),
+                entity_id: Some(id),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
     assert_eq!(total, 3);
     let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, vec!["delete", "update", "create"]);
-    assert_eq!(entries[1].before.as_ref().and_then(|b| b.get("os")), Some(&Value::Null));
-    assert_eq!(entries[1].after.as_ref().and_then(|a| a.get("os")), Some(&json!("RHEL 9")));
-    assert!(entries.iter().all(|e| e.user_email == "officer@stttt.vn" && e.org_id == Some(p.b)));
+    assert_eq!(
+        entries[1].before.as_ref().and_then(|b| b.get("os")),
+        Some(&Value::Null)
+    );
+    assert_eq!(
+        entries[1].after.as_ref().and_then(|a| a.get("os")),
+        Some(&json!("RHEL 9"))
+    );
+    assert!(entries
+        .iter()
+        .all(|e| e.user_email == "officer@stttt.vn" && e.org_id == Some(p.b)));
     // Scoped audit: B's scope sees B's entries, not A's.
     let tree = s.org_tree().await.expect("tree");
-    let (a_entries, _) = s.list_audit(&Scope::for_user(Role::OrgAdmin, Some(p.a), &tree), &AuditQuery::default()).await.expect("a audit");
-    assert!(a_entries.iter().all(|e| e.org_id.is_some_and(|o| o == p.a || o == p.a1)));
+    let (a_entries, _) = s
+        .list_audit(
+            &Scope::for_user(Role::OrgAdmin, Some(p.a), &tree),
+            &AuditQuery::default(),
+        )
+        .await
+        .expect("a audit");
+    assert!(a_entries
+        .iter()
+        .all(|e| e.org_id.is_some_and(|o| o == p.a || o == p.a1)));
     // The database itself refuses to rewrite history.
     let sql_update = "UPDATE audit SET user_email = 'nobody'";
     let sql_delete = "DELETE FROM audit";
@@ -204,8 +501,14 @@ async fn audit_is_append_only(s: Store) {
         let pool = pool.clone();
         async move { raw_exec(&pool, sql).await }
     };
-    assert!(raw(sql_update).await.is_err(), "audit rows cannot be updated");
-    assert!(raw(sql_delete).await.is_err(), "audit rows cannot be deleted");
+    assert!(
+        raw(sql_update).await.is_err(),
+        "audit rows cannot be updated"
+    );
+    assert!(
+        raw(sql_delete).await.is_err(),
+        "audit rows cannot be deleted"
+    );
 }
 
 async fn raw_exec(s: &Store, sql: &str) -> Result<u64, sqlx::Error> {
@@ -216,57 +519,219 @@ async fn users_sessions_and_tokens(s: Store) {
     let p = province(&s).await;
     let tree = s.org_tree().await.expect("tree");
     let a_scope = Scope::for_user(Role::OrgAdmin, Some(p.a), &tree);
-    let nu = |email: &str, role: Role, org: Option<i64>| NewUser { email: email.into(), full_name: "Cán bộ".into(), password_hash: "$argon2id$fake".into(), role, org_id: org };
-    let u = s.create_user(&a_scope, &admin(), &nu("Staff@SYT.vn", Role::OrgStaff, Some(p.a1))).await.expect("user");
+    let nu = |email: &str, role: Role, org: Option<i64>| NewUser {
+        email: email.into(),
+        full_name: "Cán bộ".into(),
+        password_hash: "$argon2id$fake".into(),
+        role,
+        org_id: org,
+    };
+    let u = s
+        .create_user(
+            &a_scope,
+            &admin(),
+            &nu("Staff@SYT.vn", Role::OrgStaff, Some(p.a1)),
+        )
+        .await
+        .expect("user");
     assert_eq!(u.email, "staff@syt.vn");
-    assert!(matches!(s.create_user(&a_scope, &admin(), &nu("x@b.vn", Role::OrgStaff, Some(p.b))).await, Err(StoreError::Forbidden(_))));
-    assert!(matches!(s.create_user(&a_scope, &admin(), &nu("y@x.vn", Role::Viewer, None)).await, Err(StoreError::Forbidden(_))));
-    assert!(matches!(s.create_user(&Scope::All, &admin(), &nu("z@x.vn", Role::OrgStaff, None)).await, Err(StoreError::Invalid(_))));
-    assert!(matches!(s.create_user(&Scope::All, &admin(), &nu("staff@syt.vn", Role::Viewer, None)).await, Err(StoreError::Conflict(_))));
-    let viewer = s.create_user(&Scope::All, &admin(), &nu("lanhdao@x.vn", Role::Viewer, None)).await.expect("viewer");
-    let listed: Vec<String> = s.list_users(&a_scope).await.expect("users").into_iter().map(|u| u.email).collect();
-    assert_eq!(listed, vec!["staff@syt.vn"], "an org admin sees only its own users");
-    assert!(s.user_in_scope(&a_scope, viewer.id).await.expect("get").is_none());
+    assert!(matches!(
+        s.create_user(&a_scope, &admin(), &nu("x@b.vn", Role::OrgStaff, Some(p.b)))
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(matches!(
+        s.create_user(&a_scope, &admin(), &nu("y@x.vn", Role::Viewer, None))
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(matches!(
+        s.create_user(&Scope::All, &admin(), &nu("z@x.vn", Role::OrgStaff, None))
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.create_user(
+            &Scope::All,
+            &admin(),
+            &nu("staff@syt.vn", Role::Viewer, None)
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let viewer = s
+        .create_user(
+            &Scope::All,
+            &admin(),
+            &nu("lanhdao@x.vn", Role::Viewer, None),
+        )
+        .await
+        .expect("viewer");
+    let listed: Vec<String> = s
+        .list_users(&a_scope)
+        .await
+        .expect("users")
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    assert_eq!(
+        listed,
+        vec!["staff@syt.vn"],
+        "an org admin sees only its own users"
+    );
+    assert!(s
+        .user_in_scope(&a_scope, viewer.id)
+        .await
+        .expect("get")
+        .is_none());
 
-    s.create_session("hash-1", u.id, "csrf-1", 60_000).await.expect("session");
-    s.create_session("hash-old", u.id, "csrf-2", -1).await.expect("expired session");
+    s.create_session("hash-1", u.id, "csrf-1", 60_000)
+        .await
+        .expect("session");
+    s.create_session("hash-old", u.id, "csrf-2", -1)
+        .await
+        .expect("expired session");
     let (su, csrf) = s.session("hash-1").await.expect("get").expect("live");
     assert_eq!((su.id, csrf.as_str()), (u.id, "csrf-1"));
-    assert!(s.session("hash-old").await.expect("get").is_none(), "expired sessions do not authenticate");
-    s.create_api_token("tok-1", u.id, "script", 60_000).await.expect("token");
-    assert_eq!(s.api_token_user("tok-1").await.expect("tok").map(|u| u.id), Some(u.id));
-    assert!(s.api_token_user("tok-unknown").await.expect("tok").is_none());
+    assert!(
+        s.session("hash-old").await.expect("get").is_none(),
+        "expired sessions do not authenticate"
+    );
+    s.create_api_token("tok-1", u.id, "script", 60_000)
+        .await
+        .expect("token");
+    assert_eq!(
+        s.api_token_user("tok-1").await.expect("tok").map(|u| u.id),
+        Some(u.id)
+    );
+    assert!(s
+        .api_token_user("tok-unknown")
+        .await
+        .expect("tok")
+        .is_none());
 
     // A new password ends sessions and tokens; disabling ends access.
-    s.update_user(&a_scope, &admin(), u.id, None, None, None, None, Some("$argon2id$new")).await.expect("pw");
+    s.update_user(
+        &a_scope,
+        &admin(),
+        u.id,
+        None,
+        None,
+        None,
+        None,
+        Some("$argon2id$new"),
+    )
+    .await
+    .expect("pw");
     assert!(s.session("hash-1").await.expect("get").is_none());
     assert!(s.api_token_user("tok-1").await.expect("tok").is_none());
-    s.create_session("hash-2", u.id, "c", 60_000).await.expect("session");
-    s.update_user(&a_scope, &admin(), u.id, None, None, None, Some(false), None).await.expect("disable");
-    assert!(s.session("hash-2").await.expect("get").is_none(), "disabled accounts do not authenticate");
+    s.create_session("hash-2", u.id, "c", 60_000)
+        .await
+        .expect("session");
+    s.update_user(
+        &a_scope,
+        &admin(),
+        u.id,
+        None,
+        None,
+        None,
+        Some(false),
+        None,
+    )
+    .await
+    .expect("disable");
+    assert!(
+        s.session("hash-2").await.expect("get").is_none(),
+        "disabled accounts do not authenticate"
+    );
     // An org admin cannot move a user out of its scope.
-    let e = s.update_user(&a_scope, &admin(), u.id, None, None, Some(Some(p.b)), None, None).await.unwrap_err();
+    let e = s
+        .update_user(
+            &a_scope,
+            &admin(),
+            u.id,
+            None,
+            None,
+            Some(Some(p.b)),
+            None,
+            None,
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Forbidden(_)));
-    s.create_session("hash-old-2", viewer.id, "c", -1).await.expect("expired session");
+    s.create_session("hash-old-2", viewer.id, "c", -1)
+        .await
+        .expect("expired session");
     assert!(s.purge_expired().await.expect("purge") >= 1);
-    let (entries, _) = s.list_audit(&Scope::All, &AuditQuery { entity: Some("users".into()), ..Default::default() }).await.expect("audit");
-    assert!(entries.iter().all(|e| !e.after.as_ref().is_some_and(|a| a.to_string().contains("argon2"))), "no password hash in the audit log");
+    let (entries, _) = s
+        .list_audit(
+            &Scope::All,
+            &AuditQuery {
+                entity: Some("users".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
+    assert!(
+        entries.iter().all(|e| !e
+            .after
+            .as_ref()
+            .is_some_and(|a| a.to_string().contains("argon2"))),
+        "no password hash in the audit log"
+    );
 }
 
 async fn import_is_all_or_nothing(s: Store) {
     let p = province(&s).await;
-    let good = |n: &str| EntityKind::Host.validate(&rec(json!({"org_id": p.b, "hostname": n, "kind": "server"}))).0;
+    let good = |n: &str| {
+        EntityKind::Host
+            .validate(&rec(
+                json!({"org_id": p.b, "hostname": n, "kind": "server"}),
+            ))
+            .0
+    };
     let batch = vec![good("h1"), good("h2"), good("h1")];
-    let e = s.import(EntityKind::Host, &Scope::All, &admin(), &batch).await.unwrap_err();
+    let e = s
+        .import(EntityKind::Host, &Scope::All, &admin(), &batch)
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
-    assert_eq!(s.list(EntityKind::Host, &Scope::All, &ListQuery::default()).await.expect("list").total, 0, "nothing of a failed import is kept");
-    let (_, audit_total) = s.list_audit(&Scope::All, &AuditQuery { entity: Some("hosts".into()), ..Default::default() }).await.expect("audit");
+    assert_eq!(
+        s.list(EntityKind::Host, &Scope::All, &ListQuery::default())
+            .await
+            .expect("list")
+            .total,
+        0,
+        "nothing of a failed import is kept"
+    );
+    let (_, audit_total) = s
+        .list_audit(
+            &Scope::All,
+            &AuditQuery {
+                entity: Some("hosts".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
     assert_eq!(audit_total, 0, "nor its audit rows");
-    assert_eq!(s.import(EntityKind::Host, &Scope::All, &admin(), &batch[..2]).await.expect("import"), 2);
+    assert_eq!(
+        s.import(EntityKind::Host, &Scope::All, &admin(), &batch[..2])
+            .await
+            .expect("import"),
+        2
+    );
     let tree = s.org_tree().await.expect("tree");
     let a_scope = Scope::for_user(Role::OrgStaff, Some(p.a), &tree);
-    let e = s.import(EntityKind::Host, &a_scope, &admin(), &[good("h9")]).await.unwrap_err();
-    assert!(matches!(e, StoreError::Forbidden(_)), "an import cannot write outside the caller's scope");
+    let e = s
+        .import(EntityKind::Host, &a_scope, &admin(), &[good("h9")])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Forbidden(_)),
+        "an import cannot write outside the caller's scope"
+    );
 }
 
 async fn signals_deduplicate(s: Store) {
@@ -291,18 +756,49 @@ async fn signals_deduplicate(s: Store) {
     assert_eq!(d, Dedup::Raise);
     assert_ne!(id3, id);
     let row = s.signal(&Scope::All, id).await.expect("get").expect("row");
-    assert_eq!((row.count, row.first_seen, row.last_seen), (2, 1_000_000, 1_060_000));
+    assert_eq!(
+        (row.count, row.first_seen, row.last_seen),
+        (2, 1_000_000, 1_060_000)
+    );
 
     let tree = s.org_tree().await.expect("tree");
     let b_scope = Scope::for_user(Role::OrgStaff, Some(p.b), &tree);
     assert!(s.signal(&b_scope, id).await.expect("get").is_none());
-    assert_eq!(s.list_signals(&b_scope, &SignalFilter::default()).await.expect("list").1, 0);
-    assert!(matches!(s.transition_signal(&b_scope, &admin(), id, SignalState::Acknowledged).await, Err(StoreError::NotFound)));
-    let r = s.transition_signal(&Scope::All, &admin(), id, SignalState::Acknowledged).await.expect("ack");
+    assert_eq!(
+        s.list_signals(&b_scope, &SignalFilter::default())
+            .await
+            .expect("list")
+            .1,
+        0
+    );
+    assert!(matches!(
+        s.transition_signal(&b_scope, &admin(), id, SignalState::Acknowledged)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let r = s
+        .transition_signal(&Scope::All, &admin(), id, SignalState::Acknowledged)
+        .await
+        .expect("ack");
     assert_eq!(r.state, "acknowledged");
-    assert!(matches!(s.transition_signal(&Scope::All, &admin(), id, SignalState::New).await, Err(StoreError::Conflict(_))));
-    s.transition_signal(&Scope::All, &admin(), id, SignalState::Resolved).await.expect("resolve");
-    let (open, n) = s.list_signals(&Scope::All, &SignalFilter { open_only: true, ..Default::default() }).await.expect("open");
+    assert!(matches!(
+        s.transition_signal(&Scope::All, &admin(), id, SignalState::New)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    s.transition_signal(&Scope::All, &admin(), id, SignalState::Resolved)
+        .await
+        .expect("resolve");
+    let (open, n) = s
+        .list_signals(
+            &Scope::All,
+            &SignalFilter {
+                open_only: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("open");
     assert_eq!((n, open[0].id), (1, id3));
 }
 
@@ -310,26 +806,129 @@ async fn work_items_keep_their_closing_rules(s: Store) {
     let p = province(&s).await;
     let tree = s.org_tree().await.expect("tree");
     let a_scope = Scope::for_user(Role::OrgStaff, Some(p.a), &tree);
-    let new = |kind: WorkKind, org: i64| NewWorkItem { kind, title: format!("{kind:?}"), org_id: org, host_id: None, signal_id: None, due_at: Some(5), detail: Value::Null };
-    let patch = s.create_work_item(&Scope::All, &admin(), &new(WorkKind::PatchTask, p.a1)).await.expect("patch");
-    assert!(matches!(s.create_work_item(&a_scope, &admin(), &new(WorkKind::General, p.b)).await, Err(StoreError::Forbidden(_))));
-    let w = s.apply_work_event(&a_scope, &admin(), patch.id, &WorkEvent::ReportDone, Some("đã cập nhật"), Some("apt history")).await.expect("report");
-    assert_eq!(w.state, "awaiting_proof", "a patch task does not close on a person's word");
-    let w = s.apply_work_event(&Scope::All, &Actor::system("inventory"), patch.id, &WorkEvent::ProofArrived { proof: Proof::FreshInventory }, None, None).await.expect("proof");
+    let new = |kind: WorkKind, org: i64| NewWorkItem {
+        kind,
+        title: format!("{kind:?}"),
+        org_id: org,
+        host_id: None,
+        signal_id: None,
+        due_at: Some(5),
+        detail: Value::Null,
+    };
+    let patch = s
+        .create_work_item(&Scope::All, &admin(), &new(WorkKind::PatchTask, p.a1))
+        .await
+        .expect("patch");
+    assert!(matches!(
+        s.create_work_item(&a_scope, &admin(), &new(WorkKind::General, p.b))
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    let w = s
+        .apply_work_event(
+            &a_scope,
+            &admin(),
+            patch.id,
+            &WorkEvent::ReportDone,
+            Some("đã cập nhật"),
+            Some("apt history"),
+        )
+        .await
+        .expect("report");
+    assert_eq!(
+        w.state, "awaiting_proof",
+        "a patch task does not close on a person's word"
+    );
+    let w = s
+        .apply_work_event(
+            &Scope::All,
+            &Actor::system("inventory"),
+            patch.id,
+            &WorkEvent::ProofArrived {
+                proof: Proof::FreshInventory,
+            },
+            None,
+            None,
+        )
+        .await
+        .expect("proof");
     assert_eq!(w.state, "closed");
-    let hunt = s.create_work_item(&Scope::All, &admin(), &new(WorkKind::HuntTask, p.a)).await.expect("hunt");
-    s.apply_work_event(&a_scope, &admin(), hunt.id, &WorkEvent::ReportDone, None, None).await.expect("done");
-    let w = s.apply_work_event(&Scope::All, &Actor::system("botnet-list"), hunt.id, &WorkEvent::ProofFailed { proof: Proof::AbsentFromNextList }, None, None).await.expect("listed again");
+    let hunt = s
+        .create_work_item(&Scope::All, &admin(), &new(WorkKind::HuntTask, p.a))
+        .await
+        .expect("hunt");
+    s.apply_work_event(
+        &a_scope,
+        &admin(),
+        hunt.id,
+        &WorkEvent::ReportDone,
+        None,
+        None,
+    )
+    .await
+    .expect("done");
+    let w = s
+        .apply_work_event(
+            &Scope::All,
+            &Actor::system("botnet-list"),
+            hunt.id,
+            &WorkEvent::ProofFailed {
+                proof: Proof::AbsentFromNextList,
+            },
+            None,
+            None,
+        )
+        .await
+        .expect("listed again");
     assert_eq!((w.state.as_str(), w.escalated), ("in_progress", 1));
-    let e = s.apply_work_event(&a_scope, &admin(), hunt.id, &WorkEvent::NotApplicable { reason: String::new() }, None, None).await.unwrap_err();
+    let e = s
+        .apply_work_event(
+            &a_scope,
+            &admin(),
+            hunt.id,
+            &WorkEvent::NotApplicable {
+                reason: String::new(),
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)));
     let notes = s.work_notes(&a_scope, patch.id).await.expect("notes");
-    assert_eq!(notes.iter().map(|n| n.action.as_str()).collect::<Vec<_>>(), vec!["report_done", "proof_arrived"]);
+    assert_eq!(
+        notes.iter().map(|n| n.action.as_str()).collect::<Vec<_>>(),
+        vec!["report_done", "proof_arrived"]
+    );
     assert_eq!(notes[0].evidence.as_deref(), Some("apt history"));
     let b_scope = Scope::for_user(Role::OrgStaff, Some(p.b), &tree);
-    assert!(matches!(s.work_notes(&b_scope, patch.id).await, Err(StoreError::NotFound)));
-    let (open, n) = s.list_work_items(&Scope::All, &WorkFilter { open_only: true, ..Default::default() }).await.expect("open");
+    assert!(matches!(
+        s.work_notes(&b_scope, patch.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let (open, n) = s
+        .list_work_items(
+            &Scope::All,
+            &WorkFilter {
+                open_only: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("open");
     assert_eq!((n, open[0].id), (1, hunt.id));
-    let (_, audits) = s.list_audit(&Scope::All, &AuditQuery { entity: Some("work_items".into()), ..Default::default() }).await.expect("audit");
-    assert_eq!(audits, 6, "2 creations and 4 moves; the refused move is not audited");
+    let (_, audits) = s
+        .list_audit(
+            &Scope::All,
+            &AuditQuery {
+                entity: Some("work_items".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
+    assert_eq!(
+        audits, 6,
+        "2 creations and 4 moves; the refused move is not audited"
+    );
 }

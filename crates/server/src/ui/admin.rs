@@ -51,7 +51,12 @@ fn columns_help(c: &Caller) -> Markup {
 /// `GET /import`.
 pub async fn import_page(c: Caller) -> UiResult {
     if !c.role.can_write() {
-        return Err(error_page(&c, StatusCode::FORBIDDEN, "Tài khoản của bạn chỉ có quyền xem.", "Your account is read-only."));
+        return Err(error_page(
+            &c,
+            StatusCode::FORBIDDEN,
+            "Tài khoản của bạn chỉ có quyền xem.",
+            "Your account is read-only.",
+        ));
     }
     let l = c.lang;
     let body = html! { h1 { (l.t("Nhập dữ liệu từ tệp", "Import from a file")) } (import_form(&c, None)) (columns_help(&c)) };
@@ -61,7 +66,12 @@ pub async fn import_page(c: Caller) -> UiResult {
 /// `POST /import` (multipart: entity, file).
 pub async fn import_upload(State(st): State<AppState>, c: Caller, mut mp: Multipart) -> UiResult {
     if !c.role.can_write() {
-        return Err(error_page(&c, StatusCode::FORBIDDEN, "Tài khoản của bạn chỉ có quyền xem.", "Your account is read-only."));
+        return Err(error_page(
+            &c,
+            StatusCode::FORBIDDEN,
+            "Tài khoản của bạn chỉ có quyền xem.",
+            "Your account is read-only.",
+        ));
     }
     let l = c.lang;
     let mut entity = None;
@@ -72,36 +82,74 @@ pub async fn import_upload(State(st): State<AppState>, c: Caller, mut mp: Multip
                 let name = field.name().unwrap_or_default().to_string();
                 let fname = field.file_name().map(str::to_string);
                 let Ok(bytes) = field.bytes().await else {
-                    return Err(error_page(&c, StatusCode::BAD_REQUEST, "Tải tệp lên không thành công.", "The upload did not complete."));
+                    return Err(error_page(
+                        &c,
+                        StatusCode::BAD_REQUEST,
+                        "Tải tệp lên không thành công.",
+                        "The upload did not complete.",
+                    ));
                 };
                 match name.as_str() {
-                    "entity" => entity = EntityKind::from_slug(String::from_utf8_lossy(&bytes).trim()),
+                    "entity" => {
+                        entity = EntityKind::from_slug(String::from_utf8_lossy(&bytes).trim())
+                    }
                     "file" => file = Some((fname, bytes.to_vec())),
                     _ => {}
                 }
             }
             Ok(None) => break,
-            Err(_) => return Err(error_page(&c, StatusCode::BAD_REQUEST, "Tải tệp lên không thành công.", "The upload did not complete.")),
+            Err(_) => {
+                return Err(error_page(
+                    &c,
+                    StatusCode::BAD_REQUEST,
+                    "Tải tệp lên không thành công.",
+                    "The upload did not complete.",
+                ))
+            }
         }
     }
     let Some(kind) = entity else {
-        return Err(error_page(&c, StatusCode::BAD_REQUEST, "Hãy chọn loại dữ liệu.", "Choose the kind of records."));
+        return Err(error_page(
+            &c,
+            StatusCode::BAD_REQUEST,
+            "Hãy chọn loại dữ liệu.",
+            "Choose the kind of records.",
+        ));
     };
     let Some((fname, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Err(error_page(&c, StatusCode::BAD_REQUEST, "Hãy chọn một tệp không rỗng.", "Choose a non-empty file."));
+        return Err(error_page(
+            &c,
+            StatusCode::BAD_REQUEST,
+            "Hãy chọn một tệp không rỗng.",
+            "Choose a non-empty file.",
+        ));
     };
-    let outcome = import_file(&st.store, &c, kind, &bytes, fname.as_deref()).await.map_err(|e| store_error_page(&c, e))?;
+    let outcome = import_file(&st.store, &c, kind, &bytes, fname.as_deref())
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
     let name = fname.unwrap_or_default();
     let (status, result) = match outcome {
         ImportOutcome::Imported(n) => {
-            st.metrics.imports.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            (StatusCode::OK, html! { div.flash.ok #import-ok { (l.t("Đã nhập", "Imported")) " " (n) " " (l.t("bản ghi từ", "records from")) " " (name) "." " "
-                a href=(format!("/{}", kind.slug())) { (l.t("Xem danh sách", "See the list")) } } })
+            st.metrics
+                .imports
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            (
+                StatusCode::OK,
+                html! { div.flash.ok #import-ok { (l.t("Đã nhập", "Imported")) " " (n) " " (l.t("bản ghi từ", "records from")) " " (name) "." " "
+                a href=(format!("/{}", kind.slug())) { (l.t("Xem danh sách", "See the list")) } } },
+            )
         }
-        ImportOutcome::Rejected(errors) => (StatusCode::UNPROCESSABLE_ENTITY, rejected(c.lang, &name, &errors)),
+        ImportOutcome::Rejected(errors) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            rejected(c.lang, &name, &errors),
+        ),
     };
     let body = html! { h1 { (l.t("Nhập dữ liệu từ tệp", "Import from a file")) } (result) (import_form(&c, Some(kind))) (columns_help(&c)) };
-    Ok((status, page(&c, l.t("Nhập dữ liệu", "Import"), "/import", body)).into_response())
+    Ok((
+        status,
+        page(&c, l.t("Nhập dữ liệu", "Import"), "/import", body),
+    )
+        .into_response())
 }
 
 fn rejected(l: crate::auth::Lang, name: &str, errors: &[RowError]) -> Markup {
@@ -115,9 +163,22 @@ fn rejected(l: crate::auth::Lang, name: &str, errors: &[RowError]) -> Markup {
 /// `GET /import/template/{entity}`: a CSV with just the header row.
 pub async fn template(c: Caller, Path(slug): Path<String>) -> UiResult {
     let kind = EntityKind::from_slug(&slug).ok_or_else(|| not_found(&c))?;
-    let bytes = canhgac_sheets::write_csv(&file_columns(kind), &[]).map_err(|e| error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), &e.to_string()))?;
+    let bytes = canhgac_sheets::write_csv(&file_columns(kind), &[]).map_err(|e| {
+        error_page(
+            &c,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &e.to_string(),
+            &e.to_string(),
+        )
+    })?;
     Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"mau-{}.csv\"", kind.slug()))],
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"mau-{}.csv\"", kind.slug()),
+            ),
+        ],
         bytes,
     )
         .into_response())
@@ -127,7 +188,12 @@ fn must_manage(c: &Caller) -> Result<(), Response> {
     if c.role.can_manage_users() {
         Ok(())
     } else {
-        Err(error_page(c, StatusCode::FORBIDDEN, "Chỉ quản trị viên được quản lý tài khoản.", "Only administrators manage accounts."))
+        Err(error_page(
+            c,
+            StatusCode::FORBIDDEN,
+            "Chỉ quản trị viên được quản lý tài khoản.",
+            "Only administrators manage accounts.",
+        ))
     }
 }
 
@@ -135,8 +201,16 @@ fn must_manage(c: &Caller) -> Result<(), Response> {
 pub async fn users_page(State(st): State<AppState>, c: Caller) -> UiResult {
     must_manage(&c)?;
     let l = c.lang;
-    let users = st.store.list_users(&c.scope).await.map_err(|e| store_error_page(&c, e))?;
-    let codes = st.store.org_codes().await.map_err(|e| store_error_page(&c, e))?;
+    let users = st
+        .store
+        .list_users(&c.scope)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let codes = st
+        .store
+        .org_codes()
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
     let by_id: HashMap<i64, String> = codes.into_iter().map(|(k, v)| (v, k)).collect();
     let body = html! {
         h1 { (l.t("Tài khoản", "Users")) }
@@ -151,15 +225,41 @@ pub async fn users_page(State(st): State<AppState>, c: Caller) -> UiResult {
     Ok(page(&c, l.t("Tài khoản", "Users"), "/users", body).into_response())
 }
 
-async fn user_form(st: &AppState, c: &Caller, user: Option<&User>, values: &HashMap<String, String>, error: Option<String>) -> UiResult {
+async fn user_form(
+    st: &AppState,
+    c: &Caller,
+    user: Option<&User>,
+    values: &HashMap<String, String>,
+    error: Option<String>,
+) -> UiResult {
     let l = c.lang;
-    let orgs = super::registry::org_options(st, &c.scope).await.map_err(|e| store_error_page(c, e))?;
-    let codes = st.store.org_codes().await.map_err(|e| store_error_page(c, e))?;
+    let orgs = super::registry::org_options(st, &c.scope)
+        .await
+        .map_err(|e| store_error_page(c, e))?;
+    let codes = st
+        .store
+        .org_codes()
+        .await
+        .map_err(|e| store_error_page(c, e))?;
     let by_id: HashMap<i64, String> = codes.into_iter().map(|(k, v)| (v, k)).collect();
     let v = |k: &str| values.get(k).cloned().unwrap_or_default();
-    let current_org = values.get("org").cloned().or_else(|| user.and_then(|u| u.org_id).and_then(|o| by_id.get(&o).cloned())).unwrap_or_default();
-    let current_role = values.get("role").cloned().or_else(|| user.map(|u| u.role.clone())).unwrap_or_else(|| "org_staff".into());
-    let action = match user { Some(u) => format!("/users/{}/edit", u.id), None => "/users/new".into() };
+    let current_org = values
+        .get("org")
+        .cloned()
+        .or_else(|| {
+            user.and_then(|u| u.org_id)
+                .and_then(|o| by_id.get(&o).cloned())
+        })
+        .unwrap_or_default();
+    let current_role = values
+        .get("role")
+        .cloned()
+        .or_else(|| user.map(|u| u.role.clone()))
+        .unwrap_or_else(|| "org_staff".into());
+    let action = match user {
+        Some(u) => format!("/users/{}/edit", u.id),
+        None => "/users/new".into(),
+    };
     let body = html! {
         h1 { @if let Some(u) = user { (l.t("Sửa tài khoản", "Edit user")) " " (u.email) } @else { (l.t("Thêm tài khoản", "New user")) } }
         @if let Some(e) = error { div.flash.bad { (e) } }
@@ -189,28 +289,68 @@ pub async fn user_new_page(State(st): State<AppState>, c: Caller) -> UiResult {
 
 fn store_msg(l: crate::auth::Lang, e: &StoreError) -> Option<String> {
     match e {
-        StoreError::Invalid(errs) => Some(errs.iter().map(|e| format!("{}: {}", e.field, l.t(&e.message_vi, &e.message))).collect::<Vec<_>>().join("; ")),
-        StoreError::Conflict(_) => Some(l.t("Thư điện tử này đã có tài khoản.", "This e-mail already has an account.").to_string()),
+        StoreError::Invalid(errs) => Some(
+            errs.iter()
+                .map(|e| format!("{}: {}", e.field, l.t(&e.message_vi, &e.message)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        StoreError::Conflict(_) => Some(
+            l.t(
+                "Thư điện tử này đã có tài khoản.",
+                "This e-mail already has an account.",
+            )
+            .to_string(),
+        ),
         StoreError::Forbidden(m) => Some(m.clone()),
         _ => None,
     }
 }
 
 /// `POST /users/new`.
-pub async fn user_create(State(st): State<AppState>, c: Caller, Form(f): Form<HashMap<String, String>>) -> UiResult {
+pub async fn user_create(
+    State(st): State<AppState>,
+    c: Caller,
+    Form(f): Form<HashMap<String, String>>,
+) -> UiResult {
     must_manage(&c)?;
     let l = c.lang;
-    let Some(role) = f.get("role").and_then(|r| Role::parse(r)).filter(|r| c.role.may_grant(*r)) else {
-        return user_form(&st, &c, None, &f, Some(l.t("Vai trò không hợp lệ", "Invalid role").into())).await;
+    let Some(role) = f
+        .get("role")
+        .and_then(|r| Role::parse(r))
+        .filter(|r| c.role.may_grant(*r))
+    else {
+        return user_form(
+            &st,
+            &c,
+            None,
+            &f,
+            Some(l.t("Vai trò không hợp lệ", "Invalid role").into()),
+        )
+        .await;
     };
     let password = f.get("password").cloned().unwrap_or_default();
     if let Err((vi, en)) = check_password_policy(&password) {
         return user_form(&st, &c, None, &f, Some(l.t(&vi, &en).into())).await;
     }
-    let codes = st.store.org_codes().await.map_err(|e| store_error_page(&c, e))?;
-    let org_id = f.get("org").filter(|s| !s.is_empty()).and_then(|code| codes.get(code).copied());
-    let hash = hash_password(&password).map_err(|e| error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, &e, &e))?;
-    let nu = NewUser { email: f.get("email").cloned().unwrap_or_default(), full_name: f.get("full_name").cloned().unwrap_or_default(), password_hash: hash, role, org_id };
+    let codes = st
+        .store
+        .org_codes()
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let org_id = f
+        .get("org")
+        .filter(|s| !s.is_empty())
+        .and_then(|code| codes.get(code).copied());
+    let hash = hash_password(&password)
+        .map_err(|e| error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, &e, &e))?;
+    let nu = NewUser {
+        email: f.get("email").cloned().unwrap_or_default(),
+        full_name: f.get("full_name").cloned().unwrap_or_default(),
+        password_hash: hash,
+        role,
+        org_id,
+    };
     match st.store.create_user(&c.scope, &c.actor(), &nu).await {
         Ok(_) => Ok(Redirect::to("/users").into_response()),
         Err(e) => match store_msg(l, &e) {
@@ -221,21 +361,51 @@ pub async fn user_create(State(st): State<AppState>, c: Caller, Form(f): Form<Ha
 }
 
 /// `GET /users/{id}/edit`.
-pub async fn user_edit_page(State(st): State<AppState>, c: Caller, Path(id): Path<i64>) -> UiResult {
+pub async fn user_edit_page(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> UiResult {
     must_manage(&c)?;
-    let u = st.store.user_in_scope(&c.scope, id).await.map_err(|e| store_error_page(&c, e))?.filter(|u| c.role.may_grant(u.role())).ok_or_else(|| not_found(&c))?;
+    let u = st
+        .store
+        .user_in_scope(&c.scope, id)
+        .await
+        .map_err(|e| store_error_page(&c, e))?
+        .filter(|u| c.role.may_grant(u.role()))
+        .ok_or_else(|| not_found(&c))?;
     user_form(&st, &c, Some(&u), &HashMap::new(), None).await
 }
 
 /// `POST /users/{id}/edit`.
-pub async fn user_update(State(st): State<AppState>, c: Caller, Path(id): Path<i64>, Form(f): Form<HashMap<String, String>>) -> UiResult {
+pub async fn user_update(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> UiResult {
     must_manage(&c)?;
     let l = c.lang;
-    let u = st.store.user_in_scope(&c.scope, id).await.map_err(|e| store_error_page(&c, e))?.filter(|u| c.role.may_grant(u.role())).ok_or_else(|| not_found(&c))?;
+    let u = st
+        .store
+        .user_in_scope(&c.scope, id)
+        .await
+        .map_err(|e| store_error_page(&c, e))?
+        .filter(|u| c.role.may_grant(u.role()))
+        .ok_or_else(|| not_found(&c))?;
     let role = match f.get("role") {
         Some(r) => match Role::parse(r).filter(|r| c.role.may_grant(*r)) {
             Some(r) => Some(r),
-            None => return user_form(&st, &c, Some(&u), &f, Some(l.t("Vai trò không hợp lệ", "Invalid role").into())).await,
+            None => {
+                return user_form(
+                    &st,
+                    &c,
+                    Some(&u),
+                    &f,
+                    Some(l.t("Vai trò không hợp lệ", "Invalid role").into()),
+                )
+                .await
+            }
         },
         None => None,
     };
@@ -244,14 +414,40 @@ pub async fn user_update(State(st): State<AppState>, c: Caller, Path(id): Path<i
             if let Err((vi, en)) = check_password_policy(p) {
                 return user_form(&st, &c, Some(&u), &f, Some(l.t(&vi, &en).into())).await;
             }
-            Some(hash_password(p).map_err(|e| error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, &e, &e))?)
+            Some(
+                hash_password(p)
+                    .map_err(|e| error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, &e, &e))?,
+            )
         }
         None => None,
     };
-    let codes = st.store.org_codes().await.map_err(|e| store_error_page(&c, e))?;
-    let org = f.get("org").map(|code| if code.is_empty() { None } else { codes.get(code).copied() });
+    let codes = st
+        .store
+        .org_codes()
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let org = f.get("org").map(|code| {
+        if code.is_empty() {
+            None
+        } else {
+            codes.get(code).copied()
+        }
+    });
     let active = f.get("active").map(|a| a == "true");
-    match st.store.update_user(&c.scope, &c.actor(), id, f.get("full_name").map(String::as_str), role, org, active, hash.as_deref()).await {
+    match st
+        .store
+        .update_user(
+            &c.scope,
+            &c.actor(),
+            id,
+            f.get("full_name").map(String::as_str),
+            role,
+            org,
+            active,
+            hash.as_deref(),
+        )
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/users").into_response()),
         Err(e) => match store_msg(l, &e) {
             Some(m) => user_form(&st, &c, Some(&u), &f, Some(m)).await,
@@ -265,7 +461,13 @@ fn changed_keys(before: &Option<Value>, after: &Option<Value>) -> String {
         (Some(Value::Object(b)), Some(Value::Object(a))) => a
             .iter()
             .filter(|(k, v)| b.get(*k) != Some(v))
-            .map(|(k, v)| format!("{k}: {} → {}", b.get(k).map(short).unwrap_or_default(), short(v)))
+            .map(|(k, v)| {
+                format!(
+                    "{k}: {} → {}",
+                    b.get(k).map(short).unwrap_or_default(),
+                    short(v)
+                )
+            })
             .collect::<Vec<_>>()
             .join("; "),
         (None, Some(a)) => short(a),
@@ -277,23 +479,61 @@ fn changed_keys(before: &Option<Value>, after: &Option<Value>) -> String {
 fn short(v: &Value) -> String {
     let s = match v {
         Value::String(s) => s.clone(),
-        Value::Object(m) => m.iter().filter(|(k, _)| !k.ends_with("_at")).map(|(k, v)| format!("{k}={}", short(v))).collect::<Vec<_>>().join(", "),
+        Value::Object(m) => m
+            .iter()
+            .filter(|(k, _)| !k.ends_with("_at"))
+            .map(|(k, v)| format!("{k}={}", short(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
         other => other.to_string(),
     };
-    if s.chars().count() > 160 { format!("{}…", s.chars().take(160).collect::<String>()) } else { s }
+    if s.chars().count() > 160 {
+        format!("{}…", s.chars().take(160).collect::<String>())
+    } else {
+        s
+    }
 }
 
 /// `GET /audit`.
-pub async fn audit_page(State(st): State<AppState>, c: Caller, Query(params): Query<Vec<(String, String)>>) -> UiResult {
+pub async fn audit_page(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> UiResult {
     if !c.role.can_read_audit() {
-        return Err(error_page(&c, StatusCode::FORBIDDEN, "Chỉ Sở TTTT được xem nhật ký.", "Only the DIC reads the audit log."));
+        return Err(error_page(
+            &c,
+            StatusCode::FORBIDDEN,
+            "Chỉ Sở TTTT được xem nhật ký.",
+            "Only the DIC reads the audit log.",
+        ));
     }
     let l = c.lang;
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
     let limit = 50;
-    let offset = get("offset").and_then(|v| v.parse().ok()).unwrap_or(0i64).max(0);
-    let q = AuditQuery { entity: get("entity"), entity_id: get("entity_id").and_then(|v| v.parse().ok()), user: get("user"), action: get("action"), limit: Some(limit), offset: Some(offset) };
-    let (items, total) = st.store.list_audit(&c.scope, &q).await.map_err(|e| store_error_page(&c, e))?;
+    let offset = get("offset")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0i64)
+        .max(0);
+    let q = AuditQuery {
+        entity: get("entity"),
+        entity_id: get("entity_id").and_then(|v| v.parse().ok()),
+        user: get("user"),
+        action: get("action"),
+        limit: Some(limit),
+        offset: Some(offset),
+    };
+    let (items, total) = st
+        .store
+        .list_audit(&c.scope, &q)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
     let body = html! {
         h1 { (l.t("Nhật ký thay đổi", "Audit log")) }
         form.filters method="get" action="/audit" {

@@ -16,13 +16,33 @@ use maud::html;
 use std::collections::HashMap;
 
 /// `GET /signals`.
-pub async fn signals_page(State(st): State<AppState>, c: Caller, Query(params): Query<Vec<(String, String)>>) -> UiResult {
+pub async fn signals_page(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> UiResult {
     let l = c.lang;
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     let limit = 50;
     let offset = get("offset").parse().unwrap_or(0i64).max(0);
-    let f = SignalFilter { kind: SignalKind::parse(&get("kind")), state: SignalState::parse(&get("state")), open_only: get("open") == "1", limit: Some(limit), offset: Some(offset) };
-    let (items, total) = st.store.list_signals(&c.scope, &f).await.map_err(|e| store_error_page(&c, e))?;
+    let f = SignalFilter {
+        kind: SignalKind::parse(&get("kind")),
+        state: SignalState::parse(&get("state")),
+        open_only: get("open") == "1",
+        limit: Some(limit),
+        offset: Some(offset),
+    };
+    let (items, total) = st
+        .store
+        .list_signals(&c.scope, &f)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
     let body = html! {
         h1 { (l.t("Cảnh báo", "Signals")) }
         form.filters method="get" action="/signals" {
@@ -45,23 +65,66 @@ pub async fn signals_page(State(st): State<AppState>, c: Caller, Query(params): 
 }
 
 /// `POST /signals/{id}/transition`.
-pub async fn signal_transition(State(st): State<AppState>, c: Caller, Path(id): Path<i64>, Form(f): Form<HashMap<String, String>>) -> UiResult {
+pub async fn signal_transition(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> UiResult {
     if !c.role.can_write() {
-        return Err(error_page(&c, StatusCode::FORBIDDEN, "Tài khoản của bạn chỉ có quyền xem.", "Your account is read-only."));
+        return Err(error_page(
+            &c,
+            StatusCode::FORBIDDEN,
+            "Tài khoản của bạn chỉ có quyền xem.",
+            "Your account is read-only.",
+        ));
     }
-    let to = f.get("state").and_then(|s| SignalState::parse(s)).ok_or_else(|| error_page(&c, StatusCode::BAD_REQUEST, "Trạng thái không hợp lệ", "Invalid state"))?;
-    st.store.transition_signal(&c.scope, &c.actor(), id, to).await.map_err(|e| store_error_page(&c, e))?;
+    let to = f
+        .get("state")
+        .and_then(|s| SignalState::parse(s))
+        .ok_or_else(|| {
+            error_page(
+                &c,
+                StatusCode::BAD_REQUEST,
+                "Trạng thái không hợp lệ",
+                "Invalid state",
+            )
+        })?;
+    st.store
+        .transition_signal(&c.scope, &c.actor(), id, to)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
     Ok(Redirect::to("/signals").into_response())
 }
 
 /// `GET /work`.
-pub async fn work_page(State(st): State<AppState>, c: Caller, Query(params): Query<Vec<(String, String)>>) -> UiResult {
+pub async fn work_page(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> UiResult {
     let l = c.lang;
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     let limit = 50;
     let offset = get("offset").parse().unwrap_or(0i64).max(0);
-    let f = WorkFilter { kind: WorkKind::parse(&get("kind")), state: WorkState::parse(&get("state")), open_only: get("open") == "1", limit: Some(limit), offset: Some(offset) };
-    let (items, total) = st.store.list_work_items(&c.scope, &f).await.map_err(|e| store_error_page(&c, e))?;
+    let f = WorkFilter {
+        kind: WorkKind::parse(&get("kind")),
+        state: WorkState::parse(&get("state")),
+        open_only: get("open") == "1",
+        limit: Some(limit),
+        offset: Some(offset),
+    };
+    let (items, total) = st
+        .store
+        .list_work_items(&c.scope, &f)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
     let now = now_ms();
     let body = html! {
         h1 { (l.t("Công việc", "Work items")) }
@@ -86,15 +149,41 @@ pub async fn work_page(State(st): State<AppState>, c: Caller, Query(params): Que
 /// `GET /work/{id}`.
 pub async fn work_detail(State(st): State<AppState>, c: Caller, Path(id): Path<i64>) -> UiResult {
     let l = c.lang;
-    let w = st.store.work_item(&c.scope, id).await.map_err(|e| store_error_page(&c, e))?.ok_or_else(|| not_found(&c))?;
-    let notes = st.store.work_notes(&c.scope, id).await.map_err(|e| store_error_page(&c, e))?;
+    let w = st
+        .store
+        .work_item(&c.scope, id)
+        .await
+        .map_err(|e| store_error_page(&c, e))?
+        .ok_or_else(|| not_found(&c))?;
+    let notes = st
+        .store
+        .work_notes(&c.scope, id)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
     let kind = WorkKind::parse(&w.kind).unwrap_or(WorkKind::General);
     let state = WorkState::parse(&w.state).unwrap_or(WorkState::Open);
     let rule = match kind.closing_rule() {
-        canhgac_domain::work::ClosingRule::ByPerson => l.t("Đóng khi đơn vị báo cáo hoàn thành (kèm bằng chứng).", "Closes when the organisation reports it done (with evidence)."),
-        canhgac_domain::work::ClosingRule::ByProof(canhgac_domain::work::Proof::FreshInventory) => l.t("Chỉ đóng khi bản kiểm kê phần mềm mới cho thấy đã cập nhật bản vá.", "Closes only when a fresh software inventory shows the fixed version."),
-        canhgac_domain::work::ClosingRule::ByProof(canhgac_domain::work::Proof::CleanRescan) => l.t("Chỉ đóng khi lần quét lại không còn phát hiện.", "Closes only when a re-scan comes back clean."),
-        canhgac_domain::work::ClosingRule::ByProof(canhgac_domain::work::Proof::AbsentFromNextList) => l.t("Chỉ đóng khi địa chỉ không còn trong danh sách IP Botnet kỳ sau.", "Closes only when the address is absent from the next Botnet IP list."),
+        canhgac_domain::work::ClosingRule::ByPerson => l.t(
+            "Đóng khi đơn vị báo cáo hoàn thành (kèm bằng chứng).",
+            "Closes when the organisation reports it done (with evidence).",
+        ),
+        canhgac_domain::work::ClosingRule::ByProof(canhgac_domain::work::Proof::FreshInventory) => {
+            l.t(
+                "Chỉ đóng khi bản kiểm kê phần mềm mới cho thấy đã cập nhật bản vá.",
+                "Closes only when a fresh software inventory shows the fixed version.",
+            )
+        }
+        canhgac_domain::work::ClosingRule::ByProof(canhgac_domain::work::Proof::CleanRescan) => l
+            .t(
+                "Chỉ đóng khi lần quét lại không còn phát hiện.",
+                "Closes only when a re-scan comes back clean.",
+            ),
+        canhgac_domain::work::ClosingRule::ByProof(
+            canhgac_domain::work::Proof::AbsentFromNextList,
+        ) => l.t(
+            "Chỉ đóng khi địa chỉ không còn trong danh sách IP Botnet kỳ sau.",
+            "Closes only when the address is absent from the next Botnet IP list.",
+        ),
     };
     let body = html! {
         p.muted { a href="/work" { (l.t("Công việc", "Work items")) } " › #" (w.id) }
@@ -128,21 +217,52 @@ pub async fn work_detail(State(st): State<AppState>, c: Caller, Path(id): Path<i
 }
 
 /// `POST /work/{id}/event`.
-pub async fn work_event(State(st): State<AppState>, c: Caller, Path(id): Path<i64>, Form(f): Form<HashMap<String, String>>) -> UiResult {
+pub async fn work_event(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> UiResult {
     if !c.role.can_write() {
-        return Err(error_page(&c, StatusCode::FORBIDDEN, "Tài khoản của bạn chỉ có quyền xem.", "Your account is read-only."));
+        return Err(error_page(
+            &c,
+            StatusCode::FORBIDDEN,
+            "Tài khoản của bạn chỉ có quyền xem.",
+            "Your account is read-only.",
+        ));
     }
     let note = f.get("note").map(|s| s.trim()).filter(|s| !s.is_empty());
     let event = match f.get("action").map(String::as_str) {
         Some("start") => WorkEvent::Start,
         Some("report_done") => WorkEvent::ReportDone,
-        Some("not_applicable") => WorkEvent::NotApplicable { reason: note.unwrap_or_default().to_string() },
-        _ => return Err(error_page(&c, StatusCode::BAD_REQUEST, "Thao tác không hợp lệ", "Invalid action")),
+        Some("not_applicable") => WorkEvent::NotApplicable {
+            reason: note.unwrap_or_default().to_string(),
+        },
+        _ => {
+            return Err(error_page(
+                &c,
+                StatusCode::BAD_REQUEST,
+                "Thao tác không hợp lệ",
+                "Invalid action",
+            ))
+        }
     };
-    let evidence = f.get("evidence").map(|s| s.trim()).filter(|s| !s.is_empty());
-    match st.store.apply_work_event(&c.scope, &c.actor(), id, &event, note, evidence).await {
+    let evidence = f
+        .get("evidence")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty());
+    match st
+        .store
+        .apply_work_event(&c.scope, &c.actor(), id, &event, note, evidence)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/work/{id}")).into_response()),
-        Err(StoreError::Conflict(m)) => Err(error_page(&c, StatusCode::CONFLICT, &format!("Không thực hiện được: {m}"), &m)),
+        Err(StoreError::Conflict(m)) => Err(error_page(
+            &c,
+            StatusCode::CONFLICT,
+            &format!("Không thực hiện được: {m}"),
+            &m,
+        )),
         Err(e) => Err(store_error_page(&c, e)),
     }
 }

@@ -57,19 +57,84 @@ fn anyone(_: &Caller) -> bool {
 }
 
 const NAV: &[NavItem] = &[
-    NavItem { path: "/", vi: "Tổng quan", en: "Overview", show: anyone },
-    NavItem { path: "/signals", vi: "Cảnh báo", en: "Signals", show: anyone },
-    NavItem { path: "/work", vi: "Công việc", en: "Work", show: anyone },
-    NavItem { path: "/orgs", vi: "Đơn vị", en: "Organisations", show: anyone },
-    NavItem { path: "/networks", vi: "Mạng", en: "Networks", show: anyone },
-    NavItem { path: "/systems", vi: "Hệ thống", en: "Systems", show: anyone },
-    NavItem { path: "/hosts", vi: "Máy chủ, máy trạm", en: "Hosts", show: anyone },
-    NavItem { path: "/software", vi: "Phần mềm", en: "Software", show: anyone },
-    NavItem { path: "/people", vi: "Cán bộ", en: "People", show: anyone },
-    NavItem { path: "/contacts", vi: "Đầu mối liên hệ", en: "Contacts", show: anyone },
-    NavItem { path: "/import", vi: "Nhập dữ liệu", en: "Import", show: |c| c.role.can_write() },
-    NavItem { path: "/users", vi: "Tài khoản", en: "Users", show: |c| c.role.can_manage_users() },
-    NavItem { path: "/audit", vi: "Nhật ký", en: "Audit log", show: |c| c.role.can_read_audit() },
+    NavItem {
+        path: "/",
+        vi: "Tổng quan",
+        en: "Overview",
+        show: anyone,
+    },
+    NavItem {
+        path: "/signals",
+        vi: "Cảnh báo",
+        en: "Signals",
+        show: anyone,
+    },
+    NavItem {
+        path: "/work",
+        vi: "Công việc",
+        en: "Work",
+        show: anyone,
+    },
+    NavItem {
+        path: "/orgs",
+        vi: "Đơn vị",
+        en: "Organisations",
+        show: anyone,
+    },
+    NavItem {
+        path: "/networks",
+        vi: "Mạng",
+        en: "Networks",
+        show: anyone,
+    },
+    NavItem {
+        path: "/systems",
+        vi: "Hệ thống",
+        en: "Systems",
+        show: anyone,
+    },
+    NavItem {
+        path: "/hosts",
+        vi: "Máy chủ, máy trạm",
+        en: "Hosts",
+        show: anyone,
+    },
+    NavItem {
+        path: "/software",
+        vi: "Phần mềm",
+        en: "Software",
+        show: anyone,
+    },
+    NavItem {
+        path: "/people",
+        vi: "Cán bộ",
+        en: "People",
+        show: anyone,
+    },
+    NavItem {
+        path: "/contacts",
+        vi: "Đầu mối liên hệ",
+        en: "Contacts",
+        show: anyone,
+    },
+    NavItem {
+        path: "/import",
+        vi: "Nhập dữ liệu",
+        en: "Import",
+        show: |c| c.role.can_write(),
+    },
+    NavItem {
+        path: "/users",
+        vi: "Tài khoản",
+        en: "Users",
+        show: |c| c.role.can_manage_users(),
+    },
+    NavItem {
+        path: "/audit",
+        vi: "Nhật ký",
+        en: "Audit log",
+        show: |c| c.role.can_read_audit(),
+    },
 ];
 
 /// A full page for a logged-in caller.
@@ -88,7 +153,7 @@ pub fn page(c: &Caller, title: &str, active: &str, body: Markup) -> Markup {
             body {
                 header.top {
                     a.brand href="/" { "canhgac" }
-                    span.muted style="color:#c9d7e6" { (l.t("Giám sát an toàn thông tin tỉnh Lai Châu", "Security monitoring — Lai Chau province")) }
+                    span.muted style="color:#c9d7e6" { (l.t("Giám sát, điều phối an toàn thông tin", "Security monitoring and coordination")) }
                     div.who {
                         span #clock title=(l.t("Giờ Việt Nam", "Viet Nam time")) { (fmt_datetime(now_ms())) }
                         span #whoami { (c.user.email) " · " (l.t(role.label_vi(), role.label_en())) }
@@ -138,7 +203,14 @@ pub fn csrf(c: &Caller) -> Markup {
 }
 
 /// Previous/next links for a list.
-pub fn pager(l: Lang, base: &str, params: &[(String, String)], offset: i64, limit: i64, total: i64) -> Markup {
+pub fn pager(
+    l: Lang,
+    base: &str,
+    params: &[(String, String)],
+    offset: i64,
+    limit: i64,
+    total: i64,
+) -> Markup {
     let link = |off: i64| {
         let mut q: Vec<String> = params
             .iter()
@@ -161,6 +233,8 @@ pub fn pager(l: Lang, base: &str, params: &[(String, String)], offset: i64, limi
 
 /// A severity badge.
 pub fn severity(l: Lang, s: &str) -> Markup {
-    let label = canhgac_domain::signal::Severity::parse(s).map(|v| l.t(v.label_vi(), v.as_str())).unwrap_or(s);
+    let label = canhgac_domain::signal::Severity::parse(s)
+        .map(|v| l.t(v.label_vi(), v.as_str()))
+        .unwrap_or(s);
     html! { span class=(format!("badge sev-{s}")) { (label) } }
 }

@@ -6,7 +6,10 @@ mod core;
 pub mod layout;
 mod registry;
 
-use crate::auth::{authenticate, client_ip, random_token, session_cookie, token_hash, Caller, Lang, LoginError, LANG_COOKIE, SESSION_COOKIE};
+use crate::auth::{
+    authenticate, client_ip, random_token, session_cookie, token_hash, Caller, Lang, LoginError,
+    LANG_COOKIE, SESSION_COOKIE,
+};
 use crate::AppState;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -65,11 +68,20 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/logout", post(logout)),
         ("/lang/{code}", get(set_lang)),
         ("/orgs", get(orgs_page)),
-        ("/import", get(admin::import_page).post(admin::import_upload)),
+        (
+            "/import",
+            get(admin::import_page).post(admin::import_upload),
+        ),
         ("/import/template/{entity}", get(admin::template)),
         ("/users", get(admin::users_page)),
-        ("/users/new", get(admin::user_new_page).post(admin::user_create)),
-        ("/users/{id}/edit", get(admin::user_edit_page).post(admin::user_update)),
+        (
+            "/users/new",
+            get(admin::user_new_page).post(admin::user_create),
+        ),
+        (
+            "/users/{id}/edit",
+            get(admin::user_edit_page).post(admin::user_update),
+        ),
         ("/audit", get(admin::audit_page)),
         ("/signals", get(core::signals_page)),
         ("/signals/{id}/transition", post(core::signal_transition)),
@@ -77,16 +89,24 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/work/{id}", get(core::work_detail)),
         ("/work/{id}/event", post(core::work_event)),
         ("/{entity}", get(registry::list_page)),
-        ("/{entity}/new", get(registry::new_page).post(registry::create)),
+        (
+            "/{entity}/new",
+            get(registry::new_page).post(registry::create),
+        ),
         ("/{entity}/{id}", get(registry::detail_page)),
-        ("/{entity}/{id}/edit", get(registry::edit_page).post(registry::update)),
+        (
+            "/{entity}/{id}/edit",
+            get(registry::edit_page).post(registry::update),
+        ),
         ("/{entity}/{id}/delete", post(registry::delete)),
     ]
 }
 
 /// The UI's routes.
 pub fn routes() -> Router<AppState> {
-    route_table().into_iter().fold(Router::new(), |r, (p, m)| r.route(p, m))
+    route_table()
+        .into_iter()
+        .fold(Router::new(), |r, (p, m)| r.route(p, m))
 }
 
 /// A full error page with a status.
@@ -97,32 +117,73 @@ pub(crate) fn error_page(c: &Caller, status: StatusCode, vi: &str, en: &str) -> 
 }
 
 pub(crate) fn not_found(c: &Caller) -> Response {
-    error_page(c, StatusCode::NOT_FOUND, "Không tìm thấy trang hoặc bản ghi này (hoặc bạn không có quyền xem).", "No such page or record (or it is not visible to you).")
+    error_page(
+        c,
+        StatusCode::NOT_FOUND,
+        "Không tìm thấy trang hoặc bản ghi này (hoặc bạn không có quyền xem).",
+        "No such page or record (or it is not visible to you).",
+    )
 }
 
 pub(crate) fn store_error_page(c: &Caller, e: StoreError) -> Response {
     match e {
         StoreError::NotFound => not_found(c),
-        StoreError::Forbidden(m) => error_page(c, StatusCode::FORBIDDEN, &format!("Không được phép: {m}"), &format!("Forbidden: {m}")),
-        StoreError::Conflict(m) => error_page(c, StatusCode::CONFLICT, &format!("Xung đột dữ liệu: {m}"), &format!("Conflict: {m}")),
+        StoreError::Forbidden(m) => error_page(
+            c,
+            StatusCode::FORBIDDEN,
+            &format!("Không được phép: {m}"),
+            &format!("Forbidden: {m}"),
+        ),
+        StoreError::Conflict(m) => error_page(
+            c,
+            StatusCode::CONFLICT,
+            &format!("Xung đột dữ liệu: {m}"),
+            &format!("Conflict: {m}"),
+        ),
         StoreError::Invalid(errs) => {
-            let en: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
-            let vi: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.field, e.message_vi)).collect();
-            error_page(c, StatusCode::UNPROCESSABLE_ENTITY, &vi.join("; "), &en.join("; "))
+            let en: Vec<String> = errs
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
+            let vi: Vec<String> = errs
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message_vi))
+                .collect();
+            error_page(
+                c,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &vi.join("; "),
+                &en.join("; "),
+            )
         }
         other => {
             tracing::error!(error = %other, "storage error");
-            error_page(c, StatusCode::SERVICE_UNAVAILABLE, "Lỗi lưu trữ; hãy thử lại sau ít phút.", "Storage error; try again in a few minutes.")
+            error_page(
+                c,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Lỗi lưu trữ; hãy thử lại sau ít phút.",
+                "Storage error; try again in a few minutes.",
+            )
         }
     }
 }
 
 pub(crate) fn must_write(c: &Caller, kind: EntityKind) -> Result<(), Response> {
     if !c.role.can_write() {
-        return Err(error_page(c, StatusCode::FORBIDDEN, "Tài khoản của bạn chỉ có quyền xem.", "Your account is read-only."));
+        return Err(error_page(
+            c,
+            StatusCode::FORBIDDEN,
+            "Tài khoản của bạn chỉ có quyền xem.",
+            "Your account is read-only.",
+        ));
     }
     if kind == EntityKind::Org && !c.role.can_manage_orgs() {
-        return Err(error_page(c, StatusCode::FORBIDDEN, "Chỉ Sở TTTT được thêm, sửa, xoá đơn vị.", "Only the DIC manages organisations."));
+        return Err(error_page(
+            c,
+            StatusCode::FORBIDDEN,
+            "Chỉ Sở TTTT được thêm, sửa, xoá đơn vị.",
+            "Only the DIC manages organisations.",
+        ));
     }
     Ok(())
 }
@@ -135,10 +196,22 @@ fn safe_next(next: Option<&String>) -> String {
 }
 
 async fn login_page(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    login_form(Lang::from_headers(&headers), &safe_next(q.get("next")), None, "", StatusCode::OK)
+    login_form(
+        Lang::from_headers(&headers),
+        &safe_next(q.get("next")),
+        None,
+        "",
+        StatusCode::OK,
+    )
 }
 
-fn login_form(l: Lang, next: &str, error: Option<&str>, email: &str, status: StatusCode) -> Response {
+fn login_form(
+    l: Lang,
+    next: &str,
+    error: Option<&str>,
+    email: &str,
+    status: StatusCode,
+) -> Response {
     let body = html! {
         div.login.card {
             h1 { (l.t("Đăng nhập", "Log in")) }
@@ -157,7 +230,9 @@ fn login_form(l: Lang, next: &str, error: Option<&str>, email: &str, status: Sta
 async fn login(State(st): State<AppState>, req: Request) -> Response {
     let ip = client_ip(req.extensions());
     let l = Lang::from_headers(req.headers());
-    let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
     let form: HashMap<String, String> = serde_urlencoded_pairs(&bytes);
     let email = form.get("email").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
@@ -167,8 +242,19 @@ async fn login(State(st): State<AppState>, req: Request) -> Response {
             let sid = random_token();
             let csrf = random_token();
             let ttl = st.config.session_ttl_ms;
-            if st.store.create_session(&token_hash(&sid), user.id, &csrf, ttl).await.is_err() {
-                return login_form(l, &next, Some(l.t("Lỗi lưu trữ, hãy thử lại", "Storage error, try again")), &email, StatusCode::SERVICE_UNAVAILABLE);
+            if st
+                .store
+                .create_session(&token_hash(&sid), user.id, &csrf, ttl)
+                .await
+                .is_err()
+            {
+                return login_form(
+                    l,
+                    &next,
+                    Some(l.t("Lỗi lưu trữ, hãy thử lại", "Storage error, try again")),
+                    &email,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                );
             }
             let mut resp = Redirect::to(&next).into_response();
             if let Ok(v) = session_cookie(&sid, st.config.secure_cookies, ttl / 1000).parse() {
@@ -176,9 +262,33 @@ async fn login(State(st): State<AppState>, req: Request) -> Response {
             }
             resp
         }
-        Err(LoginError::RateLimited) => login_form(l, &next, Some(l.t("Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút.", "Too many failed log-ins. Try again in 15 minutes.")), &email, StatusCode::TOO_MANY_REQUESTS),
-        Err(LoginError::BadCredentials) => login_form(l, &next, Some(l.t("Sai thư điện tử hoặc mật khẩu.", "Wrong e-mail or password.")), &email, StatusCode::UNAUTHORIZED),
-        Err(LoginError::Internal) => login_form(l, &next, Some(l.t("Lỗi lưu trữ, hãy thử lại", "Storage error, try again")), &email, StatusCode::SERVICE_UNAVAILABLE),
+        Err(LoginError::RateLimited) => login_form(
+            l,
+            &next,
+            Some(l.t(
+                "Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút.",
+                "Too many failed log-ins. Try again in 15 minutes.",
+            )),
+            &email,
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(LoginError::BadCredentials) => login_form(
+            l,
+            &next,
+            Some(l.t(
+                "Sai thư điện tử hoặc mật khẩu.",
+                "Wrong e-mail or password.",
+            )),
+            &email,
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(LoginError::Internal) => login_form(
+            l,
+            &next,
+            Some(l.t("Lỗi lưu trữ, hãy thử lại", "Storage error, try again")),
+            &email,
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
     }
 }
 
@@ -188,7 +298,11 @@ fn serde_urlencoded_pairs(bytes: &[u8]) -> HashMap<String, String> {
     s.split('&')
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| {
-            let d = |x: &str| urlencoding::decode(&x.replace('+', " ")).map(|c| c.into_owned()).unwrap_or_default();
+            let d = |x: &str| {
+                urlencoding::decode(&x.replace('+', " "))
+                    .map(|c| c.into_owned())
+                    .unwrap_or_default()
+            };
             (d(k), d(v))
         })
         .collect()
@@ -198,7 +312,18 @@ async fn logout(State(st): State<AppState>, c: Caller, headers: HeaderMap) -> Re
     if let Some(sid) = crate::auth::cookie(&headers, SESSION_COOKIE) {
         let _ = st.store.delete_session(&token_hash(&sid)).await;
     }
-    let _ = st.store.append_audit(&c.actor(), c.user.org_id, "logout", "sessions", Some(c.user.id), None, None).await;
+    let _ = st
+        .store
+        .append_audit(
+            &c.actor(),
+            c.user.org_id,
+            "logout",
+            "sessions",
+            Some(c.user.id),
+            None,
+            None,
+        )
+        .await;
     let mut resp = Redirect::to("/login").into_response();
     if let Ok(v) = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0").parse() {
         resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -211,7 +336,11 @@ async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.find("://").map(|i| &r[i + 3..]).and_then(|rest| rest.find('/').map(|j| rest[j..].to_string())))
+        .and_then(|r| {
+            r.find("://")
+                .map(|i| &r[i + 3..])
+                .and_then(|rest| rest.find('/').map(|j| rest[j..].to_string()))
+        })
         .unwrap_or_else(|| "/".into());
     let mut resp = Redirect::to(&safe_next(Some(&back))).into_response();
     if let Ok(v) = format!("{LANG_COOKIE}={code}; Path=/; SameSite=Lax; Max-Age=31536000").parse() {
@@ -225,12 +354,78 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
     let err = |e| store_error_page(&c, e);
     let counts = st.store.counts(&c.scope).await.map_err(err)?;
     let per_org = st.store.hosts_per_org(&c.scope).await.map_err(err)?;
-    let (signals, open_signals) = st.store.list_signals(&c.scope, &SignalFilter { open_only: true, limit: Some(10), ..Default::default() }).await.map_err(err)?;
-    let (work, open_work) = st.store.list_work_items(&c.scope, &WorkFilter { open_only: true, limit: Some(10), ..Default::default() }).await.map_err(err)?;
-    let audit = if c.role.can_read_audit() { st.store.list_audit(&c.scope, &AuditQuery { limit: Some(8), ..Default::default() }).await.map_err(err)?.0 } else { vec![] };
-    let level_hosts = st.store.list(EntityKind::System, &c.scope, &ListQuery { filters: vec![("level".into(), "4".into())], limit: Some(1), ..Default::default() }).await.map_err(err)?.total
-        + st.store.list(EntityKind::System, &c.scope, &ListQuery { filters: vec![("level".into(), "5".into())], limit: Some(1), ..Default::default() }).await.map_err(err)?.total;
-    let max_hosts = per_org.iter().map(|(_, _, s, w)| s + w).max().unwrap_or(1).max(1);
+    let (signals, open_signals) = st
+        .store
+        .list_signals(
+            &c.scope,
+            &SignalFilter {
+                open_only: true,
+                limit: Some(10),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let (work, open_work) = st
+        .store
+        .list_work_items(
+            &c.scope,
+            &WorkFilter {
+                open_only: true,
+                limit: Some(10),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let audit = if c.role.can_read_audit() {
+        st.store
+            .list_audit(
+                &c.scope,
+                &AuditQuery {
+                    limit: Some(8),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(err)?
+            .0
+    } else {
+        vec![]
+    };
+    let level_hosts = st
+        .store
+        .list(
+            EntityKind::System,
+            &c.scope,
+            &ListQuery {
+                filters: vec![("level".into(), "4".into())],
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?
+        .total
+        + st.store
+            .list(
+                EntityKind::System,
+                &c.scope,
+                &ListQuery {
+                    filters: vec![("level".into(), "5".into())],
+                    limit: Some(1),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(err)?
+            .total;
+    let max_hosts = per_org
+        .iter()
+        .map(|(_, _, s, w)| s + w)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let now = canhgac_domain::time::now_ms();
     let body = html! {
         h1 { (l.t("Tổng quan", "Overview")) @if let Scope::Orgs(_) = c.scope { span.muted { " — " (l.t("đơn vị của bạn", "your organisation")) } } }
@@ -273,23 +468,57 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
 }
 
 /// `GET /orgs`: the organisation tree, or a filtered list when searching.
-async fn orgs_page(State(st): State<AppState>, c: Caller, Query(params): Query<Vec<(String, String)>>) -> UiResult {
+async fn orgs_page(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> UiResult {
     if params.iter().any(|(k, v)| !v.is_empty() && k != "lang") {
         return registry::list_of(&st, &c, EntityKind::Org, params).await;
     }
     let l = c.lang;
-    let page_data = st.store.list(EntityKind::Org, &c.scope, &ListQuery { limit: Some(1000), ..Default::default() }).await.map_err(|e| store_error_page(&c, e))?;
-    let hosts = st.store.hosts_per_org(&c.scope).await.map_err(|e| store_error_page(&c, e))?;
-    let host_count: HashMap<String, i64> = hosts.into_iter().map(|(code, _, s, w)| (code, s + w)).collect();
-    let ids: std::collections::HashSet<i64> = page_data.items.iter().filter_map(|r| r["id"].as_i64()).collect();
+    let page_data = st
+        .store
+        .list(
+            EntityKind::Org,
+            &c.scope,
+            &ListQuery {
+                limit: Some(1000),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let hosts = st
+        .store
+        .hosts_per_org(&c.scope)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let host_count: HashMap<String, i64> = hosts
+        .into_iter()
+        .map(|(code, _, s, w)| (code, s + w))
+        .collect();
+    let ids: std::collections::HashSet<i64> = page_data
+        .items
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
     let mut children: HashMap<Option<i64>, Vec<&serde_json::Map<String, Value>>> = HashMap::new();
     for r in &page_data.items {
         // A visible org whose parent is not visible is a root of the caller's tree.
         let parent = r["parent_id"].as_i64().filter(|p| ids.contains(p));
         children.entry(parent).or_default().push(r);
     }
-    fn render(l: Lang, parent: Option<i64>, children: &HashMap<Option<i64>, Vec<&serde_json::Map<String, Value>>>, counts: &HashMap<String, i64>, depth: usize) -> maud::Markup {
-        let Some(list) = children.get(&parent) else { return html! {} };
+    fn render(
+        l: Lang,
+        parent: Option<i64>,
+        children: &HashMap<Option<i64>, Vec<&serde_json::Map<String, Value>>>,
+        counts: &HashMap<String, i64>,
+        depth: usize,
+    ) -> maud::Markup {
+        let Some(list) = children.get(&parent) else {
+            return html! {};
+        };
         if depth > 16 {
             return html! {};
         }

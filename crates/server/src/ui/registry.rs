@@ -38,13 +38,25 @@ fn text(v: &Value) -> String {
 pub(super) fn show_value(l: Lang, f: &Field, rec: &Record) -> Markup {
     let v = &rec[f.name];
     match f.ty {
-        FieldType::OrgRef => html! { a href=(format!("/orgs/{}", text(v))) title=(text(&rec["org_name"])) { (text(&rec["org_code"])) } },
-        FieldType::ParentRef if !v.is_null() => html! { a href=(format!("/orgs/{}", text(v))) { (text(&rec["parent_code"])) } },
-        FieldType::SystemRef if !v.is_null() => html! { a href=(format!("/systems/{}", text(v))) { (text(&rec["system_name"])) } },
-        FieldType::HostRef => html! { a href=(format!("/hosts/{}", text(v))) { (text(&rec["host_name"])) } },
+        FieldType::OrgRef => {
+            html! { a href=(format!("/orgs/{}", text(v))) title=(text(&rec["org_name"])) { (text(&rec["org_code"])) } }
+        }
+        FieldType::ParentRef if !v.is_null() => {
+            html! { a href=(format!("/orgs/{}", text(v))) { (text(&rec["parent_code"])) } }
+        }
+        FieldType::SystemRef if !v.is_null() => {
+            html! { a href=(format!("/systems/{}", text(v))) { (text(&rec["system_name"])) } }
+        }
+        FieldType::HostRef => {
+            html! { a href=(format!("/hosts/{}", text(v))) { (text(&rec["host_name"])) } }
+        }
         FieldType::Enum(choices) => {
             let s = text(v);
-            let lab = choices.iter().find(|c| c.value == s).map(|c| l.t(c.vi, c.en).to_string()).unwrap_or(s);
+            let lab = choices
+                .iter()
+                .find(|c| c.value == s)
+                .map(|c| l.t(c.vi, c.en).to_string())
+                .unwrap_or(s);
             html! { (lab) }
         }
         _ => html! { (text(v)) },
@@ -56,40 +68,96 @@ fn title_of(kind: EntityKind, rec: &Record) -> String {
 }
 
 /// `GET /{entity}`: the list with search, filters and paging.
-pub async fn list_page(State(st): State<AppState>, c: Caller, Path(slug): Path<String>, Query(params): Query<Vec<(String, String)>>) -> UiResult {
+pub async fn list_page(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(slug): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> UiResult {
     let kind = kind_or_404(&c, &slug)?;
     list_of(&st, &c, kind, params).await
 }
 
-pub(super) async fn list_of(st: &AppState, c: &Caller, kind: EntityKind, params: Vec<(String, String)>) -> UiResult {
+pub(super) async fn list_of(
+    st: &AppState,
+    c: &Caller,
+    kind: EntityKind,
+    params: Vec<(String, String)>,
+) -> UiResult {
     let l = c.lang;
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let codes = st.store.org_codes().await.map_err(|e| store_error_page(c, e))?;
-    let mut q = ListQuery { q: Some(get("q")).filter(|s| !s.is_empty()), ..Default::default() };
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let codes = st
+        .store
+        .org_codes()
+        .await
+        .map_err(|e| store_error_page(c, e))?;
+    let mut q = ListQuery {
+        q: Some(get("q")).filter(|s| !s.is_empty()),
+        ..Default::default()
+    };
     let org = get("org");
     if !org.is_empty() {
         q.org_id = Some(codes.get(&org.to_uppercase()).copied().unwrap_or(-1));
     }
-    let filter_fields: Vec<&Field> = kind.fields().iter().filter(|f| matches!(f.ty, FieldType::Enum(_) | FieldType::Int { .. } | FieldType::HostRef | FieldType::SystemRef)).collect();
+    let filter_fields: Vec<&Field> = kind
+        .fields()
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.ty,
+                FieldType::Enum(_)
+                    | FieldType::Int { .. }
+                    | FieldType::HostRef
+                    | FieldType::SystemRef
+            )
+        })
+        .collect();
     for f in &filter_fields {
         let v = get(f.name);
         if !v.is_empty() {
             q.filters.push((f.name.to_string(), v));
         }
     }
-    let limit = get("limit").parse::<i64>().ok().filter(|n| (1..=500).contains(n)).unwrap_or(50);
+    let limit = get("limit")
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=500).contains(n))
+        .unwrap_or(50);
     let offset = get("offset").parse::<i64>().unwrap_or(0).max(0);
     q.limit = Some(limit);
     q.offset = Some(offset);
     let result = st.store.list(kind, &c.scope, &q).await;
     let (page_data, problem) = match result {
         Ok(p) => (p, None),
-        Err(StoreError::Invalid(errs)) => (canhgac_store::Page { items: vec![], total: 0 }, Some(errs.iter().map(|e| l.t(&e.message_vi, &e.message).to_string()).collect::<Vec<_>>().join("; "))),
+        Err(StoreError::Invalid(errs)) => (
+            canhgac_store::Page {
+                items: vec![],
+                total: 0,
+            },
+            Some(
+                errs.iter()
+                    .map(|e| l.t(&e.message_vi, &e.message).to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        ),
         Err(e) => return Err(store_error_page(c, e)),
     };
-    let orgs = org_options(st, &c.scope).await.map_err(|e| store_error_page(c, e))?;
+    let orgs = org_options(st, &c.scope)
+        .await
+        .map_err(|e| store_error_page(c, e))?;
     let listed: Vec<&Field> = kind.fields().iter().filter(|f| f.listed).collect();
-    let export_q: String = params.iter().filter(|(k, _)| k != "offset").map(|(k, v)| format!("&{}={}", urlencoding::encode(k), urlencoding::encode(v))).collect();
+    let export_q: String = params
+        .iter()
+        .filter(|(k, _)| k != "offset")
+        .map(|(k, v)| format!("&{}={}", urlencoding::encode(k), urlencoding::encode(v)))
+        .collect();
     let body = html! {
         h1 { (l.t(kind.label_vi(), kind.label_en())) }
         form.filters method="get" action=(format!("/{}", kind.slug())) {
@@ -137,22 +205,56 @@ pub(super) async fn list_of(st: &AppState, c: &Caller, kind: EntityKind, params:
         }
         (pager(l, &format!("/{}", kind.slug()), &params, offset, limit, page_data.total))
     };
-    Ok(page(c, l.t(kind.label_vi(), kind.label_en()), &format!("/{}", kind.slug()), body).into_response())
+    Ok(page(
+        c,
+        l.t(kind.label_vi(), kind.label_en()),
+        &format!("/{}", kind.slug()),
+        body,
+    )
+    .into_response())
 }
 
-pub(super) async fn org_options(st: &AppState, scope: &Scope) -> Result<Vec<(String, String)>, StoreError> {
-    let page = st.store.list(EntityKind::Org, scope, &ListQuery { limit: Some(1000), ..Default::default() }).await?;
-    let mut v: Vec<(String, String)> = page.items.iter().map(|r| (text(&r["code"]), text(&r["name"]))).collect();
+pub(super) async fn org_options(
+    st: &AppState,
+    scope: &Scope,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let page = st
+        .store
+        .list(
+            EntityKind::Org,
+            scope,
+            &ListQuery {
+                limit: Some(1000),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let mut v: Vec<(String, String)> = page
+        .items
+        .iter()
+        .map(|r| (text(&r["code"]), text(&r["name"])))
+        .collect();
     v.sort();
     Ok(v)
 }
 
 /// `GET /{entity}/{id}`: a record, with what hangs off it.
-pub async fn detail_page(State(st): State<AppState>, c: Caller, Path((slug, id)): Path<(String, i64)>) -> UiResult {
+pub async fn detail_page(
+    State(st): State<AppState>,
+    c: Caller,
+    Path((slug, id)): Path<(String, i64)>,
+) -> UiResult {
     let kind = kind_or_404(&c, &slug)?;
     let l = c.lang;
-    let rec = st.store.get(kind, &c.scope, id).await.map_err(|e| store_error_page(&c, e))?.ok_or_else(|| not_found(&c))?;
-    let related = related_sections(&st, &c, kind, id, &rec).await.map_err(|e| store_error_page(&c, e))?;
+    let rec = st
+        .store
+        .get(kind, &c.scope, id)
+        .await
+        .map_err(|e| store_error_page(&c, e))?
+        .ok_or_else(|| not_found(&c))?;
+    let related = related_sections(&st, &c, kind, id, &rec)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
     let title = title_of(kind, &rec);
     let body = html! {
         p.muted { a href=(format!("/{}", kind.slug())) { (l.t(kind.label_vi(), kind.label_en())) } " › " (title) }
@@ -180,11 +282,25 @@ pub async fn detail_page(State(st): State<AppState>, c: Caller, Path((slug, id))
     Ok(page(&c, &title, &format!("/{}", kind.slug()), body).into_response())
 }
 
-async fn related_sections(st: &AppState, c: &Caller, kind: EntityKind, id: i64, rec: &Record) -> Result<Markup, StoreError> {
+async fn related_sections(
+    st: &AppState,
+    c: &Caller,
+    kind: EntityKind,
+    id: i64,
+    rec: &Record,
+) -> Result<Markup, StoreError> {
     let l = c.lang;
-    let sub = |field: &str, limit: i64| ListQuery { filters: vec![(field.to_string(), id.to_string())], limit: Some(limit), ..Default::default() };
+    let sub = |field: &str, limit: i64| ListQuery {
+        filters: vec![(field.to_string(), id.to_string())],
+        limit: Some(limit),
+        ..Default::default()
+    };
     let table = |k: EntityKind, items: &[Record], total: i64, more: String| {
-        let listed: Vec<&Field> = k.fields().iter().filter(|f| f.listed && !matches!(f.ty, FieldType::OrgRef)).collect();
+        let listed: Vec<&Field> = k
+            .fields()
+            .iter()
+            .filter(|f| f.listed && !matches!(f.ty, FieldType::OrgRef))
+            .collect();
         html! {
             h2 { (l.t(k.label_vi(), k.label_en())) " (" (total) ")" }
             table.records {
@@ -198,23 +314,58 @@ async fn related_sections(st: &AppState, c: &Caller, kind: EntityKind, id: i64, 
     };
     Ok(match kind {
         EntityKind::Host => {
-            let sw = st.store.list(EntityKind::Software, &c.scope, &sub("host_id", 500)).await?;
-            table(EntityKind::Software, &sw.items, sw.total, format!("/software?host_id={id}"))
+            let sw = st
+                .store
+                .list(EntityKind::Software, &c.scope, &sub("host_id", 500))
+                .await?;
+            table(
+                EntityKind::Software,
+                &sw.items,
+                sw.total,
+                format!("/software?host_id={id}"),
+            )
         }
         EntityKind::System => {
-            let hosts = st.store.list(EntityKind::Host, &c.scope, &sub("system_id", 100)).await?;
-            table(EntityKind::Host, &hosts.items, hosts.total, format!("/hosts?system_id={id}"))
+            let hosts = st
+                .store
+                .list(EntityKind::Host, &c.scope, &sub("system_id", 100))
+                .await?;
+            table(
+                EntityKind::Host,
+                &hosts.items,
+                hosts.total,
+                format!("/hosts?system_id={id}"),
+            )
         }
         EntityKind::Org => {
             let code = text(&rec["code"]);
             let mut out = Vec::new();
-            let children = st.store.list(EntityKind::Org, &c.scope, &sub("parent_id", 100)).await?;
+            let children = st
+                .store
+                .list(EntityKind::Org, &c.scope, &sub("parent_id", 100))
+                .await?;
             if children.total > 0 {
-                out.push(table(EntityKind::Org, &children.items, children.total, format!("/orgs?parent_id={id}")));
+                out.push(table(
+                    EntityKind::Org,
+                    &children.items,
+                    children.total,
+                    format!("/orgs?parent_id={id}"),
+                ));
             }
-            for k in [EntityKind::Network, EntityKind::System, EntityKind::Host, EntityKind::Person, EntityKind::Contact] {
+            for k in [
+                EntityKind::Network,
+                EntityKind::System,
+                EntityKind::Host,
+                EntityKind::Person,
+                EntityKind::Contact,
+            ] {
                 let page = st.store.list(k, &c.scope, &sub("org_id", 25)).await?;
-                out.push(table(k, &page.items, page.total, format!("/{}?org={code}", k.slug())));
+                out.push(table(
+                    k,
+                    &page.items,
+                    page.total,
+                    format!("/{}?org={code}", k.slug()),
+                ));
             }
             html! { @for m in out { (m) } }
         }
@@ -223,30 +374,96 @@ async fn related_sections(st: &AppState, c: &Caller, kind: EntityKind, id: i64, 
 }
 
 /// Form values: the record being edited plus per-field errors.
-pub(super) async fn form_page(st: &AppState, c: &Caller, kind: EntityKind, id: Option<i64>, values: &Record, errors: &[FieldError], top_error: Option<String>) -> UiResult {
+pub(super) async fn form_page(
+    st: &AppState,
+    c: &Caller,
+    kind: EntityKind,
+    id: Option<i64>,
+    values: &Record,
+    errors: &[FieldError],
+    top_error: Option<String>,
+) -> UiResult {
     let l = c.lang;
-    let orgs = org_options(st, &c.scope).await.map_err(|e| store_error_page(c, e))?;
-    let all_orgs = org_options(st, &Scope::All).await.map_err(|e| store_error_page(c, e))?;
-    let codes = st.store.org_codes().await.map_err(|e| store_error_page(c, e))?;
-    let by_id: std::collections::HashMap<i64, String> = codes.iter().map(|(k, v)| (*v, k.clone())).collect();
+    let orgs = org_options(st, &c.scope)
+        .await
+        .map_err(|e| store_error_page(c, e))?;
+    let all_orgs = org_options(st, &Scope::All)
+        .await
+        .map_err(|e| store_error_page(c, e))?;
+    let codes = st
+        .store
+        .org_codes()
+        .await
+        .map_err(|e| store_error_page(c, e))?;
+    let by_id: std::collections::HashMap<i64, String> =
+        codes.iter().map(|(k, v)| (*v, k.clone())).collect();
     let mut systems = Vec::new();
     let mut hosts = Vec::new();
-    if kind.fields().iter().any(|f| matches!(f.ty, FieldType::SystemRef)) {
-        systems = st.store.list(EntityKind::System, &c.scope, &ListQuery { limit: Some(1000), ..Default::default() }).await.map_err(|e| store_error_page(c, e))?.items;
+    if kind
+        .fields()
+        .iter()
+        .any(|f| matches!(f.ty, FieldType::SystemRef))
+    {
+        systems = st
+            .store
+            .list(
+                EntityKind::System,
+                &c.scope,
+                &ListQuery {
+                    limit: Some(1000),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| store_error_page(c, e))?
+            .items;
     }
-    if kind.fields().iter().any(|f| matches!(f.ty, FieldType::HostRef)) {
-        hosts = st.store.list(EntityKind::Host, &c.scope, &ListQuery { limit: Some(1000), ..Default::default() }).await.map_err(|e| store_error_page(c, e))?.items;
+    if kind
+        .fields()
+        .iter()
+        .any(|f| matches!(f.ty, FieldType::HostRef))
+    {
+        hosts = st
+            .store
+            .list(
+                EntityKind::Host,
+                &c.scope,
+                &ListQuery {
+                    limit: Some(1000),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| store_error_page(c, e))?
+            .items;
     }
     let action = match id {
         Some(id) => format!("/{}/{}/edit", kind.slug(), id),
         None => format!("/{}/new", kind.slug()),
     };
     let val = |name: &str| text(values.get(name).unwrap_or(&Value::Null));
-    let err_of = |name: &str| errors.iter().find(|e| e.field == name).map(|e| l.t(&e.message_vi, &e.message).to_string());
-    let status = if errors.is_empty() && top_error.is_none() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let err_of = |name: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == name)
+            .map(|e| l.t(&e.message_vi, &e.message).to_string())
+    };
+    let status = if errors.is_empty() && top_error.is_none() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     let title = match id {
-        Some(_) => format!("{} — {}", l.t("Sửa", "Edit"), l.t(kind.label_vi(), kind.label_en())),
-        None => format!("{} — {}", l.t("Thêm mới", "New"), l.t(kind.label_vi(), kind.label_en())),
+        Some(_) => format!(
+            "{} — {}",
+            l.t("Sửa", "Edit"),
+            l.t(kind.label_vi(), kind.label_en())
+        ),
+        None => format!(
+            "{} — {}",
+            l.t("Thêm mới", "New"),
+            l.t(kind.label_vi(), kind.label_en())
+        ),
     };
     let body = html! {
         h1 { (title) }
@@ -296,11 +513,19 @@ pub(super) async fn form_page(st: &AppState, c: &Caller, kind: EntityKind, id: O
 
 /// Turns submitted form fields into a record: organisation codes become ids, empty
 /// fields become null.
-pub(super) async fn record_from_form(st: &AppState, kind: EntityKind, form: &[(String, String)]) -> Result<Record, StoreError> {
+pub(super) async fn record_from_form(
+    st: &AppState,
+    kind: EntityKind,
+    form: &[(String, String)],
+) -> Result<Record, StoreError> {
     let codes = st.store.org_codes().await?;
     let mut rec = Record::new();
     for f in kind.fields() {
-        let v = form.iter().find(|(k, _)| k == f.name).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+        let v = form
+            .iter()
+            .find(|(k, _)| k == f.name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default();
         let value = if v.is_empty() {
             Value::Null
         } else if matches!(f.ty, FieldType::OrgRef | FieldType::ParentRef) {
@@ -317,23 +542,42 @@ pub(super) async fn record_from_form(st: &AppState, kind: EntityKind, form: &[(S
 }
 
 /// `GET /{entity}/new`.
-pub async fn new_page(State(st): State<AppState>, c: Caller, Path(slug): Path<String>, Query(params): Query<Vec<(String, String)>>) -> UiResult {
+pub async fn new_page(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(slug): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> UiResult {
     let kind = kind_or_404(&c, &slug)?;
     super::must_write(&c, kind)?;
-    let mut values = record_from_form(&st, kind, &params).await.map_err(|e| store_error_page(&c, e))?;
-    if let (Some(org), true) = (c.user.org_id, values.get("org_id").is_none_or(Value::is_null)) {
+    let mut values = record_from_form(&st, kind, &params)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    if let (Some(org), true) = (
+        c.user.org_id,
+        values.get("org_id").is_none_or(Value::is_null),
+    ) {
         values.insert("org_id".into(), Value::from(org));
     }
     form_page(&st, &c, kind, None, &values, &[], None).await
 }
 
 /// `POST /{entity}/new`.
-pub async fn create(State(st): State<AppState>, c: Caller, Path(slug): Path<String>, Form(form): Form<Vec<(String, String)>>) -> UiResult {
+pub async fn create(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(slug): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> UiResult {
     let kind = kind_or_404(&c, &slug)?;
     super::must_write(&c, kind)?;
-    let rec = record_from_form(&st, kind, &form).await.map_err(|e| store_error_page(&c, e))?;
+    let rec = record_from_form(&st, kind, &form)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
     match st.store.create(kind, &c.scope, &c.actor(), &rec).await {
-        Ok(created) => Ok(Redirect::to(&format!("/{}/{}", kind.slug(), text(&created["id"]))).into_response()),
+        Ok(created) => {
+            Ok(Redirect::to(&format!("/{}/{}", kind.slug(), text(&created["id"]))).into_response())
+        }
         Err(StoreError::Invalid(errs)) => form_page(&st, &c, kind, None, &rec, &errs, None).await,
         Err(StoreError::Conflict(m)) => form_page(&st, &c, kind, None, &rec, &[], Some(m)).await,
         Err(e) => Err(store_error_page(&c, e)),
@@ -341,28 +585,52 @@ pub async fn create(State(st): State<AppState>, c: Caller, Path(slug): Path<Stri
 }
 
 /// `GET /{entity}/{id}/edit`.
-pub async fn edit_page(State(st): State<AppState>, c: Caller, Path((slug, id)): Path<(String, i64)>) -> UiResult {
+pub async fn edit_page(
+    State(st): State<AppState>,
+    c: Caller,
+    Path((slug, id)): Path<(String, i64)>,
+) -> UiResult {
     let kind = kind_or_404(&c, &slug)?;
     super::must_write(&c, kind)?;
-    let rec = st.store.get(kind, &c.scope, id).await.map_err(|e| store_error_page(&c, e))?.ok_or_else(|| not_found(&c))?;
+    let rec = st
+        .store
+        .get(kind, &c.scope, id)
+        .await
+        .map_err(|e| store_error_page(&c, e))?
+        .ok_or_else(|| not_found(&c))?;
     form_page(&st, &c, kind, Some(id), &rec, &[], None).await
 }
 
 /// `POST /{entity}/{id}/edit`.
-pub async fn update(State(st): State<AppState>, c: Caller, Path((slug, id)): Path<(String, i64)>, Form(form): Form<Vec<(String, String)>>) -> UiResult {
+pub async fn update(
+    State(st): State<AppState>,
+    c: Caller,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> UiResult {
     let kind = kind_or_404(&c, &slug)?;
     super::must_write(&c, kind)?;
-    let rec = record_from_form(&st, kind, &form).await.map_err(|e| store_error_page(&c, e))?;
+    let rec = record_from_form(&st, kind, &form)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
     match st.store.update(kind, &c.scope, &c.actor(), id, &rec).await {
         Ok(_) => Ok(Redirect::to(&format!("/{}/{}", kind.slug(), id)).into_response()),
-        Err(StoreError::Invalid(errs)) => form_page(&st, &c, kind, Some(id), &rec, &errs, None).await,
-        Err(StoreError::Conflict(m)) => form_page(&st, &c, kind, Some(id), &rec, &[], Some(m)).await,
+        Err(StoreError::Invalid(errs)) => {
+            form_page(&st, &c, kind, Some(id), &rec, &errs, None).await
+        }
+        Err(StoreError::Conflict(m)) => {
+            form_page(&st, &c, kind, Some(id), &rec, &[], Some(m)).await
+        }
         Err(e) => Err(store_error_page(&c, e)),
     }
 }
 
 /// `POST /{entity}/{id}/delete`.
-pub async fn delete(State(st): State<AppState>, c: Caller, Path((slug, id)): Path<(String, i64)>) -> UiResult {
+pub async fn delete(
+    State(st): State<AppState>,
+    c: Caller,
+    Path((slug, id)): Path<(String, i64)>,
+) -> UiResult {
     let kind = kind_or_404(&c, &slug)?;
     super::must_write(&c, kind)?;
     match st.store.delete(kind, &c.scope, &c.actor(), id).await {

@@ -23,7 +23,12 @@ pub const PASSWORD: &str = "mat-khau-thu-nghiem";
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 pub fn unique(prefix: &str) -> String {
-    format!("{prefix}_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), canhgac_domain::time::now_ms() % 1_000_000)
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        canhgac_domain::time::now_ms() % 1_000_000
+    )
 }
 
 /// The organisations of the test province: code, kind, parent code.
@@ -88,13 +93,26 @@ impl TestApp {
     pub async fn new_postgres() -> Option<TestApp> {
         use sqlx::{ConnectOptions, Connection};
         use std::str::FromStr;
-        let url = std::env::var("CANHGAC_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+        let url = std::env::var("CANHGAC_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
         let base = sqlx::postgres::PgConnectOptions::from_str(&url).expect("valid URL");
-        let mut admin = base.connect().await.unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {url}: {e}"));
+        let mut admin = base
+            .connect()
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {url}: {e}"));
         let name = unique("canhgac_s");
-        sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await.expect("create db");
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut admin)
+            .await
+            .expect("create db");
         admin.close().await.ok();
-        let mut app = TestApp::on(Store::open_postgres_with(base.database(&name)).await.expect("open pg")).await;
+        let mut app = TestApp::on(
+            Store::open_postgres_with(base.database(&name))
+                .await
+                .expect("open pg"),
+        )
+        .await;
         app.pg_database = Some(name);
         Some(app)
     }
@@ -105,15 +123,30 @@ impl TestApp {
         use std::str::FromStr;
         let Some(name) = self.pg_database else { return };
         let url = std::env::var("CANHGAC_TEST_DATABASE_URL").unwrap_or_default();
-        if let Ok(mut admin) = sqlx::postgres::PgConnectOptions::from_str(&url).expect("url").connect().await {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut admin).await;
+        if let Ok(mut admin) = sqlx::postgres::PgConnectOptions::from_str(&url)
+            .expect("url")
+            .connect()
+            .await
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut admin)
+                .await;
         }
     }
 
     pub async fn on(store: Store) -> TestApp {
-        let cfg = ServerConfig { secure_cookies: false, ..ServerConfig::default() };
+        let cfg = ServerConfig {
+            secure_cookies: false,
+            ..ServerConfig::default()
+        };
         let state = AppState::new(store.clone(), cfg);
-        let mut app = TestApp { router: router(state), store, orgs: HashMap::new(), users: HashMap::new(), pg_database: None };
+        let mut app = TestApp {
+            router: router(state),
+            store,
+            orgs: HashMap::new(),
+            users: HashMap::new(),
+            pg_database: None,
+        };
         app.seed().await;
         app
     }
@@ -128,20 +161,43 @@ impl TestApp {
                 .create(EntityKind::Org, &all, &actor, &rec(json!({"code": code, "name": format!("Đơn vị {}", marker(code)), "kind": kind, "parent_id": parent_id})))
                 .await
                 .expect("org");
-            self.orgs.insert(code.to_string(), r["id"].as_i64().expect("id"));
+            self.orgs
+                .insert(code.to_string(), r["id"].as_i64().expect("id"));
         }
         for (i, (code, _, _)) in ORGS.iter().enumerate().skip(1) {
             let org = self.orgs[*code];
             let m = marker(code);
             s.create(EntityKind::Network, &all, &actor, &rec(json!({"org_id": org, "cidr": format!("198.51.100.{}/28", i * 16), "description": m}))).await.expect("net");
-            let sys = s.create(EntityKind::System, &all, &actor, &rec(json!({"org_id": org, "name": format!("Hệ thống {m}"), "level": 3}))).await.expect("sys");
+            let sys = s
+                .create(
+                    EntityKind::System,
+                    &all,
+                    &actor,
+                    &rec(json!({"org_id": org, "name": format!("Hệ thống {m}"), "level": 3})),
+                )
+                .await
+                .expect("sys");
             let host = s
                 .create(EntityKind::Host, &all, &actor, &rec(json!({"org_id": org, "hostname": format!("{m}-web01"), "kind": "server", "ips": format!("198.51.100.{}", i * 16 + 1), "system_id": sys["id"]})))
                 .await
                 .expect("host");
             s.create(EntityKind::Software, &all, &actor, &rec(json!({"org_id": org, "host_id": host["id"], "name": format!("{m}-openssh"), "version": "1:9.2p1-2", "scheme": "deb"}))).await.expect("sw");
-            s.create(EntityKind::Person, &all, &actor, &rec(json!({"org_id": org, "full_name": format!("Cán bộ {m}")}))).await.expect("person");
-            s.create(EntityKind::Contact, &all, &actor, &rec(json!({"org_id": org, "name": format!("Đầu mối {m}"), "agency": "Cơ quan"}))).await.expect("contact");
+            s.create(
+                EntityKind::Person,
+                &all,
+                &actor,
+                &rec(json!({"org_id": org, "full_name": format!("Cán bộ {m}")})),
+            )
+            .await
+            .expect("person");
+            s.create(
+                EntityKind::Contact,
+                &all,
+                &actor,
+                &rec(json!({"org_id": org, "name": format!("Đầu mối {m}"), "agency": "Cơ quan"})),
+            )
+            .await
+            .expect("contact");
             let sig = NewSignal {
                 kind: SignalKind::SigmaAlert,
                 source: "test".into(),
@@ -155,13 +211,31 @@ impl TestApp {
                 payload: json!({}),
             };
             s.raise_signal(&sig).await.expect("signal");
-            let w = NewWorkItem { kind: WorkKind::General, title: format!("Việc {m}"), org_id: org, host_id: None, signal_id: None, due_at: None, detail: Value::Null };
+            let w = NewWorkItem {
+                kind: WorkKind::General,
+                title: format!("Việc {m}"),
+                org_id: org,
+                host_id: None,
+                signal_id: None,
+                due_at: None,
+                detail: Value::Null,
+            };
             s.create_work_item(&all, &actor, &w).await.expect("work");
         }
         let hash = canhgac_server::auth::hash_password(PASSWORD).expect("hash");
         for (email, role, org) in USERS {
             let u = s
-                .create_user(&all, &actor, &NewUser { email: email.to_string(), full_name: email.to_string(), password_hash: hash.clone(), role: *role, org_id: org.map(|c| self.orgs[c]) })
+                .create_user(
+                    &all,
+                    &actor,
+                    &NewUser {
+                        email: email.to_string(),
+                        full_name: email.to_string(),
+                        password_hash: hash.clone(),
+                        role: *role,
+                        org_id: org.map(|c| self.orgs[c]),
+                    },
+                )
                 .await
                 .expect("user");
             self.users.insert(email.to_string(), u.id);
@@ -173,7 +247,10 @@ impl TestApp {
         let (_, role, org) = USERS.iter().find(|(e, _, _)| *e == email).expect("user");
         let tree = self.store.org_tree().await.expect("tree");
         let scope = Scope::for_user(*role, org.map(|c| self.orgs[c]), &tree);
-        ORGS.iter().map(|(c, _, _)| c.to_string()).filter(|c| scope.contains(self.orgs[c])).collect()
+        ORGS.iter()
+            .map(|(c, _, _)| c.to_string())
+            .filter(|c| scope.contains(self.orgs[c]))
+            .collect()
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {
@@ -181,17 +258,31 @@ impl TestApp {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     /// Calls the API with a bearer token.
-    pub async fn api(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
-        let mut b = Request::builder().method(Method::from_bytes(method.to_uppercase().as_bytes()).expect("method")).uri(path);
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut b = Request::builder()
+            .method(Method::from_bytes(method.to_uppercase().as_bytes()).expect("method"))
+            .uri(path);
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
-            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())),
+            Some(v) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string())),
             None => b.body(Body::empty()),
         };
         self.send(req.expect("request")).await
@@ -199,27 +290,59 @@ impl TestApp {
 
     /// Sends raw bytes to the API.
     pub async fn api_bytes(&self, path: &str, token: &str, bytes: Vec<u8>) -> Reply {
-        let req = Request::post(path).header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::from(bytes)).expect("request");
+        let req = Request::post(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::from(bytes))
+            .expect("request");
         self.send(req).await
     }
 
     pub async fn token(&self, email: &str) -> String {
-        let r = self.api("post", "/api/v1/auth/token", None, Some(json!({"email": email, "password": PASSWORD}))).await;
+        let r = self
+            .api(
+                "post",
+                "/api/v1/auth/token",
+                None,
+                Some(json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "token for {email}: {}", r.text);
         r.json()["token"].as_str().expect("token").to_string()
     }
 
     /// Logs in through the form; returns the session cookie and the CSRF token.
     pub async fn session(&self, email: &str) -> Browser<'_> {
-        let body = format!("email={}&password={}", urlencoding::encode(email), urlencoding::encode(PASSWORD));
-        let req = Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).expect("req");
+        let body = format!(
+            "email={}&password={}",
+            urlencoding::encode(email),
+            urlencoding::encode(PASSWORD)
+        );
+        let req = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("req");
         let r = self.send(req).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "login {email}: {}", r.text);
-        let set = r.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).expect("cookie").to_string();
+        let set = r
+            .headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .expect("cookie")
+            .to_string();
         let cookie = set.split(';').next().expect("cookie").to_string();
-        let mut b = Browser { app: self, cookie, csrf: String::new() };
+        let mut b = Browser {
+            app: self,
+            cookie,
+            csrf: String::new(),
+        };
         let home = b.get("/").await;
-        let csrf = home.text.split("name=\"_csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf field on the page").to_string();
+        let csrf = home
+            .text
+            .split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("csrf field on the page")
+            .to_string();
         b.csrf = csrf;
         b
     }
@@ -234,18 +357,32 @@ pub struct Browser<'a> {
 
 impl Browser<'_> {
     pub async fn get(&self, path: &str) -> Reply {
-        self.app.send(Request::get(path).header(header::COOKIE, &self.cookie).body(Body::empty()).expect("req")).await
+        self.app
+            .send(
+                Request::get(path)
+                    .header(header::COOKIE, &self.cookie)
+                    .body(Body::empty())
+                    .expect("req"),
+            )
+            .await
     }
 
     /// Posts a form, adding the CSRF token.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        let mut pairs: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v))).collect();
+        let mut pairs: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v)))
+            .collect();
         pairs.push(format!("_csrf={}", urlencoding::encode(&self.csrf)));
         self.post_raw(path, pairs.join("&")).await
     }
 
     pub async fn post_raw(&self, path: &str, body: String) -> Reply {
-        let req = Request::post(path).header(header::COOKIE, &self.cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).expect("req");
+        let req = Request::post(path)
+            .header(header::COOKIE, &self.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("req");
         self.app.send(req).await
     }
 
@@ -259,7 +396,10 @@ impl Browser<'_> {
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let req = Request::post(format!("/import?_csrf={}", urlencoding::encode(&self.csrf)))
             .header(header::COOKIE, &self.cookie)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .body(Body::from(body))
             .expect("req");
         self.app.send(req).await

@@ -1,0 +1,120 @@
+//! The demo province is what the README promises: the dispatch's organisations, at least 30
+//! systems and 300 hosts with inventories, users of every role, the clause-3 contacts.
+#![allow(clippy::unwrap_used)]
+
+use canhgac_domain::entity::EntityKind;
+use canhgac_domain::{Role, Scope};
+use canhgac_store::{ListQuery, SignalFilter, Store, WorkFilter};
+
+#[tokio::test]
+async fn the_demo_province_is_complete_and_seeded_once() {
+    let dir = std::env::temp_dir().join(format!("canhgac_demo_test_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open_sqlite(&dir).await.unwrap();
+    let seeded = canhgac_demo::seed(&store, "$argon2id$test").await.unwrap();
+    assert!(seeded.fresh);
+    let count = |k: EntityKind| {
+        seeded
+            .counts
+            .iter()
+            .find(|(kind, _)| *kind == k)
+            .map(|(_, n)| *n)
+            .unwrap()
+    };
+    assert!(count(EntityKind::System) >= 30);
+    assert!(count(EntityKind::Host) >= 300);
+    assert!(count(EntityKind::Software) >= 3000);
+    let orgs = store
+        .list(
+            EntityKind::Org,
+            &Scope::All,
+            &ListQuery {
+                limit: Some(1000),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let of_kind = |k: &str| orgs.items.iter().filter(|o| o["kind"] == k).count();
+    assert_eq!(of_kind("dic"), 1);
+    assert!(of_kind("agency") >= 15);
+    assert_eq!(
+        orgs.items
+            .iter()
+            .filter(|o| o["kind"] == "district" && o["parent_code"] == "STTTT")
+            .count(),
+        8,
+        "the 8 districts and city"
+    );
+    let mut telecoms: Vec<&str> = orgs
+        .items
+        .iter()
+        .filter(|o| o["kind"] == "telecom")
+        .map(|o| o["code"].as_str().unwrap())
+        .collect();
+    telecoms.sort_unstable();
+    assert_eq!(telecoms, vec!["MOBIFONE", "VIETTEL", "VNPT"]);
+    let users = store.list_users(&Scope::All).await.unwrap();
+    for role in Role::ALL {
+        assert!(
+            users.iter().any(|u| u.role() == role),
+            "a demo user with role {role}"
+        );
+    }
+    let contacts = store
+        .list(EntityKind::Contact, &Scope::All, &ListQuery::default())
+        .await
+        .unwrap();
+    let text = serde_json::to_string(&contacts.items).unwrap();
+    for needle in [
+        "ir@vncert.vn",
+        "086.9100.317",
+        "ais@mic.gov.vn",
+        "0389942878",
+        "02133798798",
+    ] {
+        assert!(text.contains(needle), "clause 3 contact {needle}");
+    }
+    // Every package has a scheme matching its host's OS family.
+    let rpm = store
+        .list(
+            EntityKind::Software,
+            &Scope::All,
+            &ListQuery {
+                filters: vec![("scheme".into(), "rpm".into())],
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(rpm.total > 0);
+    assert!(
+        store
+            .list_signals(&Scope::All, &SignalFilter::default())
+            .await
+            .unwrap()
+            .1
+            >= 7
+    );
+    assert!(
+        store
+            .list_work_items(&Scope::All, &WorkFilter::default())
+            .await
+            .unwrap()
+            .1
+            >= 30
+    );
+    // A second run finds the province and leaves it alone.
+    let again = canhgac_demo::seed(&store, "$argon2id$test").await.unwrap();
+    assert!(!again.fresh);
+    assert_eq!(again.counts, seeded.counts);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn vietnamese_folds_to_ascii_handles() {
+    assert_eq!(canhgac_demo::ascii_handle("Nguyễn Thị Thu Hà"), "ha");
+    assert_eq!(canhgac_demo::ascii_handle("Lường Văn Cường"), "cuong");
+    assert_eq!(canhgac_demo::fold_vietnamese('Đ'), 'D');
+}

@@ -61,7 +61,10 @@ pub async fn signals_page(
                 @if items.is_empty() { tr { td colspan="8" .muted { (l.t("Không có cảnh báo", "No signals")) } } } } }
         (pager(l, "/signals", &params, offset, limit, total))
     };
-    Ok(page(&c, l.t("Cảnh báo", "Signals"), "/signals", body).into_response())
+    Ok(
+        crate::ui::layout::live_page(&c, l.t("Cảnh báo", "Signals"), "/signals", body)
+            .into_response(),
+    )
 }
 
 /// `POST /signals/{id}/transition`.

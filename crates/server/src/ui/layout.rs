@@ -27,12 +27,13 @@ th{background:#eef1f5;font-weight:600}tr:hover td{background:#f9fbfd}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.75rem}
 label{display:block;font-size:.85rem;color:var(--muted);margin-bottom:.15rem}
 input,select,textarea{font:inherit;padding:.4rem .5rem;border:1px solid #b9c2cd;border-radius:4px;background:#fff;min-width:10rem}
+form.filters select{max-width:24rem}
 textarea{width:100%;min-height:5rem}
 .btn,button{font:inherit;padding:.42rem .9rem;border-radius:4px;border:1px solid var(--brand);background:var(--brand);color:#fff;cursor:pointer;text-decoration:none;display:inline-block}
 .btn.light,button.light{background:#fff;color:var(--brand)}.btn.danger,button.danger{background:var(--bad);border-color:var(--bad)}
 button.link{background:none;border:none;padding:0;color:#fff;text-decoration:underline}
 .actions{display:flex;gap:.5rem;flex-wrap:wrap;margin:.5rem 0 1rem}
-.grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:.75rem 1rem}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:.75rem 1rem}
 .field.err input,.field.err select,.field.err textarea{border-color:var(--bad)}.errmsg{color:var(--bad);font-size:.85rem}
 .flash{padding:.6rem .9rem;border-radius:4px;margin-bottom:1rem}.flash.ok{background:#e3f4e6;color:var(--ok)}.flash.bad{background:#fbe9e7;color:var(--bad)}
 .muted{color:var(--muted)}.pager{display:flex;gap:.75rem;align-items:center;margin:.75rem 0}
@@ -137,8 +138,24 @@ const NAV: &[NavItem] = &[
     },
 ];
 
+const CLOCK_JS: &str = "(function(){var el=document.getElementById('clock');if(!el)return;function p(n){return n<10?'0'+n:n}\
+function t(){var d=new Date(Date.now()+7*3600000);el.textContent=p(d.getUTCDate())+'/'+p(d.getUTCMonth()+1)+'/'+d.getUTCFullYear()+' '+p(d.getUTCHours())+':'+p(d.getUTCMinutes())+':'+p(d.getUTCSeconds())}\
+t();setInterval(t,1000)})();";
+
+/// Pages that duty officers leave open on a wall screen reload themselves this often.
+pub const LIVE_REFRESH_SECONDS: u32 = 30;
+
 /// A full page for a logged-in caller.
 pub fn page(c: &Caller, title: &str, active: &str, body: Markup) -> Markup {
+    page_with(c, title, active, false, body)
+}
+
+/// A full page that reloads itself every [`LIVE_REFRESH_SECONDS`] (overview, signals).
+pub fn live_page(c: &Caller, title: &str, active: &str, body: Markup) -> Markup {
+    page_with(c, title, active, true, body)
+}
+
+fn page_with(c: &Caller, title: &str, active: &str, live: bool, body: Markup) -> Markup {
     let l = c.lang;
     let role = c.role;
     html! {
@@ -147,6 +164,7 @@ pub fn page(c: &Caller, title: &str, active: &str, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                @if live { meta http-equiv="refresh" content=(LIVE_REFRESH_SECONDS); }
                 title { (title) " · canhgac" }
                 style { (PreEscaped(CSS)) }
             }
@@ -172,6 +190,7 @@ pub fn page(c: &Caller, title: &str, active: &str, body: Markup) -> Markup {
                     }
                 }
                 main { (body) }
+                script { (PreEscaped(CLOCK_JS)) }
             }
         }
     }

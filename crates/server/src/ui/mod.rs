@@ -464,7 +464,7 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
         }
         p.muted { (l.t("Mức độ nghiêm trọng:", "Severities:")) @for s in Severity::ALL { " " (layout::severity(l, s.as_str())) } }
     };
-    Ok(page(&c, l.t("Tổng quan", "Overview"), "/", body).into_response())
+    Ok(layout::live_page(&c, l.t("Tổng quan", "Overview"), "/", body).into_response())
 }
 
 /// `GET /orgs`: the organisation tree, or a filtered list when searching.
@@ -508,6 +508,18 @@ async fn orgs_page(
         // A visible org whose parent is not visible is a root of the caller's tree.
         let parent = r["parent_id"].as_i64().filter(|p| ids.contains(p));
         children.entry(parent).or_default().push(r);
+    }
+    // Siblings grouped as the dispatch addresses them: agencies, districts, operators.
+    let kind_rank = |r: &serde_json::Map<String, Value>| {
+        canhgac_domain::entity::ORG_KINDS
+            .iter()
+            .position(|k| Some(k.value) == r["kind"].as_str())
+            .unwrap_or(99)
+    };
+    for list in children.values_mut() {
+        list.sort_by(|a, b| {
+            (kind_rank(a), a["code"].as_str()).cmp(&(kind_rank(b), b["code"].as_str()))
+        });
     }
     fn render(
         l: Lang,

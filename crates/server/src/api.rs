@@ -8,7 +8,7 @@ use crate::auth::{
 use crate::import::{export_rows, import_file, ImportOutcome, RowError};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
@@ -126,6 +126,32 @@ impl IntoResponse for ApiError {
 }
 
 type ApiResult<T> = Result<T, ApiError>;
+
+/// A JSON body whose errors are answered as [`ApiError`]s (JSON, both languages).
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => Err(ApiError::bad(
+                format!("Nội dung JSON không hợp lệ: {}", rej.body_text()),
+                format!("Invalid JSON body: {}", rej.body_text()),
+            )),
+        }
+    }
+}
+
+/// The answer to an API path that does not exist.
+pub async fn not_found_json() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "Không có đường dẫn API này; xem /api/v1/openapi.json",
+        "No such API path; see /api/v1/openapi.json",
+    )
+}
 
 /// Every API route as (path under `/api/v1`, handlers); `openapi::API_ROUTES` documents them.
 pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
@@ -338,7 +364,7 @@ async fn create_entity(
     State(st): State<AppState>,
     c: Caller,
     Path(slug): Path<String>,
-    Json(body): Json<Record>,
+    ApiJson(body): ApiJson<Record>,
 ) -> ApiResult<(StatusCode, Json<Record>)> {
     let kind = kind_of(&slug)?;
     must_write(&c)?;
@@ -374,7 +400,7 @@ async fn update_entity(
     State(st): State<AppState>,
     c: Caller,
     Path((slug, id)): Path<(String, i64)>,
-    Json(body): Json<Record>,
+    ApiJson(body): ApiJson<Record>,
 ) -> ApiResult<Json<Record>> {
     let kind = kind_of(&slug)?;
     must_write(&c)?;
@@ -480,7 +506,7 @@ async fn org_of_body(st: &AppState, b: &UserBody) -> ApiResult<Option<Option<i64
 async fn create_user(
     State(st): State<AppState>,
     c: Caller,
-    Json(b): Json<UserBody>,
+    ApiJson(b): ApiJson<UserBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     must_manage_users(&c)?;
     let role = parse_role(&c, b.role.as_deref())?
@@ -507,7 +533,7 @@ async fn update_user(
     State(st): State<AppState>,
     c: Caller,
     Path(id): Path<i64>,
-    Json(b): Json<UserBody>,
+    ApiJson(b): ApiJson<UserBody>,
 ) -> ApiResult<Json<Value>> {
     must_manage_users(&c)?;
     let target = st
@@ -718,7 +744,7 @@ async fn transition_signal(
     State(st): State<AppState>,
     c: Caller,
     Path(id): Path<i64>,
-    Json(b): Json<TransitionBody>,
+    ApiJson(b): ApiJson<TransitionBody>,
 ) -> ApiResult<Json<Value>> {
     must_write(&c)?;
     let to = SignalState::parse(&b.state).ok_or_else(|| {
@@ -768,7 +794,7 @@ struct WorkBody {
 async fn create_work(
     State(st): State<AppState>,
     c: Caller,
-    Json(b): Json<WorkBody>,
+    ApiJson(b): ApiJson<WorkBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     must_write(&c)?;
     let kind = match b.kind.as_deref() {
@@ -861,7 +887,7 @@ async fn work_event(
     State(st): State<AppState>,
     c: Caller,
     Path(id): Path<i64>,
-    Json(b): Json<WorkEventBody>,
+    ApiJson(b): ApiJson<WorkEventBody>,
 ) -> ApiResult<Json<Value>> {
     must_write(&c)?;
     // Proof events are the platform's; a person can only start, report done or waive.

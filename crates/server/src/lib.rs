@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::routes())
         .nest("/api/v1", api::routes())
         .merge(metrics::routes())
+        .fallback(ui::fallback)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::csrf_guard,

@@ -386,6 +386,34 @@ async fn work_items_follow_their_closing_rules_through_the_api() {
 }
 
 #[tokio::test]
+async fn api_errors_are_json_a_person_can_act_on() {
+    let app = TestApp::new().await;
+    let token = app.token("admin@t.vn").await;
+    let r = app
+        .api("get", "/api/v1/no-such-thing/1/2", Some(&token), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.json()["error"].as_str().unwrap().contains("openapi.json"));
+    let req = Request::post("/api/v1/hosts")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{not json"))
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("Invalid JSON body"));
+    let r = app
+        .api("get", "/api/v1/hosts?org=NOPE", Some(&token), None)
+        .await;
+    assert_eq!(r.json()["error"], "No organisation with code 'NOPE'");
+    let r = app.api("get", "/no/such/page", None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn health_metrics_and_openapi() {
     let app = TestApp::new().await;
     let r = app.api("get", "/healthz", None, None).await;

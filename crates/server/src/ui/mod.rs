@@ -109,6 +109,20 @@ pub fn routes() -> Router<AppState> {
         .fold(Router::new(), |r, (p, m)| r.route(p, m))
 }
 
+/// Any path no route knows.
+pub async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::api::not_found_json().await.into_response();
+    }
+    let l = Lang::from_headers(&headers);
+    let body = html! { h1 { (l.t("Không tìm thấy trang", "Page not found")) } p { a href="/" { (l.t("Về trang tổng quan", "Back to the overview")) } } };
+    (
+        StatusCode::NOT_FOUND,
+        bare_page(l, l.t("Không tìm thấy", "Not found"), body),
+    )
+        .into_response()
+}
+
 /// A full error page with a status.
 pub(crate) fn error_page(c: &Caller, status: StatusCode, vi: &str, en: &str) -> Response {
     let l = c.lang;

@@ -8,7 +8,7 @@ use crate::auth::{
 use crate::import::{export_rows, import_file, ImportOutcome, RowError};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};

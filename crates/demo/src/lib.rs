@@ -348,27 +348,7 @@ pub fn ascii_handle(name: &str) -> String {
 
 /// Removes Vietnamese diacritics from one character.
 pub fn fold_vietnamese(c: char) -> char {
-    const GROUPS: &[(&str, char)] = &[
-        ("àáạảãâầấậẩẫăằắặẳẵ", 'a'),
-        ("ÀÁẠẢÃÂẦẤẬẨẪĂẰẮẶẲẴ", 'A'),
-        ("èéẹẻẽêềếệểễ", 'e'),
-        ("ÈÉẸẺẼÊỀẾỆỂỄ", 'E'),
-        ("ìíịỉĩ", 'i'),
-        ("ÌÍỊỈĨ", 'I'),
-        ("òóọỏõôồốộổỗơờớợởỡ", 'o'),
-        ("ÒÓỌỎÕÔỒỐỘỔỖƠỜỚỢỞỠ", 'O'),
-        ("ùúụủũưừứựửữ", 'u'),
-        ("ÙÚỤỦŨƯỪỨỰỬỮ", 'U'),
-        ("ỳýỵỷỹ", 'y'),
-        ("ỲÝỴỶỸ", 'Y'),
-        ("đ", 'd'),
-        ("Đ", 'D'),
-    ];
-    GROUPS
-        .iter()
-        .find(|(set, _)| set.contains(c))
-        .map(|(_, b)| *b)
-        .unwrap_or(c)
+    canhgac_domain::text::fold_char(c)
 }
 
 /// Signals and work items of the shared core, so the overview shows a living province.

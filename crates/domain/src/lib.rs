@@ -9,6 +9,7 @@
 pub mod access;
 pub mod entity;
 pub mod signal;
+pub mod text;
 pub mod time;
 pub mod work;
 

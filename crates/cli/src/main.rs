@@ -10,6 +10,8 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod hunt;
+
 /// canhgac — giám sát, cảnh báo và điều phối an toàn thông tin cho Sở TTTT, các sở, ban,
 /// ngành, UBND huyện và doanh nghiệp viễn thông.
 ///
@@ -56,6 +58,19 @@ enum Command {
     Migrate {
         #[command(flatten)]
         store: StoreArgs,
+    },
+    /// Săn lùng: tìm mọi địa chỉ trong danh sách IP Botnet trong các tệp nhật ký (thường hoặc
+    /// gzip). Threat hunt: find every listed address in log files and folders.
+    Hunt {
+        /// Danh sách IP (TXT, CSV, XLSX, STIX, MISP…); lặp lại được. A list file; repeatable.
+        #[arg(long = "list", required = true)]
+        lists: Vec<PathBuf>,
+        /// Định dạng kết quả / output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: hunt::HuntFormat,
+        /// Tệp hoặc thư mục nhật ký / log files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
     },
     /// Quản lý tài khoản. Manage user accounts.
     User {
@@ -206,6 +221,11 @@ async fn run() -> Result<()> {
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
             serve(st, listen, server_config(listen, &file.server)).await
         }
+        Command::Hunt {
+            lists,
+            format,
+            paths,
+        } => hunt::run(&lists, format, &paths).map(|_| ()),
         Command::Migrate { store } => {
             let st = store.open(None).await?;
             eprintln!("migrations applied ({})", st.backend());

@@ -21,7 +21,11 @@ pub fn fold_char(c: char) -> char {
     if c.is_ascii() {
         return c;
     }
-    GROUPS.iter().find(|(set, _)| set.contains(c)).map(|(_, b)| *b).unwrap_or(c)
+    GROUPS
+        .iter()
+        .find(|(set, _)| set.contains(c))
+        .map(|(_, b)| *b)
+        .unwrap_or(c)
 }
 
 /// Lower case without diacritics, for matching what people type (`Địa chỉ IP` → `dia chi ip`).

@@ -43,13 +43,21 @@ impl Indicator {
     }
 }
 
-/// One entry of a list.
+/// One entry of a list. Kept small (metadata boxed and absent for bare lists), since a
+/// national list can hold millions of entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListEntry {
     /// What is listed.
     pub indicator: Indicator,
     /// Row (line, or object/attribute number in JSON) it came from.
     pub row: usize,
+    /// What the list says about it, if anything.
+    pub meta: Option<Box<EntryMeta>>,
+}
+
+/// What a list says about an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EntryMeta {
     /// Malware or threat name.
     pub malware: Option<String>,
     /// When it was seen, as written.
@@ -60,6 +68,37 @@ pub struct ListEntry {
     pub org_hint: Option<String>,
     /// Port, if given.
     pub port: Option<String>,
+}
+
+impl ListEntry {
+    fn new(indicator: Indicator, row: usize, meta: EntryMeta) -> ListEntry {
+        let meta = (meta != EntryMeta::default()).then(|| Box::new(meta));
+        ListEntry {
+            indicator,
+            row,
+            meta,
+        }
+    }
+    /// Malware or threat name.
+    pub fn malware(&self) -> Option<&str> {
+        self.meta.as_ref().and_then(|m| m.malware.as_deref())
+    }
+    /// When it was seen, as written.
+    pub fn seen(&self) -> Option<&str> {
+        self.meta.as_ref().and_then(|m| m.seen.as_deref())
+    }
+    /// The C2, sinkhole or peer address.
+    pub fn context(&self) -> Option<&str> {
+        self.meta.as_ref().and_then(|m| m.context.as_deref())
+    }
+    /// Organisation named by the list.
+    pub fn org_hint(&self) -> Option<&str> {
+        self.meta.as_ref().and_then(|m| m.org_hint.as_deref())
+    }
+    /// Port.
+    pub fn port(&self) -> Option<&str> {
+        self.meta.as_ref().and_then(|m| m.port.as_deref())
+    }
 }
 
 /// A problem at a row and column.
@@ -77,7 +116,12 @@ pub struct Problem {
 
 impl Problem {
     fn new(row: usize, column: &str, vi: impl Into<String>, en: impl Into<String>) -> Problem {
-        Problem { row, column: column.to_string(), message: en.into(), message_vi: vi.into() }
+        Problem {
+            row,
+            column: column.to_string(),
+            message: en.into(),
+            message_vi: vi.into(),
+        }
     }
 }
 
@@ -116,7 +160,9 @@ pub struct ParsedList {
 
 /// Parses an address, a CIDR network or an `a-b` range (as networks).
 pub fn parse_nets(token: &str) -> Option<Vec<IpNet>> {
-    let t = token.trim().trim_matches(|c| c == '"' || c == '\'' || c == '[' || c == ']');
+    let t = token
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'' || c == '[' || c == ']');
     if let Ok(n) = t.parse::<IpNet>() {
         return Some(vec![n.trunc()]);
     }
@@ -129,8 +175,12 @@ pub fn parse_nets(token: &str) -> Option<Vec<IpNet>> {
 
 fn range(a: IpAddr, b: IpAddr) -> Option<Vec<IpNet>> {
     match (a, b) {
-        (IpAddr::V4(a), IpAddr::V4(b)) if a <= b => Some(Ipv4Subnets::new(a, b, 0).map(IpNet::V4).collect()),
-        (IpAddr::V6(a), IpAddr::V6(b)) if a <= b => Some(Ipv6Subnets::new(a, b, 0).map(IpNet::V6).collect()),
+        (IpAddr::V4(a), IpAddr::V4(b)) if a <= b => {
+            Some(Ipv4Subnets::new(a, b, 0).map(IpNet::V4).collect())
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) if a <= b => {
+            Some(Ipv6Subnets::new(a, b, 0).map(IpNet::V6).collect())
+        }
         _ => None,
     }
 }
@@ -141,30 +191,69 @@ pub fn is_domain(s: &str) -> bool {
     let labels: Vec<&str> = s.split('.').collect();
     s.len() <= 253
         && labels.len() >= 2
-        && labels.iter().all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        && labels.last().is_some_and(|l| l.len() >= 2 && l.chars().all(|c| c.is_ascii_alphabetic()))
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && labels
+            .last()
+            .is_some_and(|l| l.len() >= 2 && l.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
 /// Parses a list, detecting its form.
 pub fn parse_list(bytes: &[u8], file_name: Option<&str>) -> ParsedList {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let first = bytes.iter().position(|b| !b.is_ascii_whitespace()).map(|i| bytes[i]);
+    let first = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| bytes[i]);
     if Format::detect(bytes, file_name) == Format::Xlsx {
         return match canhgac_sheets::read(bytes, Format::Xlsx) {
             Ok(t) => from_table(&t, ListFormat::Xlsx),
-            Err(e) => failed(ListFormat::Xlsx, Problem::new(0, "", format!("Không đọc được tệp XLSX: {e}"), format!("Cannot read the XLSX file: {e}"))),
+            Err(e) => failed(
+                ListFormat::Xlsx,
+                Problem::new(
+                    0,
+                    "",
+                    format!("Không đọc được tệp XLSX: {e}"),
+                    format!("Cannot read the XLSX file: {e}"),
+                ),
+            ),
         };
     }
     if matches!(first, Some(b'{') | Some(b'[')) {
         return match serde_json::from_slice::<Value>(bytes) {
             Ok(v) if v.get("type").and_then(Value::as_str) == Some("bundle") => from_stix(&v),
             Ok(v) => from_misp(&v),
-            Err(e) => failed(ListFormat::Stix, Problem::new(e.line(), "", format!("Không phải JSON hợp lệ: {e}"), format!("Not valid JSON: {e}"))),
+            Err(e) => failed(
+                ListFormat::Stix,
+                Problem::new(
+                    e.line(),
+                    "",
+                    format!("Không phải JSON hợp lệ: {e}"),
+                    format!("Not valid JSON: {e}"),
+                ),
+            ),
         };
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
-        let line = 1 + bytes[..std::str::from_utf8(bytes).map_err(|e| e.valid_up_to()).err().unwrap_or(0)].iter().filter(|&&b| b == b'\n').count();
-        return failed(ListFormat::Text, Problem::new(line, "", "Văn bản không ở mã UTF-8 (hãy lưu tệp dạng UTF-8)", "The text is not UTF-8 (save the file as UTF-8)"));
+        let line = 1 + bytes[..std::str::from_utf8(bytes)
+            .map_err(|e| e.valid_up_to())
+            .err()
+            .unwrap_or(0)]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        return failed(
+            ListFormat::Text,
+            Problem::new(
+                line,
+                "",
+                "Văn bản không ở mã UTF-8 (hãy lưu tệp dạng UTF-8)",
+                "The text is not UTF-8 (save the file as UTF-8)",
+            ),
+        );
     };
     match csv_header(text) {
         Some((header_line, header)) => from_csv(text, header_line, &header),
@@ -173,7 +262,12 @@ pub fn parse_list(bytes: &[u8], file_name: Option<&str>) -> ParsedList {
 }
 
 fn failed(format: ListFormat, p: Problem) -> ParsedList {
-    ParsedList { format, entries: vec![], errors: vec![p], warnings: vec![] }
+    ParsedList {
+        format,
+        entries: vec![],
+        errors: vec![p],
+        warnings: vec![],
+    }
 }
 
 fn from_text(text: &str) -> ParsedList {
@@ -185,17 +279,29 @@ fn from_text(text: &str) -> ParsedList {
         if line.is_empty() {
             continue;
         }
-        let tokens: Vec<&str> = line.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty()).collect();
+        let tokens: Vec<&str> = line
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|t| !t.is_empty())
+            .collect();
         let t0 = tokens[0];
         // DShield: "start end netblock …"; otherwise the first token, the rest is context.
-        let nets = match (t0.parse::<IpAddr>(), tokens.get(1).and_then(|t| t.parse::<IpAddr>().ok())) {
+        let nets = match (
+            t0.parse::<IpAddr>(),
+            tokens.get(1).and_then(|t| t.parse::<IpAddr>().ok()),
+        ) {
             (Ok(a), Some(b)) => range(a, b),
             _ => parse_nets(t0),
         };
-        let entry = |indicator| ListEntry { indicator, row, malware: None, seen: None, context: None, org_hint: None, port: None };
+        let entry = |indicator| ListEntry {
+            indicator,
+            row,
+            meta: None,
+        };
         match nets {
             Some(nets) => entries.extend(nets.into_iter().map(|n| entry(Indicator::Net(n)))),
-            None if is_domain(t0) => entries.push(entry(Indicator::Domain(t0.trim_end_matches('.').to_lowercase()))),
+            None if is_domain(t0) => entries.push(entry(Indicator::Domain(
+                t0.trim_end_matches('.').to_lowercase(),
+            ))),
             None => errors.push(Problem::new(
                 row,
                 "",
@@ -204,22 +310,124 @@ fn from_text(text: &str) -> ParsedList {
             )),
         }
     }
-    ParsedList { format: ListFormat::Text, entries, errors, warnings: vec![] }
+    ParsedList {
+        format: ListFormat::Text,
+        entries,
+        errors,
+        warnings: vec![],
+    }
 }
 
-const IP_COLUMNS: &[&str] = &["ip", "ip_address", "ip address", "dia chi ip", "src_ip", "ipv4", "ipv6", "address", "dia chi", "indicator", "ioc", "value", "dst_ip"];
+const IP_COLUMNS: &[&str] = &[
+    "ip",
+    "ip_address",
+    "ip address",
+    "dia chi ip",
+    "src_ip",
+    "ipv4",
+    "ipv6",
+    "address",
+    "dia chi",
+    "indicator",
+    "ioc",
+    "value",
+    "dst_ip",
+];
 const CONTEXT_COLUMNS: &[&str] = &["cc_ip", "dst_ip", "c2", "cc", "c2_ip", "may chu dieu khien"];
-const MALWARE_COLUMNS: &[&str] = &["ten ma doc", "malware", "infection", "family", "malware_family", "threat", "botnet", "loai ma doc", "ma doc"];
-const SEEN_COLUMNS: &[&str] = &["thoi gian phat hien", "timestamp", "first_seen", "first_seen_utc", "date", "ngay phat hien", "thoi gian", "ngay"];
-const ORG_COLUMNS: &[&str] = &["don vi", "ten don vi", "co quan", "organisation", "organization", "org"];
+const MALWARE_COLUMNS: &[&str] = &[
+    "ten ma doc",
+    "malware",
+    "infection",
+    "family",
+    "malware_family",
+    "threat",
+    "botnet",
+    "loai ma doc",
+    "ma doc",
+];
+const SEEN_COLUMNS: &[&str] = &[
+    "thoi gian phat hien",
+    "timestamp",
+    "first_seen",
+    "first_seen_utc",
+    "date",
+    "ngay phat hien",
+    "thoi gian",
+    "ngay",
+];
+const ORG_COLUMNS: &[&str] = &[
+    "don vi",
+    "ten don vi",
+    "co quan",
+    "organisation",
+    "organization",
+    "org",
+];
 const PORT_COLUMNS: &[&str] = &["port", "src_port", "cong"];
 /// Columns of the forms above that carry nothing canhgac uses but are expected.
 const KNOWN_COLUMNS: &[&str] = &[
-    "stt", "so thu tu", "no", "ghi chu", "note", "notes", "asn", "geo", "region", "city", "hostname", "type", "url", "agent", "cc_port", "cc_asn",
-    "cc_geo", "cc_dns", "count", "proxy", "application", "p0f_genre", "p0f_detail", "machine_name", "id", "naics", "sic", "cc_naics", "cc_sic",
-    "sector", "cc_sector", "ssl_cipher", "tag", "public_source", "protocol", "src_asn", "src_geo", "src_region", "src_city", "src_hostname",
-    "src_naics", "src_sector", "dst_port", "dst_asn", "dst_geo", "dst_region", "dst_city", "dst_hostname", "dst_naics", "dst_sector", "severity",
-    "event_id", "c2_status", "last_online", "country", "quoc gia", "nha mang", "isp", "mo ta", "description", "source", "nguon",
+    "stt",
+    "so thu tu",
+    "no",
+    "ghi chu",
+    "note",
+    "notes",
+    "asn",
+    "geo",
+    "region",
+    "city",
+    "hostname",
+    "type",
+    "url",
+    "agent",
+    "cc_port",
+    "cc_asn",
+    "cc_geo",
+    "cc_dns",
+    "count",
+    "proxy",
+    "application",
+    "p0f_genre",
+    "p0f_detail",
+    "machine_name",
+    "id",
+    "naics",
+    "sic",
+    "cc_naics",
+    "cc_sic",
+    "sector",
+    "cc_sector",
+    "ssl_cipher",
+    "tag",
+    "public_source",
+    "protocol",
+    "src_asn",
+    "src_geo",
+    "src_region",
+    "src_city",
+    "src_hostname",
+    "src_naics",
+    "src_sector",
+    "dst_port",
+    "dst_asn",
+    "dst_geo",
+    "dst_region",
+    "dst_city",
+    "dst_hostname",
+    "dst_naics",
+    "dst_sector",
+    "severity",
+    "event_id",
+    "c2_status",
+    "last_online",
+    "country",
+    "quoc gia",
+    "nha mang",
+    "isp",
+    "mo ta",
+    "description",
+    "source",
+    "nguon",
 ];
 
 fn clean_header(h: &str) -> String {
@@ -240,9 +448,13 @@ fn csv_header(text: &str) -> Option<(usize, Vec<String>)> {
             continue;
         }
         let looks_header = |l: &str| {
-            let delim = [',', ';', '\t'].into_iter().max_by_key(|d| l.matches(*d).count()).unwrap_or(',');
+            let delim = [',', ';', '\t']
+                .into_iter()
+                .max_by_key(|d| l.matches(*d).count())
+                .unwrap_or(',');
             let cells: Vec<String> = l.split(delim).map(clean_header).collect();
-            (cells.len() >= 2 && cells.iter().any(|c| IP_COLUMNS.contains(&c.as_str()))).then_some(cells)
+            (cells.len() >= 2 && cells.iter().any(|c| IP_COLUMNS.contains(&c.as_str())))
+                .then_some(cells)
         };
         if let Some(cells) = looks_header(t) {
             return Some((i, cells));
@@ -270,12 +482,25 @@ fn from_csv(text: &str, header_line: usize, _header: &[String]) -> ParsedList {
     }
     match canhgac_sheets::read(cleaned.as_bytes(), Format::Csv) {
         Ok(t) => from_table(&t, ListFormat::Csv),
-        Err(e) => failed(ListFormat::Csv, Problem::new(0, "", format!("Không đọc được tệp CSV: {e}"), format!("Cannot read the CSV file: {e}"))),
+        Err(e) => failed(
+            ListFormat::Csv,
+            Problem::new(
+                0,
+                "",
+                format!("Không đọc được tệp CSV: {e}"),
+                format!("Cannot read the CSV file: {e}"),
+            ),
+        ),
     }
 }
 
 fn find_col(headers: &[String], names: &[&str], except: Option<usize>) -> Option<usize> {
-    names.iter().find_map(|n| headers.iter().position(|h| h == n).filter(|i| Some(*i) != except))
+    names.iter().find_map(|n| {
+        headers
+            .iter()
+            .position(|h| h == n)
+            .filter(|i| Some(*i) != except)
+    })
 }
 
 fn from_table(t: &Table, base: ListFormat) -> ParsedList {
@@ -289,39 +514,78 @@ fn from_table(t: &Table, base: ListFormat) -> ParsedList {
         base
     };
     let Some(ip_col) = find_col(&headers, IP_COLUMNS, None) else {
-        return failed(format, Problem::new(1, "", "Không tìm thấy cột địa chỉ IP (ví dụ \"Địa chỉ IP\", \"ip\", \"src_ip\")", "No IP address column (e.g. \"Địa chỉ IP\", \"ip\", \"src_ip\")"));
+        return failed(
+            format,
+            Problem::new(
+                1,
+                "",
+                "Không tìm thấy cột địa chỉ IP (ví dụ \"Địa chỉ IP\", \"ip\", \"src_ip\")",
+                "No IP address column (e.g. \"Địa chỉ IP\", \"ip\", \"src_ip\")",
+            ),
+        );
     };
     let ctx_col = find_col(&headers, CONTEXT_COLUMNS, Some(ip_col));
-    let mal_cols: Vec<usize> = MALWARE_COLUMNS.iter().filter_map(|n| headers.iter().position(|h| h == n)).collect();
+    let mal_cols: Vec<usize> = MALWARE_COLUMNS
+        .iter()
+        .filter_map(|n| headers.iter().position(|h| h == n))
+        .collect();
     let seen_col = find_col(&headers, SEEN_COLUMNS, None);
     let org_col = find_col(&headers, ORG_COLUMNS, None);
     let port_col = find_col(&headers, PORT_COLUMNS, None);
     let mut warnings = Vec::new();
     for (i, h) in headers.iter().enumerate() {
-        let used = i == ip_col || Some(i) == ctx_col || mal_cols.contains(&i) || Some(i) == seen_col || Some(i) == org_col || Some(i) == port_col;
-        let known = [IP_COLUMNS, CONTEXT_COLUMNS, MALWARE_COLUMNS, SEEN_COLUMNS, ORG_COLUMNS, PORT_COLUMNS, KNOWN_COLUMNS].iter().any(|l| l.contains(&h.as_str()));
+        let used = i == ip_col
+            || Some(i) == ctx_col
+            || mal_cols.contains(&i)
+            || Some(i) == seen_col
+            || Some(i) == org_col
+            || Some(i) == port_col;
+        let known = [
+            IP_COLUMNS,
+            CONTEXT_COLUMNS,
+            MALWARE_COLUMNS,
+            SEEN_COLUMNS,
+            ORG_COLUMNS,
+            PORT_COLUMNS,
+            KNOWN_COLUMNS,
+        ]
+        .iter()
+        .any(|l| l.contains(&h.as_str()));
         if !used && !known && !h.is_empty() {
-            warnings.push(Problem::new(1, &t.headers[i], "Cột không xác định, bỏ qua", "Unknown column, ignored"));
+            warnings.push(Problem::new(
+                1,
+                &t.headers[i],
+                "Cột không xác định, bỏ qua",
+                "Unknown column, ignored",
+            ));
         }
     }
     let mut entries = Vec::new();
     let mut errors = Vec::new();
-    let cell = |cells: &[String], i: Option<usize>| i.and_then(|i| cells.get(i)).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let cell = |cells: &[String], i: Option<usize>| {
+        i.and_then(|i| cells.get(i))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
     for (row, cells) in &t.rows {
         let Some(value) = cell(cells, Some(ip_col)) else {
-            errors.push(Problem::new(*row, &t.headers[ip_col], "Thiếu địa chỉ IP", "The IP address is missing"));
+            errors.push(Problem::new(
+                *row,
+                &t.headers[ip_col],
+                "Thiếu địa chỉ IP",
+                "The IP address is missing",
+            ));
             continue;
         };
         let malware = mal_cols.iter().find_map(|c| cell(cells, Some(*c)));
-        let mk = |indicator| ListEntry {
-            indicator,
-            row: *row,
-            malware: malware.clone(),
+        let meta = EntryMeta {
+            malware,
             seen: cell(cells, seen_col),
             context: cell(cells, ctx_col),
             org_hint: cell(cells, org_col),
             port: cell(cells, port_col),
         };
+        let mk = |indicator| ListEntry::new(indicator, *row, meta.clone());
         match parse_nets(&value) {
             Some(nets) => entries.extend(nets.into_iter().map(|n| mk(Indicator::Net(n)))),
             None if is_domain(&value) => entries.push(mk(Indicator::Domain(value.to_lowercase()))),
@@ -333,7 +597,12 @@ fn from_table(t: &Table, base: ListFormat) -> ParsedList {
             )),
         }
     }
-    ParsedList { format, entries, errors, warnings }
+    ParsedList {
+        format,
+        entries,
+        errors,
+        warnings,
+    }
 }
 
 /// Every `<kind>:value = '<v>'` comparison in a STIX pattern.
@@ -345,9 +614,13 @@ fn stix_values(pattern: &str) -> Vec<(&'static str, String)> {
         while let Some(i) = rest.find(&needle) {
             rest = &rest[i + needle.len()..];
             let after = rest.trim_start();
-            let Some(after) = after.strip_prefix('=') else { continue };
+            let Some(after) = after.strip_prefix('=') else {
+                continue;
+            };
             let after = after.trim_start();
-            let Some(after) = after.strip_prefix('\'') else { continue };
+            let Some(after) = after.strip_prefix('\'') else {
+                continue;
+            };
             if let Some(end) = after.find('\'') {
                 out.push((kind, after[..end].to_string()));
                 rest = &after[end..];
@@ -360,37 +633,81 @@ fn stix_values(pattern: &str) -> Vec<(&'static str, String)> {
 fn from_stix(v: &Value) -> ParsedList {
     let mut entries = Vec::new();
     let mut errors = Vec::new();
-    let objects = v.get("objects").and_then(Value::as_array).cloned().unwrap_or_default();
+    let objects = v
+        .get("objects")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for (i, o) in objects.iter().enumerate() {
         let row = i + 1;
         let ty = o.get("type").and_then(Value::as_str).unwrap_or_default();
         let values: Vec<(&str, String)> = match ty {
-            "indicator" => stix_values(o.get("pattern").and_then(Value::as_str).unwrap_or_default()),
+            "indicator" => {
+                stix_values(o.get("pattern").and_then(Value::as_str).unwrap_or_default())
+            }
             "ipv4-addr" | "ipv6-addr" | "domain-name" => {
-                let k = if ty == "ipv4-addr" { "ipv4-addr" } else if ty == "ipv6-addr" { "ipv6-addr" } else { "domain-name" };
-                o.get("value").and_then(Value::as_str).map(|s| vec![(k, s.to_string())]).unwrap_or_default()
+                let k = if ty == "ipv4-addr" {
+                    "ipv4-addr"
+                } else if ty == "ipv6-addr" {
+                    "ipv6-addr"
+                } else {
+                    "domain-name"
+                };
+                o.get("value")
+                    .and_then(Value::as_str)
+                    .map(|s| vec![(k, s.to_string())])
+                    .unwrap_or_default()
             }
             _ => continue,
         };
         let name = o.get("name").and_then(Value::as_str).map(str::to_string);
-        let seen = o.get("valid_from").or_else(|| o.get("created")).and_then(Value::as_str).map(str::to_string);
+        let seen = o
+            .get("valid_from")
+            .or_else(|| o.get("created"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
         for (kind, value) in values {
-            let mk = |indicator| ListEntry { indicator, row, malware: name.clone(), seen: seen.clone(), context: None, org_hint: None, port: None };
+            let mk = |indicator| {
+                ListEntry::new(
+                    indicator,
+                    row,
+                    EntryMeta {
+                        malware: name.clone(),
+                        seen: seen.clone(),
+                        ..Default::default()
+                    },
+                )
+            };
             if kind == "domain-name" {
                 if is_domain(&value) {
                     entries.push(mk(Indicator::Domain(value.to_lowercase())));
                 } else {
-                    errors.push(Problem::new(row, "pattern", format!("'{value}' không phải tên miền"), format!("'{value}' is not a domain name")));
+                    errors.push(Problem::new(
+                        row,
+                        "pattern",
+                        format!("'{value}' không phải tên miền"),
+                        format!("'{value}' is not a domain name"),
+                    ));
                 }
             } else {
                 match parse_nets(&value) {
                     Some(nets) => entries.extend(nets.into_iter().map(|n| mk(Indicator::Net(n)))),
-                    None => errors.push(Problem::new(row, "pattern", format!("'{value}' không phải địa chỉ IP"), format!("'{value}' is not an IP address"))),
+                    None => errors.push(Problem::new(
+                        row,
+                        "pattern",
+                        format!("'{value}' không phải địa chỉ IP"),
+                        format!("'{value}' is not an IP address"),
+                    )),
                 }
             }
         }
     }
-    ParsedList { format: ListFormat::Stix, entries, errors, warnings: vec![] }
+    ParsedList {
+        format: ListFormat::Stix,
+        entries,
+        errors,
+        warnings: vec![],
+    }
 }
 
 fn from_misp(v: &Value) -> ParsedList {
@@ -404,7 +721,15 @@ fn from_misp(v: &Value) -> ParsedList {
         vec![]
     };
     if events.is_empty() {
-        return failed(ListFormat::Misp, Problem::new(0, "", "JSON không phải gói STIX 2.1 hay sự kiện MISP", "The JSON is neither a STIX 2.1 bundle nor a MISP event"));
+        return failed(
+            ListFormat::Misp,
+            Problem::new(
+                0,
+                "",
+                "JSON không phải gói STIX 2.1 hay sự kiện MISP",
+                "The JSON is neither a STIX 2.1 bundle nor a MISP event",
+            ),
+        );
     }
     let mut entries = Vec::new();
     let mut errors = Vec::new();
@@ -412,9 +737,23 @@ fn from_misp(v: &Value) -> ParsedList {
     for e in events {
         let info = e.get("info").and_then(Value::as_str).map(str::to_string);
         let date = e.get("date").and_then(Value::as_str).map(str::to_string);
-        let mut attrs: Vec<&Value> = e.get("Attribute").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
-        for o in e.get("Object").and_then(Value::as_array).into_iter().flatten() {
-            attrs.extend(o.get("Attribute").and_then(Value::as_array).into_iter().flatten());
+        let mut attrs: Vec<&Value> = e
+            .get("Attribute")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        for o in e
+            .get("Object")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            attrs.extend(
+                o.get("Attribute")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten(),
+            );
         }
         for a in attrs {
             row += 1;
@@ -433,12 +772,33 @@ fn from_misp(v: &Value) -> ParsedList {
                 }
                 _ => continue,
             };
-            let malware = a.get("comment").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).or_else(|| info.clone());
-            let mk = |indicator| ListEntry { indicator, row, malware: malware.clone(), seen: date.clone(), context: None, org_hint: None, port: port.clone() };
+            let malware = a
+                .get("comment")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .or_else(|| info.clone());
+            let mk = |indicator| {
+                ListEntry::new(
+                    indicator,
+                    row,
+                    EntryMeta {
+                        malware: malware.clone(),
+                        seen: date.clone(),
+                        port: port.clone(),
+                        ..Default::default()
+                    },
+                )
+            };
             if let Some(ip) = ip {
                 match parse_nets(ip) {
                     Some(nets) => entries.extend(nets.into_iter().map(|n| mk(Indicator::Net(n)))),
-                    None => errors.push(Problem::new(row, ty, format!("'{ip}' không phải địa chỉ IP"), format!("'{ip}' is not an IP address"))),
+                    None => errors.push(Problem::new(
+                        row,
+                        ty,
+                        format!("'{ip}' không phải địa chỉ IP"),
+                        format!("'{ip}' is not an IP address"),
+                    )),
                 }
             }
             if let Some(d) = domain.filter(|d| is_domain(d)) {
@@ -446,7 +806,12 @@ fn from_misp(v: &Value) -> ParsedList {
             }
         }
     }
-    ParsedList { format: ListFormat::Misp, entries, errors, warnings: vec![] }
+    ParsedList {
+        format: ListFormat::Misp,
+        entries,
+        errors,
+        warnings: vec![],
+    }
 }
 
 #[cfg(test)]
@@ -465,14 +830,27 @@ mod tests {
         );
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(p.format, ListFormat::Text);
-        assert_eq!(shown(&p), vec!["1.10.16.0/20", "203.0.113.7", "198.51.100.0/25", "2001:db8::/32", "61.177.172.0/24", "evil.example"]);
+        assert_eq!(
+            shown(&p),
+            vec![
+                "1.10.16.0/20",
+                "203.0.113.7",
+                "198.51.100.0/25",
+                "2001:db8::/32",
+                "61.177.172.0/24",
+                "evil.example"
+            ]
+        );
         assert_eq!(p.entries[1].row, 4);
     }
 
     #[test]
     fn bad_lines_are_named() {
         let p = parse_list(b"1.2.3.4\n1.2.3.999\nnot an ip\n", None);
-        assert_eq!(p.errors.iter().map(|e| e.row).collect::<Vec<_>>(), vec![2, 3]);
+        assert_eq!(
+            p.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
         assert!(p.errors[0].message.contains("1.2.3.999"));
     }
 
@@ -483,9 +861,15 @@ mod tests {
         assert_eq!(p.format, ListFormat::Csv);
         assert_eq!(shown(&p), vec!["203.0.113.7"]);
         let e = &p.entries[0];
-        assert_eq!((e.malware.as_deref(), e.seen.as_deref(), e.org_hint.as_deref(), e.row), (Some("Mirai"), Some("27/04/2026 08:00"), Some("Sở Y tế"), 2));
+        assert_eq!(
+            (e.malware(), e.seen(), e.org_hint(), e.row),
+            (Some("Mirai"), Some("27/04/2026 08:00"), Some("Sở Y tế"), 2)
+        );
         assert_eq!(p.errors.len(), 1);
-        assert_eq!((p.errors[0].row, p.errors[0].column.as_str()), (3, "Địa chỉ IP"));
+        assert_eq!(
+            (p.errors[0].row, p.errors[0].column.as_str()),
+            (3, "Địa chỉ IP")
+        );
         assert_eq!(p.warnings.len(), 1);
         assert_eq!(p.warnings[0].column, "Cột lạ");
     }
@@ -496,18 +880,23 @@ mod tests {
         let p = parse_list(csv.as_bytes(), None);
         assert_eq!(p.format, ListFormat::ShadowserverEvent);
         assert_eq!(shown(&p), vec!["203.0.113.9"]);
-        assert_eq!(p.entries[0].context.as_deref(), Some("198.51.100.1"));
-        assert_eq!(p.entries[0].malware.as_deref(), Some("sinkhole"));
+        assert_eq!(p.entries[0].context(), Some("198.51.100.1"));
+        assert_eq!(p.entries[0].malware(), Some("sinkhole"));
     }
 
     #[test]
     fn header_in_a_comment() {
         let csv = "####\n# abuse.ch\n#\n# \"first_seen_utc\",\"dst_ip\",\"dst_port\",\"c2_status\",\"last_online\",\"malware\"\n\"2021-01-17 07:44:46\",\"51.75.68.192\",\"447\",\"online\",\"2024-04-04\",\"QakBot\"\n# \"Number of entries\": 1\n";
         let p = parse_list(csv.as_bytes(), None);
-        assert!(p.errors.is_empty() && p.warnings.is_empty(), "{:?} {:?}", p.errors, p.warnings);
+        assert!(
+            p.errors.is_empty() && p.warnings.is_empty(),
+            "{:?} {:?}",
+            p.errors,
+            p.warnings
+        );
         assert_eq!(shown(&p), vec!["51.75.68.192"]);
         assert_eq!(p.entries[0].row, 5);
-        assert_eq!(p.entries[0].malware.as_deref(), Some("QakBot"));
+        assert_eq!(p.entries[0].malware(), Some("QakBot"));
     }
 
     #[test]
@@ -519,7 +908,7 @@ mod tests {
         let p = parse_list(json.as_bytes(), None);
         assert_eq!(p.format, ListFormat::Stix);
         assert_eq!(shown(&p), vec!["203.0.113.7", "2001:db8::7", "c2.example"]);
-        assert_eq!(p.entries[0].malware.as_deref(), Some("Mirai C2"));
+        assert_eq!(p.entries[0].malware(), Some("Mirai C2"));
         assert_eq!(p.errors[0].row, 3);
     }
 
@@ -531,9 +920,18 @@ mod tests {
             "Object":[{"Attribute":[{"type":"domain|ip","value":"x.example|192.0.2.1"}]}]}}"#;
         let p = parse_list(json.as_bytes(), None);
         assert_eq!(p.format, ListFormat::Misp);
-        assert_eq!(shown(&p), vec!["203.0.113.7", "198.51.100.4", "c2.example", "192.0.2.1", "x.example"]);
-        assert_eq!(p.entries[1].port.as_deref(), Some("8080"));
-        assert_eq!(p.entries[0].malware.as_deref(), Some("Botnet tháng 4"));
+        assert_eq!(
+            shown(&p),
+            vec![
+                "203.0.113.7",
+                "198.51.100.4",
+                "c2.example",
+                "192.0.2.1",
+                "x.example"
+            ]
+        );
+        assert_eq!(p.entries[1].port(), Some("8080"));
+        assert_eq!(p.entries[0].malware(), Some("Botnet tháng 4"));
     }
 
     #[test]
@@ -545,11 +943,15 @@ mod tests {
 
     #[test]
     fn xlsx_list() {
-        let rows = vec![vec!["203.0.113.7".to_string(), "Mirai".to_string()], vec!["2001:db8::/48".to_string(), "Gafgyt".to_string()]];
-        let bytes = canhgac_sheets::write_xlsx("Botnet", &["Địa chỉ IP", "Tên mã độc"], &rows).expect("xlsx");
+        let rows = vec![
+            vec!["203.0.113.7".to_string(), "Mirai".to_string()],
+            vec!["2001:db8::/48".to_string(), "Gafgyt".to_string()],
+        ];
+        let bytes = canhgac_sheets::write_xlsx("Botnet", &["Địa chỉ IP", "Tên mã độc"], &rows)
+            .expect("xlsx");
         let p = parse_list(&bytes, Some("ds.xlsx"));
         assert_eq!(p.format, ListFormat::Xlsx);
         assert_eq!(shown(&p), vec!["203.0.113.7", "2001:db8::/48"]);
-        assert_eq!(p.entries[1].malware.as_deref(), Some("Gafgyt"));
+        assert_eq!(p.entries[1].malware(), Some("Gafgyt"));
     }
 }

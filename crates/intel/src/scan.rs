@@ -98,7 +98,9 @@ pub fn scan<F: FnMut(Hit)>(set: &IpSet, hay: &[u8], mut on_hit: F) {
     let n = hay.len();
     let mut pos = 0;
     while pos < n {
-        let Some(k) = memchr::memchr2(b'.', b':', &hay[pos..]) else { break };
+        let Some(k) = memchr::memchr2(b'.', b':', &hay[pos..]) else {
+            break;
+        };
         let t = pos + k;
         let mut start = t;
         while start > pos && is_span(hay[start - 1]) {
@@ -123,25 +125,47 @@ fn span<F: FnMut(Hit)>(set: &IpSet, hay: &[u8], start: usize, end: usize, on_hit
         e -= 1;
     }
     let s = &hay[start..e];
-    let colons = memchr::memchr_iter(b':', s).count();
+    // One pass over the (short) run: how many colons, and whether two are adjacent.
+    let mut colons = 0;
+    let mut double = false;
+    let mut prev = 0u8;
+    for &b in s {
+        if b == b':' {
+            colons += 1;
+            double |= prev == b':';
+        }
+        prev = b;
+    }
     if colons == 0 {
         if left_ok && (right_ok || e < end) {
             try_v4(set, s, start, on_hit);
         }
         return;
     }
-    if colons >= 2 && left_ok && (right_ok || e < end) && (colons == 7 || memchr::memmem::find(s, b"::").is_some()) {
-        if let Some(a) = std::str::from_utf8(s).ok().and_then(|t| t.parse::<Ipv6Addr>().ok()) {
+    if colons >= 2 && left_ok && (right_ok || e < end) && (colons == 7 || double) {
+        if let Some(a) = std::str::from_utf8(s)
+            .ok()
+            .and_then(|t| t.parse::<Ipv6Addr>().ok())
+        {
             let ip = IpAddr::V6(a);
             if let Some(entry) = set.lookup(ip) {
-                on_hit(Hit { offset: start, len: s.len(), ip, entry });
+                on_hit(Hit {
+                    offset: start,
+                    len: s.len(),
+                    ip,
+                    entry,
+                });
             }
             return;
         }
     }
     // Not IPv6: look for dotted quads between the colons (`1.2.3.4:443`, `host:1.2.3.4`).
     let mut piece_start = 0;
-    for (i, &b) in s.iter().enumerate().chain(std::iter::once((s.len(), &b':'))) {
+    for (i, &b) in s
+        .iter()
+        .enumerate()
+        .chain(std::iter::once((s.len(), &b':')))
+    {
         if b != b':' {
             continue;
         }
@@ -162,7 +186,12 @@ fn try_v4<F: FnMut(Hit)>(set: &IpSet, s: &[u8], offset: usize, on_hit: &mut F) {
     }
     if let Some(a) = parse_v4(s) {
         if let Some(entry) = set.lookup_v4(a) {
-            on_hit(Hit { offset, len: s.len(), ip: IpAddr::V4(a.into()), entry });
+            on_hit(Hit {
+                offset,
+                len: s.len(),
+                ip: IpAddr::V4(a.into()),
+                entry,
+            });
         }
     }
 }
@@ -179,7 +208,10 @@ mod tests {
     fn set(items: &[&str]) -> IpSet {
         let mut s = IpSet::new();
         for i in items {
-            s.insert(i.parse::<IpNet>().unwrap_or_else(|_| IpNet::from(i.parse::<IpAddr>().expect("ip"))));
+            s.insert(
+                i.parse::<IpNet>()
+                    .unwrap_or_else(|_| IpNet::from(i.parse::<IpAddr>().expect("ip"))),
+            );
         }
         s
     }
@@ -187,7 +219,11 @@ mod tests {
     fn hits(s: &IpSet, text: &str) -> Vec<String> {
         let mut out = vec![];
         scan(s, text.as_bytes(), |h| {
-            assert_eq!(&text[h.offset..h.offset + h.len].to_lowercase(), &h.ip.to_string(), "offset of {h:?}");
+            assert_eq!(
+                &text[h.offset..h.offset + h.len].to_lowercase(),
+                &h.ip.to_string(),
+                "offset of {h:?}"
+            );
             out.push(format!("{}={}", h.ip, crate::display_net(&h.entry)))
         });
         out
@@ -196,7 +232,13 @@ mod tests {
     #[test]
     fn whole_addresses_only() {
         let s = set(&["1.2.3.4"]);
-        assert_eq!(hits(&s, "11.2.3.45 1.2.3.45 11.2.3.4 x1.2.3.4 1.2.3.4x 1.2.3.4.5 01.2.3.4"), Vec::<String>::new());
+        assert_eq!(
+            hits(
+                &s,
+                "11.2.3.45 1.2.3.45 11.2.3.4 x1.2.3.4 1.2.3.4x 1.2.3.4.5 01.2.3.4"
+            ),
+            Vec::<String>::new()
+        );
         assert_eq!(hits(&s, "1.2.3.4"), vec!["1.2.3.4=1.2.3.4"]);
         assert_eq!(
             hits(&s, "SRC=1.2.3.4 \"1.2.3.4\", 1.2.3.4:443 [1.2.3.4] from 1.2.3.4. host:1.2.3.4 (1.2.3.4)"),
@@ -223,7 +265,15 @@ mod tests {
     #[test]
     fn parse_v4_is_strict() {
         assert_eq!(parse_v4(b"255.255.255.255"), Some(u32::MAX));
-        for bad in [&b"256.1.1.1"[..], b"1.2.3", b"1..2.3", b"1.2.3.4.", b"1.2.3.4.5", b"1234.1.1.1", b".1.2.3"] {
+        for bad in [
+            &b"256.1.1.1"[..],
+            b"1.2.3",
+            b"1..2.3",
+            b"1.2.3.4.",
+            b"1.2.3.4.5",
+            b"1234.1.1.1",
+            b".1.2.3",
+        ] {
             assert_eq!(parse_v4(bad), None, "{}", String::from_utf8_lossy(bad));
         }
     }

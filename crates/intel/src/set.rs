@@ -182,7 +182,10 @@ impl IpSet {
             IpNet::V4(r) => {
                 let lo = u32::from(r.network());
                 let hi = u32::from(r.broadcast());
-                if let Some(e) = self.lookup_v4(lo).filter(|e| e.prefix_len() <= r.prefix_len()) {
+                if let Some(e) = self
+                    .lookup_v4(lo)
+                    .filter(|e| e.prefix_len() <= r.prefix_len())
+                {
                     out.push(e);
                 }
                 // Entries inside the range: exact addresses and narrower networks.
@@ -214,7 +217,10 @@ impl IpSet {
                 }
             }
             IpNet::V6(r) => {
-                if let Some(e) = self.lookup_v6(u128::from(r.network())).filter(|e| e.prefix_len() <= r.prefix_len()) {
+                if let Some(e) = self
+                    .lookup_v6(u128::from(r.network()))
+                    .filter(|e| e.prefix_len() <= r.prefix_len())
+                {
                     out.push(e);
                 }
                 for &a in &self.v6_exact {
@@ -247,16 +253,29 @@ mod tests {
     fn set(items: &[&str]) -> IpSet {
         let mut s = IpSet::new();
         for i in items {
-            s.insert(i.parse::<IpNet>().unwrap_or_else(|_| IpNet::from(i.parse::<IpAddr>().expect("ip"))));
+            s.insert(
+                i.parse::<IpNet>()
+                    .unwrap_or_else(|_| IpNet::from(i.parse::<IpAddr>().expect("ip"))),
+            );
         }
         s
     }
 
     #[test]
     fn exact_and_longest_prefix() {
-        let s = set(&["203.0.113.7", "198.51.100.0/24", "198.51.100.128/25", "10.0.0.0/8", "2001:db8::/32", "2001:db8::1"]);
+        let s = set(&[
+            "203.0.113.7",
+            "198.51.100.0/24",
+            "198.51.100.128/25",
+            "10.0.0.0/8",
+            "2001:db8::/32",
+            "2001:db8::1",
+        ]);
         assert_eq!(s.len(), 6);
-        let look = |ip: &str| s.lookup(ip.parse().expect("ip")).map(|n| crate::display_net(&n));
+        let look = |ip: &str| {
+            s.lookup(ip.parse().expect("ip"))
+                .map(|n| crate::display_net(&n))
+        };
         assert_eq!(look("203.0.113.7").as_deref(), Some("203.0.113.7"));
         assert_eq!(look("203.0.113.8"), None);
         assert_eq!(look("198.51.100.200").as_deref(), Some("198.51.100.128/25"));
@@ -265,7 +284,11 @@ mod tests {
         assert_eq!(look("2001:db8::1").as_deref(), Some("2001:db8::1"));
         assert_eq!(look("2001:db8:ffff::9").as_deref(), Some("2001:db8::/32"));
         assert_eq!(look("2001:db9::1"), None);
-        assert_eq!(look("::ffff:203.0.113.7").as_deref(), Some("203.0.113.7"), "v4-mapped v6");
+        assert_eq!(
+            look("::ffff:203.0.113.7").as_deref(),
+            Some("203.0.113.7"),
+            "v4-mapped v6"
+        );
     }
 
     #[test]
@@ -276,9 +299,22 @@ mod tests {
 
     #[test]
     fn overlapping_ranges() {
-        let s = set(&["203.0.113.7", "203.0.113.64/26", "10.0.0.0/8", "2001:db8:1::5"]);
-        let found = |r: &str| s.overlapping(r.parse().expect("net"), 10).iter().map(crate::display_net).collect::<Vec<_>>();
-        assert_eq!(found("203.0.113.0/24"), vec!["203.0.113.7", "203.0.113.64/26"]);
+        let s = set(&[
+            "203.0.113.7",
+            "203.0.113.64/26",
+            "10.0.0.0/8",
+            "2001:db8:1::5",
+        ]);
+        let found = |r: &str| {
+            s.overlapping(r.parse().expect("net"), 10)
+                .iter()
+                .map(crate::display_net)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            found("203.0.113.0/24"),
+            vec!["203.0.113.7", "203.0.113.64/26"]
+        );
         assert_eq!(found("10.213.0.0/16"), vec!["10.0.0.0/8"]);
         assert_eq!(found("192.0.2.0/24"), Vec::<String>::new());
         assert_eq!(found("2001:db8:1::/48"), vec!["2001:db8:1::5"]);

@@ -99,7 +99,7 @@ impl IpSet {
                         None => {
                             self.v4_nets.push((p, FxHashSet::default()));
                             // Longest prefixes first, so the first hit is the most specific.
-                            self.v4_nets.sort_by(|a, b| b.0.cmp(&a.0));
+                            self.v4_nets.sort_by_key(|e| std::cmp::Reverse(e.0));
                             self.v4_nets.iter().position(|(q, _)| *q == p).unwrap_or(0)
                         }
                     };
@@ -116,7 +116,7 @@ impl IpSet {
                         Some(i) => i,
                         None => {
                             self.v6_nets.push((p, FxHashSet::default()));
-                            self.v6_nets.sort_by(|a, b| b.0.cmp(&a.0));
+                            self.v6_nets.sort_by_key(|e| std::cmp::Reverse(e.0));
                             self.v6_nets.iter().position(|(q, _)| *q == p).unwrap_or(0)
                         }
                     };

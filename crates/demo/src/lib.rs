@@ -409,6 +409,7 @@ async fn seed_core(
             signal_id: None,
             due_at: Some(now + (1 + dice.below(5) as i64) * day - day / 2 * dice.below(3) as i64),
             detail: json!({"directive": "737/STTTT-BCVTCNTT"}),
+            subject: None,
         };
         store.create_work_item(&scope, actor, &w).await?;
     }
@@ -420,6 +421,7 @@ async fn seed_core(
         signal_id: None,
         due_at: Some(now - day),
         detail: Value::Null,
+        subject: None,
     };
     store.create_work_item(&scope, actor, &w).await?;
     Ok(())

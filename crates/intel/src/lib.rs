@@ -18,6 +18,7 @@
 //! No I/O: bytes in, results and diagnostics out.
 
 pub mod list;
+pub mod matching;
 pub mod scan;
 pub mod set;
 

@@ -850,6 +850,7 @@ async fn create_work(
         signal_id: None,
         due_at,
         detail: b.detail.unwrap_or(Value::Null),
+        subject: None,
     };
     Ok((
         StatusCode::CREATED,

@@ -20,11 +20,13 @@ use thiserror::Error;
 #[macro_use]
 mod macros;
 mod audit;
+mod botnet;
 mod registry;
 mod signals;
 mod users;
 
 pub use audit::{AuditEntry, AuditQuery};
+pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, NewBotnetList, NewFinding};
 pub use registry::{ListQuery, Page};
 pub use signals::{
     NewSignal, NewWorkItem, SignalFilter, SignalRow, WorkFilter, WorkItemRow, WorkNote,

@@ -101,6 +101,8 @@ pub struct NewWorkItem {
     pub due_at: Option<i64>,
     /// Details.
     pub detail: Value,
+    /// What it is about, for work closed by proof (e.g. `botnet:botnet:203.0.113.7`).
+    pub subject: Option<String>,
 }
 
 /// A stored work item.
@@ -134,6 +136,8 @@ pub struct WorkItemRow {
     pub updated_at: i64,
     /// Details as JSON text.
     pub detail: Option<String>,
+    /// What it is about (see [`NewWorkItem::subject`]).
+    pub subject: Option<String>,
 }
 
 /// A note on a work item: what was done, with evidence.
@@ -173,7 +177,7 @@ const SIGNAL_COLS: &str =
     s.state, s.dedup_key, s.count, s.first_seen, s.last_seen, s.assignee_id, s.payload";
 const WORK_COLS: &str =
     "w.id, w.kind, w.title, w.org_id, o.code AS org_code, w.host_id, w.signal_id, \
-    w.assignee_id, w.state, w.due_at, w.escalated, w.created_at, w.updated_at, w.detail";
+    w.assignee_id, w.state, w.due_at, w.escalated, w.created_at, w.updated_at, w.detail, w.subject";
 
 impl Store {
     /// Raises a signal or counts up the open one with the same key inside the window.
@@ -303,11 +307,11 @@ impl Store {
         let id = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO work_items (kind, title, org_id, host_id, signal_id, state, due_at, escalated, created_at, updated_at, detail) \
-                 VALUES ($1, $2, $3, $4, $5, 'open', $6, 0, $7, $7, $8) RETURNING id",
+                "INSERT INTO work_items (kind, title, org_id, host_id, signal_id, state, due_at, escalated, created_at, updated_at, detail, subject) \
+                 VALUES ($1, $2, $3, $4, $5, 'open', $6, 0, $7, $7, $8, $9) RETURNING id",
             )
             .bind(w.kind.as_str()).bind(&w.title).bind(w.org_id).bind(w.host_id).bind(w.signal_id)
-            .bind(w.due_at).bind(now).bind(w.detail.to_string())
+            .bind(w.due_at).bind(now).bind(w.detail.to_string()).bind(&w.subject)
             .fetch_one(&mut *tx).await?;
             let after = json!({"id": id, "kind": w.kind.as_str(), "title": w.title, "org_id": w.org_id, "due_at": w.due_at});
             let e = audit::row(actor, Some(w.org_id), "create", "work_items", Some(id), None, after.as_object());
@@ -401,6 +405,30 @@ impl Store {
             Ok::<(), StoreError>(())
         })?;
         self.work_item(scope, id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// The newest work item of a kind about a subject for an organisation (any state).
+    pub async fn work_item_by_subject(&self, kind: WorkKind, org_id: i64, subject: &str) -> Result<Option<WorkItemRow>> {
+        let sql = format!(
+            "SELECT {WORK_COLS} FROM work_items w JOIN orgs o ON o.id = w.org_id \
+             WHERE w.kind = $1 AND w.org_id = $2 AND w.subject = $3 ORDER BY w.id DESC LIMIT 1"
+        );
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, WorkItemRow>(&sql).bind(kind.as_str()).bind(org_id).bind(subject).fetch_optional(pool).await?)
+        })
+    }
+
+    /// Open work items of a kind whose subject starts with `prefix`, province-wide (for jobs
+    /// that close work by proof).
+    pub async fn open_work_items_by_subject(&self, kind: WorkKind, prefix: &str) -> Result<Vec<WorkItemRow>> {
+        let sql = format!(
+            "SELECT {WORK_COLS} FROM work_items w JOIN orgs o ON o.id = w.org_id \
+             WHERE w.kind = $1 AND substr(w.subject, 1, $3) = $2 AND w.state NOT IN ('closed', 'not_applicable') ORDER BY w.id"
+        );
+        let len = prefix.chars().count() as i64;
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, WorkItemRow>(&sql).bind(kind.as_str()).bind(prefix).bind(len).fetch_all(pool).await?)
+        })
     }
 
     /// The notes of a work item in scope.

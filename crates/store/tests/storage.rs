@@ -814,6 +814,7 @@ async fn work_items_keep_their_closing_rules(s: Store) {
         signal_id: None,
         due_at: Some(5),
         detail: Value::Null,
+        subject: None,
     };
     let patch = s
         .create_work_item(&Scope::All, &admin(), &new(WorkKind::PatchTask, p.a1))

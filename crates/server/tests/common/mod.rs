@@ -219,6 +219,7 @@ impl TestApp {
                 signal_id: None,
                 due_at: None,
                 detail: Value::Null,
+                subject: None,
             };
             s.create_work_item(&all, &actor, &w).await.expect("work");
         }

@@ -313,6 +313,7 @@ pub async fn seed(store: &Store, password_hash: &str) -> Result<Seeded> {
     }
 
     seed_core(store, &actor, &ids, &host_ids, &mut dice).await?;
+    seed_botnet_lists(store, &mut dice).await?;
     Ok(Seeded {
         fresh: true,
         counts: store.counts(&scope).await?,
@@ -424,6 +425,138 @@ async fn seed_core(
         subject: None,
     };
     store.create_work_item(&scope, actor, &w).await?;
+    Ok(())
+}
+
+/// The first address of a demo host (by host name).
+async fn host_ip(store: &Store, hostname: &str, public: bool) -> Result<String> {
+    let page = store
+        .list(
+            EntityKind::Host,
+            &Scope::All,
+            &ListQuery {
+                q: Some(hostname.into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let host = page
+        .items
+        .iter()
+        .find(|h| h["hostname"] == hostname)
+        .with_context(|| format!("demo host {hostname}"))?;
+    let ips: Vec<&str> = host["ips"]
+        .as_str()
+        .unwrap_or_default()
+        .split(", ")
+        .collect();
+    let pick = if public {
+        ips.iter().find(|i| !i.starts_with("10."))
+    } else {
+        ips.first()
+    };
+    pick.map(|s| s.to_string())
+        .with_context(|| format!("demo host {hostname} has no address"))
+}
+
+/// Two monthly Botnet IP lists in the DIC's spreadsheet form (Vietnamese headers): October
+/// lists the Health Department's portal and the Home Affairs web server; November lists the
+/// portal again (its task reopens and escalates), no longer lists Home Affairs (its task is
+/// verified clean) and adds a Tam Đường server. Imported through the same path as a user's.
+async fn seed_botnet_lists(store: &Store, dice: &mut Dice) -> Result<()> {
+    let actor = Actor {
+        user_id: None,
+        email: DEMO_USERS[1].0.to_string(),
+    };
+    let syt = host_ip(store, "syt-web01", true).await?;
+    let snv = host_ip(store, "snv-web01", true).await?;
+    let td = host_ip(store, "tamduong-web01", true).await?;
+    let families = [
+        "Mirai",
+        "Gafgyt",
+        "Emotet",
+        "QakBot",
+        "Andromeda",
+        "Sality",
+        "Conficker",
+        "Ramnit",
+    ];
+    let background: Vec<String> = (0..400)
+        .map(|_| {
+            format!(
+                "{}.{}.{}.{}",
+                [45, 91, 103, 185, 194, 171, 113, 14][dice.below(8)],
+                dice.below(256),
+                dice.below(256),
+                1 + dice.below(254)
+            )
+        })
+        .collect();
+    let mut lists = Vec::new();
+    for (period, ours) in [
+        (
+            "10/2026",
+            vec![
+                (syt.clone(), "Mirai"),
+                (snv.clone(), "Emotet"),
+                ("100.66.14.20".to_string(), "Gafgyt"),
+            ],
+        ),
+        (
+            "11/2026",
+            vec![
+                (syt.clone(), "Mirai"),
+                (td.clone(), "Andromeda"),
+                ("198.51.100.90".to_string(), "Sality"),
+            ],
+        ),
+    ] {
+        let mut csv = String::from("STT,Địa chỉ IP,Tên mã độc,Thời gian phát hiện,Ghi chú\n");
+        let mut n = 0;
+        for (ip, fam) in &ours {
+            n += 1;
+            csv.push_str(&format!(
+                "{n},{ip},{fam},{} 08:15,\n",
+                if period == "10/2026" {
+                    "15/10/2026"
+                } else {
+                    "14/11/2026"
+                }
+            ));
+        }
+        let take = if period == "10/2026" {
+            0..300
+        } else {
+            100..400
+        };
+        for ip in &background[take] {
+            n += 1;
+            csv.push_str(&format!(
+                "{n},{ip},{},,\n",
+                families[dice.below(families.len())]
+            ));
+        }
+        csv.push_str(&format!("{},2001:db8:dead::/48,Mirai,,Dải IPv6\n", n + 1));
+        lists.push((period, csv));
+    }
+    for (period, csv) in lists {
+        let meta = canhgac_server::botnet::ListMeta {
+            name: None,
+            source: "Sở TTTT (theo Cục An toàn thông tin)".into(),
+            kind: "botnet".into(),
+            period: period.into(),
+            version: "monthly".into(),
+        };
+        canhgac_server::botnet::import_list(
+            store,
+            &actor,
+            &meta,
+            csv.as_bytes(),
+            Some("danh-sach-ip-botnet.csv"),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo botnet list {period}: {e:?}"))?;
+    }
     Ok(())
 }
 

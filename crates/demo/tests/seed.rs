@@ -105,6 +105,41 @@ async fn the_demo_province_is_complete_and_seeded_once() {
             .1
             >= 30
     );
+    // The Botnet loop ran on the two demo lists: October's Home Affairs finding was verified
+    // clean by November's list, the Health portal was listed again and escalated.
+    let lists = store.botnet_lists().await.unwrap();
+    assert_eq!(
+        lists.iter().map(|l| l.period.as_str()).collect::<Vec<_>>(),
+        vec!["2026-11", "2026-10"]
+    );
+    let (hunts, _) = store
+        .list_work_items(
+            &Scope::All,
+            &WorkFilter {
+                kind: Some(canhgac_domain::work::WorkKind::HuntTask),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let state_of = |needle: &str| {
+        hunts
+            .iter()
+            .find(|w| w.title.contains(needle))
+            .map(|w| (w.state.clone(), w.escalated))
+            .unwrap()
+    };
+    assert_eq!(state_of("snv-web01"), ("closed".to_string(), 0));
+    assert_eq!(state_of("syt-web01"), ("open".to_string(), 1));
+    assert_eq!(state_of("tamduong-web01").0, "open");
+    let (findings, _) = store
+        .botnet_findings(&Scope::All, Some(lists[0].id), None, 100, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        findings[0].recurring, 1,
+        "the recurring finding ranks first"
+    );
     // A second run finds the province and leaves it alone.
     let again = canhgac_demo::seed(&store, "$argon2id$test").await.unwrap();
     assert!(!again.fresh);

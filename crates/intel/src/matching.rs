@@ -51,7 +51,11 @@ pub struct Finding {
 
 /// Every finding of a list on the registry: a listed host address names its host; otherwise
 /// an entry inside (or covering) an organisation's range names the organisation.
-pub fn match_registry(entries: &[ListEntry], hosts: &[RegisteredHost], nets: &[RegisteredNet]) -> Vec<Finding> {
+pub fn match_registry(
+    entries: &[ListEntry],
+    hosts: &[RegisteredHost],
+    nets: &[RegisteredNet],
+) -> Vec<Finding> {
     let set = IpSet::from_entries(entries);
     let mut index: FxHashMap<IpNet, usize> = FxHashMap::default();
     for (i, e) in entries.iter().enumerate() {
@@ -85,7 +89,15 @@ pub fn match_registry(entries: &[ListEntry], hosts: &[RegisteredHost], nets: &[R
             }
             out.insert(
                 (n.org_id, i, None),
-                Finding { entry: i, value: entries[i].indicator.normalised(), org_id: n.org_id, host_id: None, ip: None, network: Some(crate::display_net(&n.net)), level: None },
+                Finding {
+                    entry: i,
+                    value: entries[i].indicator.normalised(),
+                    org_id: n.org_id,
+                    host_id: None,
+                    ip: None,
+                    network: Some(crate::display_net(&n.net)),
+                    level: None,
+                },
             );
         }
     }
@@ -99,15 +111,39 @@ mod tests {
 
     #[test]
     fn hosts_first_then_ranges() {
-        let list = parse_list(b"203.0.113.7\n203.0.113.99\n198.51.100.0/28\n192.0.2.1\n", None);
-        let hosts = vec![RegisteredHost { id: 10, org_id: 1, ips: vec!["203.0.113.7".parse().expect("ip")], level: Some(3) }];
+        let list = parse_list(
+            b"203.0.113.7\n203.0.113.99\n198.51.100.0/28\n192.0.2.1\n",
+            None,
+        );
+        let hosts = vec![RegisteredHost {
+            id: 10,
+            org_id: 1,
+            ips: vec!["203.0.113.7".parse().expect("ip")],
+            level: Some(3),
+        }];
         let nets = vec![
-            RegisteredNet { org_id: 1, net: "203.0.113.0/24".parse().expect("net") },
-            RegisteredNet { org_id: 2, net: "198.51.100.0/24".parse().expect("net") },
+            RegisteredNet {
+                org_id: 1,
+                net: "203.0.113.0/24".parse().expect("net"),
+            },
+            RegisteredNet {
+                org_id: 2,
+                net: "198.51.100.0/24".parse().expect("net"),
+            },
         ];
         let f = match_registry(&list.entries, &hosts, &nets);
-        let got: Vec<(i64, &str, Option<i64>)> = f.iter().map(|f| (f.org_id, f.value.as_str(), f.host_id)).collect();
-        assert_eq!(got, vec![(1, "203.0.113.7", Some(10)), (1, "203.0.113.99", None), (2, "198.51.100.0/28", None)]);
+        let got: Vec<(i64, &str, Option<i64>)> = f
+            .iter()
+            .map(|f| (f.org_id, f.value.as_str(), f.host_id))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, "203.0.113.7", Some(10)),
+                (1, "203.0.113.99", None),
+                (2, "198.51.100.0/28", None)
+            ]
+        );
         assert_eq!(f[0].level, Some(3));
         assert_eq!(f[1].network.as_deref(), Some("203.0.113.0/24"));
     }

@@ -173,6 +173,15 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/work-items", get(list_work).post(create_work)),
         ("/work-items/{id}", get(get_work)),
         ("/work-items/{id}/events", post(work_event)),
+        (
+            "/botnet-lists",
+            get(list_botnet_lists).post(import_botnet_list),
+        ),
+        ("/botnet-lists/{id}", get(get_botnet_list)),
+        ("/botnet-lists/{id}/entries", get(botnet_entries)),
+        ("/botnet-findings", get(botnet_findings)),
+        ("/botnet-stats", get(botnet_stats)),
+        ("/hunts", post(retro_hunt)),
         ("/{entity}", get(list_entity).post(create_entity)),
         (
             "/{entity}/{id}",
@@ -921,4 +930,220 @@ async fn work_event(
         )
         .await?;
     Ok(Json(json!(w)))
+}
+
+fn province_wide(c: &Caller) -> ApiResult<()> {
+    if c.scope == canhgac_domain::Scope::All {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Chỉ Sở TTTT xem được toàn bộ danh sách",
+            "Only the DIC sees whole lists",
+        ))
+    }
+}
+
+async fn list_botnet_lists(State(st): State<AppState>, _c: Caller) -> ApiResult<Json<Value>> {
+    let lists = st.store.botnet_lists().await?;
+    Ok(Json(json!({"total": lists.len(), "items": lists})))
+}
+
+/// The difference between a list and the previous one of its kind.
+pub async fn list_diff(
+    st: &AppState,
+    list: &canhgac_store::BotnetListRow,
+) -> Result<(Option<i64>, Vec<String>, usize, usize), StoreError> {
+    let prev = st
+        .store
+        .previous_botnet_list(&list.kind, &list.period, Some(list.id))
+        .await?;
+    let cur: std::collections::HashSet<String> =
+        st.store.botnet_values(list.id).await?.into_iter().collect();
+    let (prev_id, prev_values) = match &prev {
+        Some(p) => (Some(p.id), st.store.botnet_values(p.id).await?),
+        None => (None, vec![]),
+    };
+    let prev_set: std::collections::HashSet<&String> = prev_values.iter().collect();
+    let recurring = cur.iter().filter(|v| prev_set.contains(v)).count();
+    let mut gone: Vec<String> = prev_values
+        .iter()
+        .filter(|v| !cur.contains(*v))
+        .cloned()
+        .collect();
+    gone.sort();
+    Ok((prev_id, gone, cur.len() - recurring, recurring))
+}
+
+async fn get_botnet_list(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let list = st
+        .store
+        .botnet_list(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let (prev, gone, new, recurring) = list_diff(&st, &list).await?;
+    let (_, findings) = st
+        .store
+        .botnet_findings(&c.scope, Some(id), None, 1, 0)
+        .await?;
+    let mut v = json!(list);
+    v["previous_list_id"] = json!(prev);
+    v["new"] = json!(new);
+    v["recurring"] = json!(recurring);
+    v["gone"] = json!(gone.len());
+    v["findings"] = json!(findings);
+    if c.scope == canhgac_domain::Scope::All {
+        v["gone_entries"] = json!(gone.into_iter().take(1000).collect::<Vec<_>>());
+    }
+    Ok(Json(v))
+}
+
+async fn botnet_entries(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    province_wide(&c)?;
+    st.store
+        .botnet_list(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let (limit, offset) = page_params(&p);
+    let (items, total) = st
+        .store
+        .botnet_entries(
+            id,
+            p.get("q").map(String::as_str),
+            limit.unwrap_or(100),
+            offset.unwrap_or(0),
+        )
+        .await?;
+    Ok(Json(json!({"items": items, "total": total})))
+}
+
+async fn botnet_findings(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let (limit, offset) = page_params(&p);
+    let list = p.get("list").and_then(|v| v.parse().ok());
+    let org = match p.get("org").filter(|v| !v.is_empty()) {
+        Some(code) => Some(
+            *st.store
+                .org_codes()
+                .await?
+                .get(&code.to_uppercase())
+                .ok_or_else(|| {
+                    ApiError::bad(
+                        format!("Không có đơn vị mã '{code}'"),
+                        format!("No organisation with code '{code}'"),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let (items, total) = st
+        .store
+        .botnet_findings(
+            &c.scope,
+            list,
+            org,
+            limit.unwrap_or(100),
+            offset.unwrap_or(0),
+        )
+        .await?;
+    Ok(Json(json!({"items": items, "total": total})))
+}
+
+async fn botnet_stats(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Value>> {
+    let rows = st.store.botnet_stats(&c.scope).await?;
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|(period, org, count)| json!({"period": period, "org": org, "addresses": count}))
+        .collect();
+    Ok(Json(json!({"total": items.len(), "items": items})))
+}
+
+async fn import_botnet_list(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    if !c.role.is_dic() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Chỉ Sở TTTT nhập danh sách IP Botnet",
+            "Only the DIC imports Botnet IP lists",
+        ));
+    }
+    let meta = crate::botnet::ListMeta {
+        name: p.get("name").cloned(),
+        source: p.get("source").cloned().unwrap_or_else(|| "Sở TTTT".into()),
+        kind: p.get("kind").cloned().unwrap_or_else(|| "botnet".into()),
+        period: p.get("period").cloned().unwrap_or_default(),
+        version: p
+            .get("version")
+            .cloned()
+            .unwrap_or_else(|| "monthly".into()),
+    };
+    match crate::botnet::import_list(
+        &st.store,
+        &c.actor(),
+        &meta,
+        &body,
+        p.get("filename").map(String::as_str),
+    )
+    .await
+    {
+        Ok(report) => Ok((StatusCode::CREATED, Json(json!(report)))),
+        Err(crate::botnet::ImportError::Invalid(vi, en)) => Err(ApiError::bad(vi, en)),
+        Err(crate::botnet::ImportError::Rejected(problems)) => Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!(
+                "Nothing imported: {} problem(s) in the list",
+                problems.len()
+            ),
+            message_vi: format!("Chưa nhập: danh sách có {} lỗi", problems.len()),
+            fields: vec![],
+            rows: problems
+                .into_iter()
+                .map(|p| RowError {
+                    row: p.row,
+                    column: p.column,
+                    message: p.message,
+                    message_vi: p.message_vi,
+                })
+                .collect(),
+        }),
+        Err(crate::botnet::ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+async fn retro_hunt(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let ids: Vec<i64> = p
+        .get("lists")
+        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_default();
+    let set = crate::botnet::set_of_lists(&st.store, &ids).await?;
+    let name = p
+        .get("filename")
+        .cloned()
+        .unwrap_or_else(|| "upload".into());
+    let (hits, lines) =
+        crate::botnet::retro_hunt(&st.store, &c.scope, &set, &[(name, body.to_vec())]).await?;
+    Ok(Json(
+        json!({"lines": lines, "addresses_listed": set.len(), "total": hits.len(), "items": hits}),
+    ))
 }

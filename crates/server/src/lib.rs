@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod botnet;
 pub mod import;
 pub mod metrics;
 pub mod openapi;

@@ -94,6 +94,13 @@ pub const API_ROUTES: &[ApiRoute] = &[
         "/work-items/{id}/events",
         "start, report_done or not_applicable (with reason), with note and evidence",
     ),
+    r("get", "/botnet-lists", "Botnet IP lists, newest first"),
+    r("post", "/botnet-lists", "Import a list (DIC; body: the file; query: period=MM/YYYY, kind, version=monthly|adhoc, source, name, filename)"),
+    r("get", "/botnet-lists/{id}", "A list with its difference from the previous one (new, recurring, gone)"),
+    r("get", "/botnet-lists/{id}/entries", "A list's entries (DIC; q, limit, offset)"),
+    r("get", "/botnet-findings", "Findings in your scope, ranked (list=ID, org=CODE)"),
+    r("get", "/botnet-stats", "Listed addresses per organisation and month"),
+    r("post", "/hunts", "Retro-hunt: search a log file (body, plain or gzip) for listed addresses (lists=ID,ID)"),
     r("get", "/openapi.json", "This document"),
 ];
 

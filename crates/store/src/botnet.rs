@@ -125,12 +125,19 @@ pub struct FindingRow {
 
 const FINDING_COLS: &str = "f.id, f.list_id, f.value, f.org_id, o.code AS org_code, f.host_id, h.hostname, f.ip, f.network, \
     f.level, f.malware, f.recurring, f.work_item_id, w.state AS work_state";
-const LIST_COLS: &str = "id, name, source, kind, period, version, format, entry_count, imported_at, imported_by";
+const LIST_COLS: &str =
+    "id, name, source, kind, period, version, format, entry_count, imported_at, imported_by";
 
 impl Store {
     /// Stores a list, its entries and findings in one transaction (audited); returns the
     /// list's id and the findings' ids in order.
-    pub async fn insert_botnet_list(&self, actor: &Actor, list: &NewBotnetList, entries: &[BotnetEntryRow], findings: &[NewFinding]) -> Result<(i64, Vec<i64>)> {
+    pub async fn insert_botnet_list(
+        &self,
+        actor: &Actor,
+        list: &NewBotnetList,
+        entries: &[BotnetEntryRow],
+        findings: &[NewFinding],
+    ) -> Result<(i64, Vec<i64>)> {
         let now = now_ms();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -203,7 +210,12 @@ impl Store {
 
     /// The list of the same kind that came before `list` (earlier period, or same period
     /// imported earlier).
-    pub async fn previous_botnet_list(&self, kind: &str, period: &str, before_id: Option<i64>) -> Result<Option<BotnetListRow>> {
+    pub async fn previous_botnet_list(
+        &self,
+        kind: &str,
+        period: &str,
+        before_id: Option<i64>,
+    ) -> Result<Option<BotnetListRow>> {
         let sql = format!(
             "SELECT {LIST_COLS} FROM botnet_lists WHERE kind = $1 AND (period < $2 OR (period = $2 AND id < $3)) \
              ORDER BY period DESC, id DESC LIMIT 1"
@@ -222,12 +234,20 @@ impl Store {
     }
 
     /// Entries of a list, by row, with a text filter.
-    pub async fn botnet_entries(&self, list_id: i64, q: Option<&str>, limit: i64, offset: i64) -> Result<(Vec<BotnetEntryRow>, i64)> {
+    pub async fn botnet_entries(
+        &self,
+        list_id: i64,
+        q: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<BotnetEntryRow>, i64)> {
         let mut p = Params::default();
         let mut w = format!(" WHERE list_id = {}", p.int(list_id));
         if let Some(q) = q.map(str::trim).filter(|s| !s.is_empty()) {
             let ph = p.text(format!("%{}%", q.to_lowercase()));
-            w.push_str(&format!(" AND (LOWER(value) LIKE {ph} OR LOWER(COALESCE(malware, '')) LIKE {ph})"));
+            w.push_str(&format!(
+                " AND (LOWER(value) LIKE {ph} OR LOWER(COALESCE(malware, '')) LIKE {ph})"
+            ));
         }
         let limit = limit.clamp(1, 1000);
         let offset = offset.max(0);
@@ -241,7 +261,14 @@ impl Store {
     }
 
     /// Findings in scope, ranked: listed again first, then by system level, then value.
-    pub async fn botnet_findings(&self, scope: &Scope, list_id: Option<i64>, org_id: Option<i64>, limit: i64, offset: i64) -> Result<(Vec<FindingRow>, i64)> {
+    pub async fn botnet_findings(
+        &self,
+        scope: &Scope,
+        list_id: Option<i64>,
+        org_id: Option<i64>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<FindingRow>, i64)> {
         let mut p = Params::default();
         let mut w = format!(" WHERE 1=1{}", scope_sql(scope, "f.org_id"));
         if let Some(l) = list_id {

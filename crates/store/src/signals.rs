@@ -408,7 +408,12 @@ impl Store {
     }
 
     /// The newest work item of a kind about a subject for an organisation (any state).
-    pub async fn work_item_by_subject(&self, kind: WorkKind, org_id: i64, subject: &str) -> Result<Option<WorkItemRow>> {
+    pub async fn work_item_by_subject(
+        &self,
+        kind: WorkKind,
+        org_id: i64,
+        subject: &str,
+    ) -> Result<Option<WorkItemRow>> {
         let sql = format!(
             "SELECT {WORK_COLS} FROM work_items w JOIN orgs o ON o.id = w.org_id \
              WHERE w.kind = $1 AND w.org_id = $2 AND w.subject = $3 ORDER BY w.id DESC LIMIT 1"
@@ -420,7 +425,11 @@ impl Store {
 
     /// Open work items of a kind whose subject starts with `prefix`, province-wide (for jobs
     /// that close work by proof).
-    pub async fn open_work_items_by_subject(&self, kind: WorkKind, prefix: &str) -> Result<Vec<WorkItemRow>> {
+    pub async fn open_work_items_by_subject(
+        &self,
+        kind: WorkKind,
+        prefix: &str,
+    ) -> Result<Vec<WorkItemRow>> {
         let sql = format!(
             "SELECT {WORK_COLS} FROM work_items w JOIN orgs o ON o.id = w.org_id \
              WHERE w.kind = $1 AND substr(w.subject, 1, $3) = $2 AND w.state NOT IN ('closed', 'not_applicable') ORDER BY w.id"

@@ -2,6 +2,7 @@
 //! (every one carrying the session's CSRF token), no JavaScript needed to work.
 
 mod admin;
+mod botnet;
 mod core;
 pub mod layout;
 mod registry;
@@ -51,6 +52,11 @@ pub const UI_ROUTES: &[(&str, &str)] = &[
     ("get", "/work"),
     ("get", "/work/{id}"),
     ("post", "/work/{id}/event"),
+    ("get", "/botnet"),
+    ("post", "/botnet"),
+    ("get", "/botnet/{id}"),
+    ("get", "/hunt"),
+    ("post", "/hunt"),
     ("get", "/{entity}"),
     ("get", "/{entity}/new"),
     ("post", "/{entity}/new"),
@@ -88,6 +94,9 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/work", get(core::work_page)),
         ("/work/{id}", get(core::work_detail)),
         ("/work/{id}/event", post(core::work_event)),
+        ("/botnet", get(botnet::lists_page).post(botnet::import)),
+        ("/botnet/{id}", get(botnet::list_page)),
+        ("/hunt", get(botnet::hunt_page).post(botnet::hunt_upload)),
         ("/{entity}", get(registry::list_page)),
         (
             "/{entity}/new",

@@ -223,6 +223,22 @@ impl TestApp {
             };
             s.create_work_item(&all, &actor, &w).await.expect("work");
         }
+        // A Botnet IP list naming every fixture host, so every organisation has a finding,
+        // a hunting task and a signal from it.
+        let list: String = (1..ORGS.len())
+            .map(|i| format!("198.51.100.{}\n", i * 16 + 1))
+            .collect::<String>()
+            + "203.0.113.250\n";
+        let meta = canhgac_server::botnet::ListMeta {
+            name: None,
+            source: "test".into(),
+            kind: "botnet".into(),
+            period: "10/2026".into(),
+            version: "monthly".into(),
+        };
+        canhgac_server::botnet::import_list(s, &actor, &meta, list.as_bytes(), None)
+            .await
+            .expect("botnet list");
         let hash = canhgac_server::auth::hash_password(PASSWORD).expect("hash");
         for (email, role, org) in USERS {
             let u = s
@@ -382,6 +398,27 @@ impl Browser<'_> {
         let req = Request::post(path)
             .header(header::COOKIE, &self.cookie)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("req");
+        self.app.send(req).await
+    }
+
+    /// Posts a multipart form of files `(field, file name, bytes)` with the CSRF token.
+    pub async fn upload(&self, path: &str, files: &[(&str, &str, &[u8])]) -> Reply {
+        let boundary = "canhgacBOUNDARY";
+        let mut body = Vec::new();
+        for (field, name, bytes) in files {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = Request::post(format!("{path}?_csrf={}", urlencoding::encode(&self.csrf)))
+            .header(header::COOKIE, &self.cookie)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .body(Body::from(body))
             .expect("req");
         self.app.send(req).await

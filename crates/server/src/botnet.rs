@@ -1,0 +1,623 @@
+//! The Botnet IP list loop (M7): a list comes in, its entries are matched to organisations,
+//! hosts and systems, each finding becomes a hunting task for the owning organisation, and
+//! the next list closes the loop by itself — absent: verified clean; present again: reopened
+//! and escalated. Also the retro-hunt over log files.
+
+use canhgac_domain::signal::{Severity, SignalKind};
+use canhgac_domain::time::now_ms;
+use canhgac_domain::work::{Proof, WorkEvent, WorkKind, WorkState};
+use canhgac_domain::Scope;
+use canhgac_intel::list::{parse_list, Problem};
+use canhgac_intel::matching::{match_registry, RegisteredHost, RegisteredNet};
+use canhgac_intel::scan::{count_lines, scan};
+use canhgac_intel::set::IpSet;
+use canhgac_store::{
+    Actor, BotnetEntryRow, NewBotnetList, NewFinding, NewSignal, NewWorkItem, Store, StoreError,
+};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Read;
+use std::net::IpAddr;
+
+/// List kinds.
+pub const LIST_KINDS: &[(&str, &str, &str)] = &[
+    ("botnet", "Botnet", "Botnet"),
+    ("c2", "Máy chủ điều khiển (C2)", "Command and control (C2)"),
+    ("scanner", "Nguồn dò quét", "Scanner"),
+    ("phishing", "Lừa đảo (phishing)", "Phishing"),
+    ("other", "Khác", "Other"),
+];
+
+/// Days an organisation has to hunt a new finding, and a finding listed again.
+pub const HUNT_DAYS_NEW: i64 = 7;
+/// See [`HUNT_DAYS_NEW`].
+pub const HUNT_DAYS_RECURRING: i64 = 3;
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ImportReport {
+    /// The stored list.
+    pub list_id: i64,
+    /// Recognised format.
+    pub format: String,
+    /// Entries.
+    pub entries: usize,
+    /// Findings on the registry.
+    pub findings: usize,
+    /// Entries not in the previous list of the same kind.
+    pub new: usize,
+    /// Entries in both.
+    pub recurring: usize,
+    /// Entries of the previous list that are gone.
+    pub gone: usize,
+    /// Hunting tasks created.
+    pub tasks_created: usize,
+    /// Tasks reopened and escalated (listed again).
+    pub tasks_reopened: usize,
+    /// Tasks closed as verified clean (absent from this monthly list).
+    pub tasks_closed: usize,
+    /// Non-fatal remarks (unknown columns).
+    pub warnings: Vec<Problem>,
+}
+
+/// Why an import did not happen.
+#[derive(Debug)]
+pub enum ImportError {
+    /// The file has problems; nothing was stored.
+    Rejected(Vec<Problem>),
+    /// The metadata is wrong.
+    Invalid(String, String),
+    /// The store failed.
+    Store(StoreError),
+}
+
+impl From<StoreError> for ImportError {
+    fn from(e: StoreError) -> Self {
+        ImportError::Store(e)
+    }
+}
+
+/// The list's description as given by the person importing it.
+#[derive(Debug, Clone)]
+pub struct ListMeta {
+    /// Name; defaults from kind and period.
+    pub name: Option<String>,
+    /// Source.
+    pub source: String,
+    /// Kind (see [`LIST_KINDS`]).
+    pub kind: String,
+    /// `YYYY-MM` (also accepts `MM/YYYY`).
+    pub period: String,
+    /// monthly or adhoc.
+    pub version: String,
+}
+
+fn normalise_period(p: &str) -> Option<String> {
+    let p = p.trim();
+    let (y, m) = if let Some((m, y)) = p.split_once('/') {
+        (y, m)
+    } else {
+        p.split_once('-')?
+    };
+    let (y, m): (u32, u32) = (y.trim().parse().ok()?, m.trim().parse().ok()?);
+    ((2000..=2100).contains(&y) && (1..=12).contains(&m)).then(|| format!("{y:04}-{m:02}"))
+}
+
+/// The registry as the matcher needs it.
+pub async fn registry(
+    store: &Store,
+) -> Result<(Vec<RegisteredHost>, Vec<RegisteredNet>), StoreError> {
+    let hosts = store
+        .host_addresses()
+        .await?
+        .into_iter()
+        .map(|(id, org_id, ips, level)| RegisteredHost {
+            id,
+            org_id,
+            ips: ips
+                .split(',')
+                .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+                .collect(),
+            level,
+        })
+        .collect();
+    let nets = store
+        .network_ranges()
+        .await?
+        .into_iter()
+        .filter_map(|(org_id, cidr)| cidr.parse().ok().map(|net| RegisteredNet { org_id, net }))
+        .collect();
+    Ok((hosts, nets))
+}
+
+/// Imports a list all or nothing, matches it, hands out hunting tasks and closes the loop
+/// on the previous ones.
+pub async fn import_list(
+    store: &Store,
+    actor: &Actor,
+    meta: &ListMeta,
+    bytes: &[u8],
+    file_name: Option<&str>,
+) -> Result<ImportReport, ImportError> {
+    let period = normalise_period(&meta.period).ok_or_else(|| {
+        ImportError::Invalid(
+            format!(
+                "Kỳ '{}' không hợp lệ: dùng MM/YYYY, ví dụ 11/2026",
+                meta.period
+            ),
+            format!(
+                "Period '{}' is not valid: use MM/YYYY, e.g. 11/2026",
+                meta.period
+            ),
+        )
+    })?;
+    if !LIST_KINDS.iter().any(|(k, _, _)| *k == meta.kind) {
+        return Err(ImportError::Invalid(
+            format!("Loại danh sách '{}' không hợp lệ", meta.kind),
+            format!(
+                "List kind '{}' is not one of botnet, c2, scanner, phishing, other",
+                meta.kind
+            ),
+        ));
+    }
+    if meta.version != "monthly" && meta.version != "adhoc" {
+        return Err(ImportError::Invalid(
+            "Kỳ phát hành phải là hằng tháng hoặc đột xuất".into(),
+            "version must be monthly or adhoc".into(),
+        ));
+    }
+    let parsed = parse_list(bytes, file_name);
+    if !parsed.errors.is_empty() {
+        return Err(ImportError::Rejected(parsed.errors));
+    }
+    if parsed.entries.is_empty() {
+        return Err(ImportError::Rejected(vec![Problem {
+            row: 0,
+            column: String::new(),
+            message: "The list has no entries".into(),
+            message_vi: "Danh sách không có mục nào".into(),
+        }]));
+    }
+    let format = serde_json::to_value(parsed.format)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let (hosts, nets) = registry(store).await?;
+    let found = match_registry(&parsed.entries, &hosts, &nets);
+    let prev = store
+        .previous_botnet_list(&meta.kind, &period, None)
+        .await?;
+    let prev_values: HashSet<String> = match &prev {
+        Some(p) => store.botnet_values(p.id).await?.into_iter().collect(),
+        None => HashSet::new(),
+    };
+    let mut seen_values = HashSet::new();
+    let mut rows = Vec::with_capacity(parsed.entries.len());
+    for e in &parsed.entries {
+        let value = e.indicator.normalised();
+        if !seen_values.insert(value.clone()) {
+            continue;
+        }
+        rows.push(BotnetEntryRow {
+            value,
+            kind: e.indicator.kind().to_string(),
+            malware: e.malware().map(str::to_string),
+            seen: e.seen().map(str::to_string),
+            context: e.context().map(str::to_string),
+            org_hint: e.org_hint().map(str::to_string),
+            row_no: e.row as i64,
+        });
+    }
+    let recurring = seen_values
+        .iter()
+        .filter(|v| prev_values.contains(*v))
+        .count();
+    let gone = prev_values
+        .iter()
+        .filter(|v| !seen_values.contains(*v))
+        .count();
+    let findings: Vec<NewFinding> = found
+        .iter()
+        .map(|f| NewFinding {
+            value: f.value.clone(),
+            org_id: f.org_id,
+            host_id: f.host_id,
+            ip: f.ip.map(|i| i.to_string()),
+            network: f.network.clone(),
+            level: f.level,
+            malware: parsed.entries[f.entry].malware().map(str::to_string),
+            recurring: prev_values.contains(&f.value),
+        })
+        .collect();
+    let name = meta
+        .name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| {
+            let (y, m) = period.split_once('-').unwrap_or(("", ""));
+            format!(
+                "Danh sách IP {} {}/{y}{}",
+                meta.kind,
+                m,
+                if meta.version == "adhoc" {
+                    " (đột xuất)"
+                } else {
+                    ""
+                }
+            )
+        });
+    let list = NewBotnetList {
+        name: name.clone(),
+        source: meta.source.clone(),
+        kind: meta.kind.clone(),
+        period: period.clone(),
+        version: meta.version.clone(),
+        format: format.clone(),
+    };
+    let (list_id, finding_ids) = store
+        .insert_botnet_list(actor, &list, &rows, &findings)
+        .await?;
+    let mut report = ImportReport {
+        list_id,
+        format,
+        entries: rows.len(),
+        findings: findings.len(),
+        new: rows.len() - recurring,
+        recurring,
+        gone,
+        warnings: parsed.warnings,
+        ..Default::default()
+    };
+
+    // One hunting task per (organisation, listed value); a host-level finding names its host.
+    let hostnames: HashMap<i64, String> = {
+        let mut m = HashMap::new();
+        for f in findings.iter().filter_map(|f| f.host_id) {
+            if let Some(h) = store
+                .get(canhgac_domain::EntityKind::Host, &Scope::All, f)
+                .await?
+            {
+                m.insert(f, h["hostname"].as_str().unwrap_or_default().to_string());
+            }
+        }
+        m
+    };
+    let mut per_task: BTreeMap<(i64, String), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        per_task
+            .entry((f.org_id, f.value.clone()))
+            .or_default()
+            .push(i);
+    }
+    let now = now_ms();
+    let day = 86_400_000;
+    let system = Actor::system("botnet-list");
+    for ((org_id, value), idx) in &per_task {
+        let f = &findings[idx[0]];
+        let subject = format!("botnet:{}:{value}", meta.kind);
+        let existing = store
+            .work_item_by_subject(WorkKind::HuntTask, *org_id, &subject)
+            .await?;
+        let task_id = match existing {
+            Some(w)
+                if WorkState::parse(&w.state).is_some_and(|s| s != WorkState::NotApplicable) =>
+            {
+                let note = format!("Vẫn có trong {name}");
+                store
+                    .apply_work_event(
+                        &Scope::All,
+                        &system,
+                        w.id,
+                        &WorkEvent::ProofFailed {
+                            proof: Proof::AbsentFromNextList,
+                        },
+                        Some(&note),
+                        None,
+                    )
+                    .await?;
+                report.tasks_reopened += 1;
+                w.id
+            }
+            _ => {
+                let target = f
+                    .host_id
+                    .and_then(|h| hostnames.get(&h).cloned())
+                    .or_else(|| f.network.clone())
+                    .unwrap_or_default();
+                let malware = f
+                    .malware
+                    .clone()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default();
+                let days = if f.recurring {
+                    HUNT_DAYS_RECURRING
+                } else {
+                    HUNT_DAYS_NEW
+                };
+                let w = NewWorkItem {
+                    kind: WorkKind::HuntTask,
+                    title: format!("Săn lùng, bóc gỡ: {value}{malware} — {target}"),
+                    org_id: *org_id,
+                    host_id: f.host_id,
+                    signal_id: None,
+                    due_at: Some(now + days * day),
+                    detail: json!({"list_id": list_id, "value": value, "malware": f.malware, "network": f.network}),
+                    subject: Some(subject.clone()),
+                };
+                report.tasks_created += 1;
+                store.create_work_item(&Scope::All, &system, &w).await?.id
+            }
+        };
+        for i in idx {
+            store
+                .set_finding_work_item(finding_ids[*i], task_id)
+                .await?;
+        }
+        let sig = NewSignal {
+            kind: SignalKind::BotnetFinding,
+            source: name.clone(),
+            title: format!("{value} có trong {name}"),
+            severity: if f.recurring || f.level.is_some_and(|l| l >= 3) {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            org_id: Some(*org_id),
+            host_id: f.host_id,
+            dedup_key: format!("{subject}:{org_id}"),
+            seen_at: now,
+            window_ms: 45 * day,
+            payload: json!({"list_id": list_id, "value": value, "recurring": f.recurring}),
+        };
+        store.raise_signal(&sig).await?;
+    }
+    // A monthly list is complete: what it no longer lists is verified clean.
+    if meta.version == "monthly" {
+        let prefix = format!("botnet:{}:", meta.kind);
+        for w in store
+            .open_work_items_by_subject(WorkKind::HuntTask, &prefix)
+            .await?
+        {
+            let value = w
+                .subject
+                .as_deref()
+                .and_then(|s| s.strip_prefix(&prefix))
+                .unwrap_or_default();
+            if per_task.contains_key(&(w.org_id, value.to_string())) {
+                continue;
+            }
+            let note = format!("Không còn trong {name}: đã xác minh sạch");
+            store
+                .apply_work_event(
+                    &Scope::All,
+                    &system,
+                    w.id,
+                    &WorkEvent::ProofArrived {
+                        proof: Proof::AbsentFromNextList,
+                    },
+                    Some(&note),
+                    None,
+                )
+                .await?;
+            report.tasks_closed += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// One listed address found in logs, with counts and where it maps.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetroHit {
+    /// The address.
+    pub ip: String,
+    /// The list entry it matched.
+    pub entry: String,
+    /// Lines it appears on.
+    pub count: u64,
+    /// First file and line.
+    pub first: String,
+    /// Last file and line.
+    pub last: String,
+    /// Time stamp of the first line, if the line starts with one.
+    pub first_seen: Option<String>,
+    /// Time stamp of the last line.
+    pub last_seen: Option<String>,
+    /// Host it belongs to.
+    pub host: Option<String>,
+    /// Organisation it belongs to.
+    pub org: Option<String>,
+}
+
+/// A leading timestamp of a log line, if any (syslog, ISO 8601, Apache, Zeek epoch).
+pub fn line_time(line: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(&line[..line.len().min(40)]).ok()?;
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .is_some_and(|x| x.iter().all(u8::is_ascii_digit))
+    };
+    // 2026-04-29T10:00:01 or 2026-04-29 10:00:01
+    if b.len() >= 19
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && (b[10] == b'T' || b[10] == b' ')
+        && digits(11..13)
+        && b[13] == b':'
+    {
+        return Some(s[..19].replace('T', " "));
+    }
+    // Apr 29 10:00:01 (syslog)
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    if b.len() >= 15 && MONTHS.iter().any(|m| s.starts_with(m)) && b[3] == b' ' && b[9] == b':' {
+        return Some(s[..15].to_string());
+    }
+    // 203.0.113.5 - - [29/Apr/2026:10:00:01 +0700] (web access)
+    if let Some(i) = s.find('[') {
+        if let Some(j) = s[i..].find(']') {
+            return Some(s[i + 1..i + j].to_string());
+        }
+    }
+    // Zeek: 1714384801.123456
+    if b.len() >= 10 && digits(0..10) && b.get(10).is_none_or(|c| *c == b'.' || *c == b'\t') {
+        return Some(s.split(['\t', ' ']).next().unwrap_or_default().to_string());
+    }
+    None
+}
+
+/// Searches log files (plain or gzip) for every address of `set`; each hit is mapped to the
+/// registry, but only to hosts and organisations inside the caller's `scope`. `files` are
+/// `(name, bytes)`.
+pub async fn retro_hunt(
+    store: &Store,
+    scope: &Scope,
+    set: &IpSet,
+    files: &[(String, Vec<u8>)],
+) -> Result<(Vec<RetroHit>, u64), StoreError> {
+    let mut by_ip: BTreeMap<String, RetroHit> = BTreeMap::new();
+    let mut lines_total = 0u64;
+    for (name, raw) in files {
+        let data = if raw.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            if flate2::read::MultiGzDecoder::new(&raw[..])
+                .read_to_end(&mut out)
+                .is_err()
+            {
+                continue;
+            }
+            out
+        } else {
+            raw.clone()
+        };
+        lines_total += count_lines(&data, 0, data.len()) as u64
+            + u64::from(!data.ends_with(b"\n") && !data.is_empty());
+        let mut line = 1u64;
+        let mut last = 0usize;
+        scan(set, &data, |h| {
+            line += count_lines(&data, last, h.offset) as u64;
+            last = h.offset;
+            let start = memchr::memrchr(b'\n', &data[..h.offset])
+                .map(|i| i + 1)
+                .unwrap_or(0);
+            let when = line_time(&data[start..]);
+            let at = format!("{name}:{line}");
+            let e = by_ip.entry(h.ip.to_string()).or_insert_with(|| RetroHit {
+                ip: h.ip.to_string(),
+                entry: canhgac_intel::display_net(&h.entry),
+                count: 0,
+                first: at.clone(),
+                last: at.clone(),
+                first_seen: when.clone(),
+                last_seen: when.clone(),
+                host: None,
+                org: None,
+            });
+            e.count += 1;
+            e.last = at;
+            if when.is_some() {
+                e.last_seen = when;
+            }
+        });
+    }
+    // Map each address to the registry: a host's address, else an organisation's range.
+    let (hosts, nets) = registry(store).await?;
+    let codes = store.org_codes().await?;
+    let code_of: HashMap<i64, String> = codes.into_iter().map(|(c, i)| (i, c)).collect();
+    let mut host_of: HashMap<IpAddr, (i64, i64)> = HashMap::new();
+    for h in &hosts {
+        for ip in &h.ips {
+            host_of.insert(*ip, (h.id, h.org_id));
+        }
+    }
+    let mut names: HashMap<i64, String> = HashMap::new();
+    for hit in by_ip.values_mut() {
+        let Ok(ip) = hit.ip.parse::<IpAddr>() else {
+            continue;
+        };
+        if let Some((hid, org)) = host_of.get(&ip).filter(|(_, org)| scope.contains(*org)) {
+            if !names.contains_key(hid) {
+                let n = store
+                    .get(canhgac_domain::EntityKind::Host, &Scope::All, *hid)
+                    .await?
+                    .and_then(|r| r["hostname"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                names.insert(*hid, n);
+            }
+            hit.host = names.get(hid).cloned();
+            hit.org = code_of.get(org).cloned();
+        } else if let Some(n) = nets
+            .iter()
+            .filter(|n| n.net.contains(&ip) && scope.contains(n.org_id))
+            .max_by_key(|n| n.net.prefix_len())
+        {
+            hit.org = code_of.get(&n.org_id).cloned();
+        }
+    }
+    let mut hits: Vec<RetroHit> = by_ip.into_values().collect();
+    hits.sort_by(|a, b| b.count.cmp(&a.count).then(a.ip.cmp(&b.ip)));
+    Ok((hits, lines_total))
+}
+
+/// The set of every entry of the given lists (all lists when none given).
+pub async fn set_of_lists(store: &Store, ids: &[i64]) -> Result<IpSet, StoreError> {
+    let ids: Vec<i64> = if ids.is_empty() {
+        store
+            .botnet_lists()
+            .await?
+            .into_iter()
+            .map(|l| l.id)
+            .collect()
+    } else {
+        ids.to_vec()
+    };
+    let mut set = IpSet::new();
+    for id in ids {
+        for v in store.botnet_values(id).await? {
+            if let Some(nets) = canhgac_intel::list::parse_nets(&v) {
+                for n in nets {
+                    set.insert(n);
+                }
+            }
+        }
+    }
+    Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods() {
+        assert_eq!(normalise_period("11/2026").as_deref(), Some("2026-11"));
+        assert_eq!(normalise_period("2026-4").as_deref(), Some("2026-04"));
+        assert_eq!(normalise_period("13/2026"), None);
+        assert_eq!(normalise_period("tháng 11"), None);
+    }
+
+    #[test]
+    fn leading_times() {
+        assert_eq!(
+            line_time(b"Apr 29 10:00:01 fw01 kernel: x").as_deref(),
+            Some("Apr 29 10:00:01")
+        );
+        assert_eq!(
+            line_time(b"2026-04-29T10:00:01+07:00 x").as_deref(),
+            Some("2026-04-29 10:00:01")
+        );
+        assert_eq!(
+            line_time(b"203.0.113.5 - - [29/Apr/2026:10:00:01 +0700] \"GET /\"").as_deref(),
+            Some("29/Apr/2026:10:00:01 +0700")
+        );
+        assert_eq!(
+            line_time(b"1714384801.123456\tCabc\t203.0.113.5").as_deref(),
+            Some("1714384801.123456")
+        );
+        assert_eq!(line_time(b"no time here"), None);
+    }
+}

@@ -1,0 +1,425 @@
+//! Pages of the Botnet IP list loop: lists with a chart per organisation and month, import,
+//! a list's difference from the previous one and its ranked findings, and the retro-hunt.
+
+use super::{error_page, not_found, store_error_page, UiResult};
+use crate::auth::{Caller, Lang};
+use crate::botnet::{import_list, retro_hunt, set_of_lists, ImportError, ListMeta, LIST_KINDS};
+use crate::ui::layout::{page, pager};
+use crate::AppState;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use canhgac_domain::time::{fmt_date, fmt_datetime};
+use canhgac_domain::Scope;
+use maud::{html, Markup, PreEscaped};
+use std::collections::{BTreeMap, BTreeSet};
+
+const PALETTE: &[&str] = &[
+    "#0b4f8a", "#b3261e", "#1e7b34", "#b26a00", "#6a3d9a", "#00838f", "#8d6e63", "#c2185b",
+    "#455a64", "#7cb342",
+];
+
+/// Stacked bars: listed addresses per organisation, per month.
+fn chart(l: Lang, stats: &[(String, String, i64)]) -> Markup {
+    if stats.is_empty() {
+        return html! { p.muted { (l.t("Chưa có số liệu.", "No figures yet.")) } };
+    }
+    let periods: BTreeSet<&str> = stats.iter().map(|(p, _, _)| p.as_str()).collect();
+    let periods: Vec<&str> = periods
+        .into_iter()
+        .rev()
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let mut totals: BTreeMap<&str, i64> = BTreeMap::new();
+    for (_, o, n) in stats {
+        *totals.entry(o.as_str()).or_default() += n;
+    }
+    let mut orgs: Vec<(&str, i64)> = totals.into_iter().collect();
+    orgs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let top: Vec<&str> = orgs
+        .iter()
+        .take(PALETTE.len() - 1)
+        .map(|(o, _)| *o)
+        .collect();
+    let series = |o: &str| {
+        if top.contains(&o) {
+            o.to_string()
+        } else {
+            l.t("Khác", "Other").to_string()
+        }
+    };
+    let mut cells: BTreeMap<(&str, String), i64> = BTreeMap::new();
+    for (p, o, n) in stats {
+        if periods.contains(&p.as_str()) {
+            *cells.entry((p.as_str(), series(o))).or_default() += n;
+        }
+    }
+    let mut names: Vec<String> = top.iter().map(|s| s.to_string()).collect();
+    if orgs.len() > top.len() {
+        names.push(l.t("Khác", "Other").to_string());
+    }
+    let max = periods
+        .iter()
+        .map(|p| {
+            names
+                .iter()
+                .map(|n| cells.get(&(*p, n.clone())).copied().unwrap_or(0))
+                .sum::<i64>()
+        })
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let (w, h, pad) = (760.0, 260.0, 40.0);
+    let bw = ((w - pad * 2.0) / periods.len() as f64 * 0.6).min(60.0);
+    let mut svg = String::new();
+    for (i, p) in periods.iter().enumerate() {
+        let x = pad + (w - pad * 2.0) / periods.len() as f64 * (i as f64 + 0.2);
+        let mut y = h - pad;
+        for (k, n) in names.iter().enumerate() {
+            let v = cells.get(&(*p, n.clone())).copied().unwrap_or(0);
+            if v == 0 {
+                continue;
+            }
+            let bh = (v as f64 / max as f64) * (h - pad * 2.0);
+            y -= bh;
+            svg.push_str(&format!("<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bw:.1}\" height=\"{bh:.1}\" fill=\"{}\"><title>{n} {p}: {v}</title></rect>", PALETTE[k % PALETTE.len()]));
+        }
+        let (yy, mm) = p.split_once('-').unwrap_or((p, ""));
+        svg.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\">{mm}/{yy}</text>", x + bw / 2.0, h - pad + 16.0));
+    }
+    svg.push_str(&format!("<text x=\"4\" y=\"{:.1}\" font-size=\"11\">{max}</text><line x1=\"{pad}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#999\"/>", pad + 4.0, h - pad, w - pad, h - pad));
+    html! {
+        svg #botnet-chart viewBox=(format!("0 0 {w} {h}")) width="100%" style="max-width:900px" role="img" aria-label=(l.t("Số địa chỉ bị liệt kê theo đơn vị và tháng", "Listed addresses per organisation and month")) { (PreEscaped(svg)) }
+        p { @for (k, n) in names.iter().enumerate() { span style=(format!("display:inline-block;width:.8rem;height:.8rem;background:{};margin:0 .3rem 0 .8rem", PALETTE[k % PALETTE.len()])) {} (n) } }
+    }
+}
+
+fn import_form(c: &Caller) -> Markup {
+    let l = c.lang;
+    html! {
+        form #botnet-import.card method="post" enctype="multipart/form-data" action=(format!("/botnet?_csrf={}", urlencoding::encode(&c.csrf))) {
+            h2 { (l.t("Nhập danh sách mới", "Import a list")) }
+            div.grid2 {
+                div { label for="file" { (l.t("Tệp (XLSX, CSV, TXT, STIX, MISP)", "File (XLSX, CSV, TXT, STIX, MISP)")) } input #file type="file" name="file" required; }
+                div { label for="period" { (l.t("Kỳ (tháng/năm)", "Period (month/year)")) } input #period name="period" placeholder="11/2026" required; }
+                div { label for="version" { (l.t("Phát hành", "Issue")) } select #version name="version" { option value="monthly" { (l.t("Hằng tháng", "Monthly")) } option value="adhoc" { (l.t("Đột xuất", "Ad hoc")) } } }
+                div { label for="kind" { (l.t("Loại", "Kind")) } select #kind name="kind" { @for (k, vi, en) in LIST_KINDS { option value=(k) { (l.t(vi, en)) } } } }
+                div { label for="source" { (l.t("Nguồn", "Source")) } input #source name="source" value="Sở TTTT"; }
+                div { label for="name" { (l.t("Tên (tuỳ chọn)", "Name (optional)")) } input #name name="name"; }
+            }
+            p.muted { (l.t("Danh sách hằng tháng là đầy đủ: các nhiệm vụ săn lùng có địa chỉ không còn trong danh sách sẽ được xác minh sạch và đóng; địa chỉ còn lại sẽ mở lại nhiệm vụ và báo cáo cấp trên.",
+                "A monthly list is complete: hunting tasks whose address it no longer lists are verified clean and closed; addresses listed again reopen their task and escalate it.")) }
+            button #botnet-submit type="submit" { (l.t("Nhập danh sách", "Import the list")) }
+        }
+    }
+}
+
+/// `GET /botnet`.
+pub async fn lists_page(State(st): State<AppState>, c: Caller) -> UiResult {
+    lists_view(&st, &c, None, StatusCode::OK).await
+}
+
+async fn lists_view(
+    st: &AppState,
+    c: &Caller,
+    flash: Option<Markup>,
+    status: StatusCode,
+) -> UiResult {
+    let l = c.lang;
+    let lists = st
+        .store
+        .botnet_lists()
+        .await
+        .map_err(|e| store_error_page(c, e))?;
+    let stats = st
+        .store
+        .botnet_stats(&c.scope)
+        .await
+        .map_err(|e| store_error_page(c, e))?;
+    let (findings, total) = st
+        .store
+        .botnet_findings(&c.scope, lists.first().map(|x| x.id), None, 10, 0)
+        .await
+        .map_err(|e| store_error_page(c, e))?;
+    let body = html! {
+        h1 { (l.t("Danh sách IP Botnet", "Botnet IP lists")) }
+        @if let Some(f) = flash { (f) }
+        div.card { h2 { (l.t("Địa chỉ bị liệt kê theo đơn vị, theo tháng", "Listed addresses per organisation, per month")) } (chart(l, &stats)) }
+        @if let Some(latest) = lists.first() {
+            div.card {
+                h2 { (l.t("Phát hiện ưu tiên trong danh sách mới nhất", "Top findings of the latest list")) " (" (total) ")" }
+                (findings_table(l, &findings))
+                p { a href=(format!("/botnet/{}", latest.id)) { (l.t("Xem toàn bộ", "See all")) " →" } }
+            }
+        }
+        table.records #botnet-lists { thead { tr { th { (l.t("Danh sách", "List")) } th { (l.t("Kỳ", "Period")) } th { (l.t("Loại", "Kind")) } th { (l.t("Nguồn", "Source")) } th { (l.t("Số mục", "Entries")) } th { (l.t("Nhập lúc", "Imported")) } } }
+            tbody { @for x in &lists { tr {
+                td { a href=(format!("/botnet/{}", x.id)) { (x.name) } }
+                td { (x.period) @if x.version == "adhoc" { " " span.badge { (l.t("đột xuất", "ad hoc")) } } }
+                td { (x.kind) } td { (x.source) } td { (x.entry_count) } td { (fmt_datetime(x.imported_at)) " · " (x.imported_by) } } }
+                @if lists.is_empty() { tr { td colspan="6" .muted { (l.t("Chưa có danh sách nào", "No lists yet")) } } } } }
+        @if c.role.is_dic() { (import_form(c)) }
+    };
+    Ok((
+        status,
+        page(
+            c,
+            l.t("Danh sách IP Botnet", "Botnet IP lists"),
+            "/botnet",
+            body,
+        ),
+    )
+        .into_response())
+}
+
+fn findings_table(l: Lang, rows: &[canhgac_store::FindingRow]) -> Markup {
+    html! {
+        table.records #botnet-findings { thead { tr { th { (l.t("Địa chỉ", "Address")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Máy / dải", "Host / range")) } th { (l.t("Cấp độ", "Level")) } th { (l.t("Mã độc", "Malware")) } th { (l.t("Lặp lại", "Recurring")) } th { (l.t("Nhiệm vụ", "Task")) } } }
+            tbody { @for f in rows { tr {
+                td { code { (f.value) } }
+                td { (f.org_code) }
+                td { @if let (Some(h), Some(name)) = (f.host_id, &f.hostname) { a href=(format!("/hosts/{h}")) { (name) } } @else { (f.network.clone().unwrap_or_default()) } }
+                td { (f.level.map(|x| x.to_string()).unwrap_or_default()) }
+                td { (f.malware.clone().unwrap_or_default()) }
+                td { @if f.recurring == 1 { span.badge.sev-high { (l.t("Lặp lại", "Again")) } } @else { span.badge { (l.t("Mới", "New")) } } }
+                td { @if let Some(w) = f.work_item_id { a href=(format!("/work/{w}")) { "#" (w) " " (f.work_state.as_deref().and_then(canhgac_domain::work::WorkState::parse).map(|s| l.t(s.label_vi(), s.as_str())).unwrap_or_default()) } } } } }
+                @if rows.is_empty() { tr { td colspan="7" .muted { (l.t("Không có phát hiện nào trong phạm vi của bạn", "No findings in your scope")) } } } } }
+    }
+}
+
+/// `POST /botnet` (multipart).
+pub async fn import(State(st): State<AppState>, c: Caller, mut mp: Multipart) -> UiResult {
+    if !c.role.is_dic() {
+        return Err(error_page(
+            &c,
+            StatusCode::FORBIDDEN,
+            "Chỉ Sở TTTT nhập danh sách IP Botnet.",
+            "Only the DIC imports Botnet IP lists.",
+        ));
+    }
+    let l = c.lang;
+    let mut fields = std::collections::HashMap::new();
+    let mut file: Option<(Option<String>, Vec<u8>)> = None;
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or_default().to_string();
+        let fname = field.file_name().map(str::to_string);
+        let Ok(bytes) = field.bytes().await else {
+            return Err(error_page(
+                &c,
+                StatusCode::BAD_REQUEST,
+                "Tải tệp lên không thành công.",
+                "The upload did not complete.",
+            ));
+        };
+        if name == "file" {
+            file = Some((fname, bytes.to_vec()));
+        } else {
+            fields.insert(name, String::from_utf8_lossy(&bytes).trim().to_string());
+        }
+    }
+    let Some((fname, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return Err(error_page(
+            &c,
+            StatusCode::BAD_REQUEST,
+            "Hãy chọn một tệp không rỗng.",
+            "Choose a non-empty file.",
+        ));
+    };
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let meta = ListMeta {
+        name: Some(get("name")),
+        source: Some(get("source"))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "Sở TTTT".into()),
+        kind: get("kind"),
+        period: get("period"),
+        version: get("version"),
+    };
+    match import_list(&st.store, &c.actor(), &meta, &bytes, fname.as_deref()).await {
+        Ok(r) => {
+            let flash = html! { div.flash.ok #botnet-ok {
+                (l.t("Đã nhập", "Imported")) " " (r.entries) " " (l.t("mục", "entries")) " (" (r.format) "): "
+                (r.findings) " " (l.t("phát hiện trên mạng của tỉnh", "findings on the province's networks")) "; "
+                (r.new) " " (l.t("mới", "new")) ", " (r.recurring) " " (l.t("lặp lại", "recurring")) ", " (r.gone) " " (l.t("đã hết", "gone")) "; "
+                (r.tasks_created) " " (l.t("nhiệm vụ mới", "tasks created")) ", " (r.tasks_reopened) " " (l.t("mở lại", "reopened")) ", " (r.tasks_closed) " " (l.t("đã xác minh sạch", "verified clean")) ". "
+                a href=(format!("/botnet/{}", r.list_id)) { (l.t("Xem danh sách", "Open the list")) }
+                @for w in &r.warnings { br; (l.t("Lưu ý", "Note")) ": " (w.column) " — " (l.t(&w.message_vi, &w.message)) }
+            } };
+            lists_view(&st, &c, Some(flash), StatusCode::OK).await
+        }
+        Err(ImportError::Rejected(problems)) => {
+            let flash = html! {
+                div.flash.bad { (l.t("Chưa nhập: danh sách có", "Nothing imported: the list has")) " " (problems.len()) " " (l.t("lỗi.", "problem(s).")) }
+                table #botnet-errors { thead { tr { th { (l.t("Dòng", "Row")) } th { (l.t("Cột", "Column")) } th { (l.t("Lỗi", "Problem")) } } }
+                    tbody { @for p in problems.iter().take(500) { tr { td { (p.row) } td { (p.column) } td { (l.t(&p.message_vi, &p.message)) } } } } }
+            };
+            lists_view(&st, &c, Some(flash), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(ImportError::Invalid(vi, en)) => {
+            lists_view(
+                &st,
+                &c,
+                Some(html! { div.flash.bad { (l.t(&vi, &en)) } }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(ImportError::Store(e)) => Err(store_error_page(&c, e)),
+    }
+}
+
+/// `GET /botnet/{id}`.
+pub async fn list_page(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> UiResult {
+    let l = c.lang;
+    let list = st
+        .store
+        .botnet_list(id)
+        .await
+        .map_err(|e| store_error_page(&c, e))?
+        .ok_or_else(|| not_found(&c))?;
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let offset = get("offset").parse().unwrap_or(0i64).max(0);
+    let (prev, gone, new, recurring) = crate::api::list_diff(&st, &list)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let (findings, total) = st
+        .store
+        .botnet_findings(&c.scope, Some(id), None, 100, offset)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let whole = c.scope == Scope::All;
+    let entries = if whole {
+        Some(
+            st.store
+                .botnet_entries(id, Some(&get("q")), 100, 0)
+                .await
+                .map_err(|e| store_error_page(&c, e))?,
+        )
+    } else {
+        None
+    };
+    let body = html! {
+        p.muted { a href="/botnet" { (l.t("Danh sách IP Botnet", "Botnet IP lists")) } " › " (list.name) }
+        h1 { (list.name) }
+        div.cards {
+            div.stat { b { (list.entry_count) } span { (l.t("mục trong danh sách", "entries")) } }
+            div.stat { b { (total) } span { (l.t("phát hiện trong phạm vi", "findings in scope")) } }
+            @if whole {
+                div.stat { b { (new) } span { (l.t("mới so với kỳ trước", "new since the previous list")) } }
+                div.stat { b { (recurring) } span { (l.t("lặp lại", "listed again")) } }
+                div.stat { b { (gone.len()) } span { (l.t("đã không còn", "gone")) } }
+            }
+        }
+        p.muted { (l.t("Kỳ", "Period")) " " (list.period) " · " (list.source) " · " (list.format) " · " (l.t("nhập", "imported")) " " (fmt_date(list.imported_at))
+            @if let Some(p) = prev { " · " a href=(format!("/botnet/{p}")) { (l.t("kỳ trước", "previous list")) } } }
+        h2 { (l.t("Phát hiện (ưu tiên: lặp lại, rồi cấp độ hệ thống)", "Findings (first: listed again, then system level)")) }
+        (findings_table(l, &findings))
+        (pager(l, &format!("/botnet/{id}"), &params, offset, 100, total))
+        @if let Some((entries, n)) = entries {
+            h2 { (l.t("Các mục", "Entries")) " (" (n) ")" }
+            form.filters method="get" action=(format!("/botnet/{id}")) { div { label for="q" { (l.t("Tìm", "Search")) } input #q name="q" value=(get("q")); } div { button type="submit" { (l.t("Lọc", "Filter")) } } }
+            table.records { thead { tr { th { (l.t("Dòng", "Row")) } th { (l.t("Mục", "Entry")) } th { (l.t("Loại", "Kind")) } th { (l.t("Mã độc", "Malware")) } th { (l.t("Thời gian", "Seen")) } th { (l.t("Ngữ cảnh (C2)", "Context (C2)")) } } }
+                tbody { @for e in &entries { tr { td { (e.row_no) } td { code { (e.value) } } td { (e.kind) } td { (e.malware.clone().unwrap_or_default()) } td { (e.seen.clone().unwrap_or_default()) } td { (e.context.clone().unwrap_or_default()) } } } } }
+            @if !gone.is_empty() {
+                h2 { (l.t("Không còn trong danh sách này", "No longer listed")) " (" (gone.len()) ")" }
+                p { @for g in gone.iter().take(300) { code { (g) } " " } }
+            }
+        }
+    };
+    Ok(page(&c, &list.name, "/botnet", body).into_response())
+}
+
+fn hunt_form(c: &Caller, lists: &[canhgac_store::BotnetListRow]) -> Markup {
+    let l = c.lang;
+    html! {
+        form #hunt-form.card method="post" enctype="multipart/form-data" action=(format!("/hunt?_csrf={}", urlencoding::encode(&c.csrf))) {
+            div.grid2 {
+                div { label for="logs" { (l.t("Tệp nhật ký (tường lửa, web, syslog, NetFlow/Zeek CSV, JSON; có thể nén gzip)", "Log files (firewall, web, syslog, NetFlow/Zeek CSV, JSON; gzip too)")) } input #logs type="file" name="logs" multiple required; }
+                div { label for="list" { (l.t("Đối chiếu với", "Match against")) } select #list name="list" { option value="" { (l.t("Tất cả danh sách", "Every list")) } @for x in lists { option value=(x.id) { (x.name) } } } }
+            }
+            button #hunt-submit type="submit" { (l.t("Săn lùng", "Hunt")) }
+        }
+    }
+}
+
+/// `GET /hunt`.
+pub async fn hunt_page(State(st): State<AppState>, c: Caller) -> UiResult {
+    let l = c.lang;
+    let lists = st
+        .store
+        .botnet_lists()
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let body = html! {
+        h1 { (l.t("Săn lùng trong nhật ký", "Retro-hunt in logs")) }
+        p.muted { (l.t("Tìm mọi địa chỉ thuộc danh sách IP Botnet trong nhật ký (IPv4, IPv6, theo dải CIDR). Ngoại tuyến: canhgac hunt --list DS.txt THƯ_MỤC.", "Finds every listed address in logs (IPv4, IPv6, CIDR ranges). Offline: canhgac hunt --list LIST.txt FOLDER.")) }
+        (hunt_form(&c, &lists))
+    };
+    Ok(page(&c, l.t("Săn lùng", "Hunt"), "/hunt", body).into_response())
+}
+
+/// `POST /hunt` (multipart: logs, list).
+pub async fn hunt_upload(State(st): State<AppState>, c: Caller, mut mp: Multipart) -> UiResult {
+    let l = c.lang;
+    let mut files = Vec::new();
+    let mut list: Option<i64> = None;
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or_default().to_string();
+        let fname = field.file_name().unwrap_or("log").to_string();
+        let Ok(bytes) = field.bytes().await else {
+            return Err(error_page(
+                &c,
+                StatusCode::BAD_REQUEST,
+                "Tải tệp lên không thành công.",
+                "The upload did not complete.",
+            ));
+        };
+        match name.as_str() {
+            "logs" if !bytes.is_empty() => files.push((fname, bytes.to_vec())),
+            "list" => list = String::from_utf8_lossy(&bytes).trim().parse().ok(),
+            _ => {}
+        }
+    }
+    if files.is_empty() {
+        return Err(error_page(
+            &c,
+            StatusCode::BAD_REQUEST,
+            "Hãy chọn ít nhất một tệp nhật ký không rỗng.",
+            "Choose at least one non-empty log file.",
+        ));
+    }
+    let set = set_of_lists(&st.store, &list.into_iter().collect::<Vec<_>>())
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let (hits, lines) = retro_hunt(&st.store, &c.scope, &set, &files)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let lists = st
+        .store
+        .botnet_lists()
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let body = html! {
+        h1 { (l.t("Săn lùng trong nhật ký", "Retro-hunt in logs")) }
+        div.flash.ok #hunt-summary { (files.len()) " " (l.t("tệp", "file(s)")) ", " (lines) " " (l.t("dòng", "lines")) ", " (set.len()) " " (l.t("mục trong danh sách", "listed entries")) ": " (hits.len()) " " (l.t("địa chỉ bị liệt kê xuất hiện", "listed addresses seen")) "." }
+        table.records #hunt-hits { thead { tr { th { (l.t("Địa chỉ", "Address")) } th { (l.t("Mục", "Entry")) } th { (l.t("Số dòng", "Lines")) } th { (l.t("Lần đầu", "First")) } th { (l.t("Lần cuối", "Last")) } th { (l.t("Máy", "Host")) } th { (l.t("Đơn vị", "Org")) } } }
+            tbody { @for h in &hits { tr { td { code { (h.ip) } } td { (h.entry) } td { (h.count) } td { (h.first_seen.clone().unwrap_or_default()) br; span.muted { (h.first) } } td { (h.last_seen.clone().unwrap_or_default()) br; span.muted { (h.last) } } td { (h.host.clone().unwrap_or_default()) } td { (h.org.clone().unwrap_or_default()) } } }
+                @if hits.is_empty() { tr { td colspan="7" .muted { (l.t("Không thấy địa chỉ nào trong danh sách", "No listed address found")) } } } } }
+        (hunt_form(&c, &lists))
+    };
+    Ok(page(&c, l.t("Săn lùng", "Hunt"), "/hunt", body).into_response())
+}

@@ -431,7 +431,12 @@ pub struct RetroHit {
 
 /// A leading timestamp of a log line, if any (syslog, ISO 8601, Apache, Zeek epoch).
 pub fn line_time(line: &[u8]) -> Option<String> {
-    let s = std::str::from_utf8(&line[..line.len().min(40)]).ok()?;
+    let head = &line[..line.len().min(64)];
+    let s = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+    };
+    let s = s.split('\n').next().unwrap_or_default();
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| {
         b.get(r.clone())

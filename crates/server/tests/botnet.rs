@@ -28,12 +28,28 @@ fn task_of<'a>(items: &'a [Value], value: &str) -> &'a Value {
 
 #[tokio::test]
 async fn the_next_monthly_list_closes_or_reopens_hunting_tasks() {
-    let app = TestApp::new().await;
+    monthly_loop(&TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn the_loop_holds_on_postgres_too() {
+    match TestApp::new_postgres().await {
+        Some(app) => {
+            monthly_loop(&app).await;
+            app.cleanup().await;
+        }
+        None => eprintln!(
+            "CANHGAC_TEST_DATABASE_URL is not set: PostgreSQL not exercised here (CI sets it)"
+        ),
+    }
+}
+
+async fn monthly_loop(app: &TestApp) {
     let op = app.token("operator@t.vn").await;
     // The fixture's October list named 198.51.100.17 (SYT), .33 (SYT-BV), .49 (TAMDUONG), .65 (VIETTEL).
     let november = "STT;Địa chỉ IP;Tên mã độc;Thời gian phát hiện\n1;198.51.100.17;Mirai;14/11/2026\n2;198.51.100.49;Gafgyt;14/11/2026\n3;203.0.113.99;Emotet;\n";
     let r = import(
-        &app,
+        app,
         &op,
         "period=11/2026&version=monthly&kind=botnet",
         november.as_bytes(),

@@ -432,7 +432,7 @@ impl Store {
     ) -> Result<Vec<WorkItemRow>> {
         let sql = format!(
             "SELECT {WORK_COLS} FROM work_items w JOIN orgs o ON o.id = w.org_id \
-             WHERE w.kind = $1 AND substr(w.subject, 1, $3) = $2 AND w.state NOT IN ('closed', 'not_applicable') ORDER BY w.id"
+             WHERE w.kind = $1 AND substr(w.subject, 1, CAST($3 AS INTEGER)) = $2 AND w.state NOT IN ('closed', 'not_applicable') ORDER BY w.id"
         );
         let len = prefix.chars().count() as i64;
         on_pool!(self, pool => {

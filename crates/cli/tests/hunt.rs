@@ -1,0 +1,137 @@
+//! `canhgac hunt` as the duty officer runs it: lists from files, logs from files and folders,
+//! plain or gzip, JSON lines out, bad lists refused with their rows named.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn workdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("canhgac_hunt_{name}_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(d.join("logs/old")).unwrap();
+    d
+}
+
+fn canhgac(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_canhgac"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn hunts_plain_and_gzip_logs_in_folders() {
+    let d = workdir("ok");
+    std::fs::write(
+        d.join("list.txt"),
+        "# Botnet 11/2026\n203.0.113.7\n198.51.100.0/24 ; SBL\n2001:db8:bad::/48\n1.2.3.4\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("logs/fw.log"),
+        "Apr 29 10:00:01 fw SRC=203.0.113.7 DST=10.0.0.1\nApr 29 10:00:02 fw SRC=11.2.3.45 DST=1.2.3.45\nApr 29 10:00:03 fw SRC=10.0.0.9 DST=198.51.100.200:443\n",
+    )
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"{\"ts\":1,\"src_ip\":\"2001:db8:bad::5\",\"dst_ip\":\"192.0.2.1\"}\n1714384801.1\tC1\t10.0.0.1\t1.2.3.4\n").unwrap();
+    std::fs::write(d.join("logs/old/zeek.json.gz"), gz.finish().unwrap()).unwrap();
+    let out = canhgac(&[
+        "hunt",
+        "--list",
+        d.join("list.txt").to_str().unwrap(),
+        "--format",
+        "json",
+        d.join("logs").to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hits: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(String, u64, String, String)> = hits
+        .iter()
+        .map(|h| {
+            (
+                PathBuf::from(h["file"].as_str().unwrap())
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                h["line"].as_u64().unwrap(),
+                h["ip"].as_str().unwrap().to_string(),
+                h["entry"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "fw.log".into(),
+                1,
+                "203.0.113.7".into(),
+                "203.0.113.7".into()
+            ),
+            (
+                "fw.log".into(),
+                3,
+                "198.51.100.200".into(),
+                "198.51.100.0/24".into()
+            ),
+            (
+                "zeek.json.gz".into(),
+                1,
+                "2001:db8:bad::5".into(),
+                "2001:db8:bad::/48".into()
+            ),
+            ("zeek.json.gz".into(), 2, "1.2.3.4".into(), "1.2.3.4".into()),
+        ]
+    );
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        summary.contains("4 hit(s)") && summary.contains("2 file(s)"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_bad_list_stops_the_hunt_naming_every_row() {
+    let d = workdir("bad");
+    std::fs::write(
+        d.join("list.csv"),
+        "Địa chỉ IP,Tên mã độc\n203.0.113.7,Mirai\n203.0.113.700,Mirai\n,Emotet\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("logs/fw.log"), "SRC=203.0.113.7\n").unwrap();
+    let out = canhgac(&[
+        "hunt",
+        "--list",
+        d.join("list.csv").to_str().unwrap(),
+        d.join("logs").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("row 3, column Địa chỉ IP: '203.0.113.700'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("row 4, column Địa chỉ IP: The IP address is missing"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing scanned");
+    let out = canhgac(&[
+        "hunt",
+        "--list",
+        d.join("missing.txt").to_str().unwrap(),
+        d.join("logs").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the list"));
+}

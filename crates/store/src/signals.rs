@@ -440,6 +440,26 @@ impl Store {
         })
     }
 
+    /// Brings a work item's deadline forward to `due` (never later); audited.
+    pub async fn tighten_work_due(&self, actor: &Actor, id: i64, due: i64) -> Result<()> {
+        let Some(w) = self.work_item(&Scope::All, id).await? else {
+            return Err(StoreError::NotFound);
+        };
+        if w.due_at.is_some_and(|d| d <= due) {
+            return Ok(());
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE work_items SET due_at = $1, updated_at = $2 WHERE id = $3").bind(due).bind(now_ms()).bind(id).execute(&mut *tx).await?;
+            let before = json!({"due_at": w.due_at});
+            let after = json!({"due_at": due});
+            let e = audit::row(actor, Some(w.org_id), "tighten_due", "work_items", Some(id), before.as_object(), after.as_object());
+            audit_insert!(&mut *tx, e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     /// The notes of a work item in scope.
     pub async fn work_notes(&self, scope: &Scope, id: i64) -> Result<Vec<WorkNote>> {
         if self.work_item(scope, id).await?.is_none() {

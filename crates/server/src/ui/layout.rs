@@ -77,6 +77,18 @@ const NAV: &[NavItem] = &[
         show: anyone,
     },
     NavItem {
+        path: "/botnet",
+        vi: "IP Botnet",
+        en: "Botnet lists",
+        show: anyone,
+    },
+    NavItem {
+        path: "/hunt",
+        vi: "Săn lùng",
+        en: "Hunt",
+        show: anyone,
+    },
+    NavItem {
         path: "/orgs",
         vi: "Đơn vị",
         en: "Organisations",

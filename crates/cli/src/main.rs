@@ -72,10 +72,27 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// So sánh phiên bản theo quy tắc của từng hệ (deb, rpm, semver, pep440, generic).
+    /// Compare versions under a scheme.
+    Version {
+        #[command(subcommand)]
+        command: VersionCommand,
+    },
     /// Quản lý tài khoản. Manage user accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum VersionCommand {
+    /// Đọc từng dòng "A B" từ đầu vào chuẩn, in <, = hoặc > cho mỗi dòng.
+    /// Reads lines "A B" from standard input and prints <, = or > for each.
+    Compare {
+        /// deb, rpm, semver, pep440 hoặc generic.
+        #[arg(long)]
+        scheme: String,
     },
 }
 
@@ -226,6 +243,9 @@ async fn run() -> Result<()> {
             format,
             paths,
         } => hunt::run(&lists, format, &paths).map(|_| ()),
+        Command::Version {
+            command: VersionCommand::Compare { scheme },
+        } => version_compare(&scheme),
         Command::Migrate { store } => {
             let st = store.open(None).await?;
             eprintln!("migrations applied ({})", st.backend());
@@ -274,6 +294,46 @@ async fn run() -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `canhgac version compare`: one answer per input line; a bad line is answered `?` and named
+/// on standard error, and the exit status says whether every line was good.
+fn version_compare(scheme: &str) -> Result<()> {
+    use std::io::{BufRead, Write};
+    let scheme = canhgac_vuln::Scheme::parse(scheme).with_context(|| {
+        format!("no scheme '{scheme}': use deb, rpm, semver, pep440 or generic")
+    })?;
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut bad = 0usize;
+    for (i, line) in stdin.lock().lines().enumerate() {
+        let line = line?;
+        let mut parts = line.split_whitespace();
+        let answer = match (parts.next(), parts.next(), parts.next()) {
+            (Some(a), Some(b), None) => match canhgac_vuln::compare(scheme, a, b) {
+                Ok(std::cmp::Ordering::Less) => "<",
+                Ok(std::cmp::Ordering::Equal) => "=",
+                Ok(std::cmp::Ordering::Greater) => ">",
+                Err(e) => {
+                    eprintln!("line {}: {e}", i + 1);
+                    bad += 1;
+                    "?"
+                }
+            },
+            _ => {
+                eprintln!("line {}: expected two versions separated by a space", i + 1);
+                bad += 1;
+                "?"
+            }
+        };
+        writeln!(out, "{answer}")?;
+    }
+    out.flush()?;
+    if bad > 0 {
+        bail!("{bad} line(s) could not be compared");
+    }
+    Ok(())
 }
 
 async fn serve(store: Store, listen: SocketAddr, cfg: ServerConfig) -> Result<()> {

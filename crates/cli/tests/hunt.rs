@@ -135,3 +135,40 @@ fn a_bad_list_stops_the_hunt_naming_every_row() {
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the list"));
 }
+
+#[test]
+fn version_compare_reads_pairs_from_stdin() {
+    let run = |scheme: &str, input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_canhgac"))
+            .args(["version", "compare", "--scheme", scheme])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(
+        "deb",
+        "1:9.2p1-2+deb12u3 1:9.2p1-2+deb12u2\n1.0~rc1 1.0\n1.01 1.1\n",
+    );
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), ">\n<\n=\n");
+    let out = run("rpm", "8.7p1-38.el9_4.4 8.7p1-38.el9\n");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), ">\n");
+    let out = run("pep440", "2.0.0rc1 2.0\n1.0 garbage!\nonly-one\n");
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "<\n?\n?\n");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("line 2: 'garbage!' is not a valid pep440 version")
+            && err.contains("line 3: expected two versions"),
+        "{err}"
+    );
+}

@@ -15,7 +15,9 @@
 //!
 //! No I/O.
 
+pub mod advisory;
 mod deb;
+pub mod formats;
 mod generic;
 mod pep440;
 mod rpm;

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod hunt;
+mod vulnmatch;
 
 /// canhgac — giám sát, cảnh báo và điều phối an toàn thông tin cho Sở TTTT, các sở, ban,
 /// ngành, UBND huyện và doanh nghiệp viễn thông.
@@ -78,10 +79,33 @@ enum Command {
         #[command(subcommand)]
         command: VersionCommand,
     },
+    /// Đối chiếu cảnh báo lỗ hổng với danh mục phần mềm. Match advisories to inventories.
+    Vuln {
+        #[command(subcommand)]
+        command: VulnCommand,
+    },
     /// Quản lý tài khoản. Manage user accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum VulnCommand {
+    /// Máy nào bị ảnh hưởng bởi cảnh báo nào. Which hosts each advisory affects.
+    Match {
+        /// Cảnh báo: OSV (tệp hoặc zip), CSAF 2.0, CVE JSON 5; tệp hoặc thư mục, lặp lại được.
+        /// Advisories (OSV files or zip dumps, CSAF 2.0, CVE JSON 5); files or folders.
+        #[arg(long = "advisories", required = true, num_args = 1..)]
+        advisories: Vec<PathBuf>,
+        /// Danh mục phần mềm: CSV host,name,version,scheme; dpkg status; rpm -qa; Windows CSV.
+        /// Inventories: CSV host,name,version,scheme; dpkg status; rpm -qa; Windows export.
+        #[arg(long = "inventory", required = true, num_args = 1..)]
+        inventories: Vec<PathBuf>,
+        /// Định dạng kết quả / output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: vulnmatch::MatchFormat,
     },
 }
 
@@ -246,6 +270,14 @@ async fn run() -> Result<()> {
         Command::Version {
             command: VersionCommand::Compare { scheme },
         } => version_compare(&scheme),
+        Command::Vuln {
+            command:
+                VulnCommand::Match {
+                    advisories,
+                    inventories,
+                    format,
+                },
+        } => vulnmatch::run(&advisories, &inventories, format),
         Command::Migrate { store } => {
             let st = store.open(None).await?;
             eprintln!("migrations applied ({})", st.backend());

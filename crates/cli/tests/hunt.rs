@@ -172,3 +172,59 @@ fn version_compare_reads_pairs_from_stdin() {
         "{err}"
     );
 }
+
+#[test]
+fn vuln_match_from_files() {
+    let d = workdir("vuln");
+    let testdata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vuln");
+    std::fs::write(d.join("inv.csv"), "host,name,version,scheme\nweb01,nginx,1.2.1-2.2+wheezy2,deb\nweb02,nginx,1.2.1-2.2+wheezy3,deb\napp01,Django,1.2.6,pypi\n").unwrap();
+    std::fs::write(d.join("db01"), "openssl-libs-3.0.7-27.el9.x86_64\n").unwrap();
+    let out = canhgac(&[
+        "vuln",
+        "match",
+        "--advisories",
+        testdata.join("osv/DSA-3029-1.json").to_str().unwrap(),
+        testdata.join("osv/pypi/django").to_str().unwrap(),
+        "--inventory",
+        d.join("inv.csv").to_str().unwrap(),
+        d.join("db01").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(rows.iter().any(|r| r["host"] == "web01"
+        && r["advisory"] == "DSA-3029-1"
+        && r["package"] == "nginx"
+        && r["version"] == "1.2.1-2.2+wheezy2"));
+    assert!(
+        !rows.iter().any(|r| r["host"] == "web02"),
+        "the fixed version is not affected"
+    );
+    assert!(rows
+        .iter()
+        .any(|r| r["host"] == "app01" && r["package"] == "Django"));
+    std::fs::write(
+        d.join("bad.csv"),
+        "host,name,version,scheme\nweb01,nginx,,deb\n",
+    )
+    .unwrap();
+    let out = canhgac(&[
+        "vuln",
+        "match",
+        "--advisories",
+        testdata.join("osv/DSA-3029-1.json").to_str().unwrap(),
+        "--inventory",
+        d.join("bad.csv").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("row 2, version: missing"));
+}

@@ -19,6 +19,8 @@ pub mod advisory;
 mod deb;
 pub mod formats;
 mod generic;
+pub mod inventory;
+pub mod matcher;
 mod pep440;
 mod rpm;
 mod semver;

@@ -164,15 +164,48 @@ async fn officer_logs_in_finds_a_host_and_sees_import_errors() {
         .click()
         .await
         .expect("click");
-    let link = c
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::LinkText(&host))
-        .await
-        .expect("host link");
+    // Wait for the filtered page itself, so the link found is not one of the page before.
+    let mut filtered = false;
+    for _ in 0..50 {
+        if c.current_url()
+            .await
+            .is_ok_and(|u| u.query().is_some_and(|q| q.contains("q=")))
+        {
+            filtered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(filtered, "the filter did not load");
     shot(&c, "02-hosts").await;
-    link.click().await.expect("open host");
-    let h1 = wait_for(&c, "main h1").await.text().await.expect("h1");
+    let mut opened = false;
+    for _ in 0..5 {
+        let link = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::LinkText(&host))
+            .await
+            .expect("host link");
+        if link.click().await.is_ok() {
+            opened = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(opened, "could not open the host");
+    // The list page has an h1 too: wait for the host's own.
+    let mut h1 = String::new();
+    for _ in 0..50 {
+        h1 = wait_for(&c, "main h1")
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        if h1 == host {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(h1, host);
     let page = c.source().await.expect("source");
     assert!(

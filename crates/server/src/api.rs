@@ -182,6 +182,13 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/botnet-findings", get(botnet_findings)),
         ("/botnet-stats", get(botnet_stats)),
         ("/hunts", post(retro_hunt)),
+        ("/advisories", get(list_advisories).post(import_advisories)),
+        ("/advisories/manual", post(manual_advisory)),
+        ("/advisories/{id}", get(get_advisory)),
+        ("/advisory-matches", get(advisory_matches)),
+        ("/kev", post(import_kev)),
+        ("/hosts/{id}/inventory", post(import_inventory)),
+        ("/compliance", get(compliance)),
         ("/{entity}", get(list_entity).post(create_entity)),
         (
             "/{entity}/{id}",
@@ -1146,4 +1153,204 @@ async fn retro_hunt(
     Ok(Json(
         json!({"lines": lines, "addresses_listed": set.len(), "total": hits.len(), "items": hits}),
     ))
+}
+
+fn patch_error(e: crate::patching::PatchError) -> ApiError {
+    match e {
+        crate::patching::PatchError::Rejected(errs) => ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!(
+                "Nothing imported: {}",
+                errs.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            message_vi: format!(
+                "Chưa nhập: {}",
+                errs.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            fields: errs
+                .iter()
+                .map(|e| FieldError::new(&e.field, e.message.clone(), e.message.clone()))
+                .collect(),
+            rows: vec![],
+        },
+        crate::patching::PatchError::Store(e) => e.into(),
+    }
+}
+
+fn must_be_dic(c: &Caller) -> ApiResult<()> {
+    if c.role.is_dic() {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Chỉ Sở TTTT nhập cảnh báo",
+            "Only the DIC imports advisories",
+        ))
+    }
+}
+
+async fn list_advisories(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let (limit, offset) = page_params(&p);
+    let (items, total) = st
+        .store
+        .list_advisories(
+            &c.scope,
+            p.get("q").map(String::as_str),
+            limit.unwrap_or(50),
+            offset.unwrap_or(0),
+        )
+        .await?;
+    Ok(Json(json!({"items": items, "total": total})))
+}
+
+async fn import_advisories(
+    State(st): State<AppState>,
+    c: Caller,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    must_be_dic(&c)?;
+    let r = crate::patching::import_advisories(&st.store, &c.actor(), &body)
+        .await
+        .map_err(patch_error)?;
+    Ok((StatusCode::CREATED, Json(json!(r))))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ManualBody {
+    id: String,
+    title: String,
+    cves: String,
+    scheme: String,
+    vendor: String,
+    product: String,
+    affected_from: String,
+    fixed: String,
+    severity: String,
+    recommendation: String,
+    distro: String,
+}
+
+async fn manual_advisory(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(b): ApiJson<ManualBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    must_be_dic(&c)?;
+    let m = canhgac_vuln::formats::ManualAdvisory {
+        id: b.id,
+        title: b.title,
+        cves: b.cves,
+        scheme: canhgac_vuln::Scheme::parse(&b.scheme),
+        vendor: b.vendor,
+        product: b.product,
+        affected_from: b.affected_from,
+        fixed: b.fixed,
+        severity: b.severity,
+        recommendation: b.recommendation,
+        distro: b.distro,
+    };
+    let r = crate::patching::import_manual(&st.store, &c.actor(), &m)
+        .await
+        .map_err(patch_error)?;
+    Ok((StatusCode::CREATED, Json(json!(r))))
+}
+
+async fn get_advisory(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let a = st
+        .store
+        .advisory(&c.scope, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let (matches, total) = st.store.matches(&c.scope, Some(id), None, 1000, 0).await?;
+    let mut v = json!(a);
+    v["matches"] = json!(matches);
+    v["matches_total"] = json!(total);
+    Ok(Json(v))
+}
+
+async fn advisory_matches(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let (limit, offset) = page_params(&p);
+    let (items, total) = st
+        .store
+        .matches(
+            &c.scope,
+            p.get("advisory").and_then(|v| v.parse().ok()),
+            p.get("host").and_then(|v| v.parse().ok()),
+            limit.unwrap_or(100),
+            offset.unwrap_or(0),
+        )
+        .await?;
+    Ok(Json(json!({"items": items, "total": total})))
+}
+
+async fn import_kev(
+    State(st): State<AppState>,
+    c: Caller,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    must_be_dic(&c)?;
+    let n = crate::patching::import_kev(&st.store, &c.actor(), &body)
+        .await
+        .map_err(patch_error)?;
+    Ok((StatusCode::CREATED, Json(json!({"entries": n}))))
+}
+
+async fn import_inventory(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    Query(p): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    must_write(&c)?;
+    let host = st
+        .store
+        .get(EntityKind::Host, &c.scope, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let org = host["org_id"].as_i64().unwrap_or_default();
+    let name = host["hostname"].as_str().unwrap_or_default().to_string();
+    let r = crate::patching::import_inventory(
+        &st.store,
+        &c.actor(),
+        id,
+        org,
+        &name,
+        &body,
+        p.get("filename").map(String::as_str),
+    )
+    .await
+    .map_err(patch_error)?;
+    Ok(Json(json!(r)))
+}
+
+async fn compliance(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Value>> {
+    let rows = st.store.patch_compliance(&c.scope).await?;
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|(code, name, hosts, unpatched, open, overdue)| {
+            let pct = if hosts > 0 { 100.0 * (hosts - unpatched) as f64 / hosts as f64 } else { 100.0 };
+            json!({"org": code, "name": name, "hosts": hosts, "hosts_with_open_patches": unpatched, "open_tasks": open, "overdue_tasks": overdue, "compliance_percent": (pct * 10.0).round() / 10.0})
+        })
+        .collect();
+    Ok(Json(json!({"total": items.len(), "items": items})))
 }

@@ -12,6 +12,7 @@ pub mod botnet;
 pub mod import;
 pub mod metrics;
 pub mod openapi;
+pub mod patching;
 pub mod ui;
 
 use axum::extract::DefaultBodyLimit;

@@ -101,6 +101,14 @@ pub const API_ROUTES: &[ApiRoute] = &[
     r("get", "/botnet-findings", "Findings in your scope, ranked (list=ID, org=CODE)"),
     r("get", "/botnet-stats", "Listed addresses per organisation and month"),
     r("post", "/hunts", "Retro-hunt: search a log file (body, plain or gzip) for listed addresses (lists=ID,ID)"),
+    r("get", "/advisories", "Advisories, most severe first, with their KEV due date and affected hosts in your scope"),
+    r("post", "/advisories", "Import advisories (DIC; body: OSV record or zip dump, CSAF 2.0, CVE JSON 5): stores them, matches hosts, hands out patch tasks"),
+    r("post", "/advisories/manual", "A national warning as the form fills it (DIC): id, title, cves, scheme, vendor, product, affected_from, fixed, severity, recommendation, distro"),
+    r("get", "/advisories/{id}", "An advisory with the hosts it affects in your scope"),
+    r("get", "/advisory-matches", "Affected (host, advisory, package) in your scope (advisory=ID, host=ID)"),
+    r("post", "/kev", "Replace the CISA KEV catalogue (DIC; body: the catalogue JSON)"),
+    r("post", "/hosts/{id}/inventory", "A host's fresh inventory (CSV, dpkg status, rpm -qa, Windows export): re-evaluates it and closes patch tasks it proves done"),
+    r("get", "/compliance", "Patch compliance per organisation in your scope"),
     r("get", "/openapi.json", "This document"),
 ];
 

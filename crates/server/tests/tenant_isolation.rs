@@ -299,7 +299,90 @@ async fn walk_api(app: &TestApp) {
                         );
                     }
                 }
-                ("get", "/signals") | ("get", "/work-items") | ("get", "/botnet-findings") => {
+                ("get", "/advisories") => {
+                    assert_eq!(
+                        app.api("get", "/api/v1/advisories", t, None).await.status,
+                        StatusCode::OK
+                    );
+                }
+                ("post", "/advisories") | ("post", "/kev") => {
+                    let r = app
+                        .api_bytes(&format!("/api/v1{}", route.path), &token, b"{}".to_vec())
+                        .await;
+                    if role.is_dic() {
+                        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+                    } else {
+                        assert_eq!(
+                            r.status,
+                            StatusCode::FORBIDDEN,
+                            "{email} POST {}",
+                            route.path
+                        );
+                    }
+                }
+                ("post", "/advisories/manual") => {
+                    let r = app
+                        .api("post", "/api/v1/advisories/manual", t, Some(json!({})))
+                        .await;
+                    if role.is_dic() {
+                        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+                    } else {
+                        assert_eq!(r.status, StatusCode::FORBIDDEN, "{email} enters a warning");
+                    }
+                }
+                ("get", "/advisories/{id}") => {
+                    let id = app
+                        .store
+                        .advisory_id("DSA-TEST-1")
+                        .await
+                        .expect("q")
+                        .expect("fixture advisory");
+                    let r = app
+                        .api("get", &format!("/api/v1/advisories/{id}"), t, None)
+                        .await;
+                    assert_eq!(r.status, StatusCode::OK);
+                    assert_no_foreign(email, "/advisories/{id}", &r.text, &foreign);
+                    let expected = visible.iter().filter(|c| c.as_str() != "STTTT").count();
+                    assert_eq!(
+                        r.json()["matches_total"],
+                        json!(expected),
+                        "{email} sees the matches of its scope"
+                    );
+                }
+                ("post", "/hosts/{id}/inventory") => {
+                    for (id, code) in recs[&EntityKind::Host]
+                        .iter()
+                        .filter(|(_, c)| !visible.contains(c))
+                    {
+                        let r = app
+                            .api_bytes(
+                                &format!("/api/v1/hosts/{id}/inventory"),
+                                &token,
+                                b"host,name,version,scheme\nx,a,1,deb\n".to_vec(),
+                            )
+                            .await;
+                        assert!(
+                            denied(r.status),
+                            "{email} sends {code}'s inventory: {}",
+                            r.status
+                        );
+                    }
+                }
+                ("get", "/compliance") => {
+                    let r = app.api("get", "/api/v1/compliance", t, None).await.json();
+                    for i in r["items"].as_array().expect("items") {
+                        assert!(
+                            visible.iter().any(|v| i["org"] == json!(v)),
+                            "{email} sees compliance of {}",
+                            i["org"]
+                        );
+                    }
+                    assert_eq!(r["total"], json!(visible.len()));
+                }
+                ("get", "/signals")
+                | ("get", "/work-items")
+                | ("get", "/botnet-findings")
+                | ("get", "/advisory-matches") => {
                     let r = app
                         .api("get", &format!("/api/v1{}?limit=1000", route.path), t, None)
                         .await;
@@ -481,7 +564,11 @@ async fn walk_ui(app: &TestApp) {
                 | ("post", "/login")
                 | ("post", "/logout")
                 | ("get", "/lang/{code}") => {}
-                ("get", "/" | "/orgs" | "/signals" | "/work" | "/import" | "/botnet" | "/hunt") => {
+                (
+                    "get",
+                    "/" | "/orgs" | "/signals" | "/work" | "/import" | "/botnet" | "/hunt"
+                    | "/advisories" | "/compliance",
+                ) => {
                     let r = b.get(p).await;
                     if *p == "/import" && !role.can_write() {
                         assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -681,6 +768,52 @@ async fn walk_ui(app: &TestApp) {
                         };
                         assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
                         assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("post", "/advisories") | ("post", "/advisories/kev") => {
+                    let r = b.upload(p, &[("file", "doc.json", b"{}")]).await;
+                    if role.is_dic() {
+                        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+                    } else {
+                        assert_eq!(r.status, StatusCode::FORBIDDEN, "{email} POST {p}");
+                    }
+                }
+                ("post", "/advisories/manual") => {
+                    let r = b.post("/advisories/manual", &[("id", "")]).await;
+                    if role.is_dic() {
+                        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+                    } else {
+                        assert_eq!(
+                            r.status,
+                            StatusCode::FORBIDDEN,
+                            "{email} enters a warning through the form"
+                        );
+                    }
+                }
+                ("get", "/advisories/{id}") => {
+                    let id = app
+                        .store
+                        .advisory_id("DSA-TEST-1")
+                        .await
+                        .expect("q")
+                        .expect("fixture advisory");
+                    let r = b.get(&format!("/advisories/{id}")).await;
+                    assert_eq!(r.status, StatusCode::OK);
+                    assert_no_foreign(email, "/advisories/{id}", &r.text, &foreign);
+                }
+                ("post", "/hosts/{id}/inventory") => {
+                    for id in foreign_recs(EntityKind::Host) {
+                        let r = b
+                            .upload(
+                                &format!("/hosts/{id}/inventory"),
+                                &[("file", "inv.csv", b"host,name,version,scheme\nx,a,1,deb\n")],
+                            )
+                            .await;
+                        assert!(
+                            denied(r.status),
+                            "{email} sends a foreign inventory through the form: {}",
+                            r.status
+                        );
                     }
                 }
                 ("post", "/botnet") => {

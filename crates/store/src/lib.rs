@@ -19,12 +19,14 @@ use thiserror::Error;
 
 #[macro_use]
 mod macros;
+mod advisories;
 mod audit;
 mod botnet;
 mod registry;
 mod signals;
 mod users;
 
+pub use advisories::{AdvisoryRow, KevRow, MatchRow, NewAdvisory, NewMatch};
 pub use audit::{AuditEntry, AuditQuery};
 pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, NewBotnetList, NewFinding};
 pub use registry::{ListQuery, Page};

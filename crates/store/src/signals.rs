@@ -440,6 +440,28 @@ impl Store {
         })
     }
 
+    /// Marks every open, overdue item of a kind as escalated (once); audited. Returns how many.
+    pub async fn escalate_overdue(&self, kind: WorkKind) -> Result<u64> {
+        let now = now_ms();
+        let due: Vec<(i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, i64)>("SELECT id, org_id FROM work_items WHERE kind = $1 AND escalated = 0 AND due_at < $2 AND state NOT IN ('closed', 'not_applicable')")
+                .bind(kind.as_str()).bind(now).fetch_all(pool).await?
+        });
+        let actor = Actor::system("deadlines");
+        for (id, org) in &due {
+            on_pool!(self, pool => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("UPDATE work_items SET escalated = 1, updated_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
+                let after = json!({"escalated": true, "reason": "overdue"});
+                let e = audit::row(&actor, Some(*org), "escalate", "work_items", Some(*id), None, after.as_object());
+                audit_insert!(&mut *tx, e);
+                tx.commit().await?;
+                Ok::<(), StoreError>(())
+            })?;
+        }
+        Ok(due.len() as u64)
+    }
+
     /// Brings a work item's deadline forward to `due` (never later); audited.
     pub async fn tighten_work_due(&self, actor: &Actor, id: i64, due: i64) -> Result<()> {
         let Some(w) = self.work_item(&Scope::All, id).await? else {

@@ -69,7 +69,7 @@ fn main() {
                 published: None,
                 affected,
                 recommendation: None,
-                source: "bench",
+                source: "bench".into(),
             }
         })
         .collect();
@@ -136,7 +136,7 @@ fn main() {
                 versions: vec![],
             }],
             recommendation: None,
-            source: "bench",
+            source: "bench".into(),
         };
         let t = Instant::now();
         let n = ix.add(a);

@@ -3,11 +3,11 @@
 //! last_affected, limit; or explicit versions), and how bad it is.
 
 use crate::{compare, Scheme};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
 /// One OSV range event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
     /// Affected from this version on (`0` = from the beginning).
@@ -29,7 +29,7 @@ impl Event {
 }
 
 /// One affected package of an advisory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Affected {
     /// How versions compare.
     pub scheme: Scheme,
@@ -110,7 +110,7 @@ pub fn in_range(scheme: Scheme, version: &str, events: &[Event]) -> bool {
 }
 
 /// An advisory.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Advisory {
     /// Its own id (`DSA-3029-1`, `GHSA-…`, `RHSA-2021:5186`, `CVE-…`, or the national warning's
     /// number).
@@ -129,8 +129,8 @@ pub struct Advisory {
     pub affected: Vec<Affected>,
     /// Recommended action.
     pub recommendation: Option<String>,
-    /// Which format it came from.
-    pub source: &'static str,
+    /// Which format it came from (osv, csaf, cve5, manual).
+    pub source: String,
 }
 
 impl Advisory {

@@ -172,7 +172,7 @@ pub fn parse_osv(v: &Value) -> Result<Advisory, FormatError> {
         published: s(v, "published").map(str::to_string),
         affected,
         recommendation: None,
-        source: "osv",
+        source: "osv".into(),
     })
 }
 
@@ -313,7 +313,7 @@ pub fn parse_cve5(v: &Value) -> Result<Advisory, FormatError> {
             .map(str::to_string),
         affected,
         recommendation: None,
-        source: "cve5",
+        source: "cve5".into(),
     })
 }
 
@@ -569,7 +569,7 @@ pub fn parse_csaf(v: &Value) -> Result<Advisory, FormatError> {
                     .unwrap_or_default()
             })
             .find_map(|r| s(&r, "details").map(str::to_string)),
-        source: "csaf",
+        source: "csaf".into(),
     })
 }
 
@@ -645,6 +645,8 @@ pub struct ManualAdvisory {
     pub severity: String,
     /// Recommended action.
     pub recommendation: String,
+    /// Distribution release the versions belong to (`debian:12`, `ubuntu:22.04`), if any.
+    pub distro: String,
 }
 
 /// Validates a form-filled warning; every problem is named by its field.
@@ -730,7 +732,7 @@ pub fn manual(m: &ManualAdvisory) -> Result<Advisory, Vec<FormatError>> {
         }],
         recommendation: (!m.recommendation.trim().is_empty())
             .then(|| m.recommendation.trim().to_string()),
-        source: "manual",
+        source: "manual".into(),
     })
 }
 

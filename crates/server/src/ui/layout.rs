@@ -89,6 +89,18 @@ const NAV: &[NavItem] = &[
         show: anyone,
     },
     NavItem {
+        path: "/advisories",
+        vi: "Bản vá",
+        en: "Patches",
+        show: anyone,
+    },
+    NavItem {
+        path: "/compliance",
+        vi: "Tuân thủ",
+        en: "Compliance",
+        show: anyone,
+    },
+    NavItem {
         path: "/orgs",
         vi: "Đơn vị",
         en: "Organisations",

@@ -5,6 +5,7 @@ mod admin;
 mod botnet;
 mod core;
 pub mod layout;
+mod patching;
 mod registry;
 
 use crate::auth::{
@@ -57,6 +58,13 @@ pub const UI_ROUTES: &[(&str, &str)] = &[
     ("get", "/botnet/{id}"),
     ("get", "/hunt"),
     ("post", "/hunt"),
+    ("get", "/advisories"),
+    ("post", "/advisories"),
+    ("post", "/advisories/manual"),
+    ("post", "/advisories/kev"),
+    ("get", "/advisories/{id}"),
+    ("get", "/compliance"),
+    ("post", "/hosts/{id}/inventory"),
     ("get", "/{entity}"),
     ("get", "/{entity}/new"),
     ("post", "/{entity}/new"),
@@ -97,6 +105,15 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/botnet", get(botnet::lists_page).post(botnet::import)),
         ("/botnet/{id}", get(botnet::list_page)),
         ("/hunt", get(botnet::hunt_page).post(botnet::hunt_upload)),
+        (
+            "/advisories",
+            get(patching::advisories_page).post(patching::advisories_upload),
+        ),
+        ("/advisories/manual", post(patching::manual_submit)),
+        ("/advisories/kev", post(patching::kev_upload)),
+        ("/advisories/{id}", get(patching::advisory_page)),
+        ("/compliance", get(patching::compliance_page)),
+        ("/hosts/{id}/inventory", post(patching::inventory_upload)),
         ("/{entity}", get(registry::list_page)),
         (
             "/{entity}/new",

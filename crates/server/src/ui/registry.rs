@@ -314,16 +314,18 @@ async fn related_sections(
     };
     Ok(match kind {
         EntityKind::Host => {
+            let patches = super::patching::host_section(st, c, id).await?;
             let sw = st
                 .store
                 .list(EntityKind::Software, &c.scope, &sub("host_id", 500))
                 .await?;
-            table(
+            let software = table(
                 EntityKind::Software,
                 &sw.items,
                 sw.total,
                 format!("/software?host_id={id}"),
-            )
+            );
+            html! { (patches) (software) }
         }
         EntityKind::System => {
             let hosts = st

@@ -239,6 +239,16 @@ impl TestApp {
         canhgac_server::botnet::import_list(s, &actor, &meta, list.as_bytes(), None)
             .await
             .expect("botnet list");
+        // An advisory naming every organisation's OpenSSH package: a patch task for each.
+        let affected: Vec<serde_json::Value> = ORGS[1..]
+            .iter()
+            .map(|(code, _, _)| json!({"package": {"ecosystem": "Debian:12", "name": format!("{}-openssh", marker(code))},
+                                       "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:9.2p1-3"}]}]}))
+            .collect();
+        let osv = json!({"id": "DSA-TEST-1", "summary": "OpenSSH", "aliases": ["CVE-2024-6387"], "affected": affected});
+        canhgac_server::patching::import_advisories(s, &actor, osv.to_string().as_bytes())
+            .await
+            .expect("advisory");
         let hash = canhgac_server::auth::hash_password(PASSWORD).expect("hash");
         for (email, role, org) in USERS {
             let u = s

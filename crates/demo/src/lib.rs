@@ -314,6 +314,7 @@ pub async fn seed(store: &Store, password_hash: &str) -> Result<Seeded> {
 
     seed_core(store, &actor, &ids, &host_ids, &mut dice).await?;
     seed_botnet_lists(store, &mut dice).await?;
+    seed_advisories(store).await?;
     Ok(Seeded {
         fresh: true,
         counts: store.counts(&scope).await?,
@@ -556,6 +557,116 @@ async fn seed_botnet_lists(store: &Store, dice: &mut Dice) -> Result<()> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("demo botnet list {period}: {e:?}"))?;
+    }
+    Ok(())
+}
+
+/// National warnings and the KEV entries they concern, entered through the same path as a
+/// DIC officer's form, so patch tasks, deadlines and compliance show on the demo.
+async fn seed_advisories(store: &Store) -> Result<()> {
+    use canhgac_server::patching::{import_kev, import_manual};
+    use canhgac_vuln::formats::ManualAdvisory;
+    let actor = Actor {
+        user_id: None,
+        email: DEMO_USERS[0].0.to_string(),
+    };
+    let kev = json!({"title": "CISA Catalog of Known Exploited Vulnerabilities (demo extract)", "catalogVersion": "2026.11.20", "count": 2, "vulnerabilities": [
+        {"cveID": "CVE-2025-8088", "vendorProject": "RARLAB", "product": "WinRAR", "vulnerabilityName": "RARLAB WinRAR Path Traversal Vulnerability", "dateAdded": "2025-08-12", "dueDate": "2025-09-02", "knownRansomwareCampaignUse": "Unknown"},
+        {"cveID": "CVE-2025-0411", "vendorProject": "7-Zip", "product": "7-Zip", "vulnerabilityName": "7-Zip Mark of the Web Bypass Vulnerability", "dateAdded": "2025-02-06", "dueDate": "2025-02-27", "knownRansomwareCampaignUse": "Unknown"}]});
+    import_kev(store, &actor, kev.to_string().as_bytes())
+        .await
+        .map_err(|e| anyhow::anyhow!("demo KEV: {e:?}"))?;
+    let warnings = [
+        (
+            "AIS-2026-11-001",
+            "WinRAR: lỗ hổng duyệt thư mục đang bị khai thác",
+            "CVE-2025-8088",
+            "generic",
+            "",
+            "RARLAB",
+            "WinRAR",
+            "7.13",
+            "critical",
+            "Cập nhật WinRAR lên 7.13 trở lên trên toàn bộ máy trạm; gỡ bỏ nếu không dùng.",
+        ),
+        (
+            "AIS-2026-11-002",
+            "7-Zip: vượt qua cơ chế Mark-of-the-Web",
+            "CVE-2025-0411",
+            "generic",
+            "",
+            "7-Zip",
+            "7-Zip",
+            "24.09",
+            "high",
+            "Cập nhật 7-Zip lên 24.09 trở lên.",
+        ),
+        (
+            "AIS-2026-11-003",
+            "Google Chrome: lỗi type confusion trong V8",
+            "CVE-2024-11395",
+            "generic",
+            "",
+            "Google",
+            "Google Chrome",
+            "131.0.6778.85",
+            "high",
+            "Cập nhật Chrome lên 131.0.6778.85 trở lên và khởi động lại trình duyệt.",
+        ),
+        (
+            "AIS-2026-11-004",
+            "OpenSSL trên Debian 12",
+            "CVE-2024-13176",
+            "deb",
+            "debian:12",
+            "",
+            "openssl",
+            "3.0.16-1~deb12u1",
+            "medium",
+            "apt update && apt install openssl libssl3",
+        ),
+        (
+            "AIS-2026-11-005",
+            "Django: SQL injection trong HasKey trên Oracle",
+            "CVE-2024-53908",
+            "pypi",
+            "",
+            "",
+            "Django",
+            "4.2.17",
+            "high",
+            "Nâng cấp Django lên 4.2.17 trở lên.",
+        ),
+        (
+            "DSA-5724-1",
+            "openssh: regreSSHion (đã vá trên các máy Debian 12 của tỉnh)",
+            "CVE-2024-6387",
+            "deb",
+            "debian:12",
+            "",
+            "openssh-server",
+            "1:9.2p1-2+deb12u3",
+            "high",
+            "apt install openssh-server",
+        ),
+    ];
+    for (id, title, cves, scheme, distro, vendor, product, fixed, severity, rec) in warnings {
+        let m = ManualAdvisory {
+            id: id.into(),
+            title: title.into(),
+            cves: cves.into(),
+            scheme: canhgac_vuln::Scheme::parse(scheme),
+            vendor: vendor.into(),
+            product: product.into(),
+            affected_from: String::new(),
+            fixed: fixed.into(),
+            severity: severity.into(),
+            recommendation: rec.into(),
+            distro: distro.into(),
+        };
+        import_manual(store, &actor, &m)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo advisory {id}: {e:?}"))?;
     }
     Ok(())
 }

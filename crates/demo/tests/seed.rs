@@ -140,6 +140,46 @@ async fn the_demo_province_is_complete_and_seeded_once() {
         findings[0].recurring, 1,
         "the recurring finding ranks first"
     );
+    // Patch management: the warnings found their hosts, KEV made the WinRAR ones overdue.
+    let (advisories, _) = store
+        .list_advisories(&Scope::All, None, 100, 0)
+        .await
+        .unwrap();
+    let winrar = advisories
+        .iter()
+        .find(|a| a.ext_id == "AIS-2026-11-001")
+        .unwrap();
+    assert!(
+        winrar.affected_hosts > 50,
+        "WinRAR on the workstations: {}",
+        winrar.affected_hosts
+    );
+    assert_eq!(winrar.kev_due.as_deref(), Some("2025-09-02"));
+    let regre = advisories
+        .iter()
+        .find(|a| a.ext_id == "DSA-5724-1")
+        .unwrap();
+    let (rm, _) = store
+        .matches(&Scope::All, Some(regre.id), None, 5, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        regre.affected_hosts, 0,
+        "the demo's Debian hosts already run the fixed OpenSSH: {rm:?}"
+    );
+    let openssl = advisories
+        .iter()
+        .find(|a| a.ext_id == "AIS-2026-11-004")
+        .unwrap();
+    assert!(openssl.affected_hosts > 0, "Debian 12 hosts only");
+    let (ubuntu_hits, _) = store
+        .matches(&Scope::All, Some(openssl.id), None, 1000, 0)
+        .await
+        .unwrap();
+    assert!(
+        ubuntu_hits.iter().all(|m| !m.version.contains("ubuntu")),
+        "the Debian warning does not touch Ubuntu hosts"
+    );
     // A second run finds the province and leaves it alone.
     let again = canhgac_demo::seed(&store, "$argon2id$test").await.unwrap();
     assert!(!again.fresh);

@@ -724,7 +724,7 @@ pub fn manual(m: &ManualAdvisory) -> Result<Advisory, Vec<FormatError>> {
         published: None,
         affected: vec![Affected {
             scheme,
-            distro: None,
+            distro: Some(m.distro.trim().to_lowercase()).filter(|d| !d.is_empty()),
             package: normalise_name(scheme, &m.product),
             vendor: (!m.vendor.trim().is_empty()).then(|| m.vendor.trim().to_lowercase()),
             ranges: vec![events],
@@ -787,6 +787,20 @@ mod tests {
         .unwrap();
         assert!(ok.affected[0].is_affected("1:9.2p1-2+deb12u2"));
         assert_eq!(ok.aliases, vec!["CVE-2024-6387"]);
+        let deb12 = manual(&ManualAdvisory {
+            id: "A".into(),
+            product: "openssl".into(),
+            scheme: Some(Scheme::Deb),
+            fixed: "3.0.16-1~deb12u1".into(),
+            distro: " Debian:12 ".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            deb12.affected[0].distro.as_deref(),
+            Some("debian:12"),
+            "the form's distribution is kept"
+        );
     }
 
     #[test]

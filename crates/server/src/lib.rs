@@ -111,6 +111,12 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
             if let Err(e) = store.purge_expired().await {
                 tracing::warn!(error = %e, "could not purge expired sessions");
             }
+            if let Err(e) = store
+                .escalate_overdue(canhgac_domain::work::WorkKind::PatchTask)
+                .await
+            {
+                tracing::warn!(error = %e, "could not escalate overdue patch tasks");
+            }
         }
     });
     axum::serve(

@@ -23,6 +23,7 @@ pub mod inventory;
 pub mod matcher;
 mod pep440;
 mod rpm;
+pub mod scanners;
 mod semver;
 
 use serde::{Deserialize, Serialize};

@@ -137,7 +137,7 @@ async fn advisories_view(
                 td { a href=(format!("/advisories/{}", a.id)) { (a.ext_id) } br; span.muted { (a.title) } }
                 td { (a.cves.replace(',', ", ")) }
                 td { @if let Some(d) = &a.kev_due { span.badge.sev-high { (d) } } }
-                td { (a.affected_hosts) } td { (a.source) } } }
+                td { (a.affected_hosts) } td { @if a.source == "manual" { (l.t("Biểu mẫu", "Form")) } @else { (a.source.to_uppercase()) } } } }
                 @if items.is_empty() { tr { td colspan="6" .muted { (l.t("Chưa có cảnh báo", "No advisories yet")) } } } } }
         (pager(l, "/advisories", &params, offset, 50, total))
         @if c.role.is_dic() { (forms(c)) }

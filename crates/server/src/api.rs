@@ -189,6 +189,8 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/kev", post(import_kev)),
         ("/hosts/{id}/inventory", post(import_inventory)),
         ("/compliance", get(compliance)),
+        ("/findings", get(list_findings)),
+        ("/scans", post(import_scan)),
         ("/{entity}", get(list_entity).post(create_entity)),
         (
             "/{entity}/{id}",
@@ -1353,4 +1355,35 @@ async fn compliance(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Val
         })
         .collect();
     Ok(Json(json!({"total": items.len(), "items": items})))
+}
+
+async fn list_findings(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let rows =
+        crate::scans::ranked(&st.store, &c.scope, p.get("state").map(String::as_str)).await?;
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|(score, f)| {
+            let mut v = json!(f);
+            v["score"] = json!((score * 10.0).round() / 10.0);
+            v
+        })
+        .collect();
+    Ok(Json(json!({"total": items.len(), "items": items})))
+}
+
+async fn import_scan(
+    State(st): State<AppState>,
+    c: Caller,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    must_write(&c)?;
+    match crate::scans::import_scan(&st.store, &c.scope, &c.actor(), &body).await {
+        Ok(r) => Ok((StatusCode::CREATED, Json(json!(r)))),
+        Err(Ok(errs)) => Err(patch_error(crate::patching::PatchError::Rejected(errs))),
+        Err(Err(e)) => Err(e.into()),
+    }
 }

@@ -13,6 +13,7 @@ pub mod import;
 pub mod metrics;
 pub mod openapi;
 pub mod patching;
+pub mod scans;
 pub mod ui;
 
 use axum::extract::DefaultBodyLimit;

@@ -109,6 +109,8 @@ pub const API_ROUTES: &[ApiRoute] = &[
     r("post", "/kev", "Replace the CISA KEV catalogue (DIC; body: the catalogue JSON)"),
     r("post", "/hosts/{id}/inventory", "A host's fresh inventory (CSV, dpkg status, rpm -qa, Windows export): re-evaluates it and closes patch tasks it proves done"),
     r("get", "/compliance", "Patch compliance per organisation in your scope"),
+    r("get", "/findings", "Scanner findings in your scope, ranked (state=open|fixed)"),
+    r("post", "/scans", "Import a scanner report (body: Nessus .nessus, OpenVAS XML, Nuclei JSONL, Trivy JSON); hosts mapped within your scope"),
     r("get", "/openapi.json", "This document"),
 ];
 

@@ -368,6 +368,41 @@ async fn walk_api(app: &TestApp) {
                         );
                     }
                 }
+                ("get", "/findings") => {
+                    let r = app.api("get", "/api/v1/findings", t, None).await;
+                    assert_eq!(r.status, StatusCode::OK);
+                    assert_no_foreign(email, "/findings", &r.text, &foreign);
+                    let expected = visible.iter().filter(|c| c.as_str() != "STTTT").count();
+                    assert_eq!(
+                        r.json()["total"],
+                        json!(expected),
+                        "{email} sees the findings of its scope"
+                    );
+                }
+                ("post", "/scans") => {
+                    // A report about every fixture host: only the caller's own may be recorded.
+                    let scan: String = (1..ORGS.len())
+                        .map(|i| format!("{{\"template-id\":\"walk-{email}\",\"info\":{{\"name\":\"x\",\"severity\":\"high\"}},\"host\":\"198.51.100.{}\",\"ip\":\"198.51.100.{}\"}}\n", i * 16 + 1, i * 16 + 1))
+                        .collect();
+                    let r = app
+                        .api_bytes("/api/v1/scans", &token, scan.into_bytes())
+                        .await;
+                    if !role.can_write() {
+                        assert_eq!(r.status, StatusCode::FORBIDDEN);
+                        continue;
+                    }
+                    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+                    let own = visible.iter().filter(|c| c.as_str() != "STTTT").count();
+                    assert_eq!(
+                        r.json()["new"],
+                        json!(own),
+                        "{email}: findings recorded only for its own hosts"
+                    );
+                    assert_eq!(
+                        r.json()["unmapped"].as_array().expect("unmapped").len(),
+                        ORGS.len() - 1 - own
+                    );
+                }
                 ("get", "/compliance") => {
                     let r = app.api("get", "/api/v1/compliance", t, None).await.json();
                     for i in r["items"].as_array().expect("items") {
@@ -776,6 +811,18 @@ async fn walk_ui(app: &TestApp) {
                         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
                     } else {
                         assert_eq!(r.status, StatusCode::FORBIDDEN, "{email} POST {p}");
+                    }
+                }
+                ("post", "/findings") => {
+                    let scan: String = (1..ORGS.len()).map(|i| format!("{{\"template-id\":\"ui-walk\",\"info\":{{\"name\":\"x\",\"severity\":\"low\"}},\"ip\":\"198.51.100.{}\"}}\n", i * 16 + 1)).collect();
+                    let r = b
+                        .upload("/findings", &[("file", "scan.jsonl", scan.as_bytes())])
+                        .await;
+                    if role.can_write() {
+                        assert_eq!(r.status, StatusCode::OK);
+                        assert_no_foreign(email, "scan import page", &r.text, &foreign);
+                    } else {
+                        assert_eq!(r.status, StatusCode::FORBIDDEN);
                     }
                 }
                 ("post", "/advisories/manual") => {

@@ -22,6 +22,7 @@ mod macros;
 mod advisories;
 mod audit;
 mod botnet;
+mod findings;
 mod registry;
 mod signals;
 mod users;
@@ -29,6 +30,7 @@ mod users;
 pub use advisories::{AdvisoryRow, KevRow, MatchRow, NewAdvisory, NewMatch};
 pub use audit::{AuditEntry, AuditQuery};
 pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, NewBotnetList, NewFinding};
+pub use findings::{NewScanFinding, ScanFindingRow};
 pub use registry::{ListQuery, Page};
 pub use signals::{
     NewSignal, NewWorkItem, SignalFilter, SignalRow, WorkFilter, WorkItemRow, WorkNote,

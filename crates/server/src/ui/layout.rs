@@ -101,6 +101,12 @@ const NAV: &[NavItem] = &[
         show: anyone,
     },
     NavItem {
+        path: "/findings",
+        vi: "Lỗ hổng",
+        en: "Findings",
+        show: anyone,
+    },
+    NavItem {
         path: "/orgs",
         vi: "Đơn vị",
         en: "Organisations",

@@ -64,6 +64,8 @@ pub const UI_ROUTES: &[(&str, &str)] = &[
     ("post", "/advisories/kev"),
     ("get", "/advisories/{id}"),
     ("get", "/compliance"),
+    ("get", "/findings"),
+    ("post", "/findings"),
     ("post", "/hosts/{id}/inventory"),
     ("get", "/{entity}"),
     ("get", "/{entity}/new"),
@@ -113,6 +115,10 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/advisories/kev", post(patching::kev_upload)),
         ("/advisories/{id}", get(patching::advisory_page)),
         ("/compliance", get(patching::compliance_page)),
+        (
+            "/findings",
+            get(patching::findings_page).post(patching::findings_upload),
+        ),
         ("/hosts/{id}/inventory", post(patching::inventory_upload)),
         ("/{entity}", get(registry::list_page)),
         (

@@ -249,6 +249,14 @@ impl TestApp {
         canhgac_server::patching::import_advisories(s, &actor, osv.to_string().as_bytes())
             .await
             .expect("advisory");
+        // A Nuclei scan with a finding on every fixture host.
+        let scan: String = (1..ORGS.len())
+            .map(|i| format!("{{\"template-id\":\"CVE-2021-44228\",\"info\":{{\"name\":\"Log4Shell\",\"severity\":\"critical\",\"classification\":{{\"cve-id\":[\"CVE-2021-44228\"]}}}},\"host\":\"https://198.51.100.{}:8443\",\"ip\":\"198.51.100.{}\"}}\n", i * 16 + 1, i * 16 + 1))
+            .collect();
+        canhgac_server::scans::import_scan(s, &all, &actor, scan.as_bytes())
+            .await
+            .map_err(|_| "scan")
+            .expect("scan");
         let hash = canhgac_server::auth::hash_password(PASSWORD).expect("hash");
         for (email, role, org) in USERS {
             let u = s

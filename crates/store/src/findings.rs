@@ -1,0 +1,172 @@
+//! Storage of scanner findings (M6): one row per (host, vulnerability), de-duplicated across
+//! scans and scanners, open or fixed, linked to its remediation task.
+
+use crate::{scope_sql, Result, Store};
+use canhgac_domain::time::now_ms;
+use canhgac_domain::Scope;
+use serde::Serialize;
+
+/// A finding to record.
+#[derive(Debug, Clone)]
+pub struct NewScanFinding {
+    /// Organisation.
+    pub org_id: i64,
+    /// Host.
+    pub host_id: i64,
+    /// Vulnerability identity (CVEs, else scanner:id).
+    pub vuln_key: String,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: String,
+    /// CVSS.
+    pub cvss: Option<f64>,
+    /// CVE ids, comma-separated.
+    pub cves: String,
+    /// Scanner.
+    pub scanner: String,
+    /// Port.
+    pub port: Option<String>,
+    /// Fix.
+    pub solution: Option<String>,
+}
+
+/// A stored finding with what ranks it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ScanFindingRow {
+    /// Id.
+    pub id: i64,
+    /// Organisation.
+    pub org_id: i64,
+    /// Organisation code.
+    pub org_code: String,
+    /// Host.
+    pub host_id: i64,
+    /// Host name.
+    pub hostname: String,
+    /// Host addresses.
+    pub ips: Option<String>,
+    /// Security level of the host's system.
+    pub level: Option<i64>,
+    /// Vulnerability identity.
+    pub vuln_key: String,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: String,
+    /// CVSS.
+    pub cvss: Option<f64>,
+    /// CVE ids.
+    pub cves: String,
+    /// Scanners that reported it, comma-separated.
+    pub scanner: String,
+    /// Port.
+    pub port: Option<String>,
+    /// Fix.
+    pub solution: Option<String>,
+    /// open or fixed.
+    pub state: String,
+    /// First seen (Unix ms).
+    pub first_seen: i64,
+    /// Last seen (Unix ms).
+    pub last_seen: i64,
+    /// Remediation task.
+    pub work_item_id: Option<i64>,
+    /// 1 when a CVE of it is in the KEV catalogue.
+    pub known_exploited: i64,
+    /// 1 when the host is on a Botnet IP list.
+    pub botnet_listed: i64,
+}
+
+impl Store {
+    /// Records a finding: new, or seen again (last seen refreshed, reopened if it was fixed).
+    /// Returns its id and its state before.
+    pub async fn upsert_scan_finding(&self, f: &NewScanFinding) -> Result<(i64, Option<String>)> {
+        let now = now_ms();
+        on_pool!(self, pool => {
+            let existing = sqlx::query_as::<_, (i64, String)>("SELECT id, state FROM scan_findings WHERE host_id = $1 AND vuln_key = $2")
+                .bind(f.host_id).bind(&f.vuln_key).fetch_optional(pool).await?;
+            match existing {
+                Some((id, state)) => {
+                    // Every scanner that reported it is kept: any of them can later prove it fixed.
+                    let scanners: String = sqlx::query_scalar("SELECT scanner FROM scan_findings WHERE id = $1").bind(id).fetch_one(pool).await?;
+                    let mut list: Vec<&str> = scanners.split(',').filter(|s| !s.is_empty()).collect();
+                    if !list.contains(&f.scanner.as_str()) {
+                        list.push(&f.scanner);
+                    }
+                    sqlx::query("UPDATE scan_findings SET last_seen = $1, state = 'open', title = $2, severity = $3, cvss = $4, scanner = $5, port = $6, solution = $7 WHERE id = $8")
+                        .bind(now).bind(&f.title).bind(&f.severity).bind(f.cvss).bind(list.join(",")).bind(&f.port).bind(&f.solution).bind(id)
+                        .execute(pool).await?;
+                    Ok((id, Some(state)))
+                }
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO scan_findings (org_id, host_id, vuln_key, title, severity, cvss, cves, scanner, port, solution, state, first_seen, last_seen) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11, $11) RETURNING id",
+                    )
+                    .bind(f.org_id).bind(f.host_id).bind(&f.vuln_key).bind(&f.title).bind(&f.severity).bind(f.cvss).bind(&f.cves).bind(&f.scanner)
+                    .bind(&f.port).bind(&f.solution).bind(now)
+                    .fetch_one(pool).await?;
+                    Ok((id, None))
+                }
+            }
+        })
+    }
+
+    /// Open findings of a host that a scanner has reported: `(id, vuln_key, work_item_id)`.
+    pub async fn open_scan_findings(
+        &self,
+        host_id: i64,
+        scanner: &str,
+    ) -> Result<Vec<(i64, String, Option<i64>)>> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, String, Option<i64>, String)>("SELECT id, vuln_key, work_item_id, scanner FROM scan_findings WHERE host_id = $1 AND state = 'open'")
+                .bind(host_id).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.3.split(',').any(|s| s == scanner))
+            .map(|(a, b, c, _)| (a, b, c))
+            .collect())
+    }
+
+    /// Sets a finding's state and/or task.
+    pub async fn set_scan_finding(
+        &self,
+        id: i64,
+        state: Option<&str>,
+        work_item_id: Option<i64>,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            if let Some(s) = state {
+                sqlx::query("UPDATE scan_findings SET state = $1 WHERE id = $2").bind(s).bind(id).execute(pool).await?;
+            }
+            if let Some(w) = work_item_id {
+                sqlx::query("UPDATE scan_findings SET work_item_id = $1 WHERE id = $2").bind(w).bind(id).execute(pool).await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Findings in scope (`state` = open or fixed; none = both).
+    pub async fn list_scan_findings(
+        &self,
+        scope: &Scope,
+        state: Option<&str>,
+    ) -> Result<Vec<ScanFindingRow>> {
+        let mut w = format!(" WHERE 1=1{}", scope_sql(scope, "f.org_id"));
+        let st = state.filter(|s| matches!(*s, "open" | "fixed"));
+        if let Some(s) = st {
+            w.push_str(&format!(" AND f.state = '{s}'"));
+        }
+        let sql = format!(
+            "SELECT f.id, f.org_id, o.code AS org_code, f.host_id, h.hostname, h.ips, s.level, f.vuln_key, f.title, f.severity, f.cvss, f.cves, \
+             f.scanner, f.port, f.solution, f.state, f.first_seen, f.last_seen, f.work_item_id, \
+             CASE WHEN EXISTS (SELECT 1 FROM kev k WHERE f.cves LIKE '%' || k.cve || '%') THEN 1 ELSE 0 END AS known_exploited, \
+             CASE WHEN EXISTS (SELECT 1 FROM botnet_findings b WHERE b.host_id = f.host_id) THEN 1 ELSE 0 END AS botnet_listed \
+             FROM scan_findings f JOIN hosts h ON h.id = f.host_id JOIN orgs o ON o.id = f.org_id LEFT JOIN systems s ON s.id = h.system_id{w} \
+             ORDER BY f.id LIMIT 5000"
+        );
+        on_pool!(self, pool => { Ok(sqlx::query_as::<_, ScanFindingRow>(&sql).fetch_all(pool).await?) })
+    }
+}

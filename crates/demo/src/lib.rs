@@ -315,6 +315,7 @@ pub async fn seed(store: &Store, password_hash: &str) -> Result<Seeded> {
     seed_core(store, &actor, &ids, &host_ids, &mut dice).await?;
     seed_botnet_lists(store, &mut dice).await?;
     seed_advisories(store).await?;
+    seed_scan(store).await?;
     Ok(Seeded {
         fresh: true,
         counts: store.counts(&scope).await?,
@@ -570,8 +571,9 @@ async fn seed_advisories(store: &Store) -> Result<()> {
         user_id: None,
         email: DEMO_USERS[0].0.to_string(),
     };
-    let kev = json!({"title": "CISA Catalog of Known Exploited Vulnerabilities (demo extract)", "catalogVersion": "2026.11.20", "count": 2, "vulnerabilities": [
+    let kev = json!({"title": "CISA Catalog of Known Exploited Vulnerabilities (demo extract)", "catalogVersion": "2026.11.20", "count": 3, "vulnerabilities": [
         {"cveID": "CVE-2025-8088", "vendorProject": "RARLAB", "product": "WinRAR", "vulnerabilityName": "RARLAB WinRAR Path Traversal Vulnerability", "dateAdded": "2025-08-12", "dueDate": "2025-09-02", "knownRansomwareCampaignUse": "Unknown"},
+        {"cveID": "CVE-2023-44487", "vendorProject": "IETF", "product": "HTTP/2", "vulnerabilityName": "HTTP/2 Rapid Reset Attack Vulnerability", "dateAdded": "2023-10-10", "dueDate": "2023-10-31", "knownRansomwareCampaignUse": "Unknown"},
         {"cveID": "CVE-2025-0411", "vendorProject": "7-Zip", "product": "7-Zip", "vulnerabilityName": "7-Zip Mark of the Web Bypass Vulnerability", "dateAdded": "2025-02-06", "dueDate": "2025-02-27", "knownRansomwareCampaignUse": "Unknown"}]});
     import_kev(store, &actor, kev.to_string().as_bytes())
         .await
@@ -668,6 +670,45 @@ async fn seed_advisories(store: &Store) -> Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("demo advisory {id}: {e:?}"))?;
     }
+    Ok(())
+}
+
+/// A Nessus scan of six public-facing web servers, imported through the same path as an
+/// officer's upload, so the findings page shows ranking (KEV, Internet, Botnet) and tasks.
+async fn seed_scan(store: &Store) -> Result<()> {
+    let actor = Actor {
+        user_id: None,
+        email: DEMO_USERS[1].0.to_string(),
+    };
+    let mut xml = String::from(
+        "<?xml version=\"1.0\"?><NessusClientData_v2><Report name=\"Quet dinh ky thang 11/2026\">",
+    );
+    for (i, host) in [
+        "syt-web01",
+        "stttt-web01",
+        "tamduong-web01",
+        "snv-web01",
+        "stc-web01",
+        "vpubnd-web01",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let ip = host_ip(store, host, true).await?;
+        xml.push_str(&format!("<ReportHost name=\"{ip}\"><HostProperties><tag name=\"host-ip\">{ip}</tag><tag name=\"host-fqdn\">{host}</tag></HostProperties>"));
+        xml.push_str("<ReportItem port=\"443\" protocol=\"tcp\" severity=\"3\" pluginID=\"183390\" pluginName=\"HTTP/2 Rapid Reset DoS\"><cve>CVE-2023-44487</cve><cvss3_base_score>7.5</cvss3_base_score><solution>Cập nhật máy chủ web hoặc tắt HTTP/2.</solution></ReportItem>");
+        if i % 2 == 0 {
+            xml.push_str("<ReportItem port=\"443\" protocol=\"tcp\" severity=\"4\" pluginID=\"201198\" pluginName=\"Apache httpd &lt; 2.4.60 mod_rewrite SSRF\"><cve>CVE-2024-38476</cve><cvss3_base_score>9.8</cvss3_base_score><solution>Nâng cấp Apache httpd lên 2.4.60 trở lên.</solution></ReportItem>");
+        }
+        if i % 3 == 1 {
+            xml.push_str("<ReportItem port=\"443\" protocol=\"tcp\" severity=\"2\" pluginID=\"15901\" pluginName=\"SSL Certificate Expiry\"><solution>Gia hạn chứng thư số.</solution></ReportItem>");
+        }
+        xml.push_str("</ReportHost>");
+    }
+    xml.push_str("</Report></NessusClientData_v2>");
+    canhgac_server::scans::import_scan(store, &Scope::All, &actor, xml.as_bytes())
+        .await
+        .map_err(|e| anyhow::anyhow!("demo scan: {e:?}"))?;
     Ok(())
 }
 

@@ -180,6 +180,16 @@ async fn the_demo_province_is_complete_and_seeded_once() {
         ubuntu_hits.iter().all(|m| !m.version.contains("ubuntu")),
         "the Debian warning does not touch Ubuntu hosts"
     );
+    // Vulnerability review: the scan's findings, the Health portal's ranked highest (KEV,
+    // Internet-facing, Botnet-listed).
+    let ranked = store
+        .list_scan_findings(&Scope::All, Some("open"))
+        .await
+        .unwrap();
+    assert!(ranked.len() >= 10);
+    assert!(ranked
+        .iter()
+        .any(|f| f.hostname == "syt-web01" && f.known_exploited == 1 && f.botnet_listed == 1));
     // A second run finds the province and leaves it alone.
     let again = canhgac_demo::seed(&store, "$argon2id$test").await.unwrap();
     assert!(!again.fresh);

@@ -804,6 +804,41 @@ mod tests {
     }
 
     #[test]
+    fn osv_zip_dumps() {
+        use std::io::Write;
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            for (name, pkg) in [("DSA-1.json", "nginx"), ("DSA-2.json", "openssl")] {
+                z.start_file(name, opts).unwrap();
+                let doc = json!({"id": name.trim_end_matches(".json"), "affected": [{"package": {"ecosystem": "Debian:12", "name": pkg}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0-1"}]}]}]});
+                z.write_all(doc.to_string().as_bytes()).unwrap();
+            }
+            z.start_file("README.txt", opts).unwrap();
+            z.finish().unwrap();
+        }
+        let list = parse_advisories(buf.get_ref()).unwrap();
+        assert_eq!(
+            list.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+            vec!["DSA-1", "DSA-2"]
+        );
+        let mut bad = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut bad);
+            z.start_file("X.json", zip::write::SimpleFileOptions::default())
+                .unwrap();
+            z.write_all(b"{\"id\": \"X\"}").unwrap();
+            z.finish().unwrap();
+        }
+        let e = parse_advisories(bad.get_ref()).unwrap_err();
+        assert_eq!(
+            e.field, "X.json: affected",
+            "the entry and the field are named"
+        );
+    }
+
+    #[test]
     fn purls_and_nevras() {
         let p = from_purl("pkg:rpm/redhat/openssl@1.1.1k-5.el8_5?arch=x86_64&epoch=1").unwrap();
         assert_eq!(

@@ -16,7 +16,23 @@ fn warning(product: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn a_warning_becomes_tasks_that_only_a_fresh_inventory_closes() {
-    let app = TestApp::new().await;
+    a_warning_becomes_tasks_that_only_a_fresh_inventory_closes_on(&TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn a_warning_becomes_tasks_that_only_a_fresh_inventory_closes_on_postgres() {
+    match TestApp::new_postgres().await {
+        Some(app) => {
+            a_warning_becomes_tasks_that_only_a_fresh_inventory_closes_on(&app).await;
+            app.cleanup().await;
+        }
+        None => eprintln!(
+            "CANHGAC_TEST_DATABASE_URL is not set: PostgreSQL not exercised here (CI sets it)"
+        ),
+    }
+}
+
+async fn a_warning_becomes_tasks_that_only_a_fresh_inventory_closes_on(app: &TestApp) {
     let op = app.token("operator@t.vn").await;
     // Every fixture host runs "<marker>-openssh" 1:9.2p1-2; warn about TAMDUONG's only.
     let pkg = format!("{}-openssh", marker("TAMDUONG"));

@@ -22,7 +22,23 @@ fn nessus(hosts: &[(&str, bool)]) -> String {
 
 #[tokio::test]
 async fn findings_are_deduplicated_ranked_and_closed_by_a_clean_rescan() {
-    let app = TestApp::new().await;
+    findings_are_deduplicated_ranked_and_closed_by_a_clean_rescan_on(&TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn findings_are_deduplicated_ranked_and_closed_by_a_clean_rescan_on_postgres() {
+    match TestApp::new_postgres().await {
+        Some(app) => {
+            findings_are_deduplicated_ranked_and_closed_by_a_clean_rescan_on(&app).await;
+            app.cleanup().await;
+        }
+        None => eprintln!(
+            "CANHGAC_TEST_DATABASE_URL is not set: PostgreSQL not exercised here (CI sets it)"
+        ),
+    }
+}
+
+async fn findings_are_deduplicated_ranked_and_closed_by_a_clean_rescan_on(app: &TestApp) {
     let staff = app.token("td-staff@t.vn").await;
     // TAMDUONG's host is 198.51.100.49.
     let r = app

@@ -162,8 +162,8 @@ impl Store {
         let sql = format!(
             "SELECT f.id, f.org_id, o.code AS org_code, f.host_id, h.hostname, h.ips, s.level, f.vuln_key, f.title, f.severity, f.cvss, f.cves, \
              f.scanner, f.port, f.solution, f.state, f.first_seen, f.last_seen, f.work_item_id, \
-             CASE WHEN EXISTS (SELECT 1 FROM kev k WHERE f.cves LIKE '%' || k.cve || '%') THEN 1 ELSE 0 END AS known_exploited, \
-             CASE WHEN EXISTS (SELECT 1 FROM botnet_findings b WHERE b.host_id = f.host_id) THEN 1 ELSE 0 END AS botnet_listed \
+             CAST(CASE WHEN EXISTS (SELECT 1 FROM kev k WHERE f.cves LIKE '%' || k.cve || '%') THEN 1 ELSE 0 END AS BIGINT) AS known_exploited, \
+             CAST(CASE WHEN EXISTS (SELECT 1 FROM botnet_findings b WHERE b.host_id = f.host_id) THEN 1 ELSE 0 END AS BIGINT) AS botnet_listed \
              FROM scan_findings f JOIN hosts h ON h.id = f.host_id JOIN orgs o ON o.id = f.org_id LEFT JOIN systems s ON s.id = h.system_id{w} \
              ORDER BY f.id LIMIT 5000"
         );

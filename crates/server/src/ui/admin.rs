@@ -64,7 +64,7 @@ pub async fn import_page(c: Caller) -> UiResult {
 }
 
 /// `POST /import` (multipart: entity, file).
-pub async fn import_upload(State(st): State<AppState>, c: Caller, mut mp: Multipart) -> UiResult {
+pub async fn import_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiResult {
     if !c.role.can_write() {
         return Err(error_page(
             &c,
@@ -74,41 +74,12 @@ pub async fn import_upload(State(st): State<AppState>, c: Caller, mut mp: Multip
         ));
     }
     let l = c.lang;
-    let mut entity = None;
-    let mut file: Option<(Option<String>, Vec<u8>)> = None;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                let fname = field.file_name().map(str::to_string);
-                let Ok(bytes) = field.bytes().await else {
-                    return Err(error_page(
-                        &c,
-                        StatusCode::BAD_REQUEST,
-                        "Tải tệp lên không thành công.",
-                        "The upload did not complete.",
-                    ));
-                };
-                match name.as_str() {
-                    "entity" => {
-                        entity = EntityKind::from_slug(String::from_utf8_lossy(&bytes).trim())
-                    }
-                    "file" => file = Some((fname, bytes.to_vec())),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                return Err(error_page(
-                    &c,
-                    StatusCode::BAD_REQUEST,
-                    "Tải tệp lên không thành công.",
-                    "The upload did not complete.",
-                ))
-            }
-        }
-    }
-    let Some(kind) = entity else {
+    let up = super::read_upload(&c, mp).await?;
+    let Some(kind) = up
+        .fields
+        .get("entity")
+        .and_then(|e| EntityKind::from_slug(e))
+    else {
         return Err(error_page(
             &c,
             StatusCode::BAD_REQUEST,
@@ -116,7 +87,10 @@ pub async fn import_upload(State(st): State<AppState>, c: Caller, mut mp: Multip
             "Choose the kind of records.",
         ));
     };
-    let Some((fname, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let Some((fname, bytes)) = up
+        .file("file")
+        .map(|(n, b)| (n.map(str::to_string), b.to_vec()))
+    else {
         return Err(error_page(
             &c,
             StatusCode::BAD_REQUEST,

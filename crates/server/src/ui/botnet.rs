@@ -191,7 +191,7 @@ fn findings_table(l: Lang, rows: &[canhgac_store::FindingRow]) -> Markup {
 }
 
 /// `POST /botnet` (multipart).
-pub async fn import(State(st): State<AppState>, c: Caller, mut mp: Multipart) -> UiResult {
+pub async fn import(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiResult {
     if !c.role.is_dic() {
         return Err(error_page(
             &c,
@@ -201,26 +201,11 @@ pub async fn import(State(st): State<AppState>, c: Caller, mut mp: Multipart) ->
         ));
     }
     let l = c.lang;
-    let mut fields = std::collections::HashMap::new();
-    let mut file: Option<(Option<String>, Vec<u8>)> = None;
-    while let Ok(Some(field)) = mp.next_field().await {
-        let name = field.name().unwrap_or_default().to_string();
-        let fname = field.file_name().map(str::to_string);
-        let Ok(bytes) = field.bytes().await else {
-            return Err(error_page(
-                &c,
-                StatusCode::BAD_REQUEST,
-                "Tải tệp lên không thành công.",
-                "The upload did not complete.",
-            ));
-        };
-        if name == "file" {
-            file = Some((fname, bytes.to_vec()));
-        } else {
-            fields.insert(name, String::from_utf8_lossy(&bytes).trim().to_string());
-        }
-    }
-    let Some((fname, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let up = super::read_upload(&c, mp).await?;
+    let Some((fname, bytes)) = up
+        .file("file")
+        .map(|(n, b)| (n.map(str::to_string), b.to_vec()))
+    else {
         return Err(error_page(
             &c,
             StatusCode::BAD_REQUEST,
@@ -228,6 +213,7 @@ pub async fn import(State(st): State<AppState>, c: Caller, mut mp: Multipart) ->
             "Choose a non-empty file.",
         ));
     };
+    let fields = up.fields;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let meta = ListMeta {
         name: Some(get("name")),
@@ -373,27 +359,16 @@ pub async fn hunt_page(State(st): State<AppState>, c: Caller) -> UiResult {
 }
 
 /// `POST /hunt` (multipart: logs, list).
-pub async fn hunt_upload(State(st): State<AppState>, c: Caller, mut mp: Multipart) -> UiResult {
+pub async fn hunt_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiResult {
     let l = c.lang;
-    let mut files = Vec::new();
-    let mut list: Option<i64> = None;
-    while let Ok(Some(field)) = mp.next_field().await {
-        let name = field.name().unwrap_or_default().to_string();
-        let fname = field.file_name().unwrap_or("log").to_string();
-        let Ok(bytes) = field.bytes().await else {
-            return Err(error_page(
-                &c,
-                StatusCode::BAD_REQUEST,
-                "Tải tệp lên không thành công.",
-                "The upload did not complete.",
-            ));
-        };
-        match name.as_str() {
-            "logs" if !bytes.is_empty() => files.push((fname, bytes.to_vec())),
-            "list" => list = String::from_utf8_lossy(&bytes).trim().parse().ok(),
-            _ => {}
-        }
-    }
+    let up = super::read_upload(&c, mp).await?;
+    let files: Vec<(String, Vec<u8>)> = up
+        .files
+        .into_iter()
+        .filter(|(f, _, _)| f == "logs")
+        .map(|(_, n, b)| (n.unwrap_or_else(|| "log".into()), b))
+        .collect();
+    let list: Option<i64> = up.fields.get("list").and_then(|v| v.parse().ok());
     if files.is_empty() {
         return Err(error_page(
             &c,

@@ -155,6 +155,62 @@ pub async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Response {
         .into_response()
 }
 
+/// A multipart form as read: its text fields and its non-empty files.
+pub(crate) struct Upload {
+    /// Text fields by name.
+    pub fields: HashMap<String, String>,
+    /// Files as `(field, file name, bytes)`.
+    pub files: Vec<(String, Option<String>, Vec<u8>)>,
+}
+
+impl Upload {
+    /// The first file of a field.
+    pub fn file(&self, field: &str) -> Option<(Option<&str>, &[u8])> {
+        self.files
+            .iter()
+            .find(|(f, _, _)| f == field)
+            .map(|(_, n, b)| (n.as_deref(), b.as_slice()))
+    }
+}
+
+/// Reads a multipart form whole; a broken upload is answered with a page.
+pub(crate) async fn read_upload(
+    c: &Caller,
+    mut mp: axum::extract::Multipart,
+) -> Result<Upload, Response> {
+    let broken = || {
+        error_page(
+            c,
+            StatusCode::BAD_REQUEST,
+            "Tải tệp lên không thành công.",
+            "The upload did not complete.",
+        )
+    };
+    let mut up = Upload {
+        fields: HashMap::new(),
+        files: Vec::new(),
+    };
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                let file_name = field.file_name().map(str::to_string);
+                let bytes = field.bytes().await.map_err(|_| broken())?;
+                match file_name {
+                    Some(f) if !bytes.is_empty() => up.files.push((name, Some(f), bytes.to_vec())),
+                    Some(_) => {}
+                    None => {
+                        up.fields
+                            .insert(name, String::from_utf8_lossy(&bytes).trim().to_string());
+                    }
+                }
+            }
+            Ok(None) => return Ok(up),
+            Err(_) => return Err(broken()),
+        }
+    }
+}
+
 /// A full error page with a status.
 pub(crate) fn error_page(c: &Caller, status: StatusCode, vi: &str, en: &str) -> Response {
     let l = c.lang;

@@ -19,30 +19,19 @@ use std::collections::HashMap;
 
 async fn file_of(
     c: &Caller,
-    mp: &mut Multipart,
+    mp: Multipart,
 ) -> Result<(Option<String>, Vec<u8>), axum::response::Response> {
-    while let Ok(Some(field)) = mp.next_field().await {
-        let fname = field.file_name().map(str::to_string);
-        if field.name() == Some("file") {
-            let bytes = field.bytes().await.map_err(|_| {
-                error_page(
-                    c,
-                    StatusCode::BAD_REQUEST,
-                    "Tải tệp lên không thành công.",
-                    "The upload did not complete.",
-                )
-            })?;
-            if !bytes.is_empty() {
-                return Ok((fname, bytes.to_vec()));
-            }
-        }
-    }
-    Err(error_page(
-        c,
-        StatusCode::BAD_REQUEST,
-        "Hãy chọn một tệp không rỗng.",
-        "Choose a non-empty file.",
-    ))
+    let up = super::read_upload(c, mp).await?;
+    up.file("file")
+        .map(|(n, b)| (n.map(str::to_string), b.to_vec()))
+        .ok_or_else(|| {
+            error_page(
+                c,
+                StatusCode::BAD_REQUEST,
+                "Hãy chọn một tệp không rỗng.",
+                "Choose a non-empty file.",
+            )
+        })
 }
 
 fn report_flash(l: Lang, r: &PatchReport) -> Markup {
@@ -150,11 +139,7 @@ async fn advisories_view(
 }
 
 /// `POST /advisories` (multipart file).
-pub async fn advisories_upload(
-    State(st): State<AppState>,
-    c: Caller,
-    mut mp: Multipart,
-) -> UiResult {
+pub async fn advisories_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiResult {
     if !c.role.is_dic() {
         return Err(error_page(
             &c,
@@ -163,7 +148,7 @@ pub async fn advisories_upload(
             "Only the DIC imports advisories.",
         ));
     }
-    let (_, bytes) = file_of(&c, &mut mp).await?;
+    let (_, bytes) = file_of(&c, mp).await?;
     match import_advisories(&st.store, &c.actor(), &bytes).await {
         Ok(r) => {
             advisories_view(
@@ -183,7 +168,7 @@ pub async fn advisories_upload(
 }
 
 /// `POST /advisories/kev` (multipart file).
-pub async fn kev_upload(State(st): State<AppState>, c: Caller, mut mp: Multipart) -> UiResult {
+pub async fn kev_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiResult {
     if !c.role.is_dic() {
         return Err(error_page(
             &c,
@@ -192,7 +177,7 @@ pub async fn kev_upload(State(st): State<AppState>, c: Caller, mut mp: Multipart
             "Only the DIC imports the KEV catalogue.",
         ));
     }
-    let (_, bytes) = file_of(&c, &mut mp).await?;
+    let (_, bytes) = file_of(&c, mp).await?;
     match import_kev(&st.store, &c.actor(), &bytes).await {
         Ok(n) => advisories_view(&st, &c, vec![], Some(html! { div.flash.ok { (n) " " (c.lang.t("mục KEV đã nhập.", "KEV entries imported.")) } }), StatusCode::OK).await,
         Err(e) => {
@@ -314,7 +299,7 @@ pub async fn inventory_upload(
     State(st): State<AppState>,
     c: Caller,
     Path(id): Path<i64>,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> UiResult {
     if !c.role.can_write() {
         return Err(error_page(
@@ -330,7 +315,7 @@ pub async fn inventory_upload(
         .await
         .map_err(|e| store_error_page(&c, e))?
         .ok_or_else(|| not_found(&c))?;
-    let (fname, bytes) = file_of(&c, &mut mp).await?;
+    let (fname, bytes) = file_of(&c, mp).await?;
     let org = host["org_id"].as_i64().unwrap_or_default();
     let name = host["hostname"].as_str().unwrap_or_default().to_string();
     match import_inventory(
@@ -447,7 +432,7 @@ async fn findings_view(
 }
 
 /// `POST /findings` (multipart file).
-pub async fn findings_upload(State(st): State<AppState>, c: Caller, mut mp: Multipart) -> UiResult {
+pub async fn findings_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiResult {
     if !c.role.can_write() {
         return Err(error_page(
             &c,
@@ -457,7 +442,7 @@ pub async fn findings_upload(State(st): State<AppState>, c: Caller, mut mp: Mult
         ));
     }
     let l = c.lang;
-    let (_, bytes) = file_of(&c, &mut mp).await?;
+    let (_, bytes) = file_of(&c, mp).await?;
     match crate::scans::import_scan(&st.store, &c.scope, &c.actor(), &bytes).await {
         Ok(r) => {
             let flash = html! { div.flash.ok #scan-ok { (r.scanner) ": " (r.findings) " " (l.t("phát hiện", "findings")) "; " (r.new) " " (l.t("mới", "new")) ", " (r.reopened) " " (l.t("tái xuất hiện", "reopened")) ", " (r.fixed) " " (l.t("đã khắc phục", "fixed")) "."

@@ -409,6 +409,13 @@ async fn demo(
             .map(|(k, n)| format!("{n} {}", k.slug()))
             .collect();
         eprintln!("demo province seeded: {}", summary.join(", "));
+        let lists = store.botnet_lists().await?.len();
+        let (_, advisories) = store.list_advisories(&Scope::All, None, 1, 0).await?;
+        let findings = store
+            .list_scan_findings(&Scope::All, Some("open"))
+            .await?
+            .len();
+        eprintln!("  with {lists} Botnet IP lists, {advisories} advisories and {findings} scanner findings, their tasks and signals");
     }
     let known = std::fs::read_to_string(&pw_file)
         .map(|p| p.trim().to_string())

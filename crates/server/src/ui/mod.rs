@@ -495,6 +495,35 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
     } else {
         vec![]
     };
+    let (_, open_hunts) = st
+        .store
+        .list_work_items(
+            &c.scope,
+            &WorkFilter {
+                kind: Some(canhgac_domain::work::WorkKind::HuntTask),
+                open_only: true,
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let patch_hosts: i64 = st
+        .store
+        .patch_compliance(&c.scope)
+        .await
+        .map_err(err)?
+        .iter()
+        .map(|r| r.3)
+        .sum();
+    let critical_findings = st
+        .store
+        .list_scan_findings(&c.scope, Some("open"))
+        .await
+        .map_err(err)?
+        .iter()
+        .filter(|f| f.severity == "critical" || f.severity == "high")
+        .count();
     let level_hosts = st
         .store
         .list(
@@ -536,6 +565,9 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
             a.stat href="/systems?level=4" { b { (level_hosts) } span { (l.t("Hệ thống cấp độ 4–5", "Level 4–5 systems")) } }
             a.stat href="/signals" { b { (open_signals) } span { (l.t("Cảnh báo chưa xử lý", "Open signals")) } }
             a.stat href="/work" { b { (open_work) } span { (l.t("Công việc đang mở", "Open work items")) } }
+            a.stat href="/work?kind=hunt_task" { b { (open_hunts) } span { (l.t("Nhiệm vụ săn lùng Botnet", "Botnet hunting tasks")) } }
+            a.stat href="/compliance" { b { (patch_hosts) } span { (l.t("Máy còn phải vá", "Hosts to patch")) } }
+            a.stat href="/findings" { b { (critical_findings) } span { (l.t("Lỗ hổng nghiêm trọng, cao", "Critical and high findings")) } }
         }
         div.grid2 {
             div.card {

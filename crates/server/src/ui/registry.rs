@@ -375,6 +375,35 @@ async fn related_sections(
     })
 }
 
+/// The records of `target` (systems or hosts) in scope that a reference field of `kind` can
+/// point to; empty when `kind` has no such field.
+async fn ref_targets(
+    st: &AppState,
+    scope: &Scope,
+    kind: EntityKind,
+    target: EntityKind,
+) -> Result<Vec<Record>, StoreError> {
+    let wanted = |t: FieldType| match target {
+        EntityKind::System => matches!(t, FieldType::SystemRef),
+        _ => matches!(t, FieldType::HostRef),
+    };
+    if !kind.fields().iter().any(|f| wanted(f.ty)) {
+        return Ok(vec![]);
+    }
+    Ok(st
+        .store
+        .list(
+            target,
+            scope,
+            &ListQuery {
+                limit: Some(1000),
+                ..Default::default()
+            },
+        )
+        .await?
+        .items)
+}
+
 /// Form values: the record being edited plus per-field errors.
 pub(super) async fn form_page(
     st: &AppState,
@@ -399,46 +428,12 @@ pub(super) async fn form_page(
         .map_err(|e| store_error_page(c, e))?;
     let by_id: std::collections::HashMap<i64, String> =
         codes.iter().map(|(k, v)| (*v, k.clone())).collect();
-    let mut systems = Vec::new();
-    let mut hosts = Vec::new();
-    if kind
-        .fields()
-        .iter()
-        .any(|f| matches!(f.ty, FieldType::SystemRef))
-    {
-        systems = st
-            .store
-            .list(
-                EntityKind::System,
-                &c.scope,
-                &ListQuery {
-                    limit: Some(1000),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| store_error_page(c, e))?
-            .items;
-    }
-    if kind
-        .fields()
-        .iter()
-        .any(|f| matches!(f.ty, FieldType::HostRef))
-    {
-        hosts = st
-            .store
-            .list(
-                EntityKind::Host,
-                &c.scope,
-                &ListQuery {
-                    limit: Some(1000),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| store_error_page(c, e))?
-            .items;
-    }
+    let systems = ref_targets(st, &c.scope, kind, EntityKind::System)
+        .await
+        .map_err(|e| store_error_page(c, e))?;
+    let hosts = ref_targets(st, &c.scope, kind, EntityKind::Host)
+        .await
+        .map_err(|e| store_error_page(c, e))?;
     let action = match id {
         Some(id) => format!("/{}/{}/edit", kind.slug(), id),
         None => format!("/{}/new", kind.slug()),

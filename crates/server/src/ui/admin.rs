@@ -483,13 +483,7 @@ pub async fn audit_page(
         ));
     }
     let l = c.lang;
-    let get = |k: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |k: &str| Some(super::param(&params, k)).filter(|v| !v.is_empty());
     let limit = 50;
     let offset = get("offset")
         .and_then(|v| v.parse().ok())

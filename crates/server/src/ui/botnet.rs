@@ -271,13 +271,7 @@ pub async fn list_page(
         .await
         .map_err(|e| store_error_page(&c, e))?
         .ok_or_else(|| not_found(&c))?;
-    let get = |k: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| super::param(&params, k);
     let offset = get("offset").parse().unwrap_or(0i64).max(0);
     let (prev, gone, new, recurring) = crate::api::list_diff(&st, &list)
         .await

@@ -22,13 +22,7 @@ pub async fn signals_page(
     Query(params): Query<Vec<(String, String)>>,
 ) -> UiResult {
     let l = c.lang;
-    let get = |k: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| super::param(&params, k);
     let limit = 50;
     let offset = get("offset").parse().unwrap_or(0i64).max(0);
     let f = SignalFilter {
@@ -107,13 +101,7 @@ pub async fn work_page(
     Query(params): Query<Vec<(String, String)>>,
 ) -> UiResult {
     let l = c.lang;
-    let get = |k: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| super::param(&params, k);
     let limit = 50;
     let offset = get("offset").parse().unwrap_or(0i64).max(0);
     let f = WorkFilter {

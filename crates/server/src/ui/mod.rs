@@ -155,6 +155,15 @@ pub async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Response {
         .into_response()
 }
 
+/// A query parameter's value, empty when absent (the first one when repeated).
+pub(crate) fn param(params: &[(String, String)], name: &str) -> String {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
 /// A multipart form as read: its text fields and its non-empty files.
 pub(crate) struct Upload {
     /// Text fields by name.

@@ -103,13 +103,7 @@ async fn advisories_view(
     status: StatusCode,
 ) -> UiResult {
     let l = c.lang;
-    let get = |k: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| super::param(&params, k);
     let offset = get("offset").parse().unwrap_or(0i64).max(0);
     let (items, total) = st
         .store

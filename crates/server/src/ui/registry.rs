@@ -85,13 +85,7 @@ pub(super) async fn list_of(
     params: Vec<(String, String)>,
 ) -> UiResult {
     let l = c.lang;
-    let get = |k: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| super::param(&params, k);
     let codes = st
         .store
         .org_codes()

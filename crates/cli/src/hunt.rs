@@ -67,7 +67,7 @@ pub fn load_lists(paths: &[PathBuf]) -> Result<(IpSet, usize)> {
     Ok((set, domains))
 }
 
-fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+pub(crate) fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.is_dir() {
@@ -85,7 +85,7 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn open(path: &Path) -> Result<Box<dyn Read>> {
+pub(crate) fn open(path: &Path) -> Result<Box<dyn Read>> {
     let mut f =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut magic = [0u8; 2];

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod detect;
 mod hunt;
 mod vulnmatch;
 
@@ -72,6 +73,27 @@ enum Command {
         /// Tệp hoặc thư mục nhật ký / log files or folders.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+    },
+    /// Phát hiện theo luật Sigma trên tệp .evtx, JSON/JSON lines, syslog hoặc nhật ký web (thường
+    /// hoặc gzip). Sigma detection over files.
+    Detect {
+        /// Luật Sigma: tệp .yml, thư mục hoặc .tar.gz; lặp lại được. Rules: file, folder or
+        /// .tar.gz; repeatable.
+        #[arg(long = "rules", required = true)]
+        rules: Vec<PathBuf>,
+        /// Giá trị cho các %placeholder% (dòng `tên: a, b`). Values for %placeholders%.
+        #[arg(long)]
+        placeholders: Option<PathBuf>,
+        /// Định dạng kết quả / output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: detect::DetectFormat,
+        /// Thử mọi luật trên mọi sự kiện, bỏ qua logsource. Test every rule on every event,
+        /// ignoring log sources (as engines without log-source routing do).
+        #[arg(long)]
+        every_rule: bool,
+        /// Tệp hoặc thư mục đầu vào / input files or folders.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
     },
     /// So sánh phiên bản theo quy tắc của từng hệ (deb, rpm, semver, pep440, generic).
     /// Compare versions under a scheme.
@@ -267,6 +289,13 @@ async fn run() -> Result<()> {
             format,
             paths,
         } => hunt::run(&lists, format, &paths).map(|_| ()),
+        Command::Detect {
+            rules,
+            placeholders,
+            format,
+            every_rule,
+            inputs,
+        } => detect::run(&rules, placeholders.as_deref(), format, every_rule, &inputs).map(|_| ()),
         Command::Version {
             command: VersionCommand::Compare { scheme },
         } => version_compare(&scheme),

@@ -1,0 +1,151 @@
+//! Records as detection events ([`canhgac_detect::Event`]): the one place where what was read
+//! becomes what the Sigma engine sees, for the server's pipeline and `canhgac detect` alike.
+
+use std::borrow::Cow;
+
+use canhgac_detect::{Event, EventSource};
+
+use crate::normalize::{self, Normalized};
+
+/// A normalised record as a detection event.
+pub fn from_normalized(n: Normalized, time_ms: Option<i64>) -> Event<'static> {
+    let mut ev = Event {
+        fields: Vec::with_capacity(n.fields.len()),
+        source: EventSource {
+            product: n.product.map(Cow::Borrowed),
+            category: n.category.map(Cow::Borrowed),
+            service: n.service.map(Cow::Borrowed),
+        },
+        time_ms,
+    };
+    for (k, v) in n.fields {
+        ev.push(k, v);
+    }
+    ev
+}
+
+/// One JSON line. An evtx-style object (`{"Event": {"System": …}}`) is flattened like an EVTX
+/// record; a flat Windows event (`Channel` + `EventID`) gets its log source and Sigma's renamed
+/// fields; anything else keeps its flattened fields and an unknown log source (every rule
+/// applies). The time comes from the usual fields when present.
+pub fn json_line(line: &str) -> Result<Event<'_>, String> {
+    let mut ev = Event::from_json(line).map_err(|e| e.to_string())?;
+    if ev
+        .fields
+        .first()
+        .is_some_and(|(k, _)| k.starts_with("Event."))
+    {
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        let n = normalize::windows_flatten(&v);
+        let t = n.get("TimeCreated").and_then(parse_time_ms);
+        return Ok(from_normalized(n, t));
+    }
+    apply_windows_source(&mut ev);
+    if ev.time_ms.is_none() {
+        ev.time_ms = ["TimeCreated", "@timestamp", "timestamp", "UtcTime", "time"]
+            .iter()
+            .find_map(|k| ev.get(k).and_then(parse_time_ms));
+    }
+    Ok(ev)
+}
+
+/// Sets the log source of a flat Windows event and adds Sigma's renamed fields.
+pub fn apply_windows_source(ev: &mut Event<'_>) {
+    let (mut has_channel, mut has_id) = (false, false);
+    for (k, _) in &ev.fields {
+        match k.as_ref() {
+            "Channel" => has_channel = true,
+            "EventID" => has_id = true,
+            _ => {}
+        }
+    }
+    if !(has_channel && has_id) {
+        return;
+    }
+    let src = normalize::windows_source(|k| ev.get(k));
+    ev.source = EventSource {
+        product: Some(Cow::Borrowed("windows")),
+        category: src.category.map(Cow::Borrowed),
+        service: src.service.map(Cow::Borrowed),
+    };
+    for (from, to) in src.renames {
+        if ev.get(to).is_none() {
+            if let Some(v) = ev.get(from) {
+                let v = v.to_string();
+                ev.fields.push((Cow::Borrowed(*to), Cow::Owned(v)));
+            }
+        }
+    }
+}
+
+/// `2026-11-25T02:00:00.123Z`, `2026-11-25 02:00:00.123` (UTC, as Sysmon's UtcTime) or Unix
+/// seconds / milliseconds.
+pub fn parse_time_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<i64>() {
+        return Some(if n > 100_000_000_000 { n } else { n * 1000 });
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_millis());
+    }
+    for f in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Some(t.and_utc().timestamp_millis());
+        }
+    }
+    None
+}
+
+/// One line of text: a web access line, syslog (RFC 5424 or 3164, with or without PRI), an
+/// auditd record, or else just a `message`. The flag says whether the line was understood.
+pub fn text_line(line: &str, now_ms: i64) -> (Event<'static>, bool) {
+    if let Some(n) = normalize::web_access(line) {
+        let t = normalize::web_access_time_ms(line);
+        return (from_normalized(n, t), true);
+    }
+    if let Some(n) = normalize::auditd_record(line) {
+        return (from_normalized(n, None), true);
+    }
+    match crate::syslog::parse(line.as_bytes(), now_ms) {
+        Ok(m) => {
+            let t = m.timestamp_ms;
+            (from_normalized(normalize::from_syslog(&m), t), true)
+        }
+        Err(_) => {
+            let mut ev = Event::default();
+            ev.push("message", line.to_string());
+            (ev, false)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_security_event_gets_source_and_renames() {
+        let ev = json_line(r#"{"Channel":"Security","EventID":4688,"NewProcessName":"C:\\w\\cmd.exe","TimeCreated":"2026-11-25T01:02:03Z"}"#)
+            .expect("json");
+        assert_eq!(ev.source.category.as_deref(), Some("process_creation"));
+        assert_eq!(ev.source.service.as_deref(), Some("security"));
+        assert_eq!(ev.get("Image"), Some("C:\\w\\cmd.exe"));
+        assert_eq!(ev.time_ms, Some(1_795_568_523_000));
+        let plain = json_line(r#"{"a": 1}"#).expect("json");
+        assert!(plain.source.is_unknown());
+        assert!(json_line("{").is_err());
+    }
+
+    #[test]
+    fn text_lines() {
+        let (ev, ok) = text_line(
+            "<38>Nov 25 02:00:00 web01 sshd[42]: Failed password for root from 203.0.113.9 port 5 ssh2",
+            1_795_600_000_000,
+        );
+        assert!(ok);
+        assert_eq!(ev.source.service.as_deref(), Some("sshd"));
+        let (ev, ok) = text_line("garbage \u{1} line", 0);
+        assert!(!ok);
+        assert_eq!(ev.get("message"), Some("garbage \u{1} line"));
+    }
+}

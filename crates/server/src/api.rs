@@ -191,6 +191,17 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/compliance", get(compliance)),
         ("/findings", get(list_findings)),
         ("/scans", post(import_scan)),
+        ("/ingest", post(ingest)),
+        ("/events", get(search_events)),
+        ("/events/import", post(import_events)),
+        ("/events/{id}", get(get_event)),
+        ("/monitor", get(monitor_status)),
+        ("/monitor/retention", post(run_retention)),
+        ("/rules", get(list_rules).post(upload_rule)),
+        ("/rules/{id}", get(get_rule).patch(update_rule).delete(delete_rule)),
+        ("/alerts/stream", get(alert_stream)),
+        ("/signals/{id}/assign", post(assign_signal)),
+        ("/signals/{id}/notes", get(signal_notes).post(add_signal_note)),
         ("/{entity}", get(list_entity).post(create_entity)),
         (
             "/{entity}/{id}",
@@ -1386,4 +1397,369 @@ async fn import_scan(
         Err(Ok(errs)) => Err(patch_error(crate::patching::PatchError::Rejected(errs))),
         Err(Err(e)) => Err(e.into()),
     }
+}
+
+// ---- Centralised monitoring (M3) ----
+
+/// `POST /ingest`: a JSON object, a JSON array of objects, or NDJSON. Answered once the batch
+/// is stored; events that resolve to none of the caller's hosts belong to the caller's
+/// organisation.
+async fn ingest(
+    State(st): State<AppState>,
+    c: Caller,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    must_write(&c)?;
+    let peer = None;
+    let text = String::from_utf8_lossy(&body);
+    let trimmed = text.trim_start();
+    let mut records = Vec::new();
+    let ndjson = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("ndjson") || v.contains("jsonl"));
+    if trimmed.starts_with('[') && !ndjson {
+        let items: Vec<Value> = serde_json::from_str(trimmed).map_err(|e| {
+            ApiError::bad(
+                format!("Nội dung không phải mảng JSON: {e}"),
+                format!("The body is not a JSON array: {e}"),
+            )
+        })?;
+        for v in items {
+            records.push(crate::monitor::Raw::new("http", peer, crate::monitor::json_body(v)));
+        }
+    } else {
+        for line in text.lines() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            records.push(crate::monitor::Raw::new(
+                "http",
+                peer,
+                crate::monitor::Body::Json(line.to_string()),
+            ));
+        }
+    }
+    if records.is_empty() {
+        return Err(ApiError::bad("Không có sự kiện nào", "No events in the body"));
+    }
+    for r in &mut records {
+        r.owner = Some((c.scope.clone(), c.user.org_id));
+    }
+    let report = st
+        .monitor
+        .ingest(records)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("Chưa lưu được: {e}"), format!("Not stored: {e}")))?;
+    Ok(Json(json!(report)))
+}
+
+/// `POST /events/import?filename=…`: an .evtx, JSON/JSON lines or text log file (gzip allowed).
+async fn import_events(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    must_write(&c)?;
+    let name = p.get("filename").cloned().unwrap_or_else(|| "upload".into());
+    let mut records = crate::monitor::records_from_file(&name, &body)
+        .map_err(|e| ApiError::bad(format!("Không đọc được tệp: {e}"), format!("Cannot read the file: {e}")))?;
+    for r in &mut records {
+        r.owner = Some((c.scope.clone(), c.user.org_id));
+    }
+    let report = st
+        .monitor
+        .ingest(records)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("Chưa lưu được: {e}"), format!("Not stored: {e}")))?;
+    Ok(Json(json!(report)))
+}
+
+/// Event search parameters shared by the API and the UI.
+pub fn event_filter(p: &HashMap<String, String>) -> canhgac_store::EventFilter {
+    let (limit, offset) = page_params(p);
+    let time = |k: &str| {
+        p.get(k).and_then(|v| {
+            let v = v.trim();
+            v.parse::<i64>()
+                .ok()
+                .or_else(|| parse_local_time(v))
+        })
+    };
+    let mut fields = Vec::new();
+    for (k, v) in p {
+        if let Some(name) = k.strip_prefix("field.") {
+            fields.push((name.to_string(), v.clone()));
+        }
+    }
+    if let Some(f) = p.get("field") {
+        for part in f.split(';') {
+            if let Some((k, v)) = part.split_once(['=', ':']) {
+                if !k.trim().is_empty() {
+                    fields.push((k.trim().to_string(), v.trim().to_string()));
+                }
+            }
+        }
+    }
+    fields.sort();
+    canhgac_store::EventFilter {
+        from: time("from"),
+        to: time("to"),
+        host: p.get("host").cloned().filter(|s| !s.trim().is_empty()),
+        org_id: p.get("org_id").and_then(|v| v.parse().ok()),
+        q: p.get("q").cloned().filter(|s| !s.trim().is_empty()),
+        fields,
+        malformed_only: p.get("malformed").is_some_and(|v| v == "1" || v == "true"),
+        limit,
+        offset,
+    }
+}
+
+async fn search_events(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let f = event_filter(&p);
+    let (items, total) = st.store.search_events(&c.scope, &f).await?;
+    Ok(Json(json!({"items": items, "total": total})))
+}
+
+async fn get_event(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let e = st
+        .store
+        .event(&c.scope, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(json!(e)))
+}
+
+async fn monitor_status(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Value>> {
+    let summary = st.monitor.rules_summary();
+    let mut body = json!({
+        "counters": st.monitor.stats.snapshot(),
+        "rules": {"detection": summary.detection, "correlation": summary.correlation,
+                   "refused": summary.refused.len(), "compiled_at": summary.compiled_at},
+    });
+    if c.role.is_dic() {
+        let (events, bytes) = st.store.event_totals().await?;
+        body["store"] = json!({"events": events, "bytes": bytes,
+            "retention_days": st.monitor.config().retention_days,
+            "max_bytes": st.monitor.config().max_event_bytes});
+    }
+    Ok(Json(body))
+}
+
+async fn run_retention(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Value>> {
+    must_be_dic(&c)?;
+    must_write(&c)?;
+    let p = crate::monitor::prune(&st.store, st.monitor.config()).await?;
+    Ok(Json(json!(p)))
+}
+
+async fn list_rules(
+    State(st): State<AppState>,
+    _c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let (limit, offset) = page_params(&p);
+    let f = canhgac_store::RuleFilter {
+        q: p.get("q").cloned().filter(|s| !s.trim().is_empty()),
+        level: p.get("level").cloned().filter(|s| !s.is_empty()),
+        enabled: p.get("enabled").and_then(|v| match v.as_str() {
+            "1" | "true" => Some(true),
+            "0" | "false" => Some(false),
+            _ => None,
+        }),
+        origin: p.get("origin").cloned().filter(|s| !s.is_empty()),
+        limit,
+        offset,
+    };
+    let (items, total) = st.store.list_rules(&f).await?;
+    let summary = st.monitor.rules_summary();
+    Ok(Json(
+        json!({"items": items, "total": total, "refused": summary.refused}),
+    ))
+}
+
+async fn get_rule(
+    State(st): State<AppState>,
+    _c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let r = st.store.rule(id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json(json!(r)))
+}
+
+/// `POST /rules?filename=…&org=CODE`: a Sigma rule file (YAML) as the body.
+async fn upload_rule(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    must_be_dic(&c)?;
+    must_write(&c)?;
+    let name = p.get("filename").cloned().unwrap_or_else(|| "rule.yml".into());
+    let org_id = match p.get("org").filter(|s| !s.is_empty()) {
+        Some(code) => Some(org_by_code(&st, code).await?),
+        None => None,
+    };
+    let yaml = String::from_utf8_lossy(&body).into_owned();
+    let added = crate::monitor::add_custom_rules(&st, &c, &name, &yaml, org_id)
+        .await
+        .map_err(rule_error)?;
+    Ok(Json(json!({"items": added, "rules": st.monitor.rules_summary()})))
+}
+
+fn rule_error(problems: Vec<String>) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        format!("Luật không hợp lệ: {}", problems.join("; ")),
+        format!("Invalid rule: {}", problems.join("; ")),
+    )
+}
+
+async fn org_by_code(st: &AppState, code: &str) -> ApiResult<i64> {
+    st.store
+        .org_codes()
+        .await?
+        .get(code.trim())
+        .copied()
+        .ok_or_else(|| ApiError::bad(format!("Không có đơn vị '{code}'"), format!("No organisation '{code}'")))
+}
+
+/// `dd/mm/yyyy`, `yyyy-mm-dd` or `yyyy-mm-ddThh:mm` (a browser's datetime field), read as
+/// Viet Nam time.
+pub fn parse_local_time(v: &str) -> Option<i64> {
+    canhgac_domain::time::parse_date(v).or_else(|| {
+        ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M"]
+            .iter()
+            .find_map(|f| chrono::NaiveDateTime::parse_from_str(v.trim(), f).ok())
+            .map(|t| t.and_utc().timestamp_millis() - 7 * 3_600_000)
+    })
+}
+
+#[derive(Deserialize)]
+struct RuleSettings {
+    enabled: bool,
+    /// Organisation code, or empty for every organisation.
+    org: Option<String>,
+}
+
+async fn update_rule(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<RuleSettings>,
+) -> ApiResult<Json<Value>> {
+    must_be_dic(&c)?;
+    must_write(&c)?;
+    let org_id = match b.org.as_deref().filter(|s| !s.is_empty()) {
+        Some(code) => Some(org_by_code(&st, code).await?),
+        None => None,
+    };
+    let r = st.store.set_rule(&c.actor(), id, b.enabled, org_id).await?;
+    let summary = st.monitor.reload().await.map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.clone(), e))?;
+    Ok(Json(json!({"rule": r, "rules": summary})))
+}
+
+async fn delete_rule(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    must_be_dic(&c)?;
+    must_write(&c)?;
+    st.store.delete_custom_rule(&c.actor(), id).await?;
+    let summary = st.monitor.reload().await.map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.clone(), e))?;
+    Ok(Json(json!({"deleted": id, "rules": summary})))
+}
+
+#[derive(Deserialize)]
+struct AssignBody {
+    /// The assignee's e-mail, or null to unassign.
+    user: Option<String>,
+}
+
+async fn assign_signal(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<AssignBody>,
+) -> ApiResult<Json<Value>> {
+    must_write(&c)?;
+    let sig = st.store.signal(&c.scope, id).await?.ok_or_else(ApiError::not_found)?;
+    let (assignee, sees) = match b.user.as_deref().filter(|s| !s.is_empty()) {
+        None => (None, true),
+        Some(email) => {
+            let u = st
+                .store
+                .user_by_email(email)
+                .await?
+                .ok_or_else(|| ApiError::bad(format!("Không có tài khoản {email}"), format!("No user {email}")))?;
+            // The assignee must be allowed to see the alert, and the caller allowed to see them.
+            if let Some(o) = u.org_id {
+                if !c.scope.contains(o) {
+                    return Err(ApiError::bad(format!("Không có tài khoản {email}"), format!("No user {email}")));
+                }
+            } else if !c.role.is_dic() {
+                return Err(ApiError::bad(format!("Không có tài khoản {email}"), format!("No user {email}")));
+            }
+            let role = Role::parse(&u.role).unwrap_or(Role::Viewer);
+            let tree = st.store.org_tree().await?;
+            let scope = canhgac_domain::Scope::for_user(role, u.org_id, &tree);
+            let sees = match sig.org_id {
+                Some(o) => scope.contains(o),
+                None => role.is_dic(),
+            };
+            (Some(u.id), sees)
+        }
+    };
+    st.store
+        .assign_signal(&c.scope, &c.actor(), id, assignee, sees)
+        .await?;
+    Ok(Json(json!(st.store.signal(&c.scope, id).await?)))
+}
+
+async fn signal_notes(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let items = st.store.signal_notes(&c.scope, id).await?;
+    Ok(Json(json!({"items": items})))
+}
+
+#[derive(Deserialize)]
+struct NoteBody {
+    note: String,
+}
+
+async fn add_signal_note(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<NoteBody>,
+) -> ApiResult<Json<Value>> {
+    must_write(&c)?;
+    Ok(Json(json!(
+        st.store
+            .add_signal_note(&c.scope, &c.actor(), id, &b.note)
+            .await?
+    )))
+}
+
+/// `GET /alerts/stream`: server-sent events, one per new or counted-up alert the caller may see.
+async fn alert_stream(
+    State(st): State<AppState>,
+    c: Caller,
+) -> axum::response::sse::Sse<impl futures_core::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>> {
+    crate::monitor::alert_sse(&st, c)
 }

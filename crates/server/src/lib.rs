@@ -10,7 +10,9 @@ pub mod api;
 pub mod auth;
 pub mod botnet;
 pub mod import;
+pub mod listen;
 pub mod metrics;
+pub mod monitor;
 pub mod openapi;
 pub mod patching;
 pub mod scans;
@@ -39,6 +41,8 @@ pub struct ServerConfig {
     pub login_window_ms: i64,
     /// Largest request body (imports).
     pub max_body_bytes: usize,
+    /// The monitoring pipeline.
+    pub monitor: monitor::MonitorConfig,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +54,7 @@ impl Default for ServerConfig {
             login_max_failures: 5,
             login_window_ms: 15 * 60_000,
             max_body_bytes: 32 * 1024 * 1024,
+            monitor: monitor::MonitorConfig::default(),
         }
     }
 }
@@ -65,12 +70,16 @@ pub struct AppState {
     pub limiter: Arc<auth::LoginLimiter>,
     /// Counters for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// The monitoring pipeline.
+    pub monitor: Arc<monitor::Monitor>,
 }
 
 impl AppState {
-    /// New state over a store.
+    /// New state over a store; starts the monitoring pipeline's worker (it compiles the enabled
+    /// Sigma rules first). Must be called within a Tokio runtime.
     pub fn new(store: Store, config: ServerConfig) -> AppState {
         AppState {
+            monitor: monitor::Monitor::start(store.clone(), config.monitor.clone()),
             store,
             limiter: Arc::new(auth::LoginLimiter::new(
                 config.login_max_failures,
@@ -106,9 +115,23 @@ pub fn router(state: AppState) -> Router {
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     let app = router(state.clone());
     let store = state.store.clone();
+    let (udp, tcp, tls) = listen::spawn(state.monitor.clone()).await?;
+    for (what, addr) in [("udp", udp), ("tcp", tcp), ("tls", tls)] {
+        if let Some(a) = addr {
+            tracing::info!(%a, "syslog/{what} listening");
+        }
+    }
+    let mon = state.monitor.clone();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+            match monitor::prune(&store, mon.config()).await {
+                Ok(p) if p.by_age + p.by_size > 0 => {
+                    tracing::info!(by_age = p.by_age, by_size = p.by_size, "event retention")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "event retention failed"),
+            }
             if let Err(e) = store.purge_expired().await {
                 tracing::warn!(error = %e, "could not purge expired sessions");
             }

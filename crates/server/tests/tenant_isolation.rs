@@ -12,7 +12,7 @@ use canhgac_domain::Role;
 use canhgac_server::openapi::API_ROUTES;
 use canhgac_server::ui::UI_ROUTES;
 use common::{marker, TestApp, ORGS, USERS};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// Ids of every fixture record per kind, with the code of the owning organisation.
@@ -542,6 +542,8 @@ async fn walk_api(app: &TestApp) {
                     m,
                     p @ ("/signals/{id}"
                     | "/signals/{id}/transition"
+                    | "/signals/{id}/assign"
+                    | "/signals/{id}/notes"
                     | "/work-items/{id}"
                     | "/work-items/{id}/events"),
                 ) => {
@@ -558,8 +560,9 @@ async fn walk_api(app: &TestApp) {
                             continue;
                         }
                         let path = format!("/api/v1{}", p.replace("{id}", &item["id"].to_string()));
-                        let body = (m == "post")
-                            .then(|| json!({"state": "acknowledged", "action": "start"}));
+                        let body = (m == "post").then(|| {
+                            json!({"state": "acknowledged", "action": "start", "note": "x", "user": null})
+                        });
                         let r = app.api(m, &path, t, body).await;
                         assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
                     }
@@ -579,6 +582,109 @@ async fn walk_api(app: &TestApp) {
                         "{email} assigns work to {fo}: {}",
                         r.status
                     );
+                }
+                (m @ "post", p @ ("/ingest" | "/events/import")) => {
+                    // An event naming another organisation's host is filed under the sender's
+                    // own organisation unless the sender may see the host's.
+                    let tag = format!("tag{}{}", email.replace(['@', '.', '-'], ""), p.len());
+                    let target = foreign_org.map(marker).unwrap_or_else(|| "none".into());
+                    let line = json!({"host": format!("{target}-web01"), "message": tag}).to_string();
+                    let path = if p == "/ingest" {
+                        "/api/v1/ingest".to_string()
+                    } else {
+                        "/api/v1/events/import?filename=x.jsonl".to_string()
+                    };
+                    let r = app.api_bytes(&path, &token, line.into_bytes()).await;
+                    if !role.can_write() {
+                        assert!(denied(r.status), "{email} {m} {p}: {}", r.status);
+                        continue;
+                    }
+                    assert_eq!(r.status, StatusCode::OK, "{email} {m} {p}: {}", r.text);
+                    assert_eq!(r.json()["stored"], json!(1));
+                    let found = app
+                        .api("get", &format!("/api/v1/events?q={tag}"), t, None)
+                        .await
+                        .json();
+                    assert_eq!(found["total"], json!(1), "{email} sees what they sent");
+                    let code = found["items"][0]["org_code"].as_str().map(str::to_string);
+                    if visible.len() < ORGS.len() {
+                        assert!(
+                            code.as_ref().is_some_and(|c| visible.contains(c)),
+                            "{email}: an event naming {target} was filed under {code:?}"
+                        );
+                    }
+                }
+                ("get", "/events") => {
+                    let r = app.api("get", "/api/v1/events?limit=1000", t, None).await;
+                    assert_eq!(r.status, StatusCode::OK);
+                    // Leave out what this caller sent above naming a foreign host on purpose.
+                    let items: Vec<Value> = r.json()["items"]
+                        .as_array()
+                        .expect("items")
+                        .iter()
+                        .filter(|e| !e["message"].as_str().unwrap_or("").starts_with("tag"))
+                        .cloned()
+                        .collect();
+                    let text = serde_json::to_string(&items).expect("json");
+                    assert_no_foreign(email, "events", &text, &foreign);
+                    if visible.len() < ORGS.len() {
+                        assert!(!text.contains(&marker("NOBODY")), "{email} sees unattributed events");
+                    }
+                }
+                ("get", "/events/{id}") => {
+                    let admin = app.token("admin@t.vn").await;
+                    let all = app
+                        .api("get", "/api/v1/events?limit=1000", Some(&admin), None)
+                        .await
+                        .json();
+                    for item in all["items"].as_array().expect("items") {
+                        let code = item["org_code"].as_str().map(str::to_string);
+                        let mine = match &code {
+                            Some(c) => visible.contains(c),
+                            None => visible.len() == ORGS.len(),
+                        };
+                        let path = format!("/api/v1/events/{}", item["id"]);
+                        let r = app.api("get", &path, t, None).await;
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} GET {path}: {}", r.status);
+                        }
+                    }
+                }
+                ("get", "/monitor") => {
+                    let r = app.api("get", "/api/v1/monitor", t, None).await;
+                    assert_eq!(r.status, StatusCode::OK);
+                    assert_eq!(r.json()["store"].is_object(), role.is_dic(), "{email}");
+                }
+                ("get", "/rules") | ("get", "/rules/{id}") => {
+                    let r = app.api("get", "/api/v1/rules", t, None).await;
+                    assert_eq!(r.status, StatusCode::OK);
+                }
+                (m, p @ ("/monitor/retention" | "/rules" | "/rules/{id}")) => {
+                    // Province-wide settings: only the DIC changes them.
+                    if role.is_dic() && role.can_write() {
+                        continue;
+                    }
+                    let path = format!("/api/v1{}", p.replace("{id}", "1"));
+                    let body = (m != "delete").then(|| json!({"enabled": false}));
+                    let r = app.api(m, &path, t, body).await;
+                    assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                }
+                ("get", "/alerts/stream") => {
+                    let req = axum::http::Request::get("/api/v1/alerts/stream")
+                        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+                        .body(axum::body::Body::empty())
+                        .expect("request");
+                    let resp = tower::ServiceExt::oneshot(app.router.clone(), req)
+                        .await
+                        .expect("infallible");
+                    assert_eq!(resp.status(), StatusCode::OK, "{email}");
+                    assert!(resp.headers()[axum::http::header::CONTENT_TYPE]
+                        .to_str()
+                        .expect("type")
+                        .starts_with("text/event-stream"));
+                    // What each caller receives is checked in tests/monitor.rs.
                 }
                 (m, p) => panic!("API route {m} {p} is not covered by the tenant isolation test"),
             }

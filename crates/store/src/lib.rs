@@ -23,6 +23,7 @@ mod advisories;
 mod audit;
 mod botnet;
 mod findings;
+mod monitoring;
 mod registry;
 mod signals;
 mod users;
@@ -31,6 +32,9 @@ pub use advisories::{AdvisoryRow, KevRow, MatchRow, NewAdvisory, NewMatch};
 pub use audit::{AuditEntry, AuditQuery};
 pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, NewBotnetList, NewFinding};
 pub use findings::{NewScanFinding, ScanFindingRow};
+pub use monitoring::{
+    EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow, SignalNote,
+};
 pub use registry::{ListQuery, Page};
 pub use signals::{
     NewSignal, NewWorkItem, SignalFilter, SignalRow, WorkFilter, WorkItemRow, WorkNote,

@@ -43,6 +43,8 @@ button.link{background:none;border:none;padding:0;color:#fff;text-decoration:und
 .login{max-width:380px;margin:8vh auto}.login input{width:100%}
 dl.kv{display:grid;grid-template-columns:14rem 1fr;gap:.3rem 1rem;margin:0}dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
 .tree ul{list-style:none;padding-left:1.4rem;margin:.15rem 0}.tree>ul{padding-left:0}.tree li{padding:.12rem 0}
+.badge.new{background:var(--ok);color:#fff}tr.live td{background:#eef8f0}
+pre{background:#f0f3f7;border:1px solid var(--line);border-radius:4px;padding:.5rem .7rem;overflow:auto;white-space:pre-wrap;font-size:.88rem}
 "#;
 
 /// A navigation entry: path, Vietnamese and English label, and who sees it.
@@ -68,6 +70,30 @@ const NAV: &[NavItem] = &[
         path: "/signals",
         vi: "Cảnh báo",
         en: "Signals",
+        show: anyone,
+    },
+    NavItem {
+        path: "/monitor",
+        vi: "Giám sát",
+        en: "Monitoring",
+        show: anyone,
+    },
+    NavItem {
+        path: "/alerts",
+        vi: "Cảnh báo giám sát",
+        en: "Monitoring alerts",
+        show: anyone,
+    },
+    NavItem {
+        path: "/events",
+        vi: "Sự kiện",
+        en: "Events",
+        show: anyone,
+    },
+    NavItem {
+        path: "/rules",
+        vi: "Luật Sigma",
+        en: "Sigma rules",
         show: anyone,
     },
     NavItem {

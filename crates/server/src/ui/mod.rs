@@ -5,6 +5,7 @@ mod admin;
 mod botnet;
 mod core;
 pub mod layout;
+mod monitor;
 mod patching;
 mod registry;
 
@@ -67,6 +68,18 @@ pub const UI_ROUTES: &[(&str, &str)] = &[
     ("get", "/findings"),
     ("post", "/findings"),
     ("post", "/hosts/{id}/inventory"),
+    ("get", "/monitor"),
+    ("get", "/alerts"),
+    ("get", "/alerts/{id}"),
+    ("post", "/alerts/{id}/transition"),
+    ("post", "/alerts/{id}/assign"),
+    ("post", "/alerts/{id}/notes"),
+    ("get", "/rules"),
+    ("post", "/rules/upload"),
+    ("post", "/rules/{id}"),
+    ("get", "/events"),
+    ("get", "/events/{id}"),
+    ("post", "/events/upload"),
     ("get", "/{entity}"),
     ("get", "/{entity}/new"),
     ("post", "/{entity}/new"),
@@ -120,6 +133,18 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(patching::findings_page).post(patching::findings_upload),
         ),
         ("/hosts/{id}/inventory", post(patching::inventory_upload)),
+        ("/monitor", get(monitor::monitor_page)),
+        ("/alerts", get(monitor::alerts_page)),
+        ("/alerts/{id}", get(monitor::alert_page)),
+        ("/alerts/{id}/transition", post(monitor::alert_transition)),
+        ("/alerts/{id}/assign", post(monitor::alert_assign)),
+        ("/alerts/{id}/notes", post(monitor::alert_note)),
+        ("/rules", get(monitor::rules_page)),
+        ("/rules/upload", post(monitor::rule_upload)),
+        ("/rules/{id}", post(monitor::rule_update)),
+        ("/events", get(monitor::events_page)),
+        ("/events/{id}", get(monitor::event_page)),
+        ("/events/upload", post(monitor::events_upload)),
         ("/{entity}", get(registry::list_page)),
         (
             "/{entity}/new",

@@ -10,8 +10,9 @@ use canhgac_domain::entity::{EntityKind, Record};
 use canhgac_domain::signal::{Severity, SignalKind};
 use canhgac_domain::work::WorkKind;
 use canhgac_domain::{Role, Scope};
+use canhgac_server::monitor::MonitorConfig;
 use canhgac_server::{router, AppState, ServerConfig};
-use canhgac_store::{Actor, NewSignal, NewUser, NewWorkItem, Store};
+use canhgac_store::{Actor, NewEvent, NewSignal, NewUser, NewWorkItem, Store};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -58,6 +59,7 @@ pub fn marker(code: &str) -> String {
 }
 
 pub struct TestApp {
+    pub state: AppState,
     pub router: Router,
     pub store: Store,
     pub orgs: HashMap<String, i64>,
@@ -135,12 +137,25 @@ impl TestApp {
     }
 
     pub async fn on(store: Store) -> TestApp {
+        TestApp::with_monitor(store, MonitorConfig {
+            // Compiling the 3,750 bundled SigmaHQ rules takes seconds in a debug build; tests
+            // that need them turn them on.
+            bundled_rules: false,
+            ..MonitorConfig::default()
+        })
+        .await
+    }
+
+    /// A fresh app with the given monitoring settings.
+    pub async fn with_monitor(store: Store, monitor: MonitorConfig) -> TestApp {
         let cfg = ServerConfig {
             secure_cookies: false,
+            monitor,
             ..ServerConfig::default()
         };
         let state = AppState::new(store.clone(), cfg);
         let mut app = TestApp {
+            state: state.clone(),
             router: router(state),
             store,
             orgs: HashMap::new(),
@@ -148,7 +163,38 @@ impl TestApp {
             pg_database: None,
         };
         app.seed().await;
+        app.seed_monitoring().await;
         app
+    }
+
+    /// Stored events: one per organisation (with its marker), one of no known organisation.
+    async fn seed_monitoring(&mut self) {
+        let now = canhgac_domain::time::now_ms();
+        let mut evs = Vec::new();
+        for (code, _, _) in ORGS.iter().skip(1) {
+            let m = marker(code);
+            evs.push(NewEvent {
+                received_at: now,
+                at: now,
+                org_id: Some(self.orgs[*code]),
+                host_name: Some(format!("{m}-web01")),
+                transport: "udp".into(),
+                product: Some("linux".into()),
+                service: Some("sshd".into()),
+                message: format!("sshd[1]: Failed password for root from 203.0.113.9 port 1 ssh2 {m}"),
+                fields: json!({"host": format!("{m}-web01"), "user": "root", "marker": m}).to_string(),
+                ..Default::default()
+            });
+        }
+        evs.push(NewEvent {
+            received_at: now,
+            at: now,
+            transport: "udp".into(),
+            message: format!("unattributed event {}", marker("NOBODY")),
+            fields: "{}".into(),
+            ..Default::default()
+        });
+        self.store.insert_events(&evs).await.expect("events");
     }
 
     async fn seed(&mut self) {

@@ -1,0 +1,976 @@
+//! Centralised monitoring (M3): logs arrive (syslog over UDP, TCP and TLS; JSON/NDJSON over
+//! HTTP; EVTX and log files uploaded), are normalised, matched against the enabled Sigma rules,
+//! stored, and raise alerts (signals of kind `sigma_alert`) routed to the event's organisation.
+//!
+//! One worker owns the pipeline: listeners hand it batches through a bounded queue, so a slow
+//! store slows the senders (TCP and HTTP wait; UDP, which cannot wait, counts what it drops)
+//! instead of growing memory. A batch is acknowledged only after it is committed.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use canhgac_detect::archive::{is_rule_path, rule_files_from_tar_gz};
+use canhgac_detect::{Builder, CorrelationState, Engine, Event, Hit, Placeholders, Refused};
+use canhgac_domain::signal::{Severity, SignalKind};
+use canhgac_domain::time::now_ms;
+use canhgac_domain::{Role, Scope};
+use canhgac_store::{Actor, NewEvent, NewRule, NewSignal, Store, StoreError};
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+/// The SigmaHQ rule set bundled with canhgac (see testdata/README.md for its provenance).
+pub static SIGMAHQ_RULES: &[u8] = include_bytes!("../../../testdata/sigma/sigma_rules.tar.gz");
+
+/// A TLS syslog listener.
+#[derive(Clone, Debug)]
+pub struct TlsListen {
+    /// Address.
+    pub listen: SocketAddr,
+    /// PEM certificate chain.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
+}
+
+/// Settings of the monitoring pipeline (`[monitor]` in the configuration file).
+#[derive(Clone, Debug)]
+pub struct MonitorConfig {
+    /// Syslog over UDP (RFC 5426).
+    pub syslog_udp: Option<SocketAddr>,
+    /// Syslog over TCP (RFC 6587, octet counting or newline framing).
+    pub syslog_tcp: Option<SocketAddr>,
+    /// Syslog over TLS (RFC 5425).
+    pub syslog_tls: Option<TlsListen>,
+    /// Load the bundled SigmaHQ rule set.
+    pub bundled_rules: bool,
+    /// Values for `%placeholder%` rules.
+    pub placeholders: Placeholders,
+    /// Keep events this many days.
+    pub retention_days: i64,
+    /// Keep at most this many bytes of events (oldest go first).
+    pub max_event_bytes: i64,
+    /// Batches waiting for the worker before senders must wait.
+    pub queue_batches: usize,
+    /// Longest syslog message kept whole.
+    pub max_message: usize,
+    /// Same rule on the same host within this window counts up one alert.
+    pub dedup_window_ms: i64,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            syslog_udp: None,
+            syslog_tcp: None,
+            syslog_tls: None,
+            bundled_rules: true,
+            placeholders: Placeholders::default(),
+            retention_days: 30,
+            max_event_bytes: 2 << 30,
+            queue_batches: 64,
+            max_message: 64 * 1024,
+            dedup_window_ms: 3_600_000,
+        }
+    }
+}
+
+/// Counters shown on the monitoring page and in `/metrics`.
+#[derive(Default, Debug)]
+pub struct Stats {
+    /// Records received.
+    pub received: AtomicU64,
+    /// Events stored.
+    pub stored: AtomicU64,
+    /// Records that could not be read (stored raw, flagged).
+    pub malformed: AtomicU64,
+    /// UDP datagrams dropped because the queue was full.
+    pub dropped: AtomicU64,
+    /// Detections (before de-duplication).
+    pub detections: AtomicU64,
+    /// Alerts raised (new signals, not count-ups).
+    pub alerts: AtomicU64,
+}
+
+impl Stats {
+    /// The counters as JSON.
+    pub fn snapshot(&self) -> Value {
+        json!({
+            "received": self.received.load(Ordering::Relaxed),
+            "stored": self.stored.load(Ordering::Relaxed),
+            "malformed": self.malformed.load(Ordering::Relaxed),
+            "dropped": self.dropped.load(Ordering::Relaxed),
+            "detections": self.detections.load(Ordering::Relaxed),
+            "alerts": self.alerts.load(Ordering::Relaxed),
+        })
+    }
+}
+
+/// What arrived, before it is read.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// A syslog or plain text line.
+    Line(String),
+    /// A JSON object (one line of NDJSON, or an element of a JSON array).
+    Json(String),
+    /// An EVTX record as the evtx crate renders it.
+    Evtx(Value, i64),
+    /// Input that could not be read at all (kept raw).
+    Malformed(String, String),
+}
+
+/// One record on its way in.
+#[derive(Debug, Clone)]
+pub struct Raw {
+    /// `udp`, `tcp`, `tls`, `http`, `evtx`, `file`.
+    pub transport: &'static str,
+    /// The sender's address.
+    pub peer: Option<IpAddr>,
+    /// Arrival (Unix ms).
+    pub received_at: i64,
+    /// Content.
+    pub body: Body,
+    /// Records from an authenticated caller stay within the caller's organisations; events
+    /// that resolve to no host of theirs belong to this organisation.
+    pub owner: Option<(Scope, Option<i64>)>,
+}
+
+impl Raw {
+    /// A record received now.
+    pub fn new(transport: &'static str, peer: Option<IpAddr>, body: Body) -> Raw {
+        Raw {
+            transport,
+            peer,
+            received_at: now_ms(),
+            body,
+            owner: None,
+        }
+    }
+}
+
+/// What happened to a batch.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct IngestReport {
+    /// Events stored.
+    pub stored: u64,
+    /// Of which malformed (stored raw, flagged).
+    pub malformed: u64,
+    /// Detections.
+    pub detections: u64,
+}
+
+/// A new or counted-up alert, for the live feed.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertNotice {
+    /// Signal id.
+    pub id: i64,
+    /// Organisation (for routing the feed).
+    pub org_id: Option<i64>,
+    /// Rule title.
+    pub title: String,
+    /// Severity.
+    pub severity: String,
+    /// Host name.
+    pub host: Option<String>,
+    /// When (Unix ms).
+    pub at: i64,
+    /// Whether it is a new alert (or a count-up of an open one).
+    pub new: bool,
+}
+
+enum Job {
+    Records(Vec<Raw>, Option<oneshot::Sender<Result<IngestReport, String>>>),
+    Reload(oneshot::Sender<Result<RulesSummary, String>>),
+}
+
+/// The rules now running.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RulesSummary {
+    /// Detection rules compiled.
+    pub detection: usize,
+    /// Correlation rules compiled.
+    pub correlation: usize,
+    /// Rules refused, with the reason.
+    pub refused: Vec<Refused>,
+    /// When compiled (Unix ms).
+    pub compiled_at: i64,
+}
+
+struct Compiled {
+    engine: Engine,
+    /// Per engine rule: the Sigma key, and the organisation subtree it is limited to.
+    keys: Vec<String>,
+    limits: Vec<Option<Scope>>,
+    summary: RulesSummary,
+}
+
+#[derive(Default)]
+struct Directory {
+    by_name: HashMap<String, (i64, i64)>,
+    by_ip: HashMap<IpAddr, (i64, i64)>,
+    nets: Vec<(ipnet::IpNet, i64)>,
+    tree: Vec<(i64, Option<i64>)>,
+    loaded_at: i64,
+}
+
+/// The monitoring pipeline's handle, shared by listeners and handlers.
+pub struct Monitor {
+    tx: mpsc::Sender<Job>,
+    /// The live alert feed.
+    pub alerts: broadcast::Sender<AlertNotice>,
+    /// Counters.
+    pub stats: Stats,
+    compiled: RwLock<Arc<Compiled>>,
+    correlations: Mutex<CorrelationState>,
+    config: MonitorConfig,
+}
+
+impl Monitor {
+    /// Starts the worker (it compiles the enabled rules first) and returns the handle.
+    pub fn start(store: Store, config: MonitorConfig) -> Arc<Monitor> {
+        let (tx, rx) = mpsc::channel(config.queue_batches.max(1));
+        let (alerts, _) = broadcast::channel(1024);
+        let m = Arc::new(Monitor {
+            tx,
+            alerts,
+            stats: Stats::default(),
+            compiled: RwLock::new(Arc::new(Compiled {
+                engine: Builder::new().build(),
+                keys: Vec::new(),
+                limits: Vec::new(),
+                summary: RulesSummary::default(),
+            })),
+            correlations: Mutex::new(CorrelationState::default()),
+            config,
+        });
+        let worker = m.clone();
+        tokio::spawn(async move { worker.run(store, rx).await });
+        m
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &MonitorConfig {
+        &self.config
+    }
+
+    /// Hands records to the pipeline and waits until they are stored.
+    pub async fn ingest(&self, records: Vec<Raw>) -> Result<IngestReport, String> {
+        let (ack, done) = oneshot::channel();
+        self.tx
+            .send(Job::Records(records, Some(ack)))
+            .await
+            .map_err(|_| "the monitoring pipeline has stopped".to_string())?;
+        done.await
+            .map_err(|_| "the monitoring pipeline has stopped".to_string())?
+    }
+
+    /// Hands records to the pipeline, waiting for room in the queue but not for storage.
+    pub async fn submit(&self, records: Vec<Raw>) -> bool {
+        self.tx.send(Job::Records(records, None)).await.is_ok()
+    }
+
+    /// Hands records over only if there is room now (UDP); counts a drop otherwise.
+    pub fn try_submit(&self, records: Vec<Raw>) {
+        let n = records.len() as u64;
+        if self.tx.try_send(Job::Records(records, None)).is_err() {
+            self.stats.dropped.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Recompiles the enabled rules (after a change) and returns what runs now.
+    pub async fn reload(&self) -> Result<RulesSummary, String> {
+        let (ack, done) = oneshot::channel();
+        self.tx
+            .send(Job::Reload(ack))
+            .await
+            .map_err(|_| "the monitoring pipeline has stopped".to_string())?;
+        done.await
+            .map_err(|_| "the monitoring pipeline has stopped".to_string())?
+    }
+
+    /// What runs now.
+    pub fn rules_summary(&self) -> RulesSummary {
+        self.compiled
+            .read()
+            .map(|c| c.summary.clone())
+            .unwrap_or_default()
+    }
+
+    async fn run(self: Arc<Self>, store: Store, mut rx: mpsc::Receiver<Job>) {
+        if let Err(e) = self.compile(&store).await {
+            tracing::error!(error = %e, "could not compile the Sigma rules");
+        }
+        let mut dir = Directory::default();
+        while let Some(job) = rx.recv().await {
+            match job {
+                Job::Reload(ack) => {
+                    let _ = ack.send(self.compile(&store).await);
+                }
+                Job::Records(mut records, ack) => {
+                    let mut acks: Vec<oneshot::Sender<Result<IngestReport, String>>> =
+                        ack.into_iter().collect();
+                    // Take whatever else is waiting, up to a few thousand records: one
+                    // transaction for all of them.
+                    let mut reload = None;
+                    while records.len() < 5000 {
+                        match rx.try_recv() {
+                            Ok(Job::Records(more, a)) => {
+                                records.extend(more);
+                                acks.extend(a);
+                            }
+                            Ok(Job::Reload(a)) => {
+                                reload = Some(a);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    if now_ms() - dir.loaded_at > 30_000 {
+                        match load_directory(&store).await {
+                            Ok(d) => dir = d,
+                            Err(e) => tracing::warn!(error = %e, "could not read the registry"),
+                        }
+                    }
+                    let result = self.process(&store, &dir, records).await;
+                    if let Err(e) = &result {
+                        tracing::error!(error = %e, "could not store a batch of events");
+                    }
+                    for a in acks {
+                        let _ = a.send(result.clone());
+                    }
+                    if let Some(a) = reload {
+                        let _ = a.send(self.compile(&store).await);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn compile(&self, store: &Store) -> Result<RulesSummary, String> {
+        let bundled = if self.config.bundled_rules {
+            rule_files_from_tar_gz(SIGMAHQ_RULES)?
+        } else {
+            Vec::new()
+        };
+        if self.config.bundled_rules {
+            let mut metas = Vec::new();
+            for (path, text) in &bundled {
+                if !is_rule_path(path) {
+                    continue;
+                }
+                metas.extend(rule_metas(path, text, "sigmahq", default_enabled(path)));
+            }
+            store.sync_rules(&metas).await.map_err(|e| e.to_string())?;
+        }
+        let enabled = store.enabled_rules().await.map_err(|e| e.to_string())?;
+        let tree = store.org_tree().await.map_err(|e| e.to_string())?;
+        let mut b = Builder::new();
+        b.placeholders(self.config.placeholders.clone());
+        let mut limits_by_key: HashMap<String, Option<i64>> = HashMap::new();
+        let mut wanted: HashMap<String, ()> = HashMap::new();
+        for (key, origin, yaml, org) in &enabled {
+            limits_by_key.insert(key.clone(), *org);
+            if origin == "custom" {
+                if let Some(y) = yaml {
+                    b.add_file(&format!("custom:{key}"), y);
+                }
+            } else {
+                wanted.insert(key.clone(), ());
+            }
+        }
+        for (path, text) in &bundled {
+            if !is_rule_path(path) {
+                continue;
+            }
+            // A bundled file is compiled when any of its documents is enabled.
+            let keys = rule_metas(path, text, "sigmahq", true);
+            if keys.iter().any(|m| wanted.contains_key(&m.rule_key)) {
+                b.add_file(path, text);
+            }
+        }
+        let engine = tokio::task::spawn_blocking(move || b.build())
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut keys = Vec::new();
+        let mut limits = Vec::new();
+        for info in engine.rules() {
+            let key = info
+                .meta
+                .id
+                .clone()
+                .unwrap_or_else(|| info.source.clone());
+            let limit = limits_by_key
+                .get(&key)
+                .copied()
+                .flatten()
+                .map(|org| Scope::for_user(Role::OrgAdmin, Some(org), &tree));
+            keys.push(key);
+            limits.push(limit);
+        }
+        let summary = RulesSummary {
+            detection: engine.detection_count(),
+            correlation: engine.correlation_count(),
+            refused: engine.refused().to_vec(),
+            compiled_at: now_ms(),
+        };
+        if let Ok(mut c) = self.compiled.write() {
+            *c = Arc::new(Compiled {
+                engine,
+                keys,
+                limits,
+                summary: summary.clone(),
+            });
+        }
+        if let Ok(mut st) = self.correlations.lock() {
+            *st = CorrelationState::default();
+        }
+        Ok(summary)
+    }
+
+    async fn process(
+        &self,
+        store: &Store,
+        dir: &Directory,
+        records: Vec<Raw>,
+    ) -> Result<IngestReport, String> {
+        let n = records.len() as u64;
+        self.stats.received.fetch_add(n, Ordering::Relaxed);
+        let compiled = self
+            .compiled
+            .read()
+            .map_err(|_| "rules lock poisoned".to_string())?
+            .clone();
+        let now = now_ms();
+        // Reading and matching are CPU work: off the async threads.
+        let prepared = {
+            let compiled = compiled.clone();
+            let st = std::mem::take(
+                &mut *self
+                    .correlations
+                    .lock()
+                    .map_err(|_| "correlation lock poisoned".to_string())?,
+            );
+            let (prepared, st) = tokio::task::spawn_blocking(move || {
+                let mut st = st;
+                let mut scratch = compiled.engine.scratch();
+                let mut out = Vec::with_capacity(records.len());
+                for r in records {
+                    let (ev, malformed) = read_record(&r, now);
+                    let mut hits = Vec::new();
+                    if malformed.is_none() {
+                        compiled.engine.process(&mut scratch, &mut st, &ev, &mut hits);
+                    }
+                    out.push((r, ev, malformed, hits));
+                }
+                (out, st)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            if let Ok(mut g) = self.correlations.lock() {
+                *g = st;
+            }
+            prepared
+        };
+        let mut events = Vec::with_capacity(prepared.len());
+        let mut report = IngestReport::default();
+        for (r, ev, malformed, _) in &prepared {
+            let host_name = ["host", "Computer", "hostname", "ComputerName"]
+                .iter()
+                .find_map(|k| ev.get(k).filter(|v| !v.is_empty()))
+                .map(str::to_string);
+            let (host_id, mut org_id) = dir.resolve(host_name.as_deref(), r.peer);
+            if let Some((scope, fallback)) = &r.owner {
+                // An authenticated sender cannot file events under someone else's organisation.
+                if !org_id.is_some_and(|o| scope.contains(o)) {
+                    org_id = *fallback;
+                }
+            }
+            let message = match &r.body {
+                Body::Line(l) => l.clone(),
+                Body::Malformed(raw, _) => raw.clone(),
+                _ => ev
+                    .get("message")
+                    .or_else(|| ev.get("CommandLine"))
+                    .or_else(|| ev.get("Image"))
+                    .unwrap_or("")
+                    .chars()
+                    .take(500)
+                    .collect(),
+            };
+            if malformed.is_some() {
+                report.malformed += 1;
+            }
+            events.push(NewEvent {
+                received_at: r.received_at,
+                at: ev.time_ms.unwrap_or(r.received_at),
+                org_id,
+                host_id: if org_id.is_some() { host_id } else { None },
+                host_name,
+                source_ip: r.peer.map(|p| p.to_string()),
+                transport: r.transport.to_string(),
+                product: ev.source.product.as_deref().map(str::to_string),
+                category: ev.source.category.as_deref().map(str::to_string),
+                service: ev.source.service.as_deref().map(str::to_string),
+                message,
+                fields: fields_json(ev),
+                malformed: malformed.clone(),
+            });
+        }
+        let ids = store
+            .insert_events(&events)
+            .await
+            .map_err(|e| e.to_string())?;
+        report.stored = ids.len() as u64;
+        self.stats.stored.fetch_add(report.stored, Ordering::Relaxed);
+        self.stats
+            .malformed
+            .fetch_add(report.malformed, Ordering::Relaxed);
+        for (((_, ev, _, hits), stored), id) in prepared.iter().zip(&events).zip(&ids) {
+            for hit in hits {
+                let r = hit.rule() as usize;
+                if let Some(Some(limit)) = compiled.limits.get(r) {
+                    if !stored.org_id.is_some_and(|o| limit.contains(o)) {
+                        continue;
+                    }
+                }
+                report.detections += 1;
+                self.stats.detections.fetch_add(1, Ordering::Relaxed);
+                if let Err(e) = self.raise(store, &compiled, hit, ev, stored, *id).await {
+                    tracing::warn!(error = %e, "could not raise an alert");
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    async fn raise(
+        &self,
+        store: &Store,
+        compiled: &Compiled,
+        hit: &Hit,
+        ev: &Event<'_>,
+        stored: &NewEvent,
+        event_id: i64,
+    ) -> Result<(), StoreError> {
+        let r = hit.rule() as usize;
+        let info = &compiled.engine.rules()[r];
+        let key = &compiled.keys[r];
+        let who = stored
+            .host_name
+            .clone()
+            .or_else(|| stored.source_ip.clone())
+            .unwrap_or_else(|| "?".into());
+        let mut excerpt = serde_json::Map::new();
+        for (k, v) in ev.fields.iter().take(24) {
+            excerpt
+                .entry(k.to_string())
+                .or_insert_with(|| Value::String(v.chars().take(300).collect()));
+        }
+        let mut payload = json!({
+            "rule_id": info.meta.id,
+            "rule_key": key,
+            "rule_title": info.meta.title,
+            "level": info.meta.level.as_str(),
+            "tags": info.meta.tags,
+            "description": info.meta.description,
+            "event_id": event_id,
+            "host": stored.host_name,
+            "source_ip": stored.source_ip,
+            "logsource": {"product": stored.product, "category": stored.category, "service": stored.service},
+            "excerpt": excerpt,
+        });
+        let mut dedup_key = format!("sigma:{key}:{who}");
+        if let Hit::Correlation {
+            group,
+            count,
+            first_ms,
+            ..
+        } = hit
+        {
+            payload["correlation"] = json!({"group": group, "count": count, "first_ms": first_ms});
+            dedup_key = format!("sigma:{key}:{}", group.join("|"));
+        }
+        let sig = NewSignal {
+            kind: SignalKind::SigmaAlert,
+            source: key.clone(),
+            title: format!("{} — {who}", info.meta.title),
+            severity: severity_of(info.meta.level),
+            org_id: stored.org_id,
+            host_id: stored.host_id,
+            dedup_key,
+            seen_at: stored.at.max(stored.received_at),
+            window_ms: self.config.dedup_window_ms,
+            payload,
+        };
+        let (id, decision) = store.raise_signal(&sig).await?;
+        let new = matches!(decision, canhgac_domain::signal::Dedup::Raise);
+        if new {
+            self.stats.alerts.fetch_add(1, Ordering::Relaxed);
+        }
+        let _ = self.alerts.send(AlertNotice {
+            id,
+            org_id: stored.org_id,
+            title: sig.title,
+            severity: sig.severity.as_str().to_string(),
+            host: stored.host_name.clone(),
+            at: sig.seen_at,
+            new,
+        });
+        Ok(())
+    }
+}
+
+/// Sigma level → signal severity.
+pub fn severity_of(l: canhgac_detect::Level) -> Severity {
+    match l {
+        canhgac_detect::Level::Informational => Severity::Info,
+        canhgac_detect::Level::Low => Severity::Low,
+        canhgac_detect::Level::Medium => Severity::Medium,
+        canhgac_detect::Level::High => Severity::High,
+        canhgac_detect::Level::Critical => Severity::Critical,
+    }
+}
+
+/// Which bundled rules run unless someone changes it: the main and emerging-threats rules that
+/// are not deprecated; threat-hunting, DFIR, compliance and placeholder rules are there to turn
+/// on.
+pub fn default_enabled(path: &str) -> bool {
+    path.contains("/rules/") || path.starts_with("rules/") || path.contains("rules-emerging-threats/")
+}
+
+/// Registry rows for every document of a rule file (read, not compiled: compiling is done
+/// once for the whole set, and what it refuses is listed in [`RulesSummary::refused`]).
+pub fn rule_metas(path: &str, text: &str, origin: &str, enabled: bool) -> Vec<NewRule> {
+    use canhgac_detect::rule::{parse_file, Document};
+    let Ok(docs) = parse_file(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, d) in docs.into_iter().enumerate() {
+        let Ok(d) = d else { continue };
+        let (meta, ls) = match &d {
+            Document::Rule(r) => (&r.meta, Some(&r.logsource)),
+            Document::Correlation(c) => (&c.meta, None),
+            Document::Filter(f) => (&f.meta, Some(&f.logsource)),
+        };
+        out.push(NewRule {
+            rule_key: meta.id.clone().unwrap_or_else(|| format!("{path}#{}", i + 1)),
+            origin: origin.to_string(),
+            path: path.to_string(),
+            title: meta.title.clone(),
+            level: meta.level.as_str().to_string(),
+            status: meta.status.clone(),
+            product: ls.and_then(|l| l.product.clone()),
+            category: ls.and_then(|l| l.category.clone()),
+            service: ls.and_then(|l| l.service.clone()),
+            yaml: None,
+            enabled: enabled
+                && !matches!(meta.status.as_deref(), Some("deprecated" | "unsupported")),
+            org_id: None,
+        });
+    }
+    out
+}
+
+fn fields_json(ev: &Event) -> String {
+    let mut m = serde_json::Map::new();
+    for (k, v) in &ev.fields {
+        let v = Value::String(v.to_string());
+        match m.get_mut(k.as_ref()) {
+            None => {
+                m.insert(k.to_string(), v);
+            }
+            Some(Value::Array(a)) => a.push(v),
+            Some(old) => {
+                let first = old.take();
+                *old = Value::Array(vec![first, v]);
+            }
+        }
+    }
+    Value::Object(m).to_string()
+}
+
+/// Reads one record into an event; `Some(reason)` when it could not be read.
+fn read_record(r: &Raw, now: i64) -> (Event<'static>, Option<String>) {
+    match &r.body {
+        Body::Line(l) => {
+            let (ev, ok) = canhgac_ingest::event::text_line(l, now);
+            // A line that is neither syslog nor a known format is still searched and matched
+            // (keyword rules) as a message; it is not malformed.
+            let _ = ok;
+            (ev, None)
+        }
+        Body::Json(j) => match canhgac_ingest::event::json_line(j) {
+            Ok(ev) => (ev.into_owned(), None),
+            Err(e) => {
+                let mut ev = Event::default();
+                ev.push("message", j.clone());
+                (ev, Some(format!("not a JSON object: {e}")))
+            }
+        },
+        Body::Evtx(v, t) => (
+            canhgac_ingest::event::from_normalized(
+                canhgac_ingest::normalize::windows_flatten(v),
+                Some(*t),
+            ),
+            None,
+        ),
+        Body::Malformed(raw, reason) => {
+            let mut ev = Event::default();
+            ev.push("message", raw.clone());
+            (ev, Some(reason.clone()))
+        }
+    }
+}
+
+impl Directory {
+    fn resolve(&self, host: Option<&str>, peer: Option<IpAddr>) -> (Option<i64>, Option<i64>) {
+        if let Some(h) = host {
+            let h = h.trim().to_lowercase();
+            let short = h.split('.').next().unwrap_or(&h).to_string();
+            if let Some(&(id, org)) = self.by_name.get(&h).or_else(|| self.by_name.get(&short)) {
+                return (Some(id), Some(org));
+            }
+            if let Ok(ip) = h.parse::<IpAddr>() {
+                if let Some(&(id, org)) = self.by_ip.get(&ip) {
+                    return (Some(id), Some(org));
+                }
+            }
+        }
+        if let Some(ip) = peer {
+            if let Some(&(id, org)) = self.by_ip.get(&ip) {
+                return (Some(id), Some(org));
+            }
+            // The most specific registered range.
+            if let Some((_, org)) = self
+                .nets
+                .iter()
+                .filter(|(n, _)| n.contains(&ip))
+                .max_by_key(|(n, _)| n.prefix_len())
+            {
+                return (None, Some(*org));
+            }
+        }
+        (None, None)
+    }
+}
+
+async fn load_directory(store: &Store) -> Result<Directory, StoreError> {
+    let mut d = Directory {
+        loaded_at: now_ms(),
+        ..Default::default()
+    };
+    for (id, org, name, ips) in store.host_directory().await? {
+        d.by_name.insert(name.trim().to_lowercase(), (id, org));
+        for ip in ips.unwrap_or_default().split(',') {
+            if let Ok(ip) = ip.trim().parse::<IpAddr>() {
+                d.by_ip.insert(ip, (id, org));
+            }
+        }
+    }
+    for (org, cidr) in store.network_ranges().await? {
+        if let Ok(n) = cidr.parse() {
+            d.nets.push((n, org));
+        }
+    }
+    d.tree = store.org_tree().await?;
+    Ok(d)
+}
+
+/// Runs retention now: events older than the configured age, then the oldest beyond the size.
+pub async fn prune(store: &Store, config: &MonitorConfig) -> Result<canhgac_store::Pruned, StoreError> {
+    let cutoff = now_ms() - config.retention_days.max(1) * 86_400_000;
+    store.prune_events(cutoff, config.max_event_bytes).await
+}
+
+/// Who did it, for rule changes made by the platform.
+pub fn system_actor() -> Actor {
+    Actor::system("monitor")
+}
+
+/// Checks an uploaded rule file: every document must compile and carry an `id`. Returns the
+/// registry rows (with the YAML) or every problem found.
+pub fn validate_custom_rule(
+    file_name: &str,
+    yaml: &str,
+    placeholders: &Placeholders,
+    org_id: Option<i64>,
+) -> Result<Vec<NewRule>, Vec<String>> {
+    let mut b = Builder::new();
+    b.placeholders(placeholders.clone());
+    b.add_file(file_name, yaml);
+    let e = b.build();
+    let mut problems: Vec<String> = e
+        .refused()
+        .iter()
+        .map(|r| format!("{}: {}", r.source, r.reason))
+        .collect();
+    if e.rules().is_empty() && problems.is_empty() {
+        problems.push(format!("{file_name}: no Sigma rule in the file"));
+    }
+    for r in e.rules() {
+        if r.meta.id.is_none() {
+            problems.push(format!(
+                "{}: '{}' has no id; give every rule an id (a UUID) so alerts can name it",
+                r.source, r.meta.title
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut metas = rule_metas(file_name, yaml, "custom", true);
+    // One row carries the file's YAML; the file's other documents are compiled with it.
+    for (i, m) in metas.iter_mut().enumerate() {
+        m.org_id = org_id;
+        if i == 0 {
+            m.yaml = Some(yaml.to_string());
+        }
+    }
+    Ok(metas)
+}
+
+/// Splits an uploaded log file into records: `.evtx` (by name or signature), JSON (an array, an
+/// object, or JSON lines), or text lines; gzip is undone first. Unreadable EVTX records are
+/// kept as malformed records.
+pub fn records_from_file(name: &str, bytes: &[u8]) -> Result<Vec<Raw>, String> {
+    let mut data = bytes.to_vec();
+    if data.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes), &mut out)
+            .map_err(|e| format!("{name}: not a readable gzip file ({e})"))?;
+        data = out;
+    }
+    let lower = name.to_ascii_lowercase();
+    let lower = lower.trim_end_matches(".gz");
+    let mut out = Vec::new();
+    if lower.ends_with(".evtx") || data.starts_with(b"ElfFile\0") {
+        let settings = evtx::ParserSettings::default().num_threads(1);
+        let mut p = evtx::EvtxParser::from_buffer(data)
+            .map_err(|e| format!("{name}: not an EVTX file ({e})"))?
+            .with_configuration(settings);
+        for rec in p.records_json_value() {
+            out.push(match rec {
+                Ok(r) => Raw::new(
+                    "evtx",
+                    None,
+                    Body::Evtx(r.data, r.timestamp.as_millisecond()),
+                ),
+                Err(e) => Raw::new(
+                    "evtx",
+                    None,
+                    Body::Malformed(String::new(), format!("EVTX record: {e}")),
+                ),
+            });
+        }
+        return Ok(out);
+    }
+    let text = String::from_utf8_lossy(&data);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        match serde_json::from_str::<Vec<Value>>(trimmed) {
+            Ok(items) => {
+                for v in items {
+                    out.push(Raw::new("file", None, json_body(v)));
+                }
+                return Ok(out);
+            }
+            Err(e) => return Err(format!("{name}: not a JSON array ({e})")),
+        }
+    }
+    let json_lines = lower.ends_with(".json")
+        || lower.ends_with(".jsonl")
+        || lower.ends_with(".ndjson")
+        || trimmed.starts_with('{');
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let body = if json_lines {
+            Body::Json(line.to_string())
+        } else {
+            Body::Line(line.to_string())
+        };
+        out.push(Raw::new("file", None, body));
+    }
+    Ok(out)
+}
+
+/// A JSON value as a record: objects are events, anything else is malformed.
+pub fn json_body(v: Value) -> Body {
+    if v.is_object() {
+        Body::Json(v.to_string())
+    } else {
+        Body::Malformed(v.to_string(), "not a JSON object".into())
+    }
+}
+
+/// The live alert feed for one caller: only alerts of organisations they may see (alerts of no
+/// known organisation only for province-wide roles).
+pub fn alert_sse(
+    st: &crate::AppState,
+    c: crate::auth::Caller,
+) -> axum::response::sse::Sse<
+    impl futures_core::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+> {
+    use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+    let rx = st.monitor.alerts.subscribe();
+    let scope = c.scope.clone();
+    let province_wide = scope.ids().is_none();
+    let stream = futures_util::stream::unfold(rx, move |mut rx| {
+        let scope = scope.clone();
+        async move {
+            loop {
+                match rx.recv().await {
+                    Ok(n) => {
+                        let visible = match n.org_id {
+                            Some(o) => scope.contains(o),
+                            None => province_wide,
+                        };
+                        if !visible {
+                            continue;
+                        }
+                        let ev = SseEvent::default()
+                            .event("alert")
+                            .json_data(&n)
+                            .unwrap_or_default();
+                        return Some((Ok(ev), rx));
+                    }
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Validates and stores an uploaded rule file, then recompiles.
+pub async fn add_custom_rules(
+    st: &crate::AppState,
+    c: &crate::auth::Caller,
+    file_name: &str,
+    yaml: &str,
+    org_id: Option<i64>,
+) -> Result<Vec<canhgac_store::RuleRow>, Vec<String>> {
+    let metas = validate_custom_rule(file_name, yaml, &st.monitor.config().placeholders, org_id)?;
+    let mut added = Vec::new();
+    for (i, m) in metas.iter().enumerate() {
+        // Only the first row holds the YAML (the file compiles as one); the others are listed.
+        let mut m = m.clone();
+        if i > 0 {
+            m.yaml = None;
+        }
+        match st.store.add_custom_rule(&c.actor(), &m).await {
+            Ok(r) => added.push(r),
+            Err(e) => return Err(vec![e.to_string()]),
+        }
+    }
+    st.monitor.reload().await.map_err(|e| vec![e])?;
+    Ok(added)
+}

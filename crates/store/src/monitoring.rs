@@ -1,0 +1,613 @@
+//! Centralised monitoring (M3): stored events (with retention by age and size), Sigma rule
+//! settings and custom rules, and the notes and assignment of alerts.
+
+use crate::{audit, scope_sql, Actor, Params, Result, Store, StoreError};
+use canhgac_domain::time::now_ms;
+use canhgac_domain::Scope;
+use serde::Serialize;
+use serde_json::json;
+
+/// An event to store.
+#[derive(Debug, Clone, Default)]
+pub struct NewEvent {
+    /// When it arrived (Unix ms).
+    pub received_at: i64,
+    /// When it happened, as the event says (Unix ms); `received_at` if unknown.
+    pub at: i64,
+    /// Owning organisation, resolved through the registry.
+    pub org_id: Option<i64>,
+    /// Host, resolved through the registry.
+    pub host_id: Option<i64>,
+    /// Host name as the event gives it.
+    pub host_name: Option<String>,
+    /// Address it came from (the sender).
+    pub source_ip: Option<String>,
+    /// `udp`, `tcp`, `tls`, `http`, `evtx`, `file`.
+    pub transport: String,
+    /// Sigma log source.
+    pub product: Option<String>,
+    /// Sigma log source.
+    pub category: Option<String>,
+    /// Sigma log source.
+    pub service: Option<String>,
+    /// The line or a one-line summary, for full-text search and display.
+    pub message: String,
+    /// Normalised fields as a JSON object.
+    pub fields: String,
+    /// Why the input could not be read, when it could not (kept raw in `message`).
+    pub malformed: Option<String>,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct EventRow {
+    /// Id.
+    pub id: i64,
+    /// Arrival (Unix ms).
+    pub received_at: i64,
+    /// Event time (Unix ms).
+    pub at: i64,
+    /// Organisation.
+    pub org_id: Option<i64>,
+    /// Organisation code.
+    pub org_code: Option<String>,
+    /// Host.
+    pub host_id: Option<i64>,
+    /// Host name.
+    pub host_name: Option<String>,
+    /// Sender address.
+    pub source_ip: Option<String>,
+    /// Transport.
+    pub transport: String,
+    /// Log source.
+    pub product: Option<String>,
+    /// Log source.
+    pub category: Option<String>,
+    /// Log source.
+    pub service: Option<String>,
+    /// Line or summary.
+    pub message: String,
+    /// Fields (JSON object text).
+    pub fields: String,
+    /// Parse error, for malformed input.
+    pub malformed: Option<String>,
+}
+
+/// Event search.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// From (Unix ms, inclusive).
+    pub from: Option<i64>,
+    /// To (Unix ms, exclusive).
+    pub to: Option<i64>,
+    /// Host name (substring, case-insensitive).
+    pub host: Option<String>,
+    /// Organisation.
+    pub org_id: Option<i64>,
+    /// Full text: every word must appear in the line or the fields.
+    pub q: Option<String>,
+    /// Field = value (exact).
+    pub fields: Vec<(String, String)>,
+    /// Only malformed input.
+    pub malformed_only: bool,
+    /// Page size.
+    pub limit: Option<i64>,
+    /// Offset.
+    pub offset: Option<i64>,
+}
+
+/// What retention removed.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Pruned {
+    /// Events older than the retention age.
+    pub by_age: u64,
+    /// Oldest events removed to stay under the size limit.
+    pub by_size: u64,
+}
+
+/// A Sigma rule as the platform knows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct RuleRow {
+    /// Id.
+    pub id: i64,
+    /// The rule's Sigma id (or its path when it has none).
+    pub rule_key: String,
+    /// `sigmahq` (bundled) or `custom` (uploaded).
+    pub origin: String,
+    /// Path in the archive, or the uploaded file name.
+    pub path: String,
+    /// Title.
+    pub title: String,
+    /// Level.
+    pub level: String,
+    /// Status.
+    pub status: Option<String>,
+    /// Log source.
+    pub product: Option<String>,
+    /// Log source.
+    pub category: Option<String>,
+    /// Log source.
+    pub service: Option<String>,
+    /// YAML of a custom rule.
+    pub yaml: Option<String>,
+    /// Whether it runs (0/1).
+    pub enabled: i64,
+    /// The organisation (and its units) it is limited to; none = every organisation.
+    pub org_id: Option<i64>,
+    /// Organisation code.
+    pub org_code: Option<String>,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+/// A rule to register (bundled at start-up, or uploaded).
+#[derive(Debug, Clone)]
+pub struct NewRule {
+    /// Sigma id or path.
+    pub rule_key: String,
+    /// `sigmahq` or `custom`.
+    pub origin: String,
+    /// Path or file name.
+    pub path: String,
+    /// Title.
+    pub title: String,
+    /// Level.
+    pub level: String,
+    /// Status.
+    pub status: Option<String>,
+    /// Log source.
+    pub product: Option<String>,
+    /// Log source.
+    pub category: Option<String>,
+    /// Log source.
+    pub service: Option<String>,
+    /// YAML (custom rules).
+    pub yaml: Option<String>,
+    /// Enabled at first.
+    pub enabled: bool,
+    /// Limited to an organisation.
+    pub org_id: Option<i64>,
+}
+
+/// Rule list filters.
+#[derive(Debug, Clone, Default)]
+pub struct RuleFilter {
+    /// Words in title, key, path or log source.
+    pub q: Option<String>,
+    /// Level.
+    pub level: Option<String>,
+    /// Only enabled (Some(true)) or disabled (Some(false)).
+    pub enabled: Option<bool>,
+    /// Origin.
+    pub origin: Option<String>,
+    /// Page size.
+    pub limit: Option<i64>,
+    /// Offset.
+    pub offset: Option<i64>,
+}
+
+/// A note on an alert.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SignalNote {
+    /// Id.
+    pub id: i64,
+    /// When.
+    pub at: i64,
+    /// Who.
+    pub user_email: String,
+    /// What.
+    pub note: String,
+}
+
+const EVENT_COLS: &str = "e.id, e.received_at, e.at, e.org_id, o.code AS org_code, e.host_id, \
+    e.host_name, e.source_ip, e.transport, e.product, e.category, e.service, e.message, e.fields, e.malformed";
+const RULE_COLS: &str = "r.id, r.rule_key, r.origin, r.path, r.title, r.level, r.status, r.product, \
+    r.category, r.service, r.yaml, r.enabled, r.org_id, o.code AS org_code, r.updated_at";
+
+impl Store {
+    fn like(&self) -> &'static str {
+        if self.backend() == "postgres" {
+            "ILIKE"
+        } else {
+            "LIKE"
+        }
+    }
+
+    /// Stores a batch of events in one transaction; returns their ids in order. The batch is
+    /// durable when this returns.
+    pub async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<i64>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut ids = Vec::with_capacity(events.len());
+            for e in events {
+                let size = (e.message.len() + e.fields.len()) as i64;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO events (received_at, at, org_id, host_id, host_name, source_ip, transport, \
+                     product, category, service, message, fields, malformed, size) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                )
+                .bind(e.received_at).bind(e.at).bind(e.org_id).bind(e.host_id).bind(&e.host_name)
+                .bind(&e.source_ip).bind(&e.transport).bind(&e.product).bind(&e.category)
+                .bind(&e.service).bind(&e.message).bind(&e.fields).bind(&e.malformed).bind(size)
+                .fetch_one(&mut *tx).await?;
+                ids.push(id);
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+    }
+
+    fn event_where(&self, scope: &Scope, f: &EventFilter, p: &mut Params) -> String {
+        let like = self.like();
+        let mut w = String::from(" WHERE 1=1");
+        if scope.ids().is_some() {
+            // Events of no known organisation are visible only to the DIC (full scope).
+            w.push_str(" AND e.org_id IS NOT NULL");
+            w.push_str(&scope_sql(scope, "e.org_id"));
+        }
+        if let Some(from) = f.from {
+            w.push_str(&format!(" AND e.at >= {}", p.int(from)));
+        }
+        if let Some(to) = f.to {
+            w.push_str(&format!(" AND e.at < {}", p.int(to)));
+        }
+        if let Some(org) = f.org_id {
+            w.push_str(&format!(" AND e.org_id = {}", p.int(org)));
+        }
+        if let Some(h) = f.host.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+            w.push_str(&format!(" AND e.host_name {like} {}", p.text(format!("%{h}%"))));
+        }
+        if let Some(q) = &f.q {
+            for word in q.split_whitespace().take(8) {
+                let a = p.text(format!("%{word}%"));
+                let b = p.text(format!("%{word}%"));
+                w.push_str(&format!(" AND (e.message {like} {a} OR e.fields {like} {b})"));
+            }
+        }
+        for (k, v) in f.fields.iter().take(8) {
+            // Fields are stored as compact JSON; a value is matched whole, a list by element.
+            let key = serde_json::to_string(k).unwrap_or_default();
+            let val = serde_json::to_string(v).unwrap_or_default();
+            let a = p.text(format!("%{key}:{val}%"));
+            let b = p.text(format!("%{key}:[%{val}%"));
+            w.push_str(&format!(" AND (e.fields {like} {a} OR e.fields {like} {b})"));
+        }
+        if f.malformed_only {
+            w.push_str(" AND e.malformed IS NOT NULL");
+        }
+        w
+    }
+
+    /// Searches stored events in scope, newest first.
+    pub async fn search_events(
+        &self,
+        scope: &Scope,
+        f: &EventFilter,
+    ) -> Result<(Vec<EventRow>, i64)> {
+        let mut p = Params::default();
+        let w = self.event_where(scope, f, &mut p);
+        let limit = f.limit.unwrap_or(50).clamp(1, 1000);
+        let offset = f.offset.unwrap_or(0).max(0);
+        let count_sql = format!("SELECT COUNT(*) FROM events e{w}");
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM events e LEFT JOIN orgs o ON o.id = e.org_id{w} \
+             ORDER BY e.at DESC, e.id DESC LIMIT {limit} OFFSET {offset}"
+        );
+        on_pool!(self, pool => {
+            let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?;
+            let rows = bind_all!(sqlx::query_as::<_, EventRow>(&sql), &p.vals).fetch_all(pool).await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// One event in scope.
+    pub async fn event(&self, scope: &Scope, id: i64) -> Result<Option<EventRow>> {
+        let mut p = Params::default();
+        let mut w = self.event_where(scope, &EventFilter::default(), &mut p);
+        w.push_str(&format!(" AND e.id = {}", p.int(id)));
+        let sql = format!("SELECT {EVENT_COLS} FROM events e LEFT JOIN orgs o ON o.id = e.org_id{w}");
+        on_pool!(self, pool => {
+            Ok(bind_all!(sqlx::query_as::<_, EventRow>(&sql), &p.vals).fetch_optional(pool).await?)
+        })
+    }
+
+    /// Events stored after `after_id` (ascending), in scope: for hunting over stored events.
+    pub async fn events_after(
+        &self,
+        scope: &Scope,
+        after_id: i64,
+        since_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<EventRow>> {
+        let mut p = Params::default();
+        let mut w = self.event_where(
+            scope,
+            &EventFilter {
+                from: Some(since_ms),
+                ..Default::default()
+            },
+            &mut p,
+        );
+        w.push_str(&format!(" AND e.id > {}", p.int(after_id)));
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM events e LEFT JOIN orgs o ON o.id = e.org_id{w} ORDER BY e.id LIMIT {}",
+            limit.clamp(1, 100_000)
+        );
+        on_pool!(self, pool => {
+            Ok(bind_all!(sqlx::query_as::<_, EventRow>(&sql), &p.vals).fetch_all(pool).await?)
+        })
+    }
+
+    /// (events, bytes) stored.
+    pub async fn event_totals(&self) -> Result<(i64, i64)> {
+        on_pool!(self, pool => {
+            let (n, b): (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), CAST(SUM(size) AS BIGINT) FROM events")
+                .fetch_one(pool).await?;
+            Ok((n, b.unwrap_or(0)))
+        })
+    }
+
+    /// Retention: removes events older than `cutoff_ms`, then the oldest ones until the stored
+    /// size is at most `max_bytes`.
+    pub async fn prune_events(&self, cutoff_ms: i64, max_bytes: i64) -> Result<Pruned> {
+        let mut out = Pruned::default();
+        on_pool!(self, pool => {
+            out.by_age = sqlx::query("DELETE FROM events WHERE received_at < $1")
+                .bind(cutoff_ms).execute(pool).await?.rows_affected();
+            Ok::<(), StoreError>(())
+        })?;
+        let (_, mut bytes) = self.event_totals().await?;
+        while bytes > max_bytes {
+            let excess = bytes - max_bytes;
+            // Walk the oldest rows in chunks until the excess is covered, then cut there.
+            let rows: Vec<(i64, i64)> = on_pool!(self, pool => {
+                sqlx::query_as("SELECT id, size FROM events ORDER BY id LIMIT 20000").fetch_all(pool).await?
+            });
+            if rows.is_empty() {
+                break;
+            }
+            let mut acc = 0;
+            let mut cut = rows[rows.len() - 1].0;
+            for (id, size) in &rows {
+                acc += size;
+                if acc >= excess {
+                    cut = *id;
+                    break;
+                }
+            }
+            let n = on_pool!(self, pool => {
+                sqlx::query("DELETE FROM events WHERE id <= $1").bind(cut).execute(pool).await?.rows_affected()
+            });
+            out.by_size += n;
+            bytes -= acc.min(bytes);
+        }
+        Ok(out)
+    }
+
+    /// Registers rules that are not known yet (by key); known ones keep their settings.
+    /// Returns how many were added.
+    pub async fn sync_rules(&self, rules: &[NewRule]) -> Result<u64> {
+        let now = now_ms();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut added = 0;
+            for r in rules {
+                added += sqlx::query(
+                    "INSERT INTO sigma_rules (rule_key, origin, path, title, level, status, product, category, service, \
+                     yaml, enabled, org_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                     ON CONFLICT (rule_key) DO NOTHING",
+                )
+                .bind(&r.rule_key).bind(&r.origin).bind(&r.path).bind(&r.title).bind(&r.level)
+                .bind(&r.status).bind(&r.product).bind(&r.category).bind(&r.service).bind(&r.yaml)
+                .bind(r.enabled as i64).bind(r.org_id).bind(now)
+                .execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
+            Ok(added)
+        })
+    }
+
+    /// Adds an uploaded rule; audited. Fails with a conflict if its id is taken.
+    pub async fn add_custom_rule(&self, actor: &Actor, r: &NewRule) -> Result<RuleRow> {
+        let now = now_ms();
+        let id = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM sigma_rules WHERE rule_key = $1")
+                .bind(&r.rule_key).fetch_optional(&mut *tx).await?;
+            if exists.is_some() {
+                return Err(StoreError::Conflict(format!("a rule with id {} exists already", r.rule_key)));
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO sigma_rules (rule_key, origin, path, title, level, status, product, category, service, \
+                 yaml, enabled, org_id, updated_at) VALUES ($1, 'custom', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            )
+            .bind(&r.rule_key).bind(&r.path).bind(&r.title).bind(&r.level).bind(&r.status)
+            .bind(&r.product).bind(&r.category).bind(&r.service).bind(&r.yaml)
+            .bind(r.enabled as i64).bind(r.org_id).bind(now)
+            .fetch_one(&mut *tx).await?;
+            let after = json!({"rule_key": r.rule_key, "title": r.title, "enabled": r.enabled, "org_id": r.org_id});
+            let e = audit::row(actor, r.org_id, "create", "sigma_rules", Some(id), None, after.as_object());
+            audit_insert!(&mut *tx, e);
+            tx.commit().await?;
+            Ok::<i64, StoreError>(id)
+        })?;
+        self.rule(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// One rule.
+    pub async fn rule(&self, id: i64) -> Result<Option<RuleRow>> {
+        let sql = format!("SELECT {RULE_COLS} FROM sigma_rules r LEFT JOIN orgs o ON o.id = r.org_id WHERE r.id = $1");
+        on_pool!(self, pool => { Ok(sqlx::query_as::<_, RuleRow>(&sql).bind(id).fetch_optional(pool).await?) })
+    }
+
+    /// Rules, by origin then title.
+    pub async fn list_rules(&self, f: &RuleFilter) -> Result<(Vec<RuleRow>, i64)> {
+        let like = self.like();
+        let mut p = Params::default();
+        let mut w = String::from(" WHERE 1=1");
+        if let Some(q) = &f.q {
+            for word in q.split_whitespace().take(6) {
+                let pat = format!("%{word}%");
+                let (a, b, c, d) = (p.text(pat.clone()), p.text(pat.clone()), p.text(pat.clone()), p.text(pat));
+                w.push_str(&format!(
+                    " AND (r.title {like} {a} OR r.rule_key {like} {b} OR r.path {like} {c} OR \
+                     COALESCE(r.product, '') || ' ' || COALESCE(r.category, '') || ' ' || COALESCE(r.service, '') {like} {d})"
+                ));
+            }
+        }
+        if let Some(l) = &f.level {
+            w.push_str(&format!(" AND r.level = {}", p.text(l.clone())));
+        }
+        if let Some(e) = f.enabled {
+            w.push_str(&format!(" AND r.enabled = {}", p.int(e as i64)));
+        }
+        if let Some(o) = &f.origin {
+            w.push_str(&format!(" AND r.origin = {}", p.text(o.clone())));
+        }
+        let limit = f.limit.unwrap_or(50).clamp(1, 5000);
+        let offset = f.offset.unwrap_or(0).max(0);
+        let count_sql = format!("SELECT COUNT(*) FROM sigma_rules r{w}");
+        let sql = format!(
+            "SELECT {RULE_COLS} FROM sigma_rules r LEFT JOIN orgs o ON o.id = r.org_id{w} \
+             ORDER BY r.origin DESC, r.title, r.id LIMIT {limit} OFFSET {offset}"
+        );
+        on_pool!(self, pool => {
+            let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?;
+            let rows = bind_all!(sqlx::query_as::<_, RuleRow>(&sql), &p.vals).fetch_all(pool).await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// Every enabled rule: (key, origin, custom YAML, organisation limit).
+    pub async fn enabled_rules(&self) -> Result<Vec<(String, String, Option<String>, Option<i64>)>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as("SELECT rule_key, origin, yaml, org_id FROM sigma_rules WHERE enabled = 1 ORDER BY id")
+                .fetch_all(pool).await?)
+        })
+    }
+
+    /// Turns a rule on or off and sets the organisation it is limited to; audited.
+    pub async fn set_rule(
+        &self,
+        actor: &Actor,
+        id: i64,
+        enabled: bool,
+        org_id: Option<i64>,
+    ) -> Result<RuleRow> {
+        let before = self.rule(id).await?.ok_or(StoreError::NotFound)?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE sigma_rules SET enabled = $1, org_id = $2, updated_at = $3 WHERE id = $4")
+                .bind(enabled as i64).bind(org_id).bind(now_ms()).bind(id).execute(&mut *tx).await?;
+            let b = json!({"enabled": before.enabled == 1, "org_id": before.org_id});
+            let a = json!({"enabled": enabled, "org_id": org_id});
+            let e = audit::row(actor, org_id, "update", "sigma_rules", Some(id), b.as_object(), a.as_object());
+            audit_insert!(&mut *tx, e);
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.rule(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Deletes an uploaded rule; audited. Bundled rules can only be disabled.
+    pub async fn delete_custom_rule(&self, actor: &Actor, id: i64) -> Result<()> {
+        let before = self.rule(id).await?.ok_or(StoreError::NotFound)?;
+        if before.origin != "custom" {
+            return Err(StoreError::Conflict(
+                "bundled SigmaHQ rules cannot be deleted; disable them instead".into(),
+            ));
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM sigma_rules WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            let b = json!({"rule_key": before.rule_key, "title": before.title});
+            let e = audit::row(actor, before.org_id, "delete", "sigma_rules", Some(id), b.as_object(), None);
+            audit_insert!(&mut *tx, e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Every host as the monitoring pipeline resolves senders: (id, org, name, addresses).
+    pub async fn host_directory(&self) -> Result<Vec<(i64, i64, String, Option<String>)>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as("SELECT id, org_id, hostname, ips FROM hosts").fetch_all(pool).await?)
+        })
+    }
+
+    /// Adds a note to a signal in scope; audited.
+    pub async fn add_signal_note(
+        &self,
+        scope: &Scope,
+        actor: &Actor,
+        id: i64,
+        note: &str,
+    ) -> Result<SignalNote> {
+        let s = self.signal(scope, id).await?.ok_or(StoreError::NotFound)?;
+        let note = note.trim();
+        if note.is_empty() {
+            return Err(StoreError::Invalid(vec![canhgac_domain::entity::FieldError::new(
+                "note",
+                "Nội dung ghi chú trống",
+                "the note is empty",
+            )]));
+        }
+        let at = now_ms();
+        let nid = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let nid: i64 = sqlx::query_scalar("INSERT INTO signal_notes (signal_id, at, user_email, note) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(id).bind(at).bind(&actor.email).bind(note).fetch_one(&mut *tx).await?;
+            let a = json!({"note": note});
+            let e = audit::row(actor, s.org_id, "comment", "signals", Some(id), None, a.as_object());
+            audit_insert!(&mut *tx, e);
+            tx.commit().await?;
+            Ok::<i64, StoreError>(nid)
+        })?;
+        Ok(SignalNote {
+            id: nid,
+            at,
+            user_email: actor.email.clone(),
+            note: note.to_string(),
+        })
+    }
+
+    /// Notes of a signal in scope, oldest first.
+    pub async fn signal_notes(&self, scope: &Scope, id: i64) -> Result<Vec<SignalNote>> {
+        self.signal(scope, id).await?.ok_or(StoreError::NotFound)?;
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, SignalNote>("SELECT id, at, user_email, note FROM signal_notes WHERE signal_id = $1 ORDER BY id")
+                .bind(id).fetch_all(pool).await?)
+        })
+    }
+
+    /// Assigns a signal in scope to a user (or nobody); audited. The assignee must be able to
+    /// see the signal.
+    pub async fn assign_signal(
+        &self,
+        scope: &Scope,
+        actor: &Actor,
+        id: i64,
+        assignee: Option<i64>,
+        assignee_sees_it: bool,
+    ) -> Result<()> {
+        let s = self.signal(scope, id).await?.ok_or(StoreError::NotFound)?;
+        if assignee.is_some() && !assignee_sees_it {
+            return Err(StoreError::Conflict(
+                "that user cannot see this alert's organisation".into(),
+            ));
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE signals SET assignee_id = $1 WHERE id = $2").bind(assignee).bind(id).execute(&mut *tx).await?;
+            let b = json!({"assignee_id": s.assignee_id});
+            let a = json!({"assignee_id": assignee});
+            let e = audit::row(actor, s.org_id, "assign", "signals", Some(id), b.as_object(), a.as_object());
+            audit_insert!(&mut *tx, e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}

@@ -196,6 +196,68 @@ struct ConfigFile {
     server: ServerSection,
     #[serde(default)]
     store: StoreSection,
+    #[serde(default)]
+    monitor: MonitorSection,
+}
+
+/// `[monitor]`: where logs arrive and how long events are kept.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MonitorSection {
+    /// Syslog over UDP, e.g. "0.0.0.0:514".
+    syslog_udp: Option<SocketAddr>,
+    /// Syslog over TCP (octet counting or newline framing), e.g. "0.0.0.0:514".
+    syslog_tcp: Option<SocketAddr>,
+    /// Syslog over TLS, e.g. "0.0.0.0:6514"; needs tls_cert and tls_key (PEM).
+    syslog_tls: Option<SocketAddr>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    /// Load the bundled SigmaHQ rules (default true).
+    bundled_rules: Option<bool>,
+    /// Keep events this many days (default 30).
+    retention_days: Option<i64>,
+    /// Keep at most this many GiB of events (default 2).
+    max_event_gib: Option<f64>,
+    /// Same rule and host within this many minutes counts up one alert (default 60).
+    dedup_minutes: Option<i64>,
+    /// Values for %placeholder% rules: name = ["value", …].
+    #[serde(default)]
+    placeholders: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl MonitorSection {
+    fn apply(&self, m: &mut canhgac_server::monitor::MonitorConfig) -> Result<()> {
+        m.syslog_udp = self.syslog_udp;
+        m.syslog_tcp = self.syslog_tcp;
+        if let Some(listen) = self.syslog_tls {
+            let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+                bail!("[monitor] syslog_tls needs tls_cert and tls_key (PEM files)");
+            };
+            m.syslog_tls = Some(canhgac_server::monitor::TlsListen {
+                listen,
+                cert: cert.clone(),
+                key: key.clone(),
+            });
+        }
+        if let Some(b) = self.bundled_rules {
+            m.bundled_rules = b;
+        }
+        if let Some(d) = self.retention_days {
+            m.retention_days = d.clamp(1, 3650);
+        }
+        if let Some(g) = self.max_event_gib {
+            m.max_event_bytes = (g.max(0.001) * (1u64 << 30) as f64) as i64;
+        }
+        if let Some(d) = self.dedup_minutes {
+            m.dedup_window_ms = d.clamp(1, 7 * 24 * 60) * 60_000;
+        }
+        m.placeholders = self
+            .placeholders
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Ok(())
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -282,7 +344,9 @@ async fn run() -> Result<()> {
             let listen = listen
                 .or(file.server.listen)
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-            serve(st, listen, server_config(listen, &file.server)).await
+            let mut cfg = server_config(listen, &file.server);
+            file.monitor.apply(&mut cfg.monitor)?;
+            serve(st, listen, cfg).await
         }
         Command::Hunt {
             lists,
@@ -449,10 +513,32 @@ async fn demo(
     let known = std::fs::read_to_string(&pw_file)
         .map(|p| p.trim().to_string())
         .unwrap_or_default();
+    let mut cfg = ServerConfig {
+        secure_cookies: !listen.ip().is_loopback(),
+        ..ServerConfig::default()
+    };
+    // Syslog from the demo machine itself: `logger -n 127.0.0.1 -P 5514 --udp "…"`.
+    cfg.monitor.syslog_udp = Some(SocketAddr::from(([127, 0, 0, 1], 5514)));
+    cfg.monitor.syslog_tcp = Some(SocketAddr::from(([127, 0, 0, 1], 5514)));
+    let state = AppState::new(store.clone(), cfg);
+    canhgac_demo::monitoring::load_rules(&store, &state.monitor)
+        .await
+        .context("cannot load the demo province's Sigma rules")?;
+    if seeded.fresh {
+        let n = canhgac_demo::monitoring::backfill(&store, &state.monitor, 6)
+            .await
+            .context("cannot feed the demo's log history")?;
+        eprintln!("  and {n} log events of the last 6 hours through the Sigma rules");
+    }
     if !no_live {
         tokio::spawn(canhgac_demo::live_feed(
             store.clone(),
             std::time::Duration::from_secs(5),
+        ));
+        tokio::spawn(canhgac_demo::monitoring::live(
+            store.clone(),
+            state.monitor.clone(),
+            std::time::Duration::from_secs(3),
         ));
     }
     let listener = tokio::net::TcpListener::bind(listen)
@@ -478,12 +564,9 @@ async fn demo(
             );
         }
     }
+    println!("  Syslog: UDP và TCP 127.0.0.1:5514 (logger -n 127.0.0.1 -P 5514 --udp \"…\")");
     println!();
-    let cfg = ServerConfig {
-        secure_cookies: !listen.ip().is_loopback(),
-        ..ServerConfig::default()
-    };
-    canhgac_server::serve(listener, AppState::new(store, cfg)).await?;
+    canhgac_server::serve(listener, state).await?;
     Ok(())
 }
 

@@ -35,7 +35,8 @@ fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
 
 #[test]
 fn evtx_with_the_sigmahq_archive() {
-    let sample = testdata().join("evtx/evtx_attack_samples/Credential_Access/sysmon_10_11_lsass_memdump.evtx");
+    let sample = testdata()
+        .join("evtx/evtx_attack_samples/Credential_Access/sysmon_10_11_lsass_memdump.evtx");
     let rules = testdata().join("sigma/sigma_rules.tar.gz");
     let out = canhgac(&[
         "detect",
@@ -48,7 +49,10 @@ fn evtx_with_the_sigmahq_archive() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("rule(s) loaded"), "{err}");
-    assert!(err.contains("refused"), "placeholder rules are listed: {err}");
+    assert!(
+        err.contains("refused"),
+        "placeholder rules are listed: {err}"
+    );
     assert!(err.contains("%Admins_Workstations%"), "{err}");
     let hits = json_lines(&out.stdout);
     let lsass = hits
@@ -118,11 +122,19 @@ fn text_and_json_lines_with_custom_rules() {
     let hits = json_lines(&out.stdout);
     let got: Vec<(String, u64)> = hits
         .iter()
-        .map(|h| (h["rule_title"].as_str().unwrap().to_string(), h["record"].as_u64().unwrap()))
+        .map(|h| {
+            (
+                h["rule_title"].as_str().unwrap().to_string(),
+                h["record"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
-        vec![("Root login over SSH".to_string(), 3), ("Path traversal".to_string(), 1)]
+        vec![
+            ("Root login over SSH".to_string(), 3),
+            ("Path traversal".to_string(), 1)
+        ]
     );
     // The table format names file and line.
     let out = canhgac(&[
@@ -140,7 +152,12 @@ fn text_and_json_lines_with_custom_rules() {
 #[test]
 fn no_rules_is_an_error() {
     let d = workdir("none");
-    let out = canhgac(&["detect", "--rules", d.join("rules").to_str().unwrap(), "x.log"]);
+    let out = canhgac(&[
+        "detect",
+        "--rules",
+        d.join("rules").to_str().unwrap(),
+        "x.log",
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no Sigma rule files"));
 }

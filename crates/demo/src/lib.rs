@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 mod catalogue;
+pub mod monitoring;
 use catalogue::*;
 
 /// A small deterministic generator (xorshift64*), so every demo province is the same.
@@ -736,7 +737,12 @@ pub async fn live_feed(store: Store, every: std::time::Duration) {
             continue;
         }
         let host = dice.pick(&page.items).clone();
+        // Sigma alerts come from the real pipeline (see `monitoring::live`); the other kinds of
+        // signal stand in for capabilities that raise them.
         let (kind, title, sev) = *dice.pick(LIVE_PATTERNS);
+        if kind == SignalKind::SigmaAlert {
+            continue;
+        }
         let hostname = host["hostname"].as_str().unwrap_or_default().to_string();
         let src = format!(
             "{}.{}.{}.{}",

@@ -198,10 +198,16 @@ pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/monitor", get(monitor_status)),
         ("/monitor/retention", post(run_retention)),
         ("/rules", get(list_rules).post(upload_rule)),
-        ("/rules/{id}", get(get_rule).patch(update_rule).delete(delete_rule)),
+        (
+            "/rules/{id}",
+            get(get_rule).patch(update_rule).delete(delete_rule),
+        ),
         ("/alerts/stream", get(alert_stream)),
         ("/signals/{id}/assign", post(assign_signal)),
-        ("/signals/{id}/notes", get(signal_notes).post(add_signal_note)),
+        (
+            "/signals/{id}/notes",
+            get(signal_notes).post(add_signal_note),
+        ),
         ("/{entity}", get(list_entity).post(create_entity)),
         (
             "/{entity}/{id}",
@@ -1427,7 +1433,11 @@ async fn ingest(
             )
         })?;
         for v in items {
-            records.push(crate::monitor::Raw::new("http", peer, crate::monitor::json_body(v)));
+            records.push(crate::monitor::Raw::new(
+                "http",
+                peer,
+                crate::monitor::json_body(v),
+            ));
         }
     } else {
         for line in text.lines() {
@@ -1442,16 +1452,21 @@ async fn ingest(
         }
     }
     if records.is_empty() {
-        return Err(ApiError::bad("Không có sự kiện nào", "No events in the body"));
+        return Err(ApiError::bad(
+            "Không có sự kiện nào",
+            "No events in the body",
+        ));
     }
     for r in &mut records {
         r.owner = Some((c.scope.clone(), c.user.org_id));
     }
-    let report = st
-        .monitor
-        .ingest(records)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("Chưa lưu được: {e}"), format!("Not stored: {e}")))?;
+    let report = st.monitor.ingest(records).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Chưa lưu được: {e}"),
+            format!("Not stored: {e}"),
+        )
+    })?;
     Ok(Json(json!(report)))
 }
 
@@ -1463,17 +1478,26 @@ async fn import_events(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     must_write(&c)?;
-    let name = p.get("filename").cloned().unwrap_or_else(|| "upload".into());
-    let mut records = crate::monitor::records_from_file(&name, &body)
-        .map_err(|e| ApiError::bad(format!("Không đọc được tệp: {e}"), format!("Cannot read the file: {e}")))?;
+    let name = p
+        .get("filename")
+        .cloned()
+        .unwrap_or_else(|| "upload".into());
+    let mut records = crate::monitor::records_from_file(&name, &body).map_err(|e| {
+        ApiError::bad(
+            format!("Không đọc được tệp: {e}"),
+            format!("Cannot read the file: {e}"),
+        )
+    })?;
     for r in &mut records {
         r.owner = Some((c.scope.clone(), c.user.org_id));
     }
-    let report = st
-        .monitor
-        .ingest(records)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("Chưa lưu được: {e}"), format!("Not stored: {e}")))?;
+    let report = st.monitor.ingest(records).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Chưa lưu được: {e}"),
+            format!("Not stored: {e}"),
+        )
+    })?;
     Ok(Json(json!(report)))
 }
 
@@ -1483,9 +1507,7 @@ pub fn event_filter(p: &HashMap<String, String>) -> canhgac_store::EventFilter {
     let time = |k: &str| {
         p.get(k).and_then(|v| {
             let v = v.trim();
-            v.parse::<i64>()
-                .ok()
-                .or_else(|| parse_local_time(v))
+            v.parse::<i64>().ok().or_else(|| parse_local_time(v))
         })
     };
     let mut fields = Vec::new();
@@ -1606,7 +1628,10 @@ async fn upload_rule(
 ) -> ApiResult<Json<Value>> {
     must_be_dic(&c)?;
     must_write(&c)?;
-    let name = p.get("filename").cloned().unwrap_or_else(|| "rule.yml".into());
+    let name = p
+        .get("filename")
+        .cloned()
+        .unwrap_or_else(|| "rule.yml".into());
     let org_id = match p.get("org").filter(|s| !s.is_empty()) {
         Some(code) => Some(org_by_code(&st, code).await?),
         None => None,
@@ -1615,7 +1640,9 @@ async fn upload_rule(
     let added = crate::monitor::add_custom_rules(&st, &c, &name, &yaml, org_id)
         .await
         .map_err(rule_error)?;
-    Ok(Json(json!({"items": added, "rules": st.monitor.rules_summary()})))
+    Ok(Json(
+        json!({"items": added, "rules": st.monitor.rules_summary()}),
+    ))
 }
 
 fn rule_error(problems: Vec<String>) -> ApiError {
@@ -1632,7 +1659,12 @@ async fn org_by_code(st: &AppState, code: &str) -> ApiResult<i64> {
         .await?
         .get(code.trim())
         .copied()
-        .ok_or_else(|| ApiError::bad(format!("Không có đơn vị '{code}'"), format!("No organisation '{code}'")))
+        .ok_or_else(|| {
+            ApiError::bad(
+                format!("Không có đơn vị '{code}'"),
+                format!("No organisation '{code}'"),
+            )
+        })
 }
 
 /// `dd/mm/yyyy`, `yyyy-mm-dd` or `yyyy-mm-ddThh:mm` (a browser's datetime field), read as
@@ -1666,7 +1698,11 @@ async fn update_rule(
         None => None,
     };
     let r = st.store.set_rule(&c.actor(), id, b.enabled, org_id).await?;
-    let summary = st.monitor.reload().await.map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.clone(), e))?;
+    let summary = st
+        .monitor
+        .reload()
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.clone(), e))?;
     Ok(Json(json!({"rule": r, "rules": summary})))
 }
 
@@ -1678,7 +1714,11 @@ async fn delete_rule(
     must_be_dic(&c)?;
     must_write(&c)?;
     st.store.delete_custom_rule(&c.actor(), id).await?;
-    let summary = st.monitor.reload().await.map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.clone(), e))?;
+    let summary = st
+        .monitor
+        .reload()
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.clone(), e))?;
     Ok(Json(json!({"deleted": id, "rules": summary})))
 }
 
@@ -1695,22 +1735,33 @@ async fn assign_signal(
     ApiJson(b): ApiJson<AssignBody>,
 ) -> ApiResult<Json<Value>> {
     must_write(&c)?;
-    let sig = st.store.signal(&c.scope, id).await?.ok_or_else(ApiError::not_found)?;
+    let sig = st
+        .store
+        .signal(&c.scope, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     let (assignee, sees) = match b.user.as_deref().filter(|s| !s.is_empty()) {
         None => (None, true),
         Some(email) => {
-            let u = st
-                .store
-                .user_by_email(email)
-                .await?
-                .ok_or_else(|| ApiError::bad(format!("Không có tài khoản {email}"), format!("No user {email}")))?;
+            let u = st.store.user_by_email(email).await?.ok_or_else(|| {
+                ApiError::bad(
+                    format!("Không có tài khoản {email}"),
+                    format!("No user {email}"),
+                )
+            })?;
             // The assignee must be allowed to see the alert, and the caller allowed to see them.
             if let Some(o) = u.org_id {
                 if !c.scope.contains(o) {
-                    return Err(ApiError::bad(format!("Không có tài khoản {email}"), format!("No user {email}")));
+                    return Err(ApiError::bad(
+                        format!("Không có tài khoản {email}"),
+                        format!("No user {email}"),
+                    ));
                 }
             } else if !c.role.is_dic() {
-                return Err(ApiError::bad(format!("Không có tài khoản {email}"), format!("No user {email}")));
+                return Err(ApiError::bad(
+                    format!("Không có tài khoản {email}"),
+                    format!("No user {email}"),
+                ));
             }
             let role = Role::parse(&u.role).unwrap_or(Role::Viewer);
             let tree = st.store.org_tree().await?;
@@ -1760,6 +1811,8 @@ async fn add_signal_note(
 async fn alert_stream(
     State(st): State<AppState>,
     c: Caller,
-) -> axum::response::sse::Sse<impl futures_core::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>> {
+) -> axum::response::sse::Sse<
+    impl futures_core::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+> {
     crate::monitor::alert_sse(&st, c)
 }

@@ -115,11 +115,16 @@ pub fn router(state: AppState) -> Router {
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     let app = router(state.clone());
     let store = state.store.clone();
-    let (udp, tcp, tls) = listen::spawn(state.monitor.clone()).await?;
-    for (what, addr) in [("udp", udp), ("tcp", tcp), ("tls", tls)] {
-        if let Some(a) = addr {
-            tracing::info!(%a, "syslog/{what} listening");
+    match listen::spawn(state.monitor.clone()).await {
+        Ok((udp, tcp, tls)) => {
+            for (what, addr) in [("udp", udp), ("tcp", tcp), ("tls", tls)] {
+                if let Some(a) = addr {
+                    tracing::info!(%a, "syslog/{what} listening");
+                }
+            }
         }
+        // The web UI and the API still serve; the operator sees why syslog does not.
+        Err(e) => tracing::error!(error = %e, "syslog listeners could not start"),
     }
     let mon = state.monitor.clone();
     tokio::spawn(async move {

@@ -182,7 +182,10 @@ pub struct AlertNotice {
 }
 
 enum Job {
-    Records(Vec<Raw>, Option<oneshot::Sender<Result<IngestReport, String>>>),
+    Records(
+        Vec<Raw>,
+        Option<oneshot::Sender<Result<IngestReport, String>>>,
+    ),
     Reload(oneshot::Sender<Result<RulesSummary, String>>),
 }
 
@@ -397,11 +400,7 @@ impl Monitor {
         let mut keys = Vec::new();
         let mut limits = Vec::new();
         for info in engine.rules() {
-            let key = info
-                .meta
-                .id
-                .clone()
-                .unwrap_or_else(|| info.source.clone());
+            let key = info.meta.id.clone().unwrap_or_else(|| info.source.clone());
             let limit = limits_by_key
                 .get(&key)
                 .copied()
@@ -461,7 +460,9 @@ impl Monitor {
                     let (ev, malformed) = read_record(&r, now);
                     let mut hits = Vec::new();
                     if malformed.is_none() {
-                        compiled.engine.process(&mut scratch, &mut st, &ev, &mut hits);
+                        compiled
+                            .engine
+                            .process(&mut scratch, &mut st, &ev, &mut hits);
                     }
                     out.push((r, ev, malformed, hits));
                 }
@@ -524,7 +525,9 @@ impl Monitor {
             .await
             .map_err(|e| e.to_string())?;
         report.stored = ids.len() as u64;
-        self.stats.stored.fetch_add(report.stored, Ordering::Relaxed);
+        self.stats
+            .stored
+            .fetch_add(report.stored, Ordering::Relaxed);
         self.stats
             .malformed
             .fetch_add(report.malformed, Ordering::Relaxed);
@@ -638,7 +641,9 @@ pub fn severity_of(l: canhgac_detect::Level) -> Severity {
 /// are not deprecated; threat-hunting, DFIR, compliance and placeholder rules are there to turn
 /// on.
 pub fn default_enabled(path: &str) -> bool {
-    path.contains("/rules/") || path.starts_with("rules/") || path.contains("rules-emerging-threats/")
+    path.contains("/rules/")
+        || path.starts_with("rules/")
+        || path.contains("rules-emerging-threats/")
 }
 
 /// Registry rows for every document of a rule file (read, not compiled: compiling is done
@@ -657,7 +662,10 @@ pub fn rule_metas(path: &str, text: &str, origin: &str, enabled: bool) -> Vec<Ne
             Document::Filter(f) => (&f.meta, Some(&f.logsource)),
         };
         out.push(NewRule {
-            rule_key: meta.id.clone().unwrap_or_else(|| format!("{path}#{}", i + 1)),
+            rule_key: meta
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("{path}#{}", i + 1)),
             origin: origin.to_string(),
             path: path.to_string(),
             title: meta.title.clone(),
@@ -781,7 +789,10 @@ async fn load_directory(store: &Store) -> Result<Directory, StoreError> {
 }
 
 /// Runs retention now: events older than the configured age, then the oldest beyond the size.
-pub async fn prune(store: &Store, config: &MonitorConfig) -> Result<canhgac_store::Pruned, StoreError> {
+pub async fn prune(
+    store: &Store,
+    config: &MonitorConfig,
+) -> Result<canhgac_store::Pruned, StoreError> {
     let cutoff = now_ms() - config.retention_days.max(1) * 86_400_000;
     store.prune_events(cutoff, config.max_event_bytes).await
 }

@@ -21,7 +21,8 @@ use serde_json::{json, Value};
 const RULE: &str = "title: Root login over SSH\nid: 7e57a1e7-0000-4000-8000-000000000001\nlevel: high\n\
 logsource: {product: linux, service: auth}\ndetection:\n  sel:\n    user: root\n    outcome: success\n  condition: sel\n";
 
-const JSON_RULE: &str = "title: Test marker seen\nid: 7e57a1e7-0000-4000-8000-000000000002\nlevel: medium\n\
+const JSON_RULE: &str =
+    "title: Test marker seen\nid: 7e57a1e7-0000-4000-8000-000000000002\nlevel: medium\n\
 logsource: {product: test}\ndetection:\n  sel:\n    action|contains: 'evil'\n  condition: sel\n";
 
 async fn upload_rule(app: &TestApp, token: &str, yaml: &str, query: &str) -> common::Reply {
@@ -70,13 +71,23 @@ async fn http_ingest_detects_stores_routes_and_deduplicates() {
          not json at all\n\
          {{\"host\":\"{host}\",\"action\":\"fine\"}}\n"
     );
-    let r = app.api_bytes("/api/v1/ingest", &syt, body.into_bytes()).await;
+    let r = app
+        .api_bytes("/api/v1/ingest", &syt, body.into_bytes())
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.json(), json!({"stored": 4, "malformed": 1, "detections": 2}));
+    assert_eq!(
+        r.json(),
+        json!({"stored": 4, "malformed": 1, "detections": 2})
+    );
 
     // One alert for the rule on that host, counted twice, belonging to SYT.
     let alerts = app
-        .api("get", "/api/v1/signals?kind=sigma_alert&limit=100", Some(&syt), None)
+        .api(
+            "get",
+            "/api/v1/signals?kind=sigma_alert&limit=100",
+            Some(&syt),
+            None,
+        )
         .await
         .json();
     let ours: Vec<&Value> = alerts["items"]
@@ -97,51 +108,114 @@ async fn http_ingest_detects_stores_routes_and_deduplicates() {
 
     // Another organisation does not see it; the DIC does.
     let td = app.token("td-staff@t.vn").await;
-    let r = app.api("get", &format!("/api/v1/signals/{id}"), Some(&td), None).await;
+    let r = app
+        .api("get", &format!("/api/v1/signals/{id}"), Some(&td), None)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // Notes, assignment (only to someone who can see it), lifecycle.
     let r = app
-        .api("post", &format!("/api/v1/signals/{id}/notes"), Some(&syt), Some(json!({"note": "Đã kiểm tra máy chủ"})))
+        .api(
+            "post",
+            &format!("/api/v1/signals/{id}/notes"),
+            Some(&syt),
+            Some(json!({"note": "Đã kiểm tra máy chủ"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let notes = app.api("get", &format!("/api/v1/signals/{id}/notes"), Some(&admin), None).await.json();
+    let notes = app
+        .api(
+            "get",
+            &format!("/api/v1/signals/{id}/notes"),
+            Some(&admin),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(notes["items"][0]["note"], "Đã kiểm tra máy chủ");
     let r = app
-        .api("post", &format!("/api/v1/signals/{id}/assign"), Some(&admin), Some(json!({"user": "td-staff@t.vn"})))
+        .api(
+            "post",
+            &format!("/api/v1/signals/{id}/assign"),
+            Some(&admin),
+            Some(json!({"user": "td-staff@t.vn"})),
+        )
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "TAMDUONG cannot see a SYT alert: {}", r.text);
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "TAMDUONG cannot see a SYT alert: {}",
+        r.text
+    );
     let r = app
-        .api("post", &format!("/api/v1/signals/{id}/assign"), Some(&syt), Some(json!({"user": "syt-admin@t.vn"})))
+        .api(
+            "post",
+            &format!("/api/v1/signals/{id}/assign"),
+            Some(&syt),
+            Some(json!({"user": "syt-admin@t.vn"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["assignee_id"], json!(app.users["syt-admin@t.vn"]));
     for state in ["acknowledged", "in_progress", "resolved"] {
         let r = app
-            .api("post", &format!("/api/v1/signals/{id}/transition"), Some(&syt), Some(json!({"state": state})))
+            .api(
+                "post",
+                &format!("/api/v1/signals/{id}/transition"),
+                Some(&syt),
+                Some(json!({"state": state})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{state}: {}", r.text);
     }
 
     // Events: stored, searchable by field, text, host; the malformed line kept and flagged.
-    let r = app.api("get", "/api/v1/events?field=action%3Dfine", Some(&syt), None).await.json();
+    let r = app
+        .api(
+            "get",
+            "/api/v1/events?field=action%3Dfine",
+            Some(&syt),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(r["total"], json!(1), "{r}");
-    let r = app.api("get", "/api/v1/events?q=EVIL", Some(&syt), None).await.json();
+    let r = app
+        .api("get", "/api/v1/events?q=EVIL", Some(&syt), None)
+        .await
+        .json();
     assert_eq!(r["total"], json!(2), "{r}");
-    let r = app.api("get", "/api/v1/events?malformed=1", Some(&syt), None).await.json();
+    let r = app
+        .api("get", "/api/v1/events?malformed=1", Some(&syt), None)
+        .await
+        .json();
     assert_eq!(r["total"], json!(1));
     assert_eq!(r["items"][0]["message"], "not json at all");
-    assert!(r["items"][0]["malformed"].as_str().unwrap().contains("not a JSON object"));
+    assert!(r["items"][0]["malformed"]
+        .as_str()
+        .unwrap()
+        .contains("not a JSON object"));
     let r = app
-        .api("get", "/api/v1/events?from=25/11/2026&to=2026-11-25T09:00&host=web01", Some(&syt), None)
+        .api(
+            "get",
+            "/api/v1/events?from=25/11/2026&to=2026-11-25T09:00&host=web01",
+            Some(&syt),
+            None,
+        )
         .await
         .json();
     assert!(r["total"].as_i64().unwrap() >= 1, "{r}");
-    let r = app.api("get", "/api/v1/events?q=EVIL", Some(&td), None).await.json();
+    let r = app
+        .api("get", "/api/v1/events?q=EVIL", Some(&td), None)
+        .await
+        .json();
     assert_eq!(r["total"], json!(0));
 
     // Counters.
-    let m = app.api("get", "/api/v1/monitor", Some(&admin), None).await.json();
+    let m = app
+        .api("get", "/api/v1/monitor", Some(&admin), None)
+        .await
+        .json();
     assert!(m["counters"]["stored"].as_u64().unwrap() >= 4, "{m}");
     assert_eq!(m["counters"]["malformed"], json!(1));
     assert!(m["store"]["events"].as_i64().unwrap() >= 4);
@@ -154,41 +228,72 @@ async fn rules_are_validated_limited_and_switched_off() {
     let broken = "title: Broken\nid: 7e57a1e7-0000-4000-8000-0000000000ff\nlogsource: {product: x}\ndetection:\n  sel:\n    a|sometimes: b\n  condition: sel or missing\n";
     let r = upload_rule(&app, &admin, broken, "").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text.contains("unknown modifier 'sometimes'"), "{}", r.text);
-    let no_id = "title: No id\nlogsource: {product: x}\ndetection:\n  sel: {a: b}\n  condition: sel\n";
+    assert!(
+        r.text.contains("unknown modifier 'sometimes'"),
+        "{}",
+        r.text
+    );
+    let no_id =
+        "title: No id\nlogsource: {product: x}\ndetection:\n  sel: {a: b}\n  condition: sel\n";
     let r = upload_rule(&app, &admin, no_id, "").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("has no id"), "{}", r.text);
     let syt = app.token("syt-admin@t.vn").await;
-    assert_eq!(upload_rule(&app, &syt, JSON_RULE, "").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        upload_rule(&app, &syt, JSON_RULE, "").await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // Limited to TAMDUONG: fires there, not at SYT.
     let r = upload_rule(&app, &admin, JSON_RULE, "&org=TAMDUONG").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let rule_id = r.json()["items"][0]["id"].as_i64().unwrap();
-    let send = |org: &str| {
-        json!({"host": format!("{}-web01", marker(org)), "action": "evil"}).to_string()
-    };
-    let r = app.api_bytes("/api/v1/ingest", &admin, send("SYT").into_bytes()).await;
+    let send =
+        |org: &str| json!({"host": format!("{}-web01", marker(org)), "action": "evil"}).to_string();
+    let r = app
+        .api_bytes("/api/v1/ingest", &admin, send("SYT").into_bytes())
+        .await;
     assert_eq!(r.json()["detections"], json!(0), "{}", r.text);
-    let r = app.api_bytes("/api/v1/ingest", &admin, send("TAMDUONG").into_bytes()).await;
+    let r = app
+        .api_bytes("/api/v1/ingest", &admin, send("TAMDUONG").into_bytes())
+        .await;
     assert_eq!(r.json()["detections"], json!(1), "{}", r.text);
 
     // Off: nothing fires.
     let r = app
-        .api("patch", &format!("/api/v1/rules/{rule_id}"), Some(&admin), Some(json!({"enabled": false, "org": null})))
+        .api(
+            "patch",
+            &format!("/api/v1/rules/{rule_id}"),
+            Some(&admin),
+            Some(json!({"enabled": false, "org": null})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["rules"]["detection"], json!(0));
-    let r = app.api_bytes("/api/v1/ingest", &admin, send("TAMDUONG").into_bytes()).await;
+    let r = app
+        .api_bytes("/api/v1/ingest", &admin, send("TAMDUONG").into_bytes())
+        .await;
     assert_eq!(r.json()["detections"], json!(0));
-    let list = app.api("get", "/api/v1/rules?origin=custom", Some(&syt), None).await.json();
+    let list = app
+        .api("get", "/api/v1/rules?origin=custom", Some(&syt), None)
+        .await
+        .json();
     assert_eq!(list["total"], json!(1));
     assert_eq!(list["items"][0]["enabled"], json!(0));
     // Every change is audited.
-    let audit = app.api("get", "/api/v1/audit?limit=100", Some(&admin), None).await.text;
+    let audit = app
+        .api("get", "/api/v1/audit?limit=100", Some(&admin), None)
+        .await
+        .text;
     assert!(audit.contains("sigma_rules"), "{audit}");
-    let r = app.api("delete", &format!("/api/v1/rules/{rule_id}"), Some(&admin), None).await;
+    let r = app
+        .api(
+            "delete",
+            &format!("/api/v1/rules/{rule_id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
 }
 
@@ -203,12 +308,16 @@ async fn alert_stream_is_scoped() {
         .header("authorization", format!("Bearer {td}"))
         .body(axum::body::Body::empty())
         .unwrap();
-    let resp = tower::ServiceExt::oneshot(app.router.clone(), req).await.unwrap();
+    let resp = tower::ServiceExt::oneshot(app.router.clone(), req)
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let mut body = resp.into_body();
     for org in ["SYT", "TAMDUONG"] {
         let line = json!({"host": format!("{}-web01", marker(org)), "action": "evil"}).to_string();
-        let r = app.api_bytes("/api/v1/ingest", &admin, line.into_bytes()).await;
+        let r = app
+            .api_bytes("/api/v1/ingest", &admin, line.into_bytes())
+            .await;
         assert_eq!(r.json()["detections"], json!(1));
     }
     let mut got = String::new();
@@ -258,14 +367,23 @@ async fn syslog_over_udp_tcp_and_tls_from_real_senders() {
         bundled_rules: false,
         syslog_udp: Some(udp),
         syslog_tcp: Some(tcp),
-        syslog_tls: Some(TlsListen { listen: tls, cert, key }),
+        syslog_tls: Some(TlsListen {
+            listen: tls,
+            cert,
+            key,
+        }),
         ..MonitorConfig::default()
     };
     let store = Store::open_sqlite(&dir.join("db")).await.unwrap();
     let app = TestApp::with_monitor(store, cfg).await;
     let admin = app.token("admin@t.vn").await;
-    assert_eq!(upload_rule(&app, &admin, RULE, "").await.status, StatusCode::OK);
-    let (u, t, s) = canhgac_server::listen::spawn(app.state.monitor.clone()).await.unwrap();
+    assert_eq!(
+        upload_rule(&app, &admin, RULE, "").await.status,
+        StatusCode::OK
+    );
+    let (u, t, s) = canhgac_server::listen::spawn(app.state.monitor.clone())
+        .await
+        .unwrap();
     assert_eq!((u, t, s), (Some(udp), Some(tcp), Some(tls)));
 
     let host = format!("{}-web01", marker("SYT"));
@@ -290,19 +408,35 @@ async fn syslog_over_udp_tcp_and_tls_from_real_senders() {
             .arg(msg)
             .output()
             .expect("util-linux logger");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     // The source port in each sshd line says which way it came.
-    let accepted = |port: u16| format!("Accepted password for root from 203.0.113.9 port {port} ssh2");
-    logger(&["--udp", "-P", &udp.port().to_string(), "--rfc3164"], &accepted(4701));
-    logger(&["--tcp", "-P", &tcp.port().to_string(), "--octet-count"], &accepted(4702));
-    logger(&["--tcp", "-P", &tcp.port().to_string(), "--rfc3164"], &accepted(4703));
+    let accepted =
+        |port: u16| format!("Accepted password for root from 203.0.113.9 port {port} ssh2");
+    logger(
+        &["--udp", "-P", &udp.port().to_string(), "--rfc3164"],
+        &accepted(4701),
+    );
+    logger(
+        &["--tcp", "-P", &tcp.port().to_string(), "--octet-count"],
+        &accepted(4702),
+    );
+    logger(
+        &["--tcp", "-P", &tcp.port().to_string(), "--rfc3164"],
+        &accepted(4703),
+    );
 
     // TLS, from a rustls client trusting the listener's certificate.
     {
         use tokio::io::AsyncWriteExt;
         let mut roots = rustls::RootCertStore::empty();
-        roots.add(rustls::pki_types::CertificateDer::from(der)).unwrap();
+        roots
+            .add(rustls::pki_types::CertificateDer::from(der))
+            .unwrap();
         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let cc = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -313,8 +447,13 @@ async fn syslog_over_udp_tcp_and_tls_from_real_senders() {
         let sock = tokio::net::TcpStream::connect(tls).await.unwrap();
         let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
         let mut s = conn.connect(name, sock).await.unwrap();
-        let msg = format!("<38>1 2026-11-25T02:00:00+07:00 {host} sshd 811 - - {}", accepted(4704));
-        s.write_all(format!("{} {msg}", msg.len()).as_bytes()).await.unwrap();
+        let msg = format!(
+            "<38>1 2026-11-25T02:00:00+07:00 {host} sshd 811 - - {}",
+            accepted(4704)
+        );
+        s.write_all(format!("{} {msg}", msg.len()).as_bytes())
+            .await
+            .unwrap();
         s.shutdown().await.unwrap();
     }
 
@@ -348,7 +487,10 @@ async fn syslog_over_udp_tcp_and_tls_from_real_senders() {
             .spawn()
             .unwrap();
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let mut f = std::fs::OpenOptions::new().append(true).open(&input).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&input)
+            .unwrap();
         writeln!(f, "Nov 25 02:00:05 {host} sshd[811]: {}", accepted(4705)).unwrap();
         drop(f);
         let rows = wait_events(&app.store, "port 4705", 1).await;
@@ -357,17 +499,26 @@ async fn syslog_over_udp_tcp_and_tls_from_real_senders() {
         assert_eq!(rows[0].org_code.as_deref(), Some("SYT"), "{:?}", rows[0]);
         expected += 1;
     } else {
-        eprintln!("syslog-ng is not installed: the forwarding case is skipped here (CI installs it)");
+        eprintln!(
+            "syslog-ng is not installed: the forwarding case is skipped here (CI installs it)"
+        );
     }
 
     let rows = wait_events(&app.store, "Accepted password for root", expected).await;
     let mut via: Vec<String> = rows
         .iter()
-        .map(|r| serde_json::from_str::<Value>(&r.fields).unwrap()["src_port"].as_str().unwrap_or("?").to_string())
+        .map(|r| {
+            serde_json::from_str::<Value>(&r.fields).unwrap()["src_port"]
+                .as_str()
+                .unwrap_or("?")
+                .to_string()
+        })
         .collect();
     via.sort();
     // udp, tcp with octet counting, tcp with newlines, tls (and syslog-ng).
-    let want: Vec<String> = (4701..4701 + expected as u16).map(|p| p.to_string()).collect();
+    let want: Vec<String> = (4701..4701 + expected as u16)
+        .map(|p| p.to_string())
+        .collect();
     assert_eq!(via, want);
     for r in &rows {
         assert_eq!(r.org_code.as_deref(), Some("SYT"), "{r:?}");
@@ -390,7 +541,12 @@ async fn syslog_over_udp_tcp_and_tls_from_real_senders() {
     }
     assert_eq!(m["detections"], json!(expected), "{m}");
     let alerts = app
-        .api("get", "/api/v1/signals?kind=sigma_alert&limit=100", Some(&admin), None)
+        .api(
+            "get",
+            "/api/v1/signals?kind=sigma_alert&limit=100",
+            Some(&admin),
+            None,
+        )
         .await
         .json();
     // One alert per host: `vm` (logger, syslog-ng) and the TLS sender's host name.
@@ -398,7 +554,12 @@ async fn syslog_over_udp_tcp_and_tls_from_real_senders() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|s| s["title"].as_str().unwrap().starts_with("Root login over SSH"))
+        .filter(|s| {
+            s["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Root login over SSH")
+        })
         .collect();
     assert_eq!(ssh.len(), 2, "{alerts}");
     let total: i64 = ssh.iter().map(|s| s["count"].as_i64().unwrap()).sum();
@@ -413,10 +574,9 @@ async fn evtx_import_with_the_bundled_sigmahq_rules() {
     let store = Store::open_sqlite(&dir).await.unwrap();
     let app = TestApp::with_monitor(store, MonitorConfig::default()).await;
     let admin = app.token("admin@t.vn").await;
-    let sample = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../testdata/evtx/evtx_attack_samples/Credential_Access/sysmon_10_11_lsass_memdump.evtx"),
-    )
+    let sample = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../../testdata/evtx/evtx_attack_samples/Credential_Access/sysmon_10_11_lsass_memdump.evtx",
+    ))
     .unwrap();
     let r = app
         .api_bytes("/api/v1/events/import?filename=lsass.evtx", &admin, sample)
@@ -425,17 +585,32 @@ async fn evtx_import_with_the_bundled_sigmahq_rules() {
     let rep = r.json();
     assert!(rep["stored"].as_u64().unwrap() > 0, "{rep}");
     assert!(rep["detections"].as_u64().unwrap() >= 5, "{rep}");
-    let rules = app.api("get", "/api/v1/rules?q=lsass&limit=5", Some(&admin), None).await.json();
+    let rules = app
+        .api("get", "/api/v1/rules?q=lsass&limit=5", Some(&admin), None)
+        .await
+        .json();
     assert!(rules["total"].as_i64().unwrap() > 10, "{rules}");
     assert!(
-        rules["refused"].as_array().unwrap().iter().all(|r| r["reason"].as_str().unwrap().contains("placeholder")),
+        rules["refused"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["reason"].as_str().unwrap().contains("placeholder")),
         "only placeholder rules are refused by default"
     );
     let alerts = app
-        .api("get", "/api/v1/signals?kind=sigma_alert&limit=200", Some(&admin), None)
+        .api(
+            "get",
+            "/api/v1/signals?kind=sigma_alert&limit=200",
+            Some(&admin),
+            None,
+        )
         .await
         .text;
-    assert!(alerts.contains("LSASS Process Memory Dump Files"), "{alerts}");
+    assert!(
+        alerts.contains("LSASS Process Memory Dump Files"),
+        "{alerts}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -462,7 +637,11 @@ async fn retention_by_age_then_size() {
     app.store.insert_events(&[old.clone(), old]).await.unwrap();
     app.store.insert_events(&vec![new; 10]).await.unwrap();
     let (n0, _) = app.store.event_totals().await.unwrap();
-    let p = app.store.prune_events(now - 30 * 86_400_000, 5_000).await.unwrap();
+    let p = app
+        .store
+        .prune_events(now - 30 * 86_400_000, 5_000)
+        .await
+        .unwrap();
     assert_eq!(p.by_age, 2);
     // Oldest first: the seeded events, then big ones until at most 5,000 bytes are left.
     let (n, bytes) = app.store.event_totals().await.unwrap();

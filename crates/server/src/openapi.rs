@@ -100,7 +100,7 @@ pub const API_ROUTES: &[ApiRoute] = &[
     r("get", "/botnet-lists/{id}/entries", "A list's entries (DIC; q, limit, offset)"),
     r("get", "/botnet-findings", "Findings in your scope, ranked (list=ID, org=CODE)"),
     r("get", "/botnet-stats", "Listed addresses per organisation and month"),
-    r("post", "/hunts", "Retro-hunt: search a log file (body, plain or gzip) for listed addresses (lists=ID,ID)"),
+    r("post", "/hunts", "Retro-hunt: search a log file (body, plain or gzip) for listed addresses (lists=ID,ID), or, with events_days=N, the events stored in the last N days that you may see"),
     r("get", "/advisories", "Advisories, most severe first, with their KEV due date and affected hosts in your scope"),
     r("post", "/advisories", "Import advisories (DIC; body: OSV record or zip dump, CSAF 2.0, CVE JSON 5): stores them, matches hosts, hands out patch tasks"),
     r("post", "/advisories/manual", "A national warning as the form fills it (DIC): id, title, cves, scheme, vendor, product, affected_from, fixed, severity, recommendation, distro"),

@@ -313,3 +313,59 @@ async fn retro_hunt_counts_and_maps_hits() {
         .json();
     assert_eq!(r["total"], 2);
 }
+
+/// Issue 3's last clause: the retro-hunt also searches stored events (message and fields), and
+/// each caller only the events of their own organisations.
+#[tokio::test]
+async fn retro_hunt_over_stored_events_is_scoped() {
+    let app = TestApp::new().await;
+    let admin = app.token("admin@t.vn").await;
+    // A firewall line from SYT's range and a JSON event from TAMDUONG's, both naming listed
+    // addresses (each organisation's host address is on the fixture list).
+    let syt_ip = "198.51.100.17"; // SYT = 1 → 198.51.100.17
+    let td_ip = "198.51.100.49"; // TAMDUONG = 3 → .49
+    let body = format!(
+        "{{\"host\":\"{}-web01\",\"message\":\"DENY SRC={td_ip} DST=10.0.0.1\"}}\n{{\"host\":\"{}-web01\",\"dst_ip\":\"{syt_ip}\"}}\n",
+        common::marker("TAMDUONG"),
+        common::marker("SYT")
+    );
+    let r = app
+        .api_bytes("/api/v1/ingest", &admin, body.into_bytes())
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::OK, "{}", r.text);
+    let hunt = |token: String| {
+        let app = &app;
+        async move {
+            app.api_bytes("/api/v1/hunts?events_days=1", &token, Vec::new())
+                .await
+                .json()
+        }
+    };
+    let all = hunt(admin.clone()).await;
+    let ips: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["ip"].as_str().unwrap())
+        .collect();
+    assert!(ips.contains(&syt_ip) && ips.contains(&td_ip), "{all}");
+    let hit = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["ip"] == td_ip)
+        .unwrap();
+    assert_eq!(hit["org"], "TAMDUONG");
+    assert!(
+        hit["first"].as_str().unwrap().starts_with("event #"),
+        "{hit}"
+    );
+    let td = hunt(app.token("td-staff@t.vn").await).await;
+    let ips: Vec<&str> = td["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["ip"].as_str().unwrap())
+        .collect();
+    assert_eq!(ips, vec![td_ip], "{td}");
+}

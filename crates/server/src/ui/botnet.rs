@@ -333,6 +333,14 @@ fn hunt_form(c: &Caller, lists: &[canhgac_store::BotnetListRow]) -> Markup {
             }
             button #hunt-submit type="submit" { (l.t("Săn lùng", "Hunt")) }
         }
+        form #hunt-events-form.card method="post" enctype="multipart/form-data" action=(format!("/hunt?_csrf={}", urlencoding::encode(&c.csrf))) {
+            input type="hidden" name="source" value="events";
+            div.grid2 {
+                div { label for="days" { (l.t("Sự kiện đã lưu trong (ngày gần nhất)", "Stored events of the last (days)")) } input #days type="number" name="days" min="1" max="3650" value="30"; }
+                div { label for="list2" { (l.t("Đối chiếu với", "Match against")) } select #list2 name="list" { option value="" { (l.t("Tất cả danh sách", "Every list")) } @for x in lists { option value=(x.id) { (x.name) } } } }
+            }
+            button #hunt-events-submit type="submit" { (l.t("Săn trên sự kiện đã lưu", "Hunt stored events")) }
+        }
     }
 }
 
@@ -363,7 +371,14 @@ pub async fn hunt_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -
         .map(|(_, n, b)| (n.unwrap_or_else(|| "log".into()), b))
         .collect();
     let list: Option<i64> = up.fields.get("list").and_then(|v| v.parse().ok());
-    if files.is_empty() {
+    let events_days: Option<i64> = (up.fields.get("source").map(String::as_str) == Some("events"))
+        .then(|| {
+            up.fields
+                .get("days")
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(30)
+        });
+    if files.is_empty() && events_days.is_none() {
         return Err(error_page(
             &c,
             StatusCode::BAD_REQUEST,
@@ -374,9 +389,30 @@ pub async fn hunt_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -
     let set = set_of_lists(&st.store, &list.into_iter().collect::<Vec<_>>())
         .await
         .map_err(|e| store_error_page(&c, e))?;
-    let (hits, lines) = retro_hunt(&st.store, &c.scope, &set, &files)
-        .await
-        .map_err(|e| store_error_page(&c, e))?;
+    let (hits, lines) = match events_days {
+        Some(days) => {
+            let since = canhgac_domain::time::now_ms() - days.clamp(1, 3650) * 86_400_000;
+            crate::botnet::retro_hunt_events(&st.store, &c.scope, &set, since)
+                .await
+                .map_err(|e| store_error_page(&c, e))?
+        }
+        None => retro_hunt(&st.store, &c.scope, &set, &files)
+            .await
+            .map_err(|e| store_error_page(&c, e))?,
+    };
+    let what = match events_days {
+        Some(d) => format!(
+            "{} {d} {}",
+            l.t("sự kiện đã lưu trong", "stored events of the last"),
+            l.t("ngày gần nhất", "days")
+        ),
+        None => format!("{} {}", files.len(), l.t("tệp", "file(s)")),
+    };
+    let unit = if events_days.is_some() {
+        l.t("sự kiện", "events")
+    } else {
+        l.t("dòng", "lines")
+    };
     let lists = st
         .store
         .botnet_lists()
@@ -384,7 +420,7 @@ pub async fn hunt_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -
         .map_err(|e| store_error_page(&c, e))?;
     let body = html! {
         h1 { (l.t("Săn lùng trong nhật ký", "Retro-hunt in logs")) }
-        div.flash.ok #hunt-summary { (files.len()) " " (l.t("tệp", "file(s)")) ", " (lines) " " (l.t("dòng", "lines")) ", " (set.len()) " " (l.t("mục trong danh sách", "listed entries")) ": " (hits.len()) " " (l.t("địa chỉ bị liệt kê xuất hiện", "listed addresses seen")) "." }
+        div.flash.ok #hunt-summary { (what) ", " (lines) " " (unit) ", " (set.len()) " " (l.t("mục trong danh sách", "listed entries")) ": " (hits.len()) " " (l.t("địa chỉ bị liệt kê xuất hiện", "listed addresses seen")) "." }
         table.records #hunt-hits { thead { tr { th { (l.t("Địa chỉ", "Address")) } th { (l.t("Mục", "Entry")) } th { (l.t("Số dòng", "Lines")) } th { (l.t("Lần đầu", "First")) } th { (l.t("Lần cuối", "Last")) } th { (l.t("Máy", "Host")) } th { (l.t("Đơn vị", "Org")) } } }
             tbody { @for h in &hits { tr { td { code { (h.ip) } } td { (h.entry) } td { (h.count) } td { (h.first_seen.clone().unwrap_or_default()) br; span.muted { (h.first) } } td { (h.last_seen.clone().unwrap_or_default()) br; span.muted { (h.last) } } td { (h.host.clone().unwrap_or_default()) } td { (h.org.clone().unwrap_or_default()) } } }
                 @if hits.is_empty() { tr { td colspan="7" .muted { (l.t("Không thấy địa chỉ nào trong danh sách", "No listed address found")) } } } } }

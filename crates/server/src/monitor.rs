@@ -483,6 +483,7 @@ impl Monitor {
                 .find_map(|k| ev.get(k).filter(|v| !v.is_empty()))
                 .map(str::to_string);
             let (host_id, mut org_id) = dir.resolve(host_name.as_deref(), r.peer);
+            let resolved_org = org_id;
             if let Some((scope, fallback)) = &r.owner {
                 // An authenticated sender cannot file events under someone else's organisation.
                 if !org_id.is_some_and(|o| scope.contains(o)) {
@@ -504,6 +505,13 @@ impl Monitor {
             if malformed.is_some() {
                 report.malformed += 1;
             }
+            // When the event was filed under the sender's organisation instead of the host's,
+            // the (foreign) host is not linked.
+            let host_id = if org_id == resolved_org {
+                host_id
+            } else {
+                None
+            };
             events.push(NewEvent {
                 received_at: r.received_at,
                 at: ev.time_ms.unwrap_or(r.received_at),

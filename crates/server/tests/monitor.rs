@@ -458,7 +458,7 @@ async fn syslog_over_udp_tcp_and_tls_from_real_senders() {
     }
 
     // syslog-ng forwarding a local log file over TCP, when installed (CI installs it).
-    let mut expected = 4;
+    let mut expected: i64 = 4;
     if have("syslog-ng") {
         let input = dir.join("input.log");
         std::fs::write(&input, "").unwrap();
@@ -563,7 +563,7 @@ async fn syslog_over_udp_tcp_and_tls_from_real_senders() {
         .collect();
     assert_eq!(ssh.len(), 2, "{alerts}");
     let total: i64 = ssh.iter().map(|s| s["count"].as_i64().unwrap()).sum();
-    assert_eq!(total, expected as i64);
+    assert_eq!(total, expected);
     assert!(ssh.iter().all(|s| s["org_code"] == json!("SYT")));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -588,7 +588,8 @@ async fn walk_api(app: &TestApp) {
                     // own organisation unless the sender may see the host's.
                     let tag = format!("tag{}{}", email.replace(['@', '.', '-'], ""), p.len());
                     let target = foreign_org.map(marker).unwrap_or_else(|| "none".into());
-                    let line = json!({"host": format!("{target}-web01"), "message": tag}).to_string();
+                    let line =
+                        json!({"host": format!("{target}-web01"), "message": tag}).to_string();
                     let path = if p == "/ingest" {
                         "/api/v1/ingest".to_string()
                     } else {
@@ -628,7 +629,10 @@ async fn walk_api(app: &TestApp) {
                     let text = serde_json::to_string(&items).expect("json");
                     assert_no_foreign(email, "events", &text, &foreign);
                     if visible.len() < ORGS.len() {
-                        assert!(!text.contains(&marker("NOBODY")), "{email} sees unattributed events");
+                        assert!(
+                            !text.contains(&marker("NOBODY")),
+                            "{email} sees unattributed events"
+                        );
                     }
                 }
                 ("get", "/events/{id}") => {
@@ -695,6 +699,29 @@ async fn walk_api(app: &TestApp) {
 
 async fn walk_ui(app: &TestApp) {
     let recs = records(app).await;
+    // A custom rule for the rule settings form (no YAML: it never runs).
+    let walk_rule = app
+        .store
+        .add_custom_rule(
+            &canhgac_store::Actor::system("test"),
+            &canhgac_store::NewRule {
+                rule_key: common::unique("walk-rule"),
+                origin: "custom".into(),
+                path: "walk.yml".into(),
+                title: "Walk rule".into(),
+                level: "low".into(),
+                status: None,
+                product: None,
+                category: None,
+                service: None,
+                yaml: None,
+                enabled: true,
+                org_id: None,
+            },
+        )
+        .await
+        .expect("rule")
+        .id;
     for (email, role, _) in USERS {
         let b = app.session(email).await;
         let visible = app.visible_codes(email).await;
@@ -1011,6 +1038,301 @@ async fn walk_ui(app: &TestApp) {
                     assert_eq!(r.status, StatusCode::OK, "{email} POST /hunt");
                     assert_no_foreign(email, "retro-hunt page", &r.text, &foreign);
                 }
+                ("get", "/monitor") | ("get", "/rules") => {
+                    let r = b.get(p).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET {p}");
+                    assert_no_foreign(email, p, &r.text, &foreign);
+                    if *p == "/monitor" {
+                        assert_eq!(
+                            r.text.contains("monitor-storage"),
+                            role.is_dic(),
+                            "{email}: storage figures are the DIC's"
+                        );
+                        assert_eq!(
+                            r.text.contains("/events/upload"),
+                            role.can_write(),
+                            "{email}: the log upload form"
+                        );
+                    } else {
+                        assert_eq!(
+                            r.text.contains("/rules/upload"),
+                            role.is_dic() && role.can_write(),
+                            "{email}: the rule forms are the DIC's"
+                        );
+                    }
+                }
+                ("get", "/alerts") => {
+                    let fo = foreign_org.unwrap_or("STTTT");
+                    for path in [
+                        "/alerts".to_string(),
+                        format!("/alerts?org={fo}"),
+                        format!("/alerts?q={}&severity=high", marker(fo)),
+                        "/alerts?q=mk&open=1".to_string(),
+                    ] {
+                        let r = b.get(&path).await;
+                        assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                        assert_no_foreign(email, &path, &unecho(&r.text, fo), &foreign);
+                    }
+                    let r = b.get("/alerts").await;
+                    for c in visible.iter().filter(|c| c.as_str() != "STTTT") {
+                        assert!(
+                            r.text.contains(&marker(c)),
+                            "{email} sees the alerts of {c} on /alerts"
+                        );
+                    }
+                }
+                ("get", "/alerts/{id}")
+                | ("post", "/alerts/{id}/transition")
+                | ("post", "/alerts/{id}/assign")
+                | ("post", "/alerts/{id}/notes") => {
+                    let (alerts, _) = app
+                        .store
+                        .list_signals(
+                            &canhgac_domain::Scope::All,
+                            &canhgac_store::SignalFilter {
+                                kind: Some(canhgac_domain::signal::SignalKind::SigmaAlert),
+                                limit: Some(1000),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .expect("alerts");
+                    assert!(!alerts.is_empty(), "the fixture has Sigma alerts");
+                    let admin_id = app.users["admin@t.vn"].to_string();
+                    for s in &alerts {
+                        let mine = match &s.org_code {
+                            Some(c) => visible.contains(c),
+                            None => visible.len() == ORGS.len(),
+                        };
+                        let path = p.replace("{id}", &s.id.to_string());
+                        if mine && *m == "post" && role.can_write() {
+                            // Only assigning someone out of reach is tried on one's own alerts.
+                            if !p.ends_with("/assign") {
+                                continue;
+                            }
+                            for (other, _, org) in USERS {
+                                let reach = match org {
+                                    Some(c) => visible.iter().any(|v| v == c),
+                                    None => role.is_dic(),
+                                };
+                                if reach {
+                                    continue;
+                                }
+                                let r = b
+                                    .post(&path, &[("user", &app.users[*other].to_string())])
+                                    .await;
+                                assert_eq!(
+                                    r.status,
+                                    StatusCode::UNPROCESSABLE_ENTITY,
+                                    "{email} assigns {path} to {other}"
+                                );
+                            }
+                            continue;
+                        }
+                        let r = if *m == "get" {
+                            b.get(&path).await
+                        } else {
+                            b.post(
+                                &path,
+                                &[
+                                    ("state", "acknowledged"),
+                                    ("note", "ui-walk-note"),
+                                    ("user", admin_id.as_str()),
+                                ],
+                            )
+                            .await
+                        };
+                        if !mine {
+                            assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        } else if *m == "post" {
+                            assert_eq!(r.status, StatusCode::FORBIDDEN, "{email} {m} {path}");
+                        } else {
+                            assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                            for (other, _, org) in USERS {
+                                let reach = match org {
+                                    Some(c) => visible.iter().any(|v| v == c),
+                                    None => role.is_dic(),
+                                };
+                                assert!(
+                                    reach || !r.text.contains(&format!(">{other} — ")),
+                                    "{email} may assign {path} to {other}"
+                                );
+                            }
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                    // Nothing the walk tried changed an alert the caller may not see.
+                    for s in &alerts {
+                        let now = app
+                            .store
+                            .signal(&canhgac_domain::Scope::All, s.id)
+                            .await
+                            .expect("get")
+                            .expect("still there");
+                        assert_eq!(
+                            (&now.state, now.assignee_id),
+                            (&s.state, s.assignee_id),
+                            "{email} changed alert {}",
+                            s.id
+                        );
+                        let notes = app
+                            .store
+                            .signal_notes(&canhgac_domain::Scope::All, s.id)
+                            .await
+                            .expect("notes");
+                        assert!(notes.iter().all(|n| n.note != "ui-walk-note"));
+                    }
+                }
+                ("get", "/events") => {
+                    let fo = foreign_org.unwrap_or("STTTT");
+                    for path in [
+                        "/events".to_string(),
+                        format!("/events?org={fo}"),
+                        format!("/events?q={}", marker(fo)),
+                        "/events?field=user%3Droot".to_string(),
+                        "/events?malformed=1&from=2000-01-01T00%3A00".to_string(),
+                    ] {
+                        let r = b.get(&path).await;
+                        assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                        let shown = without_rows(&unecho(&r.text, fo), "\">tag");
+                        assert_no_foreign(email, &path, &shown, &foreign);
+                        if visible.len() < ORGS.len() {
+                            assert!(
+                                !shown.contains(&marker("NOBODY")),
+                                "{email} sees unattributed events on {path}"
+                            );
+                        }
+                    }
+                    let r = b.get("/events").await;
+                    for c in visible.iter().filter(|c| c.as_str() != "STTTT") {
+                        assert!(
+                            r.text.contains(&marker(c)),
+                            "{email} sees the events of {c} on /events"
+                        );
+                    }
+                }
+                ("get", "/events/{id}") => {
+                    let (events, _) = app
+                        .store
+                        .search_events(
+                            &canhgac_domain::Scope::All,
+                            &canhgac_store::EventFilter {
+                                limit: Some(1000),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .expect("events");
+                    assert!(!events.is_empty(), "the fixture has events");
+                    for e in &events {
+                        let mine = match &e.org_code {
+                            Some(c) => visible.contains(c),
+                            None => visible.len() == ORGS.len(),
+                        };
+                        let path = format!("/events/{}", e.id);
+                        let r = b.get(&path).await;
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                            // Events the API walk sent naming a foreign host on purpose show it.
+                            if e.message.starts_with("tag") {
+                                continue;
+                            }
+                        } else {
+                            assert!(denied(r.status), "{email} GET {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("post", "/events/upload") => {
+                    // Syslog lines from every fixture host, named by address: only the caller's
+                    // own hosts keep their organisation, the rest are filed under the caller's.
+                    let tag = format!("uiwalk{}", email.replace(['@', '.', '-'], ""));
+                    let log: String = (1..ORGS.len())
+                        .map(|i| {
+                            format!(
+                                "<14>1 2020-01-01T00:00:00+07:00 198.51.100.{} walk - - - {tag}\n",
+                                i * 16 + 1
+                            )
+                        })
+                        .collect();
+                    let r = b
+                        .upload("/events/upload", &[("file", "walk.log", log.as_bytes())])
+                        .await;
+                    if !role.can_write() {
+                        assert_eq!(r.status, StatusCode::FORBIDDEN, "{email} uploads logs");
+                        continue;
+                    }
+                    assert_eq!(r.status, StatusCode::OK, "{email} uploads logs: {}", r.text);
+                    assert!(r.text.contains("upload-report"));
+                    assert_no_foreign(email, "log upload page", &r.text, &foreign);
+                    let (rows, total) = app
+                        .store
+                        .search_events(
+                            &canhgac_domain::Scope::All,
+                            &canhgac_store::EventFilter {
+                                q: Some(tag.clone()),
+                                limit: Some(100),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .expect("events");
+                    assert_eq!(total, (ORGS.len() - 1) as i64, "{email}: every line stored");
+                    for e in rows {
+                        assert!(
+                            e.org_code.as_ref().is_some_and(|c| visible.contains(c)),
+                            "{email}: an uploaded event was filed under {:?}",
+                            e.org_code
+                        );
+                    }
+                }
+                ("post", "/rules/upload") => {
+                    let r = b
+                        .upload(
+                            "/rules/upload",
+                            &[("file", "bad.yml", b"title: no detection\n")],
+                        )
+                        .await;
+                    if role.is_dic() && role.can_write() {
+                        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
+                        assert!(r.text.contains("rules-problems"));
+                    } else {
+                        assert_eq!(r.status, StatusCode::FORBIDDEN, "{email} uploads a rule");
+                    }
+                    let (custom, _) = app
+                        .store
+                        .list_rules(&canhgac_store::RuleFilter {
+                            origin: Some("custom".into()),
+                            ..Default::default()
+                        })
+                        .await
+                        .expect("rules");
+                    assert!(
+                        custom.iter().all(|r| r.path != "bad.yml"),
+                        "{email}: a broken rule was stored"
+                    );
+                }
+                ("post", "/rules/{id}") => {
+                    let manage = role.is_dic() && role.can_write();
+                    let fields: &[(&str, &str)] = if manage {
+                        &[("enabled", "1"), ("org", "")]
+                    } else {
+                        &[("enabled", "0"), ("org", foreign_org.unwrap_or("STTTT"))]
+                    };
+                    let r = b.post(&format!("/rules/{walk_rule}"), fields).await;
+                    if manage {
+                        assert_eq!(r.status, StatusCode::SEE_OTHER, "{email}: {}", r.text);
+                    } else {
+                        assert_eq!(r.status, StatusCode::FORBIDDEN, "{email} changes a rule");
+                    }
+                    let rule = app
+                        .store
+                        .rule(walk_rule)
+                        .await
+                        .expect("rule")
+                        .expect("still there");
+                    assert_eq!((rule.enabled, rule.org_id), (1, None), "{email}");
+                }
                 (m, p) => panic!("UI route {m} {p} is not covered by the tenant isolation test"),
             }
         }
@@ -1031,6 +1353,21 @@ async fn walk_ui(app: &TestApp) {
             assert_eq!(hits.total, 0, "{email}: '{q}' landed");
         }
     }
+}
+
+/// The page without the search form's and the pager's echo of a search for `code`'s marker.
+fn unecho(html: &str, code: &str) -> String {
+    let m = marker(code);
+    html.replace(&format!("value=\"{m}\""), "")
+        .replace(&format!("q={m}"), "")
+}
+
+/// The page without the table rows that contain `needle`.
+fn without_rows(html: &str, needle: &str) -> String {
+    html.split("<tr")
+        .filter(|row| !row.contains(needle))
+        .collect::<Vec<_>>()
+        .join("<tr")
 }
 
 #[tokio::test]

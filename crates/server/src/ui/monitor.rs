@@ -14,6 +14,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use canhgac_domain::entity::EntityKind;
 use canhgac_domain::signal::{Severity, SignalKind, SignalState};
 use canhgac_domain::time::{fmt_datetime, vn_offset};
 use canhgac_store::{RuleFilter, SignalFilter, SignalRow, User};
@@ -83,6 +84,32 @@ fn text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// The host an event names: a link to its registry record when the caller may see it, else
+/// the name as the event gave it.
+async fn host_cell(
+    st: &AppState,
+    c: &Caller,
+    host_id: Option<i64>,
+    name: &str,
+) -> Result<Markup, Response> {
+    if let Some(h) = host_id {
+        let rec = st
+            .store
+            .get(EntityKind::Host, &c.scope, h)
+            .await
+            .map_err(|e| store_error_page(c, e))?;
+        if let Some(rec) = rec {
+            let shown = if name.is_empty() {
+                text(&rec["hostname"])
+            } else {
+                name.to_string()
+            };
+            return Ok(html! { a href=(format!("/hosts/{h}")) { (shown) } });
+        }
+    }
+    Ok(html! { (name) })
 }
 
 fn payload(s: &SignalRow) -> Value {
@@ -345,6 +372,7 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
     let event_id = p["event_id"].as_i64();
     let excerpt = p["excerpt"].as_object().cloned().unwrap_or_default();
     let corr = &p["correlation"];
+    let host = host_cell(&st, &c, s.host_id, &text(&p["host"])).await?;
     let body = html! {
         p.muted { a href="/alerts" { (l.t("Cảnh báo giám sát", "Monitoring alerts")) } " › #" (s.id) }
         h1 #alert-title { (s.title) }
@@ -353,7 +381,7 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
             dt { (l.t("Mức độ", "Severity")) } dd { (severity(l, &s.severity)) @if !level.is_empty() { " " span.muted { "(" (l.t("mức của luật", "rule level")) ": " (level) ")" } } }
             @if !tags.is_empty() { dt { (l.t("Thẻ", "Tags")) } dd #alert-tags { @for t in &tags { span.badge { (t) } " " } } }
             @if !text(&p["description"]).is_empty() { dt { (l.t("Mô tả", "Description")) } dd #alert-description { (text(&p["description"])) } }
-            dt { (l.t("Máy", "Host")) } dd { @if let Some(h) = s.host_id { a href=(format!("/hosts/{h}")) { (text(&p["host"])) } } @else { (text(&p["host"])) } }
+            dt { (l.t("Máy", "Host")) } dd { (host) }
             @if !text(&p["source_ip"]).is_empty() { dt { (l.t("Địa chỉ gửi", "Sender address")) } dd { code { (text(&p["source_ip"])) } } }
             dt { (l.t("Đơn vị", "Organisation")) } dd { (s.org_code.clone().unwrap_or_else(|| l.t("(chưa xác định)", "(unknown)").to_string())) }
             @if !source.is_empty() { dt { (l.t("Nguồn nhật ký", "Log source")) } dd { (source) } }
@@ -890,6 +918,13 @@ pub async fn event_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
         e.category.as_deref(),
         e.service.as_deref(),
     );
+    let host = host_cell(
+        &st,
+        &c,
+        e.host_id,
+        e.host_name.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let body = html! {
         p.muted { a href="/events" { (l.t("Tìm kiếm sự kiện", "Event search")) } " › #" (e.id) }
         h1 { (l.t("Sự kiện", "Event")) " #" (e.id) }
@@ -898,7 +933,7 @@ pub async fn event_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
             dt { (l.t("Thời gian sự kiện", "Event time")) } dd { (fmt_seconds(e.at)) }
             dt { (l.t("Thời gian nhận", "Received")) } dd { (fmt_seconds(e.received_at)) }
             dt { (l.t("Đơn vị", "Organisation")) } dd { (e.org_code.clone().unwrap_or_else(|| l.t("(chưa xác định)", "(unknown)").to_string())) }
-            dt { (l.t("Máy", "Host")) } dd { @if let Some(h) = e.host_id { a href=(format!("/hosts/{h}")) { (e.host_name.clone().unwrap_or_default()) } } @else { (e.host_name.clone().unwrap_or_default()) } }
+            dt { (l.t("Máy", "Host")) } dd { (host) }
             @if let Some(ip) = &e.source_ip { dt { (l.t("Địa chỉ gửi", "Sender address")) } dd { code { (ip) } } }
             dt { (l.t("Giao thức", "Transport")) } dd { (e.transport) }
             @if !source.is_empty() { dt { (l.t("Nguồn nhật ký", "Log source")) } dd { (source) } }
@@ -955,7 +990,11 @@ fn listen_host(a: SocketAddr, public: &str) -> String {
 }
 
 fn megabytes(l: Lang, bytes: i64) -> String {
-    let s = format!("{:.1} MB", bytes as f64 / 1_048_576.0);
+    let s = if bytes < 1_048_576 {
+        format!("{:.1} kB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+    };
     if l == Lang::Vi {
         s.replace('.', ",")
     } else {

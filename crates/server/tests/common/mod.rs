@@ -137,12 +137,15 @@ impl TestApp {
     }
 
     pub async fn on(store: Store) -> TestApp {
-        TestApp::with_monitor(store, MonitorConfig {
-            // Compiling the 3,750 bundled SigmaHQ rules takes seconds in a debug build; tests
-            // that need them turn them on.
-            bundled_rules: false,
-            ..MonitorConfig::default()
-        })
+        TestApp::with_monitor(
+            store,
+            MonitorConfig {
+                // Compiling the 3,750 bundled SigmaHQ rules takes seconds in a debug build; tests
+                // that need them turn them on.
+                bundled_rules: false,
+                ..MonitorConfig::default()
+            },
+        )
         .await
     }
 
@@ -181,8 +184,11 @@ impl TestApp {
                 transport: "udp".into(),
                 product: Some("linux".into()),
                 service: Some("sshd".into()),
-                message: format!("sshd[1]: Failed password for root from 203.0.113.9 port 1 ssh2 {m}"),
-                fields: json!({"host": format!("{m}-web01"), "user": "root", "marker": m}).to_string(),
+                message: format!(
+                    "sshd[1]: Failed password for root from 203.0.113.9 port 1 ssh2 {m}"
+                ),
+                fields: json!({"host": format!("{m}-web01"), "user": "root", "marker": m})
+                    .to_string(),
                 ..Default::default()
             });
         }

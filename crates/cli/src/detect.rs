@@ -342,14 +342,15 @@ pub fn run(
     }
     let secs = run_start.elapsed().as_secs_f64().max(1e-9);
     eprintln!(
-        "{} file(s), {} events, {} detection(s), {} malformed, {:.1} MB in {:.2} s ({:.0} events/s)",
+        "{} file(s), {} events, {} detection(s), {} malformed, {:.1} MB in {:.2} s ({:.0} events/s); {:.1} rules evaluated per event after the prefilter",
         files.len(),
         stats.events,
         stats.detections,
         stats.malformed,
         stats.bytes as f64 / 1e6,
         secs,
-        stats.events as f64 / secs
+        stats.events as f64 / secs,
+        scratch.evaluated as f64 / stats.events.max(1) as f64
     );
     Ok(stats)
 }

@@ -70,11 +70,18 @@ struct CRule {
 
 struct Prefilter {
     ac: AhoCorasick,
-    /// Per pattern: the rules that need it.
-    pat_rules: Vec<Vec<u32>>,
+    /// Per pattern: the (rule, clause) it satisfies.
+    pat_rules: Vec<Vec<(u32, u8)>>,
 }
 
+const MAX_CLAUSES: usize = 4;
+
 const ANY_FIELD: u32 = u32::MAX;
+
+/// (rule, clause) pairs a literal satisfies.
+type Satisfies = Vec<(u32, u8)>;
+/// Exact lower-cased values of one field → what they satisfy.
+type ExactIndex = FxHashMap<Box<str>, Satisfies>;
 
 struct CCorrelation {
     kind: CorrelationType,
@@ -101,8 +108,13 @@ pub struct Engine {
     field_ac: Vec<Option<Prefilter>>,
     /// Literals keywords need, searched in every value.
     any_ac: Option<Prefilter>,
-    /// Per field: exact (lower-cased) values → rules that need that value.
-    field_eq: Vec<Option<FxHashMap<Box<str>, Vec<u32>>>>,
+    /// The same literals in a SIMD (Teddy) searcher, when few enough: most events hold none of
+    /// them, and this says so at memory speed before the automaton is run.
+    any_packed: Option<aho_corasick::packed::Searcher>,
+    /// Per field: exact (lower-cased) values → (rule, clause) that need that value.
+    field_eq: Vec<Option<ExactIndex>>,
+    /// Per rule: the bits of every prefilter clause; a rule is a candidate once all are met.
+    full_mask: Vec<u32>,
     /// Per rule: the fields its prefilter keys are in (to skip fields no applicable rule needs).
     rule_fields: Vec<Vec<u32>>,
     /// Rules evaluated on every event of their log source.
@@ -449,9 +461,10 @@ fn compile(b: Builder) -> Engine {
 
     // Prefilters.
     let nfields = fields.len();
-    let mut field_pats: Vec<FxHashMap<String, Vec<u32>>> = vec![FxHashMap::default(); nfields];
-    let mut any_pats: FxHashMap<String, Vec<u32>> = FxHashMap::default();
-    let mut eq_pats: Vec<FxHashMap<Box<str>, Vec<u32>>> = vec![FxHashMap::default(); nfields];
+    let mut field_pats: Vec<FxHashMap<String, Satisfies>> = vec![FxHashMap::default(); nfields];
+    let mut any_pats: FxHashMap<String, Satisfies> = FxHashMap::default();
+    let mut eq_pats: Vec<ExactIndex> = vec![FxHashMap::default(); nfields];
+    let mut full_mask = vec![0u32; rules.len()];
     let mut rule_fields = vec![Vec::new(); rules.len()];
     let mut always = Vec::new();
     let mut uses_any = vec![false; rules.len()];
@@ -462,38 +475,45 @@ fn compile(b: Builder) -> Engine {
             .flatten()
             .flatten()
             .any(|f| matches!(f.key, FieldKey::Any));
-        match triggers(&r.cond, &r.sels) {
-            None => always.push(ri as u32),
-            Some(t) => {
-                for (key, need) in t.lits {
-                    if let TrigKey::Field(f) = key {
-                        if !rule_fields[ri].contains(&f) {
-                            rule_fields[ri].push(f);
-                        }
+        let mut cnf = triggers(&r.cond, &r.sels);
+        // The most selective clauses, at most MAX_CLAUSES (each must be met, so any subset is
+        // sound; more clauses make the automata bigger than the evaluations they save).
+        cnf.sort_by_key(clause_cost);
+        cnf.truncate(MAX_CLAUSES);
+        if cnf.is_empty() {
+            always.push(ri as u32);
+            continue;
+        }
+        full_mask[ri] = (1u32 << cnf.len()) - 1;
+        for (ci, clause) in cnf.into_iter().enumerate() {
+            let entry = (ri as u32, ci as u8);
+            for (key, need) in clause {
+                if let TrigKey::Field(f) = key {
+                    if !rule_fields[ri].contains(&f) {
+                        rule_fields[ri].push(f);
                     }
-                    match (key, need) {
-                        (TrigKey::Field(f), Need::Exact(lit)) => {
-                            let v = eq_pats[f as usize].entry(lit.into()).or_default();
-                            if v.last() != Some(&(ri as u32)) {
-                                v.push(ri as u32);
-                            }
-                        }
-                        (key, Need::Contains(lit) | Need::Exact(lit)) => {
-                            let map = match key {
-                                TrigKey::Field(f) => &mut field_pats[f as usize],
-                                TrigKey::Any => &mut any_pats,
-                            };
-                            let v = map.entry(lit).or_default();
-                            if v.last() != Some(&(ri as u32)) {
-                                v.push(ri as u32);
-                            }
-                        }
+                }
+                let v = match (key, need) {
+                    (TrigKey::Field(f), Need::Exact(lit)) => {
+                        eq_pats[f as usize].entry(lit.into()).or_default()
                     }
+                    (TrigKey::Field(f), Need::Contains(lit)) => {
+                        field_pats[f as usize].entry(lit).or_default()
+                    }
+                    (TrigKey::Any, Need::Contains(lit) | Need::Exact(lit)) => {
+                        any_pats.entry(lit).or_default()
+                    }
+                };
+                if !v.contains(&entry) {
+                    v.push(entry);
                 }
             }
         }
     }
     let field_ac = field_pats.into_iter().map(build_prefilter).collect();
+    let any_packed = (!any_pats.is_empty() && any_pats.len() <= 64)
+        .then(|| aho_corasick::packed::Searcher::new(any_pats.keys()))
+        .flatten();
     let any_ac = build_prefilter(any_pats);
     let field_eq = eq_pats
         .into_iter()
@@ -509,13 +529,15 @@ fn compile(b: Builder) -> Engine {
         field_ac,
         field_eq,
         any_ac,
+        any_packed,
         rule_fields,
+        full_mask,
         always,
         uses_any,
     }
 }
 
-fn build_prefilter(pats: FxHashMap<String, Vec<u32>>) -> Option<Prefilter> {
+fn build_prefilter(pats: FxHashMap<String, Satisfies>) -> Option<Prefilter> {
     if pats.is_empty() {
         return None;
     }
@@ -525,9 +547,16 @@ fn build_prefilter(pats: FxHashMap<String, Vec<u32>>) -> Option<Prefilter> {
         lits.push(lit);
         pat_rules.push(rules);
     }
+    // Large sets (thousands of command-line literals, hash IOCs) as a contiguous NFA: a DFA
+    // of tens of megabytes costs more in cache misses and build time than it saves.
+    let kind = if lits.len() > 500 {
+        AhoCorasickKind::ContiguousNFA
+    } else {
+        AhoCorasickKind::DFA
+    };
     let ac = AhoCorasickBuilder::new()
         .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
+        .kind(Some(kind))
         .build(&lits)
         .or_else(|_| {
             AhoCorasickBuilder::new()
@@ -544,82 +573,133 @@ enum TrigKey {
     Any,
 }
 
-#[derive(Debug, Clone)]
-struct Triggers {
-    lits: Vec<(TrigKey, Need)>,
+/// One clause: the event must hold at least one of these literals. A rule's prefilter is a
+/// conjunction of clauses (CNF); an empty conjunction means nothing can be said.
+type Clause = Vec<(TrigKey, Need)>;
+
+fn literal_cost(n: &Need) -> u32 {
+    match n {
+        // An exact value is looked up, not searched: cheap and selective.
+        Need::Exact(_) => 2,
+        Need::Contains(l) => match l.len() {
+            0 => 1000,
+            1 => 64,
+            2 => 16,
+            3 => 4,
+            4 | 5 => 2,
+            _ => 1,
+        },
+    }
 }
 
-impl Triggers {
-    /// Lower is better: a few long literals beat many short ones.
-    fn cost(&self) -> u32 {
-        self.lits
-            .iter()
-            .map(|(_, n)| match n {
-                // An exact value is looked up, not searched: cheap and selective.
-                Need::Exact(_) => 2,
-                Need::Contains(l) => match l.len() {
-                    0 => 1000,
-                    1 => 64,
-                    2 => 16,
-                    3 => 4,
-                    4 | 5 => 2,
-                    _ => 1,
-                },
-            })
-            .sum()
-    }
-    fn union(parts: Vec<Option<Triggers>>) -> Option<Triggers> {
-        let mut lits = Vec::new();
-        for p in parts {
-            lits.extend(p?.lits);
+/// Lower is better: a few long literals beat many short ones.
+fn clause_cost(c: &Clause) -> u32 {
+    c.iter().map(|(_, n)| literal_cost(n)).sum()
+}
+
+/// OR of sub-conditions: sound as one clause, the union of each part's best clause; nothing
+/// can be said if any part is unconstrained.
+fn or_cnf(parts: Vec<Vec<Clause>>) -> Vec<Clause> {
+    let mut union: Clause = Vec::new();
+    for mut p in parts {
+        if p.is_empty() {
+            return Vec::new();
         }
-        Some(Triggers { lits })
+        p.sort_by_key(clause_cost);
+        union.extend(p.swap_remove(0));
     }
-    fn best(parts: Vec<Option<Triggers>>) -> Option<Triggers> {
-        parts.into_iter().flatten().min_by_key(|t| t.cost())
-    }
+    vec![union]
 }
 
-fn field_triggers(f: &CField) -> Option<Triggers> {
+fn field_triggers(f: &CField) -> Vec<Clause> {
     let key = match f.key {
         FieldKey::Id(i) => TrigKey::Field(i),
         FieldKey::Any => TrigKey::Any,
     };
-    let per_test = f.cond.tests.iter().map(|t| match t {
-        FieldTest::Any(ms) => {
-            let mut lits = Vec::new();
-            for m in ms {
-                lits.extend(value::required_literals(m)?.into_iter().map(|n| (key, n)));
+    let per_test: Vec<Option<Clause>> = f
+        .cond
+        .tests
+        .iter()
+        .map(|t| match t {
+            FieldTest::Any(ms) => {
+                let mut lits = Vec::new();
+                for m in ms {
+                    lits.extend(value::required_literals(m)?.into_iter().map(|n| (key, n)));
+                }
+                Some(lits)
             }
-            Some(Triggers { lits })
-        }
-        FieldTest::Null | FieldTest::Exists(_) => None,
-    });
+            FieldTest::Null | FieldTest::Exists(_) => None,
+        })
+        .collect();
     if f.cond.all {
-        Triggers::best(per_test.collect())
+        // Every value must be there: one clause each (those that can be said).
+        per_test.into_iter().flatten().collect()
     } else {
-        Triggers::union(per_test.collect())
+        let mut union = Vec::new();
+        for t in per_test {
+            match t {
+                Some(c) => union.extend(c),
+                None => return Vec::new(),
+            }
+        }
+        vec![union]
     }
 }
 
-fn triggers(c: &Cond, sels: &[Vec<Vec<CField>>]) -> Option<Triggers> {
+fn triggers(c: &Cond, sels: &[Vec<Vec<CField>>]) -> Vec<Clause> {
     match c {
-        Cond::Sel(i) => Triggers::union(
+        Cond::Sel(i) => or_cnf(
             sels[*i]
                 .iter()
-                .map(|and| Triggers::best(and.iter().map(field_triggers).collect()))
+                .map(|and| and.iter().flat_map(field_triggers).collect())
                 .collect(),
         ),
-        Cond::And(v) => Triggers::best(v.iter().map(|x| triggers(x, sels)).collect()),
-        Cond::Or(v) | Cond::AtLeast(_, v) => {
-            Triggers::union(v.iter().map(|x| triggers(x, sels)).collect())
-        }
-        Cond::Not(_) | Cond::Const(true) => None,
-        Cond::Const(false) => Some(Triggers { lits: Vec::new() }),
+        Cond::And(v) => v.iter().flat_map(|x| triggers(x, sels)).collect(),
+        Cond::AtLeast(n, v) if *n >= v.len() => v.iter().flat_map(|x| triggers(x, sels)).collect(),
+        Cond::Or(v) | Cond::AtLeast(_, v) => or_cnf(v.iter().map(|x| triggers(x, sels)).collect()),
+        Cond::Not(_) | Cond::Const(true) => Vec::new(),
+        // Never true: a clause no literal can meet.
+        Cond::Const(false) => vec![Vec::new()],
     }
 }
 
 const NONE: u32 = u32::MAX;
+/// In a rule's clause mask: already queued for evaluation in this event.
+const QUEUED: u32 = 1 << 31;
+
+/// Records that clause `c` of rule `r` is met; queues the rule when all its clauses are.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn mark(
+    r: u32,
+    c: u8,
+    gen: u32,
+    full: &[u32],
+    applicable: &[bool],
+    stamp: &mut [u32],
+    mask: &mut [u32],
+    cand: &mut Vec<u32>,
+) {
+    let ri = r as usize;
+    if !applicable[ri] {
+        return;
+    }
+    if stamp[ri] != gen {
+        stamp[ri] = gen;
+        mask[ri] = 0;
+    }
+    let m = mask[ri];
+    if m & QUEUED != 0 {
+        return;
+    }
+    let m = m | (1 << c);
+    if m == full[ri] {
+        mask[ri] = m | QUEUED;
+        cand.push(r);
+    } else {
+        mask[ri] = m;
+    }
+}
 
 struct Val {
     ev_idx: u32,
@@ -647,6 +727,8 @@ pub struct Scratch {
     vals: Vec<Val>,
     lower: String,
     rule_stamp: Vec<u32>,
+    /// Per rule: clauses met so far in this event (valid when its stamp is this event's).
+    rule_mask: Vec<u32>,
     cand: Vec<u32>,
     ls_cache: FxHashMap<EventSource, LsInfo>,
     matched: Vec<u32>,
@@ -747,6 +829,7 @@ impl Engine {
         }
         if s.rule_stamp.len() < self.rules.len() {
             s.rule_stamp.resize(self.rules.len(), 0);
+            s.rule_mask.resize(self.rules.len(), 0);
         }
         s.vals.clear();
         s.lower.clear();
@@ -762,6 +845,7 @@ impl Engine {
             vals,
             lower,
             rule_stamp,
+            rule_mask,
             cand,
             ls_cache,
             matched,
@@ -783,6 +867,8 @@ impl Engine {
             let lo = lower.len() as u32;
             value::lower_into(v, lower);
             let hi = lower.len() as u32;
+            // A NUL between values: no literal can span two of them.
+            lower.push('\0');
             let vi = vals.len() as u32;
             let mut next = NONE;
             if let Some(f) = fid {
@@ -808,11 +894,17 @@ impl Engine {
             let scan = v.field != ANY_FIELD && ls.scan_field[f];
             if scan {
                 if let Some(rules) = self.field_eq[f].as_ref().and_then(|eq| eq.get(text)) {
-                    for &r in rules {
-                        if ls.applicable[r as usize] && rule_stamp[r as usize] != gen {
-                            rule_stamp[r as usize] = gen;
-                            cand.push(r);
-                        }
+                    for &(r, c) in rules {
+                        mark(
+                            r,
+                            c,
+                            gen,
+                            &self.full_mask,
+                            &ls.applicable,
+                            rule_stamp,
+                            rule_mask,
+                            cand,
+                        );
                     }
                 }
             }
@@ -821,17 +913,45 @@ impl Engine {
             } else {
                 None
             };
-            for pf in pf
-                .into_iter()
-                .chain(self.any_ac.as_ref().filter(|_| ls.any_scan))
-            {
+            if let Some(pf) = pf {
                 for m in pf.ac.find_overlapping_iter(text) {
                     *prefilter_hits += 1;
-                    for &r in &pf.pat_rules[m.pattern().as_usize()] {
-                        if ls.applicable[r as usize] && rule_stamp[r as usize] != gen {
-                            rule_stamp[r as usize] = gen;
-                            cand.push(r);
-                        }
+                    for &(r, c) in &pf.pat_rules[m.pattern().as_usize()] {
+                        mark(
+                            r,
+                            c,
+                            gen,
+                            &self.full_mask,
+                            &ls.applicable,
+                            rule_stamp,
+                            rule_mask,
+                            cand,
+                        );
+                    }
+                }
+            }
+        }
+        // Keywords search every value: one pass over all of them at once.
+        let any_here = ls.any_scan
+            && self
+                .any_packed
+                .as_ref()
+                .is_none_or(|p| p.find(lower.as_bytes()).is_some());
+        if any_here {
+            if let Some(pf) = &self.any_ac {
+                for m in pf.ac.find_overlapping_iter(lower.as_str()) {
+                    *prefilter_hits += 1;
+                    for &(r, c) in &pf.pat_rules[m.pattern().as_usize()] {
+                        mark(
+                            r,
+                            c,
+                            gen,
+                            &self.full_mask,
+                            &ls.applicable,
+                            rule_stamp,
+                            rule_mask,
+                            cand,
+                        );
                     }
                 }
             }
@@ -865,8 +985,8 @@ impl Engine {
         ev: &Event,
         out: &mut Vec<Hit>,
     ) {
-        let matched: Vec<u32> = self.detect(s, ev).to_vec();
-        for r in matched {
+        let matched = self.detect(s, ev);
+        for &r in matched {
             if self.infos[r as usize].reported {
                 out.push(Hit::Rule(r));
             }

@@ -44,7 +44,10 @@ impl<'a> Event<'a> {
     /// Reads one JSON object (a JSON line) without building a `serde_json::Value`: strings
     /// without escapes are borrowed from the line.
     pub fn from_json(line: &'a str) -> Result<Event<'a>, serde_json::Error> {
-        let mut ev = Event::default();
+        let mut ev = Event {
+            fields: Vec::with_capacity(32),
+            ..Event::default()
+        };
         let mut de = serde_json::Deserializer::from_str(line);
         Flatten {
             prefix: None,

@@ -91,7 +91,7 @@ fn group_into_sets(ms: Vec<Matcher>) -> Vec<Matcher> {
         };
         if op == StrOp::Contains {
             set.ac = aho_corasick::AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(&pats)
                 .ok();
             if set.ac.is_none() {

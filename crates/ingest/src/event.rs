@@ -42,9 +42,17 @@ pub fn json_line(line: &str) -> Result<Event<'_>, String> {
     }
     apply_windows_source(&mut ev);
     if ev.time_ms.is_none() {
-        ev.time_ms = ["TimeCreated", "@timestamp", "timestamp", "UtcTime", "time"]
-            .iter()
-            .find_map(|k| ev.get(k).and_then(parse_time_ms));
+        // The first of the usual time fields present, in one pass.
+        const KEYS: [&str; 5] = ["TimeCreated", "@timestamp", "timestamp", "UtcTime", "time"];
+        let mut best: Option<(usize, &str)> = None;
+        for (k, v) in &ev.fields {
+            if let Some(rank) = KEYS.iter().position(|x| x == k) {
+                if best.is_none_or(|(r, _)| rank < r) {
+                    best = Some((rank, v.as_ref()));
+                }
+            }
+        }
+        ev.time_ms = best.and_then(|(_, v)| parse_time_ms(v));
     }
     Ok(ev)
 }
@@ -82,6 +90,9 @@ pub fn apply_windows_source(ev: &mut Event<'_>) {
 /// seconds / milliseconds.
 pub fn parse_time_ms(s: &str) -> Option<i64> {
     let s = s.trim();
+    if let Some(t) = fast_iso(s.as_bytes()) {
+        return Some(t);
+    }
     if let Ok(n) = s.parse::<i64>() {
         return Some(if n > 100_000_000_000 { n } else { n * 1000 });
     }
@@ -94,6 +105,69 @@ pub fn parse_time_ms(s: &str) -> Option<i64> {
         }
     }
     None
+}
+
+/// `YYYY-MM-DD[T ]HH:MM:SS[.fff…][Z]` read by hand (every Windows event has one; chrono's
+/// format parsing costs more than the Sigma rules). Times without a zone are UTC.
+fn fast_iso(b: &[u8]) -> Option<i64> {
+    if b.len() < 19 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let mut n = 0i64;
+        for &c in b.get(r)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + i64::from(c - b'0');
+        }
+        Some(n)
+    };
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut i = 19;
+    let mut ms = 0i64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let mut digits = 0;
+        while let Some(c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+            if digits < 3 {
+                ms = ms * 10 + i64::from(c - b'0');
+            }
+            digits += 1;
+            i += 1;
+        }
+        for _ in digits..3 {
+            ms *= 10;
+        }
+    }
+    match &b[i..] {
+        [] | [b'Z'] | [b'z'] => {}
+        _ => return None, // an offset: let chrono read it
+    }
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let (y2, m2) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * m2 + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + ms)
 }
 
 /// One line of text: a web access line, syslog (RFC 5424 or 3164, with or without PRI), an
@@ -131,6 +205,28 @@ mod tests {
         assert_eq!(ev.source.service.as_deref(), Some("security"));
         assert_eq!(ev.get("Image"), Some("C:\\w\\cmd.exe"));
         assert_eq!(ev.time_ms, Some(1_795_568_523_000));
+        for t in [
+            "2026-11-25T01:02:03Z",
+            "2026-11-25 01:02:03.000",
+            "2024-02-29T23:59:59.5Z",
+            "1970-01-01T00:00:00Z",
+        ] {
+            let chrono = chrono::NaiveDateTime::parse_from_str(
+                t.trim_end_matches('Z'),
+                if t.contains('T') {
+                    "%Y-%m-%dT%H:%M:%S%.f"
+                } else {
+                    "%Y-%m-%d %H:%M:%S%.f"
+                },
+            )
+            .map(|x| x.and_utc().timestamp_millis())
+            .ok();
+            assert_eq!(parse_time_ms(t), chrono, "{t}");
+        }
+        assert_eq!(
+            parse_time_ms("2026-11-25T01:02:03+07:00"),
+            Some(1_795_543_323_000)
+        );
         let plain = json_line(r#"{"a": 1}"#).expect("json");
         assert!(plain.source.is_unknown());
         assert!(json_line("{").is_err());

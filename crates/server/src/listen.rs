@@ -141,7 +141,10 @@ async fn read_stream<S: AsyncRead + Unpin>(
 
 fn record(frame: Result<Vec<u8>, FrameError>, peer: SocketAddr, transport: &'static str) -> Raw {
     let body = match frame {
-        Ok(bytes) => Body::Line(String::from_utf8_lossy(&bytes).into_owned()),
+        Ok(bytes) => Body::Line(
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        ),
         Err(FrameError::TooLong { head, max_len, .. }) => Body::Malformed(
             String::from_utf8_lossy(&head).into_owned(),
             format!("message longer than {max_len} bytes; its first {max_len} bytes are kept"),

@@ -306,15 +306,33 @@ impl Monitor {
         if let Err(e) = self.compile(&store).await {
             tracing::error!(error = %e, "could not compile the Sigma rules");
         }
-        let mut dir = Directory::default();
+        // Two stages: reading and matching a batch overlaps with storing the one before.
+        type Acks = Vec<oneshot::Sender<Result<IngestReport, String>>>;
+        let (ptx, mut prx) = mpsc::channel::<(Result<Prepared, String>, Acks)>(2);
+        let committer = self.clone();
+        let cstore = store.clone();
+        tokio::spawn(async move {
+            while let Some((prepared, acks)) = prx.recv().await {
+                let result = match prepared {
+                    Ok(p) => committer.commit(&cstore, p).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = &result {
+                    tracing::error!(error = %e, "could not store a batch of events");
+                }
+                for a in acks {
+                    let _ = a.send(result.clone());
+                }
+            }
+        });
+        let mut dir = Arc::new(Directory::default());
         while let Some(job) = rx.recv().await {
             match job {
                 Job::Reload(ack) => {
                     let _ = ack.send(self.compile(&store).await);
                 }
                 Job::Records(mut records, ack) => {
-                    let mut acks: Vec<oneshot::Sender<Result<IngestReport, String>>> =
-                        ack.into_iter().collect();
+                    let mut acks: Acks = ack.into_iter().collect();
                     // Take whatever else is waiting, up to a few thousand records: one
                     // transaction for all of them.
                     let mut reload = None;
@@ -333,16 +351,13 @@ impl Monitor {
                     }
                     if now_ms() - dir.loaded_at > 30_000 {
                         match load_directory(&store).await {
-                            Ok(d) => dir = d,
+                            Ok(d) => dir = Arc::new(d),
                             Err(e) => tracing::warn!(error = %e, "could not read the registry"),
                         }
                     }
-                    let result = self.process(&store, &dir, records).await;
-                    if let Err(e) = &result {
-                        tracing::error!(error = %e, "could not store a batch of events");
-                    }
-                    for a in acks {
-                        let _ = a.send(result.clone());
+                    let prepared = self.prepare(dir.clone(), records).await;
+                    if ptx.send((prepared, acks)).await.is_err() {
+                        return;
                     }
                     if let Some(a) = reload {
                         let _ = a.send(self.compile(&store).await);
@@ -429,107 +444,62 @@ impl Monitor {
         Ok(summary)
     }
 
-    async fn process(
-        &self,
-        store: &Store,
-        dir: &Directory,
-        records: Vec<Raw>,
-    ) -> Result<IngestReport, String> {
-        let n = records.len() as u64;
-        self.stats.received.fetch_add(n, Ordering::Relaxed);
+    /// Reads, routes and matches a batch (CPU work, off the async threads).
+    async fn prepare(&self, dir: Arc<Directory>, records: Vec<Raw>) -> Result<Prepared, String> {
+        self.stats
+            .received
+            .fetch_add(records.len() as u64, Ordering::Relaxed);
         let compiled = self
             .compiled
             .read()
             .map_err(|_| "rules lock poisoned".to_string())?
             .clone();
         let now = now_ms();
-        // Reading and matching are CPU work: off the async threads.
-        let prepared = {
-            let compiled = compiled.clone();
-            let st = std::mem::take(
-                &mut *self
-                    .correlations
-                    .lock()
-                    .map_err(|_| "correlation lock poisoned".to_string())?,
-            );
-            let (prepared, st) = tokio::task::spawn_blocking(move || {
-                let mut st = st;
-                let mut scratch = compiled.engine.scratch();
-                let mut out = Vec::with_capacity(records.len());
-                for r in records {
-                    let (ev, malformed) = read_record(&r, now);
-                    let mut hits = Vec::new();
-                    if malformed.is_none() {
-                        compiled
-                            .engine
-                            .process(&mut scratch, &mut st, &ev, &mut hits);
-                    }
-                    out.push((r, ev, malformed, hits));
-                }
-                (out, st)
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-            if let Ok(mut g) = self.correlations.lock() {
-                *g = st;
-            }
-            prepared
-        };
-        let mut events = Vec::with_capacity(prepared.len());
-        let mut report = IngestReport::default();
-        for (r, ev, malformed, _) in &prepared {
-            let host_name = ["host", "Computer", "hostname", "ComputerName"]
-                .iter()
-                .find_map(|k| ev.get(k).filter(|v| !v.is_empty()))
-                .map(str::to_string);
-            let (host_id, mut org_id) = dir.resolve(host_name.as_deref(), r.peer);
-            let resolved_org = org_id;
-            if let Some((scope, fallback)) = &r.owner {
-                // An authenticated sender cannot file events under someone else's organisation.
-                if !org_id.is_some_and(|o| scope.contains(o)) {
-                    org_id = *fallback;
-                }
-            }
-            let message = match &r.body {
-                Body::Line(l) => l.clone(),
-                Body::Malformed(raw, _) => raw.clone(),
-                _ => ev
-                    .get("message")
-                    .or_else(|| ev.get("CommandLine"))
-                    .or_else(|| ev.get("Image"))
-                    .unwrap_or("")
-                    .chars()
-                    .take(500)
-                    .collect(),
+        let st = std::mem::take(
+            &mut *self
+                .correlations
+                .lock()
+                .map_err(|_| "correlation lock poisoned".to_string())?,
+        );
+        let c = compiled.clone();
+        let (prepared, st) = tokio::task::spawn_blocking(move || {
+            let mut st = st;
+            let mut scratch = c.engine.scratch();
+            let mut p = Prepared {
+                compiled: c.clone(),
+                items: Vec::with_capacity(records.len()),
+                events: Vec::with_capacity(records.len()),
+                malformed: 0,
             };
-            if malformed.is_some() {
-                report.malformed += 1;
+            for mut r in records {
+                let (ev, malformed) = read_record(&r, now);
+                let mut hits = Vec::new();
+                if malformed.is_none() {
+                    c.engine.process(&mut scratch, &mut st, &ev, &mut hits);
+                } else {
+                    p.malformed += 1;
+                }
+                p.events.push(new_event(&dir, &mut r, &ev, malformed));
+                p.items.push((ev, hits));
             }
-            // When the event was filed under the sender's organisation instead of the host's,
-            // the (foreign) host is not linked.
-            let host_id = if org_id == resolved_org {
-                host_id
-            } else {
-                None
-            };
-            events.push(NewEvent {
-                received_at: r.received_at,
-                at: ev.time_ms.unwrap_or(r.received_at),
-                org_id,
-                host_id: if org_id.is_some() { host_id } else { None },
-                host_name,
-                source_ip: r.peer.map(|p| p.to_string()),
-                transport: r.transport.to_string(),
-                product: ev.source.product.as_deref().map(str::to_string),
-                category: ev.source.category.as_deref().map(str::to_string),
-                service: ev.source.service.as_deref().map(str::to_string),
-                message,
-                fields: fields_json(ev),
-                malformed: malformed.clone(),
-            });
+            (p, st)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        if let Ok(mut g) = self.correlations.lock() {
+            *g = st;
         }
+        Ok(prepared)
+    }
+
+    /// Stores a prepared batch in one transaction, then raises its alerts.
+    async fn commit(&self, store: &Store, p: Prepared) -> Result<IngestReport, String> {
+        let mut report = IngestReport {
+            malformed: p.malformed,
+            ..Default::default()
+        };
         let ids = store
-            .insert_events(&events)
+            .insert_events(&p.events)
             .await
             .map_err(|e| e.to_string())?;
         report.stored = ids.len() as u64;
@@ -539,7 +509,8 @@ impl Monitor {
         self.stats
             .malformed
             .fetch_add(report.malformed, Ordering::Relaxed);
-        for (((_, ev, _, hits), stored), id) in prepared.iter().zip(&events).zip(&ids) {
+        let compiled = &p.compiled;
+        for (((ev, hits), stored), id) in p.items.iter().zip(&p.events).zip(&ids) {
             for hit in hits {
                 let r = hit.rule() as usize;
                 if let Some(Some(limit)) = compiled.limits.get(r) {
@@ -549,7 +520,7 @@ impl Monitor {
                 }
                 report.detections += 1;
                 self.stats.detections.fetch_add(1, Ordering::Relaxed);
-                if let Err(e) = self.raise(store, &compiled, hit, ev, stored, *id).await {
+                if let Err(e) = self.raise(store, compiled, hit, ev, stored, *id).await {
                     tracing::warn!(error = %e, "could not raise an alert");
                 }
             }
@@ -634,6 +605,76 @@ impl Monitor {
     }
 }
 
+/// A batch read and matched, waiting to be stored.
+struct Prepared {
+    compiled: Arc<Compiled>,
+    items: Vec<(Event<'static>, Vec<Hit>)>,
+    events: Vec<NewEvent>,
+    malformed: u64,
+}
+
+/// The stored form of one record: organisation and host resolved, the line kept.
+fn new_event(dir: &Directory, r: &mut Raw, ev: &Event, malformed: Option<String>) -> NewEvent {
+    let host_name = ["host", "Computer", "hostname", "ComputerName"]
+        .iter()
+        .find_map(|k| ev.get(k).filter(|v| !v.is_empty()))
+        .map(str::to_string);
+    let (host_id, mut org_id) = dir.resolve(host_name.as_deref(), r.peer);
+    let resolved_org = org_id;
+    if let Some((scope, fallback)) = &r.owner {
+        // An authenticated sender cannot file events under someone else's organisation.
+        if !org_id.is_some_and(|o| scope.contains(o)) {
+            org_id = *fallback;
+        }
+    }
+    let message = match &mut r.body {
+        Body::Line(l) => std::mem::take(l),
+        Body::Malformed(raw, _) => std::mem::take(raw),
+        _ => ev
+            .get("message")
+            .or_else(|| ev.get("CommandLine"))
+            .or_else(|| ev.get("Image"))
+            .map(|m| m.chars().take(500).collect())
+            .unwrap_or_else(|| summary(ev)),
+    };
+    // When the event was filed under the sender's organisation instead of the host's, the
+    // (foreign) host is not linked.
+    let host_id = if org_id == resolved_org && org_id.is_some() {
+        host_id
+    } else {
+        None
+    };
+    NewEvent {
+        received_at: r.received_at,
+        at: ev.time_ms.unwrap_or(r.received_at),
+        org_id,
+        host_id,
+        host_name,
+        source_ip: r.peer.map(|p| p.to_string()),
+        transport: r.transport.to_string(),
+        product: ev.source.product.as_deref().map(str::to_string),
+        category: ev.source.category.as_deref().map(str::to_string),
+        service: ev.source.service.as_deref().map(str::to_string),
+        message,
+        fields: fields_json(ev),
+        malformed,
+    }
+}
+
+/// A one-line summary of an event without a message: its first fields as `name=value`.
+fn summary(ev: &Event) -> String {
+    let mut out = String::new();
+    for (k, v) in ev.fields.iter().take(8) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.extend(v.chars().take(80));
+    }
+    out
+}
+
 /// Sigma level → signal severity.
 pub fn severity_of(l: canhgac_detect::Level) -> Severity {
     match l {
@@ -691,22 +732,39 @@ pub fn rule_metas(path: &str, text: &str, origin: &str, enabled: bool) -> Vec<Ne
     out
 }
 
+/// The fields as a JSON object written directly (a field given several times becomes a list).
 fn fields_json(ev: &Event) -> String {
-    let mut m = serde_json::Map::new();
-    for (k, v) in &ev.fields {
-        let v = Value::String(v.to_string());
-        match m.get_mut(k.as_ref()) {
-            None => {
-                m.insert(k.to_string(), v);
+    let mut out = Vec::with_capacity(ev.fields.len() * 32);
+    out.push(b'{');
+    let mut first = true;
+    for (i, (k, v)) in ev.fields.iter().enumerate() {
+        if ev.fields[..i].iter().any(|(p, _)| p == k) {
+            continue; // written with its first occurrence
+        }
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        let _ = serde_json::to_writer(&mut out, k.as_ref());
+        out.push(b':');
+        let more = ev.fields[i + 1..].iter().any(|(p, _)| p == k);
+        if more {
+            out.push(b'[');
+            let mut f = true;
+            for (_, v2) in ev.fields[i..].iter().filter(|(p, _)| p == k) {
+                if !f {
+                    out.push(b',');
+                }
+                f = false;
+                let _ = serde_json::to_writer(&mut out, v2.as_ref());
             }
-            Some(Value::Array(a)) => a.push(v),
-            Some(old) => {
-                let first = old.take();
-                *old = Value::Array(vec![first, v]);
-            }
+            out.push(b']');
+        } else {
+            let _ = serde_json::to_writer(&mut out, v.as_ref());
         }
     }
-    Value::Object(m).to_string()
+    out.push(b'}');
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Reads one record into an event; `Some(reason)` when it could not be read.

@@ -118,6 +118,17 @@ impl Severity {
         }
     }
 
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Severity::Info => "Info",
+            Severity::Low => "Low",
+            Severity::Medium => "Medium",
+            Severity::High => "High",
+            Severity::Critical => "Critical",
+        }
+    }
+
     /// Vietnamese label.
     pub fn label_vi(self) -> &'static str {
         match self {
@@ -170,6 +181,17 @@ impl SignalState {
     /// Parses the wire name.
     pub fn parse(s: &str) -> Option<SignalState> {
         SignalState::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            SignalState::New => "New",
+            SignalState::Acknowledged => "Acknowledged",
+            SignalState::InProgress => "In progress",
+            SignalState::Resolved => "Resolved",
+            SignalState::FalsePositive => "False positive",
+        }
     }
 
     /// Vietnamese label.

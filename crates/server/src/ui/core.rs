@@ -41,16 +41,16 @@ pub async fn signals_page(
         h1 { (l.t("Cảnh báo", "Signals")) }
         form.filters method="get" action="/signals" {
             div { label for="kind" { (l.t("Nguồn", "Source")) } select #kind name="kind" { option value="" { (l.t("Tất cả", "All")) } @for k in SignalKind::ALL { option value=(k.as_str()) selected[get("kind") == k.as_str()] { (l.t(k.label_vi(), k.as_str())) } } } }
-            div { label for="state" { (l.t("Trạng thái", "State")) } select #state name="state" { option value="" { (l.t("Tất cả", "All")) } @for s in SignalState::ALL { option value=(s.as_str()) selected[get("state") == s.as_str()] { (l.t(s.label_vi(), s.as_str())) } } } }
+            div { label for="state" { (l.t("Trạng thái", "State")) } select #state name="state" { option value="" { (l.t("Tất cả", "All")) } @for s in SignalState::ALL { option value=(s.as_str()) selected[get("state") == s.as_str()] { (l.t(s.label_vi(), s.label_en())) } } } }
             div { button type="submit" { (l.t("Lọc", "Filter")) } }
         }
         table.records { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Nội dung", "Title")) } th { (l.t("Nguồn", "Source")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Số lần", "Count")) } th { (l.t("Lần cuối", "Last seen")) } th { (l.t("Trạng thái", "State")) } th {} } }
             tbody { @for s in &items {
                 @let state = SignalState::parse(&s.state).unwrap_or(SignalState::New);
                 tr { td { (severity(l, &s.severity)) } td { (s.title) } td { (SignalKind::parse(&s.kind).map(|k| l.t(k.label_vi(), k.as_str())).unwrap_or(&s.kind)) } td { (s.org_code.clone().unwrap_or_default()) }
-                    td { (s.count) } td { (fmt_datetime(s.last_seen)) } td { (l.t(state.label_vi(), state.as_str())) }
+                    td { (s.count) } td { (fmt_datetime(s.last_seen)) } td { (l.t(state.label_vi(), state.label_en())) }
                     td { @if c.role.can_write() { @for to in SignalState::ALL { @if state.transition(to).is_ok() {
-                        form method="post" action=(format!("/signals/{}/transition", s.id)) style="display:inline" { (csrf(&c)) input type="hidden" name="state" value=(to.as_str()); button.light type="submit" { (l.t(to.label_vi(), to.as_str())) } } " "
+                        form method="post" action=(format!("/signals/{}/transition", s.id)) style="display:inline" { (csrf(&c)) input type="hidden" name="state" value=(to.as_str()); button.light type="submit" { (l.t(to.label_vi(), to.label_en())) } } " "
                     } } } } } }
                 @if items.is_empty() { tr { td colspan="8" .muted { (l.t("Không có cảnh báo", "No signals")) } } } } }
         (pager(l, "/signals", &params, offset, limit, total))

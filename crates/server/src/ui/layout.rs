@@ -309,7 +309,7 @@ pub fn pager(
 /// A severity badge.
 pub fn severity(l: Lang, s: &str) -> Markup {
     let label = canhgac_domain::signal::Severity::parse(s)
-        .map(|v| l.t(v.label_vi(), v.as_str()))
+        .map(|v| l.t(v.label_vi(), v.label_en()))
         .unwrap_or(s);
     html! { span class=(format!("badge sev-{s}")) { (label) } }
 }

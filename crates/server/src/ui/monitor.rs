@@ -131,7 +131,7 @@ fn log_source(product: Option<&str>, category: Option<&str>, service: Option<&st
 
 fn state_label(l: Lang, s: &str) -> String {
     SignalState::parse(s)
-        .map(|v| l.t(v.label_vi(), v.as_str()).to_string())
+        .map(|v| l.t(v.label_vi(), v.label_en()).to_string())
         .unwrap_or_else(|| s.to_string())
 }
 
@@ -155,8 +155,11 @@ function td(tr,t){var c=document.createElement('td');if(t!=null)c.textContent=t;
 var es=new EventSource('/api/v1/alerts/stream');
 es.addEventListener('open',function(){if(st)st.textContent=L.on});
 es.addEventListener('error',function(){if(st)st.textContent=L.off});
+var q=new URLSearchParams(location.search);
+var filtered=['state','severity','org','q','open','offset'].some(function(k){var v=q.get(k);return v&&v!=='0'});
 es.addEventListener('alert',function(e){
 var a;try{a=JSON.parse(e.data)}catch(x){return}
+if(filtered){n++;if(cnt)cnt.textContent=n;if(st)st.textContent=L.filtered;return}
 var id=parseInt(a.id,10);if(!(id>0))return;
 var old=document.getElementById('alert-'+id);if(old)old.parentNode.removeChild(old);
 var none=document.getElementById('alerts-empty');if(none)none.parentNode.removeChild(none);
@@ -173,13 +176,19 @@ body.insertBefore(tr,body.firstChild);n++;if(cnt)cnt.textContent=n;
 fn live_labels(l: Lang) -> String {
     let sev: serde_json::Map<String, Value> = Severity::ALL
         .iter()
-        .map(|s| (s.as_str().to_string(), json!(l.t(s.label_vi(), s.as_str()))))
+        .map(|s| {
+            (
+                s.as_str().to_string(),
+                json!(l.t(s.label_vi(), s.label_en())),
+            )
+        })
         .collect();
     json!({
         "sev": sev,
         "fresh": l.t("Mới", "New"),
         "again": l.t("Lặp lại", "Again"),
-        "state": l.t(SignalState::New.label_vi(), "new"),
+        "state": l.t(SignalState::New.label_vi(), SignalState::New.label_en()),
+        "filtered": l.t("có cảnh báo mới — tải lại trang để xem theo bộ lọc", "new alerts — reload to see them with your filters"),
         "on": l.t("đang nhận trực tiếp", "live"),
         "off": l.t("mất kết nối, đang thử lại…", "disconnected, retrying…"),
     })
@@ -252,9 +261,9 @@ pub async fn alerts_page(
         form.filters method="get" action="/alerts" {
             div { label for="q" { (l.t("Tìm theo nội dung, máy", "Search title, host")) } input #q type="search" name="q" value=(get("q")); }
             div { label for="state" { (l.t("Trạng thái", "State")) } select #state name="state" { option value="" { (l.t("Tất cả", "All")) }
-                @for s in SignalState::ALL { option value=(s.as_str()) selected[get("state") == s.as_str()] { (l.t(s.label_vi(), s.as_str())) } } } }
+                @for s in SignalState::ALL { option value=(s.as_str()) selected[get("state") == s.as_str()] { (l.t(s.label_vi(), s.label_en())) } } } }
             div { label for="severity" { (l.t("Mức độ", "Severity")) } select #severity name="severity" { option value="" { (l.t("Tất cả", "All")) }
-                @for s in Severity::ALL.iter().rev() { option value=(s.as_str()) selected[sev == Some(*s)] { (l.t(s.label_vi(), s.as_str())) } } } }
+                @for s in Severity::ALL.iter().rev() { option value=(s.as_str()) selected[sev == Some(*s)] { (l.t(s.label_vi(), s.label_en())) } } } }
             @if orgs.len() > 1 { div { label for="org" { (l.t("Đơn vị", "Organisation")) } (org_select(l, "org", &orgs, &org)) } }
             div { label for="open" { (l.t("Chỉ cảnh báo chưa xử lý", "Open only")) } input #open type="checkbox" name="open" value="1" checked[get("open") == "1"] style="min-width:auto"; }
             div { button type="submit" { (l.t("Lọc", "Filter")) } }
@@ -392,7 +401,7 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
                 dt { (l.t("Tương quan", "Correlation")) } dd { (corr["group"].as_array().map(|g| g.iter().map(text).collect::<Vec<_>>().join(", ")).unwrap_or_default())
                     " — " (text(&corr["count"])) " " (l.t("sự kiện từ", "events since")) " " (corr["first_ms"].as_i64().map(fmt_seconds).unwrap_or_default()) }
             }
-            dt { (l.t("Trạng thái", "State")) } dd #alert-state { (l.t(state.label_vi(), state.as_str())) }
+            dt { (l.t("Trạng thái", "State")) } dd #alert-state { (l.t(state.label_vi(), state.label_en())) }
             dt { (l.t("Người xử lý", "Assignee")) } dd #alert-assignee { (assignee.clone().unwrap_or_else(|| l.t("Chưa giao", "Nobody").to_string())) }
         } }
         @if c.role.can_write() {
@@ -400,7 +409,7 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
                 div.card {
                     h2 { (l.t("Chuyển trạng thái", "Change state")) }
                     div.actions { @for to in SignalState::ALL { @if state.transition(to).is_ok() {
-                        form method="post" action=(format!("/alerts/{}/transition", s.id)) { (csrf(&c)) input type="hidden" name="state" value=(to.as_str()); button.light type="submit" { (l.t(to.label_vi(), to.as_str())) } }
+                        form method="post" action=(format!("/alerts/{}/transition", s.id)) { (csrf(&c)) input type="hidden" name="state" value=(to.as_str()); button.light type="submit" { (l.t(to.label_vi(), to.label_en())) } }
                     } } }
                 }
                 form.card #alert-assign method="post" action=(format!("/alerts/{}/assign", s.id)) {

@@ -29,14 +29,28 @@ pub struct StrSet {
     pats: Vec<String>,
     /// Eq, Prefix, Suffix: per pattern length (in bytes), the patterns of that length.
     by_len: Vec<(usize, rustc_hash::FxHashSet<Box<str>>)>,
-    /// Contains.
-    ac: Option<aho_corasick::AhoCorasick>,
+    /// Contains: an automaton built on first use (most rules are never evaluated in a run,
+    /// and building thousands of small automata up front is most of the loading time).
+    ac: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
 }
 
 impl StrSet {
     fn test(&self, hay: &str) -> bool {
-        if let Some(ac) = &self.ac {
-            return ac.is_match(hay);
+        if self.op == StrOp::Contains {
+            let ac = self.ac.get_or_init(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                    .build(&self.pats)
+                    .ok()
+            });
+            return match ac {
+                Some(ac) => ac.is_match(hay),
+                // Plain strings always build; should it fail, test them one by one.
+                None => self
+                    .pats
+                    .iter()
+                    .any(|p| memchr::memmem::find(hay.as_bytes(), p.as_bytes()).is_some()),
+            };
         }
         self.by_len.iter().any(|(len, set)| {
             let part = match self.op {
@@ -87,29 +101,9 @@ fn group_into_sets(ms: Vec<Matcher>) -> Vec<Matcher> {
             cased,
             pats: pats.clone(),
             by_len: Vec::new(),
-            ac: None,
+            ac: std::sync::OnceLock::new(),
         };
-        if op == StrOp::Contains {
-            set.ac = aho_corasick::AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(&pats)
-                .ok();
-            if set.ac.is_none() {
-                // Cannot happen for plain strings; keep the list as single matchers then.
-                for pat in pats {
-                    let finder = Some(Box::new(
-                        memchr::memmem::Finder::new(pat.as_bytes()).into_owned(),
-                    ));
-                    rest.push(Matcher::Str {
-                        op,
-                        pat,
-                        cased,
-                        finder,
-                    });
-                }
-                continue;
-            }
-        } else {
+        if op != StrOp::Contains {
             for p in pats {
                 match set.by_len.iter_mut().find(|(l, _)| *l == p.len()) {
                     Some((_, s)) => {
@@ -129,6 +123,39 @@ fn group_into_sets(ms: Vec<Matcher>) -> Vec<Matcher> {
     rest
 }
 
+/// A regular expression checked when the rule is loaded and compiled when first used: most
+/// rules are never evaluated in a run, and compiling every expression up front was a fifth of
+/// the loading time.
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    src: String,
+    re: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    /// Checks the syntax now (so an unsupported expression refuses the rule at load time).
+    fn new(src: String) -> Result<LazyRegex, String> {
+        regex_syntax::Parser::new()
+            .parse(&src)
+            .map_err(|e| e.to_string().lines().last().unwrap_or_default().to_string())?;
+        Ok(LazyRegex {
+            src,
+            re: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        &self.src
+    }
+
+    fn is_match(&self, hay: &str) -> bool {
+        self.re
+            .get_or_init(|| Regex::new(&self.src).ok())
+            .as_ref()
+            .is_some_and(|r| r.is_match(hay))
+    }
+}
+
 /// One test on one event value.
 #[derive(Debug, Clone)]
 pub enum Matcher {
@@ -142,11 +169,11 @@ pub enum Matcher {
     },
     /// A wildcard pattern that is not a plain prefix/suffix/contains, anchored.
     Glob {
-        re: Regex,
+        re: LazyRegex,
         cased: bool,
     },
     /// `re`: searched in the original value.
-    Regex(Regex),
+    Regex(LazyRegex),
     Cidr(IpNet),
     /// Many plain strings with one operation (a long list of values), tested at once: exact
     /// values by hash, prefixes and suffixes by hash per length, substrings by Aho-Corasick.
@@ -296,7 +323,7 @@ fn string_matcher(s: &str, op: StrOp, cased: bool, wildcards: bool) -> Result<Ma
     }
     re.push('$');
     Ok(Matcher::Glob {
-        re: Regex::new(&re).map_err(|e| format!("wildcard pattern '{s}': {e}"))?,
+        re: LazyRegex::new(re).map_err(|e| format!("wildcard pattern '{s}': {e}"))?,
         cased,
     })
 }
@@ -605,10 +632,9 @@ fn compile_inner(item: &FieldItem, ph: &Placeholders) -> Result<FieldCond, Strin
                 } else {
                     format!("(?{re_flags}){text}")
                 };
-                FieldTest::Any(vec![Matcher::Regex(Regex::new(&pat).map_err(|e| {
-                    let first = e.to_string().lines().last().unwrap_or_default().to_string();
-                    format!("re: '{text}' is not supported by the regex engine ({first})")
-                })?)])
+                FieldTest::Any(vec![Matcher::Regex(LazyRegex::new(pat).map_err(
+                    |first| format!("re: '{text}' is not supported by the regex engine ({first})"),
+                )?)])
             }
             Some("cidr") => {
                 let net: IpNet = text

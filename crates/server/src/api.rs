@@ -1466,6 +1466,16 @@ async fn ingest(
             "No events in the body",
         ));
     }
+    ingest_as(&st, &c, records).await
+}
+
+/// Hands records over as the caller's (they stay within the caller's organisations) and
+/// answers once they are stored.
+async fn ingest_as(
+    st: &AppState,
+    c: &Caller,
+    mut records: Vec<crate::monitor::Raw>,
+) -> ApiResult<Json<Value>> {
     for r in &mut records {
         r.owner = Some((c.scope.clone(), c.user.org_id));
     }
@@ -1491,23 +1501,13 @@ async fn import_events(
         .get("filename")
         .cloned()
         .unwrap_or_else(|| "upload".into());
-    let mut records = crate::monitor::records_from_file(&name, &body).map_err(|e| {
+    let records = crate::monitor::records_from_file(&name, &body).map_err(|e| {
         ApiError::bad(
             format!("Không đọc được tệp: {e}"),
             format!("Cannot read the file: {e}"),
         )
     })?;
-    for r in &mut records {
-        r.owner = Some((c.scope.clone(), c.user.org_id));
-    }
-    let report = st.monitor.ingest(records).await.map_err(|e| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("Chưa lưu được: {e}"),
-            format!("Not stored: {e}"),
-        )
-    })?;
-    Ok(Json(json!(report)))
+    ingest_as(&st, &c, records).await
 }
 
 /// Event search parameters shared by the API and the UI.

@@ -1772,12 +1772,9 @@ async fn assign_signal(
                     format!("No user {email}"),
                 ));
             }
-            let role = Role::parse(&u.role).unwrap_or(Role::Viewer);
-            let tree = st.store.org_tree().await?;
-            let scope = canhgac_domain::Scope::for_user(role, u.org_id, &tree);
             let sees = match sig.org_id {
-                Some(o) => scope.contains(o),
-                None => role.is_dic(),
+                Some(o) => crate::auth::scope_of(&st, &u).await?.contains(o),
+                None => u.role().is_dic(),
             };
             (Some(u.id), sees)
         }

@@ -368,19 +368,16 @@ impl Monitor {
     }
 
     async fn compile(&self, store: &Store) -> Result<RulesSummary, String> {
-        let bundled = if self.config.bundled_rules {
-            rule_files_from_tar_gz(SIGMAHQ_RULES)?
+        let bundled: &[BundledFile] = if self.config.bundled_rules {
+            bundled_rules()?
         } else {
-            Vec::new()
+            &[]
         };
-        if self.config.bundled_rules {
-            let mut metas = Vec::new();
-            for (path, text) in &bundled {
-                if !is_rule_path(path) {
-                    continue;
-                }
-                metas.extend(rule_metas(path, text, "sigmahq", default_enabled(path)));
-            }
+        if !bundled.is_empty() {
+            let metas: Vec<NewRule> = bundled
+                .iter()
+                .flat_map(|f| f.metas.iter().cloned())
+                .collect();
             store.sync_rules(&metas).await.map_err(|e| e.to_string())?;
         }
         let enabled = store.enabled_rules().await.map_err(|e| e.to_string())?;
@@ -399,14 +396,10 @@ impl Monitor {
                 wanted.insert(key.clone(), ());
             }
         }
-        for (path, text) in &bundled {
-            if !is_rule_path(path) {
-                continue;
-            }
+        for f in bundled {
             // A bundled file is compiled when any of its documents is enabled.
-            let keys = rule_metas(path, text, "sigmahq", true);
-            if keys.iter().any(|m| wanted.contains_key(&m.rule_key)) {
-                b.add_file(path, text);
+            if f.metas.iter().any(|m| wanted.contains_key(&m.rule_key)) {
+                b.add_file(&f.path, &f.text);
             }
         }
         let engine = tokio::task::spawn_blocking(move || b.build())
@@ -684,6 +677,35 @@ pub fn severity_of(l: canhgac_detect::Level) -> Severity {
         canhgac_detect::Level::High => Severity::High,
         canhgac_detect::Level::Critical => Severity::Critical,
     }
+}
+
+/// One rule file of the bundled SigmaHQ archive, with its registry rows.
+struct BundledFile {
+    path: String,
+    text: String,
+    metas: Vec<NewRule>,
+}
+
+/// The bundled archive, unpacked and read once per process (every rule change recompiles, and
+/// unpacking and reading 3,775 files each time was most of a reload).
+fn bundled_rules() -> Result<&'static [BundledFile], String> {
+    static FILES: std::sync::OnceLock<Result<Vec<BundledFile>, String>> =
+        std::sync::OnceLock::new();
+    FILES
+        .get_or_init(|| {
+            Ok(rule_files_from_tar_gz(SIGMAHQ_RULES)?
+                .into_iter()
+                .filter(|(path, _)| is_rule_path(path))
+                .map(|(path, text)| BundledFile {
+                    metas: rule_metas(&path, &text, "sigmahq", default_enabled(&path)),
+                    path,
+                    text,
+                })
+                .collect())
+        })
+        .as_ref()
+        .map(Vec::as_slice)
+        .map_err(Clone::clone)
 }
 
 /// Which bundled rules run unless someone changes it: the main and emerging-threats rules that

@@ -76,12 +76,23 @@ pub async fn signal_transition(
             "Your account is read-only.",
         ));
     }
+    transition_from_form(&st, &c, id, &f).await?;
+    Ok(Redirect::to("/signals").into_response())
+}
+
+/// Moves a signal to the form's `state` (shared by the signals and the alerts pages).
+pub(crate) async fn transition_from_form(
+    st: &AppState,
+    c: &Caller,
+    id: i64,
+    f: &HashMap<String, String>,
+) -> Result<(), axum::response::Response> {
     let to = f
         .get("state")
         .and_then(|s| SignalState::parse(s))
         .ok_or_else(|| {
             error_page(
-                &c,
+                c,
                 StatusCode::BAD_REQUEST,
                 "Trạng thái không hợp lệ",
                 "Invalid state",
@@ -90,8 +101,8 @@ pub async fn signal_transition(
     st.store
         .transition_signal(&c.scope, &c.actor(), id, to)
         .await
-        .map_err(|e| store_error_page(&c, e))?;
-    Ok(Redirect::to("/signals").into_response())
+        .map_err(|e| store_error_page(c, e))?;
+    Ok(())
 }
 
 /// `GET /work`.

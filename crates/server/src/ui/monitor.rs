@@ -451,21 +451,7 @@ pub async fn alert_transition(
 ) -> UiResult {
     must_write(&c)?;
     load_alert(&st, &c, id).await?;
-    let to = f
-        .get("state")
-        .and_then(|s| SignalState::parse(s))
-        .ok_or_else(|| {
-            error_page(
-                &c,
-                StatusCode::BAD_REQUEST,
-                "Trạng thái không hợp lệ",
-                "Invalid state",
-            )
-        })?;
-    st.store
-        .transition_signal(&c.scope, &c.actor(), id, to)
-        .await
-        .map_err(|e| store_error_page(&c, e))?;
+    super::core::transition_from_form(&st, &c, id, &f).await?;
     Ok(Redirect::to(&format!("/alerts/{id}")).into_response())
 }
 

@@ -9,6 +9,8 @@
 //! parts (the most selective), the union of OR-ed parts; a negation needs nothing.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use std::sync::{Arc, RwLock};
+
 use rustc_hash::FxHashMap;
 
 use crate::condition::{self, Cond};
@@ -106,11 +108,12 @@ pub struct Engine {
     fields: FxHashMap<Box<str>, u32>,
     /// Per field: one automaton over every literal some rule needs in that field.
     field_ac: Vec<Option<Prefilter>>,
-    /// Literals keywords need, searched in every value.
-    any_ac: Option<Prefilter>,
-    /// The same literals in a SIMD (Teddy) searcher, when few enough: most events hold none of
-    /// them, and this says so at memory speed before the automaton is run.
-    any_packed: Option<aho_corasick::packed::Searcher>,
+    /// Literals keywords need (searched in every value), with the (rule, clause) each
+    /// satisfies. Each log source gets an automaton of the literals its rules need.
+    any_pats: Vec<(String, Vec<(u32, u8)>)>,
+    /// Per log source seen: which rules apply, and its keyword automaton (shared by every
+    /// thread's scratch; built on first sight).
+    ls_shared: RwLock<FxHashMap<EventSource, Arc<LsInfo>>>,
     /// Per field: exact (lower-cased) values → (rule, clause) that need that value.
     field_eq: Vec<Option<ExactIndex>>,
     /// Per rule: the bits of every prefilter clause; a rule is a candidate once all are met.
@@ -479,6 +482,14 @@ fn compile(b: Builder) -> Engine {
         // The most selective clauses, at most MAX_CLAUSES (each must be met, so any subset is
         // sound; more clauses make the automata bigger than the evaluations they save).
         cnf.sort_by_key(clause_cost);
+        // Past the first, a clause with a literal of one or two characters (`:`, `-`) is hit by
+        // nearly every event: it costs more in automaton matches than it saves.
+        let mut first = true;
+        cnf.retain(|c| {
+            let keep = first || c.iter().all(|(_, n)| literal_cost(n) <= 4);
+            first = false;
+            keep
+        });
         cnf.truncate(MAX_CLAUSES);
         if cnf.is_empty() {
             always.push(ri as u32);
@@ -511,10 +522,8 @@ fn compile(b: Builder) -> Engine {
         }
     }
     let field_ac = field_pats.into_iter().map(build_prefilter).collect();
-    let any_packed = (!any_pats.is_empty() && any_pats.len() <= 64)
-        .then(|| aho_corasick::packed::Searcher::new(any_pats.keys()))
-        .flatten();
-    let any_ac = build_prefilter(any_pats);
+    let mut any_pats: Vec<(String, Satisfies)> = any_pats.into_iter().collect();
+    any_pats.sort_unstable();
     let field_eq = eq_pats
         .into_iter()
         .map(|m| (!m.is_empty()).then_some(m))
@@ -528,8 +537,8 @@ fn compile(b: Builder) -> Engine {
         fields,
         field_ac,
         field_eq,
-        any_ac,
-        any_packed,
+        any_pats,
+        ls_shared: RwLock::default(),
         rule_fields,
         full_mask,
         always,
@@ -714,6 +723,11 @@ struct LsInfo {
     applicable: Vec<bool>,
     always: Vec<u32>,
     any_scan: bool,
+    /// The keyword literals of the rules that apply, as an automaton…
+    any_ac: Option<Prefilter>,
+    /// …and in a SIMD (Teddy) searcher when few enough: most events hold none of them, and
+    /// this says so at memory speed before the automaton is run.
+    any_packed: Option<aho_corasick::packed::Searcher>,
     /// Per field: whether some applicable rule has a prefilter key in it.
     scan_field: Vec<bool>,
 }
@@ -730,7 +744,7 @@ pub struct Scratch {
     /// Per rule: clauses met so far in this event (valid when its stamp is this event's).
     rule_mask: Vec<u32>,
     cand: Vec<u32>,
-    ls_cache: FxHashMap<EventSource, LsInfo>,
+    ls_cache: FxHashMap<EventSource, Arc<LsInfo>>,
     matched: Vec<u32>,
     /// Rules evaluated in full so far (candidates from the prefilter plus unfiltered rules).
     pub evaluated: u64,
@@ -787,6 +801,18 @@ impl Engine {
         Scratch::default()
     }
 
+    /// What the engine knows of a log source, built on first sight and shared.
+    fn shared_ls_info(&self, src: &EventSource) -> Arc<LsInfo> {
+        if let Some(i) = self.ls_shared.read().ok().and_then(|m| m.get(src).cloned()) {
+            return i;
+        }
+        let info = Arc::new(self.ls_info(src));
+        if let Ok(mut m) = self.ls_shared.write() {
+            return m.entry(src.clone()).or_insert(info).clone();
+        }
+        info
+    }
+
     fn ls_info(&self, src: &EventSource) -> LsInfo {
         let applicable: Vec<bool> = (0..self.rules.len())
             .map(|i| logsource::applies(&self.infos[i].logsource, src))
@@ -806,10 +832,27 @@ impl Engine {
                 }
             }
         }
+        // Keyword literals of the rules that apply here only.
+        let mut any_pats: FxHashMap<String, Satisfies> = FxHashMap::default();
+        for (lit, sat) in &self.any_pats {
+            let here: Satisfies = sat
+                .iter()
+                .copied()
+                .filter(|&(r, _)| applicable[r as usize])
+                .collect();
+            if !here.is_empty() {
+                any_pats.insert(lit.clone(), here);
+            }
+        }
+        let any_packed = (!any_pats.is_empty() && any_pats.len() <= 64)
+            .then(|| aho_corasick::packed::Searcher::new(any_pats.keys()))
+            .flatten();
         LsInfo {
             applicable,
             always,
             any_scan,
+            any_ac: build_prefilter(any_pats),
+            any_packed,
             scan_field,
         }
     }
@@ -836,7 +879,7 @@ impl Engine {
         s.cand.clear();
         s.matched.clear();
         if !s.ls_cache.contains_key(&ev.source) {
-            let info = self.ls_info(&ev.source);
+            let info = self.shared_ls_info(&ev.source);
             s.ls_cache.insert(ev.source.clone(), info);
         }
         let Scratch {
@@ -933,12 +976,12 @@ impl Engine {
         }
         // Keywords search every value: one pass over all of them at once.
         let any_here = ls.any_scan
-            && self
+            && ls
                 .any_packed
                 .as_ref()
                 .is_none_or(|p| p.find(lower.as_bytes()).is_some());
         if any_here {
-            if let Some(pf) = &self.any_ac {
+            if let Some(pf) = &ls.any_ac {
                 for m in pf.ac.find_overlapping_iter(lower.as_str()) {
                     *prefilter_hits += 1;
                     for &(r, c) in &pf.pat_rules[m.pattern().as_usize()] {

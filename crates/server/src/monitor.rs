@@ -6,6 +6,7 @@
 //! store slows the senders (TCP and HTTP wait; UDP, which cannot wait, counts what it drops)
 //! instead of growing memory. A batch is acknowledged only after it is committed.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -464,6 +465,7 @@ impl Monitor {
                 events: Vec::with_capacity(records.len()),
                 malformed: 0,
             };
+            let mut memo = Memo::default();
             for mut r in records {
                 let (ev, malformed) = read_record(&r, now);
                 let mut hits = Vec::new();
@@ -472,7 +474,8 @@ impl Monitor {
                 } else {
                     p.malformed += 1;
                 }
-                p.events.push(new_event(&dir, &mut r, &ev, malformed));
+                p.events
+                    .push(new_event(&dir, &mut memo, &mut r, &ev, malformed));
                 p.items.push((ev, hits));
             }
             (p, st)
@@ -491,8 +494,16 @@ impl Monitor {
             malformed: p.malformed,
             ..Default::default()
         };
+        // What alerts need of the stored rows (the rows themselves move into the database).
+        let alerting: Vec<(usize, NewEvent)> = p
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, hits))| !hits.is_empty())
+            .map(|(i, _)| (i, p.events[i].clone()))
+            .collect();
         let ids = store
-            .insert_events(&p.events)
+            .insert_events(p.events)
             .await
             .map_err(|e| e.to_string())?;
         report.stored = ids.len() as u64;
@@ -503,7 +514,9 @@ impl Monitor {
             .malformed
             .fetch_add(report.malformed, Ordering::Relaxed);
         let compiled = &p.compiled;
-        for (((ev, hits), stored), id) in p.items.iter().zip(&p.events).zip(&ids) {
+        for (i, stored) in &alerting {
+            let (ev, hits) = &p.items[*i];
+            let id = &ids[*i];
             for hit in hits {
                 let r = hit.rule() as usize;
                 if let Some(Some(limit)) = compiled.limits.get(r) {
@@ -607,12 +620,18 @@ struct Prepared {
 }
 
 /// The stored form of one record: organisation and host resolved, the line kept.
-fn new_event(dir: &Directory, r: &mut Raw, ev: &Event, malformed: Option<String>) -> NewEvent {
+fn new_event(
+    dir: &Directory,
+    memo: &mut Memo,
+    r: &mut Raw,
+    ev: &Event,
+    malformed: Option<String>,
+) -> NewEvent {
     let host_name = ["host", "Computer", "hostname", "ComputerName"]
         .iter()
         .find_map(|k| ev.get(k).filter(|v| !v.is_empty()))
         .map(str::to_string);
-    let (host_id, mut org_id) = dir.resolve(host_name.as_deref(), r.peer);
+    let (host_id, mut org_id) = memo.resolve(dir, host_name.as_deref(), r.peer);
     let resolved_org = org_id;
     if let Some((scope, fallback)) = &r.owner {
         // An authenticated sender cannot file events under someone else's organisation.
@@ -643,7 +662,7 @@ fn new_event(dir: &Directory, r: &mut Raw, ev: &Event, malformed: Option<String>
         org_id,
         host_id,
         host_name,
-        source_ip: r.peer.map(|p| p.to_string()),
+        source_ip: r.peer.map(|p| memo.ip_text(p)),
         transport: r.transport.to_string(),
         product: ev.source.product.as_deref().map(str::to_string),
         category: ev.source.category.as_deref().map(str::to_string),
@@ -651,6 +670,43 @@ fn new_event(dir: &Directory, r: &mut Raw, ev: &Event, malformed: Option<String>
         message,
         fields: fields_json(ev),
         malformed,
+    }
+}
+
+/// What the previous record of a batch resolved to: records of one stream mostly come from one
+/// sender and host, and this spares resolving and formatting the same ones again.
+#[derive(Default)]
+struct Memo {
+    ip: Option<(IpAddr, String)>,
+    resolved: Option<(Option<String>, Option<IpAddr>, (Option<i64>, Option<i64>))>,
+}
+
+impl Memo {
+    fn ip_text(&mut self, ip: IpAddr) -> String {
+        match &self.ip {
+            Some((a, t)) if *a == ip => t.clone(),
+            _ => {
+                let t = ip.to_string();
+                self.ip = Some((ip, t.clone()));
+                t
+            }
+        }
+    }
+
+    fn resolve(
+        &mut self,
+        dir: &Directory,
+        host: Option<&str>,
+        peer: Option<IpAddr>,
+    ) -> (Option<i64>, Option<i64>) {
+        if let Some((h, p, got)) = &self.resolved {
+            if h.as_deref() == host && *p == peer {
+                return *got;
+            }
+        }
+        let got = dir.resolve(host, peer);
+        self.resolved = Some((host.map(str::to_string), peer, got));
+        got
     }
 }
 
@@ -767,7 +823,7 @@ fn fields_json(ev: &Event) -> String {
             out.push(b',');
         }
         first = false;
-        let _ = serde_json::to_writer(&mut out, k.as_ref());
+        json_str(&mut out, k);
         out.push(b':');
         let more = ev.fields[i + 1..].iter().any(|(p, _)| p == k);
         if more {
@@ -778,15 +834,32 @@ fn fields_json(ev: &Event) -> String {
                     out.push(b',');
                 }
                 f = false;
-                let _ = serde_json::to_writer(&mut out, v2.as_ref());
+                json_str(&mut out, v2);
             }
             out.push(b']');
         } else {
-            let _ = serde_json::to_writer(&mut out, v.as_ref());
+            json_str(&mut out, v);
         }
     }
     out.push(b'}');
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// A JSON string: copied as it is when nothing in it needs escaping (the usual case), else
+/// escaped by serde_json.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    // No early exit: a branch-free pass over the bytes is vectorised.
+    let plain = !s.bytes().fold(false, |acc, b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
 }
 
 /// Reads one record into an event; `Some(reason)` when it could not be read.
@@ -825,9 +898,18 @@ fn read_record(r: &Raw, now: i64) -> (Event<'static>, Option<String>) {
 impl Directory {
     fn resolve(&self, host: Option<&str>, peer: Option<IpAddr>) -> (Option<i64>, Option<i64>) {
         if let Some(h) = host {
-            let h = h.trim().to_lowercase();
-            let short = h.split('.').next().unwrap_or(&h).to_string();
-            if let Some(&(id, org)) = self.by_name.get(&h).or_else(|| self.by_name.get(&short)) {
+            let h = h.trim();
+            let h: Cow<str> = if h.bytes().any(|b| b.is_ascii_uppercase()) || !h.is_ascii() {
+                Cow::Owned(h.to_lowercase())
+            } else {
+                Cow::Borrowed(h)
+            };
+            let short = h.split('.').next().unwrap_or(&h);
+            if let Some(&(id, org)) = self
+                .by_name
+                .get(h.as_ref())
+                .or_else(|| self.by_name.get(short))
+            {
                 return (Some(id), Some(org));
             }
             if let Ok(ip) = h.parse::<IpAddr>() {

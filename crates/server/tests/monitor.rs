@@ -634,8 +634,11 @@ async fn retention_by_age_then_size() {
         fields: "{}".into(),
         ..Default::default()
     };
-    app.store.insert_events(&[old.clone(), old]).await.unwrap();
-    app.store.insert_events(&vec![new; 10]).await.unwrap();
+    app.store
+        .insert_events(vec![old.clone(), old])
+        .await
+        .unwrap();
+    app.store.insert_events(vec![new; 10]).await.unwrap();
     let (n0, _) = app.store.event_totals().await.unwrap();
     let p = app
         .store

@@ -140,6 +140,7 @@ impl Store {
         let opts = SqliteConnectOptions::new()
             .filename(dir.join("canhgac.db"))
             .create_if_missing(true)
+            .page_size(16384)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)

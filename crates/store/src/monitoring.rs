@@ -1,7 +1,7 @@
 //! Centralised monitoring (M3): stored events (with retention by age and size), Sigma rule
 //! settings and custom rules, and the notes and assignment of alerts.
 
-use crate::{audit, scope_sql, Actor, Params, Result, Store, StoreError};
+use crate::{audit, scope_sql, Actor, Params, Pool, Result, Store, StoreError};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
 use serde::Serialize;
@@ -217,57 +217,84 @@ impl Store {
     /// Stores a batch of events in one transaction; returns their ids in order. The batch is
     /// durable when this returns. Rows go in by hundreds per statement: with SQLite every
     /// statement is a round trip to sqlx's database thread.
-    pub async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<i64>> {
-        const COLS: usize = 14;
-        const ROWS: usize = 200;
+    pub async fn insert_events(&self, events: Vec<NewEvent>) -> Result<Vec<i64>> {
+        /// Rows per statement (14 parameters each: within SQLite's 32,766 and PostgreSQL's
+        /// 65,535).
+        const ROWS: usize = 500;
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let sqlite = self.backend() == "sqlite";
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let mut ids = Vec::with_capacity(events.len());
-            for chunk in events.chunks(ROWS) {
-                let mut sql = String::from(
-                    "INSERT INTO events (received_at, at, org_id, host_id, host_name, source_ip, transport, \
-                     product, category, service, message, fields, malformed, size) VALUES ",
-                );
-                for i in 0..chunk.len() {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push('(');
-                    for c in 0..COLS {
-                        if c > 0 {
-                            sql.push_str(", ");
-                        }
-                        // SQLite looks named parameters up one by one (quadratic in their
-                        // number); anonymous ones bind in order.
-                        if sqlite {
-                            sql.push('?');
-                        } else {
-                            sql.push_str(&format!("${}", i * COLS + c + 1));
-                        }
-                    }
-                    sql.push(')');
-                }
-                sql.push_str(" RETURNING id");
-                let mut q = sqlx::query_scalar::<_, i64>(&sql);
-                for e in chunk {
+        macro_rules! bind_rows {
+            ($q:expr, $chunk:expr) => {{
+                let mut q = $q;
+                // Values are moved in, not copied: the driver keeps its own copy of what it
+                // is given by reference.
+                for e in $chunk {
                     let size = (e.message.len() + e.fields.len()) as i64;
                     q = q
-                        .bind(e.received_at).bind(e.at).bind(e.org_id).bind(e.host_id).bind(&e.host_name)
-                        .bind(&e.source_ip).bind(&e.transport).bind(&e.product).bind(&e.category)
-                        .bind(&e.service).bind(&e.message).bind(&e.fields).bind(&e.malformed).bind(size);
+                        .bind(e.received_at)
+                        .bind(e.at)
+                        .bind(e.org_id)
+                        .bind(e.host_id)
+                        .bind(e.host_name)
+                        .bind(e.source_ip)
+                        .bind(e.transport)
+                        .bind(e.product)
+                        .bind(e.category)
+                        .bind(e.service)
+                        .bind(e.message)
+                        .bind(e.fields)
+                        .bind(e.malformed)
+                        .bind(size);
                 }
-                let mut got = q.fetch_all(&mut *tx).await?;
-                // Ids are assigned in VALUES order; RETURNING does not promise an order.
-                got.sort_unstable();
-                ids.extend(got);
+                q
+            }};
+        }
+        let mut ids = Vec::with_capacity(events.len());
+        let mut rows = events.into_iter().peekable();
+        let mut chunks = std::iter::from_fn(move || {
+            rows.peek()
+                .is_some()
+                .then(|| rows.by_ref().take(ROWS).collect::<Vec<_>>())
+        });
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for chunk in chunks.by_ref() {
+                    // One writer at a time and no triggers on `events`: the rows of one
+                    // INSERT get consecutive ids ending at the last inserted one (no RETURNING,
+                    // which hands every id back through sqlx's worker one by one).
+                    let sql = insert_events_sql(chunk.len(), true);
+                    let n = chunk.len() as i64;
+                    let done = bind_rows!(sqlx::query(&sql), chunk)
+                        .execute(&mut *tx)
+                        .await?;
+                    if done.rows_affected() != n as u64 {
+                        return Err(StoreError::Conflict(format!(
+                            "{} of {n} events stored",
+                            done.rows_affected()
+                        )));
+                    }
+                    let last = done.last_insert_rowid();
+                    ids.extend(last - n + 1..=last);
+                }
+                tx.commit().await?;
             }
-            tx.commit().await?;
-            Ok(ids)
-        })
+            Pool::Pg(pool) => {
+                let mut tx = pool.begin().await?;
+                for chunk in chunks.by_ref() {
+                    let sql = format!("{} RETURNING id", insert_events_sql(chunk.len(), false));
+                    let mut got = bind_rows!(sqlx::query_scalar::<_, i64>(&sql), chunk)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    // Ids are assigned in VALUES order; RETURNING does not promise an order.
+                    got.sort_unstable();
+                    ids.extend(got);
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(ids)
     }
 
     fn event_where(&self, scope: &Scope, f: &EventFilter, p: &mut Params) -> String {
@@ -657,4 +684,30 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// `INSERT INTO events … VALUES (…), …` for `rows` rows; SQLite looks named parameters up one by
+/// one (quadratic in their number), so it gets anonymous ones, which bind in order.
+fn insert_events_sql(rows: usize, anonymous: bool) -> String {
+    const COLS: usize = 14;
+    let mut sql = String::with_capacity(200 + rows * COLS * 6);
+    sql.push_str(
+        "INSERT INTO events (received_at, at, org_id, host_id, host_name, source_ip, transport, \
+         product, category, service, message, fields, malformed, size) VALUES ",
+    );
+    for i in 0..rows {
+        sql.push_str(if i > 0 { ", (" } else { "(" });
+        for c in 0..COLS {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            if anonymous {
+                sql.push('?');
+            } else {
+                sql.push_str(&format!("${}", i * COLS + c + 1));
+            }
+        }
+        sql.push(')');
+    }
+    sql
 }

@@ -100,7 +100,8 @@ both_backends!(
     users_sessions_and_tokens,
     import_is_all_or_nothing,
     signals_deduplicate,
-    work_items_keep_their_closing_rules
+    work_items_keep_their_closing_rules,
+    events_get_their_own_ids
 );
 
 fn rec(v: Value) -> Record {
@@ -932,4 +933,35 @@ async fn work_items_keep_their_closing_rules(s: Store) {
         audits, 6,
         "2 creations and 4 moves; the refused move is not audited"
     );
+}
+
+/// Stored events are handed back their ids in order, across statements and batches (SQLite
+/// derives them from the last inserted row, PostgreSQL returns them).
+async fn events_get_their_own_ids(s: Store) {
+    let batch = |from: usize, n: usize| -> Vec<canhgac_store::NewEvent> {
+        (from..from + n)
+            .map(|i| canhgac_store::NewEvent {
+                received_at: i as i64,
+                at: i as i64,
+                transport: "tcp".into(),
+                message: format!("event number {i}"),
+                fields: format!("{{\"n\":\"{i}\"}}"),
+                ..Default::default()
+            })
+            .collect()
+    };
+    let first = s.insert_events(batch(0, 1234)).await.expect("first batch");
+    let second = s.insert_events(batch(1234, 3)).await.expect("second batch");
+    assert!(s.insert_events(Vec::new()).await.expect("empty").is_empty());
+    let ids: Vec<i64> = first.iter().chain(&second).copied().collect();
+    assert_eq!(ids.len(), 1237);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending, no repeats");
+    for (i, id) in ids.iter().enumerate() {
+        let row = s
+            .event(&Scope::All, *id)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(row.message, format!("event number {i}"), "event id {id}");
+    }
 }

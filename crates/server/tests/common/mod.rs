@@ -200,7 +200,7 @@ impl TestApp {
             fields: "{}".into(),
             ..Default::default()
         });
-        self.store.insert_events(&evs).await.expect("events");
+        self.store.insert_events(evs).await.expect("events");
     }
 
     async fn seed(&mut self) {

@@ -18,7 +18,7 @@ use canhgac_detect::{Builder, CorrelationState, Engine, Event, Hit, Placeholders
 use canhgac_domain::signal::{Severity, SignalKind};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::{Role, Scope};
-use canhgac_store::{Actor, NewEvent, NewRule, NewSignal, Store, StoreError};
+use canhgac_store::{Actor, EventBatch, NewEvent, NewRule, NewSignal, Store, StoreError};
 use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -356,7 +356,7 @@ impl Monitor {
                             Err(e) => tracing::warn!(error = %e, "could not read the registry"),
                         }
                     }
-                    let prepared = self.prepare(dir.clone(), records).await;
+                    let prepared = self.prepare(&store, dir.clone(), records).await;
                     if ptx.send((prepared, acks)).await.is_err() {
                         return;
                     }
@@ -439,7 +439,12 @@ impl Monitor {
     }
 
     /// Reads, routes and matches a batch (CPU work, off the async threads).
-    async fn prepare(&self, dir: Arc<Directory>, records: Vec<Raw>) -> Result<Prepared, String> {
+    async fn prepare(
+        &self,
+        store: &Store,
+        dir: Arc<Directory>,
+        records: Vec<Raw>,
+    ) -> Result<Prepared, String> {
         self.stats
             .received
             .fetch_add(records.len() as u64, Ordering::Relaxed);
@@ -456,15 +461,13 @@ impl Monitor {
                 .map_err(|_| "correlation lock poisoned".to_string())?,
         );
         let c = compiled.clone();
+        let store = store.clone();
         let (prepared, st) = tokio::task::spawn_blocking(move || {
             let mut st = st;
             let mut scratch = c.engine.scratch();
-            let mut p = Prepared {
-                compiled: c.clone(),
-                items: Vec::with_capacity(records.len()),
-                events: Vec::with_capacity(records.len()),
-                malformed: 0,
-            };
+            let mut events = Vec::with_capacity(records.len());
+            let mut alerting = Vec::new();
+            let mut malformed_n = 0;
             let mut memo = Memo::default();
             for mut r in records {
                 let (ev, malformed) = read_record(&r, now);
@@ -472,12 +475,28 @@ impl Monitor {
                 if malformed.is_none() {
                     c.engine.process(&mut scratch, &mut st, &ev, &mut hits);
                 } else {
-                    p.malformed += 1;
+                    malformed_n += 1;
                 }
-                p.events
-                    .push(new_event(&dir, &mut memo, &mut r, &ev, malformed));
-                p.items.push((ev, hits));
+                let row = new_event(&dir, &mut memo, &mut r, &ev, malformed);
+                if !hits.is_empty() {
+                    // What its alerts need (the row itself moves into the database).
+                    alerting.push(Alerting {
+                        index: events.len(),
+                        row: row.clone(),
+                        event: ev,
+                        hits,
+                    });
+                }
+                events.push(row);
             }
+            // The statements and their values are made here too, beside the matching,
+            // so that the writer only writes.
+            let p = Prepared {
+                compiled: c.clone(),
+                batch: store.event_batch(events).map_err(|e| e.to_string()),
+                alerting,
+                malformed: malformed_n,
+            };
             (p, st)
         })
         .await
@@ -494,16 +513,8 @@ impl Monitor {
             malformed: p.malformed,
             ..Default::default()
         };
-        // What alerts need of the stored rows (the rows themselves move into the database).
-        let alerting: Vec<(usize, NewEvent)> = p
-            .items
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, hits))| !hits.is_empty())
-            .map(|(i, _)| (i, p.events[i].clone()))
-            .collect();
         let ids = store
-            .insert_events(p.events)
+            .insert_event_batch(p.batch?)
             .await
             .map_err(|e| e.to_string())?;
         report.stored = ids.len() as u64;
@@ -514,9 +525,9 @@ impl Monitor {
             .malformed
             .fetch_add(report.malformed, Ordering::Relaxed);
         let compiled = &p.compiled;
-        for (i, stored) in &alerting {
-            let (ev, hits) = &p.items[*i];
-            let id = &ids[*i];
+        for a in &p.alerting {
+            let (ev, hits, stored) = (&a.event, &a.hits, &a.row);
+            let id = &ids[a.index];
             for hit in hits {
                 let r = hit.rule() as usize;
                 if let Some(Some(limit)) = compiled.limits.get(r) {
@@ -614,9 +625,18 @@ impl Monitor {
 /// A batch read and matched, waiting to be stored.
 struct Prepared {
     compiled: Arc<Compiled>,
-    items: Vec<(Event<'static>, Vec<Hit>)>,
-    events: Vec<NewEvent>,
+    batch: Result<EventBatch, String>,
+    alerting: Vec<Alerting>,
     malformed: u64,
+}
+
+/// A record with detections: what its alerts are raised from once it is stored.
+struct Alerting {
+    /// Position in the batch (its id comes back there).
+    index: usize,
+    row: NewEvent,
+    event: Event<'static>,
+    hits: Vec<Hit>,
 }
 
 /// The stored form of one record: organisation and host resolved, the line kept.

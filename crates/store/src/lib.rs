@@ -34,7 +34,7 @@ pub use audit::{AuditEntry, AuditQuery};
 pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, NewBotnetList, NewFinding};
 pub use findings::{NewScanFinding, ScanFindingRow};
 pub use monitoring::{
-    EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow, SignalNote,
+    EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow, SignalNote,
 };
 pub use registry::{ListQuery, Page};
 pub use signals::{

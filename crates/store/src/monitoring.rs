@@ -215,60 +215,66 @@ impl Store {
     }
 
     /// Stores a batch of events in one transaction; returns their ids in order. The batch is
-    /// durable when this returns. Rows go in by hundreds per statement: with SQLite every
-    /// statement is a round trip to sqlx's database thread.
+    /// durable when this returns.
     pub async fn insert_events(&self, events: Vec<NewEvent>) -> Result<Vec<i64>> {
-        /// Rows per statement (14 parameters each: within SQLite's 32,766 and PostgreSQL's
-        /// 65,535).
-        const ROWS: usize = 500;
-        if events.is_empty() {
-            return Ok(Vec::new());
+        let batch = self.event_batch(events)?;
+        self.insert_event_batch(batch).await
+    }
+
+    /// Turns events into the statements and bound values that store them: CPU work that can
+    /// be done on any thread before the writer needs it ([`Store::insert_event_batch`]).
+    pub fn event_batch(&self, events: Vec<NewEvent>) -> Result<EventBatch> {
+        let n = events.len();
+        let mut rows = events.into_iter();
+        let mut sizes = Vec::new();
+        let mut left = n;
+        for &size in &CHUNK_ROWS {
+            while left >= size {
+                sizes.push(size);
+                left -= size;
+            }
         }
-        macro_rules! bind_rows {
-            ($q:expr, $chunk:expr) => {{
-                let mut q = $q;
-                // Values are moved in, not copied: the driver keeps its own copy of what it
-                // is given by reference.
-                for e in $chunk {
-                    let size = (e.message.len() + e.fields.len()) as i64;
-                    q = q
-                        .bind(e.received_at)
-                        .bind(e.at)
-                        .bind(e.org_id)
-                        .bind(e.host_id)
-                        .bind(e.host_name)
-                        .bind(e.source_ip)
-                        .bind(e.transport)
-                        .bind(e.product)
-                        .bind(e.category)
-                        .bind(e.service)
-                        .bind(e.message)
-                        .bind(e.fields)
-                        .bind(e.malformed)
-                        .bind(size);
+        macro_rules! chunks {
+            ($args:ty, $sql:expr) => {{
+                let mut out = Vec::with_capacity(sizes.len());
+                for size in sizes {
+                    let mut a = <$args>::default();
+                    for e in rows.by_ref().take(size) {
+                        add_row!(a, e);
+                    }
+                    out.push(($sql(size), size, a));
                 }
-                q
+                out
             }};
         }
-        let mut ids = Vec::with_capacity(events.len());
-        let mut rows = events.into_iter().peekable();
-        let mut chunks = std::iter::from_fn(move || {
-            rows.peek()
-                .is_some()
-                .then(|| rows.by_ref().take(ROWS).collect::<Vec<_>>())
-        });
-        match &self.pool {
-            Pool::Sqlite(pool) => {
+        let chunks = match &self.pool {
+            Pool::Sqlite(_) => {
+                Chunks::Sqlite(chunks!(sqlx::sqlite::SqliteArguments<'static>, |n| {
+                    insert_events_sql(n, true)
+                }))
+            }
+            Pool::Pg(_) => Chunks::Pg(chunks!(sqlx::postgres::PgArguments, |n| {
+                insert_events_sql(n, false)
+            })),
+        };
+        Ok(EventBatch { chunks, len: n })
+    }
+
+    /// Stores a batch made by [`Store::event_batch`] in one transaction; returns the ids in
+    /// order.
+    pub async fn insert_event_batch(&self, batch: EventBatch) -> Result<Vec<i64>> {
+        let mut ids = Vec::with_capacity(batch.len);
+        match (&self.pool, batch.chunks) {
+            (_, Chunks::Sqlite(c)) if c.is_empty() => {}
+            (_, Chunks::Pg(c)) if c.is_empty() => {}
+            (Pool::Sqlite(pool), Chunks::Sqlite(chunks)) => {
                 let mut tx = pool.begin().await?;
-                for chunk in chunks.by_ref() {
+                for (sql, n, args) in chunks {
                     // One writer at a time and no triggers on `events`: the rows of one
                     // INSERT get consecutive ids ending at the last inserted one (no RETURNING,
                     // which hands every id back through sqlx's worker one by one).
-                    let sql = insert_events_sql(chunk.len(), true);
-                    let n = chunk.len() as i64;
-                    let done = bind_rows!(sqlx::query(&sql), chunk)
-                        .execute(&mut *tx)
-                        .await?;
+                    let done = sqlx::query_with(sql, args).execute(&mut *tx).await?;
+                    let n = n as i64;
                     if done.rows_affected() != n as u64 {
                         return Err(StoreError::Conflict(format!(
                             "{} of {n} events stored",
@@ -280,11 +286,10 @@ impl Store {
                 }
                 tx.commit().await?;
             }
-            Pool::Pg(pool) => {
+            (Pool::Pg(pool), Chunks::Pg(chunks)) => {
                 let mut tx = pool.begin().await?;
-                for chunk in chunks.by_ref() {
-                    let sql = format!("{} RETURNING id", insert_events_sql(chunk.len(), false));
-                    let mut got = bind_rows!(sqlx::query_scalar::<_, i64>(&sql), chunk)
+                for (sql, _, args) in chunks {
+                    let mut got: Vec<i64> = sqlx::query_scalar_with(sql, args)
                         .fetch_all(&mut *tx)
                         .await?;
                     // Ids are assigned in VALUES order; RETURNING does not promise an order.
@@ -292,6 +297,11 @@ impl Store {
                     ids.extend(got);
                 }
                 tx.commit().await?;
+            }
+            _ => {
+                return Err(StoreError::Conflict(
+                    "a batch made for another database".into(),
+                ))
             }
         }
         Ok(ids)
@@ -686,9 +696,68 @@ impl Store {
     }
 }
 
-/// `INSERT INTO events … VALUES (…), …` for `rows` rows; SQLite looks named parameters up one by
-/// one (quadratic in their number), so it gets anonymous ones, which bind in order.
-fn insert_events_sql(rows: usize, anonymous: bool) -> String {
+/// Rows per statement, largest first: a batch is cut into statements of these sizes only, so
+/// that the driver prepares each once and finds it in its cache afterwards (14 parameters a
+/// row: within SQLite's 32,766 and PostgreSQL's 65,535).
+const CHUNK_ROWS: [usize; 5] = [500, 100, 20, 5, 1];
+
+/// Events made ready for the writer: statements with their values bound.
+pub struct EventBatch {
+    chunks: Chunks,
+    len: usize,
+}
+
+enum Chunks {
+    Sqlite(Vec<(&'static str, usize, sqlx::sqlite::SqliteArguments<'static>)>),
+    Pg(Vec<(&'static str, usize, sqlx::postgres::PgArguments)>),
+}
+
+/// Adds one event's values to a statement's arguments (moved in: the driver would copy what it
+/// is given by reference).
+macro_rules! add_row {
+    ($a:expr, $e:expr) => {{
+        use sqlx::Arguments as _;
+        let e = $e;
+        let size = (e.message.len() + e.fields.len()) as i64;
+        let enc = |r: std::result::Result<(), sqlx::error::BoxDynError>| {
+            r.map_err(|e| StoreError::Db(sqlx::Error::Encode(e)))
+        };
+        enc($a.add(e.received_at))?;
+        enc($a.add(e.at))?;
+        enc($a.add(e.org_id))?;
+        enc($a.add(e.host_id))?;
+        enc($a.add(e.host_name))?;
+        enc($a.add(e.source_ip))?;
+        enc($a.add(e.transport))?;
+        enc($a.add(e.product))?;
+        enc($a.add(e.category))?;
+        enc($a.add(e.service))?;
+        enc($a.add(e.message))?;
+        enc($a.add(e.fields))?;
+        enc($a.add(e.malformed))?;
+        enc($a.add(size))?;
+    }};
+}
+use add_row;
+
+/// `INSERT INTO events … VALUES (…), …` for `rows` rows (one of [`CHUNK_ROWS`]), built once.
+/// SQLite looks named parameters up one by one (quadratic in their number), so it gets
+/// anonymous ones, which bind in order; PostgreSQL's return the ids.
+fn insert_events_sql(rows: usize, sqlite: bool) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<(usize, String, String)>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        CHUNK_ROWS
+            .iter()
+            .map(|&n| (n, build_insert_sql(n, true), build_insert_sql(n, false)))
+            .collect()
+    });
+    all.iter()
+        .find(|(n, _, _)| *n == rows)
+        .map(|(_, a, b)| if sqlite { a.as_str() } else { b.as_str() })
+        .unwrap_or("")
+}
+
+fn build_insert_sql(rows: usize, anonymous: bool) -> String {
     const COLS: usize = 14;
     let mut sql = String::with_capacity(200 + rows * COLS * 6);
     sql.push_str(
@@ -708,6 +777,9 @@ fn insert_events_sql(rows: usize, anonymous: bool) -> String {
             }
         }
         sql.push(')');
+    }
+    if !anonymous {
+        sql.push_str(" RETURNING id");
     }
     sql
 }

@@ -693,12 +693,15 @@ fn new_event(
     }
 }
 
+/// A resolved (host, organisation).
+type HostOrg = (Option<i64>, Option<i64>);
+
 /// What the previous record of a batch resolved to: records of one stream mostly come from one
 /// sender and host, and this spares resolving and formatting the same ones again.
 #[derive(Default)]
 struct Memo {
     ip: Option<(IpAddr, String)>,
-    resolved: Option<(Option<String>, Option<IpAddr>, (Option<i64>, Option<i64>))>,
+    resolved: Option<(Option<String>, Option<IpAddr>, HostOrg)>,
 }
 
 impl Memo {
@@ -713,12 +716,7 @@ impl Memo {
         }
     }
 
-    fn resolve(
-        &mut self,
-        dir: &Directory,
-        host: Option<&str>,
-        peer: Option<IpAddr>,
-    ) -> (Option<i64>, Option<i64>) {
+    fn resolve(&mut self, dir: &Directory, host: Option<&str>, peer: Option<IpAddr>) -> HostOrg {
         if let Some((h, p, got)) = &self.resolved {
             if h.as_deref() == host && *p == peer {
                 return *got;

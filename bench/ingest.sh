@@ -21,6 +21,26 @@ mkdir -p "$work"
 cpu_of() { # pid → user+sys seconds
   awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"
 }
+# Sends the stream to the receiver on PORT (process PID), waits until COUNT-COMMAND… (which
+# prints how many messages are stored) reaches what was sent, stops the receiver; prints
+# "sent stored seconds rate cpu".
+drive() { # port, pid, count command...
+  local port=$1 pid=$2; shift 2
+  local cpu0 t0 sent stored t1 cpu1
+  cpu0=$(cpu_of "$pid")
+  t0=$(date +%s.%N)
+  sent=$(loggen --inet --stream --rate 2000000 --interval "$secs" --size 200 127.0.0.1 "$port" 2>&1 | sed -n 's/.*count=\([0-9]*\).*/\1/p' | tail -1)
+  for _ in $(seq 1 600); do
+    stored=$("$@" 2>/dev/null || echo 0)
+    [ "$stored" -ge "$sent" ] && break; sleep 0.1
+  done
+  t1=$(date +%s.%N)
+  cpu1=$(cpu_of "$pid")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  awk -v s="$sent" -v n="$stored" -v a="$t0" -v b="$t1" -v c0="$cpu0" -v c1="$cpu1" \
+    'BEGIN {printf "%d %d %.2f %.0f %.2f\n", s, n, b - a, n / (b - a), c1 - c0}'
+}
+count_lines() { wc -l < "$1"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 run_canhgac() {
@@ -41,19 +61,7 @@ EOF
     grep -q "syslog/tcp listening" "$dir/serve.log" 2>/dev/null && break; sleep 0.25
   done
   sleep 2 # the worker compiles the bundled rules once at start
-  local cpu0 t0 sent stored t1 cpu1
-  cpu0=$(cpu_of $pid)
-  t0=$(date +%s.%N)
-  sent=$(loggen --inet --stream --rate 2000000 --interval "$secs" --size 200 127.0.0.1 "$port" 2>&1 | sed -n 's/.*count=\([0-9]*\).*/\1/p' | tail -1)
-  for _ in $(seq 1 600); do
-    stored=$(sqlite3 "file:$dir/data/canhgac.db?mode=ro" "SELECT COUNT(*) FROM events" 2>/dev/null || echo 0)
-    [ "$stored" -ge "$sent" ] && break; sleep 0.1
-  done
-  t1=$(date +%s.%N)
-  cpu1=$(cpu_of $pid)
-  kill $pid; wait $pid 2>/dev/null || true
-  awk -v s="$sent" -v n="$stored" -v a="$t0" -v b="$t1" -v c0="$cpu0" -v c1="$cpu1" \
-    'BEGIN {printf "%d %d %.2f %.0f %.2f\n", s, n, b - a, n / (b - a), c1 - c0}'
+  drive "$port" "$pid" sqlite3 "file:$dir/data/canhgac.db?mode=ro" "SELECT COUNT(*) FROM events"
 }
 
 run_syslogng() {
@@ -70,19 +78,7 @@ EOF
     --pidfile="$dir/pid" --control="$dir/ctl" > "$dir/syslog-ng.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 40); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.25; done
-  local cpu0 t0 sent stored t1 cpu1
-  cpu0=$(cpu_of $pid)
-  t0=$(date +%s.%N)
-  sent=$(loggen --inet --stream --rate 2000000 --interval "$secs" --size 200 127.0.0.1 "$port" 2>&1 | sed -n 's/.*count=\([0-9]*\).*/\1/p' | tail -1)
-  for _ in $(seq 1 600); do
-    stored=$(wc -l < "$dir/out.log" 2>/dev/null || echo 0)
-    [ "$stored" -ge "$sent" ] && break; sleep 0.1
-  done
-  t1=$(date +%s.%N)
-  cpu1=$(cpu_of $pid)
-  kill $pid; wait $pid 2>/dev/null || true
-  awk -v s="$sent" -v n="$stored" -v a="$t0" -v b="$t1" -v c0="$cpu0" -v c1="$cpu1" \
-    'BEGIN {printf "%d %d %.2f %.0f %.2f\n", s, n, b - a, n / (b - a), c1 - c0}'
+  drive "$port" "$pid" count_lines "$dir/out.log"
 }
 
 ours=(); peer=()

@@ -676,37 +676,41 @@ const NONE: u32 = u32::MAX;
 /// In a rule's clause mask: already queued for evaluation in this event.
 const QUEUED: u32 = 1 << 31;
 
-/// Records that clause `c` of rule `r` is met; queues the rule when all its clauses are.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn mark(
-    r: u32,
-    c: u8,
+/// Records prefilter hits: a rule becomes a candidate once every one of its clauses is hit.
+struct Marker<'a> {
     gen: u32,
-    full: &[u32],
-    applicable: &[bool],
-    stamp: &mut [u32],
-    mask: &mut [u32],
-    cand: &mut Vec<u32>,
-) {
-    let ri = r as usize;
-    if !applicable[ri] {
-        return;
-    }
-    if stamp[ri] != gen {
-        stamp[ri] = gen;
-        mask[ri] = 0;
-    }
-    let m = mask[ri];
-    if m & QUEUED != 0 {
-        return;
-    }
-    let m = m | (1 << c);
-    if m == full[ri] {
-        mask[ri] = m | QUEUED;
-        cand.push(r);
-    } else {
-        mask[ri] = m;
+    full: &'a [u32],
+    applicable: &'a [bool],
+    stamp: &'a mut [u32],
+    mask: &'a mut [u32],
+    cand: &'a mut Vec<u32>,
+}
+
+impl Marker<'_> {
+    /// Clause `c` of rule `r` is met, for each `(r, c)`.
+    #[inline]
+    fn mark_all(&mut self, hits: &[(u32, u8)]) {
+        for &(r, c) in hits {
+            let ri = r as usize;
+            if !self.applicable[ri] {
+                continue;
+            }
+            if self.stamp[ri] != self.gen {
+                self.stamp[ri] = self.gen;
+                self.mask[ri] = 0;
+            }
+            let m = self.mask[ri];
+            if m & QUEUED != 0 {
+                continue;
+            }
+            let m = m | (1 << c);
+            if m == self.full[ri] {
+                self.mask[ri] = m | QUEUED;
+                self.cand.push(r);
+            } else {
+                self.mask[ri] = m;
+            }
+        }
     }
 }
 
@@ -930,6 +934,14 @@ impl Engine {
                 next,
             });
         }
+        let mut marker = Marker {
+            gen,
+            full: &self.full_mask,
+            applicable: &ls.applicable,
+            stamp: &mut rule_stamp[..],
+            mask: &mut rule_mask[..],
+            cand: &mut *cand,
+        };
         // Each value once through its field's automaton; keyword literals through every value.
         for v in vals.iter() {
             let text = &lower[v.lo as usize..v.hi as usize];
@@ -937,18 +949,7 @@ impl Engine {
             let scan = v.field != ANY_FIELD && ls.scan_field[f];
             if scan {
                 if let Some(rules) = self.field_eq[f].as_ref().and_then(|eq| eq.get(text)) {
-                    for &(r, c) in rules {
-                        mark(
-                            r,
-                            c,
-                            gen,
-                            &self.full_mask,
-                            &ls.applicable,
-                            rule_stamp,
-                            rule_mask,
-                            cand,
-                        );
-                    }
+                    marker.mark_all(rules);
                 }
             }
             let pf = if scan {
@@ -959,18 +960,7 @@ impl Engine {
             if let Some(pf) = pf {
                 for m in pf.ac.find_overlapping_iter(text) {
                     *prefilter_hits += 1;
-                    for &(r, c) in &pf.pat_rules[m.pattern().as_usize()] {
-                        mark(
-                            r,
-                            c,
-                            gen,
-                            &self.full_mask,
-                            &ls.applicable,
-                            rule_stamp,
-                            rule_mask,
-                            cand,
-                        );
-                    }
+                    marker.mark_all(&pf.pat_rules[m.pattern().as_usize()]);
                 }
             }
         }
@@ -984,18 +974,7 @@ impl Engine {
             if let Some(pf) = &ls.any_ac {
                 for m in pf.ac.find_overlapping_iter(lower.as_str()) {
                     *prefilter_hits += 1;
-                    for &(r, c) in &pf.pat_rules[m.pattern().as_usize()] {
-                        mark(
-                            r,
-                            c,
-                            gen,
-                            &self.full_mask,
-                            &ls.applicable,
-                            rule_stamp,
-                            rule_mask,
-                            cand,
-                        );
-                    }
+                    marker.mark_all(&pf.pat_rules[m.pattern().as_usize()]);
                 }
             }
         }

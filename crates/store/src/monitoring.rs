@@ -719,24 +719,12 @@ macro_rules! add_row {
         use sqlx::Arguments as _;
         let e = $e;
         let size = (e.message.len() + e.fields.len()) as i64;
-        let enc = |r: std::result::Result<(), sqlx::error::BoxDynError>| {
-            r.map_err(|e| StoreError::Db(sqlx::Error::Encode(e)))
-        };
-        enc($a.add(e.received_at))?;
-        enc($a.add(e.at))?;
-        enc($a.add(e.org_id))?;
-        enc($a.add(e.host_id))?;
-        enc($a.add(e.host_name))?;
-        enc($a.add(e.source_ip))?;
-        enc($a.add(e.transport))?;
-        enc($a.add(e.product))?;
-        enc($a.add(e.category))?;
-        enc($a.add(e.service))?;
-        enc($a.add(e.message))?;
-        enc($a.add(e.fields))?;
-        enc($a.add(e.malformed))?;
-        enc($a.add(size))?;
+        add_row!(@values $a; e.received_at, e.at, e.org_id, e.host_id, e.host_name, e.source_ip,
+            e.transport, e.product, e.category, e.service, e.message, e.fields, e.malformed, size);
     }};
+    (@values $a:expr; $($v:expr),*) => {
+        $($a.add($v).map_err(|e| StoreError::Db(sqlx::Error::Encode(e)))?;)*
+    };
 }
 use add_row;
 

@@ -1007,20 +1007,41 @@ impl Engine {
         ev: &Event,
         out: &mut Vec<Hit>,
     ) {
+        self.process_in(s, state, 0, ev, out)
+    }
+
+    /// Like [`Engine::process`], with correlations counted apart per `partition` (the owning
+    /// organisation, in the server): events of two partitions never meet in one group, so one
+    /// tenant's events can neither complete nor observe another's correlation.
+    pub fn process_in(
+        &self,
+        s: &mut Scratch,
+        state: &mut CorrelationState,
+        partition: i64,
+        ev: &Event,
+        out: &mut Vec<Hit>,
+    ) {
         let matched = self.detect(s, ev);
         for &r in matched {
             if self.infos[r as usize].reported {
                 out.push(Hit::Rule(r));
             }
             for &c in &self.rule_correlations[r as usize] {
-                if let Some(h) = self.correlate(state, c, r, ev) {
+                if let Some(h) = self.correlate(state, c, r, partition, ev) {
                     out.push(h);
                 }
             }
         }
     }
 
-    fn correlate(&self, st: &mut CorrelationState, ci: u32, rule: u32, ev: &Event) -> Option<Hit> {
+    fn correlate(
+        &self,
+        st: &mut CorrelationState,
+        ci: u32,
+        rule: u32,
+        partition: i64,
+        ev: &Event,
+    ) -> Option<Hit> {
         let c = &self.correlations[ci as usize];
         let pos = c.rules.iter().position(|&r| r == rule)?;
         let t = ev.time_ms.unwrap_or(st.last_ms);
@@ -1041,7 +1062,7 @@ impl Engine {
         }
         let g = st
             .groups
-            .entry((ci, key))
+            .entry((ci, partition, key))
             .or_insert_with(|| GroupState::new(c));
         g.last_ms = g.last_ms.max(t);
         let span = c.timespan_ms;
@@ -1187,7 +1208,7 @@ impl GroupState {
 /// has passed.
 #[derive(Default)]
 pub struct CorrelationState {
-    groups: FxHashMap<(u32, String), GroupState>,
+    groups: FxHashMap<(u32, i64, String), GroupState>,
     last_ms: i64,
     seen: u64,
 }
@@ -1195,7 +1216,7 @@ pub struct CorrelationState {
 impl CorrelationState {
     fn sweep(&mut self, e: &Engine) {
         let now = self.last_ms;
-        self.groups.retain(|(ci, _), g| {
+        self.groups.retain(|(ci, _, _), g| {
             let span = e.correlations[*ci as usize].timespan_ms;
             g.last_ms >= now.saturating_sub(span)
         });

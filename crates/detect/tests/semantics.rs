@@ -247,6 +247,29 @@ fn event_count_with_group_by_and_window() {
 }
 
 #[test]
+fn correlations_never_mix_partitions() {
+    // Two organisations' failures for one user name: neither reaches the threshold alone, so
+    // no alert, whatever the other one sends.
+    let corr = "title: Brute force\nid: 33333333-0000-0000-0000-000000000009\ncorrelation:\n  type: event_count\n  rules: [failed_logon]\n  group-by: [TargetUserName]\n  timespan: 5m\n  condition: {gte: 3}\nlevel: high\n";
+    let e = engine(&[("base.yml", BASE), ("corr.yml", corr)]);
+    let mut s = e.scratch();
+    let mut st = CorrelationState::default();
+    let mut hits = Vec::new();
+    for (i, org) in [1, 2, 1, 2].into_iter().enumerate() {
+        let ev = logon("4625", "alice", "1.1.1.1", i as i64 * 1000);
+        e.process_in(&mut s, &mut st, org, &ev, &mut hits);
+    }
+    assert!(hits.is_empty(), "{hits:?}");
+    // The third of one organisation fires, counted from its own events only.
+    let ev = logon("4625", "alice", "1.1.1.1", 5000);
+    e.process_in(&mut s, &mut st, 2, &ev, &mut hits);
+    assert!(
+        matches!(hits.as_slice(), [Hit::Correlation { count: 3, .. }]),
+        "{hits:?}"
+    );
+}
+
+#[test]
 fn value_count_temporal_and_ordered() {
     let corr = "title: Spray\nid: 44444444-0000-0000-0000-000000000001\ncorrelation:\n  type: value_count\n  rules: [failed_logon]\n  group-by: [IpAddress]\n  timespan: 10m\n  condition: {gte: 3, field: TargetUserName}\n  generate: true\n---\n\
 title: Fail then success\nid: 44444444-0000-0000-0000-000000000002\ncorrelation:\n  type: temporal_ordered\n  rules: [failed_logon, ok_logon]\n  group-by: [TargetUserName]\n  timespan: 1m\n---\n\

@@ -744,7 +744,11 @@ fn normalise(field: &Field, v: Option<&Value>) -> Result<Value, FieldError> {
     match field.ty {
         FieldType::Code => {
             let up = text.to_uppercase();
-            if up.len() > 32 || !up.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if up.len() > 32
+                || !up
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 return Err(bad(
                     format!("'{text}' không hợp lệ: chỉ dùng chữ không dấu, số, '-' và '_', tối đa 32 ký tự"),
                     format!("'{text}' is not a valid code: use A–Z, 0–9, '-' and '_', at most 32 characters"),
@@ -753,15 +757,24 @@ fn normalise(field: &Field, v: Option<&Value>) -> Result<Value, FieldError> {
             Ok(Value::String(up))
         }
         FieldType::Text | FieldType::LongText => {
-            let max = if matches!(field.ty, FieldType::Text) { 300 } else { 5000 };
+            let max = if matches!(field.ty, FieldType::Text) {
+                300
+            } else {
+                5000
+            };
             if text.chars().count() > max {
-                return Err(bad(format!("dài quá {max} ký tự"), format!("is longer than {max} characters")));
+                return Err(bad(
+                    format!("dài quá {max} ký tự"),
+                    format!("is longer than {max} characters"),
+                ));
             }
             Ok(Value::String(text))
         }
         FieldType::Email => {
             let ok = text.len() <= 254
-                && text.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.'))
+                && text
+                    .split_once('@')
+                    .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.'))
                 && !text.contains(char::is_whitespace);
             if !ok {
                 return Err(bad(
@@ -774,7 +787,9 @@ fn normalise(field: &Field, v: Option<&Value>) -> Result<Value, FieldError> {
         FieldType::Phone => {
             let ok = text.len() <= 40
                 && text.chars().filter(|c| c.is_ascii_digit()).count() >= 3
-                && text.chars().all(|c| c.is_ascii_digit() || " +-.()/,".contains(c));
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " +-.()/,".contains(c));
             if !ok {
                 return Err(bad(
                     format!("'{text}' không phải số điện thoại hợp lệ"),
@@ -793,17 +808,25 @@ fn normalise(field: &Field, v: Option<&Value>) -> Result<Value, FieldError> {
         FieldType::OrgRef | FieldType::ParentRef | FieldType::SystemRef | FieldType::HostRef => {
             match text.parse::<i64>() {
                 Ok(n) if n > 0 => Ok(Value::from(n)),
-                _ => Err(bad(format!("'{text}' không phải mã số bản ghi"), format!("'{text}' is not a record id"))),
+                _ => Err(bad(
+                    format!("'{text}' không phải mã số bản ghi"),
+                    format!("'{text}' is not a record id"),
+                )),
             }
         }
         FieldType::Enum(choices) => {
             let low = text.to_lowercase();
             choices
                 .iter()
-                .find(|c| c.value == low || c.vi.to_lowercase() == low || c.en.to_lowercase() == low)
+                .find(|c| {
+                    c.value == low || c.vi.to_lowercase() == low || c.en.to_lowercase() == low
+                })
                 .map(|c| Value::String(c.value.to_string()))
                 .ok_or_else(|| {
-                    let vi: Vec<String> = choices.iter().map(|c| format!("{} ({})", c.value, c.vi)).collect();
+                    let vi: Vec<String> = choices
+                        .iter()
+                        .map(|c| format!("{} ({})", c.value, c.vi))
+                        .collect();
                     let en: Vec<&str> = choices.iter().map(|c| c.value).collect();
                     bad(
                         format!("'{text}' không thuộc các giá trị: {}", vi.join(", ")),
@@ -811,17 +834,31 @@ fn normalise(field: &Field, v: Option<&Value>) -> Result<Value, FieldError> {
                     )
                 })
         }
-        FieldType::Cidr => parse_cidr(&text).map(|n| Value::String(n.to_string())).ok_or_else(|| {
-            bad(
-                format!("'{text}' không phải dải địa chỉ CIDR hợp lệ (ví dụ 203.0.113.0/24 hoặc 2001:db8::/32)"),
-                format!("'{text}' is not a valid CIDR range (e.g. 203.0.113.0/24 or 2001:db8::/32)"),
-            )
-        }),
+        FieldType::Cidr => {
+            let n = parse_cidr(&text).ok_or_else(|| {
+                bad(
+                    format!("'{text}' không phải dải địa chỉ CIDR hợp lệ (ví dụ 203.0.113.0/24 hoặc 2001:db8::/32)"),
+                    format!("'{text}' is not a valid CIDR range (e.g. 203.0.113.0/24 or 2001:db8::/32)"),
+                )
+            })?;
+            if let Some((vi, en)) = crate::net::refused_range(&n) {
+                return Err(bad(vi, en));
+            }
+            Ok(Value::String(n.to_string()))
+        }
         FieldType::IpList => {
             let mut ips = Vec::new();
-            for part in text.split(|c: char| c == ',' || c == ';' || c.is_whitespace()).filter(|p| !p.is_empty()) {
+            for part in text
+                .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+                .filter(|p| !p.is_empty())
+            {
                 match part.parse::<IpAddr>() {
-                    Ok(ip) => ips.push(ip.to_string()),
+                    Ok(ip) => {
+                        if let Some((vi, en)) = crate::net::refused_address(ip) {
+                            return Err(bad(vi, en));
+                        }
+                        ips.push(ip.to_string())
+                    }
                     Err(_) => {
                         return Err(bad(
                             format!("'{part}' không phải địa chỉ IP hợp lệ"),

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod entity;
+pub mod net;
 pub mod signal;
 pub mod text;
 pub mod time;

@@ -65,6 +65,21 @@ impl ApiError {
     }
 }
 
+impl From<crate::botnet::RetroError> for ApiError {
+    fn from(e: crate::botnet::RetroError) -> Self {
+        match e {
+            crate::botnet::RetroError::File(f) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: f.to_string(),
+                message_vi: f.message_vi(),
+                fields: Vec::new(),
+                rows: Vec::new(),
+            },
+            crate::botnet::RetroError::Store(s) => s.into(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

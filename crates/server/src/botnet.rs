@@ -17,7 +17,6 @@ use canhgac_store::{
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Read;
 use std::net::IpAddr;
 
 /// List kinds.
@@ -169,7 +168,17 @@ pub async fn import_list(
     }
     let parsed = parse_list(bytes, file_name);
     if !parsed.errors.is_empty() {
-        return Err(ImportError::Rejected(parsed.errors));
+        // At most a hundred problems answered, and how many more there were.
+        let (mut shown, more) = crate::limits::bounded(parsed.errors);
+        if more > 0 {
+            shown.push(Problem {
+                row: 0,
+                column: String::new(),
+                message: format!("… and {more} more problems not listed"),
+                message_vi: format!("… và {more} lỗi khác không liệt kê"),
+            });
+        }
+        return Err(ImportError::Rejected(shown));
     }
     if parsed.entries.is_empty() {
         return Err(ImportError::Rejected(vec![Problem {
@@ -483,54 +492,62 @@ pub async fn retro_hunt(
     scope: &Scope,
     set: &IpSet,
     files: &[(String, Vec<u8>)],
-) -> Result<(Vec<RetroHit>, u64), StoreError> {
+) -> Result<(Vec<RetroHit>, u64), RetroError> {
     let mut by_ip: BTreeMap<String, RetroHit> = BTreeMap::new();
     let mut lines_total = 0u64;
     for (name, raw) in files {
-        let data = if raw.starts_with(&[0x1f, 0x8b]) {
-            let mut out = Vec::new();
-            if flate2::read::MultiGzDecoder::new(&raw[..])
-                .read_to_end(&mut out)
-                .is_err()
-            {
-                continue;
-            }
-            out
-        } else {
-            raw.clone()
-        };
-        lines_total += count_lines(&data, 0, data.len()) as u64
-            + u64::from(!data.ends_with(b"\n") && !data.is_empty());
+        // Gzip is inflated as a stream, 4 MiB of whole lines at a time, within the limits.
         let mut line = 1u64;
-        let mut last = 0usize;
-        scan(set, &data, |h| {
-            line += count_lines(&data, last, h.offset) as u64;
-            last = h.offset;
-            let start = memchr::memrchr(b'\n', &data[..h.offset])
-                .map(|i| i + 1)
-                .unwrap_or(0);
-            let when = line_time(&data[start..]);
-            let at = format!("{name}:{line}");
-            let e = by_ip.entry(h.ip.to_string()).or_insert_with(|| RetroHit {
-                ip: h.ip.to_string(),
-                entry: canhgac_intel::display_net(&h.entry),
-                count: 0,
-                first: at.clone(),
-                last: at.clone(),
-                first_seen: when.clone(),
-                last_seen: when.clone(),
-                host: None,
-                org: None,
+        let mut last_piece_open = false;
+        crate::limits::for_each_piece(name, raw, 4 << 20, |data| {
+            let ends = count_lines(data, 0, data.len()) as u64;
+            lines_total += ends;
+            last_piece_open = !data.is_empty() && !data.ends_with(b"\n");
+            let base = line;
+            let mut at_line = base;
+            let mut last = 0usize;
+            scan(set, data, |h| {
+                at_line += count_lines(data, last, h.offset) as u64;
+                last = h.offset;
+                let start = memchr::memrchr(b'\n', &data[..h.offset])
+                    .map(|i| i + 1)
+                    .unwrap_or(0);
+                let when = line_time(&data[start..]);
+                let at = format!("{name}:{at_line}");
+                let e = by_ip.entry(h.ip.to_string()).or_insert_with(|| RetroHit {
+                    ip: h.ip.to_string(),
+                    entry: canhgac_intel::display_net(&h.entry),
+                    count: 0,
+                    first: at.clone(),
+                    last: at.clone(),
+                    first_seen: when.clone(),
+                    last_seen: when.clone(),
+                    host: None,
+                    org: None,
+                });
+                e.count += 1;
+                e.last = at;
+                if when.is_some() {
+                    e.last_seen = when;
+                }
             });
-            e.count += 1;
-            e.last = at;
-            if when.is_some() {
-                e.last_seen = when;
-            }
-        });
+            line = base + ends;
+        })?;
+        lines_total += u64::from(last_piece_open);
     }
     let hits = map_hits(store, scope, by_ip).await?;
     Ok((hits, lines_total))
+}
+
+/// Why a retro-hunt over uploaded files failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RetroError {
+    /// A file could not be read (not gzip, or a decompression bomb).
+    #[error(transparent)]
+    File(#[from] crate::limits::InflateError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Searches the events stored since `since_ms` (those the caller's scope allows) for every

@@ -35,6 +35,46 @@ impl RowError {
     }
 }
 
+/// Row problems, collected up to [`crate::limits::MAX_ERRORS`]; beyond that only counted, and
+/// a last entry says how many more there were (so 100,000 bad rows answer in a few kilobytes).
+#[derive(Default)]
+struct Problems {
+    list: Vec<RowError>,
+    more: usize,
+}
+
+impl Problems {
+    fn push(&mut self, e: RowError) {
+        if self.list.len() < crate::limits::MAX_ERRORS {
+            self.list.push(e);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    fn finish(self) -> Vec<RowError> {
+        let mut list = self.list;
+        if self.more > 0 {
+            list.push(more_problems(self.more));
+        }
+        list
+    }
+}
+
+/// The closing entry of a cut list: how many problems were not listed.
+pub fn more_problems(n: usize) -> RowError {
+    RowError::new(
+        0,
+        "",
+        format!("… và {n} lỗi khác không liệt kê; sửa các lỗi trên rồi nhập lại"),
+        format!("… and {n} more problems not listed; fix those above and import again"),
+    )
+}
+
 /// The outcome of an import.
 #[derive(Debug)]
 pub enum ImportOutcome {
@@ -67,7 +107,9 @@ pub async fn import_file(
         Err(e) => {
             let row = match &e {
                 canhgac_sheets::SheetError::Csv { row, .. }
-                | canhgac_sheets::SheetError::Encoding { row } => *row,
+                | canhgac_sheets::SheetError::Encoding { row }
+                | canhgac_sheets::SheetError::TooManyRows { row, .. }
+                | canhgac_sheets::SheetError::TooManyColumns { row, .. } => *row,
                 _ => 1,
             };
             return Ok(ImportOutcome::Rejected(vec![RowError::new(
@@ -90,6 +132,27 @@ pub async fn import_file(
             "The file has no data rows",
         )]));
     }
+    // Addresses another organisation holds, named by row (the store refuses them too).
+    let batch: Vec<(Option<i64>, &Record)> = records.iter().map(|r| (None, r)).collect();
+    let conflicts = store.claim_conflicts(kind, &caller.scope, &batch).await?;
+    if !conflicts.is_empty() {
+        let col = |field: &str| {
+            kind.field(field)
+                .map(|f| f.file_name.to_string())
+                .unwrap_or_else(|| field.to_string())
+        };
+        return Ok(ImportOutcome::Rejected(
+            conflicts
+                .into_iter()
+                .map(|(i, e)| RowError {
+                    row: table.rows.get(i).map_or(0, |r| r.0),
+                    column: col(&e.field),
+                    message: e.message,
+                    message_vi: e.message_vi,
+                })
+                .collect(),
+        ));
+    }
     match store
         .import(kind, &caller.scope, &caller.actor(), &records)
         .await
@@ -107,6 +170,11 @@ pub async fn import_file(
             format!("Không được phép: {m}"),
             m,
         )])),
+        Err(StoreError::Invalid(errs)) => Ok(ImportOutcome::Rejected(
+            errs.into_iter()
+                .map(|e| RowError::new(0, &e.field, e.message_vi, e.message))
+                .collect(),
+        )),
         Err(e) => Err(e),
     }
 }
@@ -118,7 +186,7 @@ pub async fn resolve(
     kind: EntityKind,
     table: &Table,
 ) -> Result<Result<Vec<Record>, Vec<RowError>>, StoreError> {
-    let mut errors = Vec::new();
+    let mut errors = Problems::default();
     // Map header cells to fields; name unknown and missing columns.
     let mut col_of: Vec<Option<&'static canhgac_domain::Field>> = Vec::new();
     for h in &table.headers {
@@ -150,7 +218,7 @@ pub async fn resolve(
         }
     }
     if !errors.is_empty() {
-        return Ok(Err(errors));
+        return Ok(Err(errors.finish()));
     }
     let org_codes = store.org_codes().await?;
     let systems = if kind == EntityKind::Host {
@@ -341,7 +409,7 @@ pub async fn resolve(
     if errors.is_empty() {
         Ok(Ok(out))
     } else {
-        Ok(Err(errors))
+        Ok(Err(errors.finish()))
     }
 }
 

@@ -9,13 +9,16 @@
 pub mod api;
 pub mod auth;
 pub mod botnet;
+pub mod directory;
 pub mod import;
+pub mod limits;
 pub mod listen;
 pub mod metrics;
 pub mod monitor;
 pub mod openapi;
 pub mod patching;
 pub mod scans;
+pub mod security;
 pub mod ui;
 
 use axum::extract::DefaultBodyLimit;
@@ -98,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::routes())
         .nest("/api/v1", api::routes())
         .merge(metrics::routes())
+        .merge(security::routes())
         .fallback(ui::fallback)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -108,6 +112,10 @@ pub fn router(state: AppState) -> Router {
             metrics::count_requests,
         ))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::harden,
+        ))
         .with_state(state)
 }
 

@@ -6,7 +6,6 @@
 //! store slows the senders (TCP and HTTP wait; UDP, which cannot wait, counts what it drops)
 //! instead of growing memory. A batch is acknowledged only after it is committed.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -19,6 +18,8 @@ use canhgac_domain::signal::{Severity, SignalKind};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::{Role, Scope};
 use canhgac_store::{Actor, EventBatch, NewEvent, NewRule, NewSignal, Store, StoreError};
+
+use crate::directory::{Directory, HostOrg};
 use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -211,15 +212,6 @@ struct Compiled {
     summary: RulesSummary,
 }
 
-#[derive(Default)]
-struct Directory {
-    by_name: HashMap<String, (i64, i64)>,
-    by_ip: HashMap<IpAddr, (i64, i64)>,
-    nets: Vec<(ipnet::IpNet, i64)>,
-    tree: Vec<(i64, Option<i64>)>,
-    loaded_at: i64,
-}
-
 /// The monitoring pipeline's handle, shared by listeners and handlers.
 pub struct Monitor {
     tx: mpsc::Sender<Job>,
@@ -351,7 +343,7 @@ impl Monitor {
                         }
                     }
                     if now_ms() - dir.loaded_at > 30_000 {
-                        match load_directory(&store).await {
+                        match Directory::load(&store).await {
                             Ok(d) => dir = Arc::new(d),
                             Err(e) => tracing::warn!(error = %e, "could not read the registry"),
                         }
@@ -472,12 +464,16 @@ impl Monitor {
             for mut r in records {
                 let (ev, malformed) = read_record(&r, now);
                 let mut hits = Vec::new();
-                if malformed.is_none() {
-                    c.engine.process(&mut scratch, &mut st, &ev, &mut hits);
+                let bad = malformed.is_some();
+                let row = new_event(&dir, &mut memo, &mut r, &ev, malformed);
+                if !bad {
+                    // Correlations are counted per owning organisation.
+                    let org = row.org_id.unwrap_or(0);
+                    c.engine
+                        .process_in(&mut scratch, &mut st, org, &ev, &mut hits);
                 } else {
                     malformed_n += 1;
                 }
-                let row = new_event(&dir, &mut memo, &mut r, &ev, malformed);
                 if !hits.is_empty() {
                     // What its alerts need (the row itself moves into the database).
                     alerting.push(Alerting {
@@ -581,7 +577,12 @@ impl Monitor {
             "logsource": {"product": stored.product, "category": stored.category, "service": stored.service},
             "excerpt": excerpt,
         });
-        let mut dedup_key = format!("sigma:{key}:{who}");
+        // The owning organisation is part of the key (and the store matches it too): one
+        // organisation's events never count into another's alert.
+        let org = stored
+            .org_id
+            .map_or_else(|| "-".to_string(), |o| o.to_string());
+        let mut dedup_key = format!("sigma:{org}:{key}:{who}");
         if let Hit::Correlation {
             group,
             count,
@@ -590,7 +591,7 @@ impl Monitor {
         } = hit
         {
             payload["correlation"] = json!({"group": group, "count": count, "first_ms": first_ms});
-            dedup_key = format!("sigma:{key}:{}", group.join("|"));
+            dedup_key = format!("sigma:{org}:{key}:{}", group.join("|"));
         }
         let sig = NewSignal {
             kind: SignalKind::SigmaAlert,
@@ -651,7 +652,11 @@ fn new_event(
         .iter()
         .find_map(|k| ev.get(k).filter(|v| !v.is_empty()))
         .map(str::to_string);
-    let (host_id, mut org_id) = memo.resolve(dir, host_name.as_deref(), r.peer);
+    let (host_id, mut org_id) = match &r.owner {
+        // An authenticated sender's events are resolved inside its own scope only.
+        Some((scope, _)) => dir.resolve(host_name.as_deref(), r.peer, Some(scope)),
+        None => memo.resolve(dir, host_name.as_deref(), r.peer),
+    };
     let resolved_org = org_id;
     if let Some((scope, fallback)) = &r.owner {
         // An authenticated sender cannot file events under someone else's organisation.
@@ -693,9 +698,6 @@ fn new_event(
     }
 }
 
-/// A resolved (host, organisation).
-type HostOrg = (Option<i64>, Option<i64>);
-
 /// What the previous record of a batch resolved to: records of one stream mostly come from one
 /// sender and host, and this spares resolving and formatting the same ones again.
 #[derive(Default)]
@@ -722,7 +724,7 @@ impl Memo {
                 return *got;
             }
         }
-        let got = dir.resolve(host, peer);
+        let got = dir.resolve(host, peer, None);
         self.resolved = Some((host.map(str::to_string), peer, got));
         got
     }
@@ -913,69 +915,6 @@ fn read_record(r: &Raw, now: i64) -> (Event<'static>, Option<String>) {
     }
 }
 
-impl Directory {
-    fn resolve(&self, host: Option<&str>, peer: Option<IpAddr>) -> (Option<i64>, Option<i64>) {
-        if let Some(h) = host {
-            let h = h.trim();
-            let h: Cow<str> = if h.bytes().any(|b| b.is_ascii_uppercase()) || !h.is_ascii() {
-                Cow::Owned(h.to_lowercase())
-            } else {
-                Cow::Borrowed(h)
-            };
-            let short = h.split('.').next().unwrap_or(&h);
-            if let Some(&(id, org)) = self
-                .by_name
-                .get(h.as_ref())
-                .or_else(|| self.by_name.get(short))
-            {
-                return (Some(id), Some(org));
-            }
-            if let Ok(ip) = h.parse::<IpAddr>() {
-                if let Some(&(id, org)) = self.by_ip.get(&ip) {
-                    return (Some(id), Some(org));
-                }
-            }
-        }
-        if let Some(ip) = peer {
-            if let Some(&(id, org)) = self.by_ip.get(&ip) {
-                return (Some(id), Some(org));
-            }
-            // The most specific registered range.
-            if let Some((_, org)) = self
-                .nets
-                .iter()
-                .filter(|(n, _)| n.contains(&ip))
-                .max_by_key(|(n, _)| n.prefix_len())
-            {
-                return (None, Some(*org));
-            }
-        }
-        (None, None)
-    }
-}
-
-async fn load_directory(store: &Store) -> Result<Directory, StoreError> {
-    let mut d = Directory {
-        loaded_at: now_ms(),
-        ..Default::default()
-    };
-    for (id, org, name, ips) in store.host_directory().await? {
-        d.by_name.insert(name.trim().to_lowercase(), (id, org));
-        for ip in ips.unwrap_or_default().split(',') {
-            if let Ok(ip) = ip.trim().parse::<IpAddr>() {
-                d.by_ip.insert(ip, (id, org));
-            }
-        }
-    }
-    for (org, cidr) in store.network_ranges().await? {
-        if let Ok(n) = cidr.parse() {
-            d.nets.push((n, org));
-        }
-    }
-    d.tree = store.org_tree().await?;
-    Ok(d)
-}
-
 /// Runs retention now: events older than the configured age, then the oldest beyond the size.
 pub async fn prune(
     store: &Store,
@@ -1036,13 +975,8 @@ pub fn validate_custom_rule(
 /// object, or JSON lines), or text lines; gzip is undone first. Unreadable EVTX records are
 /// kept as malformed records.
 pub fn records_from_file(name: &str, bytes: &[u8]) -> Result<Vec<Raw>, String> {
-    let mut data = bytes.to_vec();
-    if data.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes), &mut out)
-            .map_err(|e| format!("{name}: not a readable gzip file ({e})"))?;
-        data = out;
-    }
+    // Gzip is inflated within the limits (a decompression bomb is refused, not inflated).
+    let data = crate::limits::inflate(name, bytes).map_err(|e| e.to_string())?;
     let lower = name.to_ascii_lowercase();
     let lower = lower.trim_end_matches(".gz");
     let mut out = Vec::new();

@@ -280,6 +280,7 @@ pub async fn import_inventory(
     file_name: Option<&str>,
 ) -> Result<PatchReport, PatchError> {
     let parsed = parse_inventory(bytes, file_name, hostname).map_err(|errs| {
+        let (errs, more) = crate::limits::bounded(errs);
         PatchError::Rejected(
             errs.into_iter()
                 .map(|e| FormatError {
@@ -294,6 +295,10 @@ pub async fn import_inventory(
                     ),
                     message: e.message,
                 })
+                .chain((more > 0).then(|| FormatError {
+                    field: String::new(),
+                    message: format!("… and {more} more problems not listed"),
+                }))
                 .collect(),
         )
     })?;

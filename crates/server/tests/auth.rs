@@ -61,6 +61,53 @@ async fn open_redirects_are_refused() {
         )
         .await;
     assert_eq!(r.headers.get(header::LOCATION).expect("loc"), "/");
+    // The probe's cases: a tab or newline (browsers drop them, so `/\t/x` is `//x`), a
+    // backslash, a scheme; each goes to `/`, and none answers 500.
+    for next in [
+        "%2F%09%2Fevil.example",
+        "%2F%0A%2Fevil.example",
+        "%2F%0D%0ASet-Cookie%3A%20x%3D1",
+        "%2F%5Cevil.example",
+        "https%3A%2F%2Fevil.example",
+        "%2F%20%2Fevil.example",
+        "javascript%3Aalert(1)",
+    ] {
+        let body = format!("email=admin%40t.vn&password={PASSWORD}&next={next}");
+        let r = app
+            .send(
+                Request::post("/login")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .expect("req"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(r.headers.get(header::LOCATION).expect("loc"), "/", "{next}");
+        // And the log-in page does not carry it into its form either.
+        let r = app
+            .send(
+                Request::get(format!("/login?next={next}"))
+                    .body(Body::empty())
+                    .expect("req"),
+            )
+            .await;
+        assert!(r.text.contains("name=\"next\" value=\"/\""), "{next}");
+    }
+    // A local path with a query still works.
+    let body =
+        format!("email=admin%40t.vn&password={PASSWORD}&next=%2Fsignals%3Fkind%3Dsigma_alert");
+    let r = app
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(
+        r.headers.get(header::LOCATION).expect("loc"),
+        "/signals?kind=sigma_alert"
+    );
 }
 
 #[tokio::test]

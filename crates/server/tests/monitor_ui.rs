@@ -296,7 +296,11 @@ async fn through_the_pages(app: &TestApp) {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.contains(&format!("{RULE_TITLE} — mkSYTx-web01")));
     assert!(r.text.contains(&format!("href=\"/alerts/{}\"", alert.id)));
-    assert!(r.text.contains("new EventSource('/api/v1/alerts/stream')"));
+    // The live feed's script is a static file (the CSP allows no inline script).
+    assert!(r.text.contains("<script src=\"/static/live.js?v="));
+    let js = syt.get("/static/live.js").await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js.text.contains("new EventSource('/api/v1/alerts/stream')"));
     for (q, shown) in [
         ("severity=high", true),
         ("severity=low", false),

@@ -3,9 +3,19 @@
 //! row 1), so callers can name the exact row and column of each problem. No I/O: bytes in,
 //! bytes out.
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, DataRef, Reader, Xlsx};
 use std::io::Cursor;
 use thiserror::Error;
+
+/// The most data rows a table may have: registry files of a province are far smaller, and a
+/// limit keeps a hostile file (a small XLSX of a million junk rows) from filling memory.
+pub const MAX_ROWS: usize = 100_000;
+/// The most columns a row may have.
+pub const MAX_COLUMNS: usize = 256;
+/// The most bytes the parts of an XLSX workbook may inflate to, together.
+pub const MAX_XLSX_INFLATED: u64 = 256 * 1024 * 1024;
+/// The most an XLSX part may inflate relative to its compressed size.
+pub const MAX_XLSX_RATIO: u64 = 200;
 
 /// A file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +84,34 @@ pub enum SheetError {
     /// Writing failed.
     #[error("could not write the workbook: {0}")]
     Write(String),
+    /// More rows than [`MAX_ROWS`].
+    #[error("row {row}: the file has more than {limit} data rows; split it")]
+    TooManyRows {
+        /// The first row over the limit.
+        row: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// More columns than [`MAX_COLUMNS`].
+    #[error("row {row}: more than {limit} columns")]
+    TooManyColumns {
+        /// The row.
+        row: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// An XLSX part inflates beyond the limits (a decompression bomb).
+    #[error("the workbook part {part} inflates to {size} bytes, more than allowed ({limit} bytes, or {ratio}× its compressed size)")]
+    Inflated {
+        /// The part's name in the archive.
+        part: String,
+        /// Its declared size.
+        size: u64,
+        /// The absolute limit.
+        limit: u64,
+        /// The ratio limit.
+        ratio: u64,
+    },
 }
 
 /// Reads a table in the given format.
@@ -126,12 +164,24 @@ fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
             let s = std::str::from_utf8(field).map_err(|_| SheetError::Encoding { row })?;
             cells.push(s.trim().to_string());
         }
+        if cells.len() > MAX_COLUMNS {
+            return Err(SheetError::TooManyColumns {
+                row,
+                limit: MAX_COLUMNS,
+            });
+        }
         if headers.is_none() {
             if cells.iter().all(String::is_empty) {
                 continue;
             }
             headers = Some(cells);
         } else if !cells.iter().all(String::is_empty) {
+            if rows.len() >= MAX_ROWS {
+                return Err(SheetError::TooManyRows {
+                    row,
+                    limit: MAX_ROWS,
+                });
+            }
             rows.push((row, cells));
         }
     }
@@ -179,32 +229,138 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
+fn cell_ref_text(d: &DataRef) -> String {
+    match d {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => s.trim().to_string(),
+        DataRef::SharedString(s) => s.trim().to_string(),
+        other => cell_text(&Data::from(other.clone())),
+    }
+}
+
+/// Refuses a workbook whose parts declare more than the inflation limits, before anything is
+/// inflated.
+fn check_inflation(bytes: &[u8]) -> Result<(), SheetError> {
+    let mut z =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| SheetError::Xlsx(e.to_string()))?;
+    let mut total = 0u64;
+    for i in 0..z.len() {
+        let f = z
+            .by_index_raw(i)
+            .map_err(|e| SheetError::Xlsx(e.to_string()))?;
+        let size = f.size();
+        total = total.saturating_add(size);
+        let too_big = size > f.compressed_size().max(1024).saturating_mul(MAX_XLSX_RATIO);
+        if too_big || total > MAX_XLSX_INFLATED {
+            return Err(SheetError::Inflated {
+                part: f.name().to_string(),
+                size,
+                limit: MAX_XLSX_INFLATED,
+                ratio: MAX_XLSX_RATIO,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reads the first sheet cell by cell (never the whole sheet at once), stopping at the row
+/// and column limits.
 fn read_xlsx(bytes: &[u8]) -> Result<Table, SheetError> {
+    check_inflation(bytes)?;
     let mut wb: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Xlsx(e.to_string()))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| SheetError::Xlsx("the workbook has no sheet".into()))?
+    let first = wb
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(|| SheetError::Xlsx("the workbook has no sheet".into()))?;
+    let mut cells = wb
+        .worksheet_cells_reader(&first)
         .map_err(|e| SheetError::Xlsx(e.to_string()))?;
-    let start_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
     let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
-    for (i, r) in range.rows().enumerate() {
-        let row = start_row + i + 1;
-        let cells: Vec<String> = r.iter().map(cell_text).collect();
+    let mut current: Option<(usize, Vec<String>)> = None;
+    let finish = |r: (usize, Vec<String>),
+                  headers: &mut Option<Vec<String>>,
+                  rows: &mut Vec<(usize, Vec<String>)>|
+     -> Result<(), SheetError> {
+        let (row, mut cells) = r;
+        while cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
         if cells.iter().all(String::is_empty) {
-            continue;
+            return Ok(());
         }
         if headers.is_none() {
-            headers = Some(cells);
+            *headers = Some(cells);
         } else {
+            if rows.len() >= MAX_ROWS {
+                return Err(SheetError::TooManyRows {
+                    row,
+                    limit: MAX_ROWS,
+                });
+            }
             rows.push((row, cells));
+        }
+        Ok(())
+    };
+    loop {
+        let cell = cells
+            .next_cell()
+            .map_err(|e| SheetError::Xlsx(e.to_string()))?;
+        let Some(cell) = cell else { break };
+        let (r, c) = cell.get_position();
+        let (row, col) = (r as usize + 1, c as usize);
+        if col >= MAX_COLUMNS {
+            return Err(SheetError::TooManyColumns {
+                row,
+                limit: MAX_COLUMNS,
+            });
+        }
+        if current.as_ref().is_some_and(|(cr, _)| *cr != row) {
+            if let Some(done) = current.take() {
+                finish(done, &mut headers, &mut rows)?;
+            }
+        }
+        let entry = current.get_or_insert_with(|| (row, Vec::new()));
+        let text = cell_ref_text(cell.get_value());
+        if text.is_empty() {
+            continue;
+        }
+        if entry.1.len() <= col {
+            entry.1.resize(col + 1, String::new());
+        }
+        entry.1[col] = text;
+    }
+    if let Some(done) = current.take() {
+        finish(done, &mut headers, &mut rows)?;
+    }
+    // Every row as wide as the header, like the CSV reader's rows.
+    let width = headers.as_ref().map_or(0, Vec::len);
+    for (_, r) in &mut rows {
+        if r.len() < width {
+            r.resize(width, String::new());
         }
     }
     Ok(Table {
         headers: headers.ok_or(SheetError::Empty)?,
         rows,
     })
+}
+
+/// A cell as a spreadsheet program must not run it: text starting with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return would be read as a formula (`=HYPERLINK(…)`) when the exported
+/// file is opened, so it gets a leading apostrophe. Numbers (`-5`, `+84912345678`) are kept.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+    if risky && cell.trim().parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 /// Writes CSV with a UTF-8 BOM (so spreadsheet programs show Vietnamese correctly).
@@ -215,7 +371,7 @@ pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, Shee
         w.write_record(headers)
             .map_err(|e| SheetError::Write(e.to_string()))?;
         for r in rows {
-            w.write_record(r)
+            w.write_record(r.iter().map(|c| neutralise(c).into_owned()))
                 .map_err(|e| SheetError::Write(e.to_string()))?;
         }
         w.flush().map_err(|e| SheetError::Write(e.to_string()))?;

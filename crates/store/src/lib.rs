@@ -23,6 +23,7 @@ mod macros;
 mod advisories;
 mod audit;
 mod botnet;
+mod claims;
 mod findings;
 mod monitoring;
 mod registry;
@@ -32,6 +33,7 @@ mod users;
 pub use advisories::{AdvisoryRow, KevRow, MatchRow, NewAdvisory, NewMatch};
 pub use audit::{AuditEntry, AuditQuery};
 pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, NewBotnetList, NewFinding};
+pub use claims::{host_addresses, AddressClaim};
 pub use findings::{NewScanFinding, ScanFindingRow};
 pub use monitoring::{
     EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow, SignalNote,

@@ -614,9 +614,11 @@ impl Store {
     }
 
     /// Every host as the monitoring pipeline resolves senders: (id, org, name, addresses).
-    pub async fn host_directory(&self) -> Result<Vec<(i64, i64, String, Option<String>)>> {
+    pub async fn host_directory(&self) -> Result<Vec<(i64, i64, String, Option<String>, bool)>> {
         on_pool!(self, pool => {
-            Ok(sqlx::query_as("SELECT id, org_id, hostname, ips FROM hosts").fetch_all(pool).await?)
+            let rows: Vec<(i64, i64, String, Option<String>, i64)> =
+                sqlx::query_as("SELECT id, org_id, hostname, ips, approved FROM hosts ORDER BY id").fetch_all(pool).await?;
+            Ok(rows.into_iter().map(|(a, b, c, d, e)| (a, b, c, d, e != 0)).collect())
         })
     }
 

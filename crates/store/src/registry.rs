@@ -80,6 +80,10 @@ macro_rules! decode_record {
             let v = row.try_get::<Option<String>, _>(*c)?;
             rec.insert((*c).into(), v.map(Value::from).unwrap_or(Value::Null));
         }
+        if $kind == EntityKind::Host || $kind == EntityKind::Network {
+            let v = row.try_get::<i64, _>("approved")?;
+            rec.insert("approved".into(), Value::Bool(v != 0));
+        }
         if $kind == EntityKind::Host {
             let v = row.try_get::<Option<i64>, _>("system_level")?;
             rec.insert(
@@ -284,8 +288,14 @@ impl Store {
             ));
         }
         self.check_refs(kind, scope, &rec, None).await?;
+        self.check_claims(kind, scope, &[(None, &rec)]).await?;
         let id = self
-            .insert_many(kind, actor, std::slice::from_ref(&rec))
+            .insert_many(
+                kind,
+                actor,
+                *scope == Scope::All,
+                std::slice::from_ref(&rec),
+            )
             .await?;
         self.get(kind, &Scope::All, id.first().copied().unwrap_or_default())
             .await?
@@ -293,18 +303,28 @@ impl Store {
     }
 
     /// Inserts validated records in one transaction with their audit rows; returns ids.
+    /// `approved`: the records' address claims are the DIC's (see [`crate::claims`]).
     async fn insert_many(
         &self,
         kind: EntityKind,
         actor: &Actor,
+        approved: bool,
         recs: &[Record],
     ) -> Result<Vec<i64>> {
-        let cols: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
-        let mut phs: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
-        phs.push(format!("${}", cols.len() + 1));
-        phs.push(format!("${}", cols.len() + 1));
+        let mut cols: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+        let n = cols.len();
+        let mut phs: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+        cols.push("created_at");
+        cols.push("updated_at");
+        phs.push(format!("${}", n + 1));
+        phs.push(format!("${}", n + 1));
+        let claims = crate::claims::claims_addresses(kind);
+        if claims {
+            cols.push("approved");
+            phs.push(format!("${}", n + 2));
+        }
         let sql = format!(
-            "INSERT INTO {} ({}, created_at, updated_at) VALUES ({}) RETURNING id",
+            "INSERT INTO {} ({}) VALUES ({}) RETURNING id",
             kind.table(),
             cols.join(", "),
             phs.join(", ")
@@ -317,6 +337,9 @@ impl Store {
                 let mut vals: Vec<SqlVal> =
                     kind.fields().iter().map(|f| sql_val(f.ty, &rec[f.name])).collect();
                 vals.push(SqlVal::Int(Some(now)));
+                if claims {
+                    vals.push(SqlVal::Int(Some(approved as i64)));
+                }
                 let id: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&sql), &vals).fetch_one(&mut *tx).await?;
                 let org = if kind == EntityKind::Org { Some(id) } else { rec["org_id"].as_i64() };
                 let mut after = rec.clone();
@@ -357,7 +380,12 @@ impl Store {
                 "only the DIC creates organisations".into(),
             ));
         }
-        Ok(self.insert_many(kind, actor, recs).await?.len())
+        let batch: Vec<(Option<i64>, &Record)> = recs.iter().map(|r| (None, r)).collect();
+        self.check_claims(kind, scope, &batch).await?;
+        Ok(self
+            .insert_many(kind, actor, *scope == Scope::All, recs)
+            .await?
+            .len())
     }
 
     /// Validates and replaces a record's fields; audited with before and after.
@@ -395,12 +423,25 @@ impl Store {
             ));
         }
         self.check_refs(kind, scope, &rec, Some(id)).await?;
+        self.check_claims(kind, scope, &[(Some(id), &rec)]).await?;
         let mut p = Params::default();
-        let sets: Vec<String> = kind
+        let mut sets: Vec<String> = kind
             .fields()
             .iter()
             .map(|f| format!("{} = {}", f.name, p.push(sql_val(f.ty, &rec[f.name]))))
             .collect();
+        if crate::claims::claims_addresses(kind) {
+            // The DIC's change approves the claim; anyone else's change of the addresses
+            // withdraws the approval until the DIC confirms it.
+            let moved = ["ips", "cidr", "org_id"]
+                .iter()
+                .any(|f| rec.get(*f).is_some() && rec.get(*f) != before.get(*f));
+            if *scope == Scope::All {
+                sets.push("approved = 1".into());
+            } else if moved {
+                sets.push("approved = 0".into());
+            }
+        }
         let now = p.int(now_ms());
         let idp = p.int(id);
         let sql = format!(

@@ -182,12 +182,21 @@ const WORK_COLS: &str =
 impl Store {
     /// Raises a signal or counts up the open one with the same key inside the window.
     /// Returns the signal's id and what happened.
+    ///
+    /// De-duplication never crosses organisations: an existing signal is counted up only when
+    /// it has the same kind, the same key *and* the same owning organisation (none matches
+    /// none only), so an event of one organisation can neither update nor reveal another's
+    /// signal, whatever key a caller builds.
     pub async fn raise_signal(&self, s: &NewSignal) -> Result<(i64, Dedup)> {
+        let org = s.org_id.unwrap_or(0);
         let existing = on_pool!(self, pool => {
             sqlx::query_as::<_, (i64, String, i64)>(
-                "SELECT id, state, last_seen FROM signals WHERE dedup_key = $1 ORDER BY last_seen DESC LIMIT 1",
+                "SELECT id, state, last_seen FROM signals WHERE dedup_key = $1 AND kind = $2 \
+                 AND COALESCE(org_id, 0) = $3 ORDER BY last_seen DESC LIMIT 1",
             )
             .bind(&s.dedup_key)
+            .bind(s.kind.as_str())
+            .bind(org)
             .fetch_optional(pool)
             .await?
         });
@@ -201,8 +210,9 @@ impl Store {
         let decision = dedup(open, s.seen_at, s.window_ms);
         let id = match decision {
             Dedup::CountUp(id) => on_pool!(self, pool => {
-                sqlx::query("UPDATE signals SET count = count + 1, last_seen = $1 WHERE id = $2 AND last_seen <= $1")
-                    .bind(s.seen_at).bind(id).execute(pool).await?;
+                sqlx::query("UPDATE signals SET count = count + 1, last_seen = $1 WHERE id = $2 AND last_seen <= $1 \
+                             AND COALESCE(org_id, 0) = $3")
+                    .bind(s.seen_at).bind(id).bind(org).execute(pool).await?;
                 id
             }),
             Dedup::Raise => on_pool!(self, pool => {

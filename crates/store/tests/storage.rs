@@ -100,6 +100,8 @@ both_backends!(
     users_sessions_and_tokens,
     import_is_all_or_nothing,
     signals_deduplicate,
+    deduplication_stays_inside_an_organisation,
+    registry_claims_are_exclusive,
     work_items_keep_their_closing_rules,
     events_get_their_own_ids
 );
@@ -801,6 +803,235 @@ async fn signals_deduplicate(s: Store) {
         .await
         .expect("open");
     assert_eq!((n, open[0].id), (1, id3));
+}
+
+/// The probe's case: one organisation's event with another's host name (or with no host)
+/// built the same de-duplication key and was counted into the other's alert. The store keys
+/// de-duplication by organisation and kind, whatever key the caller builds.
+async fn deduplication_stays_inside_an_organisation(s: Store) {
+    let p = province(&s).await;
+    let sig = |org: Option<i64>, kind: SignalKind, at: i64| NewSignal {
+        kind,
+        source: "sigma:x".into(),
+        title: "x".into(),
+        severity: Severity::High,
+        org_id: org,
+        host_id: None,
+        dedup_key: "sigma:rule-1:syt-app02".into(),
+        seen_at: at,
+        window_ms: 300_000,
+        payload: json!({}),
+    };
+    let (a_id, d) = s
+        .raise_signal(&sig(Some(p.a), SignalKind::SigmaAlert, 1_000))
+        .await
+        .expect("a");
+    assert_eq!(d, Dedup::Raise);
+    // Same key, other organisation: a signal of its own, the first one untouched.
+    let (b_id, d) = s
+        .raise_signal(&sig(Some(p.b), SignalKind::SigmaAlert, 2_000))
+        .await
+        .expect("b");
+    assert_eq!(d, Dedup::Raise);
+    assert_ne!(a_id, b_id);
+    // The first organisation's next event counts into its own signal, not the newer one.
+    let (a2, d) = s
+        .raise_signal(&sig(Some(p.a), SignalKind::SigmaAlert, 3_000))
+        .await
+        .expect("a again");
+    assert_eq!((a2, d), (a_id, Dedup::CountUp(a_id)));
+    // No organisation, and another kind: apart again.
+    let (n_id, d) = s
+        .raise_signal(&sig(None, SignalKind::SigmaAlert, 4_000))
+        .await
+        .expect("none");
+    assert_eq!(d, Dedup::Raise);
+    assert!(n_id != a_id && n_id != b_id);
+    let (k_id, d) = s
+        .raise_signal(&sig(Some(p.a), SignalKind::BotnetFinding, 5_000))
+        .await
+        .expect("kind");
+    assert_eq!(d, Dedup::Raise);
+    assert_ne!(k_id, a_id);
+    let a = s.signal(&Scope::All, a_id).await.expect("get").expect("a");
+    let b = s.signal(&Scope::All, b_id).await.expect("get").expect("b");
+    assert_eq!((a.count, a.last_seen), (2, 3_000));
+    assert_eq!((b.count, b.last_seen, b.org_id), (1, 2_000, Some(p.b)));
+}
+
+/// Addresses and ranges are claimed by one organisation (and its own parents and children):
+/// another's overlapping range or address is refused, special ranges always, and the refusal
+/// names the owner to the DIC only.
+async fn registry_claims_are_exclusive(s: Store) {
+    let p = province(&s).await;
+    let tree = s.org_tree().await.expect("tree");
+    let a_admin = Scope::for_user(Role::OrgAdmin, Some(p.a), &tree);
+    let b_staff = Scope::for_user(Role::OrgStaff, Some(p.b), &tree);
+    let net = |org: i64, cidr: &str| rec(json!({"org_id": org, "cidr": cidr}));
+    let host = |org: i64, name: &str, ips: &str| {
+        rec(json!({"org_id": org, "hostname": name, "kind": "server", "ips": ips}))
+    };
+    s.create(
+        EntityKind::Network,
+        &a_admin,
+        &admin(),
+        &net(p.a, "203.0.113.0/24"),
+    )
+    .await
+    .expect("A's LAN");
+    s.create(
+        EntityKind::Host,
+        &a_admin,
+        &admin(),
+        &host(p.a, "syt-app02", "203.0.113.10"),
+    )
+    .await
+    .expect("A's server");
+    // A's own sub-unit may take a part of A's range and an address in it.
+    s.create(
+        EntityKind::Network,
+        &a_admin,
+        &admin(),
+        &net(p.a1, "203.0.113.128/26"),
+    )
+    .await
+    .expect("sub-unit range");
+    let field_of = |e: StoreError| match e {
+        StoreError::Invalid(errs) => errs
+            .iter()
+            .map(|f| format!("{}: {} / {}", f.field, f.message_vi, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => panic!("expected a field error, got {other:?}"),
+    };
+    // B cannot take any of it: the whole range, a /32 of A's server, a /25 inside, a host
+    // with A's address, or a range holding A's host.
+    for cidr in [
+        "203.0.113.0/24",
+        "203.0.113.10/32",
+        "203.0.113.0/25",
+        "203.0.0.0/16",
+    ] {
+        let e = s
+            .create(EntityKind::Network, &b_staff, &admin(), &net(p.b, cidr))
+            .await
+            .unwrap_err();
+        let msg = field_of(e);
+        assert!(msg.starts_with("cidr:"), "{cidr}: {msg}");
+        assert!(!msg.contains("SYT"), "the owner is not named to B: {msg}");
+    }
+    let e = s
+        .create(
+            EntityKind::Host,
+            &b_staff,
+            &admin(),
+            &host(p.b, "td-x", "203.0.113.10"),
+        )
+        .await
+        .unwrap_err();
+    assert!(field_of(e).starts_with("ips:"));
+    let e = s
+        .create(
+            EntityKind::Host,
+            &b_staff,
+            &admin(),
+            &host(p.b, "td-y", "203.0.113.77"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        field_of(e).starts_with("ips:"),
+        "an address inside A's range"
+    );
+    // Special ranges, for everyone, the DIC included.
+    for cidr in [
+        "0.0.0.0/0",
+        "127.0.0.1/32",
+        "169.254.0.0/16",
+        "::/0",
+        "::1/128",
+        "fe80::/64",
+        "224.0.0.0/4",
+        "0.0.0.0/1",
+    ] {
+        let e = s
+            .create(EntityKind::Network, &Scope::All, &admin(), &net(p.b, cidr))
+            .await
+            .unwrap_err();
+        assert!(field_of(e).starts_with("cidr:"), "{cidr}");
+    }
+    let e = s
+        .create(
+            EntityKind::Host,
+            &Scope::All,
+            &admin(),
+            &host(p.b, "lo", "127.0.0.1"),
+        )
+        .await
+        .unwrap_err();
+    assert!(field_of(e).starts_with("ips:"));
+    // The DIC is told who holds it.
+    let e = s
+        .create(
+            EntityKind::Network,
+            &Scope::All,
+            &admin(),
+            &net(p.b, "203.0.113.0/28"),
+        )
+        .await
+        .unwrap_err();
+    assert!(field_of(e).contains("SYT"));
+    // An import is checked the same way, all or nothing.
+    let e = s
+        .import(
+            EntityKind::Network,
+            &b_staff,
+            &admin(),
+            &[net(p.b, "198.51.100.0/24"), net(p.b, "203.0.113.64/27")],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
+    let (_, n) = {
+        let page = s
+            .list(EntityKind::Network, &b_staff, &ListQuery::default())
+            .await
+            .expect("list");
+        (page.items, page.total)
+    };
+    assert_eq!(n, 0, "nothing of the refused import was written");
+    // Moving a range onto A's later is refused too.
+    let mine = s
+        .create(
+            EntityKind::Network,
+            &b_staff,
+            &admin(),
+            &net(p.b, "198.51.100.0/24"),
+        )
+        .await
+        .expect("B's own range");
+    let id = mine["id"].as_i64().expect("id");
+    let e = s
+        .update(
+            EntityKind::Network,
+            &b_staff,
+            &admin(),
+            id,
+            &net(p.b, "203.0.113.0/24"),
+        )
+        .await
+        .unwrap_err();
+    assert!(field_of(e).starts_with("cidr:"));
+    // Editing a record without moving it is not a conflict with itself.
+    s.update(
+        EntityKind::Network,
+        &b_staff,
+        &admin(),
+        id,
+        &rec(json!({"description": "LAN huyện"})),
+    )
+    .await
+    .expect("own record");
 }
 
 async fn work_items_keep_their_closing_rules(s: Store) {

@@ -92,8 +92,8 @@ fn chart(l: Lang, stats: &[(String, String, i64)]) -> Markup {
     }
     svg.push_str(&format!("<text x=\"4\" y=\"{:.1}\" font-size=\"11\">{max}</text><line x1=\"{pad}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#999\"/>", pad + 4.0, h - pad, w - pad, h - pad));
     html! {
-        svg #botnet-chart viewBox=(format!("0 0 {w} {h}")) width="100%" style="max-width:900px" role="img" aria-label=(l.t("Số địa chỉ bị liệt kê theo đơn vị và tháng", "Listed addresses per organisation and month")) { (PreEscaped(svg)) }
-        p { @for (k, n) in names.iter().enumerate() { span style=(format!("display:inline-block;width:.8rem;height:.8rem;background:{};margin:0 .3rem 0 .8rem", PALETTE[k % PALETTE.len()])) {} (n) } }
+        svg.chart #botnet-chart viewBox=(format!("0 0 {w} {h}")) width="100%" role="img" aria-label=(l.t("Số địa chỉ bị liệt kê theo đơn vị và tháng", "Listed addresses per organisation and month")) { (PreEscaped(svg)) }
+        p { @for (k, n) in names.iter().enumerate() { svg.swatch viewBox="0 0 10 10" aria-hidden="true" { rect width="10" height="10" fill=(PALETTE[k % PALETTE.len()]) {} } (n) } }
     }
 }
 
@@ -396,9 +396,18 @@ pub async fn hunt_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -
                 .await
                 .map_err(|e| store_error_page(&c, e))?
         }
-        None => retro_hunt(&st.store, &c.scope, &set, &files)
-            .await
-            .map_err(|e| store_error_page(&c, e))?,
+        None => match retro_hunt(&st.store, &c.scope, &set, &files).await {
+            Ok(r) => r,
+            Err(crate::botnet::RetroError::Store(e)) => return Err(store_error_page(&c, e)),
+            Err(crate::botnet::RetroError::File(f)) => {
+                return Err(error_page(
+                    &c,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &f.message_vi(),
+                    &f.to_string(),
+                ))
+            }
+        },
     };
     let what = match events_days {
         Some(d) => format!(

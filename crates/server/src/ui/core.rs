@@ -50,7 +50,7 @@ pub async fn signals_page(
                 tr { td { (severity(l, &s.severity)) } td { (s.title) } td { (SignalKind::parse(&s.kind).map(|k| l.t(k.label_vi(), k.as_str())).unwrap_or(&s.kind)) } td { (s.org_code.clone().unwrap_or_default()) }
                     td { (s.count) } td { (fmt_datetime(s.last_seen)) } td { (l.t(state.label_vi(), state.label_en())) }
                     td { @if c.role.can_write() { @for to in SignalState::ALL { @if state.transition(to).is_ok() {
-                        form method="post" action=(format!("/signals/{}/transition", s.id)) style="display:inline" { (csrf(&c)) input type="hidden" name="state" value=(to.as_str()); button.light type="submit" { (l.t(to.label_vi(), to.label_en())) } } " "
+                        form method="post" action=(format!("/signals/{}/transition", s.id)) class="inline" { (csrf(&c)) input type="hidden" name="state" value=(to.as_str()); button.light type="submit" { (l.t(to.label_vi(), to.label_en())) } } " "
                     } } } } } }
                 @if items.is_empty() { tr { td colspan="8" .muted { (l.t("Không có cảnh báo", "No signals")) } } } } }
         (pager(l, "/signals", &params, offset, limit, total))

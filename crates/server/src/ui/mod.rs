@@ -248,7 +248,7 @@ pub(crate) async fn read_upload(
 /// A full error page with a status.
 pub(crate) fn error_page(c: &Caller, status: StatusCode, vi: &str, en: &str) -> Response {
     let l = c.lang;
-    let body = html! { h1 { (l.t("Không thực hiện được", "Could not do that")) } div.flash.bad { (l.t(vi, en)) } p { a href="javascript:history.back()" { "← " (l.t("Quay lại", "Back")) } } };
+    let body = html! { h1 { (l.t("Không thực hiện được", "Could not do that")) } div.flash.bad { (l.t(vi, en)) } p { a href="/" data-back { "← " (l.t("Quay lại", "Back")) } } };
     (status, page(c, l.t("Lỗi", "Error"), "", body)).into_response()
 }
 
@@ -324,10 +324,23 @@ pub(crate) fn must_write(c: &Caller, kind: EntityKind) -> Result<(), Response> {
     Ok(())
 }
 
-fn safe_next(next: Option<&String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
-        _ => "/".into(),
+/// Where to go after logging in: a local path only — one leading `/` not followed by another
+/// `/` or a `\\`, no backslash anywhere and no control or blank characters (browsers drop tabs
+/// and newlines from a URL, so `/\t/evil.example` would become `//evil.example`); anything else
+/// goes to `/`.
+pub fn safe_next(next: Option<&String>) -> String {
+    let Some(n) = next else {
+        return "/".into();
+    };
+    let local = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.contains('\\')
+        && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+        && n.len() <= 2048;
+    if local {
+        n.clone()
+    } else {
+        "/".into()
     }
 }
 
@@ -623,7 +636,7 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
             table { thead { tr { th { (l.t("Đơn vị", "Organisation")) } th { (l.t("Máy chủ", "Servers")) } th { (l.t("Máy trạm, khác", "Workstations, other")) } th {} } }
                 tbody { @for (code, name, s, w) in per_org.iter().take(30) { tr {
                     td { a href=(format!("/hosts?org={code}")) { (code) } " " span.muted { (name) } } td { (s) } td { (w) }
-                    td style="width:40%" { span.bar style=(format!("width:{}%", (s + w) * 100 / max_hosts)) {} } } } } }
+                    td.w40 { (layout::meter((s + w) * 100 / max_hosts, "#0b4f8a")) } } } } }
         }
         @if !audit.is_empty() {
             div.card { h2 { (l.t("Thay đổi gần đây", "Recent changes")) }

@@ -145,33 +145,6 @@ fn org_select(l: Lang, name: &str, orgs: &[(String, String)], current: &str) -> 
 // ---- Alerts ----
 
 /// The live feed: prepends each alert the stream announces to the table.
-const LIVE_JS: &str = r#"(function(){
-var body=document.getElementById('alerts-body'),cnt=document.getElementById('alerts-live-count'),st=document.getElementById('alerts-live-state');
-var L=JSON.parse(document.getElementById('alerts-live-labels').textContent||'{}');
-if(!body||!window.EventSource)return;
-var n=0;function p(x){return x<10?'0'+x:''+x}
-function fmt(ms){var d=new Date(ms+7*3600000);return p(d.getUTCDate())+'/'+p(d.getUTCMonth()+1)+'/'+d.getUTCFullYear()+' '+p(d.getUTCHours())+':'+p(d.getUTCMinutes())+':'+p(d.getUTCSeconds())}
-function td(tr,t){var c=document.createElement('td');if(t!=null)c.textContent=t;tr.appendChild(c);return c}
-var es=new EventSource('/api/v1/alerts/stream');
-es.addEventListener('open',function(){if(st)st.textContent=L.on});
-es.addEventListener('error',function(){if(st)st.textContent=L.off});
-var q=new URLSearchParams(location.search);
-var filtered=['state','severity','org','q','open','offset'].some(function(k){var v=q.get(k);return v&&v!=='0'});
-es.addEventListener('alert',function(e){
-var a;try{a=JSON.parse(e.data)}catch(x){return}
-if(filtered){n++;if(cnt)cnt.textContent=n;if(st)st.textContent=L.filtered;return}
-var id=parseInt(a.id,10);if(!(id>0))return;
-var old=document.getElementById('alert-'+id);if(old)old.parentNode.removeChild(old);
-var none=document.getElementById('alerts-empty');if(none)none.parentNode.removeChild(none);
-var tr=document.createElement('tr');tr.id='alert-'+id;tr.className='live';
-var sev=String(a.severity||'').replace(/[^a-z_]/g,'');
-var b=document.createElement('span');b.className='badge sev-'+sev;b.textContent=(L.sev&&L.sev[sev])||sev;td(tr).appendChild(b);
-var c=td(tr),k=document.createElement('a');k.href='/alerts/'+id;k.textContent=a.title||'';c.appendChild(k);
-c.appendChild(document.createTextNode(' '));var nb=document.createElement('span');nb.className='badge new';nb.textContent=a.new?L.fresh:L.again;c.appendChild(nb);
-td(tr,a.host||'');td(tr,'');td(tr,'');td(tr,fmt(Number(a.at)||Date.now()));td(tr,a.new?L.state:'');td(tr,'');
-body.insertBefore(tr,body.firstChild);n++;if(cnt)cnt.textContent=n;
-});
-})();"#;
 
 fn live_labels(l: Lang) -> String {
     let sev: serde_json::Map<String, Value> = Severity::ALL
@@ -265,7 +238,7 @@ pub async fn alerts_page(
             div { label for="severity" { (l.t("Mức độ", "Severity")) } select #severity name="severity" { option value="" { (l.t("Tất cả", "All")) }
                 @for s in Severity::ALL.iter().rev() { option value=(s.as_str()) selected[sev == Some(*s)] { (l.t(s.label_vi(), s.label_en())) } } } }
             @if orgs.len() > 1 { div { label for="org" { (l.t("Đơn vị", "Organisation")) } (org_select(l, "org", &orgs, &org)) } }
-            div { label for="open" { (l.t("Chỉ cảnh báo chưa xử lý", "Open only")) } input #open type="checkbox" name="open" value="1" checked[get("open") == "1"] style="min-width:auto"; }
+            div { label for="open" { (l.t("Chỉ cảnh báo chưa xử lý", "Open only")) } input.check #open type="checkbox" name="open" value="1" checked[get("open") == "1"]; }
             div { button type="submit" { (l.t("Lọc", "Filter")) } }
         }
         p #alerts-live { span.badge.new #alerts-live-count { "0" } " " (l.t("cảnh báo mới từ khi mở trang", "new alerts since the page opened")) " · " span.muted #alerts-live-state { (l.t("đang kết nối…", "connecting…")) } }
@@ -280,7 +253,7 @@ pub async fn alerts_page(
                 @if items.is_empty() { tr #alerts-empty { td colspan="8" .muted { (l.t("Không có cảnh báo", "No alerts")) } } } } }
         (pager(l, "/alerts", &params, offset, PAGE, total))
         script #alerts-live-labels type="application/json" { (PreEscaped(live_labels(l))) }
-        script { (PreEscaped(LIVE_JS)) }
+        script src=(crate::ui::layout::asset("live.js")) {}
     };
     Ok(page(
         &c,
@@ -665,7 +638,7 @@ async fn rules_view(
                     div { label for="rule-org" { (l.t("Chỉ áp dụng cho đơn vị (để trống: mọi đơn vị)", "Only for organisation (empty: every organisation)")) }
                         select #rule-org name="org" { option value="" { (l.t("Mọi đơn vị", "Every organisation")) } @for (code, title) in &orgs { option value=(code) selected[*code == draft.org] { (code) " — " (title) } } } }
                 }
-                p { label for="rule-yaml" { (l.t("Hoặc dán nội dung YAML", "Or paste the YAML")) } textarea #rule-yaml name="yaml" rows="10" style="font-family:monospace" { (draft.yaml) } }
+                p { label for="rule-yaml" { (l.t("Hoặc dán nội dung YAML", "Or paste the YAML")) } textarea.mono #rule-yaml name="yaml" rows="10" { (draft.yaml) } }
                 button #rule-submit type="submit" { (l.t("Kiểm tra và thêm", "Check and add")) }
             }
         }
@@ -870,7 +843,7 @@ pub async fn events_page(
             @if orgs.len() > 1 { div { label for="org" { (l.t("Đơn vị", "Organisation")) } (org_select(l, "org", &orgs, &org)) } }
             div { label for="field" { (l.t("Trường = giá trị", "Field = value")) } input #field name="field" value=(get("field")) placeholder="EventID=4625"; }
             div { label for="q" { (l.t("Nội dung (mọi từ)", "Text (every word)")) } input #q type="search" name="q" value=(get("q")); }
-            div { label for="malformed" { (l.t("Chỉ dữ liệu lỗi", "Malformed only")) } input #malformed type="checkbox" name="malformed" value="1" checked[get("malformed") == "1"] style="min-width:auto"; }
+            div { label for="malformed" { (l.t("Chỉ dữ liệu lỗi", "Malformed only")) } input.check #malformed type="checkbox" name="malformed" value="1" checked[get("malformed") == "1"]; }
             div { button type="submit" { (l.t("Tìm", "Search")) } }
         }
         p.muted { (l.t("Giờ Việt Nam. Nhiều điều kiện trường cách nhau bằng dấu chấm phẩy, ví dụ: EventID=4625; TargetUserName=admin.",
@@ -937,7 +910,7 @@ pub async fn event_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
         pre #event-message { (e.message) }
         h2 { (l.t("Các trường", "Fields")) " (" (fields.len()) ")" }
         table #event-fields { thead { tr { th { (l.t("Trường", "Field")) } th { (l.t("Giá trị", "Value")) } } }
-            tbody { @for (k, v) in &fields { tr { td { code { (k) } } td style="white-space:pre-wrap" { (show(v)) } } }
+            tbody { @for (k, v) in &fields { tr { td { code { (k) } } td.prewrap { (show(v)) } } }
                 @if fields.is_empty() { tr { td colspan="2" .muted { (l.t("Không có trường nào", "No fields")) } } } } }
     };
     Ok(page(

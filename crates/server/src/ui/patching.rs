@@ -277,7 +277,7 @@ pub async fn compliance_page(State(st): State<AppState>, c: Caller) -> UiResult 
                 @let pct = if *hosts > 0 { 100 * (hosts - todo) / hosts } else { 100 };
                 tr { td { a href=(format!("/hosts?org={code}")) { (code) } " " span.muted { (name) } } td { (hosts) } td { (todo) } td { (open) }
                     td { @if *overdue > 0 { span.badge.sev-high { (overdue) } } @else { "0" } }
-                    td style="width:30%" { span.bar style=(format!("width:{pct}%;background:{}", if pct >= 90 { "#1e7b34" } else if pct >= 70 { "#b26a00" } else { "#b3261e" })) {} " " (pct) "%" } } } } }
+                    td.w30 { (crate::ui::layout::meter(pct, if pct >= 90 { "#1e7b34" } else if pct >= 70 { "#b26a00" } else { "#b3261e" })) " " (pct) "%" } } } } }
     };
     Ok(page(
         &c,

@@ -265,7 +265,7 @@ pub async fn detail_page(
         @if c.role.can_write() && (kind != EntityKind::Org || c.role.can_manage_orgs()) {
             div.actions {
                 a.btn href=(format!("/{}/{}/edit", kind.slug(), id)) { (l.t("Sửa", "Edit")) }
-                form method="post" action=(format!("/{}/{}/delete", kind.slug(), id)) onsubmit=(format!("return confirm('{}')", l.t("Xoá bản ghi này?", "Delete this record?"))) {
+                form method="post" action=(format!("/{}/{}/delete", kind.slug(), id)) data-confirm=(l.t("Xoá bản ghi này?", "Delete this record?")) {
                     (csrf(&c)) button.danger type="submit" { (l.t("Xoá", "Delete")) }
                 }
                 a.btn.light href=(format!("/audit?entity={}&entity_id={}", kind.slug(), id)) { (l.t("Lịch sử thay đổi", "Change history")) }

@@ -276,6 +276,8 @@ struct ServerSection {
     session_hours: Option<i64>,
     /// API token lifetime in days (default 30).
     token_days: Option<i64>,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -287,7 +289,7 @@ struct StoreSection {
     database: Option<String>,
 }
 
-fn server_config(listen: SocketAddr, section: &ServerSection) -> ServerConfig {
+fn server_config(listen: SocketAddr, section: &ServerSection) -> Result<ServerConfig> {
     let mut cfg = ServerConfig {
         secure_cookies: section.secure_cookies.unwrap_or(!listen.ip().is_loopback()),
         ..ServerConfig::default()
@@ -298,7 +300,13 @@ fn server_config(listen: SocketAddr, section: &ServerSection) -> ServerConfig {
     if let Some(d) = section.token_days {
         cfg.token_ttl_ms = d.clamp(1, 366) * 86_400_000;
     }
-    cfg
+    for p in section.trusted_proxies.iter().flatten() {
+        let net = canhgac_domain::entity::parse_cidr(p).with_context(|| {
+            format!("[server] trusted_proxies: '{p}' is not an address or CIDR range")
+        })?;
+        cfg.trusted_proxies.push(net);
+    }
+    Ok(cfg)
 }
 
 #[tokio::main]
@@ -349,7 +357,7 @@ async fn run() -> Result<()> {
             let listen = listen
                 .or(file.server.listen)
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-            let mut cfg = server_config(listen, &file.server);
+            let mut cfg = server_config(listen, &file.server)?;
             file.monitor.apply(&mut cfg.monitor)?;
             serve(st, listen, cfg).await
         }

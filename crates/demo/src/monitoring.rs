@@ -64,10 +64,13 @@ pub async fn load_rules(store: &Store, monitor: &Monitor) -> anyhow::Result<()> 
         .map_err(|p| anyhow::anyhow!("demo rule {name}: {}", p.join("; ")))?;
         for (i, m) in metas.into_iter().enumerate() {
             if store
-                .list_rules(&canhgac_store::RuleFilter {
-                    q: Some(m.rule_key.clone()),
-                    ..Default::default()
-                })
+                .list_rules(
+                    &canhgac_domain::Scope::All,
+                    &canhgac_store::RuleFilter {
+                        q: Some(m.rule_key.clone()),
+                        ..Default::default()
+                    },
+                )
                 .await?
                 .1
                 > 0

@@ -171,7 +171,7 @@ pub async fn not_found_json() -> ApiError {
 /// Every API route as (path under `/api/v1`, handlers); `openapi::API_ROUTES` documents them.
 pub fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
-        ("/auth/token", post(issue_token)),
+        ("/auth/token", post(issue_token).delete(revoke_token)),
         ("/me", get(me)),
         (
             "/openapi.json",
@@ -267,7 +267,7 @@ struct TokenRequest {
 }
 
 async fn issue_token(State(st): State<AppState>, req: Request) -> ApiResult<Json<Value>> {
-    let ip = client_ip(req.extensions());
+    let ip = client_ip(&req, &st.config.trusted_proxies);
     let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024)
         .await
         .map_err(|_| ApiError::bad("Yêu cầu quá lớn", "Request too large"))?;
@@ -328,6 +328,27 @@ async fn issue_token(State(st): State<AppState>, req: Request) -> ApiResult<Json
     Ok(Json(
         json!({"token": token, "expires_at": now_ms() + ttl, "user": user}),
     ))
+}
+
+/// `DELETE /auth/token`: the caller revokes the token it is using (a token holder can always
+/// end its own token, whatever its role).
+async fn revoke_token(
+    State(st): State<AppState>,
+    c: Caller,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let token = crate::auth::bearer(&headers).filter(|_| c.via == Via::Token);
+    let Some(token) = token else {
+        return Err(ApiError::bad(
+            "Chỉ thu hồi được mã truy cập (API token) đang dùng trong yêu cầu này",
+            "Only the API token this request carries can be revoked here",
+        ));
+    };
+    let revoked = st
+        .store
+        .revoke_api_token(&c.actor(), c.user.id, c.user.org_id, &token_hash(&token))
+        .await?;
+    Ok(Json(json!({"revoked": revoked})))
 }
 
 async fn me(c: Caller) -> Json<Value> {
@@ -1611,7 +1632,7 @@ async fn run_retention(State(st): State<AppState>, c: Caller) -> ApiResult<Json<
 
 async fn list_rules(
     State(st): State<AppState>,
-    _c: Caller,
+    c: Caller,
     Query(p): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     let (limit, offset) = page_params(&p);
@@ -1627,7 +1648,7 @@ async fn list_rules(
         limit,
         offset,
     };
-    let (items, total) = st.store.list_rules(&f).await?;
+    let (items, total) = st.store.list_rules(&c.scope, &f).await?;
     let summary = st.monitor.rules_summary();
     Ok(Json(
         json!({"items": items, "total": total, "refused": summary.refused}),
@@ -1636,10 +1657,14 @@ async fn list_rules(
 
 async fn get_rule(
     State(st): State<AppState>,
-    _c: Caller,
+    c: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    let r = st.store.rule(id).await?.ok_or_else(ApiError::not_found)?;
+    let r = st
+        .store
+        .rule(&c.scope, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok(Json(json!(r)))
 }
 

@@ -122,7 +122,8 @@ pub fn cookie(h: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn bearer(h: &HeaderMap) -> Option<String> {
+/// The bearer token of a request, if any.
+pub fn bearer(h: &HeaderMap) -> Option<String> {
     let v = h.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
     scheme
@@ -262,62 +263,100 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// Counts failed log-ins per account and per client address in a sliding window.
+/// Counts failed log-ins in a sliding window: per account first (`max` failures lock that
+/// account for the window), and per client address only across *different* accounts (password
+/// spraying: `6 × max` accounts), so one person mistyping behind a shared proxy or NAT never
+/// locks out everyone else there. Memory is bounded: at most [`LoginLimiter::MAX_KEYS`] keys.
 pub struct LoginLimiter {
     max: u32,
     window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    accounts: Mutex<HashMap<String, (u32, Instant)>>,
+    addresses: Mutex<HashMap<IpAddr, (std::collections::HashSet<String>, Instant)>>,
 }
 
 impl LoginLimiter {
-    /// A limiter allowing `max` failures per account (6× per address) in `window_ms`.
+    /// The most accounts or addresses tracked at once (the oldest are forgotten first).
+    pub const MAX_KEYS: usize = 100_000;
+
+    /// A limiter allowing `max` failures per account and `6 × max` failed accounts per address
+    /// in `window_ms`.
     pub fn new(max: u32, window_ms: i64) -> LoginLimiter {
         LoginLimiter {
             max,
             window: Duration::from_millis(window_ms.max(0) as u64),
-            failures: Mutex::new(HashMap::new()),
+            accounts: Mutex::new(HashMap::new()),
+            addresses: Mutex::new(HashMap::new()),
         }
     }
 
-    fn keys(email: &str, ip: Option<IpAddr>) -> [(String, u32); 2] {
-        [
-            (format!("u:{}", email.trim().to_lowercase()), 1),
-            (
-                format!("ip:{}", ip.map(|i| i.to_string()).unwrap_or_default()),
-                6,
-            ),
-        ]
+    fn account(email: &str) -> String {
+        email.trim().to_lowercase()
     }
 
     /// Whether another attempt is allowed now.
     pub fn allowed(&self, email: &str, ip: Option<IpAddr>) -> bool {
-        let Ok(mut map) = self.failures.lock() else {
+        let now = Instant::now();
+        let Ok(mut acc) = self.accounts.lock() else {
             return false;
         };
-        let now = Instant::now();
-        map.retain(|_, (_, t)| now.duration_since(*t) < self.window);
-        Self::keys(email, ip)
-            .iter()
-            .all(|(k, mult)| map.get(k).is_none_or(|(n, _)| *n < self.max * mult))
+        acc.retain(|_, (_, t)| now.duration_since(*t) < self.window);
+        if acc
+            .get(&Self::account(email))
+            .is_some_and(|(n, _)| *n >= self.max)
+        {
+            return false;
+        }
+        drop(acc);
+        let Some(ip) = ip else { return true };
+        let Ok(mut addr) = self.addresses.lock() else {
+            return false;
+        };
+        addr.retain(|_, (_, t)| now.duration_since(*t) < self.window);
+        addr.get(&ip)
+            .is_none_or(|(set, _)| set.len() < (self.max as usize) * 6)
     }
 
     /// Records a failure.
     pub fn failed(&self, email: &str, ip: Option<IpAddr>) {
-        if let Ok(mut map) = self.failures.lock() {
-            let now = Instant::now();
-            for (k, _) in Self::keys(email, ip) {
-                let e = map.entry(k).or_insert((0, now));
-                e.0 += 1;
-                e.1 = now;
+        let now = Instant::now();
+        let account = Self::account(email);
+        if let Ok(mut acc) = self.accounts.lock() {
+            if acc.len() >= Self::MAX_KEYS {
+                forget_oldest(&mut acc, |(_, t)| *t);
             }
+            let e = acc.entry(account.clone()).or_insert((0, now));
+            e.0 += 1;
+            e.1 = now;
+        }
+        if let (Some(ip), Ok(mut addr)) = (ip, self.addresses.lock()) {
+            if addr.len() >= Self::MAX_KEYS {
+                forget_oldest(&mut addr, |(_, t)| *t);
+            }
+            let e = addr.entry(ip).or_insert_with(|| (Default::default(), now));
+            if e.0.len() < 1024 {
+                e.0.insert(account);
+            }
+            e.1 = now;
         }
     }
 
     /// Clears the account's failures after a success.
     pub fn succeeded(&self, email: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(&format!("u:{}", email.trim().to_lowercase()));
+        if let Ok(mut acc) = self.accounts.lock() {
+            acc.remove(&Self::account(email));
         }
+    }
+}
+
+/// Drops the tenth of the entries last touched longest ago.
+fn forget_oldest<K: Clone + Eq + std::hash::Hash, V>(
+    map: &mut HashMap<K, V>,
+    at: impl Fn(&V) -> Instant,
+) {
+    let mut times: Vec<(Instant, K)> = map.iter().map(|(k, v)| (at(v), k.clone())).collect();
+    times.sort_by_key(|(t, _)| *t);
+    for (_, k) in times.into_iter().take(map.len() / 10 + 1) {
+        map.remove(&k);
     }
 }
 
@@ -401,9 +440,39 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password("canhgac-dummy-password").unwrap_or_default())
 }
 
-/// The client address of a request, if the server recorded it.
-pub fn client_ip(req_ext: &axum::http::Extensions) -> Option<IpAddr> {
-    req_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+/// The client address of a request: the connection's peer, or — when the peer is one of the
+/// configured trusted reverse proxies — the last address in `X-Forwarded-For` that is not
+/// itself a trusted proxy (addresses a client writes at the left cannot be trusted).
+pub fn client_ip(req: &Request, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())?;
+    forwarded_client(peer, req.headers().get("x-forwarded-for"), trusted)
+}
+
+/// See [`client_ip`].
+pub fn forwarded_client(
+    peer: IpAddr,
+    xff: Option<&axum::http::HeaderValue>,
+    trusted: &[ipnet::IpNet],
+) -> Option<IpAddr> {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let Some(list) = xff.and_then(|v| v.to_str().ok()) else {
+        return Some(peer);
+    };
+    let mut last = peer;
+    for part in list.rsplit(',').take(16) {
+        match part.trim().parse::<IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => last = ip,
+            Ok(ip) => return Some(ip),
+            Err(_) => return Some(last),
+        }
+    }
+    Some(last)
 }
 
 /// Rejects state-changing browser requests whose CSRF token does not match the session's.
@@ -524,6 +593,37 @@ mod tests {
         assert!(l.allowed("b@x.vn", ip));
         l.succeeded("a@x.vn");
         assert!(l.allowed("a@x.vn", ip));
+        // Thirty failures of one account from one address do not lock the address: the
+        // account is locked, the others behind the same proxy still log in.
+        let l = LoginLimiter::new(5, 60_000);
+        for _ in 0..30 {
+            l.failed("mistyper@x.vn", ip);
+        }
+        assert!(!l.allowed("mistyper@x.vn", ip));
+        assert!(l.allowed("colleague@x.vn", ip));
+        // Spraying many accounts from one address locks the address.
+        for i in 0..30 {
+            l.failed(&format!("u{i}@x.vn"), ip);
+        }
+        assert!(!l.allowed("colleague@x.vn", ip));
+        assert!(l.allowed("colleague@x.vn", Some(IpAddr::from([10, 0, 0, 9]))));
+    }
+
+    #[test]
+    fn forwarded_for_is_read_only_from_trusted_proxies() {
+        let proxy: ipnet::IpNet = "10.0.0.0/24".parse().expect("net");
+        let h = |v: &str| axum::http::HeaderValue::from_str(v).expect("header");
+        let p = IpAddr::from([10, 0, 0, 2]);
+        let c = IpAddr::from([203, 0, 113, 5]);
+        // Not a trusted peer: its header is ignored.
+        assert_eq!(forwarded_client(c, Some(&h("1.2.3.4")), &[proxy]), Some(c));
+        // A trusted peer: the right-most untrusted address; a forged left part is ignored.
+        assert_eq!(
+            forwarded_client(p, Some(&h("1.2.3.4, 203.0.113.5, 10.0.0.3")), &[proxy]),
+            Some(c)
+        );
+        assert_eq!(forwarded_client(p, None, &[proxy]), Some(p));
+        assert_eq!(forwarded_client(p, Some(&h("junk")), &[proxy]), Some(p));
     }
 
     #[test]

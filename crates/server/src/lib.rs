@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod botnet;
+pub mod conns;
 pub mod directory;
 pub mod import;
 pub mod limits;
@@ -25,7 +26,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::Router;
 use canhgac_store::Store;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -38,8 +38,13 @@ pub struct ServerConfig {
     pub session_ttl_ms: i64,
     /// API token lifetime.
     pub token_ttl_ms: i64,
-    /// Failed log-ins allowed per account (and 6× per client address) in the window.
+    /// Failed log-ins allowed per account (and 6× as many failed accounts per client address)
+    /// in the window.
     pub login_max_failures: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (empty: none is trusted).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// HTTP connections: in all, per client address, and the time to send a request's headers.
+    pub http_connections: conns::ConnLimits,
     /// The rate-limit window.
     pub login_window_ms: i64,
     /// Largest request body (imports).
@@ -55,6 +60,8 @@ impl Default for ServerConfig {
             session_ttl_ms: 12 * 3_600_000,
             token_ttl_ms: 30 * 86_400_000,
             login_max_failures: 5,
+            trusted_proxies: Vec::new(),
+            http_connections: conns::ConnLimits::http(),
             login_window_ms: 15 * 60_000,
             max_body_bytes: 32 * 1024 * 1024,
             monitor: monitor::MonitorConfig::default(),
@@ -88,8 +95,11 @@ impl AppState {
                 config.login_max_failures,
                 config.login_window_ms,
             )),
+            metrics: Arc::new(metrics::Metrics {
+                http: Arc::new(conns::Gate::new(config.http_connections.clone())),
+                ..Default::default()
+            }),
             config: Arc::new(config),
-            metrics: Arc::new(metrics::Metrics::default()),
         }
     }
 }
@@ -156,14 +166,66 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
             }
         }
     });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    serve_http(listener, app, state).await
+}
+
+/// The HTTP accept loop: each connection is admitted within the limits (in all, and per client
+/// address unless it is a trusted proxy), must send a request's headers within the idle limit
+/// (a half-sent request is closed, not kept), and is served by hyper's HTTP/1 with upgrades
+/// (the live alert feed). Ends on Ctrl-C.
+async fn serve_http(listener: TcpListener, app: Router, state: AppState) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let gate = state.metrics.http.clone();
+    let header_timeout = gate.limits().idle;
+    let shutdown = tokio::signal::ctrl_c();
+    tokio::pin!(shutdown);
+    loop {
+        let (sock, peer) = tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(error = %e, "HTTP accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let proxy = state
+            .config
+            .trusted_proxies
+            .iter()
+            .any(|n| n.contains(&peer.ip()));
+        let Some(ticket) = gate.admit(peer.ip(), proxy) else {
+            drop(sock);
+            continue;
+        };
+        let app = app.clone();
+        let gate = gate.clone();
+        tokio::spawn(async move {
+            let _ticket = ticket;
+            let svc = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    tower::ServiceExt::oneshot(app.clone(), req.map(axum::body::Body::new))
+                },
+            );
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(sock), svc)
+                .with_upgrades();
+            if let Err(e) = conn.await {
+                if e.is_timeout() {
+                    gate.timed_out
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                tracing::debug!(%peer, error = %e, "HTTP connection ended");
+            }
+        });
+    }
 }
 
 #[cfg(test)]

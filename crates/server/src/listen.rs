@@ -86,42 +86,77 @@ async fn serve_tcp(l: TcpListener, m: Arc<Monitor>, tls: Option<tokio_rustls::Tl
             Ok(x) => x,
             Err(e) => {
                 tracing::warn!(error = %e, "syslog accept failed");
+                // Out of descriptors: give the others a moment instead of spinning.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             }
+        };
+        // Within the connection limits (in all and per sender), else closed at once.
+        let Some(ticket) = m.connections.admit(peer.ip(), false) else {
+            drop(sock);
+            continue;
         };
         let m = m.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
+            let _ticket = ticket;
+            let idle = m.connections.limits().idle;
             match tls {
                 None => read_stream(sock, peer, "tcp", m).await,
-                Some(acc) => match acc.accept(sock).await {
-                    Ok(s) => read_stream(s, peer, "tls", m).await,
-                    Err(e) => tracing::info!(%peer, error = %e, "syslog/tls handshake failed"),
+                Some(acc) => match tokio::time::timeout(
+                    idle.min(std::time::Duration::from_secs(10)),
+                    acc.accept(sock),
+                )
+                .await
+                {
+                    Ok(Ok(s)) => read_stream(s, peer, "tls", m).await,
+                    Ok(Err(e)) => tracing::info!(%peer, error = %e, "syslog/tls handshake failed"),
+                    Err(_) => {
+                        m.connections
+                            .timed_out
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
                 },
             }
         });
     }
 }
 
-/// Reads one connection to its end: frames become records, handed over a read at a time.
+/// The read buffer starts small and doubles, up to this, only while reads fill it: an idle
+/// connection costs a few kilobytes, a busy one reads in large pieces.
+const MAX_READ: usize = 256 * 1024;
+
+/// Reads one connection to its end (or until it has been silent for the idle limit): frames
+/// become records, handed over a read at a time.
 async fn read_stream<S: AsyncRead + Unpin>(
     mut s: S,
     peer: SocketAddr,
     transport: &'static str,
     m: Arc<Monitor>,
 ) {
+    let idle = m.connections.limits().idle;
     let mut framer = Framer::new(m.config().max_message);
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = vec![0u8; 4096];
     loop {
-        let n = match s.read(&mut buf).await {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) => {
+        let n = match tokio::time::timeout(idle, s.read(&mut buf)).await {
+            Err(_) => {
+                m.connections
+                    .timed_out
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::info!(%peer, "syslog connection closed after being idle");
+                break;
+            }
+            Ok(Ok(0)) => break,
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) => {
                 tracing::info!(%peer, error = %e, "syslog connection ended with an error");
                 break;
             }
         };
         framer.push(&buf[..n]);
+        if n == buf.len() && buf.len() < MAX_READ {
+            buf.resize(buf.len() * 2, 0);
+        }
         let mut batch = Vec::new();
         while let Some(frame) = framer.next_frame() {
             batch.push(record(frame, peer, transport));

@@ -23,6 +23,8 @@ pub struct Metrics {
     pub login_failures: AtomicU64,
     /// Successful imports.
     pub imports: AtomicU64,
+    /// HTTP connections admitted, refused and timed out.
+    pub http: std::sync::Arc<crate::conns::Gate>,
 }
 
 /// Counts every response by status class.
@@ -83,6 +85,41 @@ async fn metrics(State(st): State<AppState>) -> Response {
         "canhgac_imports_total {}",
         st.metrics.imports.load(Ordering::Relaxed)
     );
+    let _ = writeln!(
+        out,
+        "# HELP canhgac_connections_open Connections open now, by listener."
+    );
+    let _ = writeln!(out, "# TYPE canhgac_connections_open gauge");
+    let _ = writeln!(
+        out,
+        "# HELP canhgac_connections_refused_total Connections refused at the connection limits."
+    );
+    let _ = writeln!(out, "# TYPE canhgac_connections_refused_total counter");
+    let _ = writeln!(
+        out,
+        "# HELP canhgac_connections_timed_out_total Connections closed as idle or too slow."
+    );
+    let _ = writeln!(out, "# TYPE canhgac_connections_timed_out_total counter");
+    for (name, g) in [
+        ("http", &st.metrics.http),
+        ("syslog", &st.monitor.connections),
+    ] {
+        let _ = writeln!(
+            out,
+            "canhgac_connections_open{{listener=\"{name}\"}} {}",
+            g.open()
+        );
+        let _ = writeln!(
+            out,
+            "canhgac_connections_refused_total{{listener=\"{name}\"}} {}",
+            g.refused.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "canhgac_connections_timed_out_total{{listener=\"{name}\"}} {}",
+            g.timed_out.load(Ordering::Relaxed)
+        );
+    }
     let up = st.store.ping().await;
     let _ = writeln!(out, "# HELP canhgac_store_up Whether the store answers.");
     let _ = writeln!(out, "# TYPE canhgac_store_up gauge");

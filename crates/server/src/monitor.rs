@@ -61,6 +61,8 @@ pub struct MonitorConfig {
     pub max_message: usize,
     /// Same rule on the same host within this window counts up one alert.
     pub dedup_window_ms: i64,
+    /// Syslog TCP/TLS connections: in all, per sender, and how long one may stay silent.
+    pub connections: crate::conns::ConnLimits,
 }
 
 impl Default for MonitorConfig {
@@ -76,6 +78,7 @@ impl Default for MonitorConfig {
             queue_batches: 64,
             max_message: 64 * 1024,
             dedup_window_ms: 3_600_000,
+            connections: crate::conns::ConnLimits::syslog(),
         }
     }
 }
@@ -219,6 +222,8 @@ pub struct Monitor {
     pub alerts: broadcast::Sender<AlertNotice>,
     /// Counters.
     pub stats: Stats,
+    /// Syslog TCP/TLS connections admitted, refused and timed out.
+    pub connections: Arc<crate::conns::Gate>,
     compiled: RwLock<Arc<Compiled>>,
     correlations: Mutex<CorrelationState>,
     config: MonitorConfig,
@@ -233,6 +238,7 @@ impl Monitor {
             tx,
             alerts,
             stats: Stats::default(),
+            connections: Arc::new(crate::conns::Gate::new(config.connections.clone())),
             compiled: RwLock::new(Arc::new(Compiled {
                 engine: Builder::new().build(),
                 keys: Vec::new(),

@@ -29,6 +29,11 @@ pub const API_ROUTES: &[ApiRoute] = &[
         "/auth/token",
         "Exchange e-mail and password for an API token",
     ),
+    r(
+        "delete",
+        "/auth/token",
+        "Revoke the API token this request carries",
+    ),
     r("get", "/me", "The caller, their role and scope"),
     r(
         "get",
@@ -179,7 +184,9 @@ pub fn document() -> Value {
         if !params.is_empty() {
             op["parameters"] = json!(params);
         }
-        if route.path != "/auth/token" && route.path != "/openapi.json" {
+        let public = (route.path == "/auth/token" && route.method == "post")
+            || route.path == "/openapi.json";
+        if !public {
             op["security"] = json!([{"bearer": []}]);
         }
         let path = format!("/api/v1{}", route.path);

@@ -181,10 +181,13 @@ async fn through_the_pages(app: &TestApp) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let (custom, _) = app
         .store
-        .list_rules(&canhgac_store::RuleFilter {
-            origin: Some("custom".into()),
-            ..Default::default()
-        })
+        .list_rules(
+            &canhgac_domain::Scope::All,
+            &canhgac_store::RuleFilter {
+                origin: Some("custom".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert!(custom.is_empty(), "nothing stored from refused uploads");
@@ -213,10 +216,13 @@ async fn through_the_pages(app: &TestApp) {
     assert!(r.text.contains("rules-summary"));
     let rule_db_id = app
         .store
-        .list_rules(&canhgac_store::RuleFilter {
-            q: Some(RULE_ID.into()),
-            ..Default::default()
-        })
+        .list_rules(
+            &canhgac_domain::Scope::All,
+            &canhgac_store::RuleFilter {
+                q: Some(RULE_ID.into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .0[0]

@@ -86,7 +86,8 @@ async fn walk_api(app: &TestApp) {
         let own_org = visible.iter().find(|c| c.as_str() != "STTTT").cloned();
         for route in API_ROUTES {
             match (route.method, route.path) {
-                ("post", "/auth/token") | ("get", "/openapi.json") => {}
+                // Revoking acts on the caller's own token only (tested in auth.rs).
+                ("post", "/auth/token") | ("delete", "/auth/token") | ("get", "/openapi.json") => {}
                 ("get", "/me") => {
                     let r = app.api("get", "/api/v1/me", t, None).await;
                     assert_eq!(r.status, StatusCode::OK);
@@ -1301,10 +1302,13 @@ async fn walk_ui(app: &TestApp) {
                     }
                     let (custom, _) = app
                         .store
-                        .list_rules(&canhgac_store::RuleFilter {
-                            origin: Some("custom".into()),
-                            ..Default::default()
-                        })
+                        .list_rules(
+                            &canhgac_domain::Scope::All,
+                            &canhgac_store::RuleFilter {
+                                origin: Some("custom".into()),
+                                ..Default::default()
+                            },
+                        )
                         .await
                         .expect("rules");
                     assert!(
@@ -1327,7 +1331,7 @@ async fn walk_ui(app: &TestApp) {
                     }
                     let rule = app
                         .store
-                        .rule(walk_rule)
+                        .rule(&canhgac_domain::Scope::All, walk_rule)
                         .await
                         .expect("rule")
                         .expect("still there");

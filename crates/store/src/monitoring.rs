@@ -186,6 +186,22 @@ pub struct RuleFilter {
     pub offset: Option<i64>,
 }
 
+/// The clause hiding rules limited to organisations outside the scope (ids are integers from
+/// the scope, never from input).
+fn rule_visibility(scope: &Scope) -> String {
+    match scope.ids() {
+        None => String::new(),
+        Some(ids) if ids.is_empty() => " AND r.org_id IS NULL".into(),
+        Some(ids) => {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!(
+                " AND (r.org_id IS NULL OR r.org_id IN ({}))",
+                list.join(", ")
+            )
+        }
+    }
+}
+
 /// A note on an alert.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct SignalNote {
@@ -509,20 +525,24 @@ impl Store {
             tx.commit().await?;
             Ok::<i64, StoreError>(id)
         })?;
-        self.rule(id).await?.ok_or(StoreError::NotFound)
+        self.rule(&Scope::All, id)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
-    /// One rule.
-    pub async fn rule(&self, id: i64) -> Result<Option<RuleRow>> {
-        let sql = format!("SELECT {RULE_COLS} FROM sigma_rules r LEFT JOIN orgs o ON o.id = r.org_id WHERE r.id = $1");
+    /// One rule the scope may see: a rule limited to an organisation (its YAML included) is
+    /// visible only to callers who see that organisation.
+    pub async fn rule(&self, scope: &Scope, id: i64) -> Result<Option<RuleRow>> {
+        let vis = rule_visibility(scope);
+        let sql = format!("SELECT {RULE_COLS} FROM sigma_rules r LEFT JOIN orgs o ON o.id = r.org_id WHERE r.id = $1{vis}");
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, RuleRow>(&sql).bind(id).fetch_optional(pool).await?) })
     }
 
     /// Rules, by origin then title.
-    pub async fn list_rules(&self, f: &RuleFilter) -> Result<(Vec<RuleRow>, i64)> {
+    pub async fn list_rules(&self, scope: &Scope, f: &RuleFilter) -> Result<(Vec<RuleRow>, i64)> {
         let like = self.like();
         let mut p = Params::default();
-        let mut w = String::from(" WHERE 1=1");
+        let mut w = format!(" WHERE 1=1{}", rule_visibility(scope));
         if let Some(q) = &f.q {
             for word in q.split_whitespace().take(6) {
                 let pat = format!("%{word}%");
@@ -579,7 +599,10 @@ impl Store {
         enabled: bool,
         org_id: Option<i64>,
     ) -> Result<RuleRow> {
-        let before = self.rule(id).await?.ok_or(StoreError::NotFound)?;
+        let before = self
+            .rule(&Scope::All, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE sigma_rules SET enabled = $1, org_id = $2, updated_at = $3 WHERE id = $4")
@@ -591,12 +614,17 @@ impl Store {
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
-        self.rule(id).await?.ok_or(StoreError::NotFound)
+        self.rule(&Scope::All, id)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// Deletes an uploaded rule; audited. Bundled rules can only be disabled.
     pub async fn delete_custom_rule(&self, actor: &Actor, id: i64) -> Result<()> {
-        let before = self.rule(id).await?.ok_or(StoreError::NotFound)?;
+        let before = self
+            .rule(&Scope::All, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if before.origin != "custom" {
             return Err(StoreError::Conflict(
                 "bundled SigmaHQ rules cannot be deleted; disable them instead".into(),

@@ -218,8 +218,9 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            if password_hash.is_some() {
-                // A new password ends every session and token of the account.
+            if password_hash.is_some() || (before.active && !active) {
+                // A new password, or deactivation, ends every session and token of the account
+                // (so reactivating it later does not revive them).
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
             }
@@ -305,6 +306,27 @@ impl Store {
                 .bind(token_hash).bind(user_id).bind(name).bind(now).bind(now + ttl_ms)
                 .execute(pool).await?;
             Ok(())
+        })
+    }
+
+    /// Revokes one API token of `user_id` (by its hash); audited. `false` if there was none.
+    pub async fn revoke_api_token(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        org_id: Option<i64>,
+        token_hash: &str,
+    ) -> Result<bool> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("DELETE FROM api_tokens WHERE token_hash = $1 AND user_id = $2")
+                .bind(token_hash).bind(user_id).execute(&mut *tx).await?.rows_affected();
+            if n > 0 {
+                let e = audit::row(actor, org_id, "revoke_token", "api_tokens", Some(user_id), None, None);
+                audit_insert!(&mut *tx, e);
+            }
+            tx.commit().await?;
+            Ok(n > 0)
         })
     }
 

@@ -377,7 +377,7 @@ fn login_form(
 }
 
 async fn login(State(st): State<AppState>, req: Request) -> Response {
-    let ip = client_ip(req.extensions());
+    let ip = client_ip(&req, &st.config.trusted_proxies);
     let l = Lang::from_headers(req.headers());
     let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024)
         .await

@@ -572,7 +572,7 @@ async fn rules_view(
         limit: Some(PAGE),
         offset: Some(offset),
     };
-    let (rules, total) = st.store.list_rules(&f).await.map_err(err)?;
+    let (rules, total) = st.store.list_rules(&c.scope, &f).await.map_err(err)?;
     let manage = c.role.is_dic() && c.role.can_write();
     let orgs = if manage {
         org_options(st, &c.scope).await.map_err(err)?

@@ -170,3 +170,104 @@ fn normalise(h: &str) -> Cow<'_, str> {
         Cow::Borrowed(h)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// DIC 1 → SYT 2 → SYT-BV 3; TAMDUONG 4.
+    fn dir() -> Directory {
+        let c = |id, org, approved, prefix| Claim {
+            id,
+            org_id: org,
+            approved,
+            prefix,
+        };
+        let mut d = Directory::default();
+        d.parent = [(1, None), (2, Some(1)), (3, Some(2)), (4, Some(1))]
+            .into_iter()
+            .collect();
+        // SYT's server (old, approved) and a copy of its name by TAMDUONG (newer).
+        d.by_name.insert("syt-app02".into(), vec![(10, 2), (99, 4)]);
+        d.by_name.insert("bv-web".into(), vec![(11, 3)]);
+        d.by_name.insert("td-web".into(), vec![(12, 4)]);
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        d.by_ip.insert(ip("203.0.113.10"), vec![c(10, 2, true, 32)]);
+        d.by_ip.insert(ip("192.0.2.5"), vec![c(12, 4, true, 32)]);
+        let net = |s: &str| s.parse::<ipnet::IpNet>().expect("net");
+        d.nets.push((net("203.0.113.0/24"), c(1, 2, true, 24)));
+        // A legacy unapproved /25 of TAMDUONG inside SYT's approved range.
+        d.nets.push((net("203.0.113.0/25"), c(2, 4, false, 25)));
+        d.nets.push((net("10.213.0.0/16"), c(3, 1, true, 16)));
+        d
+    }
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        s.parse().ok()
+    }
+
+    #[test]
+    fn the_sender_address_decides_and_the_name_only_picks_a_host_inside() {
+        let d = dir();
+        // SYT's own server: its address wins over the newer copy of its name.
+        assert_eq!(
+            d.resolve(Some("syt-app02"), ip("203.0.113.10"), None),
+            (Some(10), Some(2))
+        );
+        // From SYT's range, a name of TAMDUONG's is not believed: SYT's, no host.
+        assert_eq!(
+            d.resolve(Some("td-web"), ip("203.0.113.50"), None),
+            (None, Some(2))
+        );
+        // SYT's sub-unit's host from SYT's range: inside its subtree, so that host.
+        assert_eq!(
+            d.resolve(Some("bv-web"), ip("203.0.113.50"), None),
+            (Some(11), Some(3))
+        );
+        // A DIC relay forwards any host's lines.
+        assert_eq!(
+            d.resolve(Some("td-web"), ip("10.213.1.1"), None),
+            (Some(12), Some(4))
+        );
+    }
+
+    #[test]
+    fn an_unregistered_sender_is_routed_by_name_to_the_oldest_claim() {
+        let d = dir();
+        assert_eq!(
+            d.resolve(Some("SYT-APP02.example.vn"), ip("127.0.0.1"), None),
+            (Some(10), Some(2)),
+            "never to the newer claimant of the name"
+        );
+        assert_eq!(d.resolve(None, ip("127.0.0.1"), None), (None, None));
+        // An address written as the host name.
+        assert_eq!(
+            d.resolve(Some("192.0.2.5"), None, None),
+            (Some(12), Some(4))
+        );
+    }
+
+    #[test]
+    fn an_authenticated_sender_stays_inside_its_scope() {
+        let d = dir();
+        let td = Scope::Orgs([4].into_iter().collect());
+        // TAMDUONG names SYT's host: not found in its scope (the caller files it under
+        // TAMDUONG, without SYT's host).
+        assert_eq!(
+            d.resolve(Some("syt-app02"), None, Some(&td)),
+            (Some(99), Some(4))
+        );
+        assert_eq!(d.resolve(Some("bv-web"), None, Some(&td)), (None, None));
+        assert_eq!(
+            d.resolve(None, ip("203.0.113.10"), Some(&td)),
+            (None, Some(4)),
+            "only its own (unapproved) range inside SYT's"
+        );
+    }
+
+    #[test]
+    fn an_approved_range_wins_over_a_newer_unapproved_one_inside_it() {
+        let d = dir();
+        assert_eq!(d.resolve(None, ip("203.0.113.20"), None), (None, Some(2)));
+    }
+}

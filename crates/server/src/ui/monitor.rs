@@ -144,8 +144,8 @@ fn org_select(l: Lang, name: &str, orgs: &[(String, String)], current: &str) -> 
 
 // ---- Alerts ----
 
-/// The live feed: prepends each alert the stream announces to the table.
-
+/// The live feed's labels in the page's language (the feed itself, `static/live.js`, prepends
+/// each alert the stream announces to the table).
 fn live_labels(l: Lang) -> String {
     let sev: serde_json::Map<String, Value> = Severity::ALL
         .iter()

@@ -183,10 +183,12 @@ mod tests {
             approved,
             prefix,
         };
-        let mut d = Directory::default();
-        d.parent = [(1, None), (2, Some(1)), (3, Some(2)), (4, Some(1))]
-            .into_iter()
-            .collect();
+        let mut d = Directory {
+            parent: [(1, None), (2, Some(1)), (3, Some(2)), (4, Some(1))]
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        };
         // SYT's server (old, approved) and a copy of its name by TAMDUONG (newer).
         d.by_name.insert("syt-app02".into(), vec![(10, 2), (99, 4)]);
         d.by_name.insert("bv-web".into(), vec![(11, 3)]);

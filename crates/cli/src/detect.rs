@@ -325,8 +325,8 @@ pub fn run(
                             }
                         },
                         _ => {
-                            let (mut ev, ok) = canhgac_ingest::event::text_line(text, now);
-                            if !ok {
+                            let (mut ev, err) = canhgac_ingest::event::text_line(text, now);
+                            if err.is_some() {
                                 stats.malformed += 1;
                             }
                             on_event(n, &mut ev, &mut stats)?;

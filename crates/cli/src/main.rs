@@ -231,14 +231,14 @@ struct MonitorSection {
 }
 
 impl MonitorSection {
-    fn apply(&self, m: &mut canhgac_server::monitor::MonitorConfig) -> Result<()> {
+    fn apply(&self, m: &mut canhgac_ops::monitor::MonitorConfig) -> Result<()> {
         m.syslog_udp = self.syslog_udp;
         m.syslog_tcp = self.syslog_tcp;
         if let Some(listen) = self.syslog_tls {
             let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
                 bail!("[monitor] syslog_tls needs tls_cert and tls_key (PEM files)");
             };
-            m.syslog_tls = Some(canhgac_server::monitor::TlsListen {
+            m.syslog_tls = Some(canhgac_ops::monitor::TlsListen {
                 listen,
                 cert: cert.clone(),
                 key: key.clone(),

@@ -543,14 +543,14 @@ async fn seed_botnet_lists(store: &Store, dice: &mut Dice) -> Result<()> {
         lists.push((period, csv));
     }
     for (period, csv) in lists {
-        let meta = canhgac_server::botnet::ListMeta {
+        let meta = canhgac_ops::botnet::ListMeta {
             name: None,
             source: "Sở TTTT (theo Cục An toàn thông tin)".into(),
             kind: "botnet".into(),
             period: period.into(),
             version: "monthly".into(),
         };
-        canhgac_server::botnet::import_list(
+        canhgac_ops::botnet::import_list(
             store,
             &actor,
             &meta,
@@ -566,7 +566,7 @@ async fn seed_botnet_lists(store: &Store, dice: &mut Dice) -> Result<()> {
 /// National warnings and the KEV entries they concern, entered through the same path as a
 /// DIC officer's form, so patch tasks, deadlines and compliance show on the demo.
 async fn seed_advisories(store: &Store) -> Result<()> {
-    use canhgac_server::patching::{import_kev, import_manual};
+    use canhgac_ops::patching::{import_kev, import_manual};
     use canhgac_vuln::formats::ManualAdvisory;
     let actor = Actor {
         user_id: None,
@@ -707,7 +707,7 @@ async fn seed_scan(store: &Store) -> Result<()> {
         xml.push_str("</ReportHost>");
     }
     xml.push_str("</Report></NessusClientData_v2>");
-    canhgac_server::scans::import_scan(store, &Scope::All, &actor, xml.as_bytes())
+    canhgac_ops::scans::import_scan(store, &Scope::All, &actor, xml.as_bytes())
         .await
         .map_err(|e| anyhow::anyhow!("demo scan: {e:?}"))?;
     Ok(())

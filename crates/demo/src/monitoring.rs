@@ -10,7 +10,7 @@ use std::time::Duration;
 use canhgac_domain::entity::EntityKind;
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
-use canhgac_server::monitor::{Body, Monitor, Raw};
+use canhgac_ops::monitor::{Body, Monitor, Raw};
 use canhgac_store::{Actor, ListQuery, Store};
 use serde_json::json;
 
@@ -55,7 +55,7 @@ correlation:\n  type: event_count\n  rules: [ssh_failed_login]\n  group-by: [src
 pub async fn load_rules(store: &Store, monitor: &Monitor) -> anyhow::Result<()> {
     let actor = Actor::system("demo");
     for (name, yaml) in PROVINCE_RULES {
-        let metas = canhgac_server::monitor::validate_custom_rule(
+        let metas = canhgac_ops::monitor::validate_custom_rule(
             name,
             yaml,
             &monitor.config().placeholders,
@@ -119,14 +119,10 @@ pub async fn hosts(store: &Store) -> anyhow::Result<Vec<DemoHost>> {
             DemoHost {
                 web: name.contains("web") || name.contains("portal") || name.contains("cong"),
                 windows: os.contains("Windows"),
-                ip: h["ips"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .split(',')
+                ip: canhgac_domain::net::host_addresses(h["ips"].as_str().unwrap_or_default())
                     .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string(),
+                    .map(|ip| ip.to_string())
+                    .unwrap_or_default(),
                 name,
             }
         })

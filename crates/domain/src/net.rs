@@ -166,3 +166,10 @@ mod tests {
         assert_eq!(best_claim(&claims).map(|c| c.org_id), Some(10));
     }
 }
+
+/// The addresses a host record lists (its `ips` field: comma-separated once validated; `;` and
+/// spaces are read too). The one place that text is read.
+pub fn host_addresses(ips: &str) -> impl Iterator<Item = IpAddr> + '_ {
+    ips.split([',', ';', ' '])
+        .filter_map(|p| p.trim().parse::<IpAddr>().ok())
+}

@@ -171,24 +171,29 @@ fn fast_iso(b: &[u8]) -> Option<i64> {
 }
 
 /// One line of text: a web access line, syslog (RFC 5424 or 3164, with or without PRI), an
-/// auditd record, or else just a `message`. The flag says whether the line was understood.
-pub fn text_line(line: &str, now_ms: i64) -> (Event<'static>, bool) {
+/// auditd record, or else just a `message`. When the line is none of these, the syslog
+/// parser's error comes back beside the event (which holds the line as its `message`), so a
+/// caller that expected syslog can flag and count it.
+pub fn text_line(
+    line: &str,
+    now_ms: i64,
+) -> (Event<'static>, Option<crate::syslog::ParseError>) {
     if let Some(n) = normalize::web_access(line) {
         let t = normalize::web_access_time_ms(line);
-        return (from_normalized(n, t), true);
+        return (from_normalized(n, t), None);
     }
     if let Some(n) = normalize::auditd_record(line) {
-        return (from_normalized(n, None), true);
+        return (from_normalized(n, None), None);
     }
     match crate::syslog::parse(line.as_bytes(), now_ms) {
         Ok(m) => {
             let t = m.timestamp_ms;
-            (from_normalized(normalize::from_syslog(&m), t), true)
+            (from_normalized(normalize::from_syslog(&m), t), None)
         }
-        Err(_) => {
+        Err(e) => {
             let mut ev = Event::default();
             ev.push("message", line.to_string());
-            (ev, false)
+            (ev, Some(e))
         }
     }
 }
@@ -234,14 +239,14 @@ mod tests {
 
     #[test]
     fn text_lines() {
-        let (ev, ok) = text_line(
+        let (ev, err) = text_line(
             "<38>Nov 25 02:00:00 web01 sshd[42]: Failed password for root from 203.0.113.9 port 5 ssh2",
             1_795_600_000_000,
         );
-        assert!(ok);
+        assert!(err.is_none());
         assert_eq!(ev.source.service.as_deref(), Some("sshd"));
-        let (ev, ok) = text_line("garbage \u{1} line", 0);
-        assert!(!ok);
+        let (ev, err) = text_line("garbage \u{1} line", 0);
+        assert!(err.is_some());
         assert_eq!(ev.get("message"), Some("garbage \u{1} line"));
     }
 }

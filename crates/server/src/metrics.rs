@@ -24,7 +24,7 @@ pub struct Metrics {
     /// Successful imports.
     pub imports: AtomicU64,
     /// HTTP connections admitted, refused and timed out.
-    pub http: std::sync::Arc<crate::conns::Gate>,
+    pub http: std::sync::Arc<canhgac_ops::conns::Gate>,
 }
 
 /// Counts every response by status class.

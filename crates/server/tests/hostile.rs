@@ -7,8 +7,8 @@
 mod common;
 
 use axum::http::{header, StatusCode};
-use canhgac_server::conns::ConnLimits;
-use canhgac_server::monitor::MonitorConfig;
+use canhgac_ops::conns::ConnLimits;
+use canhgac_ops::monitor::MonitorConfig;
 use canhgac_server::{AppState, ServerConfig};
 use common::{marker, TestApp};
 use serde_json::{json, Value};
@@ -418,7 +418,7 @@ async fn connections_are_capped_and_slow_ones_closed() {
     );
 
     // Syslog over TCP: the same for idle senders.
-    let (_, tcp, _) = canhgac_server::listen::spawn(state.monitor.clone())
+    let (_, tcp, _) = canhgac_ops::listen::spawn(state.monitor.clone())
         .await
         .unwrap();
     let tcp = tcp.unwrap();

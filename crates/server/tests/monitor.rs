@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use canhgac_server::monitor::{MonitorConfig, TlsListen};
+use canhgac_ops::monitor::{MonitorConfig, TlsListen};
 use canhgac_store::{EventFilter, Store};
 use common::{marker, unique, TestApp};
 use serde_json::{json, Value};
@@ -381,7 +381,7 @@ async fn syslog_over_udp_tcp_and_tls_from_real_senders() {
         upload_rule(&app, &admin, RULE, "").await.status,
         StatusCode::OK
     );
-    let (u, t, s) = canhgac_server::listen::spawn(app.state.monitor.clone())
+    let (u, t, s) = canhgac_ops::listen::spawn(app.state.monitor.clone())
         .await
         .unwrap();
     assert_eq!((u, t, s), (Some(udp), Some(tcp), Some(tls)));

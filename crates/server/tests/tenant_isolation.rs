@@ -9,8 +9,38 @@ mod common;
 use axum::http::StatusCode;
 use canhgac_domain::entity::EntityKind;
 use canhgac_domain::Role;
-use canhgac_server::openapi::API_ROUTES;
-use canhgac_server::ui::UI_ROUTES;
+use canhgac_server::declared_routes;
+
+/// An API route as declared (lower-case method, path under `/api/v1`).
+struct ApiRoute {
+    method: &'static str,
+    path: &'static str,
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// Every API route, from the rooms' declarations.
+fn api_routes() -> Vec<ApiRoute> {
+    declared_routes()
+        .into_iter()
+        .filter(|r| r.api)
+        .map(|r| ApiRoute {
+            method: leak(r.method.as_str().to_lowercase()),
+            path: leak(r.path.strip_prefix("/api/v1").unwrap_or(&r.path).to_string()),
+        })
+        .collect()
+}
+
+/// Every page route (lower-case method, path), from the rooms' declarations.
+fn ui_routes() -> Vec<(&'static str, &'static str)> {
+    declared_routes()
+        .into_iter()
+        .filter(|r| !r.api)
+        .map(|r| (leak(r.method.as_str().to_lowercase()), leak(r.path)))
+        .collect()
+}
 use common::{marker, TestApp, ORGS, USERS};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -84,7 +114,7 @@ async fn walk_api(app: &TestApp) {
             .map(|(c, _, _)| *c)
             .find(|c| !visible.iter().any(|v| v == c));
         let own_org = visible.iter().find(|c| c.as_str() != "STTTT").cloned();
-        for route in API_ROUTES {
+        for route in &api_routes() {
             match (route.method, route.path) {
                 // Revoking acts on the caller's own token only (tested in auth.rs).
                 ("post", "/auth/token") | ("delete", "/auth/token") | ("get", "/openapi.json") => {}
@@ -738,7 +768,7 @@ async fn walk_ui(app: &TestApp) {
                 .map(|(i, _)| *i)
                 .collect::<Vec<_>>()
         };
-        for (m, p) in UI_ROUTES {
+        for (m, p) in &ui_routes() {
             match (*m, *p) {
                 ("get", "/login")
                 | ("post", "/login")

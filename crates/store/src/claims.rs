@@ -14,18 +14,13 @@ use canhgac_domain::Scope;
 use ipnet::IpNet;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
-use std::net::IpAddr;
 
 /// Whether records of this kind claim addresses.
 pub(crate) fn claims_addresses(kind: EntityKind) -> bool {
     matches!(kind, EntityKind::Host | EntityKind::Network)
 }
 
-/// The addresses a host record lists (`ips`, comma-separated once validated).
-pub fn host_addresses(ips: &str) -> impl Iterator<Item = IpAddr> + '_ {
-    ips.split([',', ';', ' '])
-        .filter_map(|p| p.trim().parse::<IpAddr>().ok())
-}
+pub use canhgac_domain::net::host_addresses;
 
 /// One stored claim: a host address or a network range.
 #[derive(Debug, Clone)]

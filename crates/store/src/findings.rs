@@ -1,7 +1,8 @@
 //! Storage of scanner findings (M6): one row per (host, vulnerability), de-duplicated across
 //! scans and scanners, open or fixed, linked to its remediation task.
 
-use crate::{scope_sql, Result, Store};
+use crate::{audit, scope_sql, Actor, Result, Store, StoreError};
+use serde_json::json;
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
 use serde::Serialize;
@@ -79,25 +80,41 @@ pub struct ScanFindingRow {
 }
 
 impl Store {
-    /// Records a finding: new, or seen again (last seen refreshed, reopened if it was fixed).
-    /// Returns its id and its state before.
-    pub async fn upsert_scan_finding(&self, f: &NewScanFinding) -> Result<(i64, Option<String>)> {
+    /// Records a finding of an organisation in `scope`: new, or seen again (last seen refreshed,
+    /// reopened if it was fixed), audited as the actor's. Returns its id and its state before.
+    pub async fn upsert_scan_finding(
+        &self,
+        scope: &Scope,
+        actor: &Actor,
+        f: &NewScanFinding,
+    ) -> Result<(i64, Option<String>)> {
+        if !scope.contains(f.org_id) {
+            return Err(StoreError::Forbidden(
+                "organisation outside your scope".into(),
+            ));
+        }
         let now = now_ms();
         on_pool!(self, pool => {
-            let existing = sqlx::query_as::<_, (i64, String)>("SELECT id, state FROM scan_findings WHERE host_id = $1 AND vuln_key = $2")
-                .bind(f.host_id).bind(&f.vuln_key).fetch_optional(pool).await?;
-            match existing {
-                Some((id, state)) => {
+            let mut tx = pool.begin().await?;
+            let existing = sqlx::query_as::<_, (i64, String, String)>("SELECT id, state, scanner FROM scan_findings WHERE host_id = $1 AND vuln_key = $2")
+                .bind(f.host_id).bind(&f.vuln_key).fetch_optional(&mut *tx).await?;
+            let out = match existing {
+                Some((id, state, scanners)) => {
                     // Every scanner that reported it is kept: any of them can later prove it fixed.
-                    let scanners: String = sqlx::query_scalar("SELECT scanner FROM scan_findings WHERE id = $1").bind(id).fetch_one(pool).await?;
                     let mut list: Vec<&str> = scanners.split(',').filter(|s| !s.is_empty()).collect();
                     if !list.contains(&f.scanner.as_str()) {
                         list.push(&f.scanner);
                     }
                     sqlx::query("UPDATE scan_findings SET last_seen = $1, state = 'open', title = $2, severity = $3, cvss = $4, scanner = $5, port = $6, solution = $7 WHERE id = $8")
                         .bind(now).bind(&f.title).bind(&f.severity).bind(f.cvss).bind(list.join(",")).bind(&f.port).bind(&f.solution).bind(id)
-                        .execute(pool).await?;
-                    Ok((id, Some(state)))
+                        .execute(&mut *tx).await?;
+                    if state != "open" {
+                        let before = json!({"state": state});
+                        let after = json!({"state": "open", "scanner": f.scanner});
+                        let e = audit::row(actor, Some(f.org_id), "reopen", "scan_findings", Some(id), before.as_object(), after.as_object());
+                        audit_insert!(&mut *tx, e);
+                    }
+                    (id, Some(state))
                 }
                 None => {
                     let id: i64 = sqlx::query_scalar(
@@ -106,21 +123,32 @@ impl Store {
                     )
                     .bind(f.org_id).bind(f.host_id).bind(&f.vuln_key).bind(&f.title).bind(&f.severity).bind(f.cvss).bind(&f.cves).bind(&f.scanner)
                     .bind(&f.port).bind(&f.solution).bind(now)
-                    .fetch_one(pool).await?;
-                    Ok((id, None))
+                    .fetch_one(&mut *tx).await?;
+                    let after = json!({"host_id": f.host_id, "vuln_key": f.vuln_key, "severity": f.severity, "scanner": f.scanner});
+                    let e = audit::row(actor, Some(f.org_id), "create", "scan_findings", Some(id), None, after.as_object());
+                    audit_insert!(&mut *tx, e);
+                    (id, None)
                 }
-            }
+            };
+            tx.commit().await?;
+            Ok(out)
         })
     }
 
-    /// Open findings of a host that a scanner has reported: `(id, vuln_key, work_item_id)`.
+    /// Open findings of a host in `scope` that a scanner has reported:
+    /// `(id, vuln_key, work_item_id)`.
     pub async fn open_scan_findings(
         &self,
+        scope: &Scope,
         host_id: i64,
         scanner: &str,
     ) -> Result<Vec<(i64, String, Option<i64>)>> {
+        let sql = format!(
+            "SELECT f.id, f.vuln_key, f.work_item_id, f.scanner FROM scan_findings f WHERE f.host_id = $1 AND f.state = 'open'{}",
+            scope_sql(scope, "f.org_id")
+        );
         let rows = on_pool!(self, pool => {
-            sqlx::query_as::<_, (i64, String, Option<i64>, String)>("SELECT id, vuln_key, work_item_id, scanner FROM scan_findings WHERE host_id = $1 AND state = 'open'")
+            sqlx::query_as::<_, (i64, String, Option<i64>, String)>(&sql)
                 .bind(host_id).fetch_all(pool).await?
         });
         Ok(rows
@@ -130,20 +158,37 @@ impl Store {
             .collect())
     }
 
-    /// Sets a finding's state and/or task.
+    /// Sets the state (`open`, `fixed`) and/or the task of a finding in `scope`, audited.
     pub async fn set_scan_finding(
         &self,
+        scope: &Scope,
+        actor: &Actor,
         id: i64,
         state: Option<&str>,
         work_item_id: Option<i64>,
     ) -> Result<()> {
+        let sql = format!(
+            "SELECT f.org_id, f.state, f.work_item_id FROM scan_findings f WHERE f.id = $1{}",
+            scope_sql(scope, "f.org_id")
+        );
         on_pool!(self, pool => {
-            if let Some(s) = state {
-                sqlx::query("UPDATE scan_findings SET state = $1 WHERE id = $2").bind(s).bind(id).execute(pool).await?;
+            let mut tx = pool.begin().await?;
+            let Some((org_id, before_state, before_work)) = sqlx::query_as::<_, (i64, String, Option<i64>)>(&sql)
+                .bind(id).fetch_optional(&mut *tx).await? else {
+                return Err(StoreError::NotFound);
+            };
+            let new_state = state.unwrap_or(&before_state).to_string();
+            let new_work = work_item_id.or(before_work);
+            if new_state == before_state && new_work == before_work {
+                return Ok(());
             }
-            if let Some(w) = work_item_id {
-                sqlx::query("UPDATE scan_findings SET work_item_id = $1 WHERE id = $2").bind(w).bind(id).execute(pool).await?;
-            }
+            sqlx::query("UPDATE scan_findings SET state = $1, work_item_id = $2 WHERE id = $3")
+                .bind(&new_state).bind(new_work).bind(id).execute(&mut *tx).await?;
+            let before = json!({"state": before_state, "work_item_id": before_work});
+            let after = json!({"state": new_state, "work_item_id": new_work});
+            let e = audit::row(actor, Some(org_id), "update", "scan_findings", Some(id), before.as_object(), after.as_object());
+            audit_insert!(&mut *tx, e);
+            tx.commit().await?;
             Ok(())
         })
     }

@@ -10,7 +10,7 @@ use canhgac_domain::entity::{EntityKind, Record};
 use canhgac_domain::signal::{Severity, SignalKind};
 use canhgac_domain::work::WorkKind;
 use canhgac_domain::{Role, Scope};
-use canhgac_server::monitor::MonitorConfig;
+use canhgac_ops::monitor::MonitorConfig;
 use canhgac_server::{router, AppState, ServerConfig};
 use canhgac_store::{Actor, NewEvent, NewSignal, NewUser, NewWorkItem, Store};
 use http_body_util::BodyExt;
@@ -281,14 +281,14 @@ impl TestApp {
             .map(|i| format!("198.51.100.{}\n", i * 16 + 1))
             .collect::<String>()
             + "203.0.113.250\n";
-        let meta = canhgac_server::botnet::ListMeta {
+        let meta = canhgac_ops::botnet::ListMeta {
             name: None,
             source: "test".into(),
             kind: "botnet".into(),
             period: "10/2026".into(),
             version: "monthly".into(),
         };
-        canhgac_server::botnet::import_list(s, &actor, &meta, list.as_bytes(), None)
+        canhgac_ops::botnet::import_list(s, &actor, &meta, list.as_bytes(), None)
             .await
             .expect("botnet list");
         // An advisory naming every organisation's OpenSSH package: a patch task for each.
@@ -298,14 +298,14 @@ impl TestApp {
                                        "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:9.2p1-3"}]}]}))
             .collect();
         let osv = json!({"id": "DSA-TEST-1", "summary": "OpenSSH", "aliases": ["CVE-2024-6387"], "affected": affected});
-        canhgac_server::patching::import_advisories(s, &actor, osv.to_string().as_bytes())
+        canhgac_ops::patching::import_advisories(s, &actor, osv.to_string().as_bytes())
             .await
             .expect("advisory");
         // A Nuclei scan with a finding on every fixture host.
         let scan: String = (1..ORGS.len())
             .map(|i| format!("{{\"template-id\":\"CVE-2021-44228\",\"info\":{{\"name\":\"Log4Shell\",\"severity\":\"critical\",\"classification\":{{\"cve-id\":[\"CVE-2021-44228\"]}}}},\"host\":\"https://198.51.100.{}:8443\",\"ip\":\"198.51.100.{}\"}}\n", i * 16 + 1, i * 16 + 1))
             .collect();
-        canhgac_server::scans::import_scan(s, &all, &actor, scan.as_bytes())
+        canhgac_ops::scans::import_scan(s, &all, &actor, scan.as_bytes())
             .await
             .map_err(|_| "scan")
             .expect("scan");

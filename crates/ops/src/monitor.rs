@@ -471,14 +471,17 @@ impl Monitor {
                 let (ev, malformed) = read_record(&r, now);
                 let mut hits = Vec::new();
                 let bad = malformed.is_some();
+                // A syslog line that is not syslog is still a message to match.
+                let matchable = !bad || matches!(r.body, Body::Line(_));
                 let row = new_event(&dir, &mut memo, &mut r, &ev, malformed);
-                if !bad {
+                if bad {
+                    malformed_n += 1;
+                }
+                if matchable {
                     // Correlations are counted per owning organisation.
                     let org = row.org_id.unwrap_or(0);
                     c.engine
                         .process_in(&mut scratch, &mut st, org, &ev, &mut hits);
-                } else {
-                    malformed_n += 1;
                 }
                 if !hits.is_empty() {
                     // What its alerts need (the row itself moves into the database).
@@ -888,15 +891,19 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// Reads one record into an event; `Some(reason)` when it could not be read.
+/// Reads one record into an event; `Some(reason)` when it could not be read. A line that
+/// arrived over syslog (UDP, TCP, TLS) and is not syslog is malformed — stored raw, flagged and
+/// counted — yet still matched as a message (keyword rules); a line of an uploaded text file
+/// that is no known format is simply a message.
 fn read_record(r: &Raw, now: i64) -> (Event<'static>, Option<String>) {
     match &r.body {
         Body::Line(l) => {
-            let (ev, ok) = canhgac_ingest::event::text_line(l, now);
-            // A line that is neither syslog nor a known format is still searched and matched
-            // (keyword rules) as a message; it is not malformed.
-            let _ = ok;
-            (ev, None)
+            let (ev, err) = canhgac_ingest::event::text_line(l, now);
+            let syslog = matches!(r.transport, "udp" | "tcp" | "tls");
+            let reason = err
+                .filter(|_| syslog)
+                .map(|e| format!("not a syslog message: {e}"));
+            (ev, reason)
         }
         Body::Json(j) => match canhgac_ingest::event::json_line(j) {
             Ok(ev) => (ev.into_owned(), None),
@@ -1048,56 +1055,16 @@ pub fn json_body(v: Value) -> Body {
     }
 }
 
-/// The live alert feed for one caller: only alerts of organisations they may see (alerts of no
-/// known organisation only for province-wide roles).
-pub fn alert_sse(
-    st: &crate::AppState,
-    c: crate::auth::Caller,
-) -> axum::response::sse::Sse<
-    impl futures_core::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
-> {
-    use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-    use tokio::sync::broadcast::error::RecvError;
-    let rx = st.monitor.alerts.subscribe();
-    let scope = c.scope.clone();
-    let province_wide = scope.ids().is_none();
-    let stream = futures_util::stream::unfold(rx, move |mut rx| {
-        let scope = scope.clone();
-        async move {
-            loop {
-                match rx.recv().await {
-                    Ok(n) => {
-                        let visible = match n.org_id {
-                            Some(o) => scope.contains(o),
-                            None => province_wide,
-                        };
-                        if !visible {
-                            continue;
-                        }
-                        let ev = SseEvent::default()
-                            .event("alert")
-                            .json_data(&n)
-                            .unwrap_or_default();
-                        return Some((Ok(ev), rx));
-                    }
-                    Err(RecvError::Lagged(_)) => continue,
-                    Err(RecvError::Closed) => return None,
-                }
-            }
-        }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
-}
-
 /// Validates and stores an uploaded rule file, then recompiles.
 pub async fn add_custom_rules(
-    st: &crate::AppState,
-    c: &crate::auth::Caller,
+    monitor: &Monitor,
+    store: &Store,
+    actor: &Actor,
     file_name: &str,
     yaml: &str,
     org_id: Option<i64>,
 ) -> Result<Vec<canhgac_store::RuleRow>, Vec<String>> {
-    let metas = validate_custom_rule(file_name, yaml, &st.monitor.config().placeholders, org_id)?;
+    let metas = validate_custom_rule(file_name, yaml, &monitor.config().placeholders, org_id)?;
     let mut added = Vec::new();
     for (i, m) in metas.iter().enumerate() {
         // Only the first row holds the YAML (the file compiles as one); the others are listed.
@@ -1105,11 +1072,11 @@ pub async fn add_custom_rules(
         if i > 0 {
             m.yaml = None;
         }
-        match st.store.add_custom_rule(&c.actor(), &m).await {
+        match store.add_custom_rule(actor, &m).await {
             Ok(r) => added.push(r),
             Err(e) => return Err(vec![e.to_string()]),
         }
     }
-    st.monitor.reload().await.map_err(|e| vec![e])?;
+    monitor.reload().await.map_err(|e| vec![e])?;
     Ok(added)
 }

@@ -5,12 +5,13 @@
 
 use canhgac_domain::signal::{Severity, SignalKind};
 use canhgac_domain::time::now_ms;
-use canhgac_domain::work::{Proof, WorkEvent, WorkKind, WorkState};
+use canhgac_domain::work::{Proof, WorkKind};
 use canhgac_domain::Scope;
 use canhgac_intel::list::{parse_list, Problem};
 use canhgac_intel::matching::{match_registry, RegisteredHost, RegisteredNet};
 use canhgac_intel::scan::{count_lines, scan};
 use canhgac_intel::set::IpSet;
+use crate::work::{Again, TaskOutcome};
 use canhgac_store::{
     Actor, BotnetEntryRow, NewBotnetList, NewFinding, NewSignal, NewWorkItem, Store, StoreError,
 };
@@ -103,10 +104,13 @@ fn normalise_period(p: &str) -> Option<String> {
     ((2000..=2100).contains(&y) && (1..=12).contains(&m)).then(|| format!("{y:04}-{m:02}"))
 }
 
-/// The registry as the matcher needs it.
+/// The registry as the matcher needs it. A host address claimed by hosts of two
+/// organisations counts only for the claim the directory gives it to (approved, then more
+/// specific, then oldest), so one listed address is one organisation's finding.
 pub async fn registry(
     store: &Store,
 ) -> Result<(Vec<RegisteredHost>, Vec<RegisteredNet>), StoreError> {
+    let dir = crate::directory::Directory::load(store).await?;
     let hosts = store
         .host_addresses()
         .await?
@@ -114,9 +118,11 @@ pub async fn registry(
         .map(|(id, org_id, ips, level)| RegisteredHost {
             id,
             org_id,
-            ips: ips
-                .split(',')
-                .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            ips: canhgac_domain::net::host_addresses(&ips)
+                .filter(|ip| {
+                    dir.owner_of(*ip)
+                        .is_none_or(|(h, o)| o == org_id && h.is_none_or(|h| h == id))
+                })
                 .collect(),
             level,
         })
@@ -305,30 +311,18 @@ pub async fn import_list(
     for ((org_id, value), idx) in &per_task {
         let f = &findings[idx[0]];
         let subject = format!("botnet:{}:{value}", meta.kind);
-        let existing = store
-            .work_item_by_subject(WorkKind::HuntTask, *org_id, &subject)
-            .await?;
-        let task_id = match existing {
-            Some(w)
-                if WorkState::parse(&w.state).is_some_and(|s| s != WorkState::NotApplicable) =>
-            {
-                let note = format!("Vẫn có trong {name}");
-                store
-                    .apply_work_event(
-                        &Scope::All,
-                        &system,
-                        w.id,
-                        &WorkEvent::ProofFailed {
-                            proof: Proof::AbsentFromNextList,
-                        },
-                        Some(&note),
-                        None,
-                    )
-                    .await?;
-                report.tasks_reopened += 1;
-                w.id
-            }
-            _ => {
+        let note = format!("Vẫn có trong {name}");
+        let outcome = crate::work::task_for_subject(
+            store,
+            &system,
+            WorkKind::HuntTask,
+            *org_id,
+            &subject,
+            Again::Reopen {
+                proof: Proof::AbsentFromNextList,
+                note: &note,
+            },
+            || {
                 let target = f
                     .host_id
                     .and_then(|h| hostnames.get(&h).cloned())
@@ -344,7 +338,7 @@ pub async fn import_list(
                 } else {
                     HUNT_DAYS_NEW
                 };
-                let w = NewWorkItem {
+                NewWorkItem {
                     kind: WorkKind::HuntTask,
                     title: format!("Săn lùng, bóc gỡ: {value}{malware} — {target}"),
                     org_id: *org_id,
@@ -352,12 +346,17 @@ pub async fn import_list(
                     signal_id: None,
                     due_at: Some(now + days * day),
                     detail: json!({"list_id": list_id, "value": value, "malware": f.malware, "network": f.network}),
-                    subject: Some(subject.clone()),
-                };
-                report.tasks_created += 1;
-                store.create_work_item(&Scope::All, &system, &w).await?.id
-            }
-        };
+                    subject: None,
+                }
+            },
+        )
+        .await?;
+        match outcome {
+            TaskOutcome::Created(_) => report.tasks_created += 1,
+            TaskOutcome::Reopened(_) => report.tasks_reopened += 1,
+            TaskOutcome::Open(_) => {}
+        }
+        let task_id = outcome.id();
         for i in idx {
             store
                 .set_finding_work_item(finding_ids[*i], task_id)
@@ -384,9 +383,7 @@ pub async fn import_list(
     // A monthly list is complete: what it no longer lists is verified clean.
     if meta.version == "monthly" {
         let prefix = format!("botnet:{}:", meta.kind);
-        for w in store
-            .open_work_items_by_subject(WorkKind::HuntTask, &prefix)
-            .await?
+        for w in crate::work::open_tasks(store, WorkKind::HuntTask, &prefix).await?
         {
             let value = w
                 .subject
@@ -397,19 +394,18 @@ pub async fn import_list(
                 continue;
             }
             let note = format!("Không còn trong {name}: đã xác minh sạch");
-            store
-                .apply_work_event(
-                    &Scope::All,
-                    &system,
-                    w.id,
-                    &WorkEvent::ProofArrived {
-                        proof: Proof::AbsentFromNextList,
-                    },
-                    Some(&note),
-                    None,
-                )
-                .await?;
-            report.tasks_closed += 1;
+            if crate::work::close_by_proof(
+                store,
+                &system,
+                w.id,
+                Proof::AbsentFromNextList,
+                &note,
+                None,
+            )
+            .await?
+            {
+                report.tasks_closed += 1;
+            }
         }
     }
     Ok(report)

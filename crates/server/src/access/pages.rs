@@ -1,179 +1,199 @@
-//! Import, user accounts and the audit log pages.
+//! Access pages: log-in, log-out, language, user accounts, the audit log.
 
-use super::{error_page, not_found, store_error_page, UiResult};
-use crate::auth::{check_password_policy, hash_password, Caller};
-use crate::import::{file_columns, import_file, ImportOutcome, RowError};
-use crate::ui::layout::{csrf, page, pager};
+use crate::auth::{authenticate, client_ip, random_token, session_cookie, token_hash, Caller, Lang, LoginError, LANG_COOKIE, SESSION_COOKIE, check_password_policy, hash_password};
 use crate::AppState;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use canhgac_domain::entity::EntityKind;
 use canhgac_domain::time::fmt_datetime;
 use canhgac_domain::Role;
-use canhgac_store::{AuditQuery, NewUser, StoreError, User};
-use maud::{html, Markup};
+use canhgac_store::{AuditQuery, StoreError, NewUser, User};
+use crate::ui::layout::{bare_page, page, csrf, pager};
+use maud::html;
 use serde_json::Value;
 use std::collections::HashMap;
+use crate::ui::{error_page, not_found, store_error_page, UiResult};
+#[allow(unused_imports)]
+use crate::ui::*;
 
-fn import_form(c: &Caller, selected: Option<EntityKind>) -> Markup {
-    let l = c.lang;
-    html! {
-        form #import-form.card method="post" enctype="multipart/form-data" action=(format!("/import?_csrf={}", urlencoding::encode(&c.csrf))) {
-            div.grid2 {
-                div { label for="entity" { (l.t("Loại dữ liệu", "Kind of records")) }
-                    select #entity name="entity" { @for k in EntityKind::ALL { @if k != EntityKind::Org || c.role.can_manage_orgs() {
-                        option value=(k.slug()) selected[Some(k) == selected] { (l.t(k.label_vi(), k.label_en())) } } } } }
-                div { label for="file" { (l.t("Tệp CSV hoặc XLSX", "CSV or XLSX file")) } input #file type="file" name="file" accept=".csv,.xlsx,text/csv" required; }
-            }
-            div.actions { button #import-submit type="submit" { (l.t("Nhập dữ liệu", "Import")) } }
-        }
-    }
-}
-
-fn columns_help(c: &Caller) -> Markup {
-    let l = c.lang;
-    html! {
-        div.card {
-            h2 { (l.t("Các cột của tệp", "File columns")) }
-            p.muted { (l.t("Dòng đầu tiên là tên cột. Đơn vị ghi theo mã (ví dụ STTTT), hệ thống theo tên, máy theo tên máy. Tệp được nhập toàn bộ hoặc không nhập gì: nếu có lỗi, không dòng nào được lưu.",
-                "The first row names the columns. Organisations go by code (e.g. STTTT), systems by name, hosts by host name. A file is imported whole or not at all: if any row is wrong, nothing is stored.")) }
-            table { thead { tr { th { (l.t("Loại", "Kind")) } th { (l.t("Cột (* bắt buộc)", "Columns (* required)")) } th {} } }
-                tbody { @for k in EntityKind::ALL { tr { td { (l.t(k.label_vi(), k.label_en())) }
-                    td { code { @for (i, f) in k.fields().iter().enumerate() { @if i > 0 { ", " } (f.file_name) @if f.required { "*" } } } }
-                    td { a href=(format!("/import/template/{}", k.slug())) { (l.t("Tệp mẫu", "Template")) } } } } }
-            }
-        }
-    }
-}
-
-/// `GET /import`.
-pub async fn import_page(c: Caller) -> UiResult {
-    if !c.role.can_write() {
-        return Err(error_page(
-            &c,
-            StatusCode::FORBIDDEN,
-            "Tài khoản của bạn chỉ có quyền xem.",
-            "Your account is read-only.",
-        ));
-    }
-    let l = c.lang;
-    let body = html! { h1 { (l.t("Nhập dữ liệu từ tệp", "Import from a file")) } (import_form(&c, None)) (columns_help(&c)) };
-    Ok(page(&c, l.t("Nhập dữ liệu", "Import"), "/import", body).into_response())
-}
-
-/// `POST /import` (multipart: entity, file).
-pub async fn import_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiResult {
-    if !c.role.can_write() {
-        return Err(error_page(
-            &c,
-            StatusCode::FORBIDDEN,
-            "Tài khoản của bạn chỉ có quyền xem.",
-            "Your account is read-only.",
-        ));
-    }
-    let l = c.lang;
-    let up = super::read_upload(&c, mp).await?;
-    let Some(kind) = up
-        .fields
-        .get("entity")
-        .and_then(|e| EntityKind::from_slug(e))
-    else {
-        return Err(error_page(
-            &c,
-            StatusCode::BAD_REQUEST,
-            "Hãy chọn loại dữ liệu.",
-            "Choose the kind of records.",
-        ));
+/// Where to go after logging in: a local path only — one leading `/` not followed by another
+/// `/` or a `\\`, no backslash anywhere and no control or blank characters (browsers drop tabs
+/// and newlines from a URL, so `/\t/evil.example` would become `//evil.example`); anything else
+/// goes to `/`.
+pub fn safe_next(next: Option<&String>) -> String {
+    let Some(n) = next else {
+        return "/".into();
     };
-    let Some((fname, bytes)) = up
-        .file("file")
-        .map(|(n, b)| (n.map(str::to_string), b.to_vec()))
-    else {
-        return Err(error_page(
-            &c,
-            StatusCode::BAD_REQUEST,
-            "Hãy chọn một tệp không rỗng.",
-            "Choose a non-empty file.",
-        ));
-    };
-    let outcome = import_file(&st.store, &c, kind, &bytes, fname.as_deref())
-        .await
-        .map_err(|e| store_error_page(&c, e))?;
-    let name = fname.unwrap_or_default();
-    let (status, result) = match outcome {
-        ImportOutcome::Imported(n) => {
-            st.metrics
-                .imports
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            (
-                StatusCode::OK,
-                html! { div.flash.ok #import-ok { (l.t("Đã nhập", "Imported")) " " (n) " " (l.t("bản ghi từ", "records from")) " " (name) "." " "
-                a href=(format!("/{}", kind.slug())) { (l.t("Xem danh sách", "See the list")) } } },
-            )
-        }
-        ImportOutcome::Rejected(errors) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            rejected(c.lang, &name, &errors),
-        ),
-    };
-    let body = html! { h1 { (l.t("Nhập dữ liệu từ tệp", "Import from a file")) } (result) (import_form(&c, Some(kind))) (columns_help(&c)) };
-    Ok((
-        status,
-        page(&c, l.t("Nhập dữ liệu", "Import"), "/import", body),
-    )
-        .into_response())
-}
-
-fn rejected(l: crate::auth::Lang, name: &str, errors: &[RowError]) -> Markup {
-    html! {
-        div.flash.bad { (l.t("Chưa nhập dòng nào từ", "Nothing was imported from")) " " (name) ": " (errors.len()) " " (l.t("lỗi. Hãy sửa tệp và nhập lại.", "problem(s). Correct the file and import it again.")) }
-        table #import-errors { thead { tr { th { (l.t("Dòng", "Row")) } th { (l.t("Cột", "Column")) } th { (l.t("Lỗi", "Problem")) } } }
-            tbody { @for e in errors { tr { td { @if e.row > 0 { (e.row) } } td { (e.column) } td { (l.t(&e.message_vi, &e.message)) } } } } }
-    }
-}
-
-/// `GET /import/template/{entity}`: a CSV with just the header row.
-pub async fn template(c: Caller, Path(slug): Path<String>) -> UiResult {
-    let kind = EntityKind::from_slug(&slug).ok_or_else(|| not_found(&c))?;
-    let bytes = canhgac_sheets::write_csv(&file_columns(kind), &[]).map_err(|e| {
-        error_page(
-            &c,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &e.to_string(),
-            &e.to_string(),
-        )
-    })?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"mau-{}.csv\"", kind.slug()),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-fn must_manage(c: &Caller) -> Result<(), Response> {
-    if c.role.can_manage_users() {
-        Ok(())
+    let local = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.contains('\\')
+        && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+        && n.len() <= 2048;
+    if local {
+        n.clone()
     } else {
-        Err(error_page(
-            c,
-            StatusCode::FORBIDDEN,
-            "Chỉ quản trị viên được quản lý tài khoản.",
-            "Only administrators manage accounts.",
-        ))
+        "/".into()
     }
 }
+
+pub(crate) async fn login_page(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    login_form(
+        Lang::from_headers(&headers),
+        &safe_next(q.get("next")),
+        None,
+        "",
+        StatusCode::OK,
+    )
+}
+
+pub(crate) fn login_form(
+    l: Lang,
+    next: &str,
+    error: Option<&str>,
+    email: &str,
+    status: StatusCode,
+) -> Response {
+    let body = html! {
+        div.login.card {
+            h1 { (l.t("Đăng nhập", "Log in")) }
+            @if let Some(e) = error { div.flash.bad #login-error { (e) } }
+            form method="post" action="/login" {
+                input type="hidden" name="next" value=(next);
+                p { label for="email" { (l.t("Thư điện tử", "E-mail")) } input #email type="email" name="email" value=(email) required autofocus autocomplete="username"; }
+                p { label for="password" { (l.t("Mật khẩu", "Password")) } input #password type="password" name="password" required autocomplete="current-password"; }
+                p { button #login type="submit" { (l.t("Đăng nhập", "Log in")) } }
+            }
+        }
+    };
+    (status, bare_page(l, l.t("Đăng nhập", "Log in"), body)).into_response()
+}
+
+pub(crate) async fn login(State(st): State<AppState>, req: Request) -> Response {
+    let ip = client_ip(&req, &st.config.trusted_proxies);
+    let l = Lang::from_headers(req.headers());
+    let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let form: HashMap<String, String> = serde_urlencoded_pairs(&bytes);
+    let email = form.get("email").cloned().unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    let next = safe_next(form.get("next"));
+    match authenticate(&st, &email, &password, ip).await {
+        Ok(user) => {
+            let sid = random_token();
+            let csrf = random_token();
+            let ttl = st.config.session_ttl_ms;
+            if st
+                .store
+                .create_session(&token_hash(&sid), user.id, &csrf, ttl)
+                .await
+                .is_err()
+            {
+                return login_form(
+                    l,
+                    &next,
+                    Some(l.t("Lỗi lưu trữ, hãy thử lại", "Storage error, try again")),
+                    &email,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                );
+            }
+            let mut resp = Redirect::to(&next).into_response();
+            if let Ok(v) = session_cookie(&sid, st.config.secure_cookies, ttl / 1000).parse() {
+                resp.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Err(LoginError::RateLimited) => login_form(
+            l,
+            &next,
+            Some(l.t(
+                "Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút.",
+                "Too many failed log-ins. Try again in 15 minutes.",
+            )),
+            &email,
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(LoginError::BadCredentials) => login_form(
+            l,
+            &next,
+            Some(l.t(
+                "Sai thư điện tử hoặc mật khẩu.",
+                "Wrong e-mail or password.",
+            )),
+            &email,
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(LoginError::Internal) => login_form(
+            l,
+            &next,
+            Some(l.t("Lỗi lưu trữ, hãy thử lại", "Storage error, try again")),
+            &email,
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
+    }
+}
+
+/// Decodes `application/x-www-form-urlencoded` into a map (last value wins).
+pub(crate) fn serde_urlencoded_pairs(bytes: &[u8]) -> HashMap<String, String> {
+    let s = String::from_utf8_lossy(bytes);
+    s.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            let d = |x: &str| {
+                urlencoding::decode(&x.replace('+', " "))
+                    .map(|c| c.into_owned())
+                    .unwrap_or_default()
+            };
+            (d(k), d(v))
+        })
+        .collect()
+}
+
+pub(crate) async fn logout(State(st): State<AppState>, c: Caller, headers: HeaderMap) -> Response {
+    if let Some(sid) = crate::auth::cookie(&headers, SESSION_COOKIE) {
+        let _ = st.store.delete_session(&token_hash(&sid)).await;
+    }
+    let _ = st
+        .store
+        .append_audit(
+            &c.actor(),
+            c.user.org_id,
+            "logout",
+            "sessions",
+            Some(c.user.id),
+            None,
+            None,
+        )
+        .await;
+    let mut resp = Redirect::to("/login").into_response();
+    if let Ok(v) = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0").parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+pub(crate) async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let code = if code == "en" { "en" } else { "vi" };
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| {
+            r.find("://")
+                .map(|i| &r[i + 3..])
+                .and_then(|rest| rest.find('/').map(|j| rest[j..].to_string()))
+        })
+        .unwrap_or_else(|| "/".into());
+    let mut resp = Redirect::to(&safe_next(Some(&back))).into_response();
+    if let Ok(v) = format!("{LANG_COOKIE}={code}; Path=/; SameSite=Lax; Max-Age=31536000").parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
 
 /// `GET /users`.
 pub async fn users_page(State(st): State<AppState>, c: Caller) -> UiResult {
-    must_manage(&c)?;
     let l = c.lang;
     let users = st
         .store
@@ -199,7 +219,7 @@ pub async fn users_page(State(st): State<AppState>, c: Caller) -> UiResult {
     Ok(page(&c, l.t("Tài khoản", "Users"), "/users", body).into_response())
 }
 
-async fn user_form(
+pub(crate) async fn user_form(
     st: &AppState,
     c: &Caller,
     user: Option<&User>,
@@ -207,7 +227,7 @@ async fn user_form(
     error: Option<String>,
 ) -> UiResult {
     let l = c.lang;
-    let orgs = super::registry::org_options(st, &c.scope)
+    let orgs = crate::registry::org_options(st, &c.scope)
         .await
         .map_err(|e| store_error_page(c, e))?;
     let codes = st
@@ -257,11 +277,10 @@ async fn user_form(
 
 /// `GET /users/new`.
 pub async fn user_new_page(State(st): State<AppState>, c: Caller) -> UiResult {
-    must_manage(&c)?;
     user_form(&st, &c, None, &HashMap::new(), None).await
 }
 
-fn store_msg(l: crate::auth::Lang, e: &StoreError) -> Option<String> {
+pub(crate) fn store_msg(l: crate::auth::Lang, e: &StoreError) -> Option<String> {
     match e {
         StoreError::Invalid(errs) => Some(
             errs.iter()
@@ -287,7 +306,6 @@ pub async fn user_create(
     c: Caller,
     Form(f): Form<HashMap<String, String>>,
 ) -> UiResult {
-    must_manage(&c)?;
     let l = c.lang;
     let Some(role) = f
         .get("role")
@@ -340,7 +358,6 @@ pub async fn user_edit_page(
     c: Caller,
     Path(id): Path<i64>,
 ) -> UiResult {
-    must_manage(&c)?;
     let u = st
         .store
         .user_in_scope(&c.scope, id)
@@ -358,7 +375,6 @@ pub async fn user_update(
     Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> UiResult {
-    must_manage(&c)?;
     let l = c.lang;
     let u = st
         .store
@@ -430,7 +446,7 @@ pub async fn user_update(
     }
 }
 
-fn changed_keys(before: &Option<Value>, after: &Option<Value>) -> String {
+pub(crate) fn changed_keys(before: &Option<Value>, after: &Option<Value>) -> String {
     match (before, after) {
         (Some(Value::Object(b)), Some(Value::Object(a))) => a
             .iter()
@@ -450,7 +466,7 @@ fn changed_keys(before: &Option<Value>, after: &Option<Value>) -> String {
     }
 }
 
-fn short(v: &Value) -> String {
+pub(crate) fn short(v: &Value) -> String {
     let s = match v {
         Value::String(s) => s.clone(),
         Value::Object(m) => m
@@ -474,16 +490,8 @@ pub async fn audit_page(
     c: Caller,
     Query(params): Query<Vec<(String, String)>>,
 ) -> UiResult {
-    if !c.role.can_read_audit() {
-        return Err(error_page(
-            &c,
-            StatusCode::FORBIDDEN,
-            "Chỉ Sở TTTT được xem nhật ký.",
-            "Only the DIC reads the audit log.",
-        ));
-    }
     let l = c.lang;
-    let get = |k: &str| Some(super::param(&params, k)).filter(|v| !v.is_empty());
+    let get = |k: &str| Some(crate::ui::param(&params, k)).filter(|v| !v.is_empty());
     let limit = 50;
     let offset = get("offset")
         .and_then(|v| v.parse().ok())

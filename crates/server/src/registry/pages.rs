@@ -1,7 +1,6 @@
-//! Generic pages for the registry's entities: list (search, filter, page), detail,
-//! create/edit forms with per-field errors, delete. Driven by the entity descriptors.
+//! Registry pages: lists, records, forms, the organisation tree.
 
-use super::{not_found, store_error_page, UiResult};
+use crate::ui::{not_found, store_error_page, UiResult};
 use crate::auth::{Caller, Lang};
 use crate::ui::layout::{csrf, page, pager};
 use crate::AppState;
@@ -14,19 +13,22 @@ use canhgac_domain::Scope;
 use canhgac_store::{ListQuery, StoreError};
 use maud::{html, Markup};
 use serde_json::Value;
+use std::collections::HashMap;
+#[allow(unused_imports)]
+use crate::ui::*;
 
-pub(super) fn kind_or_404(c: &Caller, slug: &str) -> Result<EntityKind, Response> {
+pub(crate) fn kind_or_404(c: &Caller, slug: &str) -> Result<EntityKind, Response> {
     EntityKind::from_slug(slug).ok_or_else(|| not_found(c))
 }
 
-fn label(l: Lang, f: &Field) -> &'static str {
+pub(crate) fn label(l: Lang, f: &Field) -> &'static str {
     match l {
         Lang::Vi => f.vi,
         Lang::En => f.en,
     }
 }
 
-fn text(v: &Value) -> String {
+pub(crate) fn text(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
@@ -35,7 +37,7 @@ fn text(v: &Value) -> String {
 }
 
 /// Renders a field's value for reading: references by code or name, with links.
-pub(super) fn show_value(l: Lang, f: &Field, rec: &Record) -> Markup {
+pub(crate) fn show_value(l: Lang, f: &Field, rec: &Record) -> Markup {
     let v = &rec[f.name];
     match f.ty {
         FieldType::OrgRef => {
@@ -63,7 +65,7 @@ pub(super) fn show_value(l: Lang, f: &Field, rec: &Record) -> Markup {
     }
 }
 
-fn title_of(kind: EntityKind, rec: &Record) -> String {
+pub(crate) fn title_of(kind: EntityKind, rec: &Record) -> String {
     text(&rec[kind.title_field()])
 }
 
@@ -78,14 +80,14 @@ pub async fn list_page(
     list_of(&st, &c, kind, params).await
 }
 
-pub(super) async fn list_of(
+pub(crate) async fn list_of(
     st: &AppState,
     c: &Caller,
     kind: EntityKind,
     params: Vec<(String, String)>,
 ) -> UiResult {
     let l = c.lang;
-    let get = |k: &str| super::param(&params, k);
+    let get = |k: &str| crate::ui::param(&params, k);
     let codes = st
         .store
         .org_codes()
@@ -208,7 +210,7 @@ pub(super) async fn list_of(
     .into_response())
 }
 
-pub(super) async fn org_options(
+pub(crate) async fn org_options(
     st: &AppState,
     scope: &Scope,
 ) -> Result<Vec<(String, String)>, StoreError> {
@@ -276,7 +278,7 @@ pub async fn detail_page(
     Ok(page(&c, &title, &format!("/{}", kind.slug()), body).into_response())
 }
 
-async fn related_sections(
+pub(crate) async fn related_sections(
     st: &AppState,
     c: &Caller,
     kind: EntityKind,
@@ -308,7 +310,7 @@ async fn related_sections(
     };
     Ok(match kind {
         EntityKind::Host => {
-            let patches = super::patching::host_section(st, c, id).await?;
+            let patches = crate::patching::host_section(st, c, id).await?;
             let sw = st
                 .store
                 .list(EntityKind::Software, &c.scope, &sub("host_id", 500))
@@ -371,7 +373,7 @@ async fn related_sections(
 
 /// The records of `target` (systems or hosts) in scope that a reference field of `kind` can
 /// point to; empty when `kind` has no such field.
-async fn ref_targets(
+pub(crate) async fn ref_targets(
     st: &AppState,
     scope: &Scope,
     kind: EntityKind,
@@ -399,7 +401,7 @@ async fn ref_targets(
 }
 
 /// Form values: the record being edited plus per-field errors.
-pub(super) async fn form_page(
+pub(crate) async fn form_page(
     st: &AppState,
     c: &Caller,
     kind: EntityKind,
@@ -504,7 +506,7 @@ pub(super) async fn form_page(
 
 /// Turns submitted form fields into a record: organisation codes become ids, empty
 /// fields become null.
-pub(super) async fn record_from_form(
+pub(crate) async fn record_from_form(
     st: &AppState,
     kind: EntityKind,
     form: &[(String, String)],
@@ -540,7 +542,7 @@ pub async fn new_page(
     Query(params): Query<Vec<(String, String)>>,
 ) -> UiResult {
     let kind = kind_or_404(&c, &slug)?;
-    super::must_write(&c, kind)?;
+    crate::ui::must_write(&c, kind)?;
     let mut values = record_from_form(&st, kind, &params)
         .await
         .map_err(|e| store_error_page(&c, e))?;
@@ -561,7 +563,7 @@ pub async fn create(
     Form(form): Form<Vec<(String, String)>>,
 ) -> UiResult {
     let kind = kind_or_404(&c, &slug)?;
-    super::must_write(&c, kind)?;
+    crate::ui::must_write(&c, kind)?;
     let rec = record_from_form(&st, kind, &form)
         .await
         .map_err(|e| store_error_page(&c, e))?;
@@ -582,7 +584,7 @@ pub async fn edit_page(
     Path((slug, id)): Path<(String, i64)>,
 ) -> UiResult {
     let kind = kind_or_404(&c, &slug)?;
-    super::must_write(&c, kind)?;
+    crate::ui::must_write(&c, kind)?;
     let rec = st
         .store
         .get(kind, &c.scope, id)
@@ -600,7 +602,7 @@ pub async fn update(
     Form(form): Form<Vec<(String, String)>>,
 ) -> UiResult {
     let kind = kind_or_404(&c, &slug)?;
-    super::must_write(&c, kind)?;
+    crate::ui::must_write(&c, kind)?;
     let rec = record_from_form(&st, kind, &form)
         .await
         .map_err(|e| store_error_page(&c, e))?;
@@ -623,10 +625,99 @@ pub async fn delete(
     Path((slug, id)): Path<(String, i64)>,
 ) -> UiResult {
     let kind = kind_or_404(&c, &slug)?;
-    super::must_write(&c, kind)?;
+    crate::ui::must_write(&c, kind)?;
     match st.store.delete(kind, &c.scope, &c.actor(), id).await {
         Ok(()) => Ok(Redirect::to(&format!("/{}", kind.slug())).into_response()),
         Err(StoreError::NotFound) => Err(not_found(&c)),
         Err(e) => Err(store_error_page(&c, e)),
     }
+}
+
+/// `GET /orgs`: the organisation tree, or a filtered list when searching.
+pub(crate) async fn orgs_page(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> UiResult {
+    if params.iter().any(|(k, v)| !v.is_empty() && k != "lang") {
+        return list_of(&st, &c, EntityKind::Org, params).await;
+    }
+    let l = c.lang;
+    let page_data = st
+        .store
+        .list(
+            EntityKind::Org,
+            &c.scope,
+            &ListQuery {
+                limit: Some(1000),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let hosts = st
+        .store
+        .hosts_per_org(&c.scope)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let host_count: HashMap<String, i64> = hosts
+        .into_iter()
+        .map(|(code, _, s, w)| (code, s + w))
+        .collect();
+    let ids: std::collections::HashSet<i64> = page_data
+        .items
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    let mut children: HashMap<Option<i64>, Vec<&serde_json::Map<String, Value>>> = HashMap::new();
+    for r in &page_data.items {
+        // A visible org whose parent is not visible is a root of the caller's tree.
+        let parent = r["parent_id"].as_i64().filter(|p| ids.contains(p));
+        children.entry(parent).or_default().push(r);
+    }
+    // Siblings grouped as the dispatch addresses them: agencies, districts, operators.
+    let kind_rank = |r: &serde_json::Map<String, Value>| {
+        canhgac_domain::entity::ORG_KINDS
+            .iter()
+            .position(|k| Some(k.value) == r["kind"].as_str())
+            .unwrap_or(99)
+    };
+    for list in children.values_mut() {
+        list.sort_by(|a, b| {
+            (kind_rank(a), a["code"].as_str()).cmp(&(kind_rank(b), b["code"].as_str()))
+        });
+    }
+    fn render(
+        l: Lang,
+        parent: Option<i64>,
+        children: &HashMap<Option<i64>, Vec<&serde_json::Map<String, Value>>>,
+        counts: &HashMap<String, i64>,
+        depth: usize,
+    ) -> maud::Markup {
+        let Some(list) = children.get(&parent) else {
+            return html! {};
+        };
+        if depth > 16 {
+            return html! {};
+        }
+        html! { ul { @for r in list {
+            @let code = r["code"].as_str().unwrap_or_default();
+            @let kind = canhgac_domain::entity::ORG_KINDS.iter().find(|k| Some(k.value) == r["kind"].as_str());
+            li { a href=(format!("/orgs/{}", r["id"])) { b { (code) } " — " (r["name"].as_str().unwrap_or_default()) }
+                " " span.badge { (kind.map(|k| l.t(k.vi, k.en)).unwrap_or_default()) }
+                " " a.muted href=(format!("/hosts?org={code}")) { (counts.get(code).copied().unwrap_or(0)) " " (l.t("máy", "hosts")) }
+                (render(l, r["id"].as_i64(), children, counts, depth + 1)) }
+        } } }
+    }
+    let body = html! {
+        h1 { (l.t("Đơn vị", "Organisations")) }
+        form.filters method="get" action="/orgs" { div { label for="q" { (l.t("Tìm kiếm", "Search")) } input #q type="search" name="q"; } div { button type="submit" { (l.t("Tìm", "Search")) } } }
+        div.actions {
+            @if c.role.can_manage_orgs() { a.btn href="/orgs/new" { "+ " (l.t("Thêm đơn vị", "New organisation")) } }
+            a.btn.light href="/api/v1/export/orgs?format=xlsx" { (l.t("Xuất XLSX", "Export XLSX")) }
+            a.btn.light href="/api/v1/export/orgs?format=csv" { (l.t("Xuất CSV", "Export CSV")) }
+        }
+        div.card.tree { (render(l, None, &children, &host_count, 0)) }
+    };
+    Ok(page(&c, l.t("Đơn vị", "Organisations"), "/orgs", body).into_response())
 }

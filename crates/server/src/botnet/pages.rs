@@ -1,9 +1,8 @@
-//! Pages of the Botnet IP list loop: lists with a chart per organisation and month, import,
-//! a list's difference from the previous one and its ranked findings, and the retro-hunt.
+//! Botnet pages: lists, a list, the retro-hunt.
 
-use super::{error_page, not_found, store_error_page, UiResult};
+use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::auth::{Caller, Lang};
-use crate::botnet::{import_list, retro_hunt, set_of_lists, ImportError, ListMeta, LIST_KINDS};
+use canhgac_ops::botnet::{import_list, retro_hunt, set_of_lists, ImportError, ListMeta, LIST_KINDS};
 use crate::ui::layout::{page, pager};
 use crate::AppState;
 use axum::extract::{Multipart, Path, Query, State};
@@ -13,14 +12,16 @@ use canhgac_domain::time::{fmt_date, fmt_datetime};
 use canhgac_domain::Scope;
 use maud::{html, Markup, PreEscaped};
 use std::collections::{BTreeMap, BTreeSet};
+#[allow(unused_imports)]
+use crate::ui::*;
 
-const PALETTE: &[&str] = &[
+pub(crate) const PALETTE: &[&str] = &[
     "#0b4f8a", "#b3261e", "#1e7b34", "#b26a00", "#6a3d9a", "#00838f", "#8d6e63", "#c2185b",
     "#455a64", "#7cb342",
 ];
 
 /// Stacked bars: listed addresses per organisation, per month.
-fn chart(l: Lang, stats: &[(String, String, i64)]) -> Markup {
+pub(crate) fn chart(l: Lang, stats: &[(String, String, i64)]) -> Markup {
     if stats.is_empty() {
         return html! { p.muted { (l.t("Chưa có số liệu.", "No figures yet.")) } };
     }
@@ -97,7 +98,7 @@ fn chart(l: Lang, stats: &[(String, String, i64)]) -> Markup {
     }
 }
 
-fn import_form(c: &Caller) -> Markup {
+pub(crate) fn import_form(c: &Caller) -> Markup {
     let l = c.lang;
     html! {
         form #botnet-import.card method="post" enctype="multipart/form-data" action=(format!("/botnet?_csrf={}", urlencoding::encode(&c.csrf))) {
@@ -122,7 +123,7 @@ pub async fn lists_page(State(st): State<AppState>, c: Caller) -> UiResult {
     lists_view(&st, &c, None, StatusCode::OK).await
 }
 
-async fn lists_view(
+pub(crate) async fn lists_view(
     st: &AppState,
     c: &Caller,
     flash: Option<Markup>,
@@ -175,7 +176,7 @@ async fn lists_view(
         .into_response())
 }
 
-fn findings_table(l: Lang, rows: &[canhgac_store::FindingRow]) -> Markup {
+pub(crate) fn findings_table(l: Lang, rows: &[canhgac_store::FindingRow]) -> Markup {
     html! {
         table.records #botnet-findings { thead { tr { th { (l.t("Địa chỉ", "Address")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Máy / dải", "Host / range")) } th { (l.t("Cấp độ", "Level")) } th { (l.t("Mã độc", "Malware")) } th { (l.t("Lặp lại", "Recurring")) } th { (l.t("Nhiệm vụ", "Task")) } } }
             tbody { @for f in rows { tr {
@@ -192,16 +193,8 @@ fn findings_table(l: Lang, rows: &[canhgac_store::FindingRow]) -> Markup {
 
 /// `POST /botnet` (multipart).
 pub async fn import(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiResult {
-    if !c.role.is_dic() {
-        return Err(error_page(
-            &c,
-            StatusCode::FORBIDDEN,
-            "Chỉ Sở TTTT nhập danh sách IP Botnet.",
-            "Only the DIC imports Botnet IP lists.",
-        ));
-    }
     let l = c.lang;
-    let up = super::read_upload(&c, mp).await?;
+    let up = crate::ui::read_upload(&c, mp).await?;
     let Some((fname, bytes)) = up
         .file("file")
         .map(|(n, b)| (n.map(str::to_string), b.to_vec()))
@@ -271,9 +264,9 @@ pub async fn list_page(
         .await
         .map_err(|e| store_error_page(&c, e))?
         .ok_or_else(|| not_found(&c))?;
-    let get = |k: &str| super::param(&params, k);
+    let get = |k: &str| crate::ui::param(&params, k);
     let offset = get("offset").parse().unwrap_or(0i64).max(0);
-    let (prev, gone, new, recurring) = crate::api::list_diff(&st, &list)
+    let (prev, gone, new, recurring) = crate::botnet::list_diff(&st, &list)
         .await
         .map_err(|e| store_error_page(&c, e))?;
     let (findings, total) = st
@@ -323,7 +316,7 @@ pub async fn list_page(
     Ok(page(&c, &list.name, "/botnet", body).into_response())
 }
 
-fn hunt_form(c: &Caller, lists: &[canhgac_store::BotnetListRow]) -> Markup {
+pub(crate) fn hunt_form(c: &Caller, lists: &[canhgac_store::BotnetListRow]) -> Markup {
     let l = c.lang;
     html! {
         form #hunt-form.card method="post" enctype="multipart/form-data" action=(format!("/hunt?_csrf={}", urlencoding::encode(&c.csrf))) {
@@ -363,7 +356,7 @@ pub async fn hunt_page(State(st): State<AppState>, c: Caller) -> UiResult {
 /// `POST /hunt` (multipart: logs, list).
 pub async fn hunt_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiResult {
     let l = c.lang;
-    let up = super::read_upload(&c, mp).await?;
+    let up = crate::ui::read_upload(&c, mp).await?;
     let files: Vec<(String, Vec<u8>)> = up
         .files
         .into_iter()
@@ -392,14 +385,14 @@ pub async fn hunt_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -
     let (hits, lines) = match events_days {
         Some(days) => {
             let since = canhgac_domain::time::now_ms() - days.clamp(1, 3650) * 86_400_000;
-            crate::botnet::retro_hunt_events(&st.store, &c.scope, &set, since)
+            canhgac_ops::botnet::retro_hunt_events(&st.store, &c.scope, &set, since)
                 .await
                 .map_err(|e| store_error_page(&c, e))?
         }
         None => match retro_hunt(&st.store, &c.scope, &set, &files).await {
             Ok(r) => r,
-            Err(crate::botnet::RetroError::Store(e)) => return Err(store_error_page(&c, e)),
-            Err(crate::botnet::RetroError::File(f)) => {
+            Err(canhgac_ops::botnet::RetroError::Store(e)) => return Err(store_error_page(&c, e)),
+            Err(canhgac_ops::botnet::RetroError::File(f)) => {
                 return Err(error_page(
                     &c,
                     StatusCode::UNPROCESSABLE_ENTITY,

@@ -115,6 +115,34 @@ impl Directory {
             .unwrap_or((None, None))
     }
 
+    /// A registered host of `scope` by address (a host's own address, not a range), else by
+    /// name (full, then its first label): how a scanner's or an agent's report names a host.
+    pub fn host_in(
+        &self,
+        ip: Option<IpAddr>,
+        name: Option<&str>,
+        scope: &Scope,
+    ) -> Option<(i64, i64)> {
+        let inside = |org: i64| scope.contains(org);
+        let by_ip = ip
+            .and_then(|ip| self.by_address(ip, &inside))
+            .and_then(|(h, o)| Some((h?, o?)));
+        by_ip.or_else(|| {
+            let n = normalise(name?);
+            match self.by_host_name(&n, &inside)? {
+                (Some(h), Some(o)) => Some((h, o)),
+                _ => None,
+            }
+        })
+    }
+
+    /// The organisation whose claim on `ip` wins, and the host when a host's own address: how
+    /// a Botnet list's or a flow's address is attributed.
+    pub fn owner_of(&self, ip: IpAddr) -> Option<(Option<i64>, i64)> {
+        let (h, o) = self.by_address(ip, &|_| true)?;
+        Some((h, o?))
+    }
+
     /// A host by name (full, then its first label), or by an address written as the name;
     /// only among organisations `allowed` accepts.
     fn by_host_name(&self, h: &str, allowed: &dyn Fn(i64) -> bool) -> Option<HostOrg> {

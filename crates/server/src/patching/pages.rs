@@ -1,11 +1,8 @@
-//! Pages of patch management: advisories (import, the national warning form, KEV), an
-//! advisory's affected hosts, and patch compliance per organisation.
+//! Patching pages: advisories, an advisory, compliance, a host's inventory.
 
-use super::{error_page, not_found, store_error_page, UiResult};
+use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::auth::{Caller, Lang};
-use crate::patching::{
-    import_advisories, import_inventory, import_kev, import_manual, PatchError, PatchReport,
-};
+use canhgac_ops::patching::{import_advisories, import_inventory, import_kev, import_manual, PatchError, PatchReport};
 use crate::ui::layout::{csrf, page, pager, severity};
 use crate::AppState;
 use axum::extract::{Multipart, Path, Query, State};
@@ -16,12 +13,14 @@ use canhgac_domain::time::fmt_date;
 use canhgac_vuln::formats::ManualAdvisory;
 use maud::{html, Markup};
 use std::collections::HashMap;
+#[allow(unused_imports)]
+use crate::ui::*;
 
-async fn file_of(
+pub(crate) async fn file_of(
     c: &Caller,
     mp: Multipart,
 ) -> Result<(Option<String>, Vec<u8>), axum::response::Response> {
-    let up = super::read_upload(c, mp).await?;
+    let up = crate::ui::read_upload(c, mp).await?;
     up.file("file")
         .map(|(n, b)| (n.map(str::to_string), b.to_vec()))
         .ok_or_else(|| {
@@ -34,13 +33,13 @@ async fn file_of(
         })
 }
 
-fn report_flash(l: Lang, r: &PatchReport) -> Markup {
+pub(crate) fn report_flash(l: Lang, r: &PatchReport) -> Markup {
     html! { div.flash.ok #patch-ok {
     (r.advisories) " " (l.t("cảnh báo", "advisories")) "; " (r.matches) " " (l.t("gói phần mềm bị ảnh hưởng", "affected packages")) "; "
     (r.tasks_created) " " (l.t("nhiệm vụ vá mới", "new patch tasks")) "; " (r.tasks_closed) " " (l.t("nhiệm vụ đóng nhờ kiểm kê mới", "tasks closed by a fresh inventory")) "." } }
 }
 
-fn rejected(l: Lang, e: PatchError, c: &Caller) -> Result<Markup, axum::response::Response> {
+pub(crate) fn rejected(l: Lang, e: PatchError, c: &Caller) -> Result<Markup, axum::response::Response> {
     match e {
         PatchError::Rejected(errs) => Ok(
             html! { div.flash.bad #patch-errors { (l.t("Chưa nhập gì:", "Nothing imported:")) ul { @for e in &errs { li { code { (e.field) } ": " (e.message) } } } } },
@@ -49,7 +48,7 @@ fn rejected(l: Lang, e: PatchError, c: &Caller) -> Result<Markup, axum::response
     }
 }
 
-fn forms(c: &Caller) -> Markup {
+pub(crate) fn forms(c: &Caller) -> Markup {
     let l = c.lang;
     let q = urlencoding::encode(&c.csrf).into_owned();
     html! {
@@ -95,7 +94,7 @@ pub async fn advisories_page(
     advisories_view(&st, &c, params, None, StatusCode::OK).await
 }
 
-async fn advisories_view(
+pub(crate) async fn advisories_view(
     st: &AppState,
     c: &Caller,
     params: Vec<(String, String)>,
@@ -103,7 +102,7 @@ async fn advisories_view(
     status: StatusCode,
 ) -> UiResult {
     let l = c.lang;
-    let get = |k: &str| super::param(&params, k);
+    let get = |k: &str| crate::ui::param(&params, k);
     let offset = get("offset").parse().unwrap_or(0i64).max(0);
     let (items, total) = st
         .store
@@ -134,14 +133,6 @@ async fn advisories_view(
 
 /// `POST /advisories` (multipart file).
 pub async fn advisories_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiResult {
-    if !c.role.is_dic() {
-        return Err(error_page(
-            &c,
-            StatusCode::FORBIDDEN,
-            "Chỉ Sở TTTT nhập cảnh báo.",
-            "Only the DIC imports advisories.",
-        ));
-    }
     let (_, bytes) = file_of(&c, mp).await?;
     match import_advisories(&st.store, &c.actor(), &bytes).await {
         Ok(r) => {
@@ -163,14 +154,6 @@ pub async fn advisories_upload(State(st): State<AppState>, c: Caller, mp: Multip
 
 /// `POST /advisories/kev` (multipart file).
 pub async fn kev_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiResult {
-    if !c.role.is_dic() {
-        return Err(error_page(
-            &c,
-            StatusCode::FORBIDDEN,
-            "Chỉ Sở TTTT nhập danh mục KEV.",
-            "Only the DIC imports the KEV catalogue.",
-        ));
-    }
     let (_, bytes) = file_of(&c, mp).await?;
     match import_kev(&st.store, &c.actor(), &bytes).await {
         Ok(n) => advisories_view(&st, &c, vec![], Some(html! { div.flash.ok { (n) " " (c.lang.t("mục KEV đã nhập.", "KEV entries imported.")) } }), StatusCode::OK).await,
@@ -187,14 +170,6 @@ pub async fn manual_submit(
     c: Caller,
     Form(f): Form<HashMap<String, String>>,
 ) -> UiResult {
-    if !c.role.is_dic() {
-        return Err(error_page(
-            &c,
-            StatusCode::FORBIDDEN,
-            "Chỉ Sở TTTT nhập cảnh báo.",
-            "Only the DIC enters warnings.",
-        ));
-    }
     let g = |k: &str| f.get(k).cloned().unwrap_or_default();
     let m = ManualAdvisory {
         id: g("id"),
@@ -295,14 +270,6 @@ pub async fn inventory_upload(
     Path(id): Path<i64>,
     mp: Multipart,
 ) -> UiResult {
-    if !c.role.can_write() {
-        return Err(error_page(
-            &c,
-            StatusCode::FORBIDDEN,
-            "Tài khoản của bạn chỉ có quyền xem.",
-            "Your account is read-only.",
-        ));
-    }
     let host = st
         .store
         .get(canhgac_domain::EntityKind::Host, &c.scope, id)
@@ -368,92 +335,4 @@ pub async fn host_section(
             p.muted { (l.t("Lịch sử kiểm kê:", "Inventory history:")) @for (_, at, source, pkgs) in history.iter().take(10) { " · " (fmt_date(*at)) " " (source) " (" (serde_json::from_str::<Vec<serde_json::Value>>(pkgs).map(|v| v.len()).unwrap_or(0)) ")" } }
         }
     })
-}
-
-/// `GET /findings`: scanner findings in scope, ranked.
-pub async fn findings_page(
-    State(st): State<AppState>,
-    c: Caller,
-    Query(params): Query<Vec<(String, String)>>,
-) -> UiResult {
-    findings_view(&st, &c, params, None, StatusCode::OK).await
-}
-
-async fn findings_view(
-    st: &AppState,
-    c: &Caller,
-    params: Vec<(String, String)>,
-    flash: Option<Markup>,
-    status: StatusCode,
-) -> UiResult {
-    let l = c.lang;
-    let state = params
-        .iter()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| "open".into());
-    let rows = crate::scans::ranked(&st.store, &c.scope, Some(&state))
-        .await
-        .map_err(|e| store_error_page(c, e))?;
-    let body = html! {
-        h1 { (l.t("Lỗ hổng phát hiện bởi công cụ rà quét", "Scanner findings")) }
-        @if let Some(f) = flash { (f) }
-        p.muted { (l.t("Xếp hạng theo điểm CVSS, bị khai thác thực tế (KEV), máy có địa chỉ Internet, máy nằm trong danh sách IP Botnet và cấp độ hệ thống.", "Ranked by CVSS, known exploitation (KEV), Internet exposure, Botnet listing and system level.")) }
-        form.filters method="get" action="/findings" { div { label for="state" { (l.t("Trạng thái", "State")) } select #state name="state" {
-            option value="open" selected[state == "open"] { (l.t("Chưa khắc phục", "Open")) } option value="fixed" selected[state == "fixed"] { (l.t("Đã khắc phục", "Fixed")) } } } div { button type="submit" { (l.t("Lọc", "Filter")) } } }
-        table.records #findings { thead { tr { th { (l.t("Điểm", "Score")) } th { (l.t("Mức độ", "Severity")) } th { (l.t("Lỗ hổng", "Vulnerability")) } th { (l.t("Máy", "Host")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Dấu hiệu", "Flags")) } th { (l.t("Nhiệm vụ", "Task")) } } }
-            tbody { @for (score, f) in &rows { tr {
-                td { (format!("{score:.1}")) } td { (severity(l, &f.severity)) }
-                td { (f.title) br; span.muted { (f.vuln_key) " · " (f.scanner) @if let Some(p) = &f.port { " · " (p) } } }
-                td { a href=(format!("/hosts/{}", f.host_id)) { (f.hostname) } } td { (f.org_code) }
-                td { @if f.known_exploited == 1 { span.badge.sev-critical { "KEV" } " " } @if f.botnet_listed == 1 { span.badge.sev-high { "Botnet" } " " }
-                     @if f.ips.as_deref().unwrap_or_default().split(',').filter_map(|s| s.trim().parse::<std::net::IpAddr>().ok()).any(|ip| crate::scans::is_public(&ip)) { span.badge.sev-medium { "Internet" } } }
-                td { @if let Some(w) = f.work_item_id { a href=(format!("/work/{w}")) { "#" (w) } } } } }
-                @if rows.is_empty() { tr { td colspan="7" .muted { (l.t("Không có phát hiện nào", "No findings")) } } } } }
-        @if c.role.can_write() {
-            form.card method="post" enctype="multipart/form-data" action=(format!("/findings?_csrf={}", urlencoding::encode(&c.csrf))) {
-                h2 { (l.t("Nhập kết quả rà quét", "Import a scan report")) }
-                p.muted { "Nessus (.nessus), OpenVAS/Greenbone XML, Nuclei JSONL, Trivy JSON" }
-                input #scan-file type="file" name="file" required; " " button type="submit" { (l.t("Nhập", "Import")) }
-            }
-        }
-    };
-    Ok((
-        status,
-        page(c, l.t("Lỗ hổng", "Findings"), "/findings", body),
-    )
-        .into_response())
-}
-
-/// `POST /findings` (multipart file).
-pub async fn findings_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiResult {
-    if !c.role.can_write() {
-        return Err(error_page(
-            &c,
-            StatusCode::FORBIDDEN,
-            "Tài khoản của bạn chỉ có quyền xem.",
-            "Your account is read-only.",
-        ));
-    }
-    let l = c.lang;
-    let (_, bytes) = file_of(&c, mp).await?;
-    match crate::scans::import_scan(&st.store, &c.scope, &c.actor(), &bytes).await {
-        Ok(r) => {
-            let flash = html! { div.flash.ok #scan-ok { (r.scanner) ": " (r.findings) " " (l.t("phát hiện", "findings")) "; " (r.new) " " (l.t("mới", "new")) ", " (r.reopened) " " (l.t("tái xuất hiện", "reopened")) ", " (r.fixed) " " (l.t("đã khắc phục", "fixed")) "."
-            @if !r.unmapped.is_empty() { br; (l.t("Không thuộc danh mục máy của bạn (bỏ qua):", "Not in your registry (skipped):")) " " (r.unmapped.join(", ")) } } };
-            findings_view(&st, &c, vec![], Some(flash), StatusCode::OK).await
-        }
-        Err(Ok(errs)) => {
-            let flash = rejected(l, PatchError::Rejected(errs), &c)?;
-            findings_view(
-                &st,
-                &c,
-                vec![],
-                Some(flash),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(Err(e)) => Err(store_error_page(&c, e)),
-    }
 }

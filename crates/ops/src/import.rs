@@ -2,7 +2,7 @@
 //! every row is resolved and validated first, and any problem — named by row, column and
 //! reason — stops the whole file before anything is written.
 
-use crate::auth::Caller;
+use canhgac_store::Actor;
 use canhgac_domain::entity::{EntityKind, FieldType, Record};
 use canhgac_domain::Scope;
 use canhgac_sheets::{Format, Table};
@@ -97,7 +97,8 @@ fn header_matches(f: &canhgac_domain::Field, h: &str) -> bool {
 /// Reads, resolves, validates and — only if every row is good — stores a file.
 pub async fn import_file(
     store: &Store,
-    caller: &Caller,
+    scope: &Scope,
+    actor: &Actor,
     kind: EntityKind,
     bytes: &[u8],
     file_name: Option<&str>,
@@ -120,7 +121,7 @@ pub async fn import_file(
             )]));
         }
     };
-    let records = match resolve(store, &caller.scope, kind, &table).await? {
+    let records = match resolve(store, scope, kind, &table).await? {
         Ok(r) => r,
         Err(errors) => return Ok(ImportOutcome::Rejected(errors)),
     };
@@ -134,7 +135,7 @@ pub async fn import_file(
     }
     // Addresses another organisation holds, named by row (the store refuses them too).
     let batch: Vec<(Option<i64>, &Record)> = records.iter().map(|r| (None, r)).collect();
-    let conflicts = store.claim_conflicts(kind, &caller.scope, &batch).await?;
+    let conflicts = store.claim_conflicts(kind, scope, &batch).await?;
     if !conflicts.is_empty() {
         let col = |field: &str| {
             kind.field(field)
@@ -154,7 +155,7 @@ pub async fn import_file(
         ));
     }
     match store
-        .import(kind, &caller.scope, &caller.actor(), &records)
+        .import(kind, scope, actor, &records)
         .await
     {
         Ok(n) => Ok(ImportOutcome::Imported(n)),

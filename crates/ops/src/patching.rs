@@ -4,7 +4,7 @@
 //! shows a fixed version (or a person marks it not applicable, with a reason).
 
 use canhgac_domain::time::{now_ms, parse_date};
-use canhgac_domain::work::{Proof, WorkEvent, WorkKind};
+use canhgac_domain::work::{Proof, WorkKind};
 use canhgac_domain::Scope;
 use canhgac_store::{Actor, KevRow, NewAdvisory, NewMatch, NewWorkItem, Store, StoreError};
 use canhgac_vuln::advisory::Advisory;
@@ -225,13 +225,14 @@ async fn sync_tasks(
     for (host_id, ms) in per_host {
         let org_id = ms[0].org_id;
         let subject = format!("patch:{host_id}:{}", a.id);
-        let open = store
-            .work_item_by_subject(WorkKind::PatchTask, org_id, &subject)
-            .await?
-            .filter(|w| !matches!(w.state.as_str(), "closed" | "not_applicable"));
-        let task_id = match open {
-            Some(w) => w.id,
-            None => {
+        let outcome = crate::work::task_for_subject(
+            store,
+            &system,
+            WorkKind::PatchTask,
+            org_id,
+            &subject,
+            crate::work::Again::Keep,
+            || {
                 let hostname = reg
                     .ids
                     .iter()
@@ -249,7 +250,7 @@ async fn sync_tasks(
                         )
                     })
                     .collect();
-                let w = NewWorkItem {
+                NewWorkItem {
                     kind: WorkKind::PatchTask,
                     title: format!("Cập nhật bản vá {} trên {hostname}", a.id),
                     org_id,
@@ -257,12 +258,15 @@ async fn sync_tasks(
                     signal_id: None,
                     due_at: due,
                     detail: json!({"advisory": a.id, "severity": a.severity, "cves": cves, "packages": packages, "kev_due": kev_due}),
-                    subject: Some(subject),
-                };
-                created += 1;
-                store.create_work_item(&Scope::All, &system, &w).await?.id
-            }
-        };
+                    subject: None,
+                }
+            },
+        )
+        .await?;
+        if matches!(outcome, crate::work::TaskOutcome::Created(_)) {
+            created += 1;
+        }
+        let task_id = outcome.id();
         store.link_patch_task(db_id, host_id, task_id).await?;
     }
     Ok(created)
@@ -368,26 +372,22 @@ pub async fn import_inventory(
         report.tasks_created += sync_tasks(store, a, ids[adv as usize], &ms, &reg).await?;
     }
     let system = Actor::system("inventory");
-    for w in store
-        .open_work_items_by_subject(WorkKind::PatchTask, &format!("patch:{host_id}:"))
-        .await?
-    {
+    for w in crate::work::open_tasks(store, WorkKind::PatchTask, &format!("patch:{host_id}:")).await? {
         if w.subject.as_ref().is_some_and(|s| still.contains(s)) {
             continue;
         }
-        store
-            .apply_work_event(
-                &Scope::All,
-                &system,
-                w.id,
-                &WorkEvent::ProofArrived {
-                    proof: Proof::FreshInventory,
-                },
-                Some("Bản kiểm kê mới cho thấy đã cài bản sửa lỗi"),
-                file_name,
-            )
-            .await?;
-        report.tasks_closed += 1;
+        if crate::work::close_by_proof(
+            store,
+            &system,
+            w.id,
+            Proof::FreshInventory,
+            "Bản kiểm kê mới cho thấy đã cài bản sửa lỗi",
+            file_name,
+        )
+        .await?
+        {
+            report.tasks_closed += 1;
+        }
     }
     store.escalate_overdue(WorkKind::PatchTask).await?;
     Ok(report)

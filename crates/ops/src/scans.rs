@@ -3,12 +3,12 @@
 //! system level), each tracked to remediation by a task that only a clean re-scan closes.
 
 use crate::patching::days_for;
-use canhgac_domain::entity::EntityKind;
+use crate::work::{close_by_proof, task_for_subject, Again};
 use canhgac_domain::time::now_ms;
-use canhgac_domain::work::{Proof, WorkEvent, WorkKind};
+use canhgac_domain::work::{Proof, WorkKind};
 use canhgac_domain::Scope;
 use canhgac_store::{
-    Actor, ListQuery, NewScanFinding, NewWorkItem, ScanFindingRow, Store, StoreError,
+    Actor, NewScanFinding, NewWorkItem, ScanFindingRow, Store, StoreError,
 };
 use canhgac_vuln::formats::FormatError;
 use canhgac_vuln::scanners::parse_scan;
@@ -61,12 +61,7 @@ pub fn score(f: &ScanFindingRow) -> f64 {
         "medium" => 5.0,
         _ => 2.5,
     });
-    let exposed = f
-        .ips
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+    let exposed = canhgac_domain::net::host_addresses(f.ips.as_deref().unwrap_or_default())
         .any(|ip| is_public(&ip));
     base + 3.0 * f.known_exploited as f64
         + 2.0 * f64::from(u8::from(exposed))
@@ -103,54 +98,9 @@ pub async fn import_scan(
 ) -> Result<ScanReportSummary, Result<Vec<FormatError>, StoreError>> {
     let report = parse_scan(bytes).map_err(|e| Ok(vec![e]))?;
     // The registry's hosts in scope, by address and by name.
-    let mut by_ip: HashMap<IpAddr, (i64, i64)> = HashMap::new();
-    let mut by_name: HashMap<String, (i64, i64)> = HashMap::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .list(
-                EntityKind::Host,
-                scope,
-                &ListQuery {
-                    limit: Some(1000),
-                    offset: Some(offset),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(Err)?;
-        for h in &page.items {
-            let (Some(id), Some(org)) = (h["id"].as_i64(), h["org_id"].as_i64()) else {
-                continue;
-            };
-            for ip in h["ips"]
-                .as_str()
-                .unwrap_or_default()
-                .split(',')
-                .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-            {
-                by_ip.insert(ip, (id, org));
-            }
-            if let Some(n) = h["hostname"].as_str() {
-                by_name.insert(n.to_lowercase(), (id, org));
-            }
-        }
-        offset += page.items.len() as i64;
-        if page.items.len() < 1000 {
-            break;
-        }
-    }
+    let dir = crate::directory::Directory::load(store).await.map_err(Err)?;
     let map = |ip: Option<&str>, name: Option<&str>| -> Option<(i64, i64)> {
-        ip.and_then(|i| i.parse::<IpAddr>().ok())
-            .and_then(|i| by_ip.get(&i).copied())
-            .or_else(|| {
-                name.map(str::to_lowercase).and_then(|n| {
-                    by_name
-                        .get(&n)
-                        .copied()
-                        .or_else(|| n.split('.').next().and_then(|s| by_name.get(s).copied()))
-                })
-            })
+        dir.host_in(ip.and_then(|i| i.trim().parse().ok()), name, scope)
     };
     let mut summary = ScanReportSummary {
         scanner: report.scanner.to_string(),
@@ -181,53 +131,43 @@ pub async fn import_scan(
             port: f.port.clone(),
             solution: f.solution.clone(),
         };
-        let (id, before) = store.upsert_scan_finding(&nf).await.map_err(Err)?;
+        let (id, before) = store.upsert_scan_finding(scope, actor, &nf).await.map_err(Err)?;
         let subject = format!("vuln:{host_id}:{}", f.key);
-        match before.as_deref() {
-            None => {
-                let w = NewWorkItem {
-                    kind: WorkKind::VulnRemediation,
-                    title: format!("Khắc phục lỗ hổng: {} ({})", f.title, f.key),
-                    org_id,
-                    host_id: Some(host_id),
-                    signal_id: None,
-                    due_at: Some(now + days_for(Some(&f.severity)) * 86_400_000),
-                    detail: json!({"scanner": report.scanner, "key": f.key, "cves": f.cves, "port": f.port, "solution": f.solution}),
-                    subject: Some(subject),
-                };
-                let task = store
-                    .create_work_item(&Scope::All, &system, &w)
-                    .await
-                    .map_err(Err)?;
-                store
-                    .set_scan_finding(id, None, Some(task.id))
-                    .await
-                    .map_err(Err)?;
-                summary.new += 1;
-            }
-            Some("fixed") => {
-                if let Some(w) = store
-                    .work_item_by_subject(WorkKind::VulnRemediation, org_id, &subject)
-                    .await
-                    .map_err(Err)?
-                {
-                    store
-                        .apply_work_event(
-                            &Scope::All,
-                            &system,
-                            w.id,
-                            &WorkEvent::ProofFailed {
-                                proof: Proof::CleanRescan,
-                            },
-                            Some("Lần quét lại vẫn phát hiện"),
-                            None,
-                        )
-                        .await
-                        .map_err(Err)?;
-                }
-                summary.reopened += 1;
-            }
-            _ => {}
+        if !matches!(before.as_deref(), None | Some("fixed")) {
+            continue;
+        }
+        // New, or found again after a re-scan had proved it fixed.
+        let outcome = task_for_subject(
+            store,
+            &system,
+            WorkKind::VulnRemediation,
+            org_id,
+            &subject,
+            Again::Reopen {
+                proof: Proof::CleanRescan,
+                note: "Lần quét lại vẫn phát hiện",
+            },
+            || NewWorkItem {
+                kind: WorkKind::VulnRemediation,
+                title: format!("Khắc phục lỗ hổng: {} ({})", f.title, f.key),
+                org_id,
+                host_id: Some(host_id),
+                signal_id: None,
+                due_at: Some(now + days_for(Some(&f.severity)) * 86_400_000),
+                detail: json!({"scanner": report.scanner, "key": f.key, "cves": f.cves, "port": f.port, "solution": f.solution}),
+                subject: None,
+            },
+        )
+        .await
+        .map_err(Err)?;
+        store
+            .set_scan_finding(scope, actor, id, None, Some(outcome.id()))
+            .await
+            .map_err(Err)?;
+        if before.is_none() {
+            summary.new += 1;
+        } else {
+            summary.reopened += 1;
         }
     }
     // A host the scan covered proves fixed whatever it no longer reports.
@@ -240,7 +180,7 @@ pub async fn import_scan(
     for host_id in covered {
         let keys = seen.get(&host_id).cloned().unwrap_or_default();
         for (id, key, work) in store
-            .open_scan_findings(host_id, report.scanner)
+            .open_scan_findings(scope, host_id, report.scanner)
             .await
             .map_err(Err)?
         {
@@ -248,27 +188,20 @@ pub async fn import_scan(
                 continue;
             }
             store
-                .set_scan_finding(id, Some("fixed"), None)
+                .set_scan_finding(scope, actor, id, Some("fixed"), None)
                 .await
                 .map_err(Err)?;
             if let Some(w) = work {
-                let ok = store
-                    .apply_work_event(
-                        &Scope::All,
-                        &system,
-                        w,
-                        &WorkEvent::ProofArrived {
-                            proof: Proof::CleanRescan,
-                        },
-                        Some("Lần quét lại không còn phát hiện"),
-                        None,
-                    )
-                    .await;
-                if let Err(e) = ok {
-                    if !matches!(e, StoreError::Conflict(_)) {
-                        return Err(Err(e));
-                    }
-                }
+                close_by_proof(
+                    store,
+                    &system,
+                    w,
+                    Proof::CleanRescan,
+                    "Lần quét lại không còn phát hiện",
+                    None,
+                )
+                .await
+                .map_err(Err)?;
             }
             summary.fixed += 1;
         }

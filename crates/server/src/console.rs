@@ -1,0 +1,180 @@
+//! The console's landing page: the province (or the caller's organisations) at a glance.
+
+use crate::auth::Caller;
+use crate::AppState;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use canhgac_domain::entity::EntityKind;
+use canhgac_domain::signal::Severity;
+use canhgac_domain::time::fmt_datetime;
+use canhgac_domain::Scope;
+use canhgac_store::{AuditQuery, ListQuery, SignalFilter, WorkFilter};
+use maud::html;
+use crate::routes::{NavItem, Pages, Room, ANYONE};
+use utoipa_axum::router::OpenApiRouter;
+#[allow(unused_imports)]
+use crate::ui::*;
+
+/// The console room: the overview.
+pub fn room() -> Room {
+    Room {
+        api: OpenApiRouter::new(),
+        pages: Pages::new().get("/", ANYONE, overview),
+        nav: &[NavItem {
+            path: "/",
+            vi: "Tổng quan",
+            en: "Overview",
+            allow: ANYONE,
+        }],
+    }
+}
+
+async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
+    let l = c.lang;
+    let err = |e| store_error_page(&c, e);
+    let counts = st.store.counts(&c.scope).await.map_err(err)?;
+    let per_org = st.store.hosts_per_org(&c.scope).await.map_err(err)?;
+    let (signals, open_signals) = st
+        .store
+        .list_signals(
+            &c.scope,
+            &SignalFilter {
+                open_only: true,
+                limit: Some(10),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let (work, open_work) = st
+        .store
+        .list_work_items(
+            &c.scope,
+            &WorkFilter {
+                open_only: true,
+                limit: Some(10),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let audit = if c.role.can_read_audit() {
+        st.store
+            .list_audit(
+                &c.scope,
+                &AuditQuery {
+                    limit: Some(8),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(err)?
+            .0
+    } else {
+        vec![]
+    };
+    let (_, open_hunts) = st
+        .store
+        .list_work_items(
+            &c.scope,
+            &WorkFilter {
+                kind: Some(canhgac_domain::work::WorkKind::HuntTask),
+                open_only: true,
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+    let patch_hosts: i64 = st
+        .store
+        .patch_compliance(&c.scope)
+        .await
+        .map_err(err)?
+        .iter()
+        .map(|r| r.3)
+        .sum();
+    let critical_findings = st
+        .store
+        .list_scan_findings(&c.scope, Some("open"))
+        .await
+        .map_err(err)?
+        .iter()
+        .filter(|f| f.severity == "critical" || f.severity == "high")
+        .count();
+    let level_hosts = st
+        .store
+        .list(
+            EntityKind::System,
+            &c.scope,
+            &ListQuery {
+                filters: vec![("level".into(), "4".into())],
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?
+        .total
+        + st.store
+            .list(
+                EntityKind::System,
+                &c.scope,
+                &ListQuery {
+                    filters: vec![("level".into(), "5".into())],
+                    limit: Some(1),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(err)?
+            .total;
+    let max_hosts = per_org
+        .iter()
+        .map(|(_, _, s, w)| s + w)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let now = canhgac_domain::time::now_ms();
+    let body = html! {
+        h1 { (l.t("Tổng quan", "Overview")) @if let Scope::Orgs(_) = c.scope { span.muted { " — " (l.t("đơn vị của bạn", "your organisation")) } } }
+        div.cards {
+            @for (k, n) in &counts { a.stat href=(format!("/{}", k.slug())) { b { (n) } span { (l.t(k.label_vi(), k.label_en())) } } }
+            a.stat href="/systems?level=4" { b { (level_hosts) } span { (l.t("Hệ thống cấp độ 4–5", "Level 4–5 systems")) } }
+            a.stat href="/signals" { b { (open_signals) } span { (l.t("Cảnh báo chưa xử lý", "Open signals")) } }
+            a.stat href="/work" { b { (open_work) } span { (l.t("Công việc đang mở", "Open work items")) } }
+            a.stat href="/work?kind=hunt_task" { b { (open_hunts) } span { (l.t("Nhiệm vụ săn lùng Botnet", "Botnet hunting tasks")) } }
+            a.stat href="/compliance" { b { (patch_hosts) } span { (l.t("Máy còn phải vá", "Hosts to patch")) } }
+            a.stat href="/findings" { b { (critical_findings) } span { (l.t("Lỗ hổng nghiêm trọng, cao", "Critical and high findings")) } }
+        }
+        div.grid2 {
+            div.card {
+                h2 { (l.t("Cảnh báo mới nhất", "Latest signals")) }
+                table { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Nội dung", "Title")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Lần cuối", "Last seen")) } } }
+                    tbody { @for s in &signals { tr { td { (layout::severity(l, &s.severity)) } td { (s.title) @if s.count > 1 { " ×" (s.count) } } td { (s.org_code.clone().unwrap_or_default()) } td { (fmt_datetime(s.last_seen)) } } }
+                        @if signals.is_empty() { tr { td colspan="4" .muted { (l.t("Không có cảnh báo mở", "No open signals")) } } } } }
+            }
+            div.card {
+                h2 { (l.t("Công việc sắp đến hạn", "Work due soonest")) }
+                table { thead { tr { th { (l.t("Công việc", "Work")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Hạn", "Due")) } } }
+                    tbody { @for w in &work { tr { td { a href=(format!("/work/{}", w.id)) { (w.title) } } td { (w.org_code.clone().unwrap_or_default()) }
+                        td { @if let Some(d) = w.due_at { @if d < now { span.badge.sev-high { (canhgac_domain::time::fmt_date(d)) } } @else { (canhgac_domain::time::fmt_date(d)) } } } } }
+                        @if work.is_empty() { tr { td colspan="3" .muted { (l.t("Không có việc đang mở", "No open work")) } } } } }
+            }
+        }
+        div.card {
+            h2 { (l.t("Máy chủ, máy trạm theo đơn vị", "Hosts per organisation")) }
+            table { thead { tr { th { (l.t("Đơn vị", "Organisation")) } th { (l.t("Máy chủ", "Servers")) } th { (l.t("Máy trạm, khác", "Workstations, other")) } th {} } }
+                tbody { @for (code, name, s, w) in per_org.iter().take(30) { tr {
+                    td { a href=(format!("/hosts?org={code}")) { (code) } " " span.muted { (name) } } td { (s) } td { (w) }
+                    td.w40 { (layout::meter((s + w) * 100 / max_hosts, "#0b4f8a")) } } } } }
+        }
+        @if !audit.is_empty() {
+            div.card { h2 { (l.t("Thay đổi gần đây", "Recent changes")) }
+                table { tbody { @for a in &audit { tr { td { (fmt_datetime(a.at)) } td { (a.user_email) } td { (a.action) } td { (a.entity) " #" (a.entity_id.map(|i| i.to_string()).unwrap_or_default()) } } } } }
+                p { a href="/audit" { (l.t("Xem nhật ký", "Open the audit log")) " →" } } }
+        }
+        p.muted { (l.t("Mức độ nghiêm trọng:", "Severities:")) @for s in Severity::ALL { " " (layout::severity(l, s.as_str())) } }
+    };
+    Ok(layout::live_page(&c, l.t("Tổng quan", "Overview"), "/", body).into_response())
+}

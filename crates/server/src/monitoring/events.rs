@@ -1,0 +1,389 @@
+//! Event search, an event, uploads, the monitoring status page.
+
+#[allow(unused_imports)]
+use super::common::*;
+use crate::registry::org_options;
+use crate::ui::{error_page, not_found, param, read_upload, store_error_page, UiResult};
+use crate::auth::{Caller, Lang};
+use crate::ui::layout::{page, pager};
+use crate::AppState;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use maud::{html, Markup};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+#[allow(unused_imports)]
+use crate::ui::*;
+
+// ---- Events ----
+
+/// `GET /events`.
+pub async fn events_page(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> UiResult {
+    let l = c.lang;
+    let err = |e| store_error_page(&c, e);
+    let get = |k: &str| param(&params, k);
+    let offset = get("offset").parse().unwrap_or(0i64).max(0);
+    let mut q: HashMap<String, String> = HashMap::new();
+    for k in ["from", "to", "host", "q", "field", "malformed"] {
+        q.insert(k.to_string(), get(k));
+    }
+    q.insert("limit".into(), PAGE.to_string());
+    q.insert("offset".into(), offset.to_string());
+    let org = get("org");
+    if !org.is_empty() {
+        let codes = st.store.org_codes().await.map_err(err)?;
+        // An unknown code matches nothing.
+        q.insert(
+            "org_id".into(),
+            codes.get(org.trim()).copied().unwrap_or(-1).to_string(),
+        );
+    }
+    let f = crate::monitoring::event_filter(&q);
+    let bad_time = ["from", "to"].iter().any(|k| {
+        !get(k).trim().is_empty()
+            && crate::monitoring::parse_local_time(&get(k)).is_none()
+            && get(k).trim().parse::<i64>().is_err()
+    });
+    let (events, total) = st.store.search_events(&c.scope, &f).await.map_err(err)?;
+    let orgs = org_options(&st, &c.scope).await.map_err(err)?;
+    let body = html! {
+        h1 { (l.t("Tìm kiếm sự kiện", "Event search")) }
+        form.filters #events-search method="get" action="/events" {
+            div { label for="from" { (l.t("Từ", "From")) } input #from type="datetime-local" name="from" value=(get("from")); }
+            div { label for="to" { (l.t("Đến", "To")) } input #to type="datetime-local" name="to" value=(get("to")); }
+            div { label for="host" { (l.t("Máy", "Host")) } input #host name="host" value=(get("host")) placeholder="web01"; }
+            @if orgs.len() > 1 { div { label for="org" { (l.t("Đơn vị", "Organisation")) } (org_select(l, "org", &orgs, &org)) } }
+            div { label for="field" { (l.t("Trường = giá trị", "Field = value")) } input #field name="field" value=(get("field")) placeholder="EventID=4625"; }
+            div { label for="q" { (l.t("Nội dung (mọi từ)", "Text (every word)")) } input #q type="search" name="q" value=(get("q")); }
+            div { label for="malformed" { (l.t("Chỉ dữ liệu lỗi", "Malformed only")) } input.check #malformed type="checkbox" name="malformed" value="1" checked[get("malformed") == "1"]; }
+            div { button type="submit" { (l.t("Tìm", "Search")) } }
+        }
+        p.muted { (l.t("Giờ Việt Nam. Nhiều điều kiện trường cách nhau bằng dấu chấm phẩy, ví dụ: EventID=4625; TargetUserName=admin.",
+            "Viet Nam time. Several field conditions are separated by semicolons, e.g. EventID=4625; TargetUserName=admin.")) }
+        @if bad_time { div.flash.bad { (l.t("Thời gian không đọc được; dùng dd/mm/yyyy hoặc ô chọn ngày giờ.", "Could not read a time; use dd/mm/yyyy or the date picker.")) } }
+        table.records #events-table { thead { tr { th { (l.t("Thời gian", "Time")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Máy", "Host")) } th { (l.t("Nguồn nhật ký", "Log source")) } th { (l.t("Giao thức", "Transport")) } th { (l.t("Nội dung", "Message")) } } }
+            tbody { @for e in &events { tr {
+                td { a href=(format!("/events/{}", e.id)) { (fmt_seconds(e.at)) } }
+                td { (e.org_code.clone().unwrap_or_default()) }
+                td { (e.host_name.clone().unwrap_or_default()) }
+                td { (log_source(e.product.as_deref(), e.category.as_deref(), e.service.as_deref())) }
+                td { (e.transport) }
+                td { @if let Some(m) = &e.malformed { span.badge.sev-medium title=(m) { (l.t("Lỗi định dạng", "Malformed")) } " " span.muted { (truncate(m, 80)) } br; }
+                    a href=(format!("/events/{}", e.id)) { (truncate(&e.message, 200)) } } } }
+                @if events.is_empty() { tr { td colspan="6" .muted { (l.t("Không có sự kiện nào khớp", "No matching events")) } } } } }
+        (pager(l, "/events", &params, offset, PAGE, total))
+    };
+    Ok(page(&c, l.t("Tìm kiếm sự kiện", "Event search"), "/events", body).into_response())
+}
+
+/// `GET /events/{id}`.
+pub async fn event_page(State(st): State<AppState>, c: Caller, Path(id): Path<i64>) -> UiResult {
+    let l = c.lang;
+    let e = st
+        .store
+        .event(&c.scope, id)
+        .await
+        .map_err(|e| store_error_page(&c, e))?
+        .ok_or_else(|| not_found(&c))?;
+    let fields: Vec<(String, Value)> =
+        serde_json::from_str::<serde_json::Map<String, Value>>(&e.fields)
+            .map(|m| m.into_iter().collect())
+            .unwrap_or_default();
+    let show = |v: &Value| match v {
+        Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join("\n"),
+        other => text(other),
+    };
+    let source = log_source(
+        e.product.as_deref(),
+        e.category.as_deref(),
+        e.service.as_deref(),
+    );
+    let host = host_cell(
+        &st,
+        &c,
+        e.host_id,
+        e.host_name.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    let body = html! {
+        p.muted { a href="/events" { (l.t("Tìm kiếm sự kiện", "Event search")) } " › #" (e.id) }
+        h1 { (l.t("Sự kiện", "Event")) " #" (e.id) }
+        @if let Some(m) = &e.malformed { div.flash.bad #event-malformed { (l.t("Dữ liệu lỗi định dạng, được lưu nguyên văn", "Malformed input, kept as received")) ": " (m) } }
+        div.card { dl.kv {
+            dt { (l.t("Thời gian sự kiện", "Event time")) } dd { (fmt_seconds(e.at)) }
+            dt { (l.t("Thời gian nhận", "Received")) } dd { (fmt_seconds(e.received_at)) }
+            dt { (l.t("Đơn vị", "Organisation")) } dd { (e.org_code.clone().unwrap_or_else(|| l.t("(chưa xác định)", "(unknown)").to_string())) }
+            dt { (l.t("Máy", "Host")) } dd { (host) }
+            @if let Some(ip) = &e.source_ip { dt { (l.t("Địa chỉ gửi", "Sender address")) } dd { code { (ip) } } }
+            dt { (l.t("Giao thức", "Transport")) } dd { (e.transport) }
+            @if !source.is_empty() { dt { (l.t("Nguồn nhật ký", "Log source")) } dd { (source) } }
+        } }
+        h2 { (l.t("Nội dung", "Message")) }
+        pre #event-message { (e.message) }
+        h2 { (l.t("Các trường", "Fields")) " (" (fields.len()) ")" }
+        table #event-fields { thead { tr { th { (l.t("Trường", "Field")) } th { (l.t("Giá trị", "Value")) } } }
+            tbody { @for (k, v) in &fields { tr { td { code { (k) } } td.prewrap { (show(v)) } } }
+                @if fields.is_empty() { tr { td colspan="2" .muted { (l.t("Không có trường nào", "No fields")) } } } } }
+    };
+    Ok(page(
+        &c,
+        &format!("{} #{}", l.t("Sự kiện", "Event"), e.id),
+        "/events",
+        body,
+    )
+    .into_response())
+}
+
+// ---- Status and upload ----
+
+/// The host name senders should use: the one this page was asked for.
+pub(crate) fn public_host(headers: &HeaderMap) -> String {
+    headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(|h| {
+            if h.starts_with('[') {
+                h.split(']')
+                    .next()
+                    .map(|x| format!("{x}]"))
+                    .unwrap_or_default()
+            } else {
+                h.split(':').next().unwrap_or_default().to_string()
+            }
+        })
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ".-[]:".contains(ch))
+        })
+        .unwrap_or_else(|| "canhgac.example.gov.vn".into())
+}
+
+pub(crate) fn listen_host(a: SocketAddr, public: &str) -> String {
+    if a.ip().is_unspecified() {
+        public.to_string()
+    } else if a.is_ipv6() {
+        format!("[{}]", a.ip())
+    } else {
+        a.ip().to_string()
+    }
+}
+
+pub(crate) fn megabytes(l: Lang, bytes: i64) -> String {
+    let s = if bytes < 1_048_576 {
+        format!("{:.1} kB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+    };
+    if l == Lang::Vi {
+        s.replace('.', ",")
+    } else {
+        s
+    }
+}
+
+/// `GET /monitor`.
+pub async fn monitor_page(State(st): State<AppState>, c: Caller, headers: HeaderMap) -> UiResult {
+    monitor_view(&st, &c, &headers, None, StatusCode::OK).await
+}
+
+pub(crate) async fn monitor_view(
+    st: &AppState,
+    c: &Caller,
+    headers: &HeaderMap,
+    flash: Option<Markup>,
+    status: StatusCode,
+) -> UiResult {
+    let l = c.lang;
+    let snap = st.monitor.stats.snapshot();
+    let n = |k: &str| snap[k].as_u64().unwrap_or(0);
+    let summary = st.monitor.rules_summary();
+    let cfg = st.monitor.config();
+    let totals = if c.role.is_dic() {
+        Some(
+            st.store
+                .event_totals()
+                .await
+                .map_err(|e| store_error_page(c, e))?,
+        )
+    } else {
+        None
+    };
+    let public = public_host(headers);
+    let udp = cfg.syslog_udp.map(|a| (listen_host(a, &public), a.port()));
+    let tcp = cfg.syslog_tcp.map(|a| (listen_host(a, &public), a.port()));
+    let tls = cfg
+        .syslog_tls
+        .as_ref()
+        .map(|t| (listen_host(t.listen, &public), t.listen.port()));
+    let counters: [(&str, &str, &str); 6] = [
+        ("received", "Bản ghi đã nhận", "Records received"),
+        ("stored", "Sự kiện đã lưu", "Events stored"),
+        ("malformed", "Dữ liệu lỗi định dạng", "Malformed input"),
+        (
+            "dropped",
+            "Bị bỏ do quá tải (UDP)",
+            "Dropped when overloaded (UDP)",
+        ),
+        ("detections", "Lần luật khớp", "Rule matches"),
+        ("alerts", "Cảnh báo mới", "New alerts"),
+    ];
+    let body = html! {
+        h1 { (l.t("Giám sát tập trung", "Centralised monitoring")) }
+        @if let Some(f) = flash { (f) }
+        p.muted { (l.t("Số liệu từ lần khởi động máy chủ gần nhất.", "Figures since the server last started.")) }
+        div.cards #monitor-counters {
+            @for (k, vi, en) in counters { div.stat id=(format!("count-{k}")) { b { (n(k)) } span { (l.t(vi, en)) } } }
+            a.stat href="/rules" { b { (summary.detection + summary.correlation) } span { (l.t("Luật đang chạy", "Rules running")) } }
+        }
+        p #monitor-rules { (summary.detection) " " (l.t("luật phát hiện", "detection rules")) ", " (summary.correlation) " " (l.t("luật tương quan", "correlation rules"))
+            @if !summary.refused.is_empty() { ", " a href="/rules#refused" { (summary.refused.len()) " " (l.t("luật không biên dịch được", "rules refused")) } }
+            " · " a href="/alerts" { (l.t("Cảnh báo giám sát", "Monitoring alerts")) } " · " a href="/events" { (l.t("Tìm kiếm sự kiện", "Event search")) } }
+        @if let Some((events, bytes)) = totals {
+            div.card #monitor-storage { h2 { (l.t("Lưu trữ sự kiện", "Event storage")) } dl.kv {
+                dt { (l.t("Số sự kiện đang lưu", "Events stored")) } dd { (events) }
+                dt { (l.t("Dung lượng", "Size")) } dd { (megabytes(l, bytes)) " / " (megabytes(l, cfg.max_event_bytes)) " " (l.t("tối đa", "at most")) }
+                dt { (l.t("Thời gian lưu", "Retention")) } dd { (cfg.retention_days) " " (l.t("ngày (sự kiện cũ hơn, hoặc vượt dung lượng, được xoá dần từ cũ nhất)", "days (older events, or those beyond the size, are removed oldest first)")) }
+            } }
+        }
+        div.card #monitor-listeners {
+            h2 { (l.t("Cổng nhận nhật ký", "Log listeners")) }
+            table { tbody {
+                tr { td { "Syslog UDP (RFC 5426)" } td { @if let Some(a) = cfg.syslog_udp { code { (a) } } @else { span.muted { (l.t("chưa bật", "off")) } } } }
+                tr { td { "Syslog TCP (RFC 6587)" } td { @if let Some(a) = cfg.syslog_tcp { code { (a) } } @else { span.muted { (l.t("chưa bật", "off")) } } } }
+                tr { td { "Syslog TLS (RFC 5425)" } td { @if let Some(t) = &cfg.syslog_tls { code { (t.listen) } } @else { span.muted { (l.t("chưa bật", "off")) } } } }
+                tr { td { "HTTPS (JSON, NDJSON)" } td { code { "POST /api/v1/ingest" } } }
+            } }
+            @if udp.is_none() && tcp.is_none() && tls.is_none() {
+                p.muted { (l.t("Chưa bật cổng syslog nào: khai báo syslog_udp, syslog_tcp hoặc syslog_tls trong mục [monitor] của tệp cấu hình.",
+                    "No syslog listener is on: set syslog_udp, syslog_tcp or syslog_tls in the [monitor] section of the configuration file.")) }
+            }
+            h2 { (l.t("Cách gửi nhật ký về", "How to send logs")) }
+            @if let Some((h, p)) = &tcp {
+                p { (l.t("Máy chủ Linux dùng rsyslog: thêm dòng sau vào /etc/rsyslog.d/90-canhgac.conf rồi chạy systemctl restart rsyslog (@@ là TCP, @ là UDP):",
+                    "Linux servers with rsyslog: add this line to /etc/rsyslog.d/90-canhgac.conf, then run systemctl restart rsyslog (@@ is TCP, @ is UDP):")) }
+                pre { "*.* @@" (h) ":" (p) }
+                p { (l.t("Thử gửi một dòng:", "Send a test line:")) }
+                pre { "logger -n " (h) " -P " (p) " --tcp \"canhgac: thu nghiem\"" }
+            }
+            @if let Some((h, p)) = &udp {
+                @if tcp.is_none() { p { (l.t("Máy chủ Linux dùng rsyslog: thêm dòng sau vào /etc/rsyslog.d/90-canhgac.conf rồi chạy systemctl restart rsyslog:", "Linux servers with rsyslog: add this line to /etc/rsyslog.d/90-canhgac.conf, then run systemctl restart rsyslog:")) } }
+                pre { "*.* @" (h) ":" (p) }
+                pre { "logger -n " (h) " -P " (p) " --udp \"canhgac: thu nghiem\"" }
+            }
+            @if let Some((h, p)) = &tls {
+                p { (l.t("Qua TLS (cần gói rsyslog-gnutls và chứng chỉ CA của Sở):", "Over TLS (needs the rsyslog-gnutls package and the DIC's CA certificate):")) }
+                pre { "global(DefaultNetstreamDriverCAFile=\"/etc/ssl/certs/canhgac-ca.pem\")\n*.* action(type=\"omfwd\" target=\"" (h) "\" port=\"" (p) "\" protocol=\"tcp\"\n       StreamDriver=\"gtls\" StreamDriverMode=\"1\" StreamDriverAuthMode=\"x509/name\")" }
+            }
+            p { (l.t("Ứng dụng, kịch bản: gửi JSON (một đối tượng, một mảng) hoặc NDJSON (mỗi dòng một đối tượng) qua HTTPS với mã truy cập API:",
+                "Applications and scripts: send JSON (an object or an array) or NDJSON (one object per line) over HTTPS with an API token:")) }
+            pre { "TOKEN=$(curl -s https://" (public) "/api/v1/auth/token -H 'Content-Type: application/json' \\\n  -d '{\"email\":\"ten@donvi.gov.vn\",\"password\":\"...\"}' | jq -r .token)\n"
+                "curl https://" (public) "/api/v1/ingest -H \"Authorization: Bearer $TOKEN\" \\\n  -H 'Content-Type: application/x-ndjson' --data-binary @su-kien.jsonl" }
+            p { (l.t("Nhật ký Windows (.evtx) và tệp nhật ký: tải lên ở mẫu dưới đây, hoặc", "Windows logs (.evtx) and log files: upload them below, or")) " " code { "POST /api/v1/events/import?filename=Security.evtx" } "." }
+        }
+        @if c.role.can_write() {
+            form.card #events-upload method="post" enctype="multipart/form-data" action=(format!("/events/upload?_csrf={}", urlencoding::encode(&c.csrf))) {
+                h2 { (l.t("Tải lên tệp nhật ký", "Upload a log file")) }
+                p.muted { (l.t("Tệp .evtx của Windows, JSON hoặc JSON lines (.json, .jsonl), văn bản (.log: syslog, nhật ký web, auditd); có thể nén gzip. Sự kiện của máy không thuộc đơn vị bạn được ghi cho đơn vị của bạn.",
+                    "Windows .evtx, JSON or JSON lines (.json, .jsonl), text (.log: syslog, web access, auditd); gzip allowed. Events of hosts outside your organisations are filed under your own organisation.")) }
+                p { label for="log-file" { (l.t("Tệp", "File")) } input #log-file type="file" name="file" required accept=".evtx,.json,.jsonl,.ndjson,.log,.txt,.gz"; }
+                button #events-upload-submit type="submit" { (l.t("Tải lên và phân tích", "Upload and analyse")) }
+            }
+        }
+    };
+    Ok((
+        status,
+        page(
+            c,
+            l.t("Giám sát tập trung", "Centralised monitoring"),
+            "/monitor",
+            body,
+        ),
+    )
+        .into_response())
+}
+
+/// `POST /events/upload` (multipart `file`).
+pub async fn events_upload(
+    State(st): State<AppState>,
+    c: Caller,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> UiResult {
+    let l = c.lang;
+    let up = read_upload(&c, mp).await?;
+    let Some((name, bytes)) = up
+        .file("file")
+        .map(|(n, b)| (n.unwrap_or("upload").to_string(), b.to_vec()))
+    else {
+        return Err(error_page(
+            &c,
+            StatusCode::BAD_REQUEST,
+            "Hãy chọn một tệp nhật ký không rỗng.",
+            "Choose a non-empty log file.",
+        ));
+    };
+    let bad = |vi: String, en: String| html! { div.flash.bad #upload-error { (l.t(&vi, &en)) } };
+    let mut records = match canhgac_ops::monitor::records_from_file(&name, &bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            let flash = bad(
+                format!("Không đọc được tệp: {e}"),
+                format!("Cannot read the file: {e}"),
+            );
+            return monitor_view(
+                &st,
+                &c,
+                &headers,
+                Some(flash),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    if records.is_empty() {
+        let flash = bad(
+            format!("Tệp {name} không có bản ghi nào."),
+            format!("The file {name} holds no records."),
+        );
+        return monitor_view(
+            &st,
+            &c,
+            &headers,
+            Some(flash),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    for r in &mut records {
+        r.owner = Some((c.scope.clone(), c.user.org_id));
+    }
+    match st.monitor.ingest(records).await {
+        Ok(report) => {
+            let flash = html! { div.flash.ok #upload-report {
+                (name) ": " (l.t("đã lưu", "stored")) " " span #report-stored { (report.stored) } " " (l.t("sự kiện", "events")) ", "
+                span #report-malformed { (report.malformed) } " " (l.t("lỗi định dạng", "malformed")) ", "
+                span #report-detections { (report.detections) } " " (l.t("lần luật khớp", "rule matches")) ". "
+                a href="/events" { (l.t("Xem sự kiện", "See the events")) } " · " a href="/alerts" { (l.t("Xem cảnh báo", "See the alerts")) }
+            } };
+            monitor_view(&st, &c, &headers, Some(flash), StatusCode::OK).await
+        }
+        Err(e) => {
+            let flash = bad(format!("Chưa lưu được: {e}"), format!("Not stored: {e}"));
+            monitor_view(
+                &st,
+                &c,
+                &headers,
+                Some(flash),
+                StatusCode::SERVICE_UNAVAILABLE,
+            )
+            .await
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The registry (M1): organisations, systems, hosts, networks, software, people, contacts; import and export.
+
+pub(crate) mod api;
+pub(crate) mod import;
+pub(crate) mod pages;
+
+pub use api::export_response;
+pub(crate) use pages::org_options;
+
+use crate::routes::{NavItem, Pages, Room, ANYONE, WRITERS};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The registry room: its API routes, pages and navigation.
+pub fn room() -> Room {
+    Room {
+        api: OpenApiRouter::new()
+            .routes(routes!(api::import))
+            .routes(routes!(api::export))
+            .routes(routes!(api::list_entity))
+            .routes(routes!(api::create_entity))
+            .routes(routes!(api::get_entity))
+            .routes(routes!(api::update_entity))
+            .routes(routes!(api::delete_entity)),
+        pages: Pages::new()
+            .get("/orgs", ANYONE, pages::orgs_page)
+            .get("/import", WRITERS, import::import_page)
+            .post("/import", WRITERS, import::import_upload)
+            .get("/import/template/{entity}", ANYONE, import::template)
+            .get("/{entity}", ANYONE, pages::list_page)
+            .get("/{entity}/new", WRITERS, pages::new_page)
+            .post("/{entity}/new", WRITERS, pages::create)
+            .get("/{entity}/{id}", ANYONE, pages::detail_page)
+            .get("/{entity}/{id}/edit", WRITERS, pages::edit_page)
+            .post("/{entity}/{id}/edit", WRITERS, pages::update)
+            .post("/{entity}/{id}/delete", WRITERS, pages::delete),
+        nav: &[
+            NavItem {
+                path: "/orgs",
+                vi: "Đơn vị",
+                en: "Organisations",
+                allow: ANYONE,
+            },
+            NavItem {
+                path: "/networks",
+                vi: "Mạng",
+                en: "Networks",
+                allow: ANYONE,
+            },
+            NavItem {
+                path: "/systems",
+                vi: "Hệ thống",
+                en: "Systems",
+                allow: ANYONE,
+            },
+            NavItem {
+                path: "/hosts",
+                vi: "Máy chủ, máy trạm",
+                en: "Hosts",
+                allow: ANYONE,
+            },
+            NavItem {
+                path: "/software",
+                vi: "Phần mềm",
+                en: "Software",
+                allow: ANYONE,
+            },
+            NavItem {
+                path: "/people",
+                vi: "Cán bộ",
+                en: "People",
+                allow: ANYONE,
+            },
+            NavItem {
+                path: "/contacts",
+                vi: "Đầu mối liên hệ",
+                en: "Contacts",
+                allow: ANYONE,
+            },
+            NavItem {
+                path: "/import",
+                vi: "Nhập dữ liệu",
+                en: "Import",
+                allow: WRITERS,
+            },
+        ],
+    }
+}

@@ -1,6 +1,7 @@
 //! Threat-intelligence lists as a province receives them — the DIC's monthly Botnet IP list in
 //! XLSX or CSV with Vietnamese or English headers, Shadowserver reports, plain/ipset/netset
-//! files, STIX 2.1 bundles, MISP events — parsed into entries with row-level diagnostics
+//! files, DShield, abuse.ch, Spamhaus DROP (text or JSON lines) and AlienVault lists, STIX 2.1
+//! bundles, MISP events — parsed into entries with row-level diagnostics
 //! ([`list`]); an exact set of IPv4/IPv6 addresses and CIDR networks with longest-prefix
 //! lookup ([`set::IpSet`]); and a scanner that finds every listed address in text at hundreds
 //! of megabytes per second per core ([`scan`]).

@@ -78,3 +78,54 @@ fn ipsum_with_counts() {
     scan(&set, line.as_bytes(), |_| n += 1);
     assert_eq!(n, 1);
 }
+
+#[test]
+fn dshield_block_txt() {
+    let p = parse_list(&load("dshield_block.txt"), Some("block.txt"));
+    assert_eq!(p.format, ListFormat::Text);
+    assert!(
+        p.errors.is_empty() && p.warnings.is_empty(),
+        "the Start End Netblock … row is a header, not a bad row: {:?} {:?}",
+        p.errors,
+        p.warnings
+    );
+    let shown: Vec<(String, usize)> = p
+        .entries
+        .iter()
+        .map(|e| (e.indicator.normalised(), e.row))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("43.229.53.0/24".to_string(), 32),
+            ("194.63.140.0/24".to_string(), 33)
+        ]
+    );
+}
+
+#[test]
+fn abuse_ch_feodo_older_csv() {
+    let p = parse_list(&load("abusech_feodo_2019.csv"), Some("ipblocklist.csv"));
+    assert_eq!(p.format, ListFormat::Csv);
+    assert!(
+        p.errors.is_empty() && p.warnings.is_empty(),
+        "{:?} {:?}",
+        p.errors,
+        p.warnings
+    );
+    let shown: Vec<String> = p.entries.iter().map(|e| e.indicator.normalised()).collect();
+    assert_eq!(shown, ["110.93.230.101", "192.155.88.196"]);
+    let first = &p.entries[0];
+    assert_eq!(
+        (first.seen(), first.port(), first.malware(), first.row),
+        (Some("2019-03-04 22:10:24"), Some("990"), Some("Heodo"), 10)
+    );
+}
+
+#[test]
+fn spamhaus_drop_text() {
+    let p = parse_list(&load("spamhaus_drop.txt"), Some("drop.txt"));
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let shown: Vec<String> = p.entries.iter().map(|e| e.indicator.normalised()).collect();
+    assert_eq!(shown, ["1.4.0.0/17", "2a06:e480::/29"]);
+}

@@ -27,8 +27,42 @@ mod vulnmatch;
 #[derive(Parser)]
 #[command(name = "canhgac", version, about, long_about = None)]
 struct Cli {
+    /// Ghi nhật ký chi tiết của mọi thư viện ra stderr. Log every library's messages (info) to
+    /// stderr; `RUST_LOG` overrides both.
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The log filter when `RUST_LOG` does not give one. The server's own crates log at info;
+/// libraries (sqlx, evtx, …) only warnings — and the offline tools (`hunt`, `detect`, …), whose
+/// output is their answer, nothing of the libraries at all.
+fn default_filter(command: &Command, verbose: bool) -> String {
+    const OURS: [&str; 10] = [
+        "canhgac",
+        "canhgac_domain",
+        "canhgac_store",
+        "canhgac_ops",
+        "canhgac_server",
+        "canhgac_demo",
+        "canhgac_intel",
+        "canhgac_vuln",
+        "canhgac_detect",
+        "canhgac_ingest",
+    ];
+    if verbose {
+        return "info".into();
+    }
+    let serving = matches!(
+        command,
+        Command::Demo { .. } | Command::Serve { .. } | Command::Migrate { .. }
+    );
+    let (libs, ours) = if serving { ("warn", "info") } else { ("off", "warn") };
+    std::iter::once(libs.to_string())
+        .chain(OURS.iter().map(|c| format!("{c}={ours}")))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[derive(Subcommand)]
@@ -322,14 +356,15 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<()> {
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+                .unwrap_or_else(|_| default_filter(&cli.command, cli.verbose).into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
+    match cli.command {
         Command::Demo {
             data,
             listen,

@@ -161,3 +161,40 @@ fn no_rules_is_an_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no Sigma rule files"));
 }
+
+#[test]
+fn library_logging_stays_off_the_terminal() {
+    // A folder of .evtx files: the evtx crate logs about its records at INFO/WARN; without
+    // --verbose or RUST_LOG none of that reaches the terminal, only canhgac's own summary.
+    let folder = testdata().join("evtx/evtx_attack_samples");
+    let rules = testdata().join("sigma/sigma_rules.tar.gz");
+    let run = |verbose: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_canhgac"));
+        c.env_remove("RUST_LOG").args([
+            "detect",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--format",
+            "json",
+            folder.to_str().unwrap(),
+        ]);
+        if verbose {
+            c.arg("--verbose");
+        }
+        c.output().unwrap()
+    };
+    let out = run(false);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("rule(s) loaded"), "{err}");
+    let logged: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains(" INFO ") || l.contains(" WARN ") || l.contains(" DEBUG "))
+        .collect();
+    assert!(logged.is_empty(), "library log lines: {logged:?}");
+    assert!(!json_lines(&out.stdout).is_empty());
+    // --verbose lets them through (the same run, so the same detections).
+    let loud = run(true);
+    assert!(loud.status.success());
+    assert_eq!(json_lines(&loud.stdout).len(), json_lines(&out.stdout).len());
+}

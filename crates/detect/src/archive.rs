@@ -5,7 +5,13 @@ use std::io::Read;
 
 /// Every `.yml`/`.yaml` file in the archive as (path, text), sorted by path. Files that are not
 /// UTF-8 are returned with replacement characters (the YAML error will then name them).
-pub fn rule_files_from_tar_gz(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+pub fn rule_files_from_tar_gz(
+    bytes: &[u8],
+) -> Result<Vec<(String, String)>, crate::error::DetectError> {
+    files_from_tar_gz(bytes).map_err(crate::error::DetectError::Archive)
+}
+
+fn files_from_tar_gz(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
     let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
     let mut out = Vec::new();
     for entry in ar

@@ -100,7 +100,11 @@ struct Parser<'a> {
 }
 
 /// Parses a condition against the rule's selection names.
-pub fn parse(condition: &str, names: &[String]) -> Result<Cond, String> {
+pub fn parse(condition: &str, names: &[String]) -> Result<Cond, crate::error::DetectError> {
+    parse_text(condition, names).map_err(crate::error::DetectError::Condition)
+}
+
+fn parse_text(condition: &str, names: &[String]) -> Result<Cond, String> {
     let toks = tokenize(condition)?;
     if toks.contains(&Tok::Pipe) {
         return Err(format!(
@@ -252,11 +256,12 @@ mod tests {
     #[test]
     fn errors_are_named() {
         let n = names(&["a"]);
-        assert!(parse("a and", &n).unwrap_err().contains("ends too early"));
-        assert!(parse("b", &n).unwrap_err().contains("'b'"));
+        assert!(parse("a and", &n).unwrap_err().to_string().contains("ends too early"));
+        assert!(parse("b", &n).unwrap_err().to_string().contains("'b'"));
         assert!(parse("a | count() > 5", &n)
             .unwrap_err()
+            .to_string()
             .contains("correlation"));
-        assert!(parse("(a", &n).unwrap_err().contains(")"));
+        assert!(parse("(a", &n).unwrap_err().to_string().contains(")"));
     }
 }

@@ -152,7 +152,7 @@ impl Builder {
                 source: source.to_string(),
                 id: None,
                 title: None,
-                reason: e,
+                reason: e.to_string(),
             }),
             Ok(docs) => {
                 let many = docs.len() > 1;
@@ -168,7 +168,7 @@ impl Builder {
                             source: src,
                             id: None,
                             title: first_title(text, i),
-                            reason,
+                            reason: reason.to_string(),
                         }),
                     }
                 }
@@ -234,7 +234,7 @@ fn compile_selections(
     let names: Vec<String> = det.selections.iter().map(|(n, _)| n.clone()).collect();
     let mut alts = Vec::new();
     for c in &det.conditions {
-        alts.push(condition::parse(c, &names)?);
+        alts.push(condition::parse(c, &names).map_err(|e| e.to_string())?);
     }
     let cond = if alts.len() == 1 {
         alts.remove(0)

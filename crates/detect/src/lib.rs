@@ -14,11 +14,13 @@
 pub mod archive;
 pub mod condition;
 pub mod engine;
+pub mod error;
 pub mod event;
 pub mod logsource;
 pub mod rule;
 pub mod value;
 
+pub use error::DetectError;
 pub use engine::{Builder, CorrelationState, Engine, Hit, Refused, RuleInfo, RuleKind, Scratch};
 pub use event::{Event, EventSource};
 pub use rule::{Level, LogSource};

@@ -1,6 +1,7 @@
 //! Sigma documents as published: detection rules, correlation rules and filters, read from YAML
 //! without edits. This module only reads; `compile` turns the result into the matcher.
 
+use crate::error::DetectError;
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// One YAML document of a rule file, classified.
@@ -182,7 +183,15 @@ pub struct Filter {
 }
 
 /// Parses every document of one rule file. Errors name the document (1-based) and the key.
-pub fn parse_file(text: &str) -> Result<Vec<Result<Document, String>>, String> {
+pub fn parse_file(text: &str) -> Result<Vec<Result<Document, DetectError>>, DetectError> {
+    Ok(parse_file_text(text)
+        .map_err(DetectError::Yaml)?
+        .into_iter()
+        .map(|d| d.map_err(DetectError::Rule))
+        .collect())
+}
+
+fn parse_file_text(text: &str) -> Result<Vec<Result<Document, String>>, String> {
     let docs = YamlLoader::load_from_str(text).map_err(|e| format!("YAML: {e}"))?;
     let mut out = Vec::new();
     let mut global: Option<Yaml> = None;
@@ -549,6 +558,6 @@ mod tests {
             "title: C\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 5m\n",
         )
         .expect("yaml");
-        assert!(matches!(&docs[0], Err(e) if e.contains("threshold")));
+        assert!(matches!(&docs[0], Err(e) if e.to_string().contains("threshold")));
     }
 }

@@ -112,19 +112,20 @@ pub async fn registry(
 ) -> Result<(Vec<RegisteredHost>, Vec<RegisteredNet>), StoreError> {
     let dir = crate::directory::Directory::load(store).await?;
     let hosts = store
-        .host_addresses()
+        .host_entries()
         .await?
         .into_iter()
-        .map(|(id, org_id, ips, level)| RegisteredHost {
-            id,
-            org_id,
-            ips: canhgac_domain::net::host_addresses(&ips)
+        .filter(|h| h.ips.as_deref().is_some_and(|ips| !ips.trim().is_empty()))
+        .map(|h| RegisteredHost {
+            id: h.id,
+            org_id: h.org_id,
+            ips: canhgac_domain::net::host_addresses(h.ips.as_deref().unwrap_or_default())
                 .filter(|ip| {
                     dir.owner_of(*ip)
-                        .is_none_or(|(h, o)| o == org_id && h.is_none_or(|h| h == id))
+                        .is_none_or(|(host, o)| o == h.org_id && host.is_none_or(|x| x == h.id))
                 })
                 .collect(),
-            level,
+            level: h.level,
         })
         .collect();
     let nets = store

@@ -53,11 +53,11 @@ impl Directory {
             ..Default::default()
         };
         let mut names: HashMap<String, Vec<(bool, i64, i64)>> = HashMap::new();
-        for (id, org, name, _ips, approved) in store.host_directory().await? {
+        for h in store.host_entries().await? {
             names
-                .entry(name.trim().to_lowercase())
+                .entry(h.hostname.trim().to_lowercase())
                 .or_default()
-                .push((approved, id, org));
+                .push((h.approved != 0, h.id, h.org_id));
         }
         for (name, mut hosts) in names {
             // Approved first, then oldest.

@@ -27,6 +27,29 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 /// The SigmaHQ rule set bundled with canhgac (see testdata/README.md for its provenance).
 pub static SIGMAHQ_RULES: &[u8] = include_bytes!("../../../testdata/sigma/sigma_rules.tar.gz");
 
+/// Why the pipeline could not take, read or store something.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MonitorError {
+    /// The pipeline's worker is gone (the server is stopping).
+    #[error("the monitoring pipeline has stopped")]
+    Stopped,
+    /// The store refused or failed.
+    #[error("storage: {0}")]
+    Store(String),
+    /// The rules could not be compiled.
+    #[error("{0}")]
+    Rules(String),
+    /// An uploaded file could not be read (named, with the reason).
+    #[error("{0}")]
+    File(String),
+}
+
+impl From<StoreError> for MonitorError {
+    fn from(e: StoreError) -> Self {
+        MonitorError::Store(e.to_string())
+    }
+}
+
 /// A TLS syslog listener.
 #[derive(Clone, Debug)]
 pub struct TlsListen {
@@ -189,9 +212,9 @@ pub struct AlertNotice {
 enum Job {
     Records(
         Vec<Raw>,
-        Option<oneshot::Sender<Result<IngestReport, String>>>,
+        Option<oneshot::Sender<Result<IngestReport, MonitorError>>>,
     ),
-    Reload(oneshot::Sender<Result<RulesSummary, String>>),
+    Reload(oneshot::Sender<Result<RulesSummary, MonitorError>>),
 }
 
 /// The rules now running.
@@ -259,14 +282,14 @@ impl Monitor {
     }
 
     /// Hands records to the pipeline and waits until they are stored.
-    pub async fn ingest(&self, records: Vec<Raw>) -> Result<IngestReport, String> {
+    pub async fn ingest(&self, records: Vec<Raw>) -> Result<IngestReport, MonitorError> {
         let (ack, done) = oneshot::channel();
         self.tx
             .send(Job::Records(records, Some(ack)))
             .await
-            .map_err(|_| "the monitoring pipeline has stopped".to_string())?;
+            .map_err(|_| MonitorError::Stopped)?;
         done.await
-            .map_err(|_| "the monitoring pipeline has stopped".to_string())?
+            .map_err(|_| MonitorError::Stopped)?
     }
 
     /// Hands records to the pipeline, waiting for room in the queue but not for storage.
@@ -283,14 +306,14 @@ impl Monitor {
     }
 
     /// Recompiles the enabled rules (after a change) and returns what runs now.
-    pub async fn reload(&self) -> Result<RulesSummary, String> {
+    pub async fn reload(&self) -> Result<RulesSummary, MonitorError> {
         let (ack, done) = oneshot::channel();
         self.tx
             .send(Job::Reload(ack))
             .await
-            .map_err(|_| "the monitoring pipeline has stopped".to_string())?;
+            .map_err(|_| MonitorError::Stopped)?;
         done.await
-            .map_err(|_| "the monitoring pipeline has stopped".to_string())?
+            .map_err(|_| MonitorError::Stopped)?
     }
 
     /// What runs now.
@@ -306,8 +329,8 @@ impl Monitor {
             tracing::error!(error = %e, "could not compile the Sigma rules");
         }
         // Two stages: reading and matching a batch overlaps with storing the one before.
-        type Acks = Vec<oneshot::Sender<Result<IngestReport, String>>>;
-        let (ptx, mut prx) = mpsc::channel::<(Result<Prepared, String>, Acks)>(2);
+        type Acks = Vec<oneshot::Sender<Result<IngestReport, MonitorError>>>;
+        let (ptx, mut prx) = mpsc::channel::<(Result<Prepared, MonitorError>, Acks)>(2);
         let committer = self.clone();
         let cstore = store.clone();
         tokio::spawn(async move {
@@ -366,9 +389,9 @@ impl Monitor {
         }
     }
 
-    async fn compile(&self, store: &Store) -> Result<RulesSummary, String> {
+    async fn compile(&self, store: &Store) -> Result<RulesSummary, MonitorError> {
         let bundled: &[BundledFile] = if self.config.bundled_rules {
-            bundled_rules()?
+            bundled_rules().map_err(MonitorError::Rules)?
         } else {
             &[]
         };
@@ -377,22 +400,22 @@ impl Monitor {
                 .iter()
                 .flat_map(|f| f.metas.iter().cloned())
                 .collect();
-            store.sync_rules(&metas).await.map_err(|e| e.to_string())?;
+            store.sync_rules(&metas).await?;
         }
-        let enabled = store.enabled_rules().await.map_err(|e| e.to_string())?;
-        let tree = store.org_tree().await.map_err(|e| e.to_string())?;
+        let enabled = store.enabled_rules().await?;
+        let tree = store.org_tree().await?;
         let mut b = Builder::new();
         b.placeholders(self.config.placeholders.clone());
         let mut limits_by_key: HashMap<String, Option<i64>> = HashMap::new();
         let mut wanted: HashMap<String, ()> = HashMap::new();
-        for (key, origin, yaml, org) in &enabled {
-            limits_by_key.insert(key.clone(), *org);
-            if origin == "custom" {
-                if let Some(y) = yaml {
-                    b.add_file(&format!("custom:{key}"), y);
+        for r in &enabled {
+            limits_by_key.insert(r.rule_key.clone(), r.org_id);
+            if r.origin == "custom" {
+                if let Some(y) = &r.yaml {
+                    b.add_file(&format!("custom:{}", r.rule_key), y);
                 }
             } else {
-                wanted.insert(key.clone(), ());
+                wanted.insert(r.rule_key.clone(), ());
             }
         }
         for f in bundled {
@@ -403,7 +426,7 @@ impl Monitor {
         }
         let engine = tokio::task::spawn_blocking(move || b.build())
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| MonitorError::Rules(e.to_string()))?;
         let mut keys = Vec::new();
         let mut limits = Vec::new();
         for info in engine.rules() {
@@ -442,21 +465,21 @@ impl Monitor {
         store: &Store,
         dir: Arc<Directory>,
         records: Vec<Raw>,
-    ) -> Result<Prepared, String> {
+    ) -> Result<Prepared, MonitorError> {
         self.stats
             .received
             .fetch_add(records.len() as u64, Ordering::Relaxed);
         let compiled = self
             .compiled
             .read()
-            .map_err(|_| "rules lock poisoned".to_string())?
+            .map_err(|_| MonitorError::Rules("rules lock poisoned".into()))?
             .clone();
         let now = now_ms();
         let st = std::mem::take(
             &mut *self
                 .correlations
                 .lock()
-                .map_err(|_| "correlation lock poisoned".to_string())?,
+                .map_err(|_| MonitorError::Rules("correlation lock poisoned".into()))?,
         );
         let c = compiled.clone();
         let store = store.clone();
@@ -498,14 +521,14 @@ impl Monitor {
             // so that the writer only writes.
             let p = Prepared {
                 compiled: c.clone(),
-                batch: store.event_batch(events).map_err(|e| e.to_string()),
+                batch: store.event_batch(events).map_err(MonitorError::from),
                 alerting,
                 malformed: malformed_n,
             };
             (p, st)
         })
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| MonitorError::Rules(e.to_string()))?;
         if let Ok(mut g) = self.correlations.lock() {
             *g = st;
         }
@@ -513,15 +536,14 @@ impl Monitor {
     }
 
     /// Stores a prepared batch in one transaction, then raises its alerts.
-    async fn commit(&self, store: &Store, p: Prepared) -> Result<IngestReport, String> {
+    async fn commit(&self, store: &Store, p: Prepared) -> Result<IngestReport, MonitorError> {
         let mut report = IngestReport {
             malformed: p.malformed,
             ..Default::default()
         };
         let ids = store
             .insert_event_batch(p.batch?)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         report.stored = ids.len() as u64;
         self.stats
             .stored
@@ -635,7 +657,7 @@ impl Monitor {
 /// A batch read and matched, waiting to be stored.
 struct Prepared {
     compiled: Arc<Compiled>,
-    batch: Result<EventBatch, String>,
+    batch: Result<EventBatch, MonitorError>,
     alerting: Vec<Alerting>,
     malformed: u64,
 }
@@ -778,7 +800,7 @@ fn bundled_rules() -> Result<&'static [BundledFile], String> {
         std::sync::OnceLock::new();
     FILES
         .get_or_init(|| {
-            Ok(rule_files_from_tar_gz(SIGMAHQ_RULES)?
+            Ok(rule_files_from_tar_gz(SIGMAHQ_RULES).map_err(|e| e.to_string())?
                 .into_iter()
                 .filter(|(path, _)| is_rule_path(path))
                 .map(|(path, text)| BundledFile {
@@ -987,16 +1009,17 @@ pub fn validate_custom_rule(
 /// Splits an uploaded log file into records: `.evtx` (by name or signature), JSON (an array, an
 /// object, or JSON lines), or text lines; gzip is undone first. Unreadable EVTX records are
 /// kept as malformed records.
-pub fn records_from_file(name: &str, bytes: &[u8]) -> Result<Vec<Raw>, String> {
+pub fn records_from_file(name: &str, bytes: &[u8]) -> Result<Vec<Raw>, MonitorError> {
     // Gzip is inflated within the limits (a decompression bomb is refused, not inflated).
-    let data = crate::limits::inflate(name, bytes).map_err(|e| e.to_string())?;
+    let data =
+        crate::limits::inflate(name, bytes).map_err(|e| MonitorError::File(e.to_string()))?;
     let lower = name.to_ascii_lowercase();
     let lower = lower.trim_end_matches(".gz");
     let mut out = Vec::new();
     if lower.ends_with(".evtx") || data.starts_with(b"ElfFile\0") {
         let settings = evtx::ParserSettings::default().num_threads(1);
         let mut p = evtx::EvtxParser::from_buffer(data)
-            .map_err(|e| format!("{name}: not an EVTX file ({e})"))?
+            .map_err(|e| MonitorError::File(format!("{name}: not an EVTX file ({e})")))?
             .with_configuration(settings);
         for rec in p.records_json_value() {
             out.push(match rec {
@@ -1024,7 +1047,7 @@ pub fn records_from_file(name: &str, bytes: &[u8]) -> Result<Vec<Raw>, String> {
                 }
                 return Ok(out);
             }
-            Err(e) => return Err(format!("{name}: not a JSON array ({e})")),
+            Err(e) => return Err(MonitorError::File(format!("{name}: not a JSON array ({e})"))),
         }
     }
     let json_lines = lower.ends_with(".json")
@@ -1077,6 +1100,6 @@ pub async fn add_custom_rules(
             Err(e) => return Err(vec![e.to_string()]),
         }
     }
-    monitor.reload().await.map_err(|e| vec![e])?;
+    monitor.reload().await.map_err(|e| vec![e.to_string()])?;
     Ok(added)
 }

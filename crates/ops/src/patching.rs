@@ -85,7 +85,16 @@ struct Registry {
 async fn registry(store: &Store) -> Result<Registry, StoreError> {
     let mut hosts: Vec<HostInventory> = Vec::new();
     let mut ids: Vec<(i64, i64, String)> = Vec::new();
-    for (host_id, org_id, hostname, os, name, version, scheme) in store.all_software().await? {
+    for canhgac_store::HostSoftwareRow {
+        host_id,
+        org_id,
+        hostname,
+        os,
+        name,
+        version,
+        scheme,
+    } in store.all_software().await?
+    {
         if ids.last().map(|x| x.0) != Some(host_id) {
             ids.push((host_id, org_id, hostname.clone()));
             hosts.push(HostInventory {

@@ -92,7 +92,7 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
         .await
         .map_err(err)?
         .iter()
-        .map(|r| r.3)
+        .map(|r| r.hosts_to_patch)
         .sum();
     let critical_findings = st
         .store

@@ -95,7 +95,7 @@ async fn monthly_loop(app: &TestApp) {
     assert_eq!(task_of(items, "198.51.100.65")["state"], "closed");
     assert_eq!(
         task_of(items, "198.51.100.17")["escalated"],
-        1,
+        true,
         "listed again: escalated"
     );
     // The organisation's staff see their own finding first, marked recurring.
@@ -116,7 +116,7 @@ async fn monthly_loop(app: &TestApp) {
         .json();
     assert_eq!(f["total"], 1);
     assert_eq!(f["items"][0]["value"], "198.51.100.49");
-    assert_eq!(f["items"][0]["recurring"], 1);
+    assert_eq!(f["items"][0]["recurring"], true);
     assert_eq!(f["items"][0]["org_code"], "TAMDUONG");
     let detail = app
         .api(

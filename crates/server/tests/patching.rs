@@ -197,7 +197,7 @@ async fn kev_brings_the_deadline_forward_and_overdue_escalates() {
         t["due_at"].as_i64().unwrap() < canhgac_domain::time::now_ms(),
         "the KEV due date wins"
     );
-    assert_eq!(t["escalated"], 1, "overdue at once: escalated");
+    assert_eq!(t["escalated"], true, "overdue at once: escalated");
     // The fixture's older advisory of the same CVE had its deadline brought forward too.
     let old = tasks["items"]
         .as_array()

@@ -86,7 +86,7 @@ async fn findings_are_deduplicated_ranked_and_closed_by_a_clean_rescan_on(app: &
         "critical Log4Shell ranks above"
     );
     assert_eq!(
-        ssh["botnet_listed"], 1,
+        ssh["botnet_listed"], true,
         "the host is on the fixture's Botnet list"
     );
     let task = ssh["work_item_id"].as_i64().unwrap();
@@ -153,7 +153,7 @@ async fn findings_are_deduplicated_ranked_and_closed_by_a_clean_rescan_on(app: &
         .json();
     assert_eq!(
         (w["state"].clone(), w["escalated"].clone()),
-        (json!("in_progress"), json!(1))
+        (json!("in_progress"), json!(true))
     );
 }
 

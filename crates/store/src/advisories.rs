@@ -282,23 +282,21 @@ impl Store {
         })
     }
 
-    /// A host's inventory snapshots, newest first: `(id, taken_at, source, package count)`.
+    /// A host's inventory snapshots, newest first.
     pub async fn inventory_history(
         &self,
         scope: &Scope,
         host_id: i64,
-    ) -> Result<Vec<(i64, i64, String, String)>> {
+    ) -> Result<Vec<SnapshotRow>> {
         let sql = format!("SELECT id, taken_at, source, packages FROM inventory_snapshots WHERE host_id = $1{} ORDER BY taken_at DESC, id DESC", scope_sql(scope, "org_id"));
-        on_pool!(self, pool => { Ok(sqlx::query_as::<_, (i64, i64, String, String)>(&sql).bind(host_id).fetch_all(pool).await?) })
+        on_pool!(self, pool => { Ok(sqlx::query_as::<_, SnapshotRow>(&sql).bind(host_id).fetch_all(pool).await?) })
     }
 
-    /// Every host's current software, province-wide: `(host_id, org_id, hostname, os, name, version, scheme)`.
-    pub async fn all_software(
-        &self,
-    ) -> Result<Vec<(i64, i64, String, Option<String>, String, String, String)>> {
+    /// Every host's current software, province-wide (for matching advisories).
+    pub async fn all_software(&self) -> Result<Vec<HostSoftwareRow>> {
         on_pool!(self, pool => {
-            Ok(sqlx::query_as::<_, (i64, i64, String, Option<String>, String, String, String)>(
-                "SELECT h.id, h.org_id, h.hostname, h.os, s.name, s.version, s.scheme FROM software s JOIN hosts h ON h.id = s.host_id ORDER BY h.id, s.id",
+            Ok(sqlx::query_as::<_, HostSoftwareRow>(
+                "SELECT h.id AS host_id, h.org_id, h.hostname, h.os, s.name, s.version, s.scheme FROM software s JOIN hosts h ON h.id = s.host_id ORDER BY h.id, s.id",
             ).fetch_all(pool).await?)
         })
     }
@@ -377,22 +375,85 @@ impl Store {
         })
     }
 
-    /// Patch compliance per organisation in scope: `(code, name, hosts, hosts with an open
-    /// patch task, open tasks, overdue tasks)`.
-    pub async fn patch_compliance(
-        &self,
-        scope: &Scope,
-    ) -> Result<Vec<(String, String, i64, i64, i64, i64)>> {
+    /// Patch compliance per organisation in scope.
+    pub async fn patch_compliance(&self, scope: &Scope) -> Result<Vec<ComplianceRow>> {
         let now = now_ms();
         let sql = format!(
             "SELECT o.code, o.name, \
-             (SELECT COUNT(*) FROM hosts h WHERE h.org_id = o.id), \
-             (SELECT COUNT(DISTINCT w.host_id) FROM work_items w WHERE w.org_id = o.id AND w.kind = 'patch_task' AND w.state NOT IN ('closed', 'not_applicable')), \
-             (SELECT COUNT(*) FROM work_items w WHERE w.org_id = o.id AND w.kind = 'patch_task' AND w.state NOT IN ('closed', 'not_applicable')), \
-             (SELECT COUNT(*) FROM work_items w WHERE w.org_id = o.id AND w.kind = 'patch_task' AND w.state NOT IN ('closed', 'not_applicable') AND w.due_at < $1) \
+             (SELECT COUNT(*) FROM hosts h WHERE h.org_id = o.id) AS hosts, \
+             (SELECT COUNT(DISTINCT w.host_id) FROM work_items w WHERE w.org_id = o.id AND w.kind = 'patch_task' AND w.state NOT IN ('closed', 'not_applicable')) AS hosts_to_patch, \
+             (SELECT COUNT(*) FROM work_items w WHERE w.org_id = o.id AND w.kind = 'patch_task' AND w.state NOT IN ('closed', 'not_applicable')) AS open_tasks, \
+             (SELECT COUNT(*) FROM work_items w WHERE w.org_id = o.id AND w.kind = 'patch_task' AND w.state NOT IN ('closed', 'not_applicable') AND w.due_at < $1) AS overdue_tasks \
              FROM orgs o WHERE 1=1{} ORDER BY o.code",
             scope_sql(scope, "o.id")
         );
-        on_pool!(self, pool => { Ok(sqlx::query_as::<_, (String, String, i64, i64, i64, i64)>(&sql).bind(now).fetch_all(pool).await?) })
+        on_pool!(self, pool => { Ok(sqlx::query_as::<_, ComplianceRow>(&sql).bind(now).fetch_all(pool).await?) })
+    }
+}
+
+/// One inventory snapshot of a host.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SnapshotRow {
+    /// Id.
+    pub id: i64,
+    /// When taken (Unix ms).
+    pub taken_at: i64,
+    /// Where it came from (file name, agent).
+    pub source: String,
+    /// The packages (JSON array as text).
+    pub packages: String,
+}
+
+impl SnapshotRow {
+    /// How many packages it lists.
+    pub fn package_count(&self) -> usize {
+        serde_json::from_str::<Vec<serde_json::Value>>(&self.packages).map_or(0, |v| v.len())
+    }
+}
+
+/// One installed package of one host, with what matching needs of the host.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct HostSoftwareRow {
+    /// Host.
+    pub host_id: i64,
+    /// Its organisation.
+    pub org_id: i64,
+    /// Its name.
+    pub hostname: String,
+    /// Its operating system as registered (gives the distribution).
+    pub os: Option<String>,
+    /// Package name.
+    pub name: String,
+    /// Installed version.
+    pub version: String,
+    /// Version scheme (deb, rpm, …).
+    pub scheme: String,
+}
+
+/// Patch compliance of one organisation.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ComplianceRow {
+    /// Organisation code.
+    pub code: String,
+    /// Organisation name.
+    pub name: String,
+    /// Hosts registered.
+    pub hosts: i64,
+    /// Hosts with an open patch task.
+    pub hosts_to_patch: i64,
+    /// Open patch tasks.
+    pub open_tasks: i64,
+    /// Of which past their deadline.
+    pub overdue_tasks: i64,
+}
+
+impl ComplianceRow {
+    /// Share of hosts with no open patch task, in per cent (100 with no host).
+    pub fn percent(&self) -> f64 {
+        if self.hosts > 0 {
+            100.0 * (self.hosts - self.hosts_to_patch) as f64 / self.hosts as f64
+        } else {
+            100.0
+        }
     }
 }

@@ -115,7 +115,8 @@ pub struct FindingRow {
     pub level: Option<i64>,
     /// Malware.
     pub malware: Option<String>,
-    /// 1 when listed in the previous list too.
+    /// Listed in the previous list too (0/1; a boolean on the wire).
+    #[serde(serialize_with = "crate::wire::flag")]
     pub recurring: i64,
     /// Hunting task.
     pub work_item_id: Option<i64>,
@@ -303,11 +304,12 @@ impl Store {
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, (String, String, i64)>(&sql).fetch_all(pool).await?) })
     }
 
-    /// Every host with its addresses and system level (for matching lists), province-wide.
-    pub async fn host_addresses(&self) -> Result<Vec<(i64, i64, String, Option<i64>)>> {
+    /// Every host, province-wide, as the registry directory needs it: name, addresses,
+    /// whether the DIC approved its claim, its system's security level.
+    pub async fn host_entries(&self) -> Result<Vec<HostEntry>> {
         on_pool!(self, pool => {
-            Ok(sqlx::query_as::<_, (i64, i64, String, Option<i64>)>(
-                "SELECT h.id, h.org_id, h.ips, s.level FROM hosts h LEFT JOIN systems s ON s.id = h.system_id WHERE h.ips IS NOT NULL AND h.ips <> ''",
+            Ok(sqlx::query_as::<_, HostEntry>(
+                "SELECT h.id, h.org_id, h.hostname, h.ips, h.approved, s.level FROM hosts h LEFT JOIN systems s ON s.id = h.system_id ORDER BY h.id",
             ).fetch_all(pool).await?)
         })
     }
@@ -318,4 +320,22 @@ impl Store {
             Ok(sqlx::query_as::<_, (i64, String)>("SELECT org_id, cidr FROM networks").fetch_all(pool).await?)
         })
     }
+}
+
+/// A host as the registry directory knows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct HostEntry {
+    /// Host id.
+    pub id: i64,
+    /// Its organisation.
+    pub org_id: i64,
+    /// Its name.
+    pub hostname: String,
+    /// Its addresses (see `domain::net::host_addresses`).
+    pub ips: Option<String>,
+    /// Whether its address claim is the DIC's (0/1; a boolean on the wire).
+    #[serde(serialize_with = "crate::wire::flag")]
+    pub approved: i64,
+    /// Security level of its information system.
+    pub level: Option<i64>,
 }

@@ -74,8 +74,10 @@ pub struct ScanFindingRow {
     /// Remediation task.
     pub work_item_id: Option<i64>,
     /// 1 when a CVE of it is in the KEV catalogue.
+    #[serde(serialize_with = "crate::wire::flag")]
     pub known_exploited: i64,
     /// 1 when the host is on a Botnet IP list.
+    #[serde(serialize_with = "crate::wire::flag")]
     pub botnet_listed: i64,
 }
 

@@ -20,6 +20,7 @@ use thiserror::Error;
 
 #[macro_use]
 mod macros;
+mod wire;
 mod advisories;
 mod audit;
 mod botnet;
@@ -30,13 +31,18 @@ mod registry;
 mod signals;
 mod users;
 
-pub use advisories::{AdvisoryRow, KevRow, MatchRow, NewAdvisory, NewMatch};
+pub use advisories::{
+    AdvisoryRow, ComplianceRow, HostSoftwareRow, KevRow, MatchRow, NewAdvisory, NewMatch,
+    SnapshotRow,
+};
 pub use audit::{AuditEntry, AuditQuery};
-pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, NewBotnetList, NewFinding};
+pub use botnet::{
+    BotnetEntryRow, BotnetListRow, FindingRow, HostEntry, NewBotnetList, NewFinding,
+};
 pub use claims::{host_addresses, AddressClaim};
 pub use findings::{NewScanFinding, ScanFindingRow};
 pub use monitoring::{
-    EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow, SignalNote,
+    EnabledRule, EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow, SignalNote,
 };
 pub use registry::{ListQuery, Page};
 pub use signals::{

@@ -130,7 +130,8 @@ pub struct RuleRow {
     pub service: Option<String>,
     /// YAML of a custom rule.
     pub yaml: Option<String>,
-    /// Whether it runs (0/1).
+    /// Whether it runs (0/1; a boolean on the wire).
+    #[serde(serialize_with = "crate::wire::flag")]
     pub enabled: i64,
     /// The organisation (and its units) it is limited to; none = every organisation.
     pub org_id: Option<i64>,
@@ -581,10 +582,8 @@ impl Store {
         })
     }
 
-    /// Every enabled rule: (key, origin, custom YAML, organisation limit).
-    pub async fn enabled_rules(
-        &self,
-    ) -> Result<Vec<(String, String, Option<String>, Option<i64>)>> {
+    /// Every enabled rule, as the pipeline compiles them.
+    pub async fn enabled_rules(&self) -> Result<Vec<EnabledRule>> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as("SELECT rule_key, origin, yaml, org_id FROM sigma_rules WHERE enabled = 1 ORDER BY id")
                 .fetch_all(pool).await?)
@@ -638,15 +637,6 @@ impl Store {
             audit_insert!(&mut *tx, e);
             tx.commit().await?;
             Ok(())
-        })
-    }
-
-    /// Every host as the monitoring pipeline resolves senders: (id, org, name, addresses).
-    pub async fn host_directory(&self) -> Result<Vec<(i64, i64, String, Option<String>, bool)>> {
-        on_pool!(self, pool => {
-            let rows: Vec<(i64, i64, String, Option<String>, i64)> =
-                sqlx::query_as("SELECT id, org_id, hostname, ips, approved FROM hosts ORDER BY id").fetch_all(pool).await?;
-            Ok(rows.into_iter().map(|(a, b, c, d, e)| (a, b, c, d, e != 0)).collect())
         })
     }
 
@@ -800,4 +790,17 @@ fn build_insert_sql(rows: usize, anonymous: bool) -> String {
         sql.push_str(" RETURNING id");
     }
     sql
+}
+
+/// An enabled rule, as the pipeline compiles it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EnabledRule {
+    /// Its key (the Sigma id, or the file and document).
+    pub rule_key: String,
+    /// `sigmahq` (bundled) or `custom` (uploaded).
+    pub origin: String,
+    /// The YAML of a custom rule.
+    pub yaml: Option<String>,
+    /// The organisation (and its units) it is limited to.
+    pub org_id: Option<i64>,
 }

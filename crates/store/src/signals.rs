@@ -65,7 +65,8 @@ pub struct SignalRow {
     pub last_seen: i64,
     /// Assigned user.
     pub assignee_id: Option<i64>,
-    /// Details as JSON text.
+    /// Details (JSON text in the store, the JSON object on the wire).
+    #[serde(serialize_with = "crate::wire::json_text")]
     pub payload: Option<String>,
 }
 
@@ -128,13 +129,15 @@ pub struct WorkItemRow {
     pub state: String,
     /// Due (Unix ms).
     pub due_at: Option<i64>,
-    /// Escalated (0/1).
+    /// Escalated (0/1 in the store, a boolean on the wire).
+    #[serde(serialize_with = "crate::wire::flag")]
     pub escalated: i64,
     /// Created (Unix ms).
     pub created_at: i64,
     /// Updated (Unix ms).
     pub updated_at: i64,
-    /// Details as JSON text.
+    /// Details (JSON text in the store, the JSON object on the wire).
+    #[serde(serialize_with = "crate::wire::json_text")]
     pub detail: Option<String>,
     /// What it is about (see [`NewWorkItem::subject`]).
     pub subject: Option<String>,

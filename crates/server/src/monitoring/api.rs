@@ -392,7 +392,13 @@ pub(crate) async fn update_rule(
         .monitor
         .reload()
         .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.clone(), e))?;
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("Chưa biên dịch lại được bộ luật: {e}"),
+                format!("The rule set could not be recompiled: {e}"),
+            )
+        })?;
     Ok(Json(json!({"rule": r, "rules": summary})))
 }
 
@@ -415,7 +421,13 @@ pub(crate) async fn delete_rule(
         .monitor
         .reload()
         .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.clone(), e))?;
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("Chưa biên dịch lại được bộ luật: {e}"),
+                format!("The rule set could not be recompiled: {e}"),
+            )
+        })?;
     Ok(Json(json!({"deleted": id, "rules": summary})))
 }
 

@@ -260,9 +260,8 @@ pub(crate) async fn compliance(State(st): State<AppState>, c: Caller) -> ApiResu
     let rows = st.store.patch_compliance(&c.scope).await?;
     let items: Vec<Value> = rows
         .into_iter()
-        .map(|(code, name, hosts, unpatched, open, overdue)| {
-            let pct = if hosts > 0 { 100.0 * (hosts - unpatched) as f64 / hosts as f64 } else { 100.0 };
-            json!({"org": code, "name": name, "hosts": hosts, "hosts_with_open_patches": unpatched, "open_tasks": open, "overdue_tasks": overdue, "compliance_percent": (pct * 10.0).round() / 10.0})
+        .map(|r| {
+            json!({"org": r.code, "name": r.name, "hosts": r.hosts, "hosts_with_open_patches": r.hosts_to_patch, "open_tasks": r.open_tasks, "overdue_tasks": r.overdue_tasks, "compliance_percent": (r.percent() * 10.0).round() / 10.0})
         })
         .collect();
     Ok(Json(json!({"total": items.len(), "items": items})))

@@ -248,10 +248,10 @@ pub async fn compliance_page(State(st): State<AppState>, c: Caller) -> UiResult 
         h1 { (l.t("Tuân thủ cập nhật bản vá", "Patch compliance")) }
         p.muted { (l.t("Tỷ lệ máy không còn nhiệm vụ vá đang mở, theo đơn vị.", "Share of hosts with no open patch task, per organisation.")) }
         table.records #compliance { thead { tr { th { (l.t("Đơn vị", "Organisation")) } th { (l.t("Số máy", "Hosts")) } th { (l.t("Máy còn phải vá", "Hosts to patch")) } th { (l.t("Nhiệm vụ mở", "Open tasks")) } th { (l.t("Quá hạn", "Overdue")) } th { (l.t("Tuân thủ", "Compliant")) } } }
-            tbody { @for (code, name, hosts, todo, open, overdue) in &rows {
-                @let pct = if *hosts > 0 { 100 * (hosts - todo) / hosts } else { 100 };
-                tr { td { a href=(format!("/hosts?org={code}")) { (code) } " " span.muted { (name) } } td { (hosts) } td { (todo) } td { (open) }
-                    td { @if *overdue > 0 { span.badge.sev-high { (overdue) } } @else { "0" } }
+            tbody { @for r in &rows {
+                @let pct = if r.hosts > 0 { 100 * (r.hosts - r.hosts_to_patch) / r.hosts } else { 100 };
+                tr { td { a href=(format!("/hosts?org={}", r.code)) { (r.code) } " " span.muted { (r.name) } } td { (r.hosts) } td { (r.hosts_to_patch) } td { (r.open_tasks) }
+                    td { @if r.overdue_tasks > 0 { span.badge.sev-high { (r.overdue_tasks) } } @else { "0" } }
                     td.w30 { (crate::ui::layout::meter(pct, if pct >= 90 { "#1e7b34" } else if pct >= 70 { "#b26a00" } else { "#b3261e" })) " " (pct) "%" } } } } }
     };
     Ok(page(
@@ -332,7 +332,7 @@ pub async fn host_section(
             }
         }
         @if !history.is_empty() {
-            p.muted { (l.t("Lịch sử kiểm kê:", "Inventory history:")) @for (_, at, source, pkgs) in history.iter().take(10) { " · " (fmt_date(*at)) " " (source) " (" (serde_json::from_str::<Vec<serde_json::Value>>(pkgs).map(|v| v.len()).unwrap_or(0)) ")" } }
+            p.muted { (l.t("Lịch sử kiểm kê:", "Inventory history:")) @for snap in history.iter().take(10) { " · " (fmt_date(snap.taken_at)) " " (snap.source) " (" (snap.package_count()) ")" } }
         }
     })
 }

@@ -58,7 +58,11 @@ fn default_filter(command: &Command, verbose: bool) -> String {
         command,
         Command::Demo { .. } | Command::Serve { .. } | Command::Migrate { .. }
     );
-    let (libs, ours) = if serving { ("warn", "info") } else { ("off", "warn") };
+    let (libs, ours) = if serving {
+        ("warn", "info")
+    } else {
+        ("off", "warn")
+    };
     std::iter::once(libs.to_string())
         .chain(OURS.iter().map(|c| format!("{c}={ours}")))
         .collect::<Vec<_>>()

@@ -196,5 +196,8 @@ fn library_logging_stays_off_the_terminal() {
     // --verbose lets them through (the same run, so the same detections).
     let loud = run(true);
     assert!(loud.status.success());
-    assert_eq!(json_lines(&loud.stdout).len(), json_lines(&out.stdout).len());
+    assert_eq!(
+        json_lines(&loud.stdout).len(),
+        json_lines(&out.stdout).len()
+    );
 }

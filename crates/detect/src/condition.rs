@@ -256,7 +256,10 @@ mod tests {
     #[test]
     fn errors_are_named() {
         let n = names(&["a"]);
-        assert!(parse("a and", &n).unwrap_err().to_string().contains("ends too early"));
+        assert!(parse("a and", &n)
+            .unwrap_err()
+            .to_string()
+            .contains("ends too early"));
         assert!(parse("b", &n).unwrap_err().to_string().contains("'b'"));
         assert!(parse("a | count() > 5", &n)
             .unwrap_err()

@@ -20,8 +20,8 @@ pub mod logsource;
 pub mod rule;
 pub mod value;
 
-pub use error::DetectError;
 pub use engine::{Builder, CorrelationState, Engine, Hit, Refused, RuleInfo, RuleKind, Scratch};
+pub use error::DetectError;
 pub use event::{Event, EventSource};
 pub use rule::{Level, LogSource};
 pub use value::Placeholders;

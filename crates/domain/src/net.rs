@@ -102,6 +102,13 @@ pub fn best_claim<'a>(claims: impl IntoIterator<Item = &'a Claim>) -> Option<&'a
     claims.into_iter().max_by_key(|c| c.rank())
 }
 
+/// The addresses a host record lists (its `ips` field: comma-separated once validated; `;` and
+/// spaces are read too). The one place that text is read.
+pub fn host_addresses(ips: &str) -> impl Iterator<Item = IpAddr> + '_ {
+    ips.split([',', ';', ' '])
+        .filter_map(|p| p.trim().parse::<IpAddr>().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,11 +172,4 @@ mod tests {
         let claims = [c(7, 20, false, 32), c(5, 10, false, 32)];
         assert_eq!(best_claim(&claims).map(|c| c.org_id), Some(10));
     }
-}
-
-/// The addresses a host record lists (its `ips` field: comma-separated once validated; `;` and
-/// spaces are read too). The one place that text is read.
-pub fn host_addresses(ips: &str) -> impl Iterator<Item = IpAddr> + '_ {
-    ips.split([',', ';', ' '])
-        .filter_map(|p| p.trim().parse::<IpAddr>().ok())
 }

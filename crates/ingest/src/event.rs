@@ -174,10 +174,7 @@ fn fast_iso(b: &[u8]) -> Option<i64> {
 /// auditd record, or else just a `message`. When the line is none of these, the syslog
 /// parser's error comes back beside the event (which holds the line as its `message`), so a
 /// caller that expected syslog can flag and count it.
-pub fn text_line(
-    line: &str,
-    now_ms: i64,
-) -> (Event<'static>, Option<crate::syslog::ParseError>) {
+pub fn text_line(line: &str, now_ms: i64) -> (Event<'static>, Option<crate::syslog::ParseError>) {
     if let Some(n) = normalize::web_access(line) {
         let t = normalize::web_access_time_ms(line);
         return (from_normalized(n, t), None);

@@ -3,6 +3,7 @@
 //! the next list closes the loop by itself — absent: verified clean; present again: reopened
 //! and escalated. Also the retro-hunt over log files.
 
+use crate::work::{Again, TaskOutcome};
 use canhgac_domain::signal::{Severity, SignalKind};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::work::{Proof, WorkKind};
@@ -11,7 +12,6 @@ use canhgac_intel::list::{parse_list, Problem};
 use canhgac_intel::matching::{match_registry, RegisteredHost, RegisteredNet};
 use canhgac_intel::scan::{count_lines, scan};
 use canhgac_intel::set::IpSet;
-use crate::work::{Again, TaskOutcome};
 use canhgac_store::{
     Actor, BotnetEntryRow, NewBotnetList, NewFinding, NewSignal, NewWorkItem, Store, StoreError,
 };
@@ -384,8 +384,7 @@ pub async fn import_list(
     // A monthly list is complete: what it no longer lists is verified clean.
     if meta.version == "monthly" {
         let prefix = format!("botnet:{}:", meta.kind);
-        for w in crate::work::open_tasks(store, WorkKind::HuntTask, &prefix).await?
-        {
+        for w in crate::work::open_tasks(store, WorkKind::HuntTask, &prefix).await? {
             let value = w
                 .subject
                 .as_deref()

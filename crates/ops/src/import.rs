@@ -2,10 +2,10 @@
 //! every row is resolved and validated first, and any problem — named by row, column and
 //! reason — stops the whole file before anything is written.
 
-use canhgac_store::Actor;
 use canhgac_domain::entity::{EntityKind, FieldType, Record};
 use canhgac_domain::Scope;
 use canhgac_sheets::{Format, Table};
+use canhgac_store::Actor;
 use canhgac_store::{ListQuery, Store, StoreError};
 use serde::Serialize;
 use serde_json::Value;
@@ -154,10 +154,7 @@ pub async fn import_file(
                 .collect(),
         ));
     }
-    match store
-        .import(kind, scope, actor, &records)
-        .await
-    {
+    match store.import(kind, scope, actor, &records).await {
         Ok(n) => Ok(ImportOutcome::Imported(n)),
         Err(StoreError::Conflict(m)) => Ok(ImportOutcome::Rejected(vec![RowError::new(
             0,

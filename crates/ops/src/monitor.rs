@@ -288,8 +288,7 @@ impl Monitor {
             .send(Job::Records(records, Some(ack)))
             .await
             .map_err(|_| MonitorError::Stopped)?;
-        done.await
-            .map_err(|_| MonitorError::Stopped)?
+        done.await.map_err(|_| MonitorError::Stopped)?
     }
 
     /// Hands records to the pipeline, waiting for room in the queue but not for storage.
@@ -312,8 +311,7 @@ impl Monitor {
             .send(Job::Reload(ack))
             .await
             .map_err(|_| MonitorError::Stopped)?;
-        done.await
-            .map_err(|_| MonitorError::Stopped)?
+        done.await.map_err(|_| MonitorError::Stopped)?
     }
 
     /// What runs now.
@@ -541,9 +539,7 @@ impl Monitor {
             malformed: p.malformed,
             ..Default::default()
         };
-        let ids = store
-            .insert_event_batch(p.batch?)
-            .await?;
+        let ids = store.insert_event_batch(p.batch?).await?;
         report.stored = ids.len() as u64;
         self.stats
             .stored
@@ -800,7 +796,8 @@ fn bundled_rules() -> Result<&'static [BundledFile], String> {
         std::sync::OnceLock::new();
     FILES
         .get_or_init(|| {
-            Ok(rule_files_from_tar_gz(SIGMAHQ_RULES).map_err(|e| e.to_string())?
+            Ok(rule_files_from_tar_gz(SIGMAHQ_RULES)
+                .map_err(|e| e.to_string())?
                 .into_iter()
                 .filter(|(path, _)| is_rule_path(path))
                 .map(|(path, text)| BundledFile {
@@ -1047,7 +1044,11 @@ pub fn records_from_file(name: &str, bytes: &[u8]) -> Result<Vec<Raw>, MonitorEr
                 }
                 return Ok(out);
             }
-            Err(e) => return Err(MonitorError::File(format!("{name}: not a JSON array ({e})"))),
+            Err(e) => {
+                return Err(MonitorError::File(format!(
+                    "{name}: not a JSON array ({e})"
+                )))
+            }
         }
     }
     let json_lines = lower.ends_with(".json")

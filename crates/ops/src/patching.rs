@@ -381,7 +381,9 @@ pub async fn import_inventory(
         report.tasks_created += sync_tasks(store, a, ids[adv as usize], &ms, &reg).await?;
     }
     let system = Actor::system("inventory");
-    for w in crate::work::open_tasks(store, WorkKind::PatchTask, &format!("patch:{host_id}:")).await? {
+    for w in
+        crate::work::open_tasks(store, WorkKind::PatchTask, &format!("patch:{host_id}:")).await?
+    {
         if w.subject.as_ref().is_some_and(|s| still.contains(s)) {
             continue;
         }

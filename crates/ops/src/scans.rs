@@ -7,9 +7,7 @@ use crate::work::{close_by_proof, task_for_subject, Again};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::work::{Proof, WorkKind};
 use canhgac_domain::Scope;
-use canhgac_store::{
-    Actor, NewScanFinding, NewWorkItem, ScanFindingRow, Store, StoreError,
-};
+use canhgac_store::{Actor, NewScanFinding, NewWorkItem, ScanFindingRow, Store, StoreError};
 use canhgac_vuln::formats::FormatError;
 use canhgac_vuln::scanners::parse_scan;
 use serde::Serialize;
@@ -98,7 +96,9 @@ pub async fn import_scan(
 ) -> Result<ScanReportSummary, Result<Vec<FormatError>, StoreError>> {
     let report = parse_scan(bytes).map_err(|e| Ok(vec![e]))?;
     // The registry's hosts in scope, by address and by name.
-    let dir = crate::directory::Directory::load(store).await.map_err(Err)?;
+    let dir = crate::directory::Directory::load(store)
+        .await
+        .map_err(Err)?;
     let map = |ip: Option<&str>, name: Option<&str>| -> Option<(i64, i64)> {
         dir.host_in(ip.and_then(|i| i.trim().parse().ok()), name, scope)
     };
@@ -131,7 +131,10 @@ pub async fn import_scan(
             port: f.port.clone(),
             solution: f.solution.clone(),
         };
-        let (id, before) = store.upsert_scan_finding(scope, actor, &nf).await.map_err(Err)?;
+        let (id, before) = store
+            .upsert_scan_finding(scope, actor, &nf)
+            .await
+            .map_err(Err)?;
         let subject = format!("vuln:{host_id}:{}", f.key);
         if !matches!(before.as_deref(), None | Some("fixed")) {
             continue;

@@ -1,12 +1,12 @@
 //! The JSON API under `/api/v1`. Lists are `{"items": [...], "total": N}` with
 //! `limit`/`offset`; errors are `{"error": "...", "message_vi": "...", "fields"|"rows": [...]}`.
 
-use canhgac_ops::import::RowError;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use canhgac_domain::entity::FieldError;
+use canhgac_ops::import::RowError;
 use canhgac_store::StoreError;
 use serde_json::json;
 use std::collections::HashMap;
@@ -148,7 +148,6 @@ pub async fn not_found_json() -> ApiError {
         "No such API path; see /api/v1/openapi.json",
     )
 }
-
 
 pub(crate) fn page_params(p: &HashMap<String, String>) -> (Option<i64>, Option<i64>) {
     (

@@ -1,6 +1,9 @@
 //! The console's landing page: the province (or the caller's organisations) at a glance.
 
 use crate::auth::Caller;
+use crate::routes::{NavItem, Pages, Room, ANYONE};
+#[allow(unused_imports)]
+use crate::ui::*;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -10,10 +13,7 @@ use canhgac_domain::time::fmt_datetime;
 use canhgac_domain::Scope;
 use canhgac_store::{AuditQuery, ListQuery, SignalFilter, WorkFilter};
 use maud::html;
-use crate::routes::{NavItem, Pages, Room, ANYONE};
 use utoipa_axum::router::OpenApiRouter;
-#[allow(unused_imports)]
-use crate::ui::*;
 
 /// The console room: the overview.
 pub fn room() -> Room {

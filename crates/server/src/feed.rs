@@ -40,4 +40,3 @@ pub fn alert_sse(
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
-

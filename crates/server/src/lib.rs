@@ -99,7 +99,9 @@ impl AppState {
                 config.login_window_ms,
             )),
             metrics: Arc::new(metrics::Metrics {
-                http: Arc::new(canhgac_ops::conns::Gate::new(config.http_connections.clone())),
+                http: Arc::new(canhgac_ops::conns::Gate::new(
+                    config.http_connections.clone(),
+                )),
                 ..Default::default()
             }),
             config: Arc::new(config),

@@ -107,7 +107,9 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                         if let Some(body) =
                             op.pointer_mut(&format!("/responses/{code}/content/application~1json"))
                         {
-                            if !path.starts_with("/api/v1/export") && !path.starts_with("/api/v1/import") {
+                            if !path.starts_with("/api/v1/export")
+                                && !path.starts_with("/api/v1/import")
+                            {
                                 body["schema"] = json!({"oneOf": one_of});
                             }
                         }
@@ -137,8 +139,7 @@ pub async fn openapi_json() -> axum::Json<Value> {
 /// The document's own room: one public route.
 pub fn room() -> crate::routes::Room {
     crate::routes::Room {
-        api: utoipa_axum::router::OpenApiRouter::new()
-            .routes(utoipa_axum::routes!(openapi_json)),
+        api: utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(openapi_json)),
         pages: crate::routes::Pages::new(),
         nav: &[],
     }

@@ -28,7 +28,12 @@ fn api_routes() -> Vec<ApiRoute> {
         .filter(|r| r.api)
         .map(|r| ApiRoute {
             method: leak(r.method.as_str().to_lowercase()),
-            path: leak(r.path.strip_prefix("/api/v1").unwrap_or(&r.path).to_string()),
+            path: leak(
+                r.path
+                    .strip_prefix("/api/v1")
+                    .unwrap_or(&r.path)
+                    .to_string(),
+            ),
         })
         .collect()
 }

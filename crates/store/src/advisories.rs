@@ -283,11 +283,7 @@ impl Store {
     }
 
     /// A host's inventory snapshots, newest first.
-    pub async fn inventory_history(
-        &self,
-        scope: &Scope,
-        host_id: i64,
-    ) -> Result<Vec<SnapshotRow>> {
+    pub async fn inventory_history(&self, scope: &Scope, host_id: i64) -> Result<Vec<SnapshotRow>> {
         let sql = format!("SELECT id, taken_at, source, packages FROM inventory_snapshots WHERE host_id = $1{} ORDER BY taken_at DESC, id DESC", scope_sql(scope, "org_id"));
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, SnapshotRow>(&sql).bind(host_id).fetch_all(pool).await?) })
     }

@@ -2,10 +2,10 @@
 //! scans and scanners, open or fixed, linked to its remediation task.
 
 use crate::{audit, scope_sql, Actor, Result, Store, StoreError};
-use serde_json::json;
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
 use serde::Serialize;
+use serde_json::json;
 
 /// A finding to record.
 #[derive(Debug, Clone)]

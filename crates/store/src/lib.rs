@@ -20,7 +20,6 @@ use thiserror::Error;
 
 #[macro_use]
 mod macros;
-mod wire;
 mod advisories;
 mod audit;
 mod botnet;
@@ -30,19 +29,19 @@ mod monitoring;
 mod registry;
 mod signals;
 mod users;
+mod wire;
 
 pub use advisories::{
     AdvisoryRow, ComplianceRow, HostSoftwareRow, KevRow, MatchRow, NewAdvisory, NewMatch,
     SnapshotRow,
 };
 pub use audit::{AuditEntry, AuditQuery};
-pub use botnet::{
-    BotnetEntryRow, BotnetListRow, FindingRow, HostEntry, NewBotnetList, NewFinding,
-};
+pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, HostEntry, NewBotnetList, NewFinding};
 pub use claims::{host_addresses, AddressClaim};
 pub use findings::{NewScanFinding, ScanFindingRow};
 pub use monitoring::{
-    EnabledRule, EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow, SignalNote,
+    EnabledRule, EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow,
+    SignalNote,
 };
 pub use registry::{ListQuery, Page};
 pub use signals::{

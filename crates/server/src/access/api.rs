@@ -1,6 +1,11 @@
 //! Access API: tokens, the caller, user accounts, the audit log.
 
-use crate::auth::{authenticate, check_password_policy, client_ip, hash_password, random_token, token_hash, Caller, LoginError, Via};
+#[allow(unused_imports)]
+use crate::api::*;
+use crate::auth::{
+    authenticate, check_password_policy, client_ip, hash_password, random_token, token_hash,
+    Caller, LoginError, Via,
+};
 use crate::AppState;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
@@ -11,8 +16,6 @@ use canhgac_store::{AuditQuery, NewUser};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-#[allow(unused_imports)]
-use crate::api::*;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct TokenRequest {
@@ -29,7 +32,10 @@ pub(crate) struct TokenRequest {
     request_body = TokenRequest,
     responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
 )]
-pub(crate) async fn issue_token(State(st): State<AppState>, req: Request) -> ApiResult<Json<Value>> {
+pub(crate) async fn issue_token(
+    State(st): State<AppState>,
+    req: Request,
+) -> ApiResult<Json<Value>> {
     let ip = client_ip(&req, &st.config.trusted_proxies);
     let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024)
         .await
@@ -135,7 +141,6 @@ pub(crate) async fn me(c: Caller) -> Json<Value> {
         json!({"user": c.user, "role": c.role, "scope": c.scope.ids(), "via": if c.via == Via::Token { "token" } else { "session" }}),
     )
 }
-
 
 #[utoipa::path(
     get,

@@ -1,6 +1,13 @@
 //! Access pages: log-in, log-out, language, user accounts, the audit log.
 
-use crate::auth::{authenticate, client_ip, random_token, session_cookie, token_hash, Caller, Lang, LoginError, LANG_COOKIE, SESSION_COOKIE, check_password_policy, hash_password};
+use crate::auth::{
+    authenticate, check_password_policy, client_ip, hash_password, random_token, session_cookie,
+    token_hash, Caller, Lang, LoginError, LANG_COOKIE, SESSION_COOKIE,
+};
+use crate::ui::layout::{bare_page, csrf, page, pager};
+#[allow(unused_imports)]
+use crate::ui::*;
+use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -8,14 +15,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use canhgac_domain::time::fmt_datetime;
 use canhgac_domain::Role;
-use canhgac_store::{AuditQuery, StoreError, NewUser, User};
-use crate::ui::layout::{bare_page, page, csrf, pager};
+use canhgac_store::{AuditQuery, NewUser, StoreError, User};
 use maud::html;
 use serde_json::Value;
 use std::collections::HashMap;
-use crate::ui::{error_page, not_found, store_error_page, UiResult};
-#[allow(unused_imports)]
-use crate::ui::*;
 
 /// Where to go after logging in: a local path only — one leading `/` not followed by another
 /// `/` or a `\\`, no backslash anywhere and no control or blank characters (browsers drop tabs
@@ -37,7 +40,10 @@ pub fn safe_next(next: Option<&String>) -> String {
     }
 }
 
-pub(crate) async fn login_page(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+pub(crate) async fn login_page(
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     login_form(
         Lang::from_headers(&headers),
         &safe_next(q.get("next")),
@@ -190,7 +196,6 @@ pub(crate) async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Re
     }
     resp
 }
-
 
 /// `GET /users`.
 pub async fn users_page(State(st): State<AppState>, c: Caller) -> UiResult {

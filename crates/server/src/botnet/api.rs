@@ -1,17 +1,17 @@
 //! Botnet API: lists, findings, statistics, retro-hunt.
 
+#[allow(unused_imports)]
+use crate::api::*;
 use crate::auth::Caller;
-use canhgac_ops::import::RowError;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use canhgac_ops::import::RowError;
 use canhgac_store::StoreError;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-#[allow(unused_imports)]
-use crate::api::*;
 
 pub(crate) fn province_wide(c: &Caller) -> ApiResult<()> {
     if c.scope == canhgac_domain::Scope::All {
@@ -33,7 +33,10 @@ pub(crate) fn province_wide(c: &Caller) -> ApiResult<()> {
     responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
-pub(crate) async fn list_botnet_lists(State(st): State<AppState>, _c: Caller) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_botnet_lists(
+    State(st): State<AppState>,
+    _c: Caller,
+) -> ApiResult<Json<Value>> {
     let lists = st.store.botnet_lists().await?;
     Ok(Json(json!({"total": lists.len(), "items": lists})))
 }
@@ -285,7 +288,8 @@ pub(crate) async fn retro_hunt(
         .cloned()
         .unwrap_or_else(|| "upload".into());
     let (hits, lines) =
-        canhgac_ops::botnet::retro_hunt(&st.store, &c.scope, &set, &[(name, body.to_vec())]).await?;
+        canhgac_ops::botnet::retro_hunt(&st.store, &c.scope, &set, &[(name, body.to_vec())])
+            .await?;
     Ok(Json(
         json!({"lines": lines, "addresses_listed": set.len(), "total": hits.len(), "items": hits}),
     ))

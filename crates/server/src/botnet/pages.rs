@@ -1,19 +1,21 @@
 //! Botnet pages: lists, a list, the retro-hunt.
 
-use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::auth::{Caller, Lang};
-use canhgac_ops::botnet::{import_list, retro_hunt, set_of_lists, ImportError, ListMeta, LIST_KINDS};
 use crate::ui::layout::{page, pager};
+#[allow(unused_imports)]
+use crate::ui::*;
+use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use canhgac_domain::time::{fmt_date, fmt_datetime};
 use canhgac_domain::Scope;
+use canhgac_ops::botnet::{
+    import_list, retro_hunt, set_of_lists, ImportError, ListMeta, LIST_KINDS,
+};
 use maud::{html, Markup, PreEscaped};
 use std::collections::{BTreeMap, BTreeSet};
-#[allow(unused_imports)]
-use crate::ui::*;
 
 pub(crate) const PALETTE: &[&str] = &[
     "#0b4f8a", "#b3261e", "#1e7b34", "#b26a00", "#6a3d9a", "#00838f", "#8d6e63", "#c2185b",

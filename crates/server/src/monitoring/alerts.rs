@@ -2,10 +2,12 @@
 
 #[allow(unused_imports)]
 use super::common::*;
-use crate::registry::org_options;
-use crate::ui::{error_page, not_found, param, store_error_page, UiResult};
 use crate::auth::Caller;
+use crate::registry::org_options;
 use crate::ui::layout::{csrf, page, pager, severity};
+#[allow(unused_imports)]
+use crate::ui::*;
+use crate::ui::{error_page, not_found, param, store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -16,8 +18,6 @@ use canhgac_domain::time::fmt_datetime;
 use canhgac_store::{SignalFilter, SignalRow, User};
 use maud::{html, PreEscaped};
 use std::collections::HashMap;
-#[allow(unused_imports)]
-use crate::ui::*;
 
 /// `GET /alerts`: Sigma alerts with filters and a live feed.
 pub async fn alerts_page(
@@ -129,7 +129,11 @@ pub(crate) async fn load_alert(st: &AppState, c: &Caller, id: i64) -> Result<Sig
 
 /// Users the caller may see who can act on the alert: active, allowed to write, and able to
 /// see the alert's organisation (each one's scope comes from [`crate::auth::scope_of`]).
-pub(crate) async fn assignable(st: &AppState, c: &Caller, s: &SignalRow) -> Result<Vec<User>, Response> {
+pub(crate) async fn assignable(
+    st: &AppState,
+    c: &Caller,
+    s: &SignalRow,
+) -> Result<Vec<User>, Response> {
     let users = st
         .store
         .list_users(&c.scope)

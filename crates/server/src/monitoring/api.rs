@@ -1,5 +1,7 @@
 //! Monitoring API: ingest, events, rules, status, the live alert feed.
 
+#[allow(unused_imports)]
+use crate::api::*;
 use crate::auth::Caller;
 use crate::AppState;
 use axum::body::Bytes;
@@ -9,8 +11,6 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-#[allow(unused_imports)]
-use crate::api::*;
 
 // ---- Centralised monitoring (M3) ----
 
@@ -210,7 +210,10 @@ pub(crate) async fn get_event(
     responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
-pub(crate) async fn monitor_status(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Value>> {
+pub(crate) async fn monitor_status(
+    State(st): State<AppState>,
+    c: Caller,
+) -> ApiResult<Json<Value>> {
     let summary = st.monitor.rules_summary();
     let mut body = json!({
         "counters": st.monitor.stats.snapshot(),
@@ -234,7 +237,10 @@ pub(crate) async fn monitor_status(State(st): State<AppState>, c: Caller) -> Api
     responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
     security(("bearer" = ["dic_admin", "dic_operator"])),
 )]
-pub(crate) async fn run_retention(State(st): State<AppState>, _c: Caller) -> ApiResult<Json<Value>> {
+pub(crate) async fn run_retention(
+    State(st): State<AppState>,
+    _c: Caller,
+) -> ApiResult<Json<Value>> {
     let p = canhgac_ops::monitor::prune(&st.store, st.monitor.config()).await?;
     Ok(Json(json!(p)))
 }
@@ -319,9 +325,16 @@ pub(crate) async fn upload_rule(
         None => None,
     };
     let yaml = String::from_utf8_lossy(&body).into_owned();
-    let added = canhgac_ops::monitor::add_custom_rules(&st.monitor, &st.store, &c.actor(), &name, &yaml, org_id)
-        .await
-        .map_err(rule_error)?;
+    let added = canhgac_ops::monitor::add_custom_rules(
+        &st.monitor,
+        &st.store,
+        &c.actor(),
+        &name,
+        &yaml,
+        org_id,
+    )
+    .await
+    .map_err(rule_error)?;
     Ok(Json(
         json!({"items": added, "rules": st.monitor.rules_summary()}),
     ))
@@ -388,17 +401,13 @@ pub(crate) async fn update_rule(
         None => None,
     };
     let r = st.store.set_rule(&c.actor(), id, b.enabled, org_id).await?;
-    let summary = st
-        .monitor
-        .reload()
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!("Chưa biên dịch lại được bộ luật: {e}"),
-                format!("The rule set could not be recompiled: {e}"),
-            )
-        })?;
+    let summary = st.monitor.reload().await.map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Chưa biên dịch lại được bộ luật: {e}"),
+            format!("The rule set could not be recompiled: {e}"),
+        )
+    })?;
     Ok(Json(json!({"rule": r, "rules": summary})))
 }
 
@@ -417,17 +426,13 @@ pub(crate) async fn delete_rule(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     st.store.delete_custom_rule(&c.actor(), id).await?;
-    let summary = st
-        .monitor
-        .reload()
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!("Chưa biên dịch lại được bộ luật: {e}"),
-                format!("The rule set could not be recompiled: {e}"),
-            )
-        })?;
+    let summary = st.monitor.reload().await.map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Chưa biên dịch lại được bộ luật: {e}"),
+            format!("The rule set could not be recompiled: {e}"),
+        )
+    })?;
     Ok(Json(json!({"deleted": id, "rules": summary})))
 }
 

@@ -1,7 +1,9 @@
 //! What the monitoring pages share.
 
-use crate::ui::store_error_page;
 use crate::auth::{Caller, Lang};
+use crate::ui::store_error_page;
+#[allow(unused_imports)]
+use crate::ui::*;
 use crate::AppState;
 use axum::response::Response;
 use canhgac_domain::entity::EntityKind;
@@ -10,17 +12,12 @@ use canhgac_domain::time::vn_offset;
 use canhgac_store::SignalRow;
 use maud::{html, Markup};
 use serde_json::{json, Value};
-#[allow(unused_imports)]
-use crate::ui::*;
 
 /// Alerts per page.
 pub(crate) const PAGE: i64 = 50;
 
 /// The alert list filters by severity, organisation and text over this many newest alerts.
 pub(crate) const FILTER_WINDOW: i64 = 1000;
-
-
-
 
 /// `dd/mm/yyyy HH:MM:SS` in Viet Nam time.
 pub(crate) fn fmt_seconds(ms: i64) -> String {
@@ -83,7 +80,11 @@ pub(crate) fn payload(s: &SignalRow) -> Value {
 }
 
 /// `product / category / service`, skipping what is unknown.
-pub(crate) fn log_source(product: Option<&str>, category: Option<&str>, service: Option<&str>) -> String {
+pub(crate) fn log_source(
+    product: Option<&str>,
+    category: Option<&str>,
+    service: Option<&str>,
+) -> String {
     [product, category, service]
         .into_iter()
         .flatten()

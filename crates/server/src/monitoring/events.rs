@@ -2,10 +2,12 @@
 
 #[allow(unused_imports)]
 use super::common::*;
-use crate::registry::org_options;
-use crate::ui::{error_page, not_found, param, read_upload, store_error_page, UiResult};
 use crate::auth::{Caller, Lang};
+use crate::registry::org_options;
 use crate::ui::layout::{page, pager};
+#[allow(unused_imports)]
+use crate::ui::*;
+use crate::ui::{error_page, not_found, param, read_upload, store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -14,8 +16,6 @@ use maud::{html, Markup};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-#[allow(unused_imports)]
-use crate::ui::*;
 
 // ---- Events ----
 

@@ -2,10 +2,12 @@
 
 #[allow(unused_imports)]
 use super::common::*;
-use crate::registry::org_options;
-use crate::ui::{error_page, param, read_upload, store_error_page, UiResult};
 use crate::auth::{Caller, Lang};
+use crate::registry::org_options;
 use crate::ui::layout::{csrf, page, pager, severity};
+#[allow(unused_imports)]
+use crate::ui::*;
+use crate::ui::{error_page, param, read_upload, store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -14,8 +16,6 @@ use axum::Form;
 use canhgac_store::RuleFilter;
 use maud::{html, Markup};
 use std::collections::HashMap;
-#[allow(unused_imports)]
-use crate::ui::*;
 
 // ---- Sigma rules ----
 
@@ -180,7 +180,11 @@ pub(crate) async fn rules_view(
 }
 
 /// Organisation code → id; `Ok(None)` for empty.
-pub(crate) async fn org_id_of(st: &AppState, c: &Caller, code: &str) -> Result<Option<i64>, Response> {
+pub(crate) async fn org_id_of(
+    st: &AppState,
+    c: &Caller,
+    code: &str,
+) -> Result<Option<i64>, Response> {
     let code = code.trim();
     if code.is_empty() {
         return Ok(None);
@@ -302,7 +306,16 @@ pub async fn rule_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -
         )
         .await;
     }
-    match canhgac_ops::monitor::add_custom_rules(&st.monitor, &st.store, &c.actor(), &name, &yaml, org_id).await {
+    match canhgac_ops::monitor::add_custom_rules(
+        &st.monitor,
+        &st.store,
+        &c.actor(),
+        &name,
+        &yaml,
+        org_id,
+    )
+    .await
+    {
         Ok(added) => Ok(
             Redirect::to(&format!("/rules?added={}&origin=custom", added.len())).into_response(),
         ),

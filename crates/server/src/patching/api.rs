@@ -1,5 +1,7 @@
 //! Patching API: advisories, KEV, inventories, compliance.
 
+#[allow(unused_imports)]
+use crate::api::*;
 use crate::auth::Caller;
 use crate::AppState;
 use axum::body::Bytes;
@@ -10,8 +12,6 @@ use canhgac_domain::entity::{EntityKind, FieldError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-#[allow(unused_imports)]
-use crate::api::*;
 
 pub(crate) fn patch_error(e: canhgac_ops::patching::PatchError) -> ApiError {
     match e {
@@ -40,7 +40,6 @@ pub(crate) fn patch_error(e: canhgac_ops::patching::PatchError) -> ApiError {
         canhgac_ops::patching::PatchError::Store(e) => e.into(),
     }
 }
-
 
 #[utoipa::path(
     get,

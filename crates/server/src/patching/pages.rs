@@ -1,20 +1,22 @@
 //! Patching pages: advisories, an advisory, compliance, a host's inventory.
 
-use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::auth::{Caller, Lang};
-use canhgac_ops::patching::{import_advisories, import_inventory, import_kev, import_manual, PatchError, PatchReport};
 use crate::ui::layout::{csrf, page, pager, severity};
+#[allow(unused_imports)]
+use crate::ui::*;
+use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use canhgac_domain::time::fmt_date;
+use canhgac_ops::patching::{
+    import_advisories, import_inventory, import_kev, import_manual, PatchError, PatchReport,
+};
 use canhgac_vuln::formats::ManualAdvisory;
 use maud::{html, Markup};
 use std::collections::HashMap;
-#[allow(unused_imports)]
-use crate::ui::*;
 
 pub(crate) async fn file_of(
     c: &Caller,
@@ -39,7 +41,11 @@ pub(crate) fn report_flash(l: Lang, r: &PatchReport) -> Markup {
     (r.tasks_created) " " (l.t("nhiệm vụ vá mới", "new patch tasks")) "; " (r.tasks_closed) " " (l.t("nhiệm vụ đóng nhờ kiểm kê mới", "tasks closed by a fresh inventory")) "." } }
 }
 
-pub(crate) fn rejected(l: Lang, e: PatchError, c: &Caller) -> Result<Markup, axum::response::Response> {
+pub(crate) fn rejected(
+    l: Lang,
+    e: PatchError,
+    c: &Caller,
+) -> Result<Markup, axum::response::Response> {
     match e {
         PatchError::Rejected(errs) => Ok(
             html! { div.flash.bad #patch-errors { (l.t("Chưa nhập gì:", "Nothing imported:")) ul { @for e in &errs { li { code { (e.field) } ": " (e.message) } } } } },

@@ -1,7 +1,8 @@
 //! Registry API: organisations, systems, hosts, networks, software, people, contacts; import and export.
 
+#[allow(unused_imports)]
+use crate::api::*;
 use crate::auth::Caller;
-use canhgac_ops::import::{export_rows, import_file, ImportOutcome};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -9,11 +10,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use canhgac_domain::entity::{EntityKind, Record};
+use canhgac_ops::import::{export_rows, import_file, ImportOutcome};
 use canhgac_store::ListQuery;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-#[allow(unused_imports)]
-use crate::api::*;
 
 pub(crate) fn kind_of(slug: &str) -> ApiResult<EntityKind> {
     EntityKind::from_slug(slug).ok_or_else(|| {

@@ -1,17 +1,17 @@
 //! Registry import pages: upload a CSV/XLSX file, templates.
 
-use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::auth::Caller;
-use canhgac_ops::import::{file_columns, import_file, ImportOutcome, RowError};
 use crate::ui::layout::page;
+#[allow(unused_imports)]
+use crate::ui::*;
+use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use canhgac_domain::entity::EntityKind;
+use canhgac_ops::import::{file_columns, import_file, ImportOutcome, RowError};
 use maud::{html, Markup};
-#[allow(unused_imports)]
-use crate::ui::*;
 
 pub(crate) fn import_form(c: &Caller, selected: Option<EntityKind>) -> Markup {
     let l = c.lang;
@@ -78,9 +78,16 @@ pub async fn import_upload(State(st): State<AppState>, c: Caller, mp: Multipart)
             "Choose a non-empty file.",
         ));
     };
-    let outcome = import_file(&st.store, &c.scope, &c.actor(), kind, &bytes, fname.as_deref())
-        .await
-        .map_err(|e| store_error_page(&c, e))?;
+    let outcome = import_file(
+        &st.store,
+        &c.scope,
+        &c.actor(),
+        kind,
+        &bytes,
+        fname.as_deref(),
+    )
+    .await
+    .map_err(|e| store_error_page(&c, e))?;
     let name = fname.unwrap_or_default();
     let (status, result) = match outcome {
         ImportOutcome::Imported(n) => {

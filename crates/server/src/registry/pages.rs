@@ -1,8 +1,10 @@
 //! Registry pages: lists, records, forms, the organisation tree.
 
-use crate::ui::{not_found, store_error_page, UiResult};
 use crate::auth::{Caller, Lang};
 use crate::ui::layout::{csrf, page, pager};
+#[allow(unused_imports)]
+use crate::ui::*;
+use crate::ui::{not_found, store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,8 +16,6 @@ use canhgac_store::{ListQuery, StoreError};
 use maud::{html, Markup};
 use serde_json::Value;
 use std::collections::HashMap;
-#[allow(unused_imports)]
-use crate::ui::*;
 
 pub(crate) fn kind_or_404(c: &Caller, slug: &str) -> Result<EntityKind, Response> {
     EntityKind::from_slug(slug).ok_or_else(|| not_found(c))

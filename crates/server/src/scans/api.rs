@@ -1,7 +1,9 @@
 //! Scanner findings API.
 
-use crate::patching::api::patch_error;
+#[allow(unused_imports)]
+use crate::api::*;
 use crate::auth::Caller;
+use crate::patching::api::patch_error;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -9,8 +11,6 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-#[allow(unused_imports)]
-use crate::api::*;
 
 #[utoipa::path(
     get,
@@ -54,7 +54,9 @@ pub(crate) async fn import_scan(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     match canhgac_ops::scans::import_scan(&st.store, &c.scope, &c.actor(), &body).await {
         Ok(r) => Ok((StatusCode::CREATED, Json(json!(r)))),
-        Err(Ok(errs)) => Err(patch_error(canhgac_ops::patching::PatchError::Rejected(errs))),
+        Err(Ok(errs)) => Err(patch_error(canhgac_ops::patching::PatchError::Rejected(
+            errs,
+        ))),
         Err(Err(e)) => Err(e.into()),
     }
 }

@@ -16,13 +16,11 @@ pub fn room() -> Room {
         pages: Pages::new()
             .get("/findings", ANYONE, pages::findings_page)
             .post("/findings", WRITERS, pages::findings_upload),
-        nav: &[
-            NavItem {
-                path: "/findings",
-                vi: "Lỗ hổng",
-                en: "Findings",
-                allow: ANYONE,
-            },
-        ],
+        nav: &[NavItem {
+            path: "/findings",
+            vi: "Lỗ hổng",
+            en: "Findings",
+            allow: ANYONE,
+        }],
     }
 }

@@ -1,17 +1,17 @@
 //! Scanner findings pages.
 
-use crate::patching::pages::{file_of, rejected};
-use crate::ui::{store_error_page, UiResult};
 use crate::auth::Caller;
-use canhgac_ops::patching::PatchError;
+use crate::patching::pages::{file_of, rejected};
 use crate::ui::layout::{page, severity};
+#[allow(unused_imports)]
+use crate::ui::*;
+use crate::ui::{store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use canhgac_ops::patching::PatchError;
 use maud::{html, Markup};
-#[allow(unused_imports)]
-use crate::ui::*;
 
 /// `GET /findings`: scanner findings in scope, ranked.
 pub async fn findings_page(

@@ -4,11 +4,11 @@
 pub mod layout;
 
 use crate::auth::{Caller, Lang};
+use crate::ui::layout::{bare_page, page};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use canhgac_domain::entity::EntityKind;
 use canhgac_store::StoreError;
-use crate::ui::layout::{bare_page, page};
 use maud::html;
 use std::collections::HashMap;
 

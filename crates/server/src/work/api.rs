@@ -1,5 +1,7 @@
 //! Signals and work items API.
 
+#[allow(unused_imports)]
+use crate::api::*;
 use crate::auth::Caller;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -11,8 +13,6 @@ use canhgac_store::{NewWorkItem, SignalFilter, WorkFilter};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-#[allow(unused_imports)]
-use crate::api::*;
 
 #[utoipa::path(
     get,

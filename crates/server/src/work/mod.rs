@@ -25,7 +25,11 @@ pub fn room() -> Room {
             .routes(routes!(api::work_event)),
         pages: Pages::new()
             .get("/signals", ANYONE, pages::signals_page)
-            .post("/signals/{id}/transition", WRITERS, pages::signal_transition)
+            .post(
+                "/signals/{id}/transition",
+                WRITERS,
+                pages::signal_transition,
+            )
             .get("/work", ANYONE, pages::work_page)
             .get("/work/{id}", ANYONE, pages::work_detail)
             .post("/work/{id}/event", WRITERS, pages::work_event),

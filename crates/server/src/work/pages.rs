@@ -1,8 +1,10 @@
 //! Signals and work items pages.
 
-use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::auth::Caller;
 use crate::ui::layout::{csrf, page, pager, severity};
+#[allow(unused_imports)]
+use crate::ui::*;
+use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,8 +16,6 @@ use canhgac_domain::work::{WorkEvent, WorkKind, WorkState};
 use canhgac_store::{SignalFilter, StoreError, WorkFilter};
 use maud::html;
 use std::collections::HashMap;
-#[allow(unused_imports)]
-use crate::ui::*;
 
 /// `GET /signals`.
 pub async fn signals_page(

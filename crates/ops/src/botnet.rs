@@ -434,6 +434,35 @@ pub struct RetroHit {
     pub org: Option<String>,
 }
 
+impl RetroHit {
+    /// Counts one sighting of `ip` (matched by list entry `entry`) at `at` (file and line, or
+    /// event), seen at `when`: the first sighting makes the hit, later ones move its end.
+    fn record(
+        hits: &mut BTreeMap<String, RetroHit>,
+        ip: IpAddr,
+        entry: &ipnet::IpNet,
+        at: String,
+        when: Option<String>,
+    ) {
+        let e = hits.entry(ip.to_string()).or_insert_with(|| RetroHit {
+            ip: ip.to_string(),
+            entry: canhgac_intel::display_net(entry),
+            count: 0,
+            first: at.clone(),
+            last: at.clone(),
+            first_seen: when.clone(),
+            last_seen: when.clone(),
+            host: None,
+            org: None,
+        });
+        e.count += 1;
+        e.last = at;
+        if when.is_some() {
+            e.last_seen = when;
+        }
+    }
+}
+
 /// A leading timestamp of a log line, if any (syslog, ISO 8601, Apache, Zeek epoch).
 pub fn line_time(line: &[u8]) -> Option<String> {
     let head = &line[..line.len().min(64)];
@@ -509,23 +538,13 @@ pub async fn retro_hunt(
                     .map(|i| i + 1)
                     .unwrap_or(0);
                 let when = line_time(&data[start..]);
-                let at = format!("{name}:{at_line}");
-                let e = by_ip.entry(h.ip.to_string()).or_insert_with(|| RetroHit {
-                    ip: h.ip.to_string(),
-                    entry: canhgac_intel::display_net(&h.entry),
-                    count: 0,
-                    first: at.clone(),
-                    last: at.clone(),
-                    first_seen: when.clone(),
-                    last_seen: when.clone(),
-                    host: None,
-                    org: None,
-                });
-                e.count += 1;
-                e.last = at;
-                if when.is_some() {
-                    e.last_seen = when;
-                }
+                RetroHit::record(
+                    &mut by_ip,
+                    h.ip,
+                    &h.entry,
+                    format!("{name}:{at_line}"),
+                    when,
+                );
             });
             line = base + ends;
         })?;
@@ -576,66 +595,40 @@ pub async fn retro_hunt_events(
         scan(set, &text, |h| {
             let i = starts.partition_point(|&s| s <= h.offset).saturating_sub(1);
             let r = &rows[i];
-            let at = format!("event #{}", r.id);
-            let when = Some(canhgac_domain::time::fmt_datetime(r.at));
-            let e = by_ip.entry(h.ip.to_string()).or_insert_with(|| RetroHit {
-                ip: h.ip.to_string(),
-                entry: canhgac_intel::display_net(&h.entry),
-                count: 0,
-                first: at.clone(),
-                last: at.clone(),
-                first_seen: when.clone(),
-                last_seen: when.clone(),
-                host: None,
-                org: None,
-            });
-            e.count += 1;
-            e.last = at;
-            e.last_seen = when;
+            RetroHit::record(
+                &mut by_ip,
+                h.ip,
+                &h.entry,
+                format!("event #{}", r.id),
+                Some(canhgac_domain::time::fmt_datetime(r.at)),
+            );
         });
     }
     let hits = map_hits(store, scope, by_ip).await?;
     Ok((hits, searched))
 }
 
-/// Maps each address to the registry: a host's address, else an organisation's range — only
-/// within the caller's scope.
+/// Maps each address to the registry through the directory — a host's own address, else an
+/// organisation's range, the winning claim among those inside the caller's scope.
 async fn map_hits(
     store: &Store,
     scope: &Scope,
     mut by_ip: BTreeMap<String, RetroHit>,
 ) -> Result<Vec<RetroHit>, StoreError> {
-    let (hosts, nets) = registry(store).await?;
-    let codes = store.org_codes().await?;
-    let code_of: HashMap<i64, String> = codes.into_iter().map(|(c, i)| (i, c)).collect();
-    let mut host_of: HashMap<IpAddr, (i64, i64)> = HashMap::new();
-    for h in &hosts {
-        for ip in &h.ips {
-            host_of.insert(*ip, (h.id, h.org_id));
-        }
-    }
-    let mut names: HashMap<i64, String> = HashMap::new();
+    let dir = crate::directory::Directory::load(store).await?;
+    let code_of: HashMap<i64, String> = store
+        .org_codes()
+        .await?
+        .into_iter()
+        .map(|(c, i)| (i, c))
+        .collect();
     for hit in by_ip.values_mut() {
         let Ok(ip) = hit.ip.parse::<IpAddr>() else {
             continue;
         };
-        if let Some((hid, org)) = host_of.get(&ip).filter(|(_, org)| scope.contains(*org)) {
-            if !names.contains_key(hid) {
-                let n = store
-                    .get(canhgac_domain::EntityKind::Host, &Scope::All, *hid)
-                    .await?
-                    .and_then(|r| r["hostname"].as_str().map(str::to_string))
-                    .unwrap_or_default();
-                names.insert(*hid, n);
-            }
-            hit.host = names.get(hid).cloned();
-            hit.org = code_of.get(org).cloned();
-        } else if let Some(n) = nets
-            .iter()
-            .filter(|n| n.net.contains(&ip) && scope.contains(n.org_id))
-            .max_by_key(|n| n.net.prefix_len())
-        {
-            hit.org = code_of.get(&n.org_id).cloned();
+        if let Some((host, org)) = dir.address_in(ip, scope) {
+            hit.host = host.and_then(|h| dir.host_name(h)).map(str::to_string);
+            hit.org = code_of.get(&org).cloned();
         }
     }
     let mut hits: Vec<RetroHit> = by_ip.into_values().collect();

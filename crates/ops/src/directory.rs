@@ -41,6 +41,8 @@ pub struct Directory {
     nets: Vec<(ipnet::IpNet, Claim)>,
     /// Organisation → parent.
     parent: HashMap<i64, Option<i64>>,
+    /// Host → its name as registered.
+    names: HashMap<i64, String>,
     /// When read (Unix ms).
     pub loaded_at: i64,
 }
@@ -54,6 +56,7 @@ impl Directory {
         };
         let mut names: HashMap<String, Vec<(bool, i64, i64)>> = HashMap::new();
         for h in store.host_entries().await? {
+            d.names.insert(h.id, h.hostname.clone());
             names
                 .entry(h.hostname.trim().to_lowercase())
                 .or_default()
@@ -134,6 +137,18 @@ impl Directory {
                 _ => None,
             }
         })
+    }
+
+    /// The winning claim on `ip` among the organisations of `scope`: (the host when a host's
+    /// own address, its organisation).
+    pub fn address_in(&self, ip: IpAddr, scope: &Scope) -> Option<(Option<i64>, i64)> {
+        let (h, o) = self.by_address(ip, &|org| scope.contains(org))?;
+        Some((h, o?))
+    }
+
+    /// A host's name as registered.
+    pub fn host_name(&self, host: i64) -> Option<&str> {
+        self.names.get(&host).map(String::as_str)
     }
 
     /// The organisation whose claim on `ip` wins, and the host when a host's own address: how

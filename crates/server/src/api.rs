@@ -13,6 +13,26 @@ use std::collections::HashMap;
 
 pub use crate::openapi::ApiErrorBody;
 
+/// A page of a list, as every list route answers: the items of this page and how many there
+/// are in all (for `limit`/`offset`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    /// This page's items.
+    pub items: Vec<T>,
+    /// How many there are in all.
+    pub total: i64,
+}
+
+impl<T> Page<T> {
+    /// A page.
+    pub fn new(items: Vec<T>, total: impl TryInto<i64>) -> Page<T> {
+        Page {
+            items,
+            total: total.try_into().unwrap_or(i64::MAX),
+        }
+    }
+}
+
 /// An error a person can act on.
 #[derive(Debug)]
 pub struct ApiError {

@@ -44,6 +44,11 @@ fn schema_of(kind: EntityKind) -> Value {
             _ => json!({"type": "string"}),
         };
         let mut s = s;
+        if !f.required {
+            // An optional field is answered as null when empty.
+            let t = s["type"].clone();
+            s["type"] = json!([t, "null"]);
+        }
         s["description"] = json!(format!("{} / {}", f.en, f.vi));
         props.insert(f.name.into(), s);
         if f.required {
@@ -99,20 +104,25 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                         }
                     }
                 }
-                if path.ends_with("{entity}") || path.ends_with("{id}") {
-                    if let Some(body) = op.pointer_mut("/requestBody/content/application~1json") {
-                        body["schema"] = json!({"oneOf": one_of});
-                    }
-                    for code in ["200", "201"] {
-                        if let Some(body) =
-                            op.pointer_mut(&format!("/responses/{code}/content/application~1json"))
-                        {
-                            if !path.starts_with("/api/v1/export")
-                                && !path.starts_with("/api/v1/import")
-                            {
-                                body["schema"] = json!({"oneOf": one_of});
-                            }
-                        }
+                let registry = path == "/api/v1/{entity}" || path == "/api/v1/{entity}/{id}";
+                if !registry {
+                    continue;
+                }
+                if let Some(body) = op.pointer_mut("/requestBody/content/application~1json") {
+                    body["schema"] = json!({"oneOf": one_of});
+                }
+                let list = path == "/api/v1/{entity}" && op.get("requestBody").is_none();
+                for code in ["200", "201"] {
+                    if let Some(body) =
+                        op.pointer_mut(&format!("/responses/{code}/content/application~1json"))
+                    {
+                        body["schema"] = if list {
+                            json!({"type": "object", "required": ["items", "total"], "properties": {
+                                "items": {"type": "array", "items": {"oneOf": one_of}},
+                                "total": {"type": "integer"}}})
+                        } else {
+                            json!({"oneOf": one_of})
+                        };
                     }
                 }
             }

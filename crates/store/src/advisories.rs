@@ -31,7 +31,7 @@ pub struct NewAdvisory {
 }
 
 /// A stored advisory (without its document).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct AdvisoryRow {
     /// Id.
     pub id: i64,
@@ -79,7 +79,7 @@ pub struct KevRow {
 }
 
 /// A current match, with names.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct MatchRow {
     /// Id.
     pub id: i64,

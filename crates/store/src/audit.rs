@@ -44,7 +44,7 @@ pub(crate) fn row(
 }
 
 /// One entry of the audit log.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// Id, increasing.
     pub id: i64,

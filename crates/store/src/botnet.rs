@@ -26,7 +26,7 @@ pub struct NewBotnetList {
 }
 
 /// One entry to store.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct BotnetEntryRow {
     /// Normalised value (`1.2.3.4`, `198.51.100.0/24`, `evil.example`).
     pub value: String,
@@ -66,7 +66,7 @@ pub struct NewFinding {
 }
 
 /// A stored list.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct BotnetListRow {
     /// Id.
     pub id: i64,
@@ -91,7 +91,7 @@ pub struct BotnetListRow {
 }
 
 /// A stored finding, with names for display.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct FindingRow {
     /// Id.
     pub id: i64,
@@ -117,6 +117,7 @@ pub struct FindingRow {
     pub malware: Option<String>,
     /// Listed in the previous list too (0/1; a boolean on the wire).
     #[serde(serialize_with = "crate::wire::flag")]
+    #[schema(value_type = bool)]
     pub recurring: i64,
     /// Hunting task.
     pub work_item_id: Option<i64>,
@@ -323,7 +324,7 @@ impl Store {
 }
 
 /// A host as the registry directory knows it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct HostEntry {
     /// Host id.
     pub id: i64,
@@ -335,6 +336,7 @@ pub struct HostEntry {
     pub ips: Option<String>,
     /// Whether its address claim is the DIC's (0/1; a boolean on the wire).
     #[serde(serialize_with = "crate::wire::flag")]
+    #[schema(value_type = bool)]
     pub approved: i64,
     /// Security level of its information system.
     pub level: Option<i64>,

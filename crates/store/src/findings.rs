@@ -33,7 +33,7 @@ pub struct NewScanFinding {
 }
 
 /// A stored finding with what ranks it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct ScanFindingRow {
     /// Id.
     pub id: i64,
@@ -75,9 +75,11 @@ pub struct ScanFindingRow {
     pub work_item_id: Option<i64>,
     /// 1 when a CVE of it is in the KEV catalogue.
     #[serde(serialize_with = "crate::wire::flag")]
+    #[schema(value_type = bool)]
     pub known_exploited: i64,
     /// 1 when the host is on a Botnet IP list.
     #[serde(serialize_with = "crate::wire::flag")]
+    #[schema(value_type = bool)]
     pub botnet_listed: i64,
 }
 

@@ -39,7 +39,7 @@ pub struct NewEvent {
 }
 
 /// A stored event.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct EventRow {
     /// Id.
     pub id: i64,
@@ -106,7 +106,7 @@ pub struct Pruned {
 }
 
 /// A Sigma rule as the platform knows it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct RuleRow {
     /// Id.
     pub id: i64,
@@ -132,6 +132,7 @@ pub struct RuleRow {
     pub yaml: Option<String>,
     /// Whether it runs (0/1; a boolean on the wire).
     #[serde(serialize_with = "crate::wire::flag")]
+    #[schema(value_type = bool)]
     pub enabled: i64,
     /// The organisation (and its units) it is limited to; none = every organisation.
     pub org_id: Option<i64>,
@@ -204,7 +205,7 @@ fn rule_visibility(scope: &Scope) -> String {
 }
 
 /// A note on an alert.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct SignalNote {
     /// Id.
     pub id: i64,

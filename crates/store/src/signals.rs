@@ -35,7 +35,7 @@ pub struct NewSignal {
 }
 
 /// A stored signal.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct SignalRow {
     /// Id.
     pub id: i64,
@@ -67,6 +67,7 @@ pub struct SignalRow {
     pub assignee_id: Option<i64>,
     /// Details (JSON text in the store, the JSON object on the wire).
     #[serde(serialize_with = "crate::wire::json_text")]
+    #[schema(value_type = Option<Object>)]
     pub payload: Option<String>,
 }
 
@@ -107,7 +108,7 @@ pub struct NewWorkItem {
 }
 
 /// A stored work item.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct WorkItemRow {
     /// Id.
     pub id: i64,
@@ -131,6 +132,7 @@ pub struct WorkItemRow {
     pub due_at: Option<i64>,
     /// Escalated (0/1 in the store, a boolean on the wire).
     #[serde(serialize_with = "crate::wire::flag")]
+    #[schema(value_type = bool)]
     pub escalated: i64,
     /// Created (Unix ms).
     pub created_at: i64,
@@ -138,13 +140,14 @@ pub struct WorkItemRow {
     pub updated_at: i64,
     /// Details (JSON text in the store, the JSON object on the wire).
     #[serde(serialize_with = "crate::wire::json_text")]
+    #[schema(value_type = Option<Object>)]
     pub detail: Option<String>,
     /// What it is about (see [`NewWorkItem::subject`]).
     pub subject: Option<String>,
 }
 
 /// A note on a work item: what was done, with evidence.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct WorkNote {
     /// Id.
     pub id: i64,

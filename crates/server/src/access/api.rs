@@ -321,14 +321,14 @@ pub(crate) async fn update_user(
     path = "/audit",
     tag = "access",
     summary = "The append-only audit log (DIC)",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::AuditEntry>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = ["dic_admin", "dic_operator"])),
 )]
 pub(crate) async fn list_audit(
     State(st): State<AppState>,
     c: Caller,
     Query(p): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<canhgac_store::AuditEntry>>> {
     let q = AuditQuery {
         entity: p.get("entity").cloned(),
         entity_id: p.get("entity_id").and_then(|v| v.parse().ok()),
@@ -338,5 +338,5 @@ pub(crate) async fn list_audit(
         offset: p.get("offset").and_then(|v| v.parse().ok()),
     };
     let (items, total) = st.store.list_audit(&c.scope, &q).await?;
-    Ok(Json(json!({"items": items, "total": total})))
+    Ok(Json(Page::new(items, total)))
 }

@@ -30,15 +30,16 @@ pub(crate) fn province_wide(c: &Caller) -> ApiResult<()> {
     path = "/botnet-lists",
     tag = "botnet",
     summary = "Botnet IP lists, newest first",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::BotnetListRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list_botnet_lists(
     State(st): State<AppState>,
     _c: Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<canhgac_store::BotnetListRow>>> {
     let lists = st.store.botnet_lists().await?;
-    Ok(Json(json!({"total": lists.len(), "items": lists})))
+    let total = lists.len() as i64;
+    Ok(Json(Page::new(lists, total)))
 }
 
 /// The difference between a list and the previous one of its kind.
@@ -109,7 +110,7 @@ pub(crate) async fn get_botnet_list(
     tag = "botnet",
     summary = "A list's entries (DIC; q, limit, offset)",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::BotnetEntryRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
 pub(crate) async fn botnet_entries(
@@ -117,7 +118,7 @@ pub(crate) async fn botnet_entries(
     c: Caller,
     Path(id): Path<i64>,
     Query(p): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<canhgac_store::BotnetEntryRow>>> {
     province_wide(&c)?;
     st.store
         .botnet_list(id)
@@ -133,7 +134,7 @@ pub(crate) async fn botnet_entries(
             offset.unwrap_or(0),
         )
         .await?;
-    Ok(Json(json!({"items": items, "total": total})))
+    Ok(Json(Page::new(items, total)))
 }
 
 #[utoipa::path(
@@ -141,14 +142,14 @@ pub(crate) async fn botnet_entries(
     path = "/botnet-findings",
     tag = "botnet",
     summary = "Findings in your scope, ranked (list=ID, org=CODE)",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::FindingRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
 pub(crate) async fn botnet_findings(
     State(st): State<AppState>,
     c: Caller,
     Query(p): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<canhgac_store::FindingRow>>> {
     let (limit, offset) = page_params(&p);
     let list = p.get("list").and_then(|v| v.parse().ok());
     let org = match p.get("org").filter(|v| !v.is_empty()) {
@@ -176,7 +177,7 @@ pub(crate) async fn botnet_findings(
             offset.unwrap_or(0),
         )
         .await?;
-    Ok(Json(json!({"items": items, "total": total})))
+    Ok(Json(Page::new(items, total)))
 }
 
 #[utoipa::path(

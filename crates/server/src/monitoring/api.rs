@@ -167,17 +167,17 @@ pub fn event_filter(p: &HashMap<String, String>) -> canhgac_store::EventFilter {
     path = "/events",
     tag = "monitoring",
     summary = "Search stored events in your scope (from, to: Unix ms or dd/mm/yyyy; host; org_id; q: words; field=NAME=VALUE[;…] or field.NAME=VALUE; malformed=1; limit, offset)",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::EventRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
 pub(crate) async fn search_events(
     State(st): State<AppState>,
     c: Caller,
     Query(p): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<canhgac_store::EventRow>>> {
     let f = event_filter(&p);
     let (items, total) = st.store.search_events(&c.scope, &f).await?;
-    Ok(Json(json!({"items": items, "total": total})))
+    Ok(Json(Page::new(items, total)))
 }
 
 #[utoipa::path(
@@ -186,20 +186,20 @@ pub(crate) async fn search_events(
     tag = "monitoring",
     summary = "One stored event",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = canhgac_store::EventRow), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
 pub(crate) async fn get_event(
     State(st): State<AppState>,
     c: Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<canhgac_store::EventRow>> {
     let e = st
         .store
         .event(&c.scope, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!(e)))
+    Ok(Json(e))
 }
 
 #[utoipa::path(
@@ -284,20 +284,20 @@ pub(crate) async fn list_rules(
     tag = "monitoring",
     summary = "One rule",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = canhgac_store::RuleRow), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
 pub(crate) async fn get_rule(
     State(st): State<AppState>,
     c: Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<canhgac_store::RuleRow>> {
     let r = st
         .store
         .rule(&c.scope, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!(r)))
+    Ok(Json(r))
 }
 
 /// `POST /rules?filename=…&org=CODE`: a Sigma rule file (YAML) as the body.

@@ -46,14 +46,14 @@ pub(crate) fn patch_error(e: canhgac_ops::patching::PatchError) -> ApiError {
     path = "/advisories",
     tag = "patching",
     summary = "Advisories, most severe first, with their KEV due date and affected hosts in your scope",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::AdvisoryRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list_advisories(
     State(st): State<AppState>,
     c: Caller,
     Query(p): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<canhgac_store::AdvisoryRow>>> {
     let (limit, offset) = page_params(&p);
     let (items, total) = st
         .store
@@ -64,7 +64,7 @@ pub(crate) async fn list_advisories(
             offset.unwrap_or(0),
         )
         .await?;
-    Ok(Json(json!({"items": items, "total": total})))
+    Ok(Json(Page::new(items, total)))
 }
 
 #[utoipa::path(
@@ -167,14 +167,14 @@ pub(crate) async fn get_advisory(
     path = "/advisory-matches",
     tag = "patching",
     summary = "Affected (host, advisory, package) in your scope (advisory=ID, host=ID)",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::MatchRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
 pub(crate) async fn advisory_matches(
     State(st): State<AppState>,
     c: Caller,
     Query(p): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<canhgac_store::MatchRow>>> {
     let (limit, offset) = page_params(&p);
     let (items, total) = st
         .store
@@ -186,7 +186,7 @@ pub(crate) async fn advisory_matches(
             offset.unwrap_or(0),
         )
         .await?;
-    Ok(Json(json!({"items": items, "total": total})))
+    Ok(Json(Page::new(items, total)))
 }
 
 #[utoipa::path(

@@ -19,14 +19,14 @@ use std::collections::HashMap;
     path = "/signals",
     tag = "work",
     summary = "List signals (filters: kind, state, open)",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::SignalRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list_signals(
     State(st): State<AppState>,
     c: Caller,
     Query(p): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<canhgac_store::SignalRow>>> {
     let (limit, offset) = page_params(&p);
     let f = SignalFilter {
         kind: p.get("kind").and_then(|k| SignalKind::parse(k)),
@@ -36,7 +36,7 @@ pub(crate) async fn list_signals(
         offset,
     };
     let (items, total) = st.store.list_signals(&c.scope, &f).await?;
-    Ok(Json(json!({"items": items, "total": total})))
+    Ok(Json(Page::new(items, total)))
 }
 
 #[utoipa::path(
@@ -45,20 +45,20 @@ pub(crate) async fn list_signals(
     tag = "work",
     summary = "One signal",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = canhgac_store::SignalRow), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
 pub(crate) async fn get_signal(
     State(st): State<AppState>,
     c: Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<canhgac_store::SignalRow>> {
     let s = st
         .store
         .signal(&c.scope, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!(s)))
+    Ok(Json(s))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -103,14 +103,14 @@ pub(crate) async fn transition_signal(
     path = "/work-items",
     tag = "work",
     summary = "List work items (filters: kind, state, open)",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::WorkItemRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list_work(
     State(st): State<AppState>,
     c: Caller,
     Query(p): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<canhgac_store::WorkItemRow>>> {
     let (limit, offset) = page_params(&p);
     let f = WorkFilter {
         kind: p.get("kind").and_then(|k| WorkKind::parse(k)),
@@ -120,7 +120,7 @@ pub(crate) async fn list_work(
         offset,
     };
     let (items, total) = st.store.list_work_items(&c.scope, &f).await?;
-    Ok(Json(json!({"items": items, "total": total})))
+    Ok(Json(Page::new(items, total)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -251,7 +251,7 @@ pub(crate) struct WorkEventBody {
     summary = "start, report_done or not_applicable (with reason), with note and evidence",
     params(("id" = i64, Path, description = "Record id")),
     request_body = WorkEventBody,
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = canhgac_store::WorkItemRow), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn work_event(
@@ -259,7 +259,7 @@ pub(crate) async fn work_event(
     c: Caller,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<WorkEventBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<canhgac_store::WorkItemRow>> {
     // Proof events are the platform's; a person can only start, report done or waive.
     let event = match b.action.as_str() {
         "start" => WorkEvent::Start,
@@ -289,7 +289,7 @@ pub(crate) async fn work_event(
             b.evidence.as_deref(),
         )
         .await?;
-    Ok(Json(json!(w)))
+    Ok(Json(w))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

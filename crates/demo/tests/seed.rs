@@ -126,7 +126,7 @@ async fn the_demo_province_is_complete_and_seeded_once() {
         hunts
             .iter()
             .find(|w| w.title.contains(needle))
-            .map(|w| (w.state.clone(), w.escalated))
+            .map(|w| (w.state.as_str().to_string(), w.escalated))
             .unwrap()
     };
     assert_eq!(state_of("snv-web01"), ("closed".to_string(), 0));

@@ -16,3 +16,54 @@ pub mod work;
 
 pub use access::{Role, Scope};
 pub use entity::{EntityKind, Field, FieldError, FieldType, Record};
+
+/// A stored or sent name that names no value of a vocabulary (a state, a kind, a severity).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownName {
+    /// Which vocabulary.
+    pub what: &'static str,
+    /// The name given.
+    pub name: String,
+}
+
+impl std::fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown {}: '{}'", self.what, self.name)
+    }
+}
+
+impl std::error::Error for UnknownName {}
+
+/// `TryFrom<String>` by a vocabulary's `parse` (how rows read their states and kinds), equality
+/// with a wire name, and display as the wire name.
+macro_rules! named {
+    ($($t:ty => $what:literal),* $(,)?) => {$(
+        impl TryFrom<String> for $t {
+            type Error = UnknownName;
+            fn try_from(s: String) -> Result<Self, UnknownName> {
+                <$t>::parse(&s).ok_or(UnknownName { what: $what, name: s })
+            }
+        }
+
+        impl PartialEq<&str> for $t {
+            /// Compares with a wire name.
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+named!(
+    signal::SignalKind => "signal kind",
+    signal::SignalState => "signal state",
+    signal::Severity => "severity",
+    work::WorkKind => "work item kind",
+    work::WorkState => "work item state",
+);

@@ -126,5 +126,5 @@ pub async fn open_tasks(
 }
 
 fn state(w: &WorkItemRow) -> Option<WorkState> {
-    WorkState::parse(&w.state)
+    Some(w.state)
 }

@@ -151,7 +151,7 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
             div.card {
                 h2 { (l.t("Cảnh báo mới nhất", "Latest signals")) }
                 table { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Nội dung", "Title")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Lần cuối", "Last seen")) } } }
-                    tbody { @for s in &signals { tr { td { (layout::severity(l, &s.severity)) } td { (s.title) @if s.count > 1 { " ×" (s.count) } } td { (s.org_code.clone().unwrap_or_default()) } td { (fmt_datetime(s.last_seen)) } } }
+                    tbody { @for s in &signals { tr { td { (layout::severity(l, s.severity.as_str())) } td { (s.title) @if s.count > 1 { " ×" (s.count) } } td { (s.org_code.clone().unwrap_or_default()) } td { (fmt_datetime(s.last_seen)) } } }
                         @if signals.is_empty() { tr { td colspan="4" .muted { (l.t("Không có cảnh báo mở", "No open signals")) } } } } }
             }
             div.card {

@@ -79,8 +79,8 @@ fn check(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String>
 #[tokio::test]
 async fn every_get_answer_matches_its_declared_schema() {
     let app = TestApp::new().await;
-    let t = app.token("admin@t.vn").await;
-    let t = Some(t.as_str());
+    let token = app.token("admin@t.vn").await;
+    let t = Some(token.as_str());
     // Records of every kind the GET routes list: an event, an alert-free signal-less store is
     // not enough, so make a work item, a Botnet list with a finding, an advisory, events.
     let r = app
@@ -95,7 +95,7 @@ async fn every_get_answer_matches_its_declared_schema() {
     let r = app
         .api_bytes(
             "/api/v1/botnet-lists?period=11/2026&version=monthly&kind=botnet",
-            t.unwrap_or_default(),
+            &token,
             b"ip\n203.0.113.10\n198.51.100.99\n".to_vec(),
         )
         .await;

@@ -40,13 +40,17 @@ pub struct SignalRow {
     /// Id.
     pub id: i64,
     /// Kind (wire name).
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String)]
+    pub kind: SignalKind,
     /// Source.
     pub source: String,
     /// Title.
     pub title: String,
     /// Severity (wire name).
-    pub severity: String,
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String)]
+    pub severity: Severity,
     /// Organisation.
     pub org_id: Option<i64>,
     /// Organisation code.
@@ -54,7 +58,9 @@ pub struct SignalRow {
     /// Host.
     pub host_id: Option<i64>,
     /// State (wire name).
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String)]
+    pub state: SignalState,
     /// De-duplication key.
     pub dedup_key: String,
     /// Occurrences.
@@ -113,7 +119,9 @@ pub struct WorkItemRow {
     /// Id.
     pub id: i64,
     /// Kind (wire name).
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String)]
+    pub kind: WorkKind,
     /// Title.
     pub title: String,
     /// Organisation.
@@ -127,7 +135,9 @@ pub struct WorkItemRow {
     /// Assigned user.
     pub assignee_id: Option<i64>,
     /// State (wire name).
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String)]
+    pub state: WorkState,
     /// Due (Unix ms).
     pub due_at: Option<i64>,
     /// Escalated (0/1 in the store, a boolean on the wire).
@@ -290,7 +300,7 @@ impl Store {
         to: SignalState,
     ) -> Result<SignalRow> {
         let s = self.signal(scope, id).await?.ok_or(StoreError::NotFound)?;
-        let from = SignalState::parse(&s.state).unwrap_or(SignalState::New);
+        let from = s.state;
         let to = from
             .transition(to)
             .map_err(|e| StoreError::Conflict(e.to_string()))?;
@@ -393,8 +403,8 @@ impl Store {
             .work_item(scope, id)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let kind = WorkKind::parse(&item.kind).unwrap_or(WorkKind::General);
-        let state = WorkState::parse(&item.state).unwrap_or(WorkState::Open);
+        let kind = item.kind;
+        let state = item.state;
         let step = apply(kind, state, event).map_err(|e| StoreError::Conflict(e.to_string()))?;
         let action = serde_json::to_value(event)
             .ok()

@@ -46,7 +46,7 @@ pub async fn alerts_page(
     let (items, total, capped) = if in_handler {
         let matched: Vec<SignalRow> = rows
             .into_iter()
-            .filter(|s| sev.is_none_or(|v| Severity::parse(&s.severity) == Some(v)))
+            .filter(|s| sev.is_none_or(|v| s.severity == v))
             .filter(|s| org.is_empty() || s.org_code.as_deref() == Some(org.as_str()))
             .filter(|s| {
                 q.is_empty() || {
@@ -95,9 +95,9 @@ pub async fn alerts_page(
         table.records #alerts-table { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Nội dung", "Title")) } th { (l.t("Máy", "Host")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Số lần", "Count")) } th { (l.t("Lần cuối", "Last seen")) } th { (l.t("Trạng thái", "State")) } th { (l.t("Người xử lý", "Assignee")) } } }
             tbody #alerts-body { @for s in &items {
                 @let p = payload(s);
-                tr id=(format!("alert-{}", s.id)) { td { (severity(l, &s.severity)) } td { a href=(format!("/alerts/{}", s.id)) { (s.title) } }
+                tr id=(format!("alert-{}", s.id)) { td { (severity(l, s.severity.as_str())) } td { a href=(format!("/alerts/{}", s.id)) { (s.title) } }
                     td { (text(&p["host"])) } td { (s.org_code.clone().unwrap_or_default()) } td { (s.count) } td { (fmt_seconds(s.last_seen)) }
-                    td { (state_label(l, &s.state)) }
+                    td { (state_label(l, s.state.as_str())) }
                     td { @if let Some(a) = s.assignee_id { (people.get(&a).cloned().unwrap_or_else(|| l.t("(tài khoản khác)", "(another user)").to_string())) } } } }
                 @if items.is_empty() { tr #alerts-empty { td colspan="8" .muted { (l.t("Không có cảnh báo", "No alerts")) } } } } }
         (pager(l, "/alerts", &params, offset, PAGE, total))
@@ -186,7 +186,7 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
         ),
     };
     let p = payload(&s);
-    let state = SignalState::parse(&s.state).unwrap_or(SignalState::New);
+    let state = s.state;
     let rule_title = Some(text(&p["rule_title"]))
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| s.title.clone());
@@ -213,7 +213,7 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
         h1 #alert-title { (s.title) }
         div.card { dl.kv {
             dt { (l.t("Luật", "Rule")) } dd #alert-rule { (rule_title) " " span.muted { a href=(format!("/rules?q={}", urlencoding::encode(&rule_key))) { (rule_key) } } }
-            dt { (l.t("Mức độ", "Severity")) } dd { (severity(l, &s.severity)) @if !level.is_empty() { " " span.muted { "(" (l.t("mức của luật", "rule level")) ": " (level) ")" } } }
+            dt { (l.t("Mức độ", "Severity")) } dd { (severity(l, s.severity.as_str())) @if !level.is_empty() { " " span.muted { "(" (l.t("mức của luật", "rule level")) ": " (level) ")" } } }
             @if !tags.is_empty() { dt { (l.t("Thẻ", "Tags")) } dd #alert-tags { @for t in &tags { span.badge { (t) } " " } } }
             @if !text(&p["description"]).is_empty() { dt { (l.t("Mô tả", "Description")) } dd #alert-description { (text(&p["description"])) } }
             dt { (l.t("Máy", "Host")) } dd { (host) }

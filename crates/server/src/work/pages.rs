@@ -48,8 +48,8 @@ pub async fn signals_page(
         }
         table.records { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Nội dung", "Title")) } th { (l.t("Nguồn", "Source")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Số lần", "Count")) } th { (l.t("Lần cuối", "Last seen")) } th { (l.t("Trạng thái", "State")) } th {} } }
             tbody { @for s in &items {
-                @let state = SignalState::parse(&s.state).unwrap_or(SignalState::New);
-                tr { td { (severity(l, &s.severity)) } td { (s.title) } td { (SignalKind::parse(&s.kind).map(|k| l.t(k.label_vi(), k.as_str())).unwrap_or(&s.kind)) } td { (s.org_code.clone().unwrap_or_default()) }
+                @let state = s.state;
+                tr { td { (severity(l, s.severity.as_str())) } td { (s.title) } td { (l.t(s.kind.label_vi(), s.kind.as_str())) } td { (s.org_code.clone().unwrap_or_default()) }
                     td { (s.count) } td { (fmt_datetime(s.last_seen)) } td { (l.t(state.label_vi(), state.label_en())) }
                     td { @if c.role.can_write() { @for to in SignalState::ALL { @if state.transition(to).is_ok() {
                         form method="post" action=(format!("/signals/{}/transition", s.id)) class="inline" { (csrf(&c)) input type="hidden" name="state" value=(to.as_str()); button.light type="submit" { (l.t(to.label_vi(), to.label_en())) } } " "
@@ -131,9 +131,9 @@ pub async fn work_page(
         }
         table.records { thead { tr { th { (l.t("Công việc", "Work")) } th { (l.t("Loại", "Kind")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Hạn", "Due")) } th { (l.t("Trạng thái", "State")) } } }
             tbody { @for w in &items {
-                @let state = WorkState::parse(&w.state).unwrap_or(WorkState::Open);
+                @let state = w.state;
                 tr { td { a href=(format!("/work/{}", w.id)) { (w.title) } @if w.escalated == 1 { " " span.badge.sev-high { (l.t("Đã báo cáo cấp trên", "Escalated")) } } }
-                    td { (WorkKind::parse(&w.kind).map(|k| l.t(k.label_vi(), k.as_str())).unwrap_or(&w.kind)) } td { (w.org_code.clone().unwrap_or_default()) }
+                    td { (l.t(w.kind.label_vi(), w.kind.as_str())) } td { (w.org_code.clone().unwrap_or_default()) }
                     td { @if let Some(d) = w.due_at { @if d < now && state.is_open() { span.badge.sev-high { (fmt_date(d)) } } @else { (fmt_date(d)) } } }
                     td { (l.t(state.label_vi(), state.as_str())) } } }
                 @if items.is_empty() { tr { td colspan="5" .muted { (l.t("Không có công việc", "No work items")) } } } } }
@@ -156,8 +156,8 @@ pub async fn work_detail(State(st): State<AppState>, c: Caller, Path(id): Path<i
         .work_notes(&c.scope, id)
         .await
         .map_err(|e| store_error_page(&c, e))?;
-    let kind = WorkKind::parse(&w.kind).unwrap_or(WorkKind::General);
-    let state = WorkState::parse(&w.state).unwrap_or(WorkState::Open);
+    let kind = w.kind;
+    let state = w.state;
     let rule = match kind.closing_rule() {
         canhgac_domain::work::ClosingRule::ByPerson => l.t(
             "Đóng khi đơn vị báo cáo hoàn thành (kèm bằng chứng).",

@@ -6,26 +6,27 @@
 //! store slows the senders (TCP and HTTP wait; UDP, which cannot wait, counts what it drops)
 //! instead of growing memory. A batch is acknowledged only after it is committed.
 
+mod files;
+mod rules;
+
+pub use files::{json_body, records_from_file};
+pub use rules::{add_custom_rules, system_actor, validate_custom_rule, SIGMAHQ_RULES};
+use rules::{bundled_rules, BundledFile};
+
+use crate::directory::{Directory, HostOrg};
+use canhgac_detect::{Builder, CorrelationState, Engine, Event, Hit, Placeholders, Refused};
+use canhgac_domain::signal::{Severity, SignalKind};
+use canhgac_domain::time::now_ms;
+use canhgac_domain::{Role, Scope};
+use canhgac_store::{EventBatch, NewEvent, NewRule, NewSignal, Store, StoreError};
+use serde::Serialize;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-
-use canhgac_detect::archive::{is_rule_path, rule_files_from_tar_gz};
-use canhgac_detect::{Builder, CorrelationState, Engine, Event, Hit, Placeholders, Refused};
-use canhgac_domain::signal::{Severity, SignalKind};
-use canhgac_domain::time::now_ms;
-use canhgac_domain::{Role, Scope};
-use canhgac_store::{Actor, EventBatch, NewEvent, NewRule, NewSignal, Store, StoreError};
-
-use crate::directory::{Directory, HostOrg};
-use serde::Serialize;
-use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc, oneshot};
-
-/// The SigmaHQ rule set bundled with canhgac (see testdata/README.md for its provenance).
-pub static SIGMAHQ_RULES: &[u8] = include_bytes!("../../../testdata/sigma/sigma_rules.tar.gz");
 
 /// Why the pipeline could not take, read or store something.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -782,82 +783,6 @@ pub fn severity_of(l: canhgac_detect::Level) -> Severity {
     }
 }
 
-/// One rule file of the bundled SigmaHQ archive, with its registry rows.
-struct BundledFile {
-    path: String,
-    text: String,
-    metas: Vec<NewRule>,
-}
-
-/// The bundled archive, unpacked and read once per process (every rule change recompiles, and
-/// unpacking and reading 3,775 files each time was most of a reload).
-fn bundled_rules() -> Result<&'static [BundledFile], String> {
-    static FILES: std::sync::OnceLock<Result<Vec<BundledFile>, String>> =
-        std::sync::OnceLock::new();
-    FILES
-        .get_or_init(|| {
-            Ok(rule_files_from_tar_gz(SIGMAHQ_RULES)
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .filter(|(path, _)| is_rule_path(path))
-                .map(|(path, text)| BundledFile {
-                    metas: rule_metas(&path, &text, "sigmahq", default_enabled(&path)),
-                    path,
-                    text,
-                })
-                .collect())
-        })
-        .as_ref()
-        .map(Vec::as_slice)
-        .map_err(Clone::clone)
-}
-
-/// Which bundled rules run unless someone changes it: the main and emerging-threats rules that
-/// are not deprecated; threat-hunting, DFIR, compliance and placeholder rules are there to turn
-/// on.
-pub fn default_enabled(path: &str) -> bool {
-    path.contains("/rules/")
-        || path.starts_with("rules/")
-        || path.contains("rules-emerging-threats/")
-}
-
-/// Registry rows for every document of a rule file (read, not compiled: compiling is done
-/// once for the whole set, and what it refuses is listed in [`RulesSummary::refused`]).
-pub fn rule_metas(path: &str, text: &str, origin: &str, enabled: bool) -> Vec<NewRule> {
-    use canhgac_detect::rule::{parse_file, Document};
-    let Ok(docs) = parse_file(text) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (i, d) in docs.into_iter().enumerate() {
-        let Ok(d) = d else { continue };
-        let (meta, ls) = match &d {
-            Document::Rule(r) => (&r.meta, Some(&r.logsource)),
-            Document::Correlation(c) => (&c.meta, None),
-            Document::Filter(f) => (&f.meta, Some(&f.logsource)),
-        };
-        out.push(NewRule {
-            rule_key: meta
-                .id
-                .clone()
-                .unwrap_or_else(|| format!("{path}#{}", i + 1)),
-            origin: origin.to_string(),
-            path: path.to_string(),
-            title: meta.title.clone(),
-            level: meta.level.as_str().to_string(),
-            status: meta.status.clone(),
-            product: ls.and_then(|l| l.product.clone()),
-            category: ls.and_then(|l| l.category.clone()),
-            service: ls.and_then(|l| l.service.clone()),
-            yaml: None,
-            enabled: enabled
-                && !matches!(meta.status.as_deref(), Some("deprecated" | "unsupported")),
-            org_id: None,
-        });
-    }
-    out
-}
-
 /// The fields as a JSON object written directly (a field given several times becomes a list).
 fn fields_json(ev: &Event) -> String {
     let mut out = Vec::with_capacity(ev.fields.len() * 32);
@@ -954,153 +879,4 @@ pub async fn prune(
 ) -> Result<canhgac_store::Pruned, StoreError> {
     let cutoff = now_ms() - config.retention_days.max(1) * 86_400_000;
     store.prune_events(cutoff, config.max_event_bytes).await
-}
-
-/// Who did it, for rule changes made by the platform.
-pub fn system_actor() -> Actor {
-    Actor::system("monitor")
-}
-
-/// Checks an uploaded rule file: every document must compile and carry an `id`. Returns the
-/// registry rows (with the YAML) or every problem found.
-pub fn validate_custom_rule(
-    file_name: &str,
-    yaml: &str,
-    placeholders: &Placeholders,
-    org_id: Option<i64>,
-) -> Result<Vec<NewRule>, Vec<String>> {
-    let mut b = Builder::new();
-    b.placeholders(placeholders.clone());
-    b.add_file(file_name, yaml);
-    let e = b.build();
-    let mut problems: Vec<String> = e
-        .refused()
-        .iter()
-        .map(|r| format!("{}: {}", r.source, r.reason))
-        .collect();
-    if e.rules().is_empty() && problems.is_empty() {
-        problems.push(format!("{file_name}: no Sigma rule in the file"));
-    }
-    for r in e.rules() {
-        if r.meta.id.is_none() {
-            problems.push(format!(
-                "{}: '{}' has no id; give every rule an id (a UUID) so alerts can name it",
-                r.source, r.meta.title
-            ));
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let mut metas = rule_metas(file_name, yaml, "custom", true);
-    // One row carries the file's YAML; the file's other documents are compiled with it.
-    for (i, m) in metas.iter_mut().enumerate() {
-        m.org_id = org_id;
-        if i == 0 {
-            m.yaml = Some(yaml.to_string());
-        }
-    }
-    Ok(metas)
-}
-
-/// Splits an uploaded log file into records: `.evtx` (by name or signature), JSON (an array, an
-/// object, or JSON lines), or text lines; gzip is undone first. Unreadable EVTX records are
-/// kept as malformed records.
-pub fn records_from_file(name: &str, bytes: &[u8]) -> Result<Vec<Raw>, MonitorError> {
-    // Gzip is inflated within the limits (a decompression bomb is refused, not inflated).
-    let data =
-        crate::limits::inflate(name, bytes).map_err(|e| MonitorError::File(e.to_string()))?;
-    let lower = name.to_ascii_lowercase();
-    let lower = lower.trim_end_matches(".gz");
-    let mut out = Vec::new();
-    if lower.ends_with(".evtx") || data.starts_with(b"ElfFile\0") {
-        let settings = evtx::ParserSettings::default().num_threads(1);
-        let mut p = evtx::EvtxParser::from_buffer(data)
-            .map_err(|e| MonitorError::File(format!("{name}: not an EVTX file ({e})")))?
-            .with_configuration(settings);
-        for rec in p.records_json_value() {
-            out.push(match rec {
-                Ok(r) => Raw::new(
-                    "evtx",
-                    None,
-                    Body::Evtx(r.data, r.timestamp.as_millisecond()),
-                ),
-                Err(e) => Raw::new(
-                    "evtx",
-                    None,
-                    Body::Malformed(String::new(), format!("EVTX record: {e}")),
-                ),
-            });
-        }
-        return Ok(out);
-    }
-    let text = String::from_utf8_lossy(&data);
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
-        match serde_json::from_str::<Vec<Value>>(trimmed) {
-            Ok(items) => {
-                for v in items {
-                    out.push(Raw::new("file", None, json_body(v)));
-                }
-                return Ok(out);
-            }
-            Err(e) => {
-                return Err(MonitorError::File(format!(
-                    "{name}: not a JSON array ({e})"
-                )))
-            }
-        }
-    }
-    let json_lines = lower.ends_with(".json")
-        || lower.ends_with(".jsonl")
-        || lower.ends_with(".ndjson")
-        || trimmed.starts_with('{');
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            continue;
-        }
-        let body = if json_lines {
-            Body::Json(line.to_string())
-        } else {
-            Body::Line(line.to_string())
-        };
-        out.push(Raw::new("file", None, body));
-    }
-    Ok(out)
-}
-
-/// A JSON value as a record: objects are events, anything else is malformed.
-pub fn json_body(v: Value) -> Body {
-    if v.is_object() {
-        Body::Json(v.to_string())
-    } else {
-        Body::Malformed(v.to_string(), "not a JSON object".into())
-    }
-}
-
-/// Validates and stores an uploaded rule file, then recompiles.
-pub async fn add_custom_rules(
-    monitor: &Monitor,
-    store: &Store,
-    actor: &Actor,
-    file_name: &str,
-    yaml: &str,
-    org_id: Option<i64>,
-) -> Result<Vec<canhgac_store::RuleRow>, Vec<String>> {
-    let metas = validate_custom_rule(file_name, yaml, &monitor.config().placeholders, org_id)?;
-    let mut added = Vec::new();
-    for (i, m) in metas.iter().enumerate() {
-        // Only the first row holds the YAML (the file compiles as one); the others are listed.
-        let mut m = m.clone();
-        if i > 0 {
-            m.yaml = None;
-        }
-        match store.add_custom_rule(actor, &m).await {
-            Ok(r) => added.push(r),
-            Err(e) => return Err(vec![e.to_string()]),
-        }
-    }
-    monitor.reload().await.map_err(|e| vec![e.to_string()])?;
-    Ok(added)
 }

@@ -116,7 +116,7 @@ pub async fn import_file(
             return Ok(ImportOutcome::Rejected(vec![RowError::new(
                 row,
                 "",
-                format!("Không đọc được tệp: {e}"),
+                format!("Không đọc được tệp: {}", e.message_vi()),
                 format!("Cannot read the file: {e}"),
             )]));
         }

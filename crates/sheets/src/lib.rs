@@ -114,6 +114,35 @@ pub enum SheetError {
     },
 }
 
+impl SheetError {
+    /// The same, in Vietnamese (for the Vietnamese half of an answer).
+    pub fn message_vi(&self) -> String {
+        match self {
+            SheetError::Empty => "tệp trống: hàng đầu tiên phải là tên các cột".into(),
+            SheetError::Csv { row, message } => format!("hàng {row}: {message}"),
+            SheetError::Xlsx(m) => format!("không đọc được tệp XLSX: {m}"),
+            SheetError::Encoding { row } => format!(
+                "hàng {row}: văn bản không phải UTF-8 (hãy lưu tệp dạng 'CSV UTF-8')"
+            ),
+            SheetError::Write(m) => format!("không ghi được tệp: {m}"),
+            SheetError::TooManyRows { row, limit } => {
+                format!("hàng {row}: tệp có hơn {limit} hàng dữ liệu; hãy chia nhỏ tệp")
+            }
+            SheetError::TooManyColumns { row, limit } => {
+                format!("hàng {row}: nhiều hơn {limit} cột")
+            }
+            SheetError::Inflated {
+                part,
+                size,
+                limit,
+                ratio,
+            } => format!(
+                "phần {part} của tệp giải nén ra {size} byte, vượt giới hạn ({limit} byte, hoặc {ratio} lần kích thước nén)"
+            ),
+        }
+    }
+}
+
 /// Reads a table in the given format.
 pub fn read(bytes: &[u8], format: Format) -> Result<Table, SheetError> {
     match format {
@@ -414,6 +443,15 @@ pub fn write_xlsx(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_speak_both_languages() {
+        let e = read(b"org,hostname\nSYT,\xff\xfe\n", Format::Csv).unwrap_err();
+        assert!(e.to_string().contains("row 2"), "{e}");
+        assert!(e.message_vi().starts_with("hàng 2: "), "{}", e.message_vi());
+        assert!(e.message_vi().contains("UTF-8"));
+        assert!(SheetError::Empty.message_vi().contains("tệp trống"));
+    }
 
     #[test]
     fn csv_with_bom_and_semicolons() {

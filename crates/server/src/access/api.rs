@@ -133,13 +133,20 @@ pub(crate) async fn revoke_token(
     path = "/me",
     tag = "access",
     summary = "The caller, their role and scope",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Me), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = [])),
 )]
-pub(crate) async fn me(c: Caller) -> Json<Value> {
-    Json(
-        json!({"user": c.user, "role": c.role, "scope": c.scope.ids(), "via": if c.via == Via::Token { "token" } else { "session" }}),
-    )
+pub(crate) async fn me(c: Caller) -> Json<Me> {
+    Json(Me {
+        scope: c.scope.ids(),
+        via: if c.via == Via::Token {
+            "token"
+        } else {
+            "session"
+        },
+        role: c.role.as_str(),
+        user: c.user,
+    })
 }
 
 #[utoipa::path(
@@ -147,12 +154,16 @@ pub(crate) async fn me(c: Caller) -> Json<Value> {
     path = "/users",
     tag = "access",
     summary = "List user accounts (administrators)",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::User>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = ["dic_admin", "org_admin"])),
 )]
-pub(crate) async fn list_users(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_users(
+    State(st): State<AppState>,
+    c: Caller,
+) -> ApiResult<Json<Page<canhgac_store::User>>> {
     let users = st.store.list_users(&c.scope).await?;
-    Ok(Json(json!({"total": users.len(), "items": users})))
+    let total = users.len();
+    Ok(Json(Page::new(users, total)))
 }
 
 #[utoipa::path(
@@ -161,20 +172,30 @@ pub(crate) async fn list_users(State(st): State<AppState>, c: Caller) -> ApiResu
     tag = "access",
     summary = "One user account",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = canhgac_store::User), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
     security(("bearer" = ["dic_admin", "org_admin"])),
 )]
 pub(crate) async fn get_user(
     State(st): State<AppState>,
     c: Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<canhgac_store::User>> {
     let u = st
         .store
         .user_in_scope(&c.scope, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!(u)))
+    Ok(Json(u))
+}
+
+/// Who is calling: the account, its role, the organisations it may see (none: the whole
+/// province) and whether by token or session.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Me {
+    user: canhgac_store::User,
+    role: &'static str,
+    scope: Option<Vec<i64>>,
+    via: &'static str,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -15,16 +15,6 @@ pub mod routes;
 pub mod security;
 pub mod ui;
 
-// The capabilities' rooms: each holds its API handlers and its pages, and declares its routes.
-pub mod access;
-pub mod botnet;
-pub mod console;
-pub mod monitoring;
-pub mod patching;
-pub mod registry;
-pub mod scans;
-pub mod work;
-
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::Router;
@@ -109,20 +99,21 @@ impl AppState {
     }
 }
 
-/// Every capability's room, in the order of the navigation. Adding a capability adds one line.
-pub fn rooms() -> Vec<routes::Room> {
-    vec![
-        console::room(),
-        work::room(),
-        monitoring::room(),
-        botnet::room(),
-        patching::room(),
-        scans::room(),
-        registry::room(),
-        access::room(),
-        openapi::room(),
-    ]
+/// Declares the rooms (one module each) and [`rooms`], in the order of the navigation.
+macro_rules! rooms {
+    ($($room:ident),* $(,)?) => {
+        $(pub mod $room;)*
+
+        /// Every capability's room, in the order of the navigation, then the OpenAPI document's.
+        pub fn rooms() -> Vec<routes::Room> {
+            vec![$($room::room(),)* openapi::room()]
+        }
+    };
 }
+
+// The capabilities' rooms: each holds its API handlers and its pages, and declares its routes.
+// Adding a capability adds its name here.
+rooms!(console, work, monitoring, botnet, patching, scans, registry, access);
 
 /// Every route as declared (method, path, roles allowed): what the role check enforces and the
 /// tenant-isolation test walks.

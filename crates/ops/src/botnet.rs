@@ -200,7 +200,16 @@ pub async fn import_list(
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     let (hosts, nets) = registry(store).await?;
-    let found = match_registry(&parsed.entries, &hosts, &nets);
+    let dir = crate::directory::Directory::load(store).await?;
+    // A listed address inside the ranges of an organisation and of its unit (or of a unit's
+    // host) is one organisation's finding: the claim the directory gives it to.
+    let found: Vec<_> = match_registry(&parsed.entries, &hosts, &nets)
+        .into_iter()
+        .filter(|f| match (f.host_id, f.value.parse::<IpAddr>()) {
+            (None, Ok(ip)) => dir.owner_of(ip).is_none_or(|(_, org)| org == f.org_id),
+            _ => true,
+        })
+        .collect();
     let prev = store
         .previous_botnet_list(&meta.kind, &period, None)
         .await?;

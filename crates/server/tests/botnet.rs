@@ -369,3 +369,62 @@ async fn retro_hunt_over_stored_events_is_scoped() {
         .collect();
     assert_eq!(ips, vec![td_ip], "{td}");
 }
+
+#[tokio::test]
+async fn an_address_in_a_unit_s_range_is_the_unit_s_finding_only() {
+    // SYT holds 198.51.100.16/28 (and its host web01 198.51.100.17); its unit SYT-BV registers
+    // 198.51.100.16/30 inside it. A listed address in the /30 is SYT-BV's finding (the more
+    // specific claim), not SYT's as well; one outside it stays SYT's; the host's own address
+    // stays the host's.
+    let app = TestApp::new().await;
+    let t = app.token("admin@t.vn").await;
+    let r = app
+        .api(
+            "post",
+            "/api/v1/networks",
+            Some(&t),
+            Some(json!({"org": "SYT-BV", "cidr": "198.51.100.16/30", "description": "unit"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = import(
+        &app,
+        &t,
+        "period=11/2026&version=adhoc&kind=botnet",
+        b"198.51.100.17\n198.51.100.18\n198.51.100.25\n",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let list = r.json()["list_id"].as_i64().expect("list id");
+    let f = app
+        .api(
+            "get",
+            &format!("/api/v1/botnet-findings?list={list}&limit=100"),
+            Some(&t),
+            None,
+        )
+        .await
+        .json();
+    let mut got: Vec<(String, String)> = f["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|x| {
+            (
+                x["value"].as_str().unwrap_or_default().to_string(),
+                x["org_code"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("198.51.100.17".to_string(), "SYT".to_string()),
+            ("198.51.100.18".to_string(), "SYT-BV".to_string()),
+            ("198.51.100.25".to_string(), "SYT".to_string())
+        ],
+        "{}",
+        f
+    );
+}

@@ -13,6 +13,34 @@ use std::collections::HashMap;
 
 pub use crate::openapi::ApiErrorBody;
 
+/// The refusals of a route that needs a signed-in caller: 400, 401, 403, 404 (each an
+/// [`ApiErrorBody`]). Documentation only: listed in `#[utoipa::path(responses(...))]`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Refusals {
+    /// The request is not valid (a parameter, a body that is not JSON).
+    #[response(status = 400)]
+    BadRequest(ApiErrorBody),
+    /// Not signed in (no token or session, or an expired one).
+    #[response(status = 401)]
+    NotSignedIn(ApiErrorBody),
+    /// Not allowed for the caller's role, or on this record.
+    #[response(status = 403)]
+    Forbidden(ApiErrorBody),
+    /// Not found, or not in the caller's scope.
+    #[response(status = 404)]
+    NotFound(ApiErrorBody),
+}
+
+/// The refusal of a change: 422, each bad field or row named.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Invalid {
+    /// Invalid: each bad field or row is named.
+    #[response(status = 422)]
+    Invalid(ApiErrorBody),
+}
+
 /// A page of a list, as every list route answers: the items of this page and how many there
 /// are in all (for `limit`/`offset`).
 #[derive(serde::Serialize, utoipa::ToSchema)]

@@ -124,6 +124,7 @@ async fn every_get_answer_matches_its_declared_schema() {
         .api("get", "/api/v1/openapi.json", None, None)
         .await
         .json();
+    assert!(doc["components"]["schemas"]["ApiErrorBody"]["properties"]["message_vi"].is_object());
     let paths = doc["paths"].as_object().expect("paths");
     let mut checked = 0;
     for (path, item) in paths {
@@ -136,6 +137,19 @@ async fn every_get_answer_matches_its_declared_schema() {
                 public,
                 "{m} {path}: security requirement"
             );
+            if !public {
+                for code in ["400", "401", "403", "404"] {
+                    assert_eq!(
+                        op.pointer(&format!(
+                            "/responses/{code}/content/application~1json/schema/$ref"
+                        ))
+                        .and_then(Value::as_str),
+                        Some("#/components/schemas/ApiErrorBody"),
+                        "{m} {path}: the {code} answer is an error body: {}",
+                        op["responses"][code]
+                    );
+                }
+            }
         }
         let Some(op) = item.get("get") else { continue };
         if path.ends_with("/stream") || path.starts_with("/api/v1/export") {

@@ -106,7 +106,7 @@ pub(crate) async fn issue_token(
     path = "/auth/token",
     tag = "access",
     summary = "Revoke the API token this request carries",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn revoke_token(
@@ -133,7 +133,7 @@ pub(crate) async fn revoke_token(
     path = "/me",
     tag = "access",
     summary = "The caller, their role and scope",
-    responses((status = 200, description = "Done", body = Me), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Me), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn me(c: Caller) -> Json<Me> {
@@ -154,7 +154,7 @@ pub(crate) async fn me(c: Caller) -> Json<Me> {
     path = "/users",
     tag = "access",
     summary = "List user accounts (administrators)",
-    responses((status = 200, description = "Done", body = Page<canhgac_store::User>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::User>), Refusals),
     security(("bearer" = ["dic_admin", "org_admin"])),
 )]
 pub(crate) async fn list_users(
@@ -172,7 +172,7 @@ pub(crate) async fn list_users(
     tag = "access",
     summary = "One user account",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = canhgac_store::User), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = canhgac_store::User), Refusals),
     security(("bearer" = ["dic_admin", "org_admin"])),
 )]
 pub(crate) async fn get_user(
@@ -252,7 +252,7 @@ pub(crate) async fn org_of_body(st: &AppState, b: &UserBody) -> ApiResult<Option
     tag = "access",
     summary = "Create a user account",
     request_body = UserBody,
-    responses((status = 201, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 201, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "org_admin"])),
 )]
 pub(crate) async fn create_user(
@@ -287,7 +287,7 @@ pub(crate) async fn create_user(
     summary = "Change a user's name, role, organisation, password or activity",
     params(("id" = i64, Path, description = "Record id")),
     request_body = UserBody,
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "org_admin"])),
 )]
 pub(crate) async fn update_user(
@@ -342,7 +342,7 @@ pub(crate) async fn update_user(
     path = "/audit",
     tag = "access",
     summary = "The append-only audit log (DIC)",
-    responses((status = 200, description = "Done", body = Page<canhgac_store::AuditEntry>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::AuditEntry>), Refusals),
     security(("bearer" = ["dic_admin", "dic_operator"])),
 )]
 pub(crate) async fn list_audit(

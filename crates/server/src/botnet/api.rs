@@ -30,7 +30,7 @@ pub(crate) fn province_wide(c: &Caller) -> ApiResult<()> {
     path = "/botnet-lists",
     tag = "botnet",
     summary = "Botnet IP lists, newest first",
-    responses((status = 200, description = "Done", body = Page<canhgac_store::BotnetListRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::BotnetListRow>), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list_botnet_lists(
@@ -74,7 +74,7 @@ pub async fn list_diff(
     tag = "botnet",
     summary = "A list with its difference from the previous one (new, recurring, gone)",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn get_botnet_list(
@@ -110,7 +110,7 @@ pub(crate) async fn get_botnet_list(
     tag = "botnet",
     summary = "A list's entries (DIC; q, limit, offset)",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = Page<canhgac_store::BotnetEntryRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::BotnetEntryRow>), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn botnet_entries(
@@ -142,7 +142,7 @@ pub(crate) async fn botnet_entries(
     path = "/botnet-findings",
     tag = "botnet",
     summary = "Findings in your scope, ranked (list=ID, org=CODE)",
-    responses((status = 200, description = "Done", body = Page<canhgac_store::FindingRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::FindingRow>), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn botnet_findings(
@@ -185,7 +185,7 @@ pub(crate) async fn botnet_findings(
     path = "/botnet-stats",
     tag = "botnet",
     summary = "Listed addresses per organisation and month",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn botnet_stats(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Value>> {
@@ -203,7 +203,7 @@ pub(crate) async fn botnet_stats(State(st): State<AppState>, c: Caller) -> ApiRe
     tag = "botnet",
     summary = "Import a list (DIC; body: the file; query: period=MM/YYYY, kind, version=monthly|adhoc, source, name, filename)",
     request_body(content_type = "application/octet-stream", description = "The file, as uploaded"),
-    responses((status = 201, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 201, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator"])),
 )]
 pub(crate) async fn import_botnet_list(
@@ -261,7 +261,7 @@ pub(crate) async fn import_botnet_list(
     tag = "botnet",
     summary = "Retro-hunt: search a log file (body, plain or gzip) for listed addresses (lists=ID,ID), or, with events_days=N, the events stored in the last N days that you may see",
     request_body(content_type = "application/octet-stream", description = "The file, as uploaded"),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = [])),
 )]
 pub(crate) async fn retro_hunt(

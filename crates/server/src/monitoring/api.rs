@@ -23,7 +23,7 @@ use std::collections::HashMap;
     tag = "monitoring",
     summary = "Send events: a JSON object, a JSON array or NDJSON (Content-Type application/x-ndjson); answered after they are stored, with counts; events resolve to your hosts or your organisation",
     request_body(content_type = "application/octet-stream", description = "The file, as uploaded"),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn ingest(
@@ -102,7 +102,7 @@ pub(crate) async fn ingest_as(
     tag = "monitoring",
     summary = "Import a log file (body: .evtx, JSON array, JSON lines or text lines, gzip allowed; ?filename=)",
     request_body(content_type = "application/octet-stream", description = "The file, as uploaded"),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn import_events(
@@ -167,7 +167,7 @@ pub fn event_filter(p: &HashMap<String, String>) -> canhgac_store::EventFilter {
     path = "/events",
     tag = "monitoring",
     summary = "Search stored events in your scope (from, to: Unix ms or dd/mm/yyyy; host; org_id; q: words; field=NAME=VALUE[;…] or field.NAME=VALUE; malformed=1; limit, offset)",
-    responses((status = 200, description = "Done", body = Page<canhgac_store::EventRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::EventRow>), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn search_events(
@@ -186,7 +186,7 @@ pub(crate) async fn search_events(
     tag = "monitoring",
     summary = "One stored event",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = canhgac_store::EventRow), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = canhgac_store::EventRow), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn get_event(
@@ -207,7 +207,7 @@ pub(crate) async fn get_event(
     path = "/monitor",
     tag = "monitoring",
     summary = "Pipeline counters (received, stored, malformed, dropped, detections, alerts), rules running, and (DIC) storage and retention",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn monitor_status(
@@ -234,7 +234,7 @@ pub(crate) async fn monitor_status(
     path = "/monitor/retention",
     tag = "monitoring",
     summary = "Apply event retention now (DIC)",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator"])),
 )]
 pub(crate) async fn run_retention(
@@ -250,7 +250,7 @@ pub(crate) async fn run_retention(
     path = "/rules",
     tag = "monitoring",
     summary = "Sigma rules (q, level, enabled=1|0, origin=sigmahq|custom; limit, offset) and the rules refused with reasons",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list_rules(
@@ -284,7 +284,7 @@ pub(crate) async fn list_rules(
     tag = "monitoring",
     summary = "One rule",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = canhgac_store::RuleRow), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = canhgac_store::RuleRow), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn get_rule(
@@ -307,7 +307,7 @@ pub(crate) async fn get_rule(
     tag = "monitoring",
     summary = "Upload a custom Sigma rule file (body: YAML; ?filename=, ?org=CODE to limit it); refused with every problem named (DIC)",
     request_body(content_type = "application/octet-stream", description = "The file, as uploaded"),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator"])),
 )]
 pub(crate) async fn upload_rule(
@@ -387,7 +387,7 @@ pub(crate) struct RuleSettings {
     summary = "Turn a rule on or off and limit it to an organisation: {\"enabled\": true, \"org\": \"CODE\"|null} (DIC)",
     params(("id" = i64, Path, description = "Record id")),
     request_body = RuleSettings,
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator"])),
 )]
 pub(crate) async fn update_rule(
@@ -417,7 +417,7 @@ pub(crate) async fn update_rule(
     tag = "monitoring",
     summary = "Delete an uploaded rule (DIC)",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = ["dic_admin", "dic_operator"])),
 )]
 pub(crate) async fn delete_rule(
@@ -442,7 +442,7 @@ pub(crate) async fn delete_rule(
     path = "/alerts/stream",
     tag = "monitoring",
     summary = "Live alert feed (server-sent events, event `alert`), only alerts you may see",
-    responses((status = 200, description = "Server-sent events, event `alert`", content_type = "text/event-stream", body = String), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Server-sent events, event `alert`", content_type = "text/event-stream", body = String), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn alert_stream(

@@ -46,7 +46,7 @@ pub(crate) fn patch_error(e: canhgac_ops::patching::PatchError) -> ApiError {
     path = "/advisories",
     tag = "patching",
     summary = "Advisories, most severe first, with their KEV due date and affected hosts in your scope",
-    responses((status = 200, description = "Done", body = Page<canhgac_store::AdvisoryRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::AdvisoryRow>), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list_advisories(
@@ -73,7 +73,7 @@ pub(crate) async fn list_advisories(
     tag = "patching",
     summary = "Import advisories (DIC; body: OSV record or zip dump, CSAF 2.0, CVE JSON 5): stores them, matches hosts, hands out patch tasks",
     request_body(content_type = "application/octet-stream", description = "The file, as uploaded"),
-    responses((status = 201, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 201, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator"])),
 )]
 pub(crate) async fn import_advisories(
@@ -109,7 +109,7 @@ pub(crate) struct ManualBody {
     tag = "patching",
     summary = "A national warning as the form fills it (DIC): id, title, cves, scheme, vendor, product, affected_from, fixed, severity, recommendation, distro",
     request_body = ManualBody,
-    responses((status = 201, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 201, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator"])),
 )]
 pub(crate) async fn manual_advisory(
@@ -142,7 +142,7 @@ pub(crate) async fn manual_advisory(
     tag = "patching",
     summary = "An advisory with the hosts it affects in your scope",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn get_advisory(
@@ -167,7 +167,7 @@ pub(crate) async fn get_advisory(
     path = "/advisory-matches",
     tag = "patching",
     summary = "Affected (host, advisory, package) in your scope (advisory=ID, host=ID)",
-    responses((status = 200, description = "Done", body = Page<canhgac_store::MatchRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::MatchRow>), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn advisory_matches(
@@ -195,7 +195,7 @@ pub(crate) async fn advisory_matches(
     tag = "patching",
     summary = "Replace the CISA KEV catalogue (DIC; body: the catalogue JSON)",
     request_body(content_type = "application/octet-stream", description = "The file, as uploaded"),
-    responses((status = 201, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 201, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator"])),
 )]
 pub(crate) async fn import_kev(
@@ -216,7 +216,7 @@ pub(crate) async fn import_kev(
     summary = "A host's fresh inventory (CSV, dpkg status, rpm -qa, Windows export): re-evaluates it and closes patch tasks it proves done",
     params(("id" = i64, Path, description = "Record id")),
     request_body(content_type = "application/octet-stream", description = "The file, as uploaded"),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn import_inventory(
@@ -252,7 +252,7 @@ pub(crate) async fn import_inventory(
     path = "/compliance",
     tag = "patching",
     summary = "Patch compliance per organisation in your scope",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn compliance(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Value>> {

@@ -67,7 +67,7 @@ pub(crate) fn list_query(
     tag = "registry",
     summary = "List records (filters: org=CODE, q=TEXT, any field; limit, offset)",
     params(("entity" = String, Path, description = "Registry resource: orgs, systems, hosts, networks, software, people, contacts")),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list_entity(
@@ -115,7 +115,7 @@ pub(crate) async fn resolve_codes(st: &AppState, mut rec: Record) -> ApiResult<R
     summary = "Create a record",
     params(("entity" = String, Path, description = "Registry resource: orgs, systems, hosts, networks, software, people, contacts")),
     request_body(content = Object, description = "The record's fields (see the entity's schema under components)"),
-    responses((status = 201, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 201, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn create_entity(
@@ -136,7 +136,7 @@ pub(crate) async fn create_entity(
     tag = "registry",
     summary = "One record (hosts include their software)",
     params(("entity" = String, Path, description = "Registry resource: orgs, systems, hosts, networks, software, people, contacts"), ("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn get_entity(
@@ -169,7 +169,7 @@ pub(crate) async fn get_entity(
     summary = "Replace a record's fields",
     params(("entity" = String, Path, description = "Registry resource: orgs, systems, hosts, networks, software, people, contacts"), ("id" = i64, Path, description = "Record id")),
     request_body(content = Object, description = "The record's fields (see the entity's schema under components)"),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn update_entity(
@@ -193,7 +193,7 @@ pub(crate) async fn update_entity(
     tag = "registry",
     summary = "Delete a record",
     params(("entity" = String, Path, description = "Registry resource: orgs, systems, hosts, networks, software, people, contacts"), ("id" = i64, Path, description = "Record id")),
-    responses((status = 204, description = "Deleted"), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 204, description = "Deleted"), Refusals),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn delete_entity(
@@ -213,7 +213,7 @@ pub(crate) async fn delete_entity(
     summary = "Import a CSV or XLSX file, all or nothing (query: format=csv|xlsx)",
     params(("entity" = String, Path, description = "Registry resource: orgs, systems, hosts, networks, software, people, contacts")),
     request_body(content_type = "application/octet-stream", description = "The file, as uploaded"),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn import(
@@ -254,7 +254,7 @@ pub(crate) async fn import(
     tag = "registry",
     summary = "Export as CSV or XLSX (query: format=csv|xlsx)",
     params(("entity" = String, Path, description = "Registry resource: orgs, systems, hosts, networks, software, people, contacts")),
-    responses((status = 200, description = "The file (CSV or XLSX)", content_type = "application/octet-stream", body = Vec<u8>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "The file (CSV or XLSX)", content_type = "application/octet-stream", body = Vec<u8>), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn export(

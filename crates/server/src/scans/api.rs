@@ -17,7 +17,7 @@ use std::collections::HashMap;
     path = "/findings",
     tag = "scans",
     summary = "Scanner findings in your scope, ranked (state=open|fixed)",
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list_findings(
@@ -44,7 +44,7 @@ pub(crate) async fn list_findings(
     tag = "scans",
     summary = "Import a scanner report (body: Nessus .nessus, OpenVAS XML, Nuclei JSONL, Trivy JSON); hosts mapped within your scope",
     request_body(content_type = "application/octet-stream", description = "The file, as uploaded"),
-    responses((status = 201, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 201, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn import_scan(

@@ -19,7 +19,7 @@ use std::collections::HashMap;
     path = "/signals",
     tag = "work",
     summary = "List signals (filters: kind, state, open)",
-    responses((status = 200, description = "Done", body = Page<canhgac_store::SignalRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::SignalRow>), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list_signals(
@@ -45,7 +45,7 @@ pub(crate) async fn list_signals(
     tag = "work",
     summary = "One signal",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = canhgac_store::SignalRow), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = canhgac_store::SignalRow), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn get_signal(
@@ -73,7 +73,7 @@ pub(crate) struct TransitionBody {
     summary = "Move a signal: {\"state\": \"acknowledged\"|...}",
     params(("id" = i64, Path, description = "Record id")),
     request_body = TransitionBody,
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn transition_signal(
@@ -103,7 +103,7 @@ pub(crate) async fn transition_signal(
     path = "/work-items",
     tag = "work",
     summary = "List work items (filters: kind, state, open)",
-    responses((status = 200, description = "Done", body = Page<canhgac_store::WorkItemRow>), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Page<canhgac_store::WorkItemRow>), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list_work(
@@ -140,7 +140,7 @@ pub(crate) struct WorkBody {
     tag = "work",
     summary = "Create a work item closed by a person's word",
     request_body = WorkBody,
-    responses((status = 201, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 201, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn create_work(
@@ -217,7 +217,7 @@ pub(crate) async fn create_work(
     tag = "work",
     summary = "One work item with its notes",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn get_work(
@@ -251,7 +251,7 @@ pub(crate) struct WorkEventBody {
     summary = "start, report_done or not_applicable (with reason), with note and evidence",
     params(("id" = i64, Path, description = "Record id")),
     request_body = WorkEventBody,
-    responses((status = 200, description = "Done", body = canhgac_store::WorkItemRow), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = canhgac_store::WorkItemRow), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn work_event(
@@ -305,7 +305,7 @@ pub(crate) struct AssignBody {
     summary = "Assign a signal: {\"user\": \"email\"|null}",
     params(("id" = i64, Path, description = "Record id")),
     request_body = AssignBody,
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn assign_signal(
@@ -361,7 +361,7 @@ pub(crate) async fn assign_signal(
     tag = "work",
     summary = "Notes (comments) on a signal",
     params(("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn signal_notes(
@@ -385,7 +385,7 @@ pub(crate) struct NoteBody {
     summary = "Add a note: {\"note\": \"…\"}",
     params(("id" = i64, Path, description = "Record id")),
     request_body = NoteBody,
-    responses((status = 200, description = "Done", body = Object), (status = 400, description = "Bad request", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not allowed for your role", body = ApiErrorBody), (status = 404, description = "Not found or not in your scope", body = ApiErrorBody), (status = 422, description = "Invalid: each bad field or row is named", body = ApiErrorBody)),
+    responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn add_signal_note(

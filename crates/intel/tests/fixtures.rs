@@ -81,7 +81,13 @@ fn ipsum_with_counts() {
 
 #[test]
 fn dshield_block_txt() {
-    let p = parse_list(&load("dshield_block.txt"), Some("block.txt"));
+    // The shape of DShield's block.txt, written here: comments, the `Start End Netblock …`
+    // header row, tab-separated rows.
+    let text = "#\n#   DShield.org Recommended Block List\n#   comment lines\n#\n\
+Start\tEnd\tNetblock\tAttacks\tName\tCountry\temail\n\
+45.143.200.0\t45.143.200.255\t24\t4021\tExample Net A\tNL\tabuse@example.net\n\
+80.82.77.0\t80.82.77.255\t24\t3870\tExample Net B\tSC\tabuse@example.org\n";
+    let p = parse_list(text.as_bytes(), Some("block.txt"));
     assert_eq!(p.format, ListFormat::Text);
     assert!(
         p.errors.is_empty() && p.warnings.is_empty(),
@@ -97,8 +103,8 @@ fn dshield_block_txt() {
     assert_eq!(
         shown,
         [
-            ("43.229.53.0/24".to_string(), 32),
-            ("194.63.140.0/24".to_string(), 33)
+            ("45.143.200.0/24".to_string(), 6),
+            ("80.82.77.0/24".to_string(), 7)
         ]
     );
 }
@@ -124,8 +130,10 @@ fn abuse_ch_feodo_older_csv() {
 
 #[test]
 fn spamhaus_drop_text() {
-    let p = parse_list(&load("spamhaus_drop.txt"), Some("drop.txt"));
+    // The older text form of Spamhaus DROP, written here: `; comments`, `CIDR ; SBL id`.
+    let text = "; Spamhaus DROP List\n; Last-Modified: example\n45.8.144.0/22 ; SBL000001\n2a07:e00::/32 ; SBL000002\n";
+    let p = parse_list(text.as_bytes(), Some("drop.txt"));
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     let shown: Vec<String> = p.entries.iter().map(|e| e.indicator.normalised()).collect();
-    assert_eq!(shown, ["1.4.0.0/17", "2a06:e480::/29"]);
+    assert_eq!(shown, ["45.8.144.0/22", "2a07:e00::/32"]);
 }

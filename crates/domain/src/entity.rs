@@ -640,6 +640,32 @@ impl EntityKind {
         }
     }
 
+    /// One record of this kind, Vietnamese ("Thêm máy …").
+    pub fn noun_vi(self) -> &'static str {
+        match self {
+            EntityKind::Org => "đơn vị",
+            EntityKind::Network => "dải mạng",
+            EntityKind::System => "hệ thống thông tin",
+            EntityKind::Host => "máy",
+            EntityKind::Software => "phần mềm",
+            EntityKind::Person => "cán bộ",
+            EntityKind::Contact => "đầu mối liên hệ",
+        }
+    }
+
+    /// One record of this kind, English ("Added host …").
+    pub fn noun_en(self) -> &'static str {
+        match self {
+            EntityKind::Org => "organisation",
+            EntityKind::Network => "network",
+            EntityKind::System => "information system",
+            EntityKind::Host => "host",
+            EntityKind::Software => "software",
+            EntityKind::Person => "person",
+            EntityKind::Contact => "contact",
+        }
+    }
+
     /// The fields, in display order.
     pub fn fields(self) -> &'static [Field] {
         match self {

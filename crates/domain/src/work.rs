@@ -73,6 +73,20 @@ impl WorkKind {
         }
     }
 
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            WorkKind::PatchTask => "Patch task",
+            WorkKind::HuntTask => "Hunting task",
+            WorkKind::RemovalTask => "Malware removal",
+            WorkKind::VulnRemediation => "Vulnerability remediation",
+            WorkKind::IncidentStep => "Incident response step",
+            WorkKind::DirectiveItem => "Directive item",
+            WorkKind::SpamCase => "Spam or fraud case",
+            WorkKind::General => "Task",
+        }
+    }
+
     /// How work of this kind may be closed.
     pub fn closing_rule(self) -> ClosingRule {
         match self {
@@ -99,6 +113,35 @@ pub enum Proof {
     CleanRescan,
     /// The next Botnet IP list no longer lists the address.
     AbsentFromNextList,
+}
+
+impl Proof {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proof::FreshInventory => "fresh_inventory",
+            Proof::CleanRescan => "clean_rescan",
+            Proof::AbsentFromNextList => "absent_from_next_list",
+        }
+    }
+
+    /// Vietnamese label: what closes the item.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Proof::FreshInventory => "bản kiểm kê phần mềm mới cho thấy đã vá",
+            Proof::CleanRescan => "lần rà quét lại không còn phát hiện",
+            Proof::AbsentFromNextList => "danh sách IP Botnet kỳ sau không còn địa chỉ",
+        }
+    }
+
+    /// English label: what closes the item.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Proof::FreshInventory => "a fresh software inventory showing the fix",
+            Proof::CleanRescan => "a re-scan that no longer finds it",
+            Proof::AbsentFromNextList => "the next Botnet IP list no longer listing the address",
+        }
+    }
 }
 
 /// How an item may be closed.
@@ -164,6 +207,17 @@ impl WorkState {
         }
     }
 
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            WorkState::Open => "Not started",
+            WorkState::InProgress => "In progress",
+            WorkState::AwaitingProof => "Awaiting proof",
+            WorkState::Closed => "Done",
+            WorkState::NotApplicable => "Not applicable",
+        }
+    }
+
     /// Whether work remains.
     pub fn is_open(self) -> bool {
         !matches!(self, WorkState::Closed | WorkState::NotApplicable)
@@ -193,6 +247,27 @@ pub enum WorkEvent {
         /// Why.
         reason: String,
     },
+}
+
+/// What a work item's history calls each step (the `action` of a [`WorkEvent`] and the
+/// system's own: creation, escalation, a tightened deadline), in Vietnamese and English;
+/// `None` for a name it does not know.
+pub fn action_label(action: &str) -> Option<(&'static str, &'static str)> {
+    Some(match action {
+        "create" => ("Giao việc", "Assigned"),
+        "start" => ("Bắt đầu thực hiện", "Started"),
+        "report_done" => ("Báo cáo đã xong", "Reported done"),
+        "proof_arrived" => ("Đã xác minh, đóng", "Proven, closed"),
+        "proof_failed" => (
+            "Xác minh không đạt: vấn đề vẫn còn",
+            "Proof failed: the problem is still there",
+        ),
+        "not_applicable" => ("Không áp dụng", "Not applicable"),
+        "escalate" => ("Báo cáo cấp trên (quá hạn)", "Escalated (overdue)"),
+        "tighten_due" => ("Rút ngắn thời hạn", "Deadline brought forward"),
+        "reopen" => ("Mở lại", "Reopened"),
+        _ => return None,
+    })
 }
 
 /// Why a work item could not move.

@@ -46,6 +46,66 @@ impl Dice {
     }
 }
 
+/// The demo's calendar. Every date the demo writes — KEV due dates, Botnet list periods, the
+/// warnings' and the scan's month — is counted from the day it is seeded, because deadlines are
+/// what a duty officer reads first: a demo whose KEV due dates were fixed in 2023–2025 showed
+/// every patch task overdue and escalated from its first second, which no province looks like.
+/// Counted from today, a few tasks are overdue (on purpose), some due within days, most in time.
+#[derive(Debug, Clone, Copy)]
+pub struct Calendar {
+    today: chrono::NaiveDate,
+}
+
+impl Calendar {
+    /// The calendar of the day `now_ms` falls on in Viet Nam.
+    pub fn at(now_ms: i64) -> Calendar {
+        use chrono::TimeZone;
+        let today = canhgac_domain::time::vn_offset()
+            .timestamp_millis_opt(now_ms)
+            .single()
+            .map(|t| t.date_naive())
+            .unwrap_or_default();
+        Calendar { today }
+    }
+    /// Today moved by `days` (negative: in the past).
+    pub fn day(&self, days: i64) -> chrono::NaiveDate {
+        self.today + chrono::Duration::days(days)
+    }
+    /// `yyyy-mm-dd` (as the KEV catalogue writes dates), `days` from today.
+    pub fn iso(&self, days: i64) -> String {
+        self.day(days).format("%Y-%m-%d").to_string()
+    }
+    /// The month `back` months before this one (0: this month), as (year, month).
+    pub fn month(&self, back: u32) -> (i32, u32) {
+        use chrono::Datelike;
+        let m = self.today.year() * 12 + self.today.month0() as i32 - back as i32;
+        (m.div_euclid(12), m.rem_euclid(12) as u32 + 1)
+    }
+    /// `mm/yyyy` of the month `back` months before this one (a Botnet list's period).
+    pub fn period(&self, back: u32) -> String {
+        let (y, m) = self.month(back);
+        format!("{m:02}/{y}")
+    }
+}
+
+/// The addresses that attack the province in the demo's traffic (SSH password guessing, web
+/// scans, the C2 a download comes from), each with the malware family the Botnet lists give it.
+/// Both seeded monthly lists carry them — they are long-lived botnet nodes — so a retro-hunt
+/// over the stored events finds every attacker the generator used, and no demo alert cites an
+/// address the lists contradict.
+pub const ATTACKERS: &[(&str, &str)] = &[
+    ("45.155.205.233", "Mirai"),
+    ("185.220.101.47", "QakBot"),
+    ("91.240.118.172", "Andromeda"),
+    ("103.151.125.9", "Gafgyt"),
+    ("194.26.29.113", "Mirai"),
+    ("222.186.42.7", "Gafgyt"),
+];
+
+/// A MobiFone subscriber (CGNAT range) on the last month's Botnet list; the seeded flow alert
+/// names it.
+pub const LISTED_SUBSCRIBER: (&str, &str) = ("100.66.31.7", "Gafgyt");
+
 /// The demo accounts: e-mail, name, role, organisation code.
 pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
     (
@@ -313,10 +373,11 @@ pub async fn seed(store: &Store, password_hash: &str) -> Result<Seeded> {
             .with_context(|| format!("creating demo user {email}"))?;
     }
 
+    let cal = Calendar::at(now_ms());
     seed_core(store, &actor, &ids, &host_ids, &mut dice).await?;
-    seed_botnet_lists(store, &mut dice).await?;
-    seed_advisories(store).await?;
-    seed_scan(store).await?;
+    seed_botnet_lists(store, &mut dice, &cal).await?;
+    seed_advisories(store, &cal).await?;
+    seed_scan(store, &cal).await?;
     Ok(Seeded {
         fresh: true,
         counts: store.counts(&scope).await?,
@@ -367,16 +428,23 @@ async fn seed_core(
     let hour = 3_600_000;
     let day = 24 * hour;
     let host_of = |org: &str, name: &str| hosts.get(&(ids[org], name.to_string())).copied();
+    // Botnet findings and Sigma alerts are not written here: the Botnet lists and the log
+    // traffic raise them through the real paths. What is written here stands in for the
+    // capabilities that do not exist yet, and every address it cites is on a seeded list
+    // (the Tam Đường server is on November's, its C2 and the CGNAT subscriber on the lists).
+    let td = host_ip(store, "tamduong-web01", true).await?;
+    let (c2, c2_family) = ATTACKERS[2];
+    let (subscriber, subscriber_family) = LISTED_SUBSCRIBER;
+    let national = format!("Cảnh báo từ Nền tảng điều phối quốc gia: máy chủ tamduong-web01 ({td}) kết nối tới máy chủ điều khiển {c2} ({c2_family})");
+    let flow = format!("Thuê bao {subscriber} ({subscriber_family}, có trong danh sách IP Botnet) gửi lưu lượng UDP/123 bất thường: nghi tham gia tấn công khuếch đại NTP");
     let signals = [
-        (SignalKind::BotnetFinding, "Danh sách IP Botnet tháng 11/2026", "203.0.113.21 (máy chủ Cổng TTĐT Sở Y tế) có trong danh sách Botnet: Mirai", Severity::High, "SYT", "syt-web01", 3),
-        (SignalKind::NationalAlert, "IRlab.vn", "Cảnh báo từ Nền tảng điều phối quốc gia: máy 198.51.100.34 kết nối tới máy chủ điều khiển", Severity::High, "SNV", "snv-web01", 1),
-        (SignalKind::SigmaAlert, "sigma:Suspicious SSH brute force", "Dò mật khẩu SSH từ 45.148.10.0/24 vào máy chủ thư điện tử", Severity::Medium, "STTTT", "stttt-app02", 42),
-        (SignalKind::Malware, "Kaspersky Endpoint Security", "Phát hiện Trojan.Win32.Agent trên máy trạm, chờ xác minh", Severity::Critical, "TAMDUONG", "tamduong-pc03", 1),
-        (SignalKind::SpamReport, "Hệ thống 5656", "Phản ánh tin nhắn lừa đảo giả danh ngân hàng từ đầu số 0856xxxxxx", Severity::Medium, "VIETTEL", "", 17),
-        (SignalKind::VulnFinding, "Nessus", "CVE-2024-6387 (regreSSHion) trên máy chủ OpenSSH chưa vá", Severity::Critical, "STC", "stc-app02", 1),
-        (SignalKind::FlowAttack, "NetFlow", "Lưu lượng UDP/123 bất thường tới 100.66.14.20 (khuếch đại NTP)", Severity::High, "MOBIFONE", "", 5),
+        (SignalKind::NationalAlert, "IRlab.vn", national.as_str(), Severity::High, "TAMDUONG", "tamduong-web01", vec![td.clone(), c2.to_string()], 1),
+        (SignalKind::Malware, "Kaspersky Endpoint Security", "Phát hiện Trojan.Win32.Agent trên máy trạm, chờ xác minh", Severity::Critical, "TAMDUONG", "tamduong-pc03", vec![], 1),
+        (SignalKind::SpamReport, "Hệ thống 5656", "Phản ánh tin nhắn lừa đảo giả danh ngân hàng từ đầu số 0856xxxxxx", Severity::Medium, "VIETTEL", "", vec![], 17),
+        (SignalKind::VulnFinding, "Nessus", "CVE-2024-6387 (regreSSHion) trên máy chủ OpenSSH chưa vá", Severity::Critical, "STC", "stc-app02", vec![], 1),
+        (SignalKind::FlowAttack, "NetFlow", flow.as_str(), Severity::High, "MOBIFONE", "", vec![subscriber.to_string()], 5),
     ];
-    for (i, (kind, source, title, sev, org, host, count)) in signals.iter().enumerate() {
+    for (i, (kind, source, title, sev, org, host, cited, count)) in signals.iter().enumerate() {
         for k in 0..*count {
             let s = NewSignal {
                 kind: *kind,
@@ -388,7 +456,9 @@ async fn seed_core(
                 dedup_key: format!("demo:{i}"),
                 seen_at: now - (7 - i as i64) * hour + k as i64 * 60_000,
                 window_ms: day,
-                payload: json!({"demo": true}),
+                payload: json!({"demo": true, "addresses": cited}),
+                host_name: (!host.is_empty()).then(|| host.to_string()),
+                src_ip: cited.last().cloned(),
             };
             store.raise_signal(&s).await?;
         }
@@ -411,12 +481,14 @@ async fn seed_core(
             org_id: ids[o.code],
             host_id: None,
             signal_id: None,
-            due_at: Some(now + (1 + dice.below(5) as i64) * day - day / 2 * dice.below(3) as i64),
+            // Due in one to eight days: a few soon, none overdue (the dispatch is recent).
+            due_at: Some(now + (1 + dice.below(8) as i64) * day),
             detail: json!({"directive": "737/STTTT-BCVTCNTT"}),
             subject: None,
         };
         store.create_work_item(&scope, actor, &w).await?;
     }
+    // Overdue by a day on purpose: the one general task the duty officer has to chase.
     let w = NewWorkItem {
         kind: WorkKind::General,
         title: "Rà soát tài khoản quản trị Cổng thông tin điện tử trước kỳ nghỉ lễ".into(),
@@ -762,6 +834,8 @@ pub async fn live_feed(store: Store, every: std::time::Duration) {
             seen_at: now_ms(),
             window_ms: 30 * 60_000,
             payload: json!({"demo": true, "src_ip": src}),
+            host_name: Some(hostname.clone()),
+            src_ip: Some(src.clone()),
         };
         if let Err(e) = store.raise_signal(&s).await {
             tracing::warn!(error = %e, "demo generator could not raise a signal");

@@ -55,16 +55,30 @@ impl SignalKind {
         SignalKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// Vietnamese label.
+    /// Vietnamese label: one name per kind, used the same way on every page ("Cảnh báo" is any
+    /// signal; each kind names where it came from).
     pub fn label_vi(self) -> &'static str {
         match self {
-            SignalKind::SigmaAlert => "Cảnh báo giám sát (Sigma)",
+            SignalKind::SigmaAlert => "Cảnh báo Sigma",
             SignalKind::Malware => "Mã độc",
             SignalKind::NationalAlert => "Cảnh báo từ nền tảng quốc gia",
-            SignalKind::BotnetFinding => "Danh sách IP Botnet",
-            SignalKind::VulnFinding => "Lỗ hổng",
-            SignalKind::FlowAttack => "Tấn công mạng (luồng)",
+            SignalKind::BotnetFinding => "Địa chỉ trong danh sách Botnet",
+            SignalKind::VulnFinding => "Lỗ hổng do máy quét phát hiện",
+            SignalKind::FlowAttack => "Tấn công mạng (phân tích luồng)",
             SignalKind::SpamReport => "Phản ánh tin nhắn, cuộc gọi rác",
+        }
+    }
+
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            SignalKind::SigmaAlert => "Sigma alert",
+            SignalKind::Malware => "Malware",
+            SignalKind::NationalAlert => "National-platform alert",
+            SignalKind::BotnetFinding => "Address on a Botnet list",
+            SignalKind::VulnFinding => "Scanner finding",
+            SignalKind::FlowAttack => "Network attack (flows)",
+            SignalKind::SpamReport => "Spam or fraud report",
         }
     }
 }

@@ -387,6 +387,8 @@ pub async fn import_list(
             seen_at: now,
             window_ms: 45 * day,
             payload: json!({"list_id": list_id, "value": value, "recurring": f.recurring}),
+            host_name: None,
+            src_ip: None,
         };
         store.raise_signal(&sig).await?;
     }

@@ -1,7 +1,7 @@
 //! The console's landing page: the province (or the caller's organisations) at a glance.
 
 use crate::auth::Caller;
-use crate::routes::{NavItem, Pages, Room, ANYONE};
+use crate::routes::{NavGroup, NavItem, Pages, Room, ANYONE};
 #[allow(unused_imports)]
 use crate::ui::*;
 use crate::AppState;
@@ -21,6 +21,7 @@ pub fn room() -> Room {
         api: OpenApiRouter::new(),
         pages: Pages::new().get("/", ANYONE, overview),
         nav: &[NavItem {
+            group: NavGroup::Monitor,
             path: "/",
             vi: "Tổng quan",
             en: "Overview",

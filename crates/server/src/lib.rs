@@ -113,7 +113,7 @@ macro_rules! rooms {
 
 // The capabilities' rooms: each holds its API handlers and its pages, and declares its routes.
 // Adding a capability adds its name here.
-rooms!(console, work, monitoring, botnet, patching, scans, registry, access);
+rooms!(console, search, work, monitoring, botnet, patching, scans, registry, access);
 
 /// Every route as declared (method, path, roles allowed): what the role check enforces and the
 /// tenant-isolation test walks.

@@ -48,9 +48,59 @@ pub const DIC: Allow = Some(&[Role::DicAdmin, Role::DicOperator]);
 /// Who manages user accounts.
 pub const USER_ADMINS: Allow = Some(&[Role::DicAdmin, Role::OrgAdmin]);
 
+/// The navigation's groups, by what the officer is doing.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NavGroup {
+    /// Watching: the overview, alerts, monitoring.
+    Monitor,
+    /// Looking into something: search, events, Botnet hunting.
+    Investigate,
+    /// Work that must be done and checked: tasks, patches, compliance, findings.
+    Work,
+    /// The registry: organisations, networks, systems, hosts, people.
+    Catalogue,
+    /// Accounts and the audit log.
+    Admin,
+}
+
+impl NavGroup {
+    /// Every group, in the navigation's order.
+    pub const ALL: [NavGroup; 5] = [
+        NavGroup::Monitor,
+        NavGroup::Investigate,
+        NavGroup::Work,
+        NavGroup::Catalogue,
+        NavGroup::Admin,
+    ];
+
+    /// Vietnamese label.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            NavGroup::Monitor => "Giám sát",
+            NavGroup::Investigate => "Điều tra",
+            NavGroup::Work => "Công việc & tuân thủ",
+            NavGroup::Catalogue => "Danh mục",
+            NavGroup::Admin => "Quản trị",
+        }
+    }
+
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            NavGroup::Monitor => "Monitoring",
+            NavGroup::Investigate => "Investigation",
+            NavGroup::Work => "Work & compliance",
+            NavGroup::Catalogue => "Registry",
+            NavGroup::Admin => "Administration",
+        }
+    }
+}
+
 /// A navigation entry of a room.
 #[derive(Clone, Copy)]
 pub struct NavItem {
+    /// The group it is listed in.
+    pub group: NavGroup,
     /// Where it leads.
     pub path: &'static str,
     /// Vietnamese label.
@@ -241,12 +291,7 @@ pub fn assemble(
         for e in room.pages.table {
             table.push(e);
         }
-        nav.extend(room.nav.iter().map(|n| NavItem {
-            path: n.path,
-            vi: n.vi,
-            en: n.en,
-            allow: n.allow,
-        }));
+        nav.extend(room.nav.iter().copied());
     }
     let (api_router, mut doc) = OpenApiRouter::new().nest("/api/v1", api).split_for_parts();
     crate::openapi::complete(&mut doc);
@@ -354,4 +399,20 @@ fn denied_roles(role: Role, allowed: &[Role]) -> (String, String) {
 /// Whether a caller sees a navigation entry.
 pub fn shows(n: &NavItem, c: &Caller) -> bool {
     n.allow.is_none_or(|a| a.contains(&c.role))
+}
+
+/// The navigation group a page belongs to: its own entry's, else the entry whose path is the
+/// longest prefix of it (`/hosts/7` → the hosts entry's group).
+pub fn group_of(active: &str) -> Option<NavGroup> {
+    nav()
+        .iter()
+        .filter(|n| {
+            n.path == active
+                || (n.path != "/"
+                    && active.starts_with(n.path)
+                    && active[n.path.len()..].starts_with('/'))
+        })
+        .max_by_key(|n| n.path.len())
+        .map(|n| n.group)
+        .or_else(|| (active == "/").then_some(NavGroup::Monitor))
 }

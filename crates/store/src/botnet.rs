@@ -295,6 +295,68 @@ impl Store {
         })
     }
 
+    /// Findings in scope on one host (newest list first, at most 200).
+    pub async fn botnet_findings_of_host(
+        &self,
+        scope: &Scope,
+        host_id: i64,
+    ) -> Result<Vec<FindingRow>> {
+        let sql = format!(
+            "SELECT {FINDING_COLS} FROM botnet_findings f JOIN orgs o ON o.id = f.org_id \
+             LEFT JOIN hosts h ON h.id = f.host_id LEFT JOIN work_items w ON w.id = f.work_item_id \
+             WHERE f.host_id = $1{} ORDER BY f.list_id DESC, f.value LIMIT 200",
+            scope_sql(scope, "f.org_id")
+        );
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, FindingRow>(&sql).bind(host_id).fetch_all(pool).await?)
+        })
+    }
+
+    /// List entries whose value starts with `prefix` (an address or range as written), in
+    /// every list, newest list first: `(list id, list name, period, entry)`, at most 50.
+    pub async fn find_botnet_entries(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(i64, String, String, BotnetEntryRow)>> {
+        let like = format!(
+            "{}%",
+            prefix
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows: Vec<(i64, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT l.id, l.name, l.period, e.value, e.kind, e.malware, e.seen, e.context, e.org_hint, e.row_no \
+                 FROM botnet_entries e JOIN botnet_lists l ON l.id = e.list_id \
+                 WHERE LOWER(e.value) LIKE $1 ESCAPE '\\' ORDER BY l.id DESC, e.row_no LIMIT 50",
+            )
+            .bind(like)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, period, value, kind, malware, seen, context, org_hint, row_no)| {
+                (
+                    id,
+                    name,
+                    period,
+                    BotnetEntryRow {
+                        value,
+                        kind,
+                        malware,
+                        seen,
+                        context,
+                        org_hint,
+                        row_no,
+                    },
+                )
+            })
+            .collect())
+    }
+
     /// Listed addresses per organisation and period, in scope: `(period, org code, count)`.
     pub async fn botnet_stats(&self, scope: &Scope) -> Result<Vec<(String, String, i64)>> {
         let sql = format!(

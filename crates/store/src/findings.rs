@@ -1,7 +1,7 @@
 //! Storage of scanner findings (M6): one row per (host, vulnerability), de-duplicated across
 //! scans and scanners, open or fixed, linked to its remediation task.
 
-use crate::{audit, scope_sql, Actor, Result, Store, StoreError};
+use crate::{audit, scope_sql, Actor, Params, Result, Store, StoreError};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
 use serde::Serialize;
@@ -82,6 +82,12 @@ pub struct ScanFindingRow {
     #[schema(value_type = bool)]
     pub botnet_listed: i64,
 }
+
+const SCAN_SELECT: &str = "SELECT f.id, f.org_id, o.code AS org_code, f.host_id, h.hostname, h.ips, s.level, f.vuln_key, f.title, f.severity, f.cvss, f.cves, \
+     f.scanner, f.port, f.solution, f.state, f.first_seen, f.last_seen, f.work_item_id, \
+     CAST(CASE WHEN EXISTS (SELECT 1 FROM kev k WHERE f.cves LIKE '%' || k.cve || '%') THEN 1 ELSE 0 END AS BIGINT) AS known_exploited, \
+     CAST(CASE WHEN EXISTS (SELECT 1 FROM botnet_findings b WHERE b.host_id = f.host_id) THEN 1 ELSE 0 END AS BIGINT) AS botnet_listed \
+     FROM scan_findings f JOIN hosts h ON h.id = f.host_id JOIN orgs o ON o.id = f.org_id LEFT JOIN systems s ON s.id = h.system_id";
 
 impl Store {
     /// Records a finding of an organisation in `scope`: new, or seen again (last seen refreshed,
@@ -208,14 +214,31 @@ impl Store {
         if let Some(s) = st {
             w.push_str(&format!(" AND f.state = '{s}'"));
         }
-        let sql = format!(
-            "SELECT f.id, f.org_id, o.code AS org_code, f.host_id, h.hostname, h.ips, s.level, f.vuln_key, f.title, f.severity, f.cvss, f.cves, \
-             f.scanner, f.port, f.solution, f.state, f.first_seen, f.last_seen, f.work_item_id, \
-             CAST(CASE WHEN EXISTS (SELECT 1 FROM kev k WHERE f.cves LIKE '%' || k.cve || '%') THEN 1 ELSE 0 END AS BIGINT) AS known_exploited, \
-             CAST(CASE WHEN EXISTS (SELECT 1 FROM botnet_findings b WHERE b.host_id = f.host_id) THEN 1 ELSE 0 END AS BIGINT) AS botnet_listed \
-             FROM scan_findings f JOIN hosts h ON h.id = f.host_id JOIN orgs o ON o.id = f.org_id LEFT JOIN systems s ON s.id = h.system_id{w} \
-             ORDER BY f.id LIMIT 5000"
-        );
+        let sql = format!("{SCAN_SELECT}{w} ORDER BY f.id LIMIT 5000");
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, ScanFindingRow>(&sql).fetch_all(pool).await?) })
+    }
+
+    /// Findings in scope on one host, or naming a CVE (newest first, at most 200).
+    pub async fn scan_findings_of(
+        &self,
+        scope: &Scope,
+        host_id: Option<i64>,
+        cve: Option<&str>,
+    ) -> Result<Vec<ScanFindingRow>> {
+        let mut p = Params::default();
+        let mut w = format!(" WHERE 1=1{}", scope_sql(scope, "f.org_id"));
+        if let Some(h) = host_id {
+            w.push_str(&format!(" AND f.host_id = {}", p.int(h)));
+        }
+        if let Some(c) = cve {
+            w.push_str(&format!(
+                " AND UPPER(f.cves) LIKE {}",
+                p.text(format!("%{}%", c.to_uppercase()))
+            ));
+        }
+        let sql = format!("{SCAN_SELECT}{w} ORDER BY f.last_seen DESC, f.id DESC LIMIT 200");
+        on_pool!(self, pool => {
+            Ok(bind_all!(sqlx::query_as::<_, ScanFindingRow>(&sql), &p.vals).fetch_all(pool).await?)
+        })
     }
 }

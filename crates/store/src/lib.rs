@@ -28,6 +28,7 @@ mod findings;
 mod monitoring;
 mod registry;
 mod signals;
+mod triage;
 mod users;
 mod wire;
 
@@ -45,8 +46,10 @@ pub use monitoring::{
 };
 pub use registry::{ListQuery, Page};
 pub use signals::{
-    NewSignal, NewWorkItem, SignalFilter, SignalRow, WorkFilter, WorkItemRow, WorkNote,
+    NewSignal, NewWorkItem, SignalFilter, SignalRow, SignalSort, WorkFilter, WorkItemRow,
+    WorkNote, GROUP_WINDOW_MS,
 };
+pub use triage::{AlertGroup, Bucket};
 pub use users::{NewUser, User};
 
 /// The connection pool of one backend.

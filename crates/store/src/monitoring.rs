@@ -243,6 +243,16 @@ impl Store {
     /// be done on any thread before the writer needs it ([`Store::insert_event_batch`]).
     pub fn event_batch(&self, events: Vec<NewEvent>) -> Result<EventBatch> {
         let n = events.len();
+        // The newest event of each registered host in the batch (by arrival), for host_activity.
+        let mut hosts: Vec<(i64, usize, i64)> = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            let Some(h) = e.host_id else { continue };
+            match hosts.iter_mut().find(|(id, _, _)| *id == h) {
+                Some(slot) if slot.2 <= e.received_at => *slot = (h, i, e.received_at),
+                Some(_) => {}
+                None => hosts.push((h, i, e.received_at)),
+            }
+        }
         let mut rows = events.into_iter();
         let mut sizes = Vec::new();
         let mut left = n;
@@ -275,13 +285,18 @@ impl Store {
                 insert_events_sql(n, false)
             })),
         };
-        Ok(EventBatch { chunks, len: n })
+        Ok(EventBatch {
+            chunks,
+            len: n,
+            hosts,
+        })
     }
 
     /// Stores a batch made by [`Store::event_batch`] in one transaction; returns the ids in
     /// order.
     pub async fn insert_event_batch(&self, batch: EventBatch) -> Result<Vec<i64>> {
         let mut ids = Vec::with_capacity(batch.len);
+        let hosts = batch.hosts;
         match (&self.pool, batch.chunks) {
             (_, Chunks::Sqlite(c)) if c.is_empty() => {}
             (_, Chunks::Pg(c)) if c.is_empty() => {}
@@ -302,6 +317,11 @@ impl Store {
                     let last = done.last_insert_rowid();
                     ids.extend(last - n + 1..=last);
                 }
+                for (h, i, at) in &hosts {
+                    if let Some(id) = ids.get(*i) {
+                        sqlx::query(HOST_ACTIVITY_SQL).bind(h).bind(id).bind(at).execute(&mut *tx).await?;
+                    }
+                }
                 tx.commit().await?;
             }
             (Pool::Pg(pool), Chunks::Pg(chunks)) => {
@@ -314,6 +334,11 @@ impl Store {
                     got.sort_unstable();
                     ids.extend(got);
                 }
+                for (h, i, at) in &hosts {
+                    if let Some(id) = ids.get(*i) {
+                        sqlx::query(HOST_ACTIVITY_SQL).bind(h).bind(id).bind(at).execute(&mut *tx).await?;
+                    }
+                }
                 tx.commit().await?;
             }
             _ => {
@@ -325,7 +350,7 @@ impl Store {
         Ok(ids)
     }
 
-    fn event_where(&self, scope: &Scope, f: &EventFilter, p: &mut Params) -> String {
+    pub(crate) fn event_where(&self, scope: &Scope, f: &EventFilter, p: &mut Params) -> String {
         let like = self.like();
         let mut w = String::from(" WHERE 1=1");
         if scope.ids().is_some() {
@@ -726,7 +751,13 @@ const CHUNK_ROWS: [usize; 5] = [500, 100, 20, 5, 1];
 pub struct EventBatch {
     chunks: Chunks,
     len: usize,
+    /// `(host id, index in the batch, received at)` of each registered host's newest event.
+    hosts: Vec<(i64, usize, i64)>,
 }
+
+const HOST_ACTIVITY_SQL: &str = "INSERT INTO host_activity (host_id, last_event_id, last_received) \
+    VALUES ($1, $2, $3) ON CONFLICT (host_id) DO UPDATE SET last_event_id = excluded.last_event_id, \
+    last_received = excluded.last_received WHERE excluded.last_received >= host_activity.last_received";
 
 enum Chunks {
     Sqlite(Vec<(&'static str, usize, sqlx::sqlite::SqliteArguments<'static>)>),

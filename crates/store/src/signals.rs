@@ -32,7 +32,15 @@ pub struct NewSignal {
     pub window_ms: i64,
     /// Details (event excerpt, list entry…).
     pub payload: Value,
+    /// The host's name as the source gave it (kept for grouping and filtering).
+    pub host_name: Option<String>,
+    /// The remote (attacker) address the evidence names, if any.
+    pub src_ip: Option<String>,
 }
+
+/// Alerts of one kind, organisation and host whose first occurrences fall within this window
+/// of the group's first alert form one group on the triage lists.
+pub const GROUP_WINDOW_MS: i64 = 10 * 60_000;
 
 /// A stored signal.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
@@ -75,9 +83,15 @@ pub struct SignalRow {
     #[serde(serialize_with = "crate::wire::json_text")]
     #[schema(value_type = Option<Object>)]
     pub payload: Option<String>,
+    /// The group it is triaged in (the id of the group's first alert; see [`GROUP_WINDOW_MS`]).
+    pub group_id: Option<i64>,
+    /// Host name as the source gave it.
+    pub host_name: Option<String>,
+    /// The remote (attacker) address the evidence names.
+    pub src_ip: Option<String>,
 }
 
-/// Signal list filters.
+/// Signal list filters (all of them applied in the store, over every signal in scope).
 #[derive(Debug, Clone, Default)]
 pub struct SignalFilter {
     /// Kind.
@@ -86,10 +100,153 @@ pub struct SignalFilter {
     pub state: Option<SignalState>,
     /// Only open ones.
     pub open_only: bool,
+    /// Severity.
+    pub severity: Option<Severity>,
+    /// Owning organisation.
+    pub org_id: Option<i64>,
+    /// Source (for Sigma alerts the rule's key).
+    pub source: Option<String>,
+    /// Host name (case-insensitive, exact).
+    pub host: Option<String>,
+    /// Registered host.
+    pub host_id: Option<i64>,
+    /// Remote (attacker) address.
+    pub src_ip: Option<String>,
+    /// Words that must all appear in the title, host, source or address (case-insensitive).
+    pub q: Option<String>,
+    /// Seen at or after (Unix ms).
+    pub since: Option<i64>,
+    /// Seen before (Unix ms).
+    pub until: Option<i64>,
+    /// Members of one group.
+    pub group_id: Option<i64>,
+    /// Order.
+    pub sort: SignalSort,
     /// Page size.
     pub limit: Option<i64>,
     /// Offset.
     pub offset: Option<i64>,
+}
+
+/// How a signal list (or a list of alert groups) is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SignalSort {
+    /// Most recently seen first.
+    #[default]
+    Newest,
+    /// Least recently seen first.
+    Oldest,
+    /// Most severe first, then newest.
+    Severity,
+    /// Most occurrences first.
+    Count,
+    /// By organisation code.
+    Org,
+    /// By host name.
+    Host,
+    /// By title.
+    Title,
+}
+
+impl SignalSort {
+    /// Every order, with its name in a query string.
+    pub const ALL: [(SignalSort, &'static str); 7] = [
+        (SignalSort::Newest, "newest"),
+        (SignalSort::Oldest, "oldest"),
+        (SignalSort::Severity, "severity"),
+        (SignalSort::Count, "count"),
+        (SignalSort::Org, "org"),
+        (SignalSort::Host, "host"),
+        (SignalSort::Title, "title"),
+    ];
+
+    /// Parses a query-string name (unknown: newest first).
+    pub fn parse(s: &str) -> SignalSort {
+        SignalSort::ALL
+            .iter()
+            .find(|(_, n)| *n == s)
+            .map_or(SignalSort::Newest, |(v, _)| *v)
+    }
+
+    /// The query-string name.
+    pub fn as_str(self) -> &'static str {
+        SignalSort::ALL
+            .iter()
+            .find(|(v, _)| *v == self)
+            .map_or("newest", |(_, n)| n)
+    }
+}
+
+/// SQL ranking a severity column: critical 5 … info 1.
+pub(crate) fn severity_rank(col: &str) -> String {
+    format!(
+        "(CASE {col} WHEN 'critical' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2 ELSE 1 END)"
+    )
+}
+
+/// The WHERE clause (starting ` WHERE`) for a signal filter over `signals s`, scope included.
+pub(crate) fn signal_where(scope: &Scope, f: &SignalFilter, p: &mut Params) -> String {
+    let mut w = String::from(" WHERE 1=1");
+    if scope.ids().is_some() {
+        w.push_str(" AND s.org_id IS NOT NULL");
+        w.push_str(&scope_sql(scope, "s.org_id"));
+    }
+    if let Some(k) = f.kind {
+        w.push_str(&format!(" AND s.kind = {}", p.text(k.as_str())));
+    }
+    if let Some(st) = f.state {
+        w.push_str(&format!(" AND s.state = {}", p.text(st.as_str())));
+    }
+    if f.open_only {
+        w.push_str(" AND s.state NOT IN ('resolved', 'false_positive')");
+    }
+    if let Some(v) = f.severity {
+        w.push_str(&format!(" AND s.severity = {}", p.text(v.as_str())));
+    }
+    if let Some(o) = f.org_id {
+        w.push_str(&format!(" AND s.org_id = {}", p.int(o)));
+    }
+    if let Some(src) = f.source.as_deref().filter(|v| !v.is_empty()) {
+        w.push_str(&format!(" AND s.source = {}", p.text(src)));
+    }
+    if let Some(h) = f.host.as_deref().filter(|v| !v.is_empty()) {
+        w.push_str(&format!(
+            " AND lower(s.host_name) = {}",
+            p.text(h.to_lowercase())
+        ));
+    }
+    if let Some(h) = f.host_id {
+        w.push_str(&format!(" AND s.host_id = {}", p.int(h)));
+    }
+    if let Some(ip) = f.src_ip.as_deref().filter(|v| !v.is_empty()) {
+        w.push_str(&format!(" AND s.src_ip = {}", p.text(ip)));
+    }
+    if let Some(q) = f.q.as_deref() {
+        for word in q.split_whitespace().take(8) {
+            let like = format!(
+                "%{}%",
+                word.to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            let ph = p.text(like);
+            w.push_str(&format!(
+                " AND (lower(s.title) LIKE {ph} ESCAPE '\\' OR lower(COALESCE(s.host_name, '')) LIKE {ph} ESCAPE '\\' \
+                 OR lower(s.source) LIKE {ph} ESCAPE '\\' OR COALESCE(s.src_ip, '') LIKE {ph} ESCAPE '\\')"
+            ));
+        }
+    }
+    if let Some(t) = f.since {
+        w.push_str(&format!(" AND s.last_seen >= {}", p.int(t)));
+    }
+    if let Some(t) = f.until {
+        w.push_str(&format!(" AND s.first_seen < {}", p.int(t)));
+    }
+    if let Some(g) = f.group_id {
+        w.push_str(&format!(" AND s.group_id = {}", p.int(g)));
+    }
+    w
 }
 
 /// A work item to create.
@@ -188,12 +345,26 @@ pub struct WorkFilter {
     pub offset: Option<i64>,
 }
 
-const SIGNAL_COLS: &str =
+pub(crate) const SIGNAL_COLS: &str =
     "s.id, s.kind, s.source, s.title, s.severity, s.org_id, o.code AS org_code, s.host_id, \
-    s.state, s.dedup_key, s.count, s.first_seen, s.last_seen, s.assignee_id, s.payload";
+    s.state, s.dedup_key, s.count, s.first_seen, s.last_seen, s.assignee_id, s.payload, \
+    s.group_id, s.host_name, s.src_ip";
 const WORK_COLS: &str =
     "w.id, w.kind, w.title, w.org_id, o.code AS org_code, w.host_id, w.signal_id, \
     w.assignee_id, w.state, w.due_at, w.escalated, w.created_at, w.updated_at, w.detail, w.subject";
+
+/// ORDER BY for a signal list.
+fn signal_order(sort: SignalSort) -> String {
+    match sort {
+        SignalSort::Newest => "s.last_seen DESC, s.id DESC".into(),
+        SignalSort::Oldest => "s.last_seen, s.id".into(),
+        SignalSort::Severity => format!("{} DESC, s.last_seen DESC", severity_rank("s.severity")),
+        SignalSort::Count => "s.count DESC, s.last_seen DESC".into(),
+        SignalSort::Org => "o.code, s.last_seen DESC".into(),
+        SignalSort::Host => "lower(COALESCE(s.host_name, '')), s.last_seen DESC".into(),
+        SignalSort::Title => "s.title, s.last_seen DESC".into(),
+    }
+}
 
 impl Store {
     /// Raises a signal or counts up the open one with the same key inside the window.
@@ -231,15 +402,46 @@ impl Store {
                     .bind(s.seen_at).bind(id).bind(org).execute(pool).await?;
                 id
             }),
-            Dedup::Raise => on_pool!(self, pool => {
-                sqlx::query_scalar::<_, i64>(
-                    "INSERT INTO signals (kind, source, title, severity, org_id, host_id, state, dedup_key, count, \
-                     first_seen, last_seen, payload) VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, 1, $8, $8, $9) RETURNING id",
-                )
-                .bind(s.kind.as_str()).bind(&s.source).bind(&s.title).bind(s.severity.as_str())
-                .bind(s.org_id).bind(s.host_id).bind(&s.dedup_key).bind(s.seen_at).bind(s.payload.to_string())
-                .fetch_one(pool).await?
-            }),
+            Dedup::Raise => {
+                let host = s
+                    .host_name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|h| !h.is_empty())
+                    .map(str::to_lowercase);
+                on_pool!(self, pool => {
+                    let mut tx = pool.begin().await?;
+                    // The group: the newest group of this kind, organisation and host that
+                    // started at most GROUP_WINDOW_MS before this alert (organisation included,
+                    // so a group never spans tenants).
+                    let group: Option<i64> = match (&host, s.host_id) {
+                        (None, None) => None,
+                        _ => sqlx::query_scalar::<_, i64>(
+                            "SELECT g.id FROM signals g WHERE g.group_id = g.id AND g.kind = $1 \
+                             AND COALESCE(g.org_id, 0) = $2 \
+                             AND (lower(g.host_name) = $3 OR (g.host_id IS NOT NULL AND g.host_id = $4)) \
+                             AND g.first_seen >= $5 AND g.first_seen <= $6 ORDER BY g.first_seen DESC LIMIT 1",
+                        )
+                        .bind(s.kind.as_str()).bind(org).bind(host.as_deref()).bind(s.host_id)
+                        .bind(s.seen_at - GROUP_WINDOW_MS).bind(s.seen_at)
+                        .fetch_optional(&mut *tx).await?,
+                    };
+                    let id = sqlx::query_scalar::<_, i64>(
+                        "INSERT INTO signals (kind, source, title, severity, org_id, host_id, state, dedup_key, count, \
+                         first_seen, last_seen, payload, group_id, host_name, src_ip) \
+                         VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, 1, $8, $8, $9, $10, $11, $12) RETURNING id",
+                    )
+                    .bind(s.kind.as_str()).bind(&s.source).bind(&s.title).bind(s.severity.as_str())
+                    .bind(s.org_id).bind(s.host_id).bind(&s.dedup_key).bind(s.seen_at).bind(s.payload.to_string())
+                    .bind(group).bind(s.host_name.as_deref()).bind(s.src_ip.as_deref())
+                    .fetch_one(&mut *tx).await?;
+                    if group.is_none() {
+                        sqlx::query("UPDATE signals SET group_id = id WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                    }
+                    tx.commit().await?;
+                    id
+                })
+            }
         };
         Ok((id, decision))
     }
@@ -251,26 +453,14 @@ impl Store {
         f: &SignalFilter,
     ) -> Result<(Vec<SignalRow>, i64)> {
         let mut p = Params::default();
-        let mut w = String::from(" WHERE 1=1");
-        if scope.ids().is_some() {
-            w.push_str(" AND s.org_id IS NOT NULL");
-            w.push_str(&scope_sql(scope, "s.org_id"));
-        }
-        if let Some(k) = f.kind {
-            w.push_str(&format!(" AND s.kind = {}", p.text(k.as_str())));
-        }
-        if let Some(st) = f.state {
-            w.push_str(&format!(" AND s.state = {}", p.text(st.as_str())));
-        }
-        if f.open_only {
-            w.push_str(" AND s.state NOT IN ('resolved', 'false_positive')");
-        }
+        let w = signal_where(scope, f, &mut p);
         let limit = f.limit.unwrap_or(50).clamp(1, 1000);
         let offset = f.offset.unwrap_or(0).max(0);
         let count_sql = format!("SELECT COUNT(*) FROM signals s{w}");
         let sql = format!(
             "SELECT {SIGNAL_COLS} FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w} \
-             ORDER BY s.last_seen DESC, s.id DESC LIMIT {limit} OFFSET {offset}"
+             ORDER BY {} LIMIT {limit} OFFSET {offset}",
+            signal_order(f.sort)
         );
         on_pool!(self, pool => {
             let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?;
@@ -355,6 +545,57 @@ impl Store {
             scope_sql(scope, "w.org_id")
         );
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, WorkItemRow>(&sql).bind(id).fetch_optional(pool).await?) })
+    }
+
+    /// Work items in scope that came from a signal, concern a host or have a subject (any of
+    /// those given), newest first, at most 100.
+    pub async fn related_work_items(
+        &self,
+        scope: &Scope,
+        signal_id: Option<i64>,
+        host_id: Option<i64>,
+        subject: Option<&str>,
+    ) -> Result<Vec<WorkItemRow>> {
+        let sql = format!(
+            "SELECT {WORK_COLS} FROM work_items w JOIN orgs o ON o.id = w.org_id \
+             WHERE (w.signal_id = $1 OR w.host_id = $2 OR w.subject = $3){} ORDER BY w.id DESC LIMIT 100",
+            scope_sql(scope, "w.org_id")
+        );
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, WorkItemRow>(&sql).bind(signal_id).bind(host_id).bind(subject).fetch_all(pool).await?)
+        })
+    }
+
+    /// Work items in scope whose title or subject contains every word (newest first, at most
+    /// `limit`).
+    pub async fn search_work_items(
+        &self,
+        scope: &Scope,
+        q: &str,
+        limit: i64,
+    ) -> Result<Vec<WorkItemRow>> {
+        let mut p = Params::default();
+        let mut w = format!(" WHERE 1=1{}", scope_sql(scope, "w.org_id"));
+        for word in q.split_whitespace().take(8) {
+            let like = format!(
+                "%{}%",
+                word.to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            let ph = p.text(like);
+            w.push_str(&format!(
+                " AND (lower(w.title) LIKE {ph} ESCAPE '\\' OR lower(COALESCE(w.subject, '')) LIKE {ph} ESCAPE '\\')"
+            ));
+        }
+        let sql = format!(
+            "SELECT {WORK_COLS} FROM work_items w JOIN orgs o ON o.id = w.org_id{w} ORDER BY w.id DESC LIMIT {}",
+            limit.clamp(1, 200)
+        );
+        on_pool!(self, pool => {
+            Ok(bind_all!(sqlx::query_as::<_, WorkItemRow>(&sql), &p.vals).fetch_all(pool).await?)
+        })
     }
 
     /// Work items in scope, soonest due first.

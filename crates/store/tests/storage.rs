@@ -101,6 +101,7 @@ both_backends!(
     import_is_all_or_nothing,
     signals_deduplicate,
     deduplication_stays_inside_an_organisation,
+    alerts_group_by_host_and_time_inside_an_organisation,
     registry_claims_are_exclusive,
     work_items_keep_their_closing_rules,
     events_get_their_own_ids
@@ -750,6 +751,8 @@ async fn signals_deduplicate(s: Store) {
         seen_at: at,
         window_ms: 300_000,
         payload: json!({"src": "203.0.113.9"}),
+        host_name: Some("bv-app01".into()),
+        src_ip: Some("203.0.113.9".into()),
     };
     let (id, d) = s.raise_signal(&sig(1_000_000)).await.expect("raise");
     assert_eq!(d, Dedup::Raise);
@@ -821,6 +824,8 @@ async fn deduplication_stays_inside_an_organisation(s: Store) {
         seen_at: at,
         window_ms: 300_000,
         payload: json!({}),
+        host_name: Some("syt-app02".into()),
+        src_ip: None,
     };
     let (a_id, d) = s
         .raise_signal(&sig(Some(p.a), SignalKind::SigmaAlert, 1_000))
@@ -857,6 +862,117 @@ async fn deduplication_stays_inside_an_organisation(s: Store) {
     let b = s.signal(&Scope::All, b_id).await.expect("get").expect("b");
     assert_eq!((a.count, a.last_seen), (2, 3_000));
     assert_eq!((b.count, b.last_seen, b.org_id), (1, 2_000, Some(p.b)));
+}
+
+/// Alerts of several rules on one host within minutes form one group (listed with all its
+/// members); another organisation's host of the same name, or the same host later, starts a
+/// group of its own; filters, bulk selection and the histogram see the same alerts.
+async fn alerts_group_by_host_and_time_inside_an_organisation(s: Store) {
+    use canhgac_store::{SignalFilter, SignalSort};
+    let p = province(&s).await;
+    let min = 60_000;
+    let t0 = 1_700_000_000_000;
+    let sig = |org: i64, rule: &str, host: &str, at: i64, sev: Severity, event: i64| NewSignal {
+        kind: SignalKind::SigmaAlert,
+        source: rule.into(),
+        title: format!("{rule} — {host}"),
+        severity: sev,
+        org_id: Some(org),
+        host_id: None,
+        dedup_key: format!("sigma:{org}:{rule}:{host}"),
+        seen_at: at,
+        window_ms: 5 * min,
+        payload: json!({"event_id": event}),
+        host_name: Some(host.into()),
+        src_ip: Some("45.155.205.233".into()),
+    };
+    // One PowerShell command, three rules, one event: one group.
+    let (g1, _) = s.raise_signal(&sig(p.a, "r1", "syt-pc01", t0, Severity::Medium, 7)).await.expect("1");
+    let (m2, _) = s.raise_signal(&sig(p.a, "r2", "SYT-PC01", t0 + 1000, Severity::High, 7)).await.expect("2");
+    let (m3, _) = s.raise_signal(&sig(p.a, "r3", "syt-pc01", t0 + 2000, Severity::Low, 7)).await.expect("3");
+    // Another organisation's host of the same name: its own group.
+    let (other, _) = s.raise_signal(&sig(p.b, "r1", "syt-pc01", t0 + 3000, Severity::High, 8)).await.expect("b");
+    // The same host a quarter of an hour later: a new group.
+    let (late, _) = s.raise_signal(&sig(p.a, "r4", "syt-pc01", t0 + 15 * min, Severity::Critical, 9)).await.expect("late");
+    let get = |id: i64| {
+        let s = s.clone();
+        async move { s.signal(&Scope::All, id).await.expect("get").expect("signal") }
+    };
+    assert_eq!(get(g1).await.group_id, Some(g1));
+    assert_eq!(get(m2).await.group_id, Some(g1));
+    assert_eq!(get(m3).await.group_id, Some(g1));
+    assert_eq!(get(other).await.group_id, Some(other));
+    assert_eq!(get(late).await.group_id, Some(late));
+    assert_eq!(get(m2).await.src_ip.as_deref(), Some("45.155.205.233"));
+
+    let all = SignalFilter {
+        kind: Some(SignalKind::SigmaAlert),
+        ..Default::default()
+    };
+    let (groups, total) = s.alert_groups(&Scope::All, &all).await.expect("groups");
+    assert_eq!(total, 3);
+    let first = groups.iter().find(|g| g.group_id == g1).expect("group 1");
+    assert_eq!((first.alerts, first.open), (3, 3));
+    assert_eq!(first.severity, Severity::High);
+    assert!(first.same_event);
+    let members: Vec<i64> = first.members.iter().map(|m| m.id).collect();
+    assert_eq!(members, vec![g1, m2, m3]);
+    // Newest first by default; by severity the critical group leads.
+    assert_eq!(groups[0].group_id, late);
+    let by_sev = SignalFilter {
+        sort: SignalSort::Severity,
+        ..all.clone()
+    };
+    let (groups, _) = s.alert_groups(&Scope::All, &by_sev).await.expect("by severity");
+    assert_eq!(groups[0].group_id, late);
+    // A caller of one organisation sees only its groups, and cannot select another's.
+    let (mine, total) = s.alert_groups(&Scope::Orgs(vec![p.a]), &all).await.expect("scoped");
+    assert_eq!(total, 2);
+    assert!(mine.iter().all(|g| g.members.iter().all(|m| m.org_id == Some(p.a))));
+    let picked = s
+        .signals_in_groups(&Scope::Orgs(vec![p.a]), &all, &[g1, other])
+        .await
+        .expect("pick");
+    assert_eq!(picked, vec![g1, m2, m3]);
+    // Filters apply in the store: by severity, host, rule, text, time.
+    let high = SignalFilter {
+        severity: Some(Severity::High),
+        ..all.clone()
+    };
+    assert_eq!(s.list_signals(&Scope::All, &high).await.expect("high").1, 2);
+    let host = SignalFilter {
+        host: Some("SYT-pc01".into()),
+        org_id: Some(p.a),
+        ..all.clone()
+    };
+    assert_eq!(s.list_signals(&Scope::All, &host).await.expect("host").1, 4);
+    let rule = SignalFilter {
+        source: Some("r2".into()),
+        ..all.clone()
+    };
+    assert_eq!(s.list_signals(&Scope::All, &rule).await.expect("rule").0[0].id, m2);
+    let text = SignalFilter {
+        q: Some("R3 PC01".into()),
+        ..all.clone()
+    };
+    assert_eq!(s.list_signals(&Scope::All, &text).await.expect("q").1, 1);
+    let literal = SignalFilter {
+        q: Some("%".into()),
+        ..all.clone()
+    };
+    assert_eq!(s.list_signals(&Scope::All, &literal).await.expect("%").1, 0);
+    let recent = SignalFilter {
+        since: Some(t0 + 10 * min),
+        ..all.clone()
+    };
+    assert_eq!(s.list_signals(&Scope::All, &recent).await.expect("since").0[0].id, late);
+    let hist = s
+        .signal_histogram(&Scope::All, &all, t0, 5 * min, 4)
+        .await
+        .expect("histogram");
+    let counts: Vec<i64> = hist.iter().map(|b| b.count).collect();
+    assert_eq!(counts, vec![4, 0, 0, 1]);
+    assert_eq!(hist[1].start, t0 + 5 * min);
 }
 
 /// Addresses and ranges are claimed by one organisation (and its own parents and children):

@@ -208,6 +208,14 @@ pub struct AlertNotice {
     pub at: i64,
     /// Whether it is a new alert (or a count-up of an open one).
     pub new: bool,
+    /// The organisation's code.
+    pub org_code: Option<String>,
+    /// Occurrences so far.
+    pub count: i64,
+    /// The attacker's address the event names.
+    pub src_ip: Option<String>,
+    /// The triage group it joined.
+    pub group_id: Option<i64>,
 }
 
 enum Job {
@@ -592,7 +600,9 @@ impl Monitor {
                 .entry(k.to_string())
                 .or_insert_with(|| Value::String(v.chars().take(300).collect()));
         }
+        let attacker = attacker_address(ev);
         let mut payload = json!({
+            "attacker_ip": attacker,
             "rule_id": info.meta.id,
             "rule_key": key,
             "rule_title": info.meta.title,
@@ -632,12 +642,20 @@ impl Monitor {
             seen_at: stored.at.max(stored.received_at),
             window_ms: self.config.dedup_window_ms,
             payload,
+            host_name: stored.host_name.clone(),
+            src_ip: attacker,
         };
         let (id, decision) = store.raise_signal(&sig).await?;
         let new = matches!(decision, canhgac_domain::signal::Dedup::Raise);
         if new {
             self.stats.alerts.fetch_add(1, Ordering::Relaxed);
         }
+        // What the live views show of it (organisation code, count, group) as stored.
+        let row = if self.alerts.receiver_count() > 0 {
+            store.signal(&canhgac_domain::Scope::All, id).await?
+        } else {
+            None
+        };
         let _ = self.alerts.send(AlertNotice {
             id,
             org_id: stored.org_id,
@@ -646,6 +664,10 @@ impl Monitor {
             host: stored.host_name.clone(),
             at: sig.seen_at,
             new,
+            org_code: row.as_ref().and_then(|r| r.org_code.clone()),
+            count: row.as_ref().map_or(1, |r| r.count),
+            src_ip: sig.src_ip.clone(),
+            group_id: row.as_ref().and_then(|r| r.group_id),
         });
         Ok(())
     }
@@ -879,4 +901,29 @@ pub async fn prune(
 ) -> Result<canhgac_store::Pruned, StoreError> {
     let cutoff = now_ms() - config.retention_days.max(1) * 86_400_000;
     store.prune_events(cutoff, config.max_event_bytes).await
+}
+
+/// The remote address an event names as the other side — the attacker in an sshd failure, the
+/// client of a web request, the source of a firewall or Windows logon event — if it is an IP
+/// address (the sender of the log line is the host itself, not this).
+pub fn attacker_address(ev: &Event<'_>) -> Option<String> {
+    const FIELDS: [&str; 10] = [
+        "src_ip",
+        "c-ip",
+        "source.ip",
+        "client.ip",
+        "SourceIp",
+        "IpAddress",
+        "SourceAddress",
+        "srcip",
+        "src",
+        "clientip",
+    ];
+    FIELDS.iter().find_map(|f| {
+        ev.get(f)
+            .map(str::trim)
+            .and_then(|v| v.parse::<std::net::IpAddr>().ok())
+            .filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+            .map(|ip| ip.to_string())
+    })
 }

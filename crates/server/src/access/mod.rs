@@ -5,7 +5,7 @@ pub(crate) mod pages;
 
 pub use pages::safe_next;
 
-use crate::routes::{NavItem, Pages, Room, ANYONE, DIC, PUBLIC, USER_ADMINS};
+use crate::routes::{NavGroup, NavItem, Pages, Room, ANYONE, DIC, PUBLIC, USER_ADMINS};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -34,12 +34,14 @@ pub fn room() -> Room {
             .get("/audit", DIC, pages::audit_page),
         nav: &[
             NavItem {
+                group: NavGroup::Admin,
                 path: "/users",
                 vi: "Tài khoản",
                 en: "Users",
                 allow: USER_ADMINS,
             },
             NavItem {
+                group: NavGroup::Admin,
                 path: "/audit",
                 vi: "Nhật ký",
                 en: "Audit log",

@@ -5,7 +5,7 @@ pub(crate) mod pages;
 
 pub use api::list_diff;
 
-use crate::routes::{NavItem, Pages, Room, ANYONE, DIC};
+use crate::routes::{NavGroup, NavItem, Pages, Room, ANYONE, DIC};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -28,15 +28,17 @@ pub fn room() -> Room {
             .post("/hunt", ANYONE, pages::hunt_upload),
         nav: &[
             NavItem {
+                group: NavGroup::Investigate,
                 path: "/botnet",
-                vi: "IP Botnet",
-                en: "Botnet lists",
+                vi: "Danh sách IP Botnet",
+                en: "Botnet IP lists",
                 allow: ANYONE,
             },
             NavItem {
+                group: NavGroup::Investigate,
                 path: "/hunt",
-                vi: "Săn lùng",
-                en: "Hunt",
+                vi: "Săn lùng Botnet",
+                en: "Botnet hunting",
                 allow: ANYONE,
             },
         ],

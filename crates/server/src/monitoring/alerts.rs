@@ -3,114 +3,47 @@
 #[allow(unused_imports)]
 use super::common::*;
 use crate::auth::Caller;
-use crate::registry::org_options;
-use crate::ui::layout::{csrf, page, pager, severity};
+use crate::ui::layout::{csrf, page, severity};
 #[allow(unused_imports)]
 use crate::ui::*;
-use crate::ui::{error_page, not_found, param, store_error_page, UiResult};
+use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use canhgac_domain::signal::{Severity, SignalKind, SignalState};
+use canhgac_domain::signal::{SignalKind, SignalState};
 use canhgac_domain::time::fmt_datetime;
-use canhgac_store::{SignalFilter, SignalRow, User};
+use canhgac_store::{SignalRow, User};
 use maud::{html, PreEscaped};
 use std::collections::HashMap;
 
-/// `GET /alerts`: Sigma alerts with filters and a live feed.
+/// `GET /alerts`: Sigma alerts grouped for triage, with filters and a live feed.
 pub async fn alerts_page(
     State(st): State<AppState>,
     c: Caller,
     Query(params): Query<Vec<(String, String)>>,
 ) -> UiResult {
     let l = c.lang;
-    let err = |e| store_error_page(&c, e);
-    let get = |k: &str| param(&params, k);
-    let offset = get("offset").parse().unwrap_or(0i64).max(0);
-    let state = SignalState::parse(&get("state"));
-    let sev = Severity::parse(&get("severity"));
-    let q = get("q").trim().to_lowercase();
-    let org = get("org");
-    // Severity, organisation and text are filtered here, over the newest alerts in scope.
-    let in_handler = sev.is_some() || !q.is_empty() || !org.is_empty();
-    let f = SignalFilter {
-        kind: Some(SignalKind::SigmaAlert),
-        state,
-        open_only: get("open") == "1",
-        limit: Some(if in_handler { FILTER_WINDOW } else { PAGE }),
-        offset: Some(if in_handler { 0 } else { offset }),
-    };
-    let (rows, sql_total) = st.store.list_signals(&c.scope, &f).await.map_err(err)?;
-    let (items, total, capped) = if in_handler {
-        let matched: Vec<SignalRow> = rows
-            .into_iter()
-            .filter(|s| sev.is_none_or(|v| s.severity == v))
-            .filter(|s| org.is_empty() || s.org_code.as_deref() == Some(org.as_str()))
-            .filter(|s| {
-                q.is_empty() || {
-                    let p = payload(s);
-                    let hay = format!("{} {} {}", s.title, text(&p["host"]), text(&p["rule_id"]))
-                        .to_lowercase();
-                    q.split_whitespace().all(|w| hay.contains(w))
-                }
-            })
-            .collect();
-        let total = matched.len() as i64;
-        let page_items = matched
-            .into_iter()
-            .skip(offset as usize)
-            .take(PAGE as usize)
-            .collect();
-        (page_items, total, sql_total > FILTER_WINDOW)
-    } else {
-        (rows, sql_total, false)
-    };
-    let orgs = org_options(&st, &c.scope).await.map_err(err)?;
-    let people: HashMap<i64, String> = st
-        .store
-        .list_users(&c.scope)
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(|u| (u.id, u.email))
-        .collect();
+    let triage = crate::work::triage::triage_body(
+        &st,
+        &c,
+        &params,
+        "/alerts",
+        Some(SignalKind::SigmaAlert),
+    )
+    .await?;
+    let filtered = crate::work::triage::TriageQuery::parse(&params).filtered();
     let body = html! {
-        h1 { (l.t("Cảnh báo giám sát", "Monitoring alerts")) }
+        h1 { (l.t("Cảnh báo Sigma", "Sigma alerts")) }
         p.muted { (l.t("Cảnh báo do luật Sigma phát hiện trên nhật ký gửi về. ", "Alerts raised by Sigma rules on the logs sent in. "))
-            a href="/rules" { (l.t("Luật Sigma", "Sigma rules")) } " · " a href="/events" { (l.t("Tìm kiếm sự kiện", "Event search")) } " · " a href="/monitor" { (l.t("Giám sát tập trung", "Centralised monitoring")) } }
-        form.filters method="get" action="/alerts" {
-            div { label for="q" { (l.t("Tìm theo nội dung, máy", "Search title, host")) } input #q type="search" name="q" value=(get("q")); }
-            div { label for="state" { (l.t("Trạng thái", "State")) } select #state name="state" { option value="" { (l.t("Tất cả", "All")) }
-                @for s in SignalState::ALL { option value=(s.as_str()) selected[get("state") == s.as_str()] { (l.t(s.label_vi(), s.label_en())) } } } }
-            div { label for="severity" { (l.t("Mức độ", "Severity")) } select #severity name="severity" { option value="" { (l.t("Tất cả", "All")) }
-                @for s in Severity::ALL.iter().rev() { option value=(s.as_str()) selected[sev == Some(*s)] { (l.t(s.label_vi(), s.label_en())) } } } }
-            @if orgs.len() > 1 { div { label for="org" { (l.t("Đơn vị", "Organisation")) } (org_select(l, "org", &orgs, &org)) } }
-            div { label for="open" { (l.t("Chỉ cảnh báo chưa xử lý", "Open only")) } input.check #open type="checkbox" name="open" value="1" checked[get("open") == "1"]; }
-            div { button type="submit" { (l.t("Lọc", "Filter")) } }
-        }
-        p #alerts-live { span.badge.new #alerts-live-count { "0" } " " (l.t("cảnh báo mới từ khi mở trang", "new alerts since the page opened")) " · " span.muted #alerts-live-state { (l.t("đang kết nối…", "connecting…")) } }
-        @if capped { p.muted { (l.t("Bộ lọc mức độ, đơn vị và nội dung áp dụng trên 1000 cảnh báo mới nhất.", "The severity, organisation and text filters apply to the newest 1000 alerts.")) } }
-        table.records #alerts-table { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Nội dung", "Title")) } th { (l.t("Máy", "Host")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Số lần", "Count")) } th { (l.t("Lần cuối", "Last seen")) } th { (l.t("Trạng thái", "State")) } th { (l.t("Người xử lý", "Assignee")) } } }
-            tbody #alerts-body { @for s in &items {
-                @let p = payload(s);
-                tr id=(format!("alert-{}", s.id)) { td { (severity(l, s.severity.as_str())) } td { a href=(format!("/alerts/{}", s.id)) { (s.title) } }
-                    td { (text(&p["host"])) } td { (s.org_code.clone().unwrap_or_default()) } td { (s.count) } td { (fmt_seconds(s.last_seen)) }
-                    td { (state_label(l, s.state.as_str())) }
-                    td { @if let Some(a) = s.assignee_id { (people.get(&a).cloned().unwrap_or_else(|| l.t("(tài khoản khác)", "(another user)").to_string())) } } } }
-                @if items.is_empty() { tr #alerts-empty { td colspan="8" .muted { (l.t("Không có cảnh báo", "No alerts")) } } } } }
-        (pager(l, "/alerts", &params, offset, PAGE, total))
+            a href="/rules" { (l.t("Luật Sigma", "Sigma rules")) } " · " a href="/events" { (l.t("Tìm kiếm sự kiện", "Event search")) } " · " a href="/monitor" { (l.t("Giám sát tập trung", "Centralised monitoring")) } " · " a href="/signals" { (l.t("Mọi cảnh báo", "All signals")) } }
+        p #alerts-live data-filtered=(if filtered { "1" } else { "0" }) { span.badge.new #alerts-live-count { "0" } " " (l.t("cảnh báo mới từ khi mở trang", "new alerts since the page opened")) " · " span.muted #alerts-live-state { (l.t("đang kết nối…", "connecting…")) } }
+        (triage)
         script #alerts-live-labels type="application/json" { (PreEscaped(live_labels(l))) }
         script src=(crate::ui::layout::asset("live.js")) {}
     };
-    Ok(page(
-        &c,
-        l.t("Cảnh báo giám sát", "Monitoring alerts"),
-        "/alerts",
-        body,
-    )
-    .into_response())
+    Ok(page(&c, l.t("Cảnh báo Sigma", "Sigma alerts"), "/alerts", body).into_response())
 }
 
 /// A Sigma alert in the caller's scope.

@@ -16,9 +16,6 @@ use serde_json::{json, Value};
 /// Alerts per page.
 pub(crate) const PAGE: i64 = 50;
 
-/// The alert list filters by severity, organisation and text over this many newest alerts.
-pub(crate) const FILTER_WINDOW: i64 = 1000;
-
 /// `dd/mm/yyyy HH:MM:SS` in Viet Nam time.
 pub(crate) fn fmt_seconds(ms: i64) -> String {
     use chrono::TimeZone;
@@ -91,12 +88,6 @@ pub(crate) fn log_source(
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" / ")
-}
-
-pub(crate) fn state_label(l: Lang, s: &str) -> String {
-    SignalState::parse(s)
-        .map(|v| l.t(v.label_vi(), v.label_en()).to_string())
-        .unwrap_or_else(|| s.to_string())
 }
 
 pub(crate) fn org_select(l: Lang, name: &str, orgs: &[(String, String)], current: &str) -> Markup {

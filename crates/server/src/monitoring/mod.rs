@@ -8,7 +8,7 @@ pub(crate) mod rules;
 
 pub use api::{event_filter, parse_local_time};
 
-use crate::routes::{NavItem, Pages, Room, ANYONE, DIC, WRITERS};
+use crate::routes::{NavGroup, NavItem, Pages, Room, ANYONE, DIC, WRITERS};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -43,27 +43,31 @@ pub fn room() -> Room {
             .post("/events/upload", WRITERS, events::events_upload),
         nav: &[
             NavItem {
-                path: "/monitor",
-                vi: "Giám sát",
-                en: "Monitoring",
-                allow: ANYONE,
-            },
-            NavItem {
+                group: NavGroup::Monitor,
                 path: "/alerts",
-                vi: "Cảnh báo giám sát",
-                en: "Monitoring alerts",
+                vi: "Cảnh báo Sigma",
+                en: "Sigma alerts",
                 allow: ANYONE,
             },
             NavItem {
-                path: "/events",
-                vi: "Sự kiện",
-                en: "Events",
+                group: NavGroup::Monitor,
+                path: "/monitor",
+                vi: "Giám sát tập trung",
+                en: "Centralised monitoring",
                 allow: ANYONE,
             },
             NavItem {
+                group: NavGroup::Monitor,
                 path: "/rules",
                 vi: "Luật Sigma",
                 en: "Sigma rules",
+                allow: ANYONE,
+            },
+            NavItem {
+                group: NavGroup::Investigate,
+                path: "/events",
+                vi: "Sự kiện",
+                en: "Events",
                 allow: ANYONE,
             },
         ],

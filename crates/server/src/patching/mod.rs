@@ -5,7 +5,7 @@ pub(crate) mod pages;
 
 pub(crate) use pages::host_section;
 
-use crate::routes::{NavItem, Pages, Room, ANYONE, DIC, WRITERS};
+use crate::routes::{NavGroup, NavItem, Pages, Room, ANYONE, DIC, WRITERS};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -31,12 +31,14 @@ pub fn room() -> Room {
             .post("/hosts/{id}/inventory", WRITERS, pages::inventory_upload),
         nav: &[
             NavItem {
+                group: NavGroup::Work,
                 path: "/advisories",
-                vi: "Bản vá",
-                en: "Patches",
+                vi: "Khuyến cáo, bản vá",
+                en: "Advisories, patches",
                 allow: ANYONE,
             },
             NavItem {
+                group: NavGroup::Work,
                 path: "/compliance",
                 vi: "Tuân thủ",
                 en: "Compliance",

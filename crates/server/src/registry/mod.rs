@@ -7,7 +7,7 @@ pub(crate) mod pages;
 pub use api::export_response;
 pub(crate) use pages::org_options;
 
-use crate::routes::{NavItem, Pages, Room, ANYONE, WRITERS};
+use crate::routes::{NavGroup, NavItem, Pages, Room, ANYONE, WRITERS};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -36,48 +36,56 @@ pub fn room() -> Room {
             .post("/{entity}/{id}/delete", WRITERS, pages::delete),
         nav: &[
             NavItem {
+                group: NavGroup::Catalogue,
                 path: "/orgs",
                 vi: "Đơn vị",
                 en: "Organisations",
                 allow: ANYONE,
             },
             NavItem {
+                group: NavGroup::Catalogue,
                 path: "/networks",
                 vi: "Mạng",
                 en: "Networks",
                 allow: ANYONE,
             },
             NavItem {
+                group: NavGroup::Catalogue,
                 path: "/systems",
                 vi: "Hệ thống",
                 en: "Systems",
                 allow: ANYONE,
             },
             NavItem {
+                group: NavGroup::Catalogue,
                 path: "/hosts",
                 vi: "Máy chủ, máy trạm",
                 en: "Hosts",
                 allow: ANYONE,
             },
             NavItem {
+                group: NavGroup::Catalogue,
                 path: "/software",
                 vi: "Phần mềm",
                 en: "Software",
                 allow: ANYONE,
             },
             NavItem {
+                group: NavGroup::Catalogue,
                 path: "/people",
                 vi: "Cán bộ",
                 en: "People",
                 allow: ANYONE,
             },
             NavItem {
+                group: NavGroup::Catalogue,
                 path: "/contacts",
                 vi: "Đầu mối liên hệ",
                 en: "Contacts",
                 allow: ANYONE,
             },
             NavItem {
+                group: NavGroup::Catalogue,
                 path: "/import",
                 vi: "Nhập dữ liệu",
                 en: "Import",

@@ -3,7 +3,7 @@
 pub(crate) mod api;
 pub(crate) mod pages;
 
-use crate::routes::{NavItem, Pages, Room, ANYONE, WRITERS};
+use crate::routes::{NavGroup, NavItem, Pages, Room, ANYONE, WRITERS};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -17,9 +17,10 @@ pub fn room() -> Room {
             .get("/findings", ANYONE, pages::findings_page)
             .post("/findings", WRITERS, pages::findings_upload),
         nav: &[NavItem {
+            group: NavGroup::Work,
             path: "/findings",
-            vi: "Lỗ hổng",
-            en: "Findings",
+            vi: "Lỗ hổng (rà quét)",
+            en: "Scanner findings",
             allow: ANYONE,
         }],
     }

@@ -34,6 +34,11 @@ fn page_with(c: &Caller, title: &str, active: &str, live: bool, body: Markup) ->
                 header.top {
                     a.brand href="/" { "canhgac" }
                     span.muted.tagline { (l.t("Giám sát, điều phối an toàn thông tin", "Security monitoring and coordination")) }
+                    form.search method="get" action="/search" role="search" {
+                        input #global-search type="search" name="q" maxlength="200"
+                            placeholder=(l.t("Tìm máy, IP, CVE, luật, cảnh báo…", "Find a host, IP, CVE, rule, alert…"))
+                            aria-label=(l.t("Tìm kiếm", "Search"));
+                    }
                     div.who {
                         span #clock title=(l.t("Giờ Việt Nam", "Viet Nam time")) { (fmt_datetime(now_ms())) }
                         span #whoami { (c.user.email) " · " (l.t(role.label_vi(), role.label_en())) }
@@ -44,15 +49,33 @@ fn page_with(c: &Caller, title: &str, active: &str, live: bool, body: Markup) ->
                         }
                     }
                 }
-                nav.main {
-                    @for item in crate::routes::nav() {
-                        @if crate::routes::shows(item, c) {
-                            a class=@if item.path == active { "on" } href=(item.path) { (l.t(item.vi, item.en)) }
-                        }
-                    }
-                }
+                (navigation(c, active))
                 main { (body) }
                 script src=(asset("app.js")) {}
+            }
+        }
+    }
+}
+
+/// The navigation: the groups on one row (each leading to its first page), the pages of the
+/// current group on the next.
+fn navigation(c: &Caller, active: &str) -> Markup {
+    use crate::routes::{group_of, nav, shows, NavGroup};
+    let l = c.lang;
+    let current = group_of(active).unwrap_or(NavGroup::Monitor);
+    let items = |g: NavGroup| nav().iter().filter(move |n| n.group == g && shows(n, c));
+    html! {
+        nav.main aria-label=(l.t("Điều hướng chính", "Main navigation")) {
+            @for g in NavGroup::ALL {
+                @if let Some(first) = items(g).next() {
+                    @let names: Vec<&str> = items(g).map(|n| l.t(n.vi, n.en)).collect();
+                    a.group class=@if g == current { "on" } href=(first.path) title=(names.join(" · ")) { (l.t(g.label_vi(), g.label_en())) }
+                }
+            }
+        }
+        nav.sub aria-label=(l.t(current.label_vi(), current.label_en())) {
+            @for item in items(current) {
+                a class=@if item.path == active { "on" } href=(item.path) { (l.t(item.vi, item.en)) }
             }
         }
     }

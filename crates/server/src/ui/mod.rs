@@ -1,6 +1,7 @@
 //! The server-rendered web UI: Vietnamese first, English on a switch; plain HTML forms
 //! (every one carrying the session's CSRF token), no JavaScript needed to work.
 
+pub mod fmt;
 pub mod layout;
 
 use crate::auth::{Caller, Lang};

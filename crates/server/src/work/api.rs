@@ -7,9 +7,9 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use canhgac_domain::signal::{SignalKind, SignalState};
+use canhgac_domain::signal::SignalState;
 use canhgac_domain::work::{WorkEvent, WorkKind, WorkState};
-use canhgac_store::{NewWorkItem, SignalFilter, WorkFilter};
+use canhgac_store::{NewWorkItem, WorkFilter};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -18,7 +18,7 @@ use std::collections::HashMap;
     get,
     path = "/signals",
     tag = "work",
-    summary = "List signals (filters: kind, state, open)",
+    summary = "List signals. Filters: kind, state, open=1, severity, org (code), rule (source), host, ip (attacker), q (words), range (15m|1h|24h|7d|30d) or from/to (dd/mm/yyyy hh:mm), sort (newest|oldest|severity|count|org|host|title), limit, offset",
     responses((status = 200, description = "Done", body = Page<canhgac_store::SignalRow>), Refusals),
     security(("bearer" = [])),
 )]
@@ -27,16 +27,94 @@ pub(crate) async fn list_signals(
     c: Caller,
     Query(p): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Page<canhgac_store::SignalRow>>> {
-    let (limit, offset) = page_params(&p);
-    let f = SignalFilter {
-        kind: p.get("kind").and_then(|k| SignalKind::parse(k)),
-        state: p.get("state").and_then(|k| SignalState::parse(k)),
-        open_only: p.get("open").is_some_and(|v| v == "true" || v == "1"),
-        limit,
-        offset,
-    };
-    let (items, total) = st.store.list_signals(&c.scope, &f).await?;
+    let (items, total) = st
+        .store
+        .list_signals(&c.scope, &api_filter(&st, &p).await?)
+        .await?;
     Ok(Json(Page::new(items, total)))
+}
+
+/// The signal filter of an API query (the same parameters as the pages).
+async fn api_filter(
+    st: &AppState,
+    p: &HashMap<String, String>,
+) -> Result<canhgac_store::SignalFilter, ApiError> {
+    let (limit, offset) = page_params(p);
+    let f = super::triage::TriageQuery::from_map(p)
+        .filter(st, None, limit.unwrap_or(50))
+        .await?;
+    Ok(canhgac_store::SignalFilter {
+        offset,
+        ..f
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/signals/groups",
+    tag = "work",
+    summary = "Signals grouped for triage: alerts of one kind, organisation and host within 10 minutes of the group's first, every member listed. Same filters as /signals",
+    responses((status = 200, description = "Done", body = Page<canhgac_store::AlertGroup>), Refusals),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn signal_groups(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Page<canhgac_store::AlertGroup>>> {
+    let f = api_filter(&st, &p).await?;
+    let (items, total) = st.store.alert_groups(&c.scope, &f).await?;
+    Ok(Json(Page::new(items, total)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct BulkBody {
+    /// Signal ids.
+    #[serde(default)]
+    ids: Vec<i64>,
+    /// Group ids (every member in the caller's scope).
+    #[serde(default)]
+    groups: Vec<i64>,
+    /// A state's wire name, or `assign`.
+    action: String,
+    /// The account to assign to (with `assign`).
+    user_id: Option<i64>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/signals/bulk",
+    tag = "work",
+    summary = "One state change or assignment for many signals: {\"ids\": [..] and/or \"groups\": [..], \"action\": \"acknowledged\"|…|\"assign\", \"user_id\": n}; each change audited",
+    request_body = BulkBody,
+    responses((status = 200, description = "Done", body = super::bulk::Outcome), Refusals, Invalid),
+    security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
+)]
+pub(crate) async fn bulk_signals(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(b): ApiJson<BulkBody>,
+) -> ApiResult<Json<super::bulk::Outcome>> {
+    if b.ids.len() + b.groups.len() > 1000 {
+        return Err(ApiError::bad(
+            "Tối đa 1000 cảnh báo hoặc nhóm mỗi lần",
+            "At most 1000 signals or groups at a time",
+        ));
+    }
+    let mut ids = st
+        .store
+        .signals_in_groups(&c.scope, &canhgac_store::SignalFilter::default(), &b.groups)
+        .await?;
+    for id in b.ids {
+        if !ids.contains(&id) && st.store.signal(&c.scope, id).await?.is_some() {
+            ids.push(id);
+        }
+    }
+    let user = b.user_id.map(|u| u.to_string()).unwrap_or_default();
+    let out = super::bulk::apply(&st, &c, &ids, &b.action, &user)
+        .await
+        .map_err(|r| ApiError::bad(r.0, r.1))?;
+    Ok(Json(out))
 }
 
 #[utoipa::path(

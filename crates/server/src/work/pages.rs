@@ -1,7 +1,7 @@
 //! Signals and work items pages.
 
 use crate::auth::Caller;
-use crate::ui::layout::{csrf, page, pager, severity};
+use crate::ui::layout::{csrf, page, pager};
 #[allow(unused_imports)]
 use crate::ui::*;
 use crate::ui::{error_page, not_found, store_error_page, UiResult};
@@ -13,54 +13,75 @@ use axum::Form;
 use canhgac_domain::signal::{SignalKind, SignalState};
 use canhgac_domain::time::{fmt_date, fmt_datetime, now_ms};
 use canhgac_domain::work::{WorkEvent, WorkKind, WorkState};
-use canhgac_store::{SignalFilter, StoreError, WorkFilter};
+use canhgac_store::{StoreError, WorkFilter};
 use maud::html;
 use std::collections::HashMap;
 
-/// `GET /signals`.
+/// `GET /signals`: every kind of signal, grouped for triage.
 pub async fn signals_page(
     State(st): State<AppState>,
     c: Caller,
     Query(params): Query<Vec<(String, String)>>,
 ) -> UiResult {
     let l = c.lang;
-    let get = |k: &str| crate::ui::param(&params, k);
-    let limit = 50;
-    let offset = get("offset").parse().unwrap_or(0i64).max(0);
-    let f = SignalFilter {
-        kind: SignalKind::parse(&get("kind")),
-        state: SignalState::parse(&get("state")),
-        open_only: get("open") == "1",
-        limit: Some(limit),
-        offset: Some(offset),
-    };
-    let (items, total) = st
-        .store
-        .list_signals(&c.scope, &f)
-        .await
-        .map_err(|e| store_error_page(&c, e))?;
+    let triage = super::triage::triage_body(&st, &c, &params, "/signals", None).await?;
     let body = html! {
         h1 { (l.t("Cảnh báo", "Signals")) }
-        form.filters method="get" action="/signals" {
-            div { label for="kind" { (l.t("Nguồn", "Source")) } select #kind name="kind" { option value="" { (l.t("Tất cả", "All")) } @for k in SignalKind::ALL { option value=(k.as_str()) selected[get("kind") == k.as_str()] { (l.t(k.label_vi(), k.as_str())) } } } }
-            div { label for="state" { (l.t("Trạng thái", "State")) } select #state name="state" { option value="" { (l.t("Tất cả", "All")) } @for s in SignalState::ALL { option value=(s.as_str()) selected[get("state") == s.as_str()] { (l.t(s.label_vi(), s.label_en())) } } } }
-            div { button type="submit" { (l.t("Lọc", "Filter")) } }
-        }
-        table.records { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Nội dung", "Title")) } th { (l.t("Nguồn", "Source")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Số lần", "Count")) } th { (l.t("Lần cuối", "Last seen")) } th { (l.t("Trạng thái", "State")) } th {} } }
-            tbody { @for s in &items {
-                @let state = s.state;
-                tr { td { (severity(l, s.severity.as_str())) } td { (s.title) } td { (l.t(s.kind.label_vi(), s.kind.as_str())) } td { (s.org_code.clone().unwrap_or_default()) }
-                    td { (s.count) } td { (fmt_datetime(s.last_seen)) } td { (l.t(state.label_vi(), state.label_en())) }
-                    td { @if c.role.can_write() { @for to in SignalState::ALL { @if state.transition(to).is_ok() {
-                        form method="post" action=(format!("/signals/{}/transition", s.id)) class="inline" { (csrf(&c)) input type="hidden" name="state" value=(to.as_str()); button.light type="submit" { (l.t(to.label_vi(), to.label_en())) } } " "
-                    } } } } } }
-                @if items.is_empty() { tr { td colspan="8" .muted { (l.t("Không có cảnh báo", "No signals")) } } } } }
-        (pager(l, "/signals", &params, offset, limit, total))
+        p.muted { (l.t("Mọi cảnh báo cần người xử lý, từ mọi nguồn: luật Sigma, danh sách IP Botnet, máy quét lỗ hổng, nền tảng quốc gia… ",
+            "Everything raised that needs a person, from every source: Sigma rules, Botnet IP lists, scanners, the national platform… "))
+            a href="/alerts" { (l.t("Chỉ cảnh báo Sigma (có luồng trực tiếp)", "Sigma alerts only (live)")) } }
+        (triage)
     };
-    Ok(
-        crate::ui::layout::live_page(&c, l.t("Cảnh báo", "Signals"), "/signals", body)
-            .into_response(),
-    )
+    Ok(page(&c, l.t("Cảnh báo", "Signals"), "/signals", body).into_response())
+}
+
+/// `POST /signals/bulk`: a state change or an assignment for every alert of the ticked
+/// groups (`group`, repeated), each audited; back to the list with what was done.
+pub async fn signals_bulk(
+    State(st): State<AppState>,
+    c: Caller,
+    Form(f): Form<Vec<(String, String)>>,
+) -> UiResult {
+    let get = |k: &str| crate::ui::param(&f, k);
+    let groups: Vec<i64> = f
+        .iter()
+        .filter(|(k, _)| k == "group")
+        .filter_map(|(_, v)| v.parse().ok())
+        .take(500)
+        .collect();
+    let back = get("back");
+    // Only a path on this site (never `//host` or a full address).
+    let back = if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+        back
+    } else {
+        "/signals".to_string()
+    };
+    // The list's own filter narrows the groups to what the caller saw.
+    let q = match back.split_once('?') {
+        Some((_, qs)) => super::triage::TriageQuery::parse(&super::triage::query_pairs(qs)),
+        None => super::triage::TriageQuery::default(),
+    };
+    let kind = back
+        .starts_with("/alerts")
+        .then_some(SignalKind::SigmaAlert);
+    let filter = q
+        .filter(&st, kind, 1)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let ids = st
+        .store
+        .signals_in_groups(&c.scope, &filter, &groups)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
+    let outcome = crate::work::bulk::apply(&st, &c, &ids, &get("action"), &get("user"))
+        .await
+        .map_err(|m| error_page(&c, StatusCode::UNPROCESSABLE_ENTITY, m.0, m.1))?;
+    let sep = if back.contains('?') { '&' } else { '?' };
+    Ok(Redirect::to(&format!(
+        "{back}{sep}done={}&skipped={}",
+        outcome.done, outcome.skipped
+    ))
+    .into_response())
 }
 
 /// `POST /signals/{id}/transition`.
@@ -71,7 +92,13 @@ pub async fn signal_transition(
     Form(f): Form<HashMap<String, String>>,
 ) -> UiResult {
     transition_from_form(&st, &c, id, &f).await?;
-    Ok(Redirect::to("/signals").into_response())
+    let s = st
+        .store
+        .signal(&c.scope, id)
+        .await
+        .map_err(|e| store_error_page(&c, e))?
+        .ok_or_else(|| not_found(&c))?;
+    Ok(Redirect::to(&super::triage::signal_href(&s)).into_response())
 }
 
 /// Moves a signal to the form's `state` (shared by the signals and the alerts pages).

@@ -261,6 +261,8 @@ impl TestApp {
                 seen_at: canhgac_domain::time::now_ms(),
                 window_ms: 60_000,
                 payload: json!({}),
+                host_name: host["hostname"].as_str().map(str::to_string),
+                src_ip: None,
             };
             s.raise_signal(&sig).await.expect("signal");
             let w = NewWorkItem {

@@ -87,6 +87,19 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
         )
         .await
         .map_err(err)?;
+    let overdue = st
+        .store
+        .list_work_items(
+            &c.scope,
+            &WorkFilter {
+                overdue_at: Some(canhgac_domain::time::now_ms()),
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?
+        .1;
     let patch_hosts: i64 = st
         .store
         .patch_compliance(&c.scope)
@@ -95,11 +108,12 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
         .iter()
         .map(|r| r.hosts_to_patch)
         .sum();
-    let critical_findings = st
+    let open_findings = st
         .store
         .list_scan_findings(&c.scope, Some("open"))
         .await
-        .map_err(err)?
+        .map_err(err)?;
+    let critical_findings = open_findings
         .iter()
         .filter(|f| f.severity == "critical" || f.severity == "high")
         .count();
@@ -142,17 +156,19 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
         div.cards {
             @for (k, n) in &counts { a.stat href=(format!("/{}", k.slug())) { b { (n) } span { (l.t(k.label_vi(), k.label_en())) } } }
             a.stat href="/systems?level=4" { b { (level_hosts) } span { (l.t("Hệ thống cấp độ 4–5", "Level 4–5 systems")) } }
-            a.stat href="/signals" { b { (open_signals) } span { (l.t("Cảnh báo chưa xử lý", "Open signals")) } }
-            a.stat href="/work" { b { (open_work) } span { (l.t("Công việc đang mở", "Open work items")) } }
-            a.stat href="/work?kind=hunt_task" { b { (open_hunts) } span { (l.t("Nhiệm vụ săn lùng Botnet", "Botnet hunting tasks")) } }
+            a.stat #stat-signals href="/signals?open=1" { b { (open_signals) } span { (l.t("Cảnh báo chưa xử lý", "Open signals")) } }
+            a.stat #stat-work href="/work?open=1" { b { (open_work) } span { (l.t("Công việc đang mở", "Open work items")) } }
+            a.stat #stat-overdue href="/work?open=1&overdue=1" { b { (overdue) } span { (l.t("Công việc quá hạn", "Overdue work")) } }
+            a.stat href="/work?kind=hunt_task&open=1" { b { (open_hunts) } span { (l.t("Nhiệm vụ săn lùng Botnet", "Botnet hunting tasks")) } }
             a.stat href="/compliance" { b { (patch_hosts) } span { (l.t("Máy còn phải vá", "Hosts to patch")) } }
-            a.stat href="/findings" { b { (critical_findings) } span { (l.t("Lỗ hổng nghiêm trọng, cao", "Critical and high findings")) } }
+            a.stat href="/findings" { b { (open_findings.len()) } span { (l.t("Lỗ hổng (rà quét) chưa khắc phục", "Open scanner findings")) " · " (critical_findings) " " (l.t("nghiêm trọng, cao", "critical or high")) } }
         }
         div.grid2 {
             div.card {
                 h2 { (l.t("Cảnh báo mới nhất", "Latest signals")) }
                 table { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Nội dung", "Title")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Lần cuối", "Last seen")) } } }
-                    tbody { @for s in &signals { tr { td { (layout::severity(l, s.severity.as_str())) } td { (s.title) @if s.count > 1 { " ×" (s.count) } } td { (s.org_code.clone().unwrap_or_default()) } td { (fmt_datetime(s.last_seen)) } } }
+                    tbody { @for s in &signals { tr { td { (layout::severity(l, s.severity.as_str())) } td { a href=(crate::work::triage::signal_href(s)) { (s.title) } @if s.count > 1 { " ×" (s.count) } }
+                        td { @if let (Some(o), Some(code)) = (s.org_id, s.org_code.as_deref()) { a href=(format!("/orgs/{o}")) { (code) } } } td { (fmt_datetime(s.last_seen)) } } }
                         @if signals.is_empty() { tr { td colspan="4" .muted { (l.t("Không có cảnh báo mở", "No open signals")) } } } } }
             }
             div.card {

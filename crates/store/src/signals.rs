@@ -339,6 +339,8 @@ pub struct WorkFilter {
     pub state: Option<WorkState>,
     /// Only open ones.
     pub open_only: bool,
+    /// Only open ones past their deadline at this time (Unix ms).
+    pub overdue_at: Option<i64>,
     /// Page size.
     pub limit: Option<i64>,
     /// Offset.
@@ -614,6 +616,12 @@ impl Store {
         }
         if f.open_only {
             w.push_str(" AND w.state NOT IN ('closed', 'not_applicable')");
+        }
+        if let Some(t) = f.overdue_at {
+            w.push_str(&format!(
+                " AND w.state NOT IN ('closed', 'not_applicable') AND w.due_at < {}",
+                p.int(t)
+            ));
         }
         let limit = f.limit.unwrap_or(50).clamp(1, 1000);
         let offset = f.offset.unwrap_or(0).max(0);

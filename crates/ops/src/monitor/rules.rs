@@ -39,6 +39,15 @@ pub(crate) fn bundled_rules() -> Result<&'static [BundledFile], String> {
         .map_err(Clone::clone)
 }
 
+/// The text of a bundled rule file by its path in the archive.
+pub fn bundled_rule_text(path: &str) -> Option<&'static str> {
+    bundled_rules()
+        .ok()?
+        .iter()
+        .find(|f| f.path == path)
+        .map(|f| f.text.as_str())
+}
+
 /// Which bundled rules run unless someone changes it: the main and emerging-threats rules that
 /// are not deprecated; threat-hunting, DFIR, compliance and placeholder rules are there to turn
 /// on.

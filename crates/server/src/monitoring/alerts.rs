@@ -141,15 +141,56 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
     let excerpt = p["excerpt"].as_object().cloned().unwrap_or_default();
     let corr = &p["correlation"];
     let host = host_cell(&st, &c, s.host_id, &text(&p["host"])).await?;
+    let err = |e| store_error_page(&c, e);
+    let rule_id = st
+        .store
+        .list_rules(
+            &c.scope,
+            &canhgac_store::RuleFilter {
+                q: Some(rule_key.clone()),
+                limit: Some(5),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?
+        .0
+        .into_iter()
+        .find(|r| r.rule_key == rule_key)
+        .map(|r| r.id);
+    let group = match s.group_id {
+        Some(g) => {
+            st.store
+                .list_signals(
+                    &c.scope,
+                    &canhgac_store::SignalFilter {
+                        group_id: Some(g),
+                        limit: Some(50),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(err)?
+                .0
+        }
+        None => Vec::new(),
+    };
+    let work = st
+        .store
+        .related_work_items(&c.scope, Some(s.id), None, None)
+        .await
+        .map_err(err)?;
     let body = html! {
-        p.muted { a href="/alerts" { (l.t("Cảnh báo giám sát", "Monitoring alerts")) } " › #" (s.id) }
+        p.muted { a href="/alerts" { (l.t("Cảnh báo Sigma", "Sigma alerts")) } " › #" (s.id) }
         h1 #alert-title { (s.title) }
         div.card { dl.kv {
-            dt { (l.t("Luật", "Rule")) } dd #alert-rule { (rule_title) " " span.muted { a href=(format!("/rules?q={}", urlencoding::encode(&rule_key))) { (rule_key) } } }
+            dt { (l.t("Luật", "Rule")) } dd #alert-rule { @match rule_id { Some(r) => a href=(format!("/rules/{r}")) { (rule_title) }, None => (rule_title) } " " span.muted { code { (rule_key) } } }
             dt { (l.t("Mức độ", "Severity")) } dd { (severity(l, s.severity.as_str())) @if !level.is_empty() { " " span.muted { "(" (l.t("mức của luật", "rule level")) ": " (level) ")" } } }
             @if !tags.is_empty() { dt { (l.t("Thẻ", "Tags")) } dd #alert-tags { @for t in &tags { span.badge { (t) } " " } } }
             @if !text(&p["description"]).is_empty() { dt { (l.t("Mô tả", "Description")) } dd #alert-description { (text(&p["description"])) } }
             dt { (l.t("Máy", "Host")) } dd { (host) }
+            @if let Some(ip) = &s.src_ip { dt { (l.t("Địa chỉ tấn công", "Attacker address")) } dd #alert-attacker { a href=(format!("/alerts?ip={}", urlencoding::encode(ip))) { code { (ip) } } " · "
+                a href=(format!("/search?q={}", urlencoding::encode(ip))) { (l.t("có trong danh sách Botnet? tìm mọi nơi", "on a Botnet list? search everywhere")) } } }
             @if !text(&p["source_ip"]).is_empty() { dt { (l.t("Địa chỉ gửi", "Sender address")) } dd { code { (text(&p["source_ip"])) } } }
             dt { (l.t("Đơn vị", "Organisation")) } dd { (s.org_code.clone().unwrap_or_else(|| l.t("(chưa xác định)", "(unknown)").to_string())) }
             @if !source.is_empty() { dt { (l.t("Nguồn nhật ký", "Log source")) } dd { (source) } }
@@ -180,6 +221,14 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
                     button type="submit" { (l.t("Giao việc", "Assign")) }
                 }
             }
+        }
+        @if group.len() > 1 {
+            h2 #alert-group { (l.t("Cùng nhóm: cảnh báo khác trên máy này trong 10 phút", "Same group: other alerts on this host within 10 minutes")) }
+            ul.members { @for g in &group { li { (severity(l, g.severity.as_str())) " " @if g.id == s.id { b { (g.title) } } @else { a href=(format!("/alerts/{}", g.id)) { (g.title) } } " · " (fmt_seconds(g.first_seen)) " · " (l.t(g.state.label_vi(), g.state.label_en())) } } }
+        }
+        @if !work.is_empty() {
+            h2 { (l.t("Công việc từ cảnh báo này", "Work from this alert")) }
+            ul { @for w in &work { li { a href=(format!("/work/{}", w.id)) { (w.title) } " · " (l.t(w.state.label_vi(), w.state.label_en())) } } }
         }
         h2 { (l.t("Sự kiện gây cảnh báo", "The event that raised it")) }
         @if let Some(e) = event_id { p { a #alert-event href=(format!("/events/{e}")) { (l.t("Xem sự kiện đã lưu", "Open the stored event")) " #" (e) " →" } } }

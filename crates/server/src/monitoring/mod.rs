@@ -4,6 +4,7 @@ pub(crate) mod alerts;
 pub(crate) mod api;
 pub(crate) mod common;
 pub(crate) mod events;
+pub(crate) mod rule_page;
 pub(crate) mod rules;
 
 pub use api::{event_filter, parse_local_time};
@@ -36,6 +37,7 @@ pub fn room() -> Room {
             .post("/alerts/{id}/assign", WRITERS, alerts::alert_assign)
             .post("/alerts/{id}/notes", WRITERS, alerts::alert_note)
             .get("/rules", ANYONE, rules::rules_page)
+            .get("/rules/{id}", ANYONE, rule_page::rule_page)
             .post("/rules/upload", DIC, rules::rule_upload)
             .post("/rules/{id}", DIC, rules::rule_update)
             .get("/events", ANYONE, events::events_page)

@@ -1,6 +1,7 @@
 //! The registry (M1): organisations, systems, hosts, networks, software, people, contacts; import and export.
 
 pub(crate) mod api;
+pub(crate) mod host;
 pub(crate) mod import;
 pub(crate) mod pages;
 

@@ -310,6 +310,7 @@ pub(crate) async fn related_sections(
     };
     Ok(match kind {
         EntityKind::Host => {
+            let context = super::host::context(st, c, id, rec).await?;
             let patches = crate::patching::host_section(st, c, id).await?;
             let sw = st
                 .store
@@ -321,7 +322,7 @@ pub(crate) async fn related_sections(
                 sw.total,
                 format!("/software?host_id={id}"),
             );
-            html! { (patches) (software) }
+            html! { (context) (patches) (software) }
         }
         EntityKind::System => {
             let hosts = st

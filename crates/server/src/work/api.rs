@@ -194,6 +194,10 @@ pub(crate) async fn list_work(
         kind: p.get("kind").and_then(|k| WorkKind::parse(k)),
         state: p.get("state").and_then(|k| WorkState::parse(k)),
         open_only: p.get("open").is_some_and(|v| v == "true" || v == "1"),
+        overdue_at: p
+            .get("overdue")
+            .is_some_and(|v| v == "true" || v == "1")
+            .then(canhgac_domain::time::now_ms),
         limit,
         offset,
     };

@@ -1,7 +1,7 @@
 //! Signals and work items pages.
 
 use crate::auth::Caller;
-use crate::ui::layout::{csrf, page, pager};
+use crate::ui::layout::{csrf, page, pager, severity};
 #[allow(unused_imports)]
 use crate::ui::*;
 use crate::ui::{error_page, not_found, store_error_page, UiResult};
@@ -140,6 +140,7 @@ pub async fn work_page(
         kind: WorkKind::parse(&get("kind")),
         state: WorkState::parse(&get("state")),
         open_only: get("open") == "1",
+        overdue_at: (get("overdue") == "1").then(now_ms),
         limit: Some(limit),
         offset: Some(offset),
     };
@@ -152,17 +153,20 @@ pub async fn work_page(
     let body = html! {
         h1 { (l.t("Công việc", "Work items")) }
         form.filters method="get" action="/work" {
-            div { label for="kind" { (l.t("Loại", "Kind")) } select #kind name="kind" { option value="" { (l.t("Tất cả", "All")) } @for k in WorkKind::ALL { option value=(k.as_str()) selected[get("kind") == k.as_str()] { (l.t(k.label_vi(), k.as_str())) } } } }
-            div { label for="state" { (l.t("Trạng thái", "State")) } select #state name="state" { option value="" { (l.t("Tất cả", "All")) } @for s in WorkState::ALL { option value=(s.as_str()) selected[get("state") == s.as_str()] { (l.t(s.label_vi(), s.as_str())) } } } }
+            div { label for="kind" { (l.t("Loại", "Kind")) } select #kind name="kind" { option value="" { (l.t("Tất cả", "All")) } @for k in WorkKind::ALL { option value=(k.as_str()) selected[get("kind") == k.as_str()] { (l.t(k.label_vi(), k.label_en())) } } } }
+            div { label for="state" { (l.t("Trạng thái", "State")) } select #state name="state" { option value="" { (l.t("Tất cả", "All")) } @for s in WorkState::ALL { option value=(s.as_str()) selected[get("state") == s.as_str()] { (l.t(s.label_vi(), s.label_en())) } } } }
+            div { label for="open" { (l.t("Chỉ việc đang mở", "Open only")) } input.check #open type="checkbox" name="open" value="1" checked[get("open") == "1"]; }
+            div { label for="overdue" { (l.t("Chỉ việc quá hạn", "Overdue only")) } input.check #overdue type="checkbox" name="overdue" value="1" checked[get("overdue") == "1"]; }
             div { button type="submit" { (l.t("Lọc", "Filter")) } }
         }
+        p.muted #work-total { (total) " " (l.t("công việc khớp bộ lọc", "work items match")) }
         table.records { thead { tr { th { (l.t("Công việc", "Work")) } th { (l.t("Loại", "Kind")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Hạn", "Due")) } th { (l.t("Trạng thái", "State")) } } }
             tbody { @for w in &items {
                 @let state = w.state;
                 tr { td { a href=(format!("/work/{}", w.id)) { (w.title) } @if w.escalated == 1 { " " span.badge.sev-high { (l.t("Đã báo cáo cấp trên", "Escalated")) } } }
-                    td { (l.t(w.kind.label_vi(), w.kind.as_str())) } td { (w.org_code.clone().unwrap_or_default()) }
+                    td { (l.t(w.kind.label_vi(), w.kind.label_en())) } td { (w.org_code.clone().unwrap_or_default()) }
                     td { @if let Some(d) = w.due_at { @if d < now && state.is_open() { span.badge.sev-high { (fmt_date(d)) } } @else { (fmt_date(d)) } } }
-                    td { (l.t(state.label_vi(), state.as_str())) } } }
+                    td { (l.t(state.label_vi(), state.label_en())) } } }
                 @if items.is_empty() { tr { td colspan="5" .muted { (l.t("Không có công việc", "No work items")) } } } } }
         (pager(l, "/work", &params, offset, limit, total))
     };
@@ -208,15 +212,26 @@ pub async fn work_detail(State(st): State<AppState>, c: Caller, Path(id): Path<i
             "Closes only when the address is absent from the next Botnet IP list.",
         ),
     };
+    let about = about(&st, &c, &w).await?;
+    let detail: serde_json::Value = w
+        .detail
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_default();
+    let now = now_ms();
     let body = html! {
-        p.muted { a href="/work" { (l.t("Công việc", "Work items")) } " › #" (w.id) }
+        p.muted { a href="/work" { (l.t("Công việc", "Work items")) } " › " a href=(format!("/work?kind={}", kind.as_str())) { (l.t(kind.label_vi(), kind.label_en())) } " › #" (w.id) }
         h1 { (w.title) }
         div.card { dl.kv {
-            dt { (l.t("Loại", "Kind")) } dd { (l.t(kind.label_vi(), kind.as_str())) }
-            dt { (l.t("Đơn vị", "Organisation")) } dd { (w.org_code.clone().unwrap_or_default()) }
-            dt { (l.t("Trạng thái", "State")) } dd { (l.t(state.label_vi(), state.as_str())) @if w.escalated == 1 { " " span.badge.sev-high { (l.t("Đã báo cáo cấp trên", "Escalated")) } } }
-            dt { (l.t("Hạn", "Due")) } dd { (w.due_at.map(fmt_date).unwrap_or_default()) }
-            dt { (l.t("Điều kiện đóng", "Closing rule")) } dd { (rule) }
+            dt { (l.t("Loại", "Kind")) } dd #work-kind { (l.t(kind.label_vi(), kind.label_en())) }
+            dt { (l.t("Đơn vị", "Organisation")) } dd { a href=(format!("/orgs/{}", w.org_id)) { (w.org_code.clone().unwrap_or_default()) } }
+            (about)
+            dt { (l.t("Trạng thái", "State")) } dd #work-state { (l.t(state.label_vi(), state.label_en())) @if w.escalated == 1 { " " span.badge.sev-high { (l.t("Đã báo cáo cấp trên", "Escalated")) } } }
+            dt { (l.t("Hạn", "Due")) } dd { @match w.due_at { Some(d) if d < now && state.is_open() => span.badge.sev-high { (fmt_date(d)) " — " (l.t("quá hạn", "overdue")) }, Some(d) => (fmt_date(d)), None => span.muted { (l.t("Không đặt hạn", "No deadline")) } } }
+            @if let Some(k) = detail["kev_due"].as_i64() { dt { (l.t("Hạn theo danh mục KEV", "KEV due date")) } dd { (fmt_date(k)) } }
+            @if let Some(pk) = detail["packages"].as_array() { dt { (l.t("Gói cần cập nhật", "Packages to update")) } dd { @for p in pk { code { (p.as_str().map(str::to_string).unwrap_or_else(|| p.to_string())) } " " } } }
+            dt { (l.t("Điều kiện đóng", "Closing rule")) } dd #work-closing { (rule) }
+            dt { (l.t("Tạo lúc", "Created")) } dd { (fmt_datetime(w.created_at)) }
         } }
         @if c.role.can_write() && state.is_open() {
             form.card method="post" action=(format!("/work/{}/event", w.id)) {
@@ -233,10 +248,88 @@ pub async fn work_detail(State(st): State<AppState>, c: Caller, Path(id): Path<i
             }
         }
         h2 { (l.t("Diễn biến", "History")) }
-        table { thead { tr { th { (l.t("Thời gian", "When")) } th { (l.t("Người thực hiện", "Who")) } th { (l.t("Thao tác", "Action")) } th { (l.t("Nội dung", "Note")) } th { (l.t("Bằng chứng", "Evidence")) } } }
-            tbody { @for n in &notes { tr { td { (fmt_datetime(n.at)) } td { (n.user_email) } td { (n.action) } td { (n.note.clone().unwrap_or_default()) } td { (n.evidence.clone().unwrap_or_default()) } } } } }
+        table #work-history { thead { tr { th { (l.t("Thời gian", "When")) } th { (l.t("Người thực hiện", "Who")) } th { (l.t("Thao tác", "Action")) } th { (l.t("Nội dung", "Note")) } th { (l.t("Bằng chứng", "Evidence")) } } }
+            tbody { @for n in &notes { tr { td { (fmt_datetime(n.at)) } td { (actor_name(l, &n.user_email)) }
+                td { (canhgac_domain::work::action_label(&n.action).map_or(n.action.as_str(), |(vi, en)| l.t(vi, en))) }
+                td { (n.note.clone().unwrap_or_default()) } td { (n.evidence.clone().unwrap_or_default()) } } }
+                @if notes.is_empty() { tr { td colspan="5" .muted { (l.t("Chưa có thao tác nào", "Nothing done yet")) } } } } }
     };
     Ok(page(&c, &w.title, "/work", body).into_response())
+}
+
+/// An account's e-mail, or the platform's own job named in words (`system:botnet-list`).
+pub(crate) fn actor_name(l: crate::auth::Lang, email: &str) -> String {
+    match email.strip_prefix("system:") {
+        None => email.to_string(),
+        Some(job) => {
+            let (vi, en) = match job {
+                "botnet-list" => ("nhập danh sách IP Botnet", "Botnet list import"),
+                "deadlines" => ("theo dõi thời hạn", "deadline watch"),
+                "kev" => ("cập nhật danh mục KEV", "KEV update"),
+                "scan" | "scans" => ("nhập kết quả rà quét", "scan import"),
+                "patching" | "inventory" => ("đối chiếu bản vá", "patch matching"),
+                "demo" => ("dữ liệu minh hoạ", "demo data"),
+                _ => ("tác vụ tự động", "automatic task"),
+            };
+            format!("{} ({})", l.t("Hệ thống", "System"), l.t(vi, en))
+        }
+    }
+}
+
+/// What a work item is about, as rows of the record's card: its host, the signal it came
+/// from, the advisory, finding or listed address of its subject.
+async fn about(
+    st: &AppState,
+    c: &Caller,
+    w: &canhgac_store::WorkItemRow,
+) -> Result<maud::Markup, axum::response::Response> {
+    let l = c.lang;
+    let err = |e| store_error_page(c, e);
+    let host = match w.host_id {
+        Some(h) => Some(crate::monitoring::common::host_cell(st, c, Some(h), "").await?),
+        None => None,
+    };
+    let signal = match w.signal_id {
+        Some(s) => st.store.signal(&c.scope, s).await.map_err(err)?,
+        None => None,
+    };
+    let subject = w.subject.clone().unwrap_or_default();
+    let mut parts = subject.splitn(3, ':');
+    let (a, b, rest) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    let advisory = if a == "patch" {
+        match st.store.advisory_id(rest).await.map_err(err)? {
+            Some(id) => Some((id, rest.to_string())),
+            None => None,
+        }
+    } else {
+        None
+    };
+    let finding = if a == "vuln" {
+        let host_id: i64 = b.parse().unwrap_or_default();
+        st.store
+            .scan_findings_of(&c.scope, Some(host_id), None)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .find(|f| f.vuln_key == rest)
+    } else {
+        None
+    };
+    Ok(html! {
+        @if let Some(h) = host { dt { (l.t("Máy", "Host")) } dd #work-host { (h) } }
+        @if let Some(s) = &signal { dt { (l.t("Từ cảnh báo", "From the signal")) } dd #work-signal { a href=(super::triage::signal_href(s)) { (s.title) } } }
+        @if a == "botnet" { dt { (l.t("Địa chỉ trong danh sách Botnet", "Address on the Botnet list")) } dd #work-subject { code { (rest) } " · "
+            a href=(format!("/search?q={}", urlencoding::encode(rest))) { (l.t("các danh sách có địa chỉ này", "the lists holding it")) } " · "
+            a href=(format!("/events?q={}", urlencoding::encode(rest))) { (l.t("tìm trong nhật ký đã lưu", "search the stored logs")) } } }
+        @if let Some((id, ext)) = &advisory { dt { (l.t("Khuyến cáo", "Advisory")) } dd #work-subject { a href=(format!("/advisories/{id}")) { (ext) } } }
+        @if let Some(f) = &finding { dt { (l.t("Lỗ hổng (rà quét)", "Scanner finding")) } dd #work-subject { (severity(l, &f.severity)) " " (f.title)
+            @if !f.cves.is_empty() { " · " (f.cves) } @if let Some(p) = &f.port { " · " (l.t("cổng", "port")) " " (p) } " · "
+            (if f.state == "open" { l.t("còn mở", "open") } else { l.t("đã khắc phục", "fixed") }) } }
+    })
 }
 
 /// `POST /work/{id}/event`.

@@ -452,13 +452,25 @@ pub(crate) async fn triage_body(
     let orgs = crate::registry::org_options(st, &c.scope)
         .await
         .map_err(err)?;
-    let alerts: i64 = groups.iter().map(|g| g.alerts).sum();
+    let alerts = st
+        .store
+        .list_signals(
+            &c.scope,
+            &SignalFilter {
+                limit: Some(1),
+                offset: Some(0),
+                ..f.clone()
+            },
+        )
+        .await
+        .map_err(err)?
+        .1;
     Ok(html! {
         (bulk_flash(l, params))
         (range_picker(l, &q, base))
         (histogram(l, &q, base, &buckets))
         (filter_form(l, &q, base, &orgs, kind.is_none()))
-        p.muted #triage-summary { (total) " " (l.t("nhóm", "groups")) " · " (alerts) " " (l.t("cảnh báo trên trang này", "alerts on this page"))
+        p.muted #triage-summary { b #triage-alerts { (alerts) } " " (l.t("cảnh báo trong", "alerts in")) " " b #triage-groups { (total) } " " (l.t("nhóm", "groups"))
             " · " (l.t("Cảnh báo của cùng một máy trong 10 phút được gộp thành một nhóm; mọi cảnh báo trong nhóm đều được liệt kê.", "Alerts of one host within 10 minutes form one group; every alert in it is listed.")) }
         (group_table(c, &GroupTable { base, q: &q, groups: &groups, total, people: &people, with_kind: kind.is_none(), assignable: &assignable }))
     })

@@ -23,6 +23,7 @@ frame-ancestors 'none'";
 const APP_CSS: &str = include_str!("../static/app.css");
 const APP_JS: &str = include_str!("../static/app.js");
 const LIVE_JS: &str = include_str!("../static/live.js");
+const FAVICON: &str = include_str!("../static/favicon.svg");
 
 /// `/static/…`: the style sheet and scripts (public: the log-in page needs them too).
 pub fn routes() -> Router<AppState> {
@@ -38,6 +39,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/static/live.js",
             get(|| async { asset("text/javascript; charset=utf-8", LIVE_JS) }),
+        )
+        // Browsers ask for it on their own; without it every first page logs a failed load.
+        .route(
+            "/favicon.ico",
+            get(|| async { asset("image/svg+xml", FAVICON) }),
         )
 }
 

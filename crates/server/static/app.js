@@ -1,5 +1,11 @@
 // canhgac: the page behaviour every page loads (served from /static/app.js; the CSP allows no
 // inline script). Everything here is an enhancement: pages work without it.
+// Errors of the page (scripts, failed loads, CSP refusals), kept for the browser tests
+// (tests/pages.rs reads window.__errors).
+window.__errors=window.__errors||[];
+window.addEventListener('error',function(e){var t=e.target;window.__errors.push(e.message||('failed to load '+((t&&(t.src||t.href))||'a resource')))},true);
+window.addEventListener('unhandledrejection',function(e){window.__errors.push('unhandled rejection: '+String(e.reason))});
+document.addEventListener('securitypolicyviolation',function(e){window.__errors.push('CSP refused '+e.violatedDirective+' '+(e.blockedURI||''))});
 (function(){var el=document.getElementById('clock');if(!el)return;function p(n){return n<10?'0'+n:n}
 function t(){var d=new Date(Date.now()+7*3600000);el.textContent=p(d.getUTCDate())+'/'+p(d.getUTCMonth()+1)+'/'+d.getUTCFullYear()+' '+p(d.getUTCHours())+':'+p(d.getUTCMinutes())+':'+p(d.getUTCSeconds())}
 t();setInterval(t,1000)})();

@@ -13,10 +13,11 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use canhgac_domain::entity::EntityKind;
 use canhgac_domain::time::fmt_datetime;
 use canhgac_domain::Role;
-use canhgac_store::{AuditQuery, NewUser, StoreError, User};
-use maud::html;
+use canhgac_store::{AuditEntry, AuditQuery, NewUser, StoreError, User};
+use maud::{html, Markup};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -451,23 +452,232 @@ pub async fn user_update(
     }
 }
 
-pub(crate) fn changed_keys(before: &Option<Value>, after: &Option<Value>) -> String {
-    match (before, after) {
-        (Some(Value::Object(b)), Some(Value::Object(a))) => a
-            .iter()
-            .filter(|(k, v)| b.get(*k) != Some(v))
-            .map(|(k, v)| {
-                format!(
-                    "{k}: {} → {}",
-                    b.get(k).map(short).unwrap_or_default(),
-                    short(v)
+/// A field of an audited record in words: the registry's labels, then the store's own names.
+fn field_word(l: Lang, entity: &str, key: &str) -> String {
+    if let Some(f) =
+        EntityKind::from_slug(entity).and_then(|k| k.fields().iter().find(|f| f.name == key))
+    {
+        return l.t(f.vi, f.en).to_string();
+    }
+    let (vi, en) = match key {
+        "state" => ("Trạng thái", "State"),
+        "escalated" => ("Báo cáo cấp trên", "Escalated"),
+        "note" => ("Ghi chú", "Note"),
+        "reason" => ("Lý do", "Reason"),
+        "evidence" => ("Bằng chứng", "Evidence"),
+        "title" => ("Tiêu đề", "Title"),
+        "due_at" => ("Hạn", "Due"),
+        "kind" => ("Loại", "Kind"),
+        "severity" | "level" => ("Mức độ", "Severity"),
+        "email" => ("Thư điện tử", "E-mail"),
+        "full_name" => ("Họ và tên", "Name"),
+        "role" => ("Vai trò", "Role"),
+        "active" => ("Hoạt động", "Active"),
+        "org_id" => ("Đơn vị", "Organisation"),
+        "enabled" => ("Bật", "On"),
+        "rule_key" => ("Mã luật", "Rule id"),
+        "name" => ("Tên", "Name"),
+        "source" => ("Nguồn", "Source"),
+        "period" => ("Kỳ", "Period"),
+        "version" => ("Phát hành", "Issue"),
+        "entries" => ("Số mục", "Entries"),
+        "findings" => ("Số phát hiện", "Findings"),
+        "ext_id" => ("Số hiệu", "Number"),
+        "snapshot" => ("Bản kiểm kê", "Inventory"),
+        "packages" => ("Số gói phần mềm", "Packages"),
+        "host_id" => ("Máy", "Host"),
+        "vuln_key" => ("Lỗ hổng", "Vulnerability"),
+        "scanner" => ("Công cụ rà quét", "Scanner"),
+        "work_item_id" => ("Nhiệm vụ", "Task"),
+        "assignee_id" => ("Người xử lý", "Assignee"),
+        "id" => ("Mã số", "Id"),
+        other => return other.replace('_', " "),
+    };
+    l.t(vi, en).to_string()
+}
+
+/// A value of an audited record in words: organisations by code, times in Viet Nam time,
+/// states, severities, kinds and roles by their labels.
+fn value_word(l: Lang, entity: &str, key: &str, v: &Value, orgs: &HashMap<i64, String>) -> String {
+    use canhgac_domain::entity::FieldType;
+    use canhgac_domain::signal::SignalState;
+    use canhgac_domain::work::{WorkKind, WorkState};
+    let s = match v {
+        Value::Null => return "—".into(),
+        Value::Bool(b) => {
+            return l
+                .t(
+                    if *b { "có" } else { "không" },
+                    if *b { "yes" } else { "no" },
                 )
+                .into()
+        }
+        Value::Number(n) => {
+            let n = n.as_i64();
+            if let Some(n) = n {
+                if key == "org_id" || key == "parent_id" {
+                    return orgs.get(&n).cloned().unwrap_or_else(|| format!("#{n}"));
+                }
+                if key.ends_with("_at") {
+                    return fmt_datetime(n);
+                }
+                if key.ends_with("_id") || key == "snapshot" || key == "id" {
+                    return format!("#{n}");
+                }
+            }
+            return v.to_string();
+        }
+        Value::String(s) => s.as_str(),
+        other => return short(other),
+    };
+    if let Some(FieldType::Enum(choices)) = EntityKind::from_slug(entity)
+        .and_then(|k| k.fields().iter().find(|f| f.name == key))
+        .map(|f| f.ty)
+    {
+        if let Some(ch) = choices.iter().find(|c| c.value == s) {
+            return l.t(ch.vi, ch.en).to_string();
+        }
+    }
+    let word = match key {
+        "state" => WorkState::parse(s)
+            .map(|x| l.t(x.label_vi(), x.label_en()))
+            .or_else(|| SignalState::parse(s).map(|x| l.t(x.label_vi(), x.label_en())))
+            .or_else(|| (s == "fixed").then(|| l.t("Đã khắc phục", "Fixed"))),
+        "severity" | "level" => return crate::ui::fmt::severity_word(l, s),
+        "kind" => WorkKind::parse(s)
+            .map(|k| l.t(k.label_vi(), k.label_en()))
+            .or_else(|| {
+                canhgac_ops::botnet::LIST_KINDS
+                    .iter()
+                    .find(|(k, _, _)| *k == s)
+                    .map(|(_, vi, en)| l.t(vi, en))
+            }),
+        "role" => Role::parse(s).map(|r| l.t(r.label_vi(), r.label_en())),
+        "period" => return crate::ui::fmt::period(s),
+        "version" => match s {
+            "monthly" => Some(l.t("Hằng tháng", "Monthly")),
+            "adhoc" => Some(l.t("Đột xuất", "Ad hoc")),
+            _ => None,
+        },
+        "source" if s == "manual" => Some(l.t("Biểu mẫu", "Form")),
+        "reason" if s == "overdue" => Some(l.t("quá hạn", "overdue")),
+        _ => None,
+    };
+    word.map(str::to_string).unwrap_or_else(|| short(v))
+}
+
+/// What changed, in words: `Field: before → after` for an update, the record's main fields
+/// for a creation or a deletion. Values people typed (names, titles) are marked as data.
+fn change_words(l: Lang, a: &AuditEntry, orgs: &HashMap<i64, String>) -> Markup {
+    let shown = |k: &str| {
+        !matches!(
+            k,
+            "id" | "created_at" | "updated_at" | "org_name" | "org_code"
+        )
+    };
+    let w = |k: &str, v: &Value| value_word(l, &a.entity, k, v, orgs);
+    let parts: Vec<(String, Option<String>, String)> = match (&a.before, &a.after) {
+        (Some(Value::Object(b)), Some(Value::Object(n))) => n
+            .iter()
+            .filter(|(k, v)| shown(k) && b.get(*k) != Some(v))
+            .map(|(k, v)| {
+                let before = b.get(k).map(|x| w(k, x)).unwrap_or_else(|| "—".into());
+                (field_word(l, &a.entity, k), Some(before), w(k, v))
             })
-            .collect::<Vec<_>>()
-            .join("; "),
-        (None, Some(a)) => short(a),
-        (Some(b), None) => short(b),
-        _ => String::new(),
+            .collect(),
+        (None, Some(Value::Object(m))) | (Some(Value::Object(m)), None) => m
+            .iter()
+            .filter(|(k, v)| shown(k) && !v.is_null() && v.as_str() != Some(""))
+            .map(|(k, v)| (field_word(l, &a.entity, k), None, w(k, v)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    html! {
+        @for (i, (field, before, after)) in parts.iter().take(12).enumerate() {
+            @if i > 0 { "; " }
+            (field) ": "
+            @if let Some(b) = before { span data-raw { (b) } " → " }
+            span data-raw { (after) }
+        }
+        @if parts.len() > 12 { "; …" }
+    }
+}
+
+/// The record an audit entry names.
+pub(crate) struct RecordRef {
+    /// Its kind, in words ("Máy", "Nhiệm vụ").
+    pub noun: String,
+    /// Its name or title, as people typed it.
+    pub title: Option<String>,
+    /// Its id.
+    pub id: Option<i64>,
+    /// Its page, when it still exists and the caller may open it.
+    pub href: Option<String>,
+}
+
+/// The record an entry names, and where it is when it still exists; `None` for log-ins and
+/// tokens (they name the account, shown as the actor already).
+pub(crate) fn record_of(c: &Caller, a: &AuditEntry) -> Option<RecordRef> {
+    let l = c.lang;
+    if matches!(a.entity.as_str(), "sessions" | "api_tokens") {
+        return None;
+    }
+    let noun = crate::ui::fmt::record_noun(&a.entity)
+        .map(|(vi, en)| upper_first(l.t(vi, en)))
+        .unwrap_or_else(|| a.entity.clone());
+    let title_key = EntityKind::from_slug(&a.entity)
+        .map(|k| k.title_field())
+        .unwrap_or(match a.entity.as_str() {
+            "advisories" => "ext_id",
+            "users" => "email",
+            "botnet_lists" => "name",
+            _ => "title",
+        });
+    let title = [&a.after, &a.before]
+        .into_iter()
+        .flatten()
+        .find_map(|v| v.get(title_key).and_then(Value::as_str).map(str::to_string))
+        .filter(|t| !t.is_empty());
+    let id = a.entity_id;
+    let href = match id {
+        Some(_) if a.action == "delete" => None,
+        None => None,
+        Some(id) if EntityKind::from_slug(&a.entity).is_some() => {
+            Some(format!("/{}/{id}", a.entity))
+        }
+        Some(id) => match a.entity.as_str() {
+            "work_items" => Some(format!("/work/{id}")),
+            "signals" => Some(format!("/signals/{id}")),
+            "advisories" => Some(format!("/advisories/{id}")),
+            "botnet_lists" => Some(format!("/botnet/{id}")),
+            "scan_findings" => Some("/findings".to_string()),
+            "sigma_rules" => Some(
+                [&a.after, &a.before]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|v| v.get("rule_key").and_then(Value::as_str))
+                    .map(|k| format!("/rules?q={}", urlencoding::encode(k)))
+                    .unwrap_or_else(|| "/rules".into()),
+            ),
+            "users" if USER_ADMIN_ROLES.contains(&c.role) => Some(format!("/users/{id}/edit")),
+            _ => None,
+        },
+    };
+    Some(RecordRef {
+        noun,
+        title,
+        id,
+        href,
+    })
+}
+
+const USER_ADMIN_ROLES: &[Role] = &[Role::DicAdmin, Role::OrgAdmin];
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 
@@ -489,12 +699,34 @@ pub(crate) fn short(v: &Value) -> String {
     }
 }
 
-/// `GET /audit`.
+/// An audit entry's who, what and which record (linked), as three table cells — the audit
+/// log's and the overview's "recent changes".
+pub(crate) fn audit_cells(c: &Caller, a: &AuditEntry) -> Markup {
+    let l = c.lang;
+    let record = record_of(c, a).map(|r| {
+        let text = html! {
+            (r.noun) " "
+            @if let Some(t) = &r.title { span data-raw { (t) } } @else if let Some(id) = r.id { "#" (id) }
+        };
+        match r.href {
+            Some(h) => html! { a href=(h) { (text) } },
+            None => text,
+        }
+    });
+    html! {
+        td { (crate::ui::fmt::actor(l, &a.user_email)) }
+        td { (crate::ui::fmt::audit_action(l, &a.action, &a.entity)) }
+        td { @if let Some(r) = record { (r) } }
+    }
+}
+
+/// `GET /audit`: who did what, when, in words, each entry linked to the record it names.
 pub async fn audit_page(
     State(st): State<AppState>,
     c: Caller,
     Query(params): Query<Vec<(String, String)>>,
 ) -> UiResult {
+    use crate::ui::fmt::{action_word, record_noun, AUDITED, AUDIT_ACTIONS};
     let l = c.lang;
     let get = |k: &str| Some(crate::ui::param(&params, k)).filter(|v| !v.is_empty());
     let limit = 50;
@@ -515,17 +747,32 @@ pub async fn audit_page(
         .list_audit(&c.scope, &q)
         .await
         .map_err(|e| store_error_page(&c, e))?;
+    let orgs: HashMap<i64, String> = st
+        .store
+        .org_codes()
+        .await
+        .map_err(|e| store_error_page(&c, e))?
+        .into_iter()
+        .map(|(code, id)| (id, code))
+        .collect();
+    let entity = get("entity").unwrap_or_default();
     let body = html! {
         h1 { (l.t("Nhật ký thay đổi", "Audit log")) }
         form.filters method="get" action="/audit" {
-            div { label for="user" { (l.t("Người thực hiện", "User")) } input #user name="user" value=(get("user").unwrap_or_default()); }
-            div { label for="entity" { (l.t("Loại bản ghi", "Record kind")) } input #entity name="entity" value=(get("entity").unwrap_or_default()) placeholder="hosts, users…"; }
+            div { label for="user" { (l.t("Người thực hiện (thư điện tử)", "Who (e-mail)")) } input #user name="user" value=(get("user").unwrap_or_default()); }
+            div { label for="entity" { (l.t("Loại bản ghi", "Record kind")) } select #entity name="entity" { option value="" { (l.t("Tất cả", "All")) }
+                @for e in AUDITED { @if let Some((vi, en)) = record_noun(e) { option value=(e) selected[entity == *e] { (upper_first(l.t(vi, en))) } } }
+                @if !entity.is_empty() && !AUDITED.contains(&entity.as_str()) { option value=(entity) selected { (entity) } } } }
+            @if let Some(id) = get("entity_id") { input type="hidden" name="entity_id" value=(id); }
             div { label for="action" { (l.t("Thao tác", "Action")) } select #action name="action" { option value="" { (l.t("Tất cả", "All")) }
-                @for a in ["create", "update", "delete", "login", "login_failed", "logout", "issue_token", "transition", "start", "report_done", "not_applicable"] { option value=(a) selected[get("action").as_deref() == Some(a)] { (a) } } } }
+                @for a in AUDIT_ACTIONS { option value=(a) selected[get("action").as_deref() == Some(a)] { (action_word(l, a)) } } } }
             div { button type="submit" { (l.t("Lọc", "Filter")) } }
         }
-        table.records { thead { tr { th { (l.t("Thời gian", "When")) } th { (l.t("Người thực hiện", "Who")) } th { (l.t("Thao tác", "Action")) } th { (l.t("Bản ghi", "Record")) } th { (l.t("Thay đổi", "Change")) } } }
-            tbody { @for a in &items { tr { td { (fmt_datetime(a.at)) } td { (a.user_email) } td { (a.action) } td { (a.entity) @if let Some(id) = a.entity_id { " #" (id) } } td { (changed_keys(&a.before, &a.after)) } } } } }
+        @if let Some(id) = get("entity_id") { p.muted { (l.t("Chỉ lịch sử của bản ghi", "Only the history of record")) " #" (id) " · " a href="/audit" { (l.t("Xem toàn bộ nhật ký", "See the whole log")) } } }
+        table.records #audit { thead { tr { th { (l.t("Thời gian", "When")) } th { (l.t("Người thực hiện", "Who")) } th { (l.t("Thao tác", "Action")) } th { (l.t("Bản ghi", "Record")) } th { (l.t("Thay đổi", "Change")) } } }
+            tbody { @for a in &items {
+                tr { td { (fmt_datetime(a.at)) } (audit_cells(&c, a)) td { (change_words(l, a, &orgs)) } } }
+                @if items.is_empty() { tr { td colspan="5" .muted { (l.t("Không có mục nào", "No entries")) } } } } }
         (pager(l, "/audit", &params, offset, limit, total))
     };
     Ok(page(&c, l.t("Nhật ký", "Audit log"), "/audit", body).into_response())

@@ -1,6 +1,7 @@
 //! Botnet pages: lists, a list, the retro-hunt.
 
 use crate::auth::{Caller, Lang};
+use crate::ui::fmt::{actor, date_text, period};
 use crate::ui::layout::{page, pager};
 #[allow(unused_imports)]
 use crate::ui::*;
@@ -88,7 +89,7 @@ pub(crate) fn chart(l: Lang, stats: &[(String, String, i64)]) -> Markup {
             }
             let bh = (v as f64 / max as f64) * (h - pad * 2.0);
             y -= bh;
-            svg.push_str(&format!("<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bw:.1}\" height=\"{bh:.1}\" fill=\"{}\"><title>{n} {p}: {v}</title></rect>", PALETTE[k % PALETTE.len()]));
+            svg.push_str(&format!("<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bw:.1}\" height=\"{bh:.1}\" fill=\"{}\"><title>{} {}: {v}</title></rect>", PALETTE[k % PALETTE.len()], n.replace('&', "&amp;").replace('<', "&lt;"), period(p)));
         }
         let (yy, mm) = p.split_once('-').unwrap_or((p, ""));
         svg.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\">{mm}/{yy}</text>", x + bw / 2.0, h - pad + 16.0));
@@ -97,6 +98,55 @@ pub(crate) fn chart(l: Lang, stats: &[(String, String, i64)]) -> Markup {
     html! {
         svg.chart #botnet-chart viewBox=(format!("0 0 {w} {h}")) width="100%" role="img" aria-label=(l.t("Số địa chỉ bị liệt kê theo đơn vị và tháng", "Listed addresses per organisation and month")) { (PreEscaped(svg)) }
         p { @for (k, n) in names.iter().enumerate() { svg.swatch viewBox="0 0 10 10" aria-hidden="true" { rect width="10" height="10" fill=(PALETTE[k % PALETTE.len()]) {} } (n) } }
+    }
+}
+
+/// A list's recognised form in words.
+pub(crate) fn format_word(l: Lang, f: &str) -> String {
+    let (vi, en) = match f {
+        "text" => ("Văn bản", "Text"),
+        "csv" => ("CSV", "CSV"),
+        "xlsx" => ("XLSX", "XLSX"),
+        "shadowserver_drone" => ("Shadowserver (máy bị nhiễm)", "Shadowserver drone report"),
+        "shadowserver_event" => ("Shadowserver (sự kiện)", "Shadowserver event report"),
+        "stix" => ("STIX 2.1", "STIX 2.1"),
+        "misp" => ("MISP", "MISP"),
+        "json_lines" => ("JSON theo dòng", "JSON lines"),
+        other => return other.to_string(),
+    };
+    l.t(vi, en).to_string()
+}
+
+/// A list's kind (`botnet`, `c2`, …) in words.
+pub(crate) fn kind_word(l: Lang, k: &str) -> String {
+    LIST_KINDS
+        .iter()
+        .find(|(v, _, _)| *v == k)
+        .map(|(_, vi, en)| l.t(vi, en).to_string())
+        .unwrap_or_else(|| k.to_string())
+}
+
+/// What a list entry is: an address, a range, a domain.
+fn entry_kind_word(l: Lang, k: &str) -> String {
+    let (vi, en) = match k {
+        "ip" => ("Địa chỉ IP", "Address"),
+        "cidr" => ("Dải địa chỉ", "Range"),
+        "domain" => ("Tên miền", "Domain"),
+        other => return other.to_string(),
+    };
+    l.t(vi, en).to_string()
+}
+
+/// Where a retro-hunt saw an address: `file:line`, or a stored event (linked).
+fn sighting(l: Lang, at: &str) -> Markup {
+    match at
+        .strip_prefix("event #")
+        .and_then(|id| id.parse::<i64>().ok())
+    {
+        Some(id) => {
+            html! { a href=(format!("/events/{id}")) { (l.t("Sự kiện", "Event")) " #" (id) } }
+        }
+        None => html! { code { (at) } },
     }
 }
 
@@ -161,8 +211,8 @@ pub(crate) async fn lists_view(
         table.records #botnet-lists { thead { tr { th { (l.t("Danh sách", "List")) } th { (l.t("Kỳ", "Period")) } th { (l.t("Loại", "Kind")) } th { (l.t("Nguồn", "Source")) } th { (l.t("Số mục", "Entries")) } th { (l.t("Nhập lúc", "Imported")) } } }
             tbody { @for x in &lists { tr {
                 td { a href=(format!("/botnet/{}", x.id)) { (x.name) } }
-                td { (x.period) @if x.version == "adhoc" { " " span.badge { (l.t("đột xuất", "ad hoc")) } } }
-                td { (x.kind) } td { (x.source) } td { (x.entry_count) } td { (fmt_datetime(x.imported_at)) " · " (x.imported_by) } } }
+                td { (period(&x.period)) @if x.version == "adhoc" { " " span.badge { (l.t("đột xuất", "ad hoc")) } } }
+                td { (kind_word(l, &x.kind)) } td { (x.source) } td { (x.entry_count) } td { (fmt_datetime(x.imported_at)) " · " (actor(l, &x.imported_by)) } } }
                 @if lists.is_empty() { tr { td colspan="6" .muted { (l.t("Chưa có danh sách nào", "No lists yet")) } } } } }
         @if c.role.is_dic() { (import_form(c)) }
     };
@@ -188,7 +238,7 @@ pub(crate) fn findings_table(l: Lang, rows: &[canhgac_store::FindingRow]) -> Mar
                 td { (f.level.map(|x| x.to_string()).unwrap_or_default()) }
                 td { (f.malware.clone().unwrap_or_default()) }
                 td { @if f.recurring == 1 { span.badge.sev-high { (l.t("Lặp lại", "Again")) } } @else { span.badge { (l.t("Mới", "New")) } } }
-                td { @if let Some(w) = f.work_item_id { a href=(format!("/work/{w}")) { "#" (w) " " (f.work_state.as_deref().and_then(canhgac_domain::work::WorkState::parse).map(|s| l.t(s.label_vi(), s.as_str())).unwrap_or_default()) } } } } }
+                td { @if let Some(w) = f.work_item_id { a href=(format!("/work/{w}")) { "#" (w) " " (f.work_state.as_deref().and_then(canhgac_domain::work::WorkState::parse).map(|s| l.t(s.label_vi(), s.label_en())).unwrap_or_default()) } } } } }
                 @if rows.is_empty() { tr { td colspan="7" .muted { (l.t("Không có phát hiện nào trong phạm vi của bạn", "No findings in your scope")) } } } } }
     }
 }
@@ -222,7 +272,7 @@ pub async fn import(State(st): State<AppState>, c: Caller, mp: Multipart) -> UiR
     match import_list(&st.store, &c.actor(), &meta, &bytes, fname.as_deref()).await {
         Ok(r) => {
             let flash = html! { div.flash.ok #botnet-ok {
-                (l.t("Đã nhập", "Imported")) " " (r.entries) " " (l.t("mục", "entries")) " (" (r.format) "): "
+                (l.t("Đã nhập", "Imported")) " " (r.entries) " " (l.t("mục", "entries")) " (" (format_word(l, &r.format)) "): "
                 (r.findings) " " (l.t("phát hiện trên mạng của tỉnh", "findings on the province's networks")) "; "
                 (r.new) " " (l.t("mới", "new")) ", " (r.recurring) " " (l.t("lặp lại", "recurring")) ", " (r.gone) " " (l.t("đã hết", "gone")) "; "
                 (r.tasks_created) " " (l.t("nhiệm vụ mới", "tasks created")) ", " (r.tasks_reopened) " " (l.t("mở lại", "reopened")) ", " (r.tasks_closed) " " (l.t("đã xác minh sạch", "verified clean")) ". "
@@ -299,7 +349,7 @@ pub async fn list_page(
                 div.stat { b { (gone.len()) } span { (l.t("đã không còn", "gone")) } }
             }
         }
-        p.muted { (l.t("Kỳ", "Period")) " " (list.period) " · " (list.source) " · " (list.format) " · " (l.t("nhập", "imported")) " " (fmt_date(list.imported_at))
+        p.muted { (l.t("Kỳ", "Period")) " " (period(&list.period)) " · " (kind_word(l, &list.kind)) " · " (list.source) " · " (format_word(l, &list.format)) " · " (l.t("nhập", "imported")) " " (fmt_date(list.imported_at))
             @if let Some(p) = prev { " · " a href=(format!("/botnet/{p}")) { (l.t("kỳ trước", "previous list")) } } }
         h2 { (l.t("Phát hiện (ưu tiên: lặp lại, rồi cấp độ hệ thống)", "Findings (first: listed again, then system level)")) }
         (findings_table(l, &findings))
@@ -308,7 +358,7 @@ pub async fn list_page(
             h2 { (l.t("Các mục", "Entries")) " (" (n) ")" }
             form.filters method="get" action=(format!("/botnet/{id}")) { div { label for="q" { (l.t("Tìm", "Search")) } input #q name="q" value=(get("q")); } div { button type="submit" { (l.t("Lọc", "Filter")) } } }
             table.records { thead { tr { th { (l.t("Dòng", "Row")) } th { (l.t("Mục", "Entry")) } th { (l.t("Loại", "Kind")) } th { (l.t("Mã độc", "Malware")) } th { (l.t("Thời gian", "Seen")) } th { (l.t("Ngữ cảnh (C2)", "Context (C2)")) } } }
-                tbody { @for e in &entries { tr { td { (e.row_no) } td { code { (e.value) } } td { (e.kind) } td { (e.malware.clone().unwrap_or_default()) } td { (e.seen.clone().unwrap_or_default()) } td { (e.context.clone().unwrap_or_default()) } } } } }
+                tbody { @for e in &entries { tr { td { (e.row_no) } td { code { (e.value) } } td { (entry_kind_word(l, &e.kind)) } td { (e.malware.clone().unwrap_or_default()) } td { (e.seen.as_deref().map(date_text).unwrap_or_default()) } td data-raw { (e.context.clone().unwrap_or_default()) } } } } }
             @if !gone.is_empty() {
                 h2 { (l.t("Không còn trong danh sách này", "No longer listed")) " (" (gone.len()) ")" }
                 p { @for g in gone.iter().take(300) { code { (g) } " " } }
@@ -349,7 +399,8 @@ pub async fn hunt_page(State(st): State<AppState>, c: Caller) -> UiResult {
         .map_err(|e| store_error_page(&c, e))?;
     let body = html! {
         h1 { (l.t("Săn lùng trong nhật ký", "Retro-hunt in logs")) }
-        p.muted { (l.t("Tìm mọi địa chỉ thuộc danh sách IP Botnet trong nhật ký (IPv4, IPv6, theo dải CIDR). Ngoại tuyến: canhgac hunt --list DS.txt THƯ_MỤC.", "Finds every listed address in logs (IPv4, IPv6, CIDR ranges). Offline: canhgac hunt --list LIST.txt FOLDER.")) }
+        p.muted { (l.t("Tìm mọi địa chỉ thuộc danh sách IP Botnet trong nhật ký (IPv4, IPv6, theo dải CIDR). Ngoại tuyến:", "Finds every listed address in logs (IPv4, IPv6, CIDR ranges). Offline:")) " "
+            code { (l.t("canhgac hunt --list DS.txt THƯ-MỤC", "canhgac hunt --list LIST.txt FOLDER")) } }
         (hunt_form(&c, &lists))
     };
     Ok(page(&c, l.t("Săn lùng", "Hunt"), "/hunt", body).into_response())
@@ -426,7 +477,7 @@ pub async fn hunt_upload(State(st): State<AppState>, c: Caller, mp: Multipart) -
         h1 { (l.t("Săn lùng trong nhật ký", "Retro-hunt in logs")) }
         div.flash.ok #hunt-summary { (what) ", " (lines) " " (unit) ", " (set.len()) " " (l.t("mục trong danh sách", "listed entries")) ": " (hits.len()) " " (l.t("địa chỉ bị liệt kê xuất hiện", "listed addresses seen")) "." }
         table.records #hunt-hits { thead { tr { th { (l.t("Địa chỉ", "Address")) } th { (l.t("Mục", "Entry")) } th { (l.t("Số dòng", "Lines")) } th { (l.t("Lần đầu", "First")) } th { (l.t("Lần cuối", "Last")) } th { (l.t("Máy", "Host")) } th { (l.t("Đơn vị", "Org")) } } }
-            tbody { @for h in &hits { tr { td { code { (h.ip) } } td { (h.entry) } td { (h.count) } td { (h.first_seen.clone().unwrap_or_default()) br; span.muted { (h.first) } } td { (h.last_seen.clone().unwrap_or_default()) br; span.muted { (h.last) } } td { (h.host.clone().unwrap_or_default()) } td { (h.org.clone().unwrap_or_default()) } } }
+            tbody { @for h in &hits { tr { td { code { (h.ip) } } td { (h.entry) } td { (h.count) } td { (h.first_seen.as_deref().map(date_text).unwrap_or_default()) br; span.muted { (sighting(l, &h.first)) } } td { (h.last_seen.as_deref().map(date_text).unwrap_or_default()) br; span.muted { (sighting(l, &h.last)) } } td { (h.host.clone().unwrap_or_default()) } td { (h.org.clone().unwrap_or_default()) } } }
                 @if hits.is_empty() { tr { td colspan="7" .muted { (l.t("Không thấy địa chỉ nào trong danh sách", "No listed address found")) } } } } }
         (hunt_form(&c, &lists))
     };

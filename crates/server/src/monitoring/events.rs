@@ -19,6 +19,70 @@ use std::net::SocketAddr;
 
 // ---- Events ----
 
+/// What the time boxes of the event search accept: `dd/mm/yyyy hh:mm` (the hour optional).
+const TIME_PATTERN: &str = r"\d{1,2}/\d{1,2}/\d{4}( \d{1,2}:\d{2})?";
+
+/// A time typed in a search box, in Viet Nam time: `dd/mm/yyyy hh:mm`, `dd/mm/yyyy hh:mm:ss`
+/// or a date alone (its first minute, or with `end_of_day` its last); links made before also
+/// carry `yyyy-mm-ddThh:mm` or Unix milliseconds. `Ok(None)` when empty, `Err` when unreadable.
+pub(crate) fn typed_time(v: &str, end_of_day: bool) -> Result<Option<i64>, ()> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(ms) = v.parse::<i64>() {
+        return Ok(Some(ms));
+    }
+    let local = |t: NaiveDateTime| {
+        canhgac_domain::time::vn_offset()
+            .from_local_datetime(&t)
+            .single()
+            .map(|t| t.timestamp_millis())
+    };
+    for f in [
+        "%d/%m/%Y %H:%M",
+        "%d/%m/%Y %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(v, f) {
+            return local(t).map(Some).ok_or(());
+        }
+    }
+    for f in ["%d/%m/%Y", "%Y-%m-%d"] {
+        if let Ok(d) = NaiveDate::parse_from_str(v, f) {
+            let t = if end_of_day {
+                d.and_hms_milli_opt(23, 59, 59, 999)
+            } else {
+                d.and_hms_opt(0, 0, 0)
+            };
+            return t.and_then(local).map(Some).ok_or(());
+        }
+    }
+    Err(())
+}
+
+/// A time box's value as the officer reads it: what was typed, or an older link's ISO time or
+/// Unix milliseconds shown as `dd/mm/yyyy hh:mm`.
+fn shown_time(v: &str) -> String {
+    let t = v.trim();
+    let looks_typed = t.contains('/') || t.is_empty();
+    match typed_time(t, false) {
+        Ok(Some(ms)) if !looks_typed => canhgac_domain::time::fmt_datetime(ms),
+        _ => v.to_string(),
+    }
+}
+
+/// How an event arrived, in words.
+pub(crate) fn transport_word(l: Lang, t: &str) -> String {
+    match t {
+        "file" | "evtx" => l.t("Tệp tải lên", "Uploaded file").to_string(),
+        "http" => l.t("HTTPS (API)", "HTTPS (API)").to_string(),
+        other => other.to_uppercase(),
+    }
+}
+
 /// `GET /events`.
 pub async fn events_page(
     State(st): State<AppState>,
@@ -30,9 +94,22 @@ pub async fn events_page(
     let get = |k: &str| param(&params, k);
     let offset = get("offset").parse().unwrap_or(0i64).max(0);
     let mut q: HashMap<String, String> = HashMap::new();
-    for k in ["from", "to", "host", "q", "field", "malformed"] {
+    for k in ["host", "q", "field", "malformed"] {
         q.insert(k.to_string(), get(k));
     }
+    // The time boxes are read here, in Viet Nam time; one that cannot be read is named and
+    // does not filter.
+    let mut bad_time: Vec<(&str, &str, &str, String)> = Vec::new();
+    for (k, vi, en, end) in [("from", "Từ", "From", false), ("to", "Đến", "To", true)] {
+        match typed_time(&get(k), end) {
+            Ok(Some(ms)) => {
+                q.insert(k.to_string(), ms.to_string());
+            }
+            Ok(None) => {}
+            Err(()) => bad_time.push((k, vi, en, get(k))),
+        }
+    }
+    let is_bad = |k: &str| bad_time.iter().any(|b| b.0 == k);
     q.insert("limit".into(), PAGE.to_string());
     q.insert("offset".into(), offset.to_string());
     let org = get("org");
@@ -45,18 +122,21 @@ pub async fn events_page(
         );
     }
     let f = crate::monitoring::event_filter(&q);
-    let bad_time = ["from", "to"].iter().any(|k| {
-        !get(k).trim().is_empty()
-            && crate::monitoring::parse_local_time(&get(k)).is_none()
-            && get(k).trim().parse::<i64>().is_err()
-    });
+    let time_box = |k: &str| {
+        let bad = is_bad(k);
+        html! {
+            input id=(k) type="text" name=(k) value=(shown_time(&get(k))) placeholder="dd/mm/yyyy hh:mm" pattern=(TIME_PATTERN)
+                inputmode="numeric" autocomplete="off" aria-invalid=[bad.then_some("true")]
+                title=(l.t("Ngày giờ Việt Nam, dạng dd/mm/yyyy hh:mm, ví dụ 05/11/2026 08:30; có thể chỉ nhập ngày", "Viet Nam date and time as dd/mm/yyyy hh:mm, e.g. 05/11/2026 08:30; a date alone will do"));
+        }
+    };
     let (events, total) = st.store.search_events(&c.scope, &f).await.map_err(err)?;
     let orgs = org_options(&st, &c.scope).await.map_err(err)?;
     let body = html! {
         h1 { (l.t("Tìm kiếm sự kiện", "Event search")) }
         form.filters #events-search method="get" action="/events" {
-            div { label for="from" { (l.t("Từ", "From")) } input #from type="datetime-local" name="from" value=(get("from")); }
-            div { label for="to" { (l.t("Đến", "To")) } input #to type="datetime-local" name="to" value=(get("to")); }
+            div.field.err[is_bad("from")] { label for="from" { (l.t("Từ (dd/mm/yyyy hh:mm)", "From (dd/mm/yyyy hh:mm)")) } (time_box("from")) }
+            div.field.err[is_bad("to")] { label for="to" { (l.t("Đến (dd/mm/yyyy hh:mm)", "To (dd/mm/yyyy hh:mm)")) } (time_box("to")) }
             div { label for="host" { (l.t("Máy", "Host")) } input #host name="host" value=(get("host")) placeholder="web01"; }
             @if orgs.len() > 1 { div { label for="org" { (l.t("Đơn vị", "Organisation")) } (org_select(l, "org", &orgs, &org)) } }
             div { label for="field" { (l.t("Trường = giá trị", "Field = value")) } input #field name="field" value=(get("field")) placeholder="EventID=4625"; }
@@ -66,16 +146,19 @@ pub async fn events_page(
         }
         p.muted { (l.t("Giờ Việt Nam. Nhiều điều kiện trường cách nhau bằng dấu chấm phẩy, ví dụ: EventID=4625; TargetUserName=admin.",
             "Viet Nam time. Several field conditions are separated by semicolons, e.g. EventID=4625; TargetUserName=admin.")) }
-        @if bad_time { div.flash.bad { (l.t("Thời gian không đọc được; dùng dd/mm/yyyy hoặc ô chọn ngày giờ.", "Could not read a time; use dd/mm/yyyy or the date picker.")) } }
+        @for (_, vi, en, v) in &bad_time { div.flash.bad.time-error {
+            (l.t("Ô", "The box")) " “" (l.t(vi, en)) "” " (l.t("không đọc được", "could not be read")) ": “" (v) "”. "
+            (l.t("Hãy nhập ngày giờ Việt Nam dạng dd/mm/yyyy hh:mm, ví dụ 05/11/2026 08:30 (hoặc chỉ ngày 05/11/2026). Điều kiện này chưa được dùng để lọc.",
+                 "Type a Viet Nam date and time as dd/mm/yyyy hh:mm, e.g. 05/11/2026 08:30 (or a date alone, 05/11/2026). It was not used to filter.")) } }
         table.records #events-table { thead { tr { th { (l.t("Thời gian", "Time")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Máy", "Host")) } th { (l.t("Nguồn nhật ký", "Log source")) } th { (l.t("Giao thức", "Transport")) } th { (l.t("Nội dung", "Message")) } } }
             tbody { @for e in &events { tr {
                 td { a href=(format!("/events/{}", e.id)) { (fmt_seconds(e.at)) } }
                 td { (e.org_code.clone().unwrap_or_default()) }
                 td { (e.host_name.clone().unwrap_or_default()) }
-                td { (log_source(e.product.as_deref(), e.category.as_deref(), e.service.as_deref())) }
-                td { (e.transport) }
-                td { @if let Some(m) = &e.malformed { span.badge.sev-medium title=(m) { (l.t("Lỗi định dạng", "Malformed")) } " " span.muted { (truncate(m, 80)) } br; }
-                    a href=(format!("/events/{}", e.id)) { (truncate(&e.message, 200)) } } } }
+                td.mono data-raw { (log_source(e.product.as_deref(), e.category.as_deref(), e.service.as_deref())) }
+                td { (transport_word(l, &e.transport)) }
+                td { @if let Some(m) = &e.malformed { span.badge.sev-medium data-raw title=(m) { (l.t("Lỗi định dạng", "Malformed")) } " " span.muted data-raw { (truncate(m, 80)) } br; }
+                    a data-raw href=(format!("/events/{}", e.id)) { (truncate(&e.message, 200)) } } } }
                 @if events.is_empty() { tr { td colspan="6" .muted { (l.t("Không có sự kiện nào khớp", "No matching events")) } } } } }
         (pager(l, "/events", &params, offset, PAGE, total))
     };
@@ -114,21 +197,21 @@ pub async fn event_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
     let body = html! {
         p.muted { a href="/events" { (l.t("Tìm kiếm sự kiện", "Event search")) } " › #" (e.id) }
         h1 { (l.t("Sự kiện", "Event")) " #" (e.id) }
-        @if let Some(m) = &e.malformed { div.flash.bad #event-malformed { (l.t("Dữ liệu lỗi định dạng, được lưu nguyên văn", "Malformed input, kept as received")) ": " (m) } }
+        @if let Some(m) = &e.malformed { div.flash.bad #event-malformed { (l.t("Dữ liệu lỗi định dạng, được lưu nguyên văn", "Malformed input, kept as received")) ": " span data-raw { (m) } } }
         div.card { dl.kv {
             dt { (l.t("Thời gian sự kiện", "Event time")) } dd { (fmt_seconds(e.at)) }
             dt { (l.t("Thời gian nhận", "Received")) } dd { (fmt_seconds(e.received_at)) }
             dt { (l.t("Đơn vị", "Organisation")) } dd { (e.org_code.clone().unwrap_or_else(|| l.t("(chưa xác định)", "(unknown)").to_string())) }
             dt { (l.t("Máy", "Host")) } dd { (host) }
             @if let Some(ip) = &e.source_ip { dt { (l.t("Địa chỉ gửi", "Sender address")) } dd { code { (ip) } } }
-            dt { (l.t("Giao thức", "Transport")) } dd { (e.transport) }
-            @if !source.is_empty() { dt { (l.t("Nguồn nhật ký", "Log source")) } dd { (source) } }
+            dt { (l.t("Giao thức", "Transport")) } dd { (transport_word(l, &e.transport)) }
+            @if !source.is_empty() { dt { (l.t("Nguồn nhật ký", "Log source")) } dd.mono data-raw { (source) } }
         } }
         h2 { (l.t("Nội dung", "Message")) }
         pre #event-message { (e.message) }
         h2 { (l.t("Các trường", "Fields")) " (" (fields.len()) ")" }
         table #event-fields { thead { tr { th { (l.t("Trường", "Field")) } th { (l.t("Giá trị", "Value")) } } }
-            tbody { @for (k, v) in &fields { tr { td { code { (k) } } td.prewrap { (show(v)) } } }
+            tbody { @for (k, v) in &fields { tr { td { code { (k) } } td.prewrap data-raw { (show(v)) } } }
                 @if fields.is_empty() { tr { td colspan="2" .muted { (l.t("Không có trường nào", "No fields")) } } } } }
     };
     Ok(page(
@@ -261,8 +344,9 @@ pub(crate) async fn monitor_view(
                 tr { td { "HTTPS (JSON, NDJSON)" } td { code { "POST /api/v1/ingest" } } }
             } }
             @if udp.is_none() && tcp.is_none() && tls.is_none() {
-                p.muted { (l.t("Chưa bật cổng syslog nào: khai báo syslog_udp, syslog_tcp hoặc syslog_tls trong mục [monitor] của tệp cấu hình.",
-                    "No syslog listener is on: set syslog_udp, syslog_tcp or syslog_tls in the [monitor] section of the configuration file.")) }
+                p.muted { (l.t("Chưa bật cổng syslog nào: khai báo", "No syslog listener is on: set")) " " code { "syslog_udp" } ", " code { "syslog_tcp" } " "
+                    (l.t("hoặc", "or")) " " code { "syslog_tls" } " " (l.t("trong mục", "in the")) " " code { "[monitor]" } " "
+                    (l.t("của tệp cấu hình.", "section of the configuration file.")) }
             }
             h2 { (l.t("Cách gửi nhật ký về", "How to send logs")) }
             @if let Some((h, p)) = &tcp {

@@ -133,9 +133,9 @@ pub(crate) async fn rules_view(
             tbody { @for r in &rules {
                 @let fid = format!("rule-{}", r.id);
                 tr {
-                    td { (r.title) br; span.muted { code { (r.rule_key) } } }
+                    td { a href=(format!("/rules/{}", r.id)) { span data-raw { (r.title) } } br; span.muted { code { (r.rule_key) } } }
                     td { (severity(l, &r.level)) }
-                    td { (log_source(r.product.as_deref(), r.category.as_deref(), r.service.as_deref())) }
+                    td.mono data-raw { (log_source(r.product.as_deref(), r.category.as_deref(), r.service.as_deref())) }
                     td { (origin_label(l, &r.origin)) }
                     td { @if manage {
                             select name="org" form=(fid) aria-label=(l.t("Áp dụng cho đơn vị", "Limit to organisation")) { option value="" { (l.t("Mọi đơn vị", "Every organisation")) }
@@ -170,7 +170,7 @@ pub(crate) async fn rules_view(
         @if summary.refused.is_empty() { p.muted { (l.t("Mọi luật đang bật đều biên dịch được.", "Every enabled rule compiles.")) } }
         @else { details { summary { (l.t("Xem danh sách và lý do", "Show them with the reasons")) }
             table #rules-refused { thead { tr { th { (l.t("Tệp", "File")) } th { (l.t("Luật", "Rule")) } th { (l.t("Lý do", "Reason")) } } }
-                tbody { @for r in summary.refused.iter().take(1000) { tr { td { code { (r.source) } } td { (r.title.clone().unwrap_or_default()) br; span.muted { (r.id.clone().unwrap_or_default()) } } td { (r.reason) } } } } } } }
+                tbody { @for r in summary.refused.iter().take(1000) { tr { td { code { (r.source) } } td data-raw { (r.title.clone().unwrap_or_default()) br; span.muted { (r.id.clone().unwrap_or_default()) } } td data-raw { (r.reason) } } } } } } }
     };
     Ok((
         status,

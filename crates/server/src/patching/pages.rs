@@ -1,6 +1,7 @@
 //! Patching pages: advisories, an advisory, compliance, a host's inventory.
 
 use crate::auth::{Caller, Lang};
+use crate::ui::fmt::{date_text, severity_word};
 use crate::ui::layout::{csrf, page, pager, severity};
 #[allow(unused_imports)]
 use crate::ui::*;
@@ -35,6 +36,14 @@ pub(crate) async fn file_of(
         })
 }
 
+/// Where an advisory came from: the form, or the document format (OSV, CSAF, CVE…).
+pub(crate) fn source_word(l: Lang, source: &str) -> String {
+    match source {
+        "manual" => l.t("Biểu mẫu", "Form").to_string(),
+        other => other.to_uppercase(),
+    }
+}
+
 pub(crate) fn report_flash(l: Lang, r: &PatchReport) -> Markup {
     html! { div.flash.ok #patch-ok {
     (r.advisories) " " (l.t("cảnh báo", "advisories")) "; " (r.matches) " " (l.t("gói phần mềm bị ảnh hưởng", "affected packages")) "; "
@@ -66,7 +75,7 @@ pub(crate) fn forms(c: &Caller) -> Markup {
             }
             form.card method="post" enctype="multipart/form-data" action=(format!("/advisories/kev?_csrf={q}")) {
                 h2 { (l.t("Danh mục lỗ hổng bị khai thác (KEV)", "Known exploited (KEV)")) }
-                p.muted { (l.t("Tệp known_exploited_vulnerabilities.json của CISA: đánh dấu và rút ngắn hạn xử lý.", "CISA's known_exploited_vulnerabilities.json: marks advisories and brings deadlines forward.")) }
+                p.muted { (l.t("Tệp", "CISA's")) " " code { "known_exploited_vulnerabilities.json" } " " (l.t("của CISA: đánh dấu và rút ngắn hạn xử lý.", ": marks advisories and brings deadlines forward.")) }
                 input type="file" name="file" required; " " button type="submit" { (l.t("Nhập", "Import")) }
             }
         }
@@ -83,7 +92,7 @@ pub(crate) fn forms(c: &Caller) -> Markup {
                 div { label for="m-product" { (l.t("Sản phẩm / gói *", "Product / package *")) } input #m-product name="product" required; }
                 div { label for="m-from" { (l.t("Ảnh hưởng từ phiên bản", "Affected from version")) } input #m-from name="affected_from"; }
                 div { label for="m-fixed" { (l.t("Phiên bản đã vá *", "Fixed version *")) } input #m-fixed name="fixed"; }
-                div { label for="m-sev" { (l.t("Mức độ", "Severity")) } select #m-sev name="severity" { @for s in ["critical", "high", "medium", "low"] { option value=(s) { (s) } } } }
+                div { label for="m-sev" { (l.t("Mức độ", "Severity")) } select #m-sev name="severity" { @for s in ["critical", "high", "medium", "low"] { option value=(s) { (severity_word(l, s)) } } } }
             }
             p { label for="m-rec" { (l.t("Khuyến nghị", "Recommended action")) } textarea #m-rec name="recommendation" {} }
             button type="submit" { (l.t("Lưu và đối chiếu", "Save and match")) }
@@ -122,10 +131,10 @@ pub(crate) async fn advisories_view(
         table.records #advisories { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Cảnh báo", "Advisory")) } th { "CVE" } th { (l.t("Hạn KEV", "KEV due")) } th { (l.t("Máy bị ảnh hưởng", "Affected hosts")) } th { (l.t("Nguồn", "Source")) } } }
             tbody { @for a in &items { tr {
                 td { @if let Some(s) = &a.severity { (severity(l, s)) } }
-                td { a href=(format!("/advisories/{}", a.id)) { (a.ext_id) } br; span.muted { (a.title) } }
+                td { a href=(format!("/advisories/{}", a.id)) { (a.ext_id) } br; span.muted data-raw { (a.title) } }
                 td { (a.cves.replace(',', ", ")) }
-                td { @if let Some(d) = &a.kev_due { span.badge.sev-high { (d) } } }
-                td { (a.affected_hosts) } td { @if a.source == "manual" { (l.t("Biểu mẫu", "Form")) } @else { (a.source.to_uppercase()) } } } }
+                td { @if let Some(d) = &a.kev_due { span.badge.sev-high { (date_text(d)) } } }
+                td { (a.affected_hosts) } td { (source_word(l, &a.source)) } } }
                 @if items.is_empty() { tr { td colspan="6" .muted { (l.t("Chưa có cảnh báo", "No advisories yet")) } } } } }
         (pager(l, "/advisories", &params, offset, 50, total))
         @if c.role.is_dic() { (forms(c)) }
@@ -226,17 +235,17 @@ pub async fn advisory_page(State(st): State<AppState>, c: Caller, Path(id): Path
         p.muted { a href="/advisories" { (l.t("Cảnh báo", "Advisories")) } " › " (a.ext_id) }
         h1 { (a.ext_id) " " @if let Some(s) = &a.severity { (severity(l, s)) } }
         div.card { dl.kv {
-            dt { (l.t("Tiêu đề", "Title")) } dd { (a.title) }
+            dt { (l.t("Tiêu đề", "Title")) } dd data-raw { (a.title) }
             dt { "CVE" } dd { (a.cves.replace(',', ", ")) }
             dt { "CVSS" } dd { (a.cvss.map(|x| format!("{x:.1}")).unwrap_or_default()) }
-            dt { (l.t("Hạn theo KEV", "KEV due date")) } dd { (a.kev_due.clone().unwrap_or_default()) }
-            dt { (l.t("Khuyến nghị", "Recommended action")) } dd { (a.recommendation.clone().unwrap_or_default()) }
-            dt { (l.t("Nhập lúc", "Imported")) } dd { (fmt_date(a.imported_at)) " · " (a.source) }
+            dt { (l.t("Hạn theo KEV", "KEV due date")) } dd { (a.kev_due.as_deref().map(date_text).unwrap_or_default()) }
+            dt { (l.t("Khuyến nghị", "Recommended action")) } dd data-raw { (a.recommendation.clone().unwrap_or_default()) }
+            dt { (l.t("Nhập lúc", "Imported")) } dd { (fmt_date(a.imported_at)) " · " (source_word(l, &a.source)) }
         } }
         h2 { (l.t("Máy phải vá", "Hosts to patch")) " (" (total) ")" }
         table.records #advisory-matches { thead { tr { th { (l.t("Đơn vị", "Org")) } th { (l.t("Máy", "Host")) } th { (l.t("Gói", "Package")) } th { (l.t("Đang cài", "Installed")) } th { (l.t("Bản vá", "Fixed in")) } th { (l.t("Nhiệm vụ", "Task")) } } }
-            tbody { @for m in &matches { tr { td { (m.org_code) } td { a href=(format!("/hosts/{}", m.host_id)) { (m.hostname) } } td { (m.package) } td { code { (m.version) } } td { code { (m.fixed.clone().unwrap_or_default()) } }
-                td { @if let Some(w) = m.work_item_id { a href=(format!("/work/{w}")) { "#" (w) " " (m.work_state.as_deref().and_then(canhgac_domain::work::WorkState::parse).map(|s| l.t(s.label_vi(), s.as_str())).unwrap_or_default()) } } } } }
+            tbody { @for m in &matches { tr { td { (m.org_code) } td { a href=(format!("/hosts/{}", m.host_id)) { (m.hostname) } } td.mono data-raw { (m.package) } td { code { (m.version) } } td { code { (m.fixed.clone().unwrap_or_default()) } }
+                td { @if let Some(w) = m.work_item_id { a href=(format!("/work/{w}")) { "#" (w) " " (m.work_state.as_deref().and_then(canhgac_domain::work::WorkState::parse).map(|s| l.t(s.label_vi(), s.label_en())).unwrap_or_default()) } } } } }
                 @if matches.is_empty() { tr { td colspan="6" .muted { (l.t("Không có máy nào trong phạm vi của bạn bị ảnh hưởng", "No host in your scope is affected")) } } } } }
     };
     Ok(page(&c, &a.ext_id, "/advisories", body).into_response())
@@ -328,7 +337,7 @@ pub async fn host_section(
     Ok(html! {
         h2 { (l.t("Lỗ hổng cần vá", "Advisories to patch")) " (" (total) ")" }
         table.records #host-advisories { thead { tr { th { (l.t("Cảnh báo", "Advisory")) } th { (l.t("Gói", "Package")) } th { (l.t("Đang cài", "Installed")) } th { (l.t("Bản vá", "Fixed in")) } th { (l.t("Nhiệm vụ", "Task")) } } }
-            tbody { @for m in &matches { tr { td { a href=(format!("/advisories/{}", m.advisory_id)) { (m.ext_id) } " " @if let Some(s) = &m.severity { (severity(l, s)) } } td { (m.package) } td { code { (m.version) } } td { code { (m.fixed.clone().unwrap_or_default()) } }
+            tbody { @for m in &matches { tr { td { a href=(format!("/advisories/{}", m.advisory_id)) { (m.ext_id) } " " @if let Some(s) = &m.severity { (severity(l, s)) } } td.mono data-raw { (m.package) } td { code { (m.version) } } td { code { (m.fixed.clone().unwrap_or_default()) } }
                 td { @if let Some(w) = m.work_item_id { a href=(format!("/work/{w}")) { "#" (w) } } } } }
                 @if matches.is_empty() { tr { td colspan="5" .muted { (l.t("Không có cảnh báo nào ảnh hưởng máy này", "No advisory affects this host")) } } } } }
         @if c.role.can_write() {
@@ -338,7 +347,7 @@ pub async fn host_section(
             }
         }
         @if !history.is_empty() {
-            p.muted { (l.t("Lịch sử kiểm kê:", "Inventory history:")) @for snap in history.iter().take(10) { " · " (fmt_date(snap.taken_at)) " " (snap.source) " (" (snap.package_count()) ")" } }
+            p.muted { (l.t("Lịch sử kiểm kê:", "Inventory history:")) @for snap in history.iter().take(10) { " · " (fmt_date(snap.taken_at)) " " span data-raw { (snap.source) } " (" (snap.package_count()) " " (l.t("gói", "packages")) ")" } }
         }
     })
 }

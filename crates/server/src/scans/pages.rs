@@ -47,7 +47,7 @@ pub(crate) async fn findings_view(
         table.records #findings { thead { tr { th { (l.t("Điểm", "Score")) } th { (l.t("Mức độ", "Severity")) } th { (l.t("Lỗ hổng", "Vulnerability")) } th { (l.t("Máy", "Host")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Dấu hiệu", "Flags")) } th { (l.t("Nhiệm vụ", "Task")) } } }
             tbody { @for (score, f) in &rows { tr {
                 td { (format!("{score:.1}")) } td { (severity(l, &f.severity)) }
-                td { (f.title) br; span.muted { (f.vuln_key) " · " (f.scanner) @if let Some(p) = &f.port { " · " (p) } } }
+                td { span data-raw { (f.title) } br; span.muted { span data-raw { (f.vuln_key) } " · " (f.scanner) @if let Some(p) = &f.port { " · " (l.t("cổng", "port")) " " (p) } } }
                 td { a href=(format!("/hosts/{}", f.host_id)) { (f.hostname) } } td { (f.org_code) }
                 td { @if f.known_exploited == 1 { span.badge.sev-critical { "KEV" } " " } @if f.botnet_listed == 1 { span.badge.sev-high { "Botnet" } " " }
                      @if canhgac_domain::net::host_addresses(f.ips.as_deref().unwrap_or_default()).any(|ip| canhgac_ops::scans::is_public(&ip)) { span.badge.sev-medium { "Internet" } } }

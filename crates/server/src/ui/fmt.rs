@@ -65,7 +65,10 @@ pub fn actor(l: Lang, who: &str) -> String {
         "botnet-list" => ("nhập danh sách IP Botnet", "Botnet IP list import"),
         "advisories" => ("nhập khuyến cáo lỗ hổng", "advisory import"),
         "inventory" => ("đối chiếu kiểm kê phần mềm", "software inventory check"),
-        "kev" => ("danh mục lỗ hổng bị khai thác (KEV)", "known exploited (KEV) list"),
+        "kev" => (
+            "danh mục lỗ hổng bị khai thác (KEV)",
+            "known exploited (KEV) list",
+        ),
         "monitor" => ("giám sát tập trung", "centralised monitoring"),
         "deadlines" => ("theo dõi thời hạn", "deadline watch"),
         "demo" => ("dữ liệu mẫu", "demo data"),
@@ -163,10 +166,7 @@ pub fn audit_action(l: Lang, action: &str, entity: &str) -> String {
             format!("Changed the state of {ne}"),
         ),
         "comment" => (format!("Ghi chú vào {nv}"), format!("Note on {ne}")),
-        "assign" => (
-            format!("Giao người xử lý {nv}"),
-            format!("Assigned {ne}"),
-        ),
+        "assign" => (format!("Giao người xử lý {nv}"), format!("Assigned {ne}")),
         "reopen" => (format!("Mở lại {nv}"), format!("Reopened {ne}")),
         "escalate" => (
             format!("Báo cáo cấp trên: {nv} quá hạn"),
@@ -179,10 +179,7 @@ pub fn audit_action(l: Lang, action: &str, entity: &str) -> String {
         "login" => ("Đăng nhập".into(), "Logged in".into()),
         "login_failed" => ("Đăng nhập sai".into(), "Failed log-in".into()),
         "logout" => ("Đăng xuất".into(), "Logged out".into()),
-        "issue_token" => (
-            "Cấp mã truy cập API".into(),
-            "Issued an API token".into(),
-        ),
+        "issue_token" => ("Cấp mã truy cập API".into(), "Issued an API token".into()),
         "revoke_token" => (
             "Thu hồi mã truy cập API".into(),
             "Revoked API tokens".into(),
@@ -289,12 +286,18 @@ mod tests {
         );
         assert_eq!(actor(Lang::En, "a@b.vn"), "a@b.vn");
         assert_eq!(audit_action(Lang::Vi, "create", "hosts"), "Thêm máy");
-        assert_eq!(audit_action(Lang::En, "update", "users"), "Changed user account");
+        assert_eq!(
+            audit_action(Lang::En, "update", "users"),
+            "Changed user account"
+        );
         assert_eq!(
             audit_action(Lang::Vi, "proof_failed", "work_items"),
             "Nhiệm vụ: xác minh không đạt: vấn đề vẫn còn"
         );
-        assert_eq!(work_action(Lang::Vi, "proof_failed"), "Xác minh không đạt: vấn đề vẫn còn");
+        assert_eq!(
+            work_action(Lang::Vi, "proof_failed"),
+            "Xác minh không đạt: vấn đề vẫn còn"
+        );
         assert_eq!(severity_word(Lang::Vi, "medium"), "Trung bình");
         for a in AUDIT_ACTIONS {
             assert!(!action_word(Lang::Vi, a).contains('_'), "{a}");

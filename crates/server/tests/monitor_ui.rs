@@ -135,9 +135,11 @@ async fn through_the_pages(app: &TestApp) {
 
     // The navigation names the new pages.
     let home = syt.get("/").await;
-    for label in ["Giám sát", "Cảnh báo giám sát", "Sự kiện", "Luật Sigma"] {
+    // The navigation: groups by what the officer is doing, the current group's pages below.
+    for label in ["Giám sát", "Điều tra", "Công việc &amp; tuân thủ", "Danh mục", "Cảnh báo Sigma", "Luật Sigma"] {
         assert!(home.text.contains(label), "nav: {label}");
     }
+    assert!(syt.get("/events").await.text.contains(">Sự kiện</a>"), "the events page's group lists it");
 
     // ---- Rules: the DIC manages them, everyone else reads them ----
     let r = op.get("/rules").await;
@@ -338,10 +340,26 @@ async fn through_the_pages(app: &TestApp) {
         "beaconer",
         "canhgac-ui-beacon",
         &format!("href=\"/events/{event_id}\""),
-        &format!("/rules?q={RULE_ID}"),
+        RULE_ID,
     ] {
         assert!(r.text.contains(part), "alert page shows {part}");
     }
+    // The rule's own page: its YAML and what it raised.
+    let rule_href = r
+        .text
+        .split("href=\"/rules/")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .map(|id| format!("/rules/{id}"))
+        .expect("the alert links to its rule's page");
+    let rp = syt.get(&rule_href).await;
+    assert_eq!(rp.status, StatusCode::OK, "{rule_href}");
+    assert!(rp.text.contains("id=\"rule-yaml\""), "the rule page shows its YAML");
+    assert!(rp.text.contains(RULE_ID));
+    assert!(
+        rp.text.contains(&format!("href=\"/alerts/{}\"", alert.id)),
+        "the rule page lists the alert it raised"
+    );
     assert_eq!(td.get(&path).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
         td.post(&format!("{path}/notes"), &[("note", "x")])

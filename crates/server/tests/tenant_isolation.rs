@@ -493,6 +493,62 @@ async fn walk_api(app: &TestApp) {
                     );
                     assert_eq!(r.json()["total"], json!(expected), "{email} {}", route.path);
                 }
+                ("get", "/signals/groups") => {
+                    let r = app
+                        .api("get", "/api/v1/signals/groups?limit=500", t, None)
+                        .await;
+                    assert_eq!(r.status, StatusCode::OK);
+                    assert_no_foreign(email, route.path, &r.text, &foreign);
+                    for g in r.json()["items"].as_array().expect("items") {
+                        for m in g["members"].as_array().expect("members") {
+                            assert!(
+                                visible.iter().any(|v| m["org_code"] == json!(v)),
+                                "{email} sees a group member of {}",
+                                m["org_code"]
+                            );
+                        }
+                    }
+                }
+                ("post", "/signals/bulk") => {
+                    // Every signal and group of the province named; only the caller's own may
+                    // change (an assignment to the caller, which leaves states as they are).
+                    let admin = app.token("admin@t.vn").await;
+                    let all = app
+                        .api("get", "/api/v1/signals?limit=1000", Some(&admin), None)
+                        .await
+                        .json();
+                    let items = all["items"].as_array().expect("items").clone();
+                    let ids: Vec<i64> = items.iter().filter_map(|i| i["id"].as_i64()).collect();
+                    let groups: Vec<i64> = items.iter().filter_map(|i| i["group_id"].as_i64()).collect();
+                    let me = app.users[*email];
+                    let r = app
+                        .api(
+                            "post",
+                            "/api/v1/signals/bulk",
+                            t,
+                            Some(json!({"ids": ids, "groups": groups, "action": "assign", "user_id": me})),
+                        )
+                        .await;
+                    if !role.can_write() {
+                        assert!(denied(r.status), "{email} bulk: {}", r.status);
+                        continue;
+                    }
+                    assert_eq!(r.status, StatusCode::OK, "{email} bulk: {}", r.text);
+                    let after = app
+                        .api("get", "/api/v1/signals?limit=1000", Some(&admin), None)
+                        .await
+                        .json();
+                    for (before, now) in items.iter().zip(after["items"].as_array().expect("items")) {
+                        if visible.iter().any(|v| before["org_code"] == json!(v)) {
+                            continue;
+                        }
+                        assert_eq!(
+                            before["assignee_id"], now["assignee_id"],
+                            "{email} changed another organisation's signal {}",
+                            before["id"]
+                        );
+                    }
+                }
                 ("get", "/botnet-lists") => {
                     assert_eq!(
                         app.api("get", "/api/v1/botnet-lists", t, None).await.status,
@@ -953,6 +1009,9 @@ async fn walk_ui(app: &TestApp) {
                     assert!(r.text.contains("org,hostname,kind"));
                 }
                 ("post", "/signals/{id}/transition")
+                | ("get", "/signals/{id}")
+                | ("post", "/signals/{id}/assign")
+                | ("post", "/signals/{id}/notes")
                 | ("get", "/work/{id}")
                 | ("post", "/work/{id}/event") => {
                     let signals = p.starts_with("/signals");
@@ -1073,6 +1132,79 @@ async fn walk_ui(app: &TestApp) {
                         .await;
                     assert_eq!(r.status, StatusCode::OK, "{email} POST /hunt");
                     assert_no_foreign(email, "retro-hunt page", &r.text, &foreign);
+                }
+                ("get", "/search") => {
+                    // Any foreign organisation's code, host name or address finds nothing of it.
+                    for fo in ORGS.iter().map(|(c, _, _)| *c).filter(|c| !visible.iter().any(|v| v == c)) {
+                        let r = b.get(&format!("/search?q={}", marker(fo))).await;
+                        assert_eq!(r.status, StatusCode::OK);
+                        assert_no_foreign(email, "search", &unecho(&r.text, fo), &foreign);
+                    }
+                    let r = b.get("/search?q=web01").await;
+                    assert_eq!(r.status, StatusCode::OK);
+                    assert_no_foreign(email, "search", &r.text, &foreign);
+                }
+                ("post", "/signals/bulk") => {
+                    let all = app
+                        .store
+                        .list_signals(
+                            &canhgac_domain::Scope::All,
+                            &canhgac_store::SignalFilter {
+                                limit: Some(1000),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .expect("signals")
+                        .0;
+                    let groups: Vec<String> = all
+                        .iter()
+                        .filter_map(|s| s.group_id)
+                        .map(|g| g.to_string())
+                        .collect();
+                    let me = app.users[*email].to_string();
+                    let mut form: Vec<(&str, &str)> =
+                        groups.iter().map(|g| ("group", g.as_str())).collect();
+                    form.push(("action", "assign"));
+                    form.push(("user", me.as_str()));
+                    form.push(("back", "/signals"));
+                    let r = b.post("/signals/bulk", &form).await;
+                    if !role.can_write() {
+                        assert!(denied(r.status), "{email} bulk: {}", r.status);
+                        continue;
+                    }
+                    assert_eq!(r.status, StatusCode::SEE_OTHER, "{email} bulk");
+                    for s in &all {
+                        let now = app
+                            .store
+                            .signal(&canhgac_domain::Scope::All, s.id)
+                            .await
+                            .expect("signal")
+                            .expect("there");
+                        let mine = s.org_code.as_ref().is_some_and(|c| visible.contains(c));
+                        if !mine {
+                            assert_eq!(now.assignee_id, s.assignee_id, "{email} changed signal {}", s.id);
+                        }
+                    }
+                }
+                ("get", "/rules/{id}") => {
+                    let (rules, _) = app
+                        .store
+                        .list_rules(
+                            &canhgac_domain::Scope::All,
+                            &canhgac_store::RuleFilter {
+                                q: Some("walk".into()),
+                                limit: Some(10),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .expect("rules");
+                    for r in &rules {
+                        let page = b.get(&format!("/rules/{}", r.id)).await;
+                        assert!(page.status == StatusCode::OK || denied(page.status));
+                        assert_no_foreign(email, "rule page", &page.text, &foreign);
+                    }
                 }
                 ("get", "/monitor") | ("get", "/rules") => {
                     let r = b.get(p).await;

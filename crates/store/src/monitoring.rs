@@ -224,7 +224,7 @@ const RULE_COLS: &str =
     r.category, r.service, r.yaml, r.enabled, r.org_id, o.code AS org_code, r.updated_at";
 
 impl Store {
-    fn like(&self) -> &'static str {
+    pub(crate) fn like(&self) -> &'static str {
         if self.backend() == "postgres" {
             "ILIKE"
         } else {

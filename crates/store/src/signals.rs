@@ -184,8 +184,28 @@ pub(crate) fn severity_rank(col: &str) -> String {
     )
 }
 
+/// `s` with `%`, `_` and `\` escaped for LIKE … ESCAPE '\'.
+pub(crate) fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// The WHERE clause (starting ` WHERE`) for a signal filter over `signals s`, scope included.
-pub(crate) fn signal_where(scope: &Scope, f: &SignalFilter, p: &mut Params) -> String {
+pub(crate) fn signal_where(
+    scope: &Scope,
+    f: &SignalFilter,
+    p: &mut Params,
+    like: &str,
+) -> String {
     let mut w = String::from(" WHERE 1=1");
     if scope.ids().is_some() {
         w.push_str(" AND s.org_id IS NOT NULL");
@@ -222,19 +242,22 @@ pub(crate) fn signal_where(scope: &Scope, f: &SignalFilter, p: &mut Params) -> S
         w.push_str(&format!(" AND s.src_ip = {}", p.text(ip)));
     }
     if let Some(q) = f.q.as_deref() {
+        // Case-insensitive in both backends: ILIKE on PostgreSQL; on SQLite, whose LIKE folds
+        // ASCII only, the word as typed, in lower case, capitalised and in capitals (so
+        // "đèn" finds "Đèn").
         for word in q.split_whitespace().take(8) {
-            let like = format!(
-                "%{}%",
-                word.to_lowercase()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            let ph = p.text(like);
-            w.push_str(&format!(
-                " AND (lower(s.title) LIKE {ph} ESCAPE '\\' OR lower(COALESCE(s.host_name, '')) LIKE {ph} ESCAPE '\\' \
-                 OR lower(s.source) LIKE {ph} ESCAPE '\\' OR COALESCE(s.src_ip, '') LIKE {ph} ESCAPE '\\')"
-            ));
+            let lower = word.to_lowercase();
+            let mut forms = vec![lower.clone(), capitalised(&lower), word.to_uppercase()];
+            forms.sort();
+            forms.dedup();
+            let mut alts = Vec::new();
+            for form in forms {
+                let ph = p.text(format!("%{}%", escape_like(&form)));
+                for col in ["s.title", "COALESCE(s.host_name, '')", "s.source", "COALESCE(s.src_ip, '')"] {
+                    alts.push(format!("{col} {like} {ph} ESCAPE '\\'"));
+                }
+            }
+            w.push_str(&format!(" AND ({})", alts.join(" OR ")));
         }
     }
     if let Some(t) = f.since {
@@ -455,7 +478,7 @@ impl Store {
         f: &SignalFilter,
     ) -> Result<(Vec<SignalRow>, i64)> {
         let mut p = Params::default();
-        let w = signal_where(scope, f, &mut p);
+        let w = signal_where(scope, f, &mut p, self.like());
         let limit = f.limit.unwrap_or(50).clamp(1, 1000);
         let offset = f.offset.unwrap_or(0).max(0);
         let count_sql = format!("SELECT COUNT(*) FROM signals s{w}");

@@ -82,7 +82,7 @@ impl Store {
         f: &SignalFilter,
     ) -> Result<(Vec<AlertGroup>, i64)> {
         let mut p = Params::default();
-        let w = signal_where(scope, f, &mut p);
+        let w = signal_where(scope, f, &mut p, self.like());
         let limit = f.limit.unwrap_or(50).clamp(1, 500);
         let offset = f.offset.unwrap_or(0).max(0);
         let count_sql = format!("SELECT COUNT(DISTINCT s.group_id) FROM signals s{w}");
@@ -161,7 +161,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut p = Params::default();
-        let w = signal_where(scope, f, &mut p);
+        let w = signal_where(scope, f, &mut p, self.like());
         let list: Vec<String> = groups.iter().take(500).map(i64::to_string).collect();
         let sql = format!(
             "SELECT s.id FROM signals s{w} AND s.group_id IN ({}) ORDER BY s.id",
@@ -184,7 +184,7 @@ impl Store {
     ) -> Result<Vec<Bucket>> {
         let bucket_ms = bucket_ms.max(1000);
         let mut p = Params::default();
-        let w = signal_where(scope, f, &mut p);
+        let w = signal_where(scope, f, &mut p, self.like());
         let s0 = p.int(since);
         let b = p.int(bucket_ms);
         let end = p.int(since + bucket_ms * n as i64);

@@ -211,7 +211,7 @@ pub(crate) fn histogram(l: Lang, q: &TriageQuery, base: &str, buckets: &[Bucket]
                     @let to = fmt_datetime(b.start + bucket_ms);
                     a href=(q.with(base, &[("range", ""), ("from", &from[..16.min(from.len())]), ("to", &to[..16.min(to.len())])])) {
                         title { (label(b.start)) ": " (b.count) }
-                        rect x=(i as i64 * w + 1) y=(50 - h) width=(w - 2) height=(h.max(1)) class=(if b.count == 0 { "empty" } else { "bar" }) {}
+                        rect x=(i as i64 * w + 1) y=(50 - h.max(1)) width=(w - 2) height=(h.max(1)) class=(if b.count == 0 { "h-empty" } else { "h-bar" }) {}
                     }
                 }
             }
@@ -337,7 +337,8 @@ pub(crate) fn group_table(c: &Caller, t: &GroupTable<'_>) -> Markup {
                                     li id=(format!("alert-{}", s.id)) { (severity(l, s.severity.as_str())) " " a href=(signal_href(s)) { (s.title) }
                                         @if s.count > 1 { " " span.muted { "×" (s.count) } }
                                         " · " a.filter href=(q.with(base, &[("rule", &s.source)])) title=(l.t("Lọc theo luật/nguồn này", "Filter by this rule/source")) { (l.t("cùng luật", "same rule")) }
-                                        " · " span.muted { (l.t(s.state.label_vi(), s.state.label_en())) } }
+                                        " · " span.muted { (l.t(s.state.label_vi(), s.state.label_en()))
+                                            @if let Some(a) = s.assignee_id { " → " (t.people.get(&a).map_or(l.t("(tài khoản khác)", "(another user)"), String::as_str)) } } }
                                 } }
                             }
                         }

@@ -902,7 +902,9 @@ pub const WORKSTATION_OS: &[OsProfile] = &[
             ("UltraViewer", "6.6.50", "msi"),
             ("TeamViewer", "15.58.5", "msi"),
             ("WinRAR", "6.23", "msi"),
-            ("7-Zip", "23.01", "msi"),
+            // Workstations took 7-Zip 24.09 when it came out; the servers' 19.00 did not move
+            // (the demo's overdue patch tasks).
+            ("7-Zip", "24.09", "msi"),
             ("Adobe Acrobat Reader DC", "24.003.20180", "msi"),
             ("VNPT-CA Plugin", "1.0.5.2", "msi"),
             ("Viettel-CA Token Manager", "2.0.0.8", "msi"),
@@ -930,7 +932,7 @@ pub const WORKSTATION_OS: &[OsProfile] = &[
             ("Zalo", "24.11.1", "msi"),
             ("UltraViewer", "6.6.50", "msi"),
             ("WinRAR", "7.01", "msi"),
-            ("7-Zip", "24.08", "msi"),
+            ("7-Zip", "24.09", "msi"),
             ("Adobe Acrobat Reader DC", "24.004.20219", "msi"),
             ("VNPT-CA Plugin", "1.0.6.0", "msi"),
             ("Bkav Pro Internet Security", "6.0.0.64", "msi"),

@@ -106,6 +106,12 @@ pub const ATTACKERS: &[(&str, &str)] = &[
 /// names it.
 pub const LISTED_SUBSCRIBER: (&str, &str) = ("100.66.31.7", "Gafgyt");
 
+/// Days from the seeding day to the KEV due date of WinRAR's CVE-2025-8088 (due soon).
+pub const KEV_DUE_WINRAR: i64 = 2;
+/// Days from the seeding day to the KEV due date of 7-Zip's CVE-2025-0411: negative, so the
+/// 7-Zip patch tasks are the demo's intended overdue ones.
+pub const KEV_DUE_7ZIP: i64 = -2;
+
 /// The demo accounts: e-mail, name, role, organisation code.
 pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
     (
@@ -145,6 +151,81 @@ pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
         None,
     ),
 ];
+
+/// The line of the login sheet that holds the shared password.
+const PASSWORD_LINE: &str = "Mật khẩu chung / shared password:";
+
+/// The demo accounts as table lines: e-mail, role (Vietnamese label, English label and wire
+/// name), organisation (code and name); a header first.
+pub fn accounts_table() -> Vec<String> {
+    let rows: Vec<[String; 3]> = DEMO_USERS
+        .iter()
+        .map(|(email, _, role, org)| {
+            let org = match org {
+                Some(code) => {
+                    let name = ORGS.iter().find(|o| o.code == *code).map_or("", |o| o.name);
+                    format!("{code} — {name}")
+                }
+                None => "(toàn tỉnh / whole province)".to_string(),
+            };
+            [
+                email.to_string(),
+                format!(
+                    "{} / {} ({})",
+                    role.label_vi(),
+                    role.label_en(),
+                    role.as_str()
+                ),
+                org,
+            ]
+        })
+        .collect();
+    let header = [
+        "E-mail".to_string(),
+        "Vai trò / role".to_string(),
+        "Đơn vị / organisation".to_string(),
+    ];
+    let width = |i: usize| {
+        rows.iter()
+            .chain(std::iter::once(&header))
+            .map(|r| r[i].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1) = (width(0), width(1));
+    std::iter::once(&header)
+        .chain(rows.iter())
+        .map(|r| format!("{:<w0$}  {:<w1$}  {}", r[0], r[1], r[2]))
+        .collect()
+}
+
+/// The text of `demo-login.txt`: every demo account with its e-mail, role and organisation, and
+/// the password they share.
+pub fn login_sheet(password: &str) -> String {
+    let mut out = String::from(
+        "canhgac — tài khoản mẫu của tỉnh Lai Châu (demo) / demo accounts of the Lai Châu demo\n\n",
+    );
+    out.push_str(&format!("{PASSWORD_LINE} {password}\n\n"));
+    for line in accounts_table() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The shared password written in a login sheet — or the whole of the one-line file that
+/// older demos wrote.
+pub fn password_in_login_sheet(text: &str) -> Option<String> {
+    let found = match text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(PASSWORD_LINE))
+    {
+        Some(p) => p.trim(),
+        None if text.trim().lines().count() == 1 => text.trim(),
+        None => return None,
+    };
+    (!found.is_empty()).then(|| found.to_string())
+}
 
 /// What seeding did.
 #[derive(Debug)]
@@ -438,11 +519,56 @@ async fn seed_core(
     let national = format!("Cảnh báo từ Nền tảng điều phối quốc gia: máy chủ tamduong-web01 ({td}) kết nối tới máy chủ điều khiển {c2} ({c2_family})");
     let flow = format!("Thuê bao {subscriber} ({subscriber_family}, có trong danh sách IP Botnet) gửi lưu lượng UDP/123 bất thường: nghi tham gia tấn công khuếch đại NTP");
     let signals = [
-        (SignalKind::NationalAlert, "IRlab.vn", national.as_str(), Severity::High, "TAMDUONG", "tamduong-web01", vec![td.clone(), c2.to_string()], 1),
-        (SignalKind::Malware, "Kaspersky Endpoint Security", "Phát hiện Trojan.Win32.Agent trên máy trạm, chờ xác minh", Severity::Critical, "TAMDUONG", "tamduong-pc03", vec![], 1),
-        (SignalKind::SpamReport, "Hệ thống 5656", "Phản ánh tin nhắn lừa đảo giả danh ngân hàng từ đầu số 0856xxxxxx", Severity::Medium, "VIETTEL", "", vec![], 17),
-        (SignalKind::VulnFinding, "Nessus", "CVE-2024-6387 (regreSSHion) trên máy chủ OpenSSH chưa vá", Severity::Critical, "STC", "stc-app02", vec![], 1),
-        (SignalKind::FlowAttack, "NetFlow", flow.as_str(), Severity::High, "MOBIFONE", "", vec![subscriber.to_string()], 5),
+        (
+            SignalKind::NationalAlert,
+            "IRlab.vn",
+            national.as_str(),
+            Severity::High,
+            "TAMDUONG",
+            "tamduong-web01",
+            vec![td.clone(), c2.to_string()],
+            1,
+        ),
+        (
+            SignalKind::Malware,
+            "Kaspersky Endpoint Security",
+            "Phát hiện Trojan.Win32.Agent trên máy trạm, chờ xác minh",
+            Severity::Critical,
+            "TAMDUONG",
+            "tamduong-pc03",
+            vec![],
+            1,
+        ),
+        (
+            SignalKind::SpamReport,
+            "Hệ thống 5656",
+            "Phản ánh tin nhắn lừa đảo giả danh ngân hàng từ đầu số 0856xxxxxx",
+            Severity::Medium,
+            "VIETTEL",
+            "",
+            vec![],
+            17,
+        ),
+        (
+            SignalKind::VulnFinding,
+            "Nessus",
+            "CVE-2024-6387 (regreSSHion) trên máy chủ OpenSSH chưa vá",
+            Severity::Critical,
+            "STC",
+            "stc-app02",
+            vec![],
+            1,
+        ),
+        (
+            SignalKind::FlowAttack,
+            "NetFlow",
+            flow.as_str(),
+            Severity::High,
+            "MOBIFONE",
+            "",
+            vec![subscriber.to_string()],
+            5,
+        ),
     ];
     for (i, (kind, source, title, sev, org, host, cited, count)) in signals.iter().enumerate() {
         for k in 0..*count {
@@ -534,11 +660,13 @@ async fn host_ip(store: &Store, hostname: &str, public: bool) -> Result<String> 
         .with_context(|| format!("demo host {hostname} has no address"))
 }
 
-/// Two monthly Botnet IP lists in the DIC's spreadsheet form (Vietnamese headers): October
-/// lists the Health Department's portal and the Home Affairs web server; November lists the
-/// portal again (its task reopens and escalates), no longer lists Home Affairs (its task is
-/// verified clean) and adds a Tam Đường server. Imported through the same path as a user's.
-async fn seed_botnet_lists(store: &Store, dice: &mut Dice) -> Result<()> {
+/// Two monthly Botnet IP lists in the DIC's spreadsheet form (Vietnamese headers), for the two
+/// months before this one: the earlier lists the Health Department's portal and the Home
+/// Affairs web server; the later lists the portal again (its task reopens and escalates), no
+/// longer lists Home Affairs (its task is verified clean) and adds a Tam Đường server and a
+/// MobiFone subscriber. Both carry the [`ATTACKERS`] among 300 other addresses. Imported
+/// through the same path as a user's.
+async fn seed_botnet_lists(store: &Store, dice: &mut Dice, cal: &Calendar) -> Result<()> {
     let actor = Actor {
         user_id: None,
         email: DEMO_USERS[1].0.to_string(),
@@ -568,9 +696,9 @@ async fn seed_botnet_lists(store: &Store, dice: &mut Dice) -> Result<()> {
         })
         .collect();
     let mut lists = Vec::new();
-    for (period, ours) in [
+    for (back, ours) in [
         (
-            "10/2026",
+            2,
             vec![
                 (syt.clone(), "Mirai"),
                 (snv.clone(), "Emotet"),
@@ -578,32 +706,30 @@ async fn seed_botnet_lists(store: &Store, dice: &mut Dice) -> Result<()> {
             ],
         ),
         (
-            "11/2026",
+            1,
             vec![
                 (syt.clone(), "Mirai"),
                 (td.clone(), "Andromeda"),
                 ("198.51.100.90".to_string(), "Sality"),
+                (LISTED_SUBSCRIBER.0.to_string(), LISTED_SUBSCRIBER.1),
             ],
         ),
     ] {
+        let period = cal.period(back);
+        // Found on the middle of that month, at 08:15.
+        let (y, m) = cal.month(back);
+        let found = format!("{:02}/{m:02}/{y} 08:15", 16 - back);
         let mut csv = String::from("STT,Địa chỉ IP,Tên mã độc,Thời gian phát hiện,Ghi chú\n");
         let mut n = 0;
         for (ip, fam) in &ours {
             n += 1;
-            csv.push_str(&format!(
-                "{n},{ip},{fam},{} 08:15,\n",
-                if period == "10/2026" {
-                    "15/10/2026"
-                } else {
-                    "14/11/2026"
-                }
-            ));
+            csv.push_str(&format!("{n},{ip},{fam},{found},\n"));
         }
-        let take = if period == "10/2026" {
-            0..300
-        } else {
-            100..400
-        };
+        for (ip, fam) in ATTACKERS {
+            n += 1;
+            csv.push_str(&format!("{n},{ip},{fam},{found},\n"));
+        }
+        let take = if back == 2 { 0..300 } else { 100..400 };
         for ip in &background[take] {
             n += 1;
             csv.push_str(&format!(
@@ -619,7 +745,7 @@ async fn seed_botnet_lists(store: &Store, dice: &mut Dice) -> Result<()> {
             name: None,
             source: "Sở TTTT (theo Cục An toàn thông tin)".into(),
             kind: "botnet".into(),
-            period: period.into(),
+            period: period.clone(),
             version: "monthly".into(),
         };
         canhgac_ops::botnet::import_list(
@@ -637,23 +763,32 @@ async fn seed_botnet_lists(store: &Store, dice: &mut Dice) -> Result<()> {
 
 /// National warnings and the KEV entries they concern, entered through the same path as a
 /// DIC officer's form, so patch tasks, deadlines and compliance show on the demo.
-async fn seed_advisories(store: &Store) -> Result<()> {
+async fn seed_advisories(store: &Store, cal: &Calendar) -> Result<()> {
     use canhgac_ops::patching::{import_kev, import_manual};
     use canhgac_vuln::formats::ManualAdvisory;
     let actor = Actor {
         user_id: None,
         email: DEMO_USERS[0].0.to_string(),
     };
-    let kev = json!({"title": "CISA Catalog of Known Exploited Vulnerabilities (demo extract)", "catalogVersion": "2026.11.20", "count": 3, "vulnerabilities": [
-        {"cveID": "CVE-2025-8088", "vendorProject": "RARLAB", "product": "WinRAR", "vulnerabilityName": "RARLAB WinRAR Path Traversal Vulnerability", "dateAdded": "2025-08-12", "dueDate": "2025-09-02", "knownRansomwareCampaignUse": "Unknown"},
-        {"cveID": "CVE-2023-44487", "vendorProject": "IETF", "product": "HTTP/2", "vulnerabilityName": "HTTP/2 Rapid Reset Attack Vulnerability", "dateAdded": "2023-10-10", "dueDate": "2023-10-31", "knownRansomwareCampaignUse": "Unknown"},
-        {"cveID": "CVE-2025-0411", "vendorProject": "7-Zip", "product": "7-Zip", "vulnerabilityName": "7-Zip Mark of the Web Bypass Vulnerability", "dateAdded": "2025-02-06", "dueDate": "2025-02-27", "knownRansomwareCampaignUse": "Unknown"}]});
+    // Real CVEs and names; the dates are counted from today (see [`Calendar`]), three weeks
+    // from dateAdded to dueDate as CISA gives. A patch task is due by its severity or the KEV
+    // due date, whichever is earlier: the 7-Zip tasks are two days overdue (and escalated) on
+    // purpose, the WinRAR ones due in two days, the rest by their severity.
+    let kev_entry = |cve: &str, vendor: &str, product: &str, name: &str, due_in: i64| {
+        json!({"cveID": cve, "vendorProject": vendor, "product": product, "vulnerabilityName": name,
+            "dateAdded": cal.iso(due_in - 21), "dueDate": cal.iso(due_in), "knownRansomwareCampaignUse": "Unknown"})
+    };
+    let kev = json!({"title": "CISA Catalog of Known Exploited Vulnerabilities (demo extract)",
+        "catalogVersion": cal.day(0).format("%Y.%m.%d").to_string(), "count": 3, "vulnerabilities": [
+        kev_entry("CVE-2025-8088", "RARLAB", "WinRAR", "RARLAB WinRAR Path Traversal Vulnerability", KEV_DUE_WINRAR),
+        kev_entry("CVE-2023-44487", "IETF", "HTTP/2", "HTTP/2 Rapid Reset Attack Vulnerability", -30),
+        kev_entry("CVE-2025-0411", "7-Zip", "7-Zip", "7-Zip Mark of the Web Bypass Vulnerability", KEV_DUE_7ZIP)]});
     import_kev(store, &actor, kev.to_string().as_bytes())
         .await
         .map_err(|e| anyhow::anyhow!("demo KEV: {e:?}"))?;
     let warnings = [
         (
-            "AIS-2026-11-001",
+            "AIS-001",
             "WinRAR: lỗ hổng duyệt thư mục đang bị khai thác",
             "CVE-2025-8088",
             "generic",
@@ -665,7 +800,7 @@ async fn seed_advisories(store: &Store) -> Result<()> {
             "Cập nhật WinRAR lên 7.13 trở lên trên toàn bộ máy trạm; gỡ bỏ nếu không dùng.",
         ),
         (
-            "AIS-2026-11-002",
+            "AIS-002",
             "7-Zip: vượt qua cơ chế Mark-of-the-Web",
             "CVE-2025-0411",
             "generic",
@@ -677,7 +812,7 @@ async fn seed_advisories(store: &Store) -> Result<()> {
             "Cập nhật 7-Zip lên 24.09 trở lên.",
         ),
         (
-            "AIS-2026-11-003",
+            "AIS-003",
             "Google Chrome: lỗi type confusion trong V8",
             "CVE-2024-11395",
             "generic",
@@ -689,7 +824,7 @@ async fn seed_advisories(store: &Store) -> Result<()> {
             "Cập nhật Chrome lên 131.0.6778.85 trở lên và khởi động lại trình duyệt.",
         ),
         (
-            "AIS-2026-11-004",
+            "AIS-004",
             "OpenSSL trên Debian 12",
             "CVE-2024-13176",
             "deb",
@@ -701,7 +836,7 @@ async fn seed_advisories(store: &Store) -> Result<()> {
             "apt update && apt install openssl libssl3",
         ),
         (
-            "AIS-2026-11-005",
+            "AIS-005",
             "Django: SQL injection trong HasKey trên Oracle",
             "CVE-2024-53908",
             "pypi",
@@ -725,9 +860,15 @@ async fn seed_advisories(store: &Store) -> Result<()> {
             "apt install openssh-server",
         ),
     ];
+    // The national warnings carry this month's number.
+    let (y, mo) = cal.month(0);
     for (id, title, cves, scheme, distro, vendor, product, fixed, severity, rec) in warnings {
+        let id = match id.strip_prefix("AIS-") {
+            Some(n) => format!("AIS-{y}-{mo:02}-{n}"),
+            None => id.to_string(),
+        };
         let m = ManualAdvisory {
-            id: id.into(),
+            id: id.clone(),
             title: title.into(),
             cves: cves.into(),
             scheme: canhgac_vuln::Scheme::parse(scheme),
@@ -748,13 +889,14 @@ async fn seed_advisories(store: &Store) -> Result<()> {
 
 /// A Nessus scan of six public-facing web servers, imported through the same path as an
 /// officer's upload, so the findings page shows ranking (KEV, Internet, Botnet) and tasks.
-async fn seed_scan(store: &Store) -> Result<()> {
+async fn seed_scan(store: &Store, cal: &Calendar) -> Result<()> {
     let actor = Actor {
         user_id: None,
         email: DEMO_USERS[1].0.to_string(),
     };
-    let mut xml = String::from(
-        "<?xml version=\"1.0\"?><NessusClientData_v2><Report name=\"Quet dinh ky thang 11/2026\">",
+    let mut xml = format!(
+        "<?xml version=\"1.0\"?><NessusClientData_v2><Report name=\"Quet dinh ky thang {}\">",
+        cal.period(0)
     );
     for (i, host) in [
         "syt-web01",
@@ -805,42 +947,44 @@ pub async fn live_feed(store: Store, every: std::time::Duration) {
         else {
             continue;
         };
-        if page.items.is_empty() {
+        let Some(s) = live_signal(&mut dice, &page.items, now_ms()) else {
             continue;
-        }
-        let host = dice.pick(&page.items).clone();
-        // Sigma alerts come from the real pipeline (see `monitoring::live`); the other kinds of
-        // signal stand in for capabilities that raise them.
-        let (kind, title, sev) = *dice.pick(LIVE_PATTERNS);
-        if kind == SignalKind::SigmaAlert {
-            continue;
-        }
-        let hostname = host["hostname"].as_str().unwrap_or_default().to_string();
-        let src = format!(
-            "{}.{}.{}.{}",
-            dice.pick(&[45u8, 185, 91, 103, 194]),
-            dice.below(255),
-            dice.below(255),
-            1 + dice.below(254)
-        );
-        let s = NewSignal {
-            kind,
-            source: "demo-generator".into(),
-            title: format!("{title} — {hostname} ← {src}"),
-            severity: sev,
-            org_id: host["org_id"].as_i64(),
-            host_id: host["id"].as_i64(),
-            dedup_key: format!("live:{title}:{hostname}"),
-            seen_at: now_ms(),
-            window_ms: 30 * 60_000,
-            payload: json!({"demo": true, "src_ip": src}),
-            host_name: Some(hostname.clone()),
-            src_ip: Some(src.clone()),
         };
         if let Err(e) = store.raise_signal(&s).await {
             tracing::warn!(error = %e, "demo generator could not raise a signal");
         }
     }
+}
+
+/// One signal of [`live_feed`] on one of `hosts` (registry rows): a pattern of a capability
+/// that does not raise signals by itself yet (Sigma alerts come from the real pipeline, see
+/// `monitoring::live`), its remote address one of the listed [`ATTACKERS`].
+pub fn live_signal(dice: &mut Dice, hosts: &[Record], at: i64) -> Option<NewSignal> {
+    if hosts.is_empty() {
+        return None;
+    }
+    let host = dice.pick(hosts);
+    let patterns: Vec<_> = LIVE_PATTERNS
+        .iter()
+        .filter(|(kind, _, _)| *kind != SignalKind::SigmaAlert)
+        .collect();
+    let (kind, title, sev) = **dice.pick(&patterns);
+    let hostname = host["hostname"].as_str().unwrap_or_default().to_string();
+    let (src, family) = *dice.pick(ATTACKERS);
+    Some(NewSignal {
+        kind,
+        source: "demo-generator".into(),
+        title: format!("{title} — {hostname} ← {src}"),
+        severity: sev,
+        org_id: host["org_id"].as_i64(),
+        host_id: host["id"].as_i64(),
+        dedup_key: format!("live:{title}:{hostname}"),
+        seen_at: at,
+        window_ms: 30 * 60_000,
+        payload: json!({"demo": true, "src_ip": src, "malware": family}),
+        host_name: Some(hostname),
+        src_ip: Some(src.to_string()),
+    })
 }
 
 async fn tokio_sleep(d: std::time::Duration) {

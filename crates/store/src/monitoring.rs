@@ -319,7 +319,12 @@ impl Store {
                 }
                 for (h, i, at) in &hosts {
                     if let Some(id) = ids.get(*i) {
-                        sqlx::query(HOST_ACTIVITY_SQL).bind(h).bind(id).bind(at).execute(&mut *tx).await?;
+                        sqlx::query(HOST_ACTIVITY_SQL)
+                            .bind(h)
+                            .bind(id)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                 }
                 tx.commit().await?;
@@ -336,7 +341,12 @@ impl Store {
                 }
                 for (h, i, at) in &hosts {
                     if let Some(id) = ids.get(*i) {
-                        sqlx::query(HOST_ACTIVITY_SQL).bind(h).bind(id).bind(at).execute(&mut *tx).await?;
+                        sqlx::query(HOST_ACTIVITY_SQL)
+                            .bind(h)
+                            .bind(id)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                 }
                 tx.commit().await?;

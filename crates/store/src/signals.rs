@@ -200,12 +200,7 @@ fn capitalised(s: &str) -> String {
 }
 
 /// The WHERE clause (starting ` WHERE`) for a signal filter over `signals s`, scope included.
-pub(crate) fn signal_where(
-    scope: &Scope,
-    f: &SignalFilter,
-    p: &mut Params,
-    like: &str,
-) -> String {
+pub(crate) fn signal_where(scope: &Scope, f: &SignalFilter, p: &mut Params, like: &str) -> String {
     let mut w = String::from(" WHERE 1=1");
     if scope.ids().is_some() {
         w.push_str(" AND s.org_id IS NOT NULL");
@@ -253,7 +248,12 @@ pub(crate) fn signal_where(
             let mut alts = Vec::new();
             for form in forms {
                 let ph = p.text(format!("%{}%", escape_like(&form)));
-                for col in ["s.title", "COALESCE(s.host_name, '')", "s.source", "COALESCE(s.src_ip, '')"] {
+                for col in [
+                    "s.title",
+                    "COALESCE(s.host_name, '')",
+                    "s.source",
+                    "COALESCE(s.src_ip, '')",
+                ] {
                     alts.push(format!("{col} {like} {ph} ESCAPE '\\'"));
                 }
             }

@@ -113,7 +113,10 @@ impl Store {
                 bind_all!(sqlx::query_as::<_, SignalRow>(&sql), &p.vals).fetch_all(pool).await?
             });
             for r in rows {
-                members.entry(r.group_id.unwrap_or(r.id)).or_default().push(r);
+                members
+                    .entry(r.group_id.unwrap_or(r.id))
+                    .or_default()
+                    .push(r);
             }
         }
         let groups = aggs

@@ -102,6 +102,7 @@ both_backends!(
     signals_deduplicate,
     deduplication_stays_inside_an_organisation,
     alerts_group_by_host_and_time_inside_an_organisation,
+    hosts_remember_their_last_event,
     registry_claims_are_exclusive,
     work_items_keep_their_closing_rules,
     events_get_their_own_ids
@@ -887,16 +888,43 @@ async fn alerts_group_by_host_and_time_inside_an_organisation(s: Store) {
         src_ip: Some("45.155.205.233".into()),
     };
     // One PowerShell command, three rules, one event: one group.
-    let (g1, _) = s.raise_signal(&sig(p.a, "r1", "syt-pc01", t0, Severity::Medium, 7)).await.expect("1");
-    let (m2, _) = s.raise_signal(&sig(p.a, "r2", "SYT-PC01", t0 + 1000, Severity::High, 7)).await.expect("2");
-    let (m3, _) = s.raise_signal(&sig(p.a, "r3", "syt-pc01", t0 + 2000, Severity::Low, 7)).await.expect("3");
+    let (g1, _) = s
+        .raise_signal(&sig(p.a, "r1", "syt-pc01", t0, Severity::Medium, 7))
+        .await
+        .expect("1");
+    let (m2, _) = s
+        .raise_signal(&sig(p.a, "r2", "SYT-PC01", t0 + 1000, Severity::High, 7))
+        .await
+        .expect("2");
+    let (m3, _) = s
+        .raise_signal(&sig(p.a, "r3", "syt-pc01", t0 + 2000, Severity::Low, 7))
+        .await
+        .expect("3");
     // Another organisation's host of the same name: its own group.
-    let (other, _) = s.raise_signal(&sig(p.b, "r1", "syt-pc01", t0 + 3000, Severity::High, 8)).await.expect("b");
+    let (other, _) = s
+        .raise_signal(&sig(p.b, "r1", "syt-pc01", t0 + 3000, Severity::High, 8))
+        .await
+        .expect("b");
     // The same host a quarter of an hour later: a new group.
-    let (late, _) = s.raise_signal(&sig(p.a, "r4", "syt-pc01", t0 + 15 * min, Severity::Critical, 9)).await.expect("late");
+    let (late, _) = s
+        .raise_signal(&sig(
+            p.a,
+            "r4",
+            "syt-pc01",
+            t0 + 15 * min,
+            Severity::Critical,
+            9,
+        ))
+        .await
+        .expect("late");
     let get = |id: i64| {
         let s = s.clone();
-        async move { s.signal(&Scope::All, id).await.expect("get").expect("signal") }
+        async move {
+            s.signal(&Scope::All, id)
+                .await
+                .expect("get")
+                .expect("signal")
+        }
     };
     assert_eq!(get(g1).await.group_id, Some(g1));
     assert_eq!(get(m2).await.group_id, Some(g1));
@@ -923,14 +951,26 @@ async fn alerts_group_by_host_and_time_inside_an_organisation(s: Store) {
         sort: SignalSort::Severity,
         ..all.clone()
     };
-    let (groups, _) = s.alert_groups(&Scope::All, &by_sev).await.expect("by severity");
+    let (groups, _) = s
+        .alert_groups(&Scope::All, &by_sev)
+        .await
+        .expect("by severity");
     assert_eq!(groups[0].group_id, late);
     // A caller of one organisation sees only its groups, and cannot select another's.
-    let (mine, total) = s.alert_groups(&Scope::Orgs(vec![p.a]), &all).await.expect("scoped");
+    let (mine, total) = s
+        .alert_groups(&Scope::Orgs([p.a].into_iter().collect()), &all)
+        .await
+        .expect("scoped");
     assert_eq!(total, 2);
-    assert!(mine.iter().all(|g| g.members.iter().all(|m| m.org_id == Some(p.a))));
+    assert!(mine
+        .iter()
+        .all(|g| g.members.iter().all(|m| m.org_id == Some(p.a))));
     let picked = s
-        .signals_in_groups(&Scope::Orgs(vec![p.a]), &all, &[g1, other])
+        .signals_in_groups(
+            &Scope::Orgs([p.a].into_iter().collect()),
+            &all,
+            &[g1, other],
+        )
         .await
         .expect("pick");
     assert_eq!(picked, vec![g1, m2, m3]);
@@ -950,7 +990,10 @@ async fn alerts_group_by_host_and_time_inside_an_organisation(s: Store) {
         source: Some("r2".into()),
         ..all.clone()
     };
-    assert_eq!(s.list_signals(&Scope::All, &rule).await.expect("rule").0[0].id, m2);
+    assert_eq!(
+        s.list_signals(&Scope::All, &rule).await.expect("rule").0[0].id,
+        m2
+    );
     let text = SignalFilter {
         q: Some("R3 PC01".into()),
         ..all.clone()
@@ -965,7 +1008,10 @@ async fn alerts_group_by_host_and_time_inside_an_organisation(s: Store) {
         since: Some(t0 + 10 * min),
         ..all.clone()
     };
-    assert_eq!(s.list_signals(&Scope::All, &recent).await.expect("since").0[0].id, late);
+    assert_eq!(
+        s.list_signals(&Scope::All, &recent).await.expect("since").0[0].id,
+        late
+    );
     let hist = s
         .signal_histogram(&Scope::All, &all, t0, 5 * min, 4)
         .await
@@ -1311,4 +1357,67 @@ async fn events_get_their_own_ids(s: Store) {
             .expect("stored");
         assert_eq!(row.message, format!("event number {i}"), "event id {id}");
     }
+}
+
+/// Storing events keeps, per registered host, its newest event (what the host page shows and
+/// silent sources are found from), visible only in the host's organisation's scope.
+async fn hosts_remember_their_last_event(s: Store) {
+    let p = province(&s).await;
+    let host = s
+        .create(
+            EntityKind::Host,
+            &Scope::All,
+            &admin(),
+            &rec(json!({"org_id": p.a, "hostname": "syt-web01", "kind": "server", "ips": "10.0.0.5"})),
+        )
+        .await
+        .expect("host")["id"]
+        .as_i64()
+        .expect("id");
+    assert_eq!(
+        s.last_event_of_host(&Scope::All, host).await.expect("none"),
+        None
+    );
+    let ev = |at: i64, host_id: Option<i64>| canhgac_store::NewEvent {
+        received_at: at,
+        at,
+        org_id: Some(p.a),
+        host_id,
+        transport: "udp".into(),
+        message: format!("m{at}"),
+        fields: "{}".into(),
+        ..Default::default()
+    };
+    let ids = s
+        .insert_events(vec![
+            ev(5_000, Some(host)),
+            ev(9_000, Some(host)),
+            ev(7_000, Some(host)),
+            ev(9_500, None),
+        ])
+        .await
+        .expect("insert");
+    assert_eq!(
+        s.last_event_of_host(&Scope::All, host).await.expect("last"),
+        Some((ids[1], 9_000))
+    );
+    // An older batch arriving late does not move it back.
+    s.insert_events(vec![ev(1_000, Some(host))])
+        .await
+        .expect("late");
+    assert_eq!(
+        s.last_event_of_host(&Scope::All, host).await.expect("last"),
+        Some((ids[1], 9_000))
+    );
+    let other: Scope = Scope::Orgs([p.b].into_iter().collect());
+    assert_eq!(
+        s.last_event_of_host(&other, host).await.expect("scoped"),
+        None
+    );
+    let mine: Scope = Scope::Orgs([p.a].into_iter().collect());
+    assert!(s
+        .last_event_of_host(&mine, host)
+        .await
+        .expect("mine")
+        .is_some());
 }

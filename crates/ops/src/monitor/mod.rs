@@ -10,7 +10,9 @@ mod files;
 mod rules;
 
 pub use files::{json_body, records_from_file};
-pub use rules::{add_custom_rules, bundled_rule_text, system_actor, validate_custom_rule, SIGMAHQ_RULES};
+pub use rules::{
+    add_custom_rules, bundled_rule_text, system_actor, validate_custom_rule, SIGMAHQ_RULES,
+};
 use rules::{bundled_rules, BundledFile};
 
 use crate::directory::{Directory, HostOrg};

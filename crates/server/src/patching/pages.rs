@@ -125,10 +125,10 @@ pub(crate) async fn advisories_view(
         .await
         .map_err(|e| store_error_page(c, e))?;
     let body = html! {
-        h1 { (l.t("Cảnh báo lỗ hổng và bản vá", "Advisories and patches")) }
+        h1 { (l.t("Khuyến cáo lỗ hổng và bản vá", "Advisories and patches")) }
         @if let Some(f) = flash { (f) }
         form.filters method="get" action="/advisories" { div { label for="q" { (l.t("Tìm", "Search")) } input #q name="q" value=(get("q")) placeholder="CVE, RHSA, DSA…"; } div { button type="submit" { (l.t("Lọc", "Filter")) } } }
-        table.records #advisories { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Cảnh báo", "Advisory")) } th { "CVE" } th { (l.t("Hạn KEV", "KEV due")) } th { (l.t("Máy bị ảnh hưởng", "Affected hosts")) } th { (l.t("Nguồn", "Source")) } } }
+        table.records #advisories { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Khuyến cáo", "Advisory")) } th { "CVE" } th { (l.t("Hạn KEV", "KEV due")) } th { (l.t("Máy bị ảnh hưởng", "Affected hosts")) } th { (l.t("Nguồn", "Source")) } } }
             tbody { @for a in &items { tr {
                 td { @if let Some(s) = &a.severity { (severity(l, s)) } }
                 td { a href=(format!("/advisories/{}", a.id)) { (a.ext_id) } br; span.muted data-raw { (a.title) } }
@@ -232,7 +232,7 @@ pub async fn advisory_page(State(st): State<AppState>, c: Caller, Path(id): Path
         .await
         .map_err(|e| store_error_page(&c, e))?;
     let body = html! {
-        p.muted { a href="/advisories" { (l.t("Cảnh báo", "Advisories")) } " › " (a.ext_id) }
+        p.muted { a href="/advisories" { (l.t("Khuyến cáo", "Advisories")) } " › " (a.ext_id) }
         h1 { (a.ext_id) " " @if let Some(s) = &a.severity { (severity(l, s)) } }
         div.card { dl.kv {
             dt { (l.t("Tiêu đề", "Title")) } dd data-raw { (a.title) }
@@ -336,7 +336,7 @@ pub async fn host_section(
     let history = st.store.inventory_history(&c.scope, host_id).await?;
     Ok(html! {
         h2 { (l.t("Lỗ hổng cần vá", "Advisories to patch")) " (" (total) ")" }
-        table.records #host-advisories { thead { tr { th { (l.t("Cảnh báo", "Advisory")) } th { (l.t("Gói", "Package")) } th { (l.t("Đang cài", "Installed")) } th { (l.t("Bản vá", "Fixed in")) } th { (l.t("Nhiệm vụ", "Task")) } } }
+        table.records #host-advisories { thead { tr { th { (l.t("Khuyến cáo", "Advisory")) } th { (l.t("Gói", "Package")) } th { (l.t("Đang cài", "Installed")) } th { (l.t("Bản vá", "Fixed in")) } th { (l.t("Nhiệm vụ", "Task")) } } }
             tbody { @for m in &matches { tr { td { a href=(format!("/advisories/{}", m.advisory_id)) { (m.ext_id) } " " @if let Some(s) = &m.severity { (severity(l, s)) } } td.mono data-raw { (m.package) } td { code { (m.version) } } td { code { (m.fixed.clone().unwrap_or_default()) } }
                 td { @if let Some(w) = m.work_item_id { a href=(format!("/work/{w}")) { "#" (w) } } } } }
                 @if matches.is_empty() { tr { td colspan="5" .muted { (l.t("Không có cảnh báo nào ảnh hưởng máy này", "No advisory affects this host")) } } } } }

@@ -87,6 +87,10 @@ enum Command {
         /// Không sinh cảnh báo mẫu liên tục / do not feed live demo signals.
         #[arg(long)]
         no_live: bool,
+        /// Cổng syslog (UDP và TCP) trên 127.0.0.1; 0: không mở. Syslog port (UDP and TCP) on
+        /// 127.0.0.1; 0: none.
+        #[arg(long, default_value_t = 5514)]
+        syslog_port: u16,
     },
     /// Chạy máy chủ thật; tự chạy migration. Production server; migrations run first.
     Serve {
@@ -374,7 +378,8 @@ async fn run() -> Result<()> {
             listen,
             password,
             no_live,
-        } => demo(&data, listen, password, no_live).await,
+            syslog_port,
+        } => demo(&data, listen, password, no_live, syslog_port).await,
         Command::Serve {
             store,
             listen,
@@ -522,21 +527,107 @@ async fn serve(store: Store, listen: SocketAddr, cfg: ServerConfig) -> Result<()
     Ok(())
 }
 
+/// Binds the web port, or says in both languages that it is taken and how to choose another.
+async fn bind_web(listen: SocketAddr) -> Result<tokio::net::TcpListener> {
+    match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => Ok(l),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            let other = SocketAddr::new(listen.ip(), listen.port().wrapping_add(1).max(1));
+            bail!(
+                "cổng web {listen} đang được dùng (có thể bởi một bản demo khác); chọn cổng khác bằng --listen {other}. \
+                 The web port {listen} is in use (perhaps by another demo); choose another with --listen {other}"
+            )
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot listen on {listen}")),
+    }
+}
+
+/// The demo's syslog ports, tried before the server starts: the sockets are held until the
+/// server is about to bind them itself, so the banner names only listeners that can start.
+struct SyslogPorts {
+    port: u16,
+    udp: std::io::Result<std::net::UdpSocket>,
+    tcp: std::io::Result<std::net::TcpListener>,
+}
+
+impl SyslogPorts {
+    fn try_bind(port: u16) -> Option<SyslogPorts> {
+        (port != 0).then(|| {
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            SyslogPorts {
+                port,
+                udp: std::net::UdpSocket::bind(addr),
+                tcp: std::net::TcpListener::bind(addr),
+            }
+        })
+    }
+
+    fn udp(&self) -> Option<SocketAddr> {
+        self.udp.as_ref().ok().and_then(|s| s.local_addr().ok())
+    }
+
+    fn tcp(&self) -> Option<SocketAddr> {
+        self.tcp.as_ref().ok().and_then(|s| s.local_addr().ok())
+    }
+
+    /// The banner's line: what listens, or why not and what to do.
+    fn banner(this: Option<&SyslogPorts>) -> String {
+        let Some(p) = this else {
+            return "Syslog: không mở (--syslog-port 0) / not listening".into();
+        };
+        let port = p.port;
+        let busy = |r: &std::io::Error| {
+            if r.kind() == std::io::ErrorKind::AddrInUse {
+                "cổng đang được dùng / port in use".to_string()
+            } else {
+                r.to_string()
+            }
+        };
+        let other = port.wrapping_add(1).max(1);
+        let choose =
+            format!("chọn cổng khác / choose another: --syslog-port {other} (0: không mở / none)");
+        match (&p.udp, &p.tcp) {
+            (Ok(_), Ok(_)) => format!(
+                "Syslog: UDP và TCP 127.0.0.1:{port} (logger -n 127.0.0.1 -P {port} --udp \"…\")"
+            ),
+            (Ok(_), Err(e)) => format!(
+                "Syslog: UDP 127.0.0.1:{port} (logger -n 127.0.0.1 -P {port} --udp \"…\"); TCP không mở / not listening: {}; {choose}",
+                busy(e)
+            ),
+            (Err(e), Ok(_)) => format!(
+                "Syslog: TCP 127.0.0.1:{port} (logger -n 127.0.0.1 -P {port} --tcp \"…\"); UDP không mở / not listening: {}; {choose}",
+                busy(e)
+            ),
+            (Err(e), Err(_)) => format!(
+                "Syslog: KHÔNG MỞ / NOT LISTENING — 127.0.0.1:{port}: {} (có thể bởi một bản demo khác / perhaps another demo); {choose}",
+                busy(e)
+            ),
+        }
+    }
+}
+
 async fn demo(
     data: &Path,
     listen: SocketAddr,
     password: Option<String>,
     no_live: bool,
+    syslog_port: u16,
 ) -> Result<()> {
+    // The ports first: a second demo on the same machine says at once what is taken.
+    let listener = bind_web(listen).await?;
+    let syslog = SyslogPorts::try_bind(syslog_port);
     let store = Store::open_sqlite(data)
         .await
         .with_context(|| format!("cannot open the data folder {}", data.display()))?;
     let pw_file = data.join("demo-login.txt");
+    let from_file = std::fs::read_to_string(&pw_file)
+        .ok()
+        .and_then(|t| canhgac_demo::password_in_login_sheet(&t));
     let password = match password {
         Some(p) => p,
-        None => match std::fs::read_to_string(&pw_file) {
-            Ok(p) if !p.trim().is_empty() => p.trim().to_string(),
-            _ => format!("LaiChau-{}", &auth::random_token()[..10]),
+        None => match &from_file {
+            Some(p) => p.clone(),
+            None => format!("LaiChau-{}", &auth::random_token()[..10]),
         },
     };
     if let Err((_, en)) = auth::check_password_policy(&password) {
@@ -546,8 +637,17 @@ async fn demo(
     let seeded = canhgac_demo::seed(&store, &hash)
         .await
         .context("cannot seed the demo province")?;
+    // The accounts' password: the one just given to them, else the one the sheet kept.
+    let known = if seeded.fresh {
+        Some(password)
+    } else {
+        from_file
+    };
+    if let Some(p) = &known {
+        // Rewritten on every start, so a folder seeded by an older demo gets the full sheet.
+        write_private(&pw_file, &canhgac_demo::login_sheet(p))?;
+    }
     if seeded.fresh {
-        write_private(&pw_file, &password)?;
         let summary: Vec<String> = seeded
             .counts
             .iter()
@@ -562,16 +662,14 @@ async fn demo(
             .len();
         eprintln!("  with {lists} Botnet IP lists, {advisories} advisories and {findings} scanner findings, their tasks and signals");
     }
-    let known = std::fs::read_to_string(&pw_file)
-        .map(|p| p.trim().to_string())
-        .unwrap_or_default();
     let mut cfg = ServerConfig {
         secure_cookies: !listen.ip().is_loopback(),
         ..ServerConfig::default()
     };
-    // Syslog from the demo machine itself: `logger -n 127.0.0.1 -P 5514 --udp "…"`.
-    cfg.monitor.syslog_udp = Some(SocketAddr::from(([127, 0, 0, 1], 5514)));
-    cfg.monitor.syslog_tcp = Some(SocketAddr::from(([127, 0, 0, 1], 5514)));
+    // Syslog from the demo machine itself: `logger -n 127.0.0.1 -P 5514 --udp "…"`; only the
+    // listeners whose port was free.
+    cfg.monitor.syslog_udp = syslog.as_ref().and_then(SyslogPorts::udp);
+    cfg.monitor.syslog_tcp = syslog.as_ref().and_then(SyslogPorts::tcp);
     let state = AppState::new(store.clone(), cfg);
     canhgac_demo::monitoring::load_rules(&store, &state.monitor)
         .await
@@ -583,47 +681,45 @@ async fn demo(
         eprintln!("  and {n} log events of the last 6 hours through the Sigma rules");
     }
     if !no_live {
+        // A signal of the capabilities without their own feed every five minutes, and log
+        // traffic every three seconds (an attack every two and a half minutes on average):
+        // a few dozen alerts an hour, as a duty team would see.
         tokio::spawn(canhgac_demo::live_feed(
             store.clone(),
-            std::time::Duration::from_secs(5),
+            std::time::Duration::from_secs(300),
         ));
         tokio::spawn(canhgac_demo::monitoring::live(
             store.clone(),
             state.monitor.clone(),
-            std::time::Duration::from_secs(3),
+            std::time::Duration::from_millis(canhgac_demo::monitoring::LIVE_EVERY_MS as u64),
         ));
     }
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
     let url = format!("http://{}", listener.local_addr()?);
     println!();
     println!("  canhgac đang chạy / is running:  {url}");
     println!();
-    if known.is_empty() {
-        println!("  (this data folder was seeded before its login file was kept; use `canhgac user add` to add an administrator)");
-    } else {
-        println!(
-            "  Đăng nhập / log in:  {}  mật khẩu / password: {known}",
-            canhgac_demo::DEMO_USERS[0].0
-        );
-        println!("  Other demo accounts (same password), one per role:");
-        for (email, _, role, org) in canhgac_demo::DEMO_USERS {
-            println!(
-                "    {email:<36} {:<14} {}",
-                role.as_str(),
-                org.unwrap_or("(toàn tỉnh)")
-            );
+    match &known {
+        None => println!("  (this data folder was seeded before its login file was kept; use `canhgac user add` to add an administrator)"),
+        Some(p) => {
+            println!("  Tài khoản mẫu, một cho mỗi vai trò / demo accounts, one per role");
+            println!("  (mật khẩu chung / shared password: {p}; cũng ghi trong / also in {}):", pw_file.display());
+            println!();
+            for line in canhgac_demo::accounts_table() {
+                println!("    {}", line.trim_end());
+            }
         }
     }
-    println!("  Syslog: UDP và TCP 127.0.0.1:5514 (logger -n 127.0.0.1 -P 5514 --udp \"…\")");
     println!();
+    println!("  {}", SyslogPorts::banner(syslog.as_ref()));
+    println!();
+    // The server binds the syslog ports it was given as it starts: free them for it now.
+    drop(syslog);
     canhgac_server::serve(listener, state).await?;
     Ok(())
 }
 
 fn write_private(path: &Path, content: &str) -> Result<()> {
-    std::fs::write(path, format!("{content}\n"))
+    std::fs::write(path, format!("{}\n", content.trim_end()))
         .with_context(|| format!("cannot write {}", path.display()))?;
     #[cfg(unix)]
     {

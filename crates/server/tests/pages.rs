@@ -818,7 +818,10 @@ async fn every_page_as_every_role_reads_and_lays_out_well() {
     let problems: usize = findings.by_page.values().map(Vec::len).sum::<usize>() + unresolved.len();
     assert!(
         problems == 0,
-        "{problems} problem(s) on {} page(s); screenshots in {}\n{report}",
+        "{problems} problem(s) on {} page(s); screenshots in {}\n\
+         (words for codes, dates and actors: canhgac_server::ui::fmt and the domain's labels; text \
+         people typed or tools wrote — names, titles, log lines — goes in <code>, <pre> or an \
+         element marked data-raw)\n{report}",
         findings.by_page.len(),
         shots.display()
     );

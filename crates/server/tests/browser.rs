@@ -400,7 +400,7 @@ async fn live_rows(c: &Client) -> Vec<(String, String)> {
 /// Opens `/alerts` (after logging in) and waits until its event stream is connected.
 async fn open_live_alerts(c: &Client, base: &str, email: &str, name: &str) {
     login_at(c, base, "/alerts", email, name).await;
-    wait_text(c, "main h1", "Cảnh báo giám sát", 15, name).await;
+    wait_text(c, "main h1", "Cảnh báo Sigma", 15, name).await;
     wait_text(c, "#alerts-live-state", "đang nhận trực tiếp", 15, name).await;
     assert_eq!(
         text_of(c, "#alerts-live-count").await.as_deref(),

@@ -130,6 +130,21 @@ const FINDING_COLS: &str = "f.id, f.list_id, f.value, f.org_id, o.code AS org_co
 const LIST_COLS: &str =
     "id, name, source, kind, period, version, format, entry_count, imported_at, imported_by";
 
+/// A list entry found by [`Store::find_botnet_entries`], as read: list id, name and period, then
+/// the entry's columns.
+type EntryHit = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
 impl Store {
     /// Stores a list, its entries and findings in one transaction (audited); returns the
     /// list's id and the findings' ids in order.
@@ -326,18 +341,7 @@ impl Store {
                 .replace('%', "\\%")
                 .replace('_', "\\_")
         );
-        let rows: Vec<(
-            i64,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            i64,
-        )> = on_pool!(self, pool => {
+        let rows: Vec<EntryHit> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT l.id, l.name, l.period, e.value, e.kind, e.malware, e.seen, e.context, e.org_hint, e.row_no \
                  FROM botnet_entries e JOIN botnet_lists l ON l.id = e.list_id \

@@ -301,10 +301,11 @@ async fn about(
         parts.next().unwrap_or_default(),
     );
     let advisory = if a == "patch" {
-        match st.store.advisory_id(rest).await.map_err(err)? {
-            Some(id) => Some((id, rest.to_string())),
-            None => None,
-        }
+        st.store
+            .advisory_id(rest)
+            .await
+            .map_err(err)?
+            .map(|id| (id, rest.to_string()))
     } else {
         None
     };

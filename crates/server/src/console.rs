@@ -188,7 +188,7 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
         }
         @if !audit.is_empty() {
             div.card { h2 { (l.t("Thay đổi gần đây", "Recent changes")) }
-                table { tbody { @for a in &audit { tr { td { (fmt_datetime(a.at)) } td { (a.user_email) } td { (a.action) } td { (a.entity) " #" (a.entity_id.map(|i| i.to_string()).unwrap_or_default()) } } } } }
+                table #recent-changes { tbody { @for a in &audit { tr { td { (fmt_datetime(a.at)) } (crate::access::pages::audit_cells(&c, a)) } } } }
                 p { a href="/audit" { (l.t("Xem nhật ký", "Open the audit log")) " →" } } }
         }
         p.muted { (l.t("Mức độ nghiêm trọng:", "Severities:")) @for s in Severity::ALL { " " (layout::severity(l, s.as_str())) } }

@@ -162,7 +162,7 @@ async fn search_page(
             let rows = entries
                 .iter()
                 .map(|(id, name, period, e)| html! {
-                    a href=(format!("/botnet/{id}?q={}", urlencoding::encode(&e.value))) { code { (e.value) } } " — " (name) " (" (period) ")"
+                    a href=(format!("/botnet/{id}?q={}", urlencoding::encode(&e.value))) { code { (e.value) } } " — " (name) " (" (crate::ui::fmt::period(period)) ")"
                     @if let Some(m) = &e.malware { " · " (m) }
                 })
                 .collect();

@@ -249,31 +249,12 @@ pub async fn work_detail(State(st): State<AppState>, c: Caller, Path(id): Path<i
         }
         h2 { (l.t("Diễn biến", "History")) }
         table #work-history { thead { tr { th { (l.t("Thời gian", "When")) } th { (l.t("Người thực hiện", "Who")) } th { (l.t("Thao tác", "Action")) } th { (l.t("Nội dung", "Note")) } th { (l.t("Bằng chứng", "Evidence")) } } }
-            tbody { @for n in &notes { tr { td { (fmt_datetime(n.at)) } td { (actor_name(l, &n.user_email)) }
-                td { (canhgac_domain::work::action_label(&n.action).map_or(n.action.as_str(), |(vi, en)| l.t(vi, en))) }
+            tbody { @for n in &notes { tr { td { (fmt_datetime(n.at)) } td { (crate::ui::fmt::actor(l, &n.user_email)) }
+                td { (crate::ui::fmt::work_action(l, &n.action)) }
                 td { (n.note.clone().unwrap_or_default()) } td { (n.evidence.clone().unwrap_or_default()) } } }
                 @if notes.is_empty() { tr { td colspan="5" .muted { (l.t("Chưa có thao tác nào", "Nothing done yet")) } } } } }
     };
     Ok(page(&c, &w.title, "/work", body).into_response())
-}
-
-/// An account's e-mail, or the platform's own job named in words (`system:botnet-list`).
-pub(crate) fn actor_name(l: crate::auth::Lang, email: &str) -> String {
-    match email.strip_prefix("system:") {
-        None => email.to_string(),
-        Some(job) => {
-            let (vi, en) = match job {
-                "botnet-list" => ("nhập danh sách IP Botnet", "Botnet list import"),
-                "deadlines" => ("theo dõi thời hạn", "deadline watch"),
-                "kev" => ("cập nhật danh mục KEV", "KEV update"),
-                "scan" | "scans" => ("nhập kết quả rà quét", "scan import"),
-                "patching" | "inventory" => ("đối chiếu bản vá", "patch matching"),
-                "demo" => ("dữ liệu minh hoạ", "demo data"),
-                _ => ("tác vụ tự động", "automatic task"),
-            };
-            format!("{} ({})", l.t("Hệ thống", "System"), l.t(vi, en))
-        }
-    }
 }
 
 /// What a work item is about, as rows of the record's card: its host, the signal it came

@@ -511,18 +511,29 @@ impl Walk<'_> {
             self.findings
                 .add(self.who, lang, 1280, path, format!("HTTP {status}"));
         }
-        let ms = m["ms"].as_f64().unwrap_or(-1.0);
+        let mut ms = m["ms"].as_f64().unwrap_or(-1.0);
+        if ms > SLOW_MS {
+            // Other builds share the machine: a slow page is timed once more, and is slow only
+            // when it is slow both times.
+            let first = ms;
+            let mut second = first;
+            if self.c.goto(&url).await.is_ok() {
+                let again = self.measure(lang, false).await;
+                second = again["ms"].as_f64().unwrap_or(first);
+                ms = second.min(first);
+            }
+            if ms > SLOW_MS {
+                self.findings.add(
+                    self.who,
+                    lang,
+                    1280,
+                    path,
+                    format!("slow: the server took {first:.0} ms, then {second:.0} ms (at most {SLOW_MS:.0})"),
+                );
+            }
+        }
         self.timings
             .push((ms, format!("{path} [{}, {lang}]", self.who)));
-        if ms > SLOW_MS {
-            self.findings.add(
-                self.who,
-                lang,
-                1280,
-                path,
-                format!("slow: the server took {ms:.0} ms (at most {SLOW_MS:.0})"),
-            );
-        }
         for t in m["text"].as_array().into_iter().flatten() {
             self.findings.add(
                 self.who,
@@ -739,17 +750,30 @@ async fn every_page_as_every_role_reads_and_lays_out_well() {
         loop {
             let mut progress = false;
             for pat in patterns.clone() {
-                let Some(path) = walk
+                let found: Vec<String> = walk
                     .links
                     .iter()
-                    .find(|l| matches_pattern(&pat, l))
+                    .filter(|l| matches_pattern(&pat, l))
                     .cloned()
-                else {
+                    .collect();
+                if found.is_empty() {
                     continue;
-                };
+                }
+                // The DIC admin opens three records of each kind (first, middle, last linked:
+                // different kinds of task, list, alert); the others one.
+                let mut picks = vec![found[0].clone()];
+                if acct.role == Role::DicAdmin {
+                    for p in [&found[found.len() / 2], &found[found.len() - 1]] {
+                        if !picks.contains(p) {
+                            picks.push(p.clone());
+                        }
+                    }
+                }
                 patterns.retain(|p| *p != pat);
-                walk.visit("vi", &path, true).await;
-                done.push(path);
+                for path in picks {
+                    walk.visit("vi", &path, true).await;
+                    done.push(path);
+                }
                 progress = true;
             }
             if !progress {

@@ -261,9 +261,13 @@ pub async fn import_list(
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| {
             let (y, m) = period.split_once('-').unwrap_or(("", ""));
+            let kind = LIST_KINDS
+                .iter()
+                .find(|(k, _, _)| *k == meta.kind)
+                .map_or(meta.kind.as_str(), |(_, vi, _)| *vi);
             format!(
                 "Danh sách IP {} {}/{y}{}",
-                meta.kind,
+                kind,
                 m,
                 if meta.version == "adhoc" {
                     " (đột xuất)"

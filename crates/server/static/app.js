@@ -13,3 +13,5 @@ t();setInterval(t,1000)})();
 document.addEventListener('submit',function(e){var f=e.target;var q=f&&f.getAttribute&&f.getAttribute('data-confirm');if(q&&!window.confirm(q)){e.preventDefault()}},true);
 // "Back" links: <a data-back href="/">: one step back in history when there is one.
 document.addEventListener('click',function(e){var a=e.target&&e.target.closest&&e.target.closest('a[data-back]');if(a&&window.history.length>1){e.preventDefault();window.history.back()}});
+// Triage lists: the header checkbox ticks every group on the page.
+document.addEventListener('change',function(e){var t=e.target;if(!t||t.id!=='pick-all')return;var f=t.closest('form');if(!f)return;f.querySelectorAll('input.pick').forEach(function(b){b.checked=t.checked})});

@@ -651,14 +651,7 @@ pub(crate) fn record_of(c: &Caller, a: &AuditEntry) -> Option<RecordRef> {
             "advisories" => Some(format!("/advisories/{id}")),
             "botnet_lists" => Some(format!("/botnet/{id}")),
             "scan_findings" => Some("/findings".to_string()),
-            "sigma_rules" => Some(
-                [&a.after, &a.before]
-                    .into_iter()
-                    .flatten()
-                    .find_map(|v| v.get("rule_key").and_then(Value::as_str))
-                    .map(|k| format!("/rules?q={}", urlencoding::encode(k)))
-                    .unwrap_or_else(|| "/rules".into()),
-            ),
+            "sigma_rules" => Some(format!("/rules/{id}")),
             "users" if USER_ADMIN_ROLES.contains(&c.role) => Some(format!("/users/{id}/edit")),
             _ => None,
         },

@@ -185,7 +185,7 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
         h1 #alert-title { (s.title) }
         div.card { dl.kv {
             dt { (l.t("Luật", "Rule")) } dd #alert-rule { @match rule_id { Some(r) => a href=(format!("/rules/{r}")) { (rule_title) }, None => (rule_title) } " " span.muted { code { (rule_key) } } }
-            dt { (l.t("Mức độ", "Severity")) } dd { (severity(l, s.severity.as_str())) @if !level.is_empty() { " " span.muted { "(" (l.t("mức của luật", "rule level")) ": " (level) ")" } } }
+            dt { (l.t("Mức độ", "Severity")) } dd { (severity(l, s.severity.as_str())) @if !level.is_empty() { " " span.muted { "(" (l.t("mức của luật", "rule level")) ": " (crate::ui::fmt::severity_word(l, &level)) ")" } } }
             @if !tags.is_empty() { dt { (l.t("Thẻ", "Tags")) } dd #alert-tags { @for t in &tags { span.badge { (t) } " " } } }
             @if !text(&p["description"]).is_empty() { dt { (l.t("Mô tả", "Description")) } dd #alert-description { (text(&p["description"])) } }
             dt { (l.t("Máy", "Host")) } dd { (host) }
@@ -237,7 +237,7 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
             tbody { @for (k, v) in &excerpt { tr { td { code { (k) } } td { (text(v)) } } } } } }
         h2 #notes { (l.t("Ghi chú xử lý", "Handling notes")) }
         table #alert-notes { thead { tr { th { (l.t("Thời gian", "When")) } th { (l.t("Người ghi", "Who")) } th { (l.t("Nội dung", "Note")) } } }
-            tbody { @for n in &notes { tr { td { (fmt_datetime(n.at)) } td { (n.user_email) } td { (n.note) } } }
+            tbody { @for n in &notes { tr { td { (fmt_datetime(n.at)) } td { (crate::ui::fmt::actor(l, &n.user_email)) } td { (n.note) } } }
                 @if notes.is_empty() { tr { td colspan="3" .muted { (l.t("Chưa có ghi chú", "No notes yet")) } } } } }
         @if c.role.can_write() {
             form.card method="post" action=(format!("/alerts/{}/notes", s.id)) {

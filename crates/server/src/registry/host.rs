@@ -82,13 +82,13 @@ pub(crate) async fn context(
                 @if botnet.is_empty() { tr { td colspan="5" .muted { (l.t("Địa chỉ của máy này không có trong danh sách nào", "None of this host's addresses is listed")) } } } } }
         h2 #host-findings { (l.t("Lỗ hổng do máy quét phát hiện", "Scanner findings")) " (" (findings.len()) ")" }
         table.records { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Lỗ hổng", "Finding")) } th { "CVE" } th { (l.t("Cổng", "Port")) } th { (l.t("Trạng thái", "State")) } th { (l.t("Lần cuối", "Last seen")) } th { (l.t("Nhiệm vụ", "Task")) } } }
-            tbody { @for f in &findings { tr { td { (severity(l, &f.severity)) } td { (f.title) } td { (f.cves) } td { (f.port.clone().unwrap_or_default()) }
+            tbody { @for f in &findings { tr { td { (severity(l, &f.severity)) } td data-raw { (f.title) } td { (f.cves) } td { (f.port.clone().unwrap_or_default()) }
                 td { @if f.state == "open" { (l.t("Còn mở", "Open")) } @else { (l.t("Đã khắc phục", "Fixed")) } } td { (fmt_date(f.last_seen)) }
                 td { @if let Some(w) = f.work_item_id { a href=(format!("/work/{w}")) { "#" (w) } } } } }
                 @if findings.is_empty() { tr { td colspan="7" .muted { (l.t("Chưa có kết quả rà quét nào cho máy này", "No scanner result for this host")) } } } } }
         h2 #host-work { (l.t("Công việc đang mở trên máy này", "Open work on this host")) " (" (work.len()) ")" }
         table.records { thead { tr { th { (l.t("Công việc", "Work")) } th { (l.t("Loại", "Kind")) } th { (l.t("Trạng thái", "State")) } th { (l.t("Hạn", "Due")) } } }
-            tbody { @for w in &work { tr { td { a href=(format!("/work/{}", w.id)) { (w.title) } } td { (l.t(w.kind.label_vi(), w.kind.label_en())) }
+            tbody { @for w in &work { tr { td { a href=(format!("/work/{}", w.id)) { span data-raw { (w.title) } } } td { (l.t(w.kind.label_vi(), w.kind.label_en())) }
                 td { (l.t(w.state.label_vi(), w.state.label_en())) } td { (w.due_at.map(fmt_date).unwrap_or_default()) } } }
                 @if work.is_empty() { tr { td colspan="4" .muted { (l.t("Không có việc đang mở", "No open work")) } } } } }
     })

@@ -163,7 +163,7 @@ pub async fn work_page(
         table.records { thead { tr { th { (l.t("Công việc", "Work")) } th { (l.t("Loại", "Kind")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Hạn", "Due")) } th { (l.t("Trạng thái", "State")) } } }
             tbody { @for w in &items {
                 @let state = w.state;
-                tr { td { a href=(format!("/work/{}", w.id)) { (w.title) } @if w.escalated == 1 { " " span.badge.sev-high { (l.t("Đã báo cáo cấp trên", "Escalated")) } } }
+                tr { td { a href=(format!("/work/{}", w.id)) { span data-raw { (w.title) } } @if w.escalated == 1 { " " span.badge.sev-high { (l.t("Đã báo cáo cấp trên", "Escalated")) } } }
                     td { (l.t(w.kind.label_vi(), w.kind.label_en())) } td { (w.org_code.clone().unwrap_or_default()) }
                     td { @if let Some(d) = w.due_at { @if d < now && state.is_open() { span.badge.sev-high { (fmt_date(d)) } } @else { (fmt_date(d)) } } }
                     td { (l.t(state.label_vi(), state.label_en())) } } }
@@ -221,7 +221,7 @@ pub async fn work_detail(State(st): State<AppState>, c: Caller, Path(id): Path<i
     let now = now_ms();
     let body = html! {
         p.muted { a href="/work" { (l.t("Công việc", "Work items")) } " › " a href=(format!("/work?kind={}", kind.as_str())) { (l.t(kind.label_vi(), kind.label_en())) } " › #" (w.id) }
-        h1 { (w.title) }
+        h1 data-raw { (w.title) }
         div.card { dl.kv {
             dt { (l.t("Loại", "Kind")) } dd #work-kind { (l.t(kind.label_vi(), kind.label_en())) }
             dt { (l.t("Đơn vị", "Organisation")) } dd { a href=(format!("/orgs/{}", w.org_id)) { (w.org_code.clone().unwrap_or_default()) } }

@@ -165,7 +165,7 @@ pub async fn signal_page(State(st): State<AppState>, c: Caller, Path(id): Path<i
         }
         h2 #notes { (l.t("Ghi chú xử lý", "Handling notes")) }
         table #signal-notes { thead { tr { th { (l.t("Thời gian", "When")) } th { (l.t("Người ghi", "Who")) } th { (l.t("Nội dung", "Note")) } } }
-            tbody { @for n in &notes { tr { td { (fmt_datetime(n.at)) } td { (n.user_email) } td { (n.note) } } }
+            tbody { @for n in &notes { tr { td { (fmt_datetime(n.at)) } td { (crate::ui::fmt::actor(l, &n.user_email)) } td { (n.note) } } }
                 @if notes.is_empty() { tr { td colspan="3" .muted { (l.t("Chưa có ghi chú", "No notes yet")) } } } } }
         @if c.role.can_write() {
             form.card method="post" action=(format!("/signals/{}/notes", s.id)) {

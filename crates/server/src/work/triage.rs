@@ -466,7 +466,17 @@ pub(crate) async fn triage_body(
         .await
         .map_err(err)?
         .1;
+    let unreadable: Vec<(&str, &str, &str)> = [("from", "Từ", "From"), ("to", "Đến", "To")]
+        .into_iter()
+        .filter(|(k, ..)| {
+            !q.get(k).is_empty() && crate::monitoring::parse_local_time(q.get(k)).is_none()
+        })
+        .collect();
     Ok(html! {
+        @for (k, vi, en) in &unreadable {
+            div.flash.bad { (l.t("Không đọc được thời gian ở ô", "Cannot read the time in the box")) " “" (l.t(vi, en)) "”: "
+                code { (q.get(k)) } " — " (l.t("hãy viết dd/mm/yyyy hh:mm (giờ Việt Nam); ô này chưa được dùng để lọc.", "write dd/mm/yyyy hh:mm (Viet Nam time); this box was not used to filter.")) }
+        }
         (bulk_flash(l, params))
         (range_picker(l, &q, base))
         (histogram(l, &q, base, &buckets))

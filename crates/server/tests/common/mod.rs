@@ -78,6 +78,16 @@ impl Reply {
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
+
+    /// Where a redirect leads (empty when it is not one).
+    #[allow(dead_code)]
+    pub fn location(&self) -> String {
+        self.headers
+            .get(axum::http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
 }
 
 fn rec(v: Value) -> Record {

@@ -121,7 +121,48 @@ pub async fn events_page(
             codes.get(org.trim()).copied().unwrap_or(-1).to_string(),
         );
     }
+    // A relative range (15 min … 30 days) sets the start when no box does.
+    let range = crate::work::triage::RANGES
+        .iter()
+        .find(|r| r.0 == get("range"));
+    if let Some((_, len, ..)) = range {
+        if get("from").trim().is_empty() {
+            q.insert("from".into(), (canhgac_domain::time::now_ms() - len).to_string());
+        }
+    }
     let f = crate::monitoring::event_filter(&q);
+    // The histogram: the same search without its time limits, over the range or 24 hours.
+    let tq = crate::work::triage::TriageQuery::parse(&params);
+    let (since, bucket, n) = tq.histogram_window(canhgac_domain::time::now_ms());
+    let buckets = st
+        .store
+        .event_histogram(
+            &c.scope,
+            &canhgac_store::EventFilter {
+                from: None,
+                to: None,
+                ..f.clone()
+            },
+            since,
+            bucket,
+            n,
+        )
+        .await
+        .map_err(err)?;
+    // The search's own parameters with some changed: the address of a filter link.
+    let link = |changes: &[(&str, &str)]| {
+        let mut out: Vec<String> = Vec::new();
+        for k in ["from", "to", "range", "host", "org", "field", "q", "malformed"] {
+            let v = changes
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map_or_else(|| get(k), |(_, v)| v.to_string());
+            if !v.trim().is_empty() {
+                out.push(format!("{k}={}", urlencoding::encode(&v)));
+            }
+        }
+        format!("/events?{}", out.join("&"))
+    };
     let time_box = |k: &str| {
         let bad = is_bad(k);
         html! {
@@ -146,6 +187,12 @@ pub async fn events_page(
         }
         p.muted { (l.t("Giờ Việt Nam. Nhiều điều kiện trường cách nhau bằng dấu chấm phẩy, ví dụ: EventID=4625; TargetUserName=admin.",
             "Viet Nam time. Several field conditions are separated by semicolons, e.g. EventID=4625; TargetUserName=admin.")) }
+        div.ranges #events-ranges { span.muted { (l.t("Khoảng thời gian:", "Time range:")) }
+            a.chip class=@if get("range").is_empty() && get("from").is_empty() && get("to").is_empty() { "on" } href=(link(&[("range", ""), ("from", ""), ("to", "")])) { (l.t("Tất cả", "All")) }
+            @for (name, _, _, vi, en) in crate::work::triage::RANGES {
+                a.chip class=@if get("range") == name { "on" } href=(link(&[("range", name), ("from", ""), ("to", "")])) { (l.t(vi, en)) " " (l.t("gần nhất", "latest")) }
+            } }
+        (crate::work::triage::bars(l, &buckets, &|from, to| link(&[("range", ""), ("from", from), ("to", to)])))
         @for (_, vi, en, v) in &bad_time { div.flash.bad.time-error {
             (l.t("Ô", "The box")) " “" (l.t(vi, en)) "” " (l.t("không đọc được", "could not be read")) ": “" (v) "”. "
             (l.t("Hãy nhập ngày giờ Việt Nam dạng dd/mm/yyyy hh:mm, ví dụ 05/11/2026 08:30 (hoặc chỉ ngày 05/11/2026). Điều kiện này chưa được dùng để lọc.",
@@ -153,8 +200,8 @@ pub async fn events_page(
         table.records #events-table { thead { tr { th { (l.t("Thời gian", "Time")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Máy", "Host")) } th { (l.t("Nguồn nhật ký", "Log source")) } th { (l.t("Giao thức", "Transport")) } th { (l.t("Nội dung", "Message")) } } }
             tbody { @for e in &events { tr {
                 td { a href=(format!("/events/{}", e.id)) { (fmt_seconds(e.at)) } }
-                td { (e.org_code.clone().unwrap_or_default()) }
-                td { (e.host_name.clone().unwrap_or_default()) }
+                td { @if let Some(o) = &e.org_code { a.filter href=(link(&[("org", o)])) title=(l.t("Lọc theo đơn vị này", "Filter by this organisation")) { (o) } } }
+                td { @if let Some(h) = &e.host_name { a.filter href=(link(&[("host", h)])) title=(l.t("Lọc theo máy này", "Filter by this host")) { (h) } } }
                 td.mono data-raw { (log_source(e.product.as_deref(), e.category.as_deref(), e.service.as_deref())) }
                 td { (transport_word(l, &e.transport)) }
                 td { @if let Some(m) = &e.malformed { span.badge.sev-medium data-raw title=(m) { (l.t("Lỗi định dạng", "Malformed")) } " " span.muted data-raw { (truncate(m, 80)) } br; }
@@ -211,7 +258,10 @@ pub async fn event_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
         pre #event-message { (e.message) }
         h2 { (l.t("Các trường", "Fields")) " (" (fields.len()) ")" }
         table #event-fields { thead { tr { th { (l.t("Trường", "Field")) } th { (l.t("Giá trị", "Value")) } } }
-            tbody { @for (k, v) in &fields { tr { td { code { (k) } } td.prewrap data-raw { (show(v)) } } }
+            tbody { @for (k, v) in &fields { tr { td { code { (k) } }
+                td.prewrap data-raw { @let shown = show(v); @if !shown.is_empty() && shown.len() <= 200 && !shown.contains(['\n', ';']) {
+                    a.filter href=(format!("/events?field={}", urlencoding::encode(&format!("{k}={shown}")))) title=(l.t("Tìm các sự kiện có cùng giá trị này", "Find events with this value")) { (shown) }
+                } @else { (shown) } } } }
                 @if fields.is_empty() { tr { td colspan="2" .muted { (l.t("Không có trường nào", "No fields")) } } } } }
     };
     Ok(page(

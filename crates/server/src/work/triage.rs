@@ -186,6 +186,13 @@ pub(crate) fn kind_label(l: Lang, k: SignalKind) -> &'static str {
 
 /// The time histogram: one bar per bucket, each a link narrowing the list to its time.
 pub(crate) fn histogram(l: Lang, q: &TriageQuery, base: &str, buckets: &[Bucket]) -> Markup {
+    bars(l, buckets, &|from, to| {
+        q.with(base, &[("range", ""), ("from", from), ("to", to)])
+    })
+}
+
+/// A time histogram whose bars lead to `link(from, to)` (times as dd/mm/yyyy hh:mm).
+pub(crate) fn bars(l: Lang, buckets: &[Bucket], link: &dyn Fn(&str, &str) -> String) -> Markup {
     let max = buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let total: i64 = buckets.iter().map(|b| b.count).sum();
     let w = 10;
@@ -209,7 +216,7 @@ pub(crate) fn histogram(l: Lang, q: &TriageQuery, base: &str, buckets: &[Bucket]
                     @let h = if b.count == 0 { 0 } else { (b.count * 48 / max).max(2) };
                     @let from = fmt_datetime(b.start);
                     @let to = fmt_datetime(b.start + bucket_ms);
-                    a href=(q.with(base, &[("range", ""), ("from", &from[..16.min(from.len())]), ("to", &to[..16.min(to.len())])])) {
+                    a href=(link(&from[..16.min(from.len())], &to[..16.min(to.len())])) {
                         title { (label(b.start)) ": " (b.count) }
                         rect x=(i as i64 * w + 1) y=(50 - h.max(1)) width=(w - 2) height=(h.max(1)) class=(if b.count == 0 { "h-empty" } else { "h-bar" }) {}
                     }

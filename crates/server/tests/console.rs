@@ -277,7 +277,10 @@ async fn one_event_many_rules_is_one_group_handled_in_bulk() {
     let ev = syt.get("/events?range=1h").await;
     assert_eq!(ev.status, StatusCode::OK);
     assert!(ev.text.contains("class=\"histogram\""));
-    assert!(ev.text.contains("canhgac-console-probe"), "the last hour's event");
+    assert!(
+        ev.text.contains("canhgac-console-probe"),
+        "the last hour's event"
+    );
     let event_id = a
         .text
         .split("href=\"/events/")
@@ -287,10 +290,17 @@ async fn one_event_many_rules_is_one_group_handled_in_bulk() {
         .to_string();
     let e = syt.get(&format!("/events/{event_id}")).await;
     let field_link = "/events?field=src_ip%3D45.155.205.233";
-    assert!(e.text.contains(field_link), "a field value is a filter link");
+    assert!(
+        e.text.contains(field_link),
+        "a field value is a filter link"
+    );
     let found = syt.get(field_link).await;
     assert!(found.text.contains(&format!("href=\"/events/{event_id}\"")));
-    assert!(!syt.get("/events?field=src_ip%3D192.0.2.99").await.text.contains(&format!("href=\"/events/{event_id}\"")));
+    assert!(!syt
+        .get("/events?field=src_ip%3D192.0.2.99")
+        .await
+        .text
+        .contains(&format!("href=\"/events/{event_id}\"")));
 
     // The search box: an address finds the host and its network; `#id` finds the alert.
     let s = syt.get("/search?q=198.51.100.20").await;

@@ -24,7 +24,18 @@ fn rule(id: &str, title: &str, level: &str, needle: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_event_many_rules_is_one_group_handled_in_bulk() {
-    let app = TestApp::new().await;
+    console_flow(TestApp::new().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_works_on_postgres_too() {
+    match TestApp::new_postgres().await {
+        Some(app) => console_flow(app).await,
+        None => eprintln!("CANHGAC_TEST_DATABASE_URL is not set: PostgreSQL not exercised here"),
+    }
+}
+
+async fn console_flow(app: TestApp) {
     let admin = app.token("admin@t.vn").await;
     for (i, (title, level)) in [
         ("Lệnh tải mã độc", "high"),

@@ -88,8 +88,9 @@ impl Store {
         let count_sql = format!("SELECT COUNT(DISTINCT s.group_id) FROM signals s{w}");
         let rank = severity_rank("s.severity");
         let sql = format!(
-            "SELECT s.group_id, COUNT(*), SUM(s.count), MAX({rank}), MIN(s.first_seen), MAX(s.last_seen), \
-             SUM(CASE WHEN s.state IN ('resolved', 'false_positive') THEN 0 ELSE 1 END) \
+            "SELECT s.group_id, COUNT(*), CAST(SUM(s.count) AS BIGINT), CAST(MAX({rank}) AS BIGINT), \
+             MIN(s.first_seen), MAX(s.last_seen), \
+             CAST(SUM(CASE WHEN s.state IN ('resolved', 'false_positive') THEN 0 ELSE 1 END) AS BIGINT) \
              FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w} GROUP BY s.group_id ORDER BY {} \
              LIMIT {limit} OFFSET {offset}",
             group_order(f.sort)
@@ -192,7 +193,7 @@ impl Store {
         let b = p.int(bucket_ms);
         let end = p.int(since + bucket_ms * n as i64);
         let sql = format!(
-            "SELECT (s.first_seen - {s0}) / {b} AS k, COUNT(*) FROM signals s{w} \
+            "SELECT CAST((s.first_seen - {s0}) / {b} AS BIGINT) AS k, COUNT(*) FROM signals s{w} \
              AND s.first_seen >= {s0} AND s.first_seen < {end} GROUP BY k"
         );
         let rows: Vec<(i64, i64)> = on_pool!(self, pool => {
@@ -218,7 +219,7 @@ impl Store {
         let b = p.int(bucket_ms);
         let end = p.int(since + bucket_ms * n as i64);
         let sql = format!(
-            "SELECT (e.at - {s0}) / {b} AS k, COUNT(*) FROM events e{w} \
+            "SELECT CAST((e.at - {s0}) / {b} AS BIGINT) AS k, COUNT(*) FROM events e{w} \
              AND e.at >= {s0} AND e.at < {end} GROUP BY k"
         );
         let rows: Vec<(i64, i64)> = on_pool!(self, pool => {

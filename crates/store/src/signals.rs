@@ -435,7 +435,6 @@ impl Store {
                     .filter(|h| !h.is_empty())
                     .map(str::to_lowercase);
                 on_pool!(self, pool => {
-                    let mut tx = pool.begin().await?;
                     // The group: the newest group of this kind, organisation and host that
                     // started at most GROUP_WINDOW_MS before this alert (organisation included,
                     // so a group never spans tenants).
@@ -449,8 +448,11 @@ impl Store {
                         )
                         .bind(s.kind.as_str()).bind(org).bind(host.as_deref()).bind(s.host_id)
                         .bind(s.seen_at - GROUP_WINDOW_MS).bind(s.seen_at)
-                        .fetch_optional(&mut *tx).await?,
+                        .fetch_optional(pool).await?,
                     };
+                    // The transaction starts with its write: on SQLite a read that later
+                    // writes inside one would fail at once when another writer holds the lock.
+                    let mut tx = pool.begin().await?;
                     let id = sqlx::query_scalar::<_, i64>(
                         "INSERT INTO signals (kind, source, title, severity, org_id, host_id, state, dedup_key, count, \
                          first_seen, last_seen, payload, group_id, host_name, src_ip) \

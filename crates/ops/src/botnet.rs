@@ -391,7 +391,7 @@ pub async fn import_list(
             seen_at: now,
             window_ms: 45 * day,
             payload: json!({"list_id": list_id, "value": value, "recurring": f.recurring}),
-            host_name: None,
+            host_name: f.host_id.and_then(|h| hostnames.get(&h).cloned()),
             src_ip: None,
         };
         store.raise_signal(&sig).await?;

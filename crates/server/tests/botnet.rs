@@ -58,6 +58,25 @@ async fn monthly_loop(app: &TestApp) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let report = r.json();
     assert_eq!(report["format"], "csv");
+    // The signal of a host's listed address names the host, so triage lists show and group it.
+    let sigs = app
+        .api(
+            "get",
+            "/api/v1/signals?kind=botnet_finding&q=198.51.100.17&limit=50",
+            Some(&op),
+            None,
+        )
+        .await
+        .json();
+    let syt_host = format!("{}-web01", common::marker("SYT"));
+    assert!(
+        sigs["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|s| s["host_name"] == json!(syt_host)),
+        "{sigs}"
+    );
     assert_eq!(
         (
             report["entries"].clone(),

@@ -186,20 +186,10 @@ impl Store {
         bucket_ms: i64,
         n: usize,
     ) -> Result<Vec<Bucket>> {
-        let bucket_ms = bucket_ms.max(1000);
         let mut p = Params::default();
         let w = signal_where(scope, f, &mut p, self.like());
-        let s0 = p.int(since);
-        let b = p.int(bucket_ms);
-        let end = p.int(since + bucket_ms * n as i64);
-        let sql = format!(
-            "SELECT CAST((s.first_seen - {s0}) / {b} AS BIGINT) AS k, COUNT(*) FROM signals s{w} \
-             AND s.first_seen >= {s0} AND s.first_seen < {end} GROUP BY k"
-        );
-        let rows: Vec<(i64, i64)> = on_pool!(self, pool => {
-            bind_all!(sqlx::query_as::<_, (i64, i64)>(&sql), &p.vals).fetch_all(pool).await?
-        });
-        Ok(fill(since, bucket_ms, n, rows))
+        self.histogram("signals s", "s.first_seen", &w, p, since, bucket_ms, n)
+            .await
     }
 
     /// How many events matching a filter arrived (by event time) in each of `n` buckets of
@@ -212,15 +202,32 @@ impl Store {
         bucket_ms: i64,
         n: usize,
     ) -> Result<Vec<Bucket>> {
-        let bucket_ms = bucket_ms.max(1000);
         let mut p = Params::default();
         let w = self.event_where(scope, f, &mut p);
+        self.histogram("events e", "e.at", &w, p, since, bucket_ms, n)
+            .await
+    }
+
+    /// Counts the rows of `from` (already narrowed by `w`, whose values are in `p`) by buckets
+    /// of `time` (Unix ms).
+    #[allow(clippy::too_many_arguments)]
+    async fn histogram(
+        &self,
+        from: &str,
+        time: &str,
+        w: &str,
+        mut p: Params,
+        since: i64,
+        bucket_ms: i64,
+        n: usize,
+    ) -> Result<Vec<Bucket>> {
+        let bucket_ms = bucket_ms.max(1000);
         let s0 = p.int(since);
         let b = p.int(bucket_ms);
         let end = p.int(since + bucket_ms * n as i64);
         let sql = format!(
-            "SELECT CAST((e.at - {s0}) / {b} AS BIGINT) AS k, COUNT(*) FROM events e{w} \
-             AND e.at >= {s0} AND e.at < {end} GROUP BY k"
+            "SELECT CAST(({time} - {s0}) / {b} AS BIGINT) AS k, COUNT(*) FROM {from}{w} \
+             AND {time} >= {s0} AND {time} < {end} GROUP BY k"
         );
         let rows: Vec<(i64, i64)> = on_pool!(self, pool => {
             bind_all!(sqlx::query_as::<_, (i64, i64)>(&sql), &p.vals).fetch_all(pool).await?

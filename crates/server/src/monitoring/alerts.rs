@@ -270,18 +270,30 @@ pub async fn alert_assign(
     Form(f): Form<HashMap<String, String>>,
 ) -> UiResult {
     let s = load_alert(&st, &c, id).await?;
+    assign_from_form(&st, &c, &s, &f).await?;
+    Ok(Redirect::to(&format!("/alerts/{id}")).into_response())
+}
+
+/// Assigns a signal to the form's `user` (an account id; empty for nobody) when that account
+/// may act on it (see [`assignable`]); shared by the alert and the signal pages.
+pub(crate) async fn assign_from_form(
+    st: &AppState,
+    c: &Caller,
+    s: &SignalRow,
+    f: &HashMap<String, String>,
+) -> Result<(), Response> {
     let wanted = f.get("user").map(|v| v.trim()).unwrap_or_default();
     let assignee = if wanted.is_empty() {
         None
     } else {
-        let people = assignable(&st, &c, &s).await?;
+        let people = assignable(st, c, s).await?;
         let u = wanted
             .parse::<i64>()
             .ok()
             .and_then(|w| people.into_iter().find(|u| u.id == w))
             .ok_or_else(|| {
                 error_page(
-                    &c,
+                    c,
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "Không giao được cho tài khoản này: tài khoản không tồn tại, chỉ có quyền xem, hoặc không xem được đơn vị của cảnh báo.",
                     "Cannot assign to that account: it does not exist, is read-only, or cannot see the alert's organisation.",
@@ -290,10 +302,10 @@ pub async fn alert_assign(
         Some(u.id)
     };
     st.store
-        .assign_signal(&c.scope, &c.actor(), id, assignee, true)
+        .assign_signal(&c.scope, &c.actor(), s.id, assignee, true)
         .await
-        .map_err(|e| store_error_page(&c, e))?;
-    Ok(Redirect::to(&format!("/alerts/{id}")).into_response())
+        .map_err(|e| store_error_page(c, e))?;
+    Ok(())
 }
 
 /// `POST /alerts/{id}/notes` (`note`).

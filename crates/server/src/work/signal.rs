@@ -6,10 +6,9 @@ use super::triage::{kind_label, signal_href};
 use crate::auth::Caller;
 use crate::monitoring::common::{payload, text};
 use crate::ui::layout::{csrf, page, severity};
-use crate::ui::{error_page, not_found, store_error_page, UiResult};
+use crate::ui::{not_found, store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use canhgac_domain::signal::{SignalKind, SignalState};
@@ -186,29 +185,7 @@ pub async fn signal_assign(
     Form(f): Form<HashMap<String, String>>,
 ) -> UiResult {
     let s = load(&st, &c, id).await?;
-    let wanted = f.get("user").map(|v| v.trim()).unwrap_or_default();
-    let assignee = if wanted.is_empty() {
-        None
-    } else {
-        let people = crate::monitoring::alerts::assignable(&st, &c, &s).await?;
-        let u = wanted
-            .parse::<i64>()
-            .ok()
-            .and_then(|w| people.into_iter().find(|u| u.id == w))
-            .ok_or_else(|| {
-                error_page(
-                    &c,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "Không giao được cho tài khoản này: tài khoản không tồn tại, chỉ có quyền xem, hoặc không xem được đơn vị của cảnh báo.",
-                    "Cannot assign to that account: it does not exist, is read-only, or cannot see the signal's organisation.",
-                )
-            })?;
-        Some(u.id)
-    };
-    st.store
-        .assign_signal(&c.scope, &c.actor(), id, assignee, true)
-        .await
-        .map_err(|e| store_error_page(&c, e))?;
+    crate::monitoring::alerts::assign_from_form(&st, &c, &s, &f).await?;
     Ok(Redirect::to(&signal_href(&s)).into_response())
 }
 

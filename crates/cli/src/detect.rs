@@ -202,7 +202,7 @@ pub fn run(
     inputs: &[PathBuf],
 ) -> Result<DetectStats> {
     let started = Instant::now();
-    let engine = load_rules(rules, placeholders)?;
+    let engine = load_rules(rules, placeholders)?.every_rule(every_rule);
     eprintln!(
         "{} rule(s) loaded ({} detection, {} correlation) in {:.2} s; {} refused",
         engine.rules().len(),
@@ -253,9 +253,6 @@ pub fn run(
         let mut on_event = |record: u64, ev: &mut Event, stats: &mut DetectStats| -> Result<()> {
             stats.events += 1;
             hits.clear();
-            if every_rule {
-                ev.source = Default::default();
-            }
             engine.process(&mut scratch, &mut state, ev, &mut hits);
             for h in &hits {
                 stats.detections += 1;
@@ -315,8 +312,8 @@ pub fn run(
                         continue;
                     }
                     match kind {
-                        InputKind::JsonLines => match canhgac_ingest::event::json_line(text) {
-                            Ok(mut ev) => on_event(n, &mut ev, &mut stats)?,
+                        InputKind::JsonLines => match canhgac_ingest::event::json_line(text, now) {
+                            Ok(mut r) => on_event(n, &mut r.event, &mut stats)?,
                             Err(e) => {
                                 stats.malformed += 1;
                                 if stats.malformed <= 20 {
@@ -325,11 +322,11 @@ pub fn run(
                             }
                         },
                         _ => {
-                            let (mut ev, err) = canhgac_ingest::event::text_line(text, now);
+                            let (mut r, err) = canhgac_ingest::event::text_line(text, now);
                             if err.is_some() {
                                 stats.malformed += 1;
                             }
-                            on_event(n, &mut ev, &mut stats)?;
+                            on_event(n, &mut r.event, &mut stats)?;
                         }
                     }
                 }

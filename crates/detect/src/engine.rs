@@ -114,6 +114,8 @@ pub struct Engine {
     /// Per log source seen: which rules apply, and its keyword automaton (shared by every
     /// thread's scratch; built on first sight).
     ls_shared: RwLock<FxHashMap<EventSource, Arc<LsInfo>>>,
+    /// Test every rule on every event, whatever its log source (see [`Engine::every_rule`]).
+    every_rule: bool,
     /// Per field: exact (lower-cased) values → (rule, clause) that need that value.
     field_eq: Vec<Option<ExactIndex>>,
     /// Per rule: the bits of every prefilter clause; a rule is a candidate once all are met.
@@ -539,6 +541,7 @@ fn compile(b: Builder) -> Engine {
         field_eq,
         any_pats,
         ls_shared: RwLock::default(),
+        every_rule: false,
         rule_fields,
         full_mask,
         always,
@@ -796,6 +799,17 @@ impl Engine {
         out
     }
 
+    /// Tests every rule on every event, whatever the log sources say — as engines without
+    /// log-source routing do (for comparing with them; never for monitoring, where a rule of
+    /// one product must not fire on another's events).
+    pub fn every_rule(mut self, on: bool) -> Self {
+        self.every_rule = on;
+        if let Ok(mut m) = self.ls_shared.write() {
+            m.clear();
+        }
+        self
+    }
+
     /// The rules that are evaluated on every event of their log source.
     pub fn unfiltered(&self) -> &[u32] {
         &self.always
@@ -819,7 +833,7 @@ impl Engine {
 
     fn ls_info(&self, src: &EventSource) -> LsInfo {
         let applicable: Vec<bool> = (0..self.rules.len())
-            .map(|i| logsource::applies(&self.infos[i].logsource, src))
+            .map(|i| self.every_rule || logsource::applies(&self.infos[i].logsource, src))
             .collect();
         let always = self
             .always

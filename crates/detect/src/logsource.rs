@@ -1,10 +1,12 @@
 //! Which rules apply to which events, by log source.
 //!
-//! An event whose log source is entirely unknown (a JSON line with nothing to go by) is tested
-//! against every rule. An event with a known log source is tested only against rules whose
-//! product, category and service all agree with it; a key the rule names but the event lacks
-//! does not agree (an sshd line has a service but no category, so `process_creation` rules do
-//! not run on it). Taxonomy aliases are honoured: Sysmon's `registry_add`, `registry_set`,
+//! An event is tested only against rules whose product, category and service all agree with
+//! it; a key the rule names but the event lacks does not agree (an sshd line has a service but
+//! no category, so `process_creation` rules do not run on it). So an event whose log source is
+//! entirely unknown (random text, a JSON line with nothing to go by) runs only the rules that
+//! name no log source at all: a Zeek rule never fires on a line that is not Zeek's, however
+//! its words happen to fall. (`canhgac detect --every-rule` is the opt-out, for comparing
+//! with engines that do not route.) Taxonomy aliases are honoured: Sysmon's `registry_add`, `registry_set`,
 //! `registry_delete` and `registry_rename` are also `registry_event`; `sshd`, `sudo`, `su`,
 //! `login` and `pam` lines are also `auth`.
 
@@ -41,9 +43,6 @@ fn agree(
 
 /// Whether a rule with log source `rule` should be tested on an event from `event`.
 pub fn applies(rule: &LogSource, event: &EventSource) -> bool {
-    if event.is_unknown() {
-        return true;
-    }
     agree(&rule.product, event.product.as_deref(), |_| &[])
         && agree(&rule.category, event.category.as_deref(), category_aliases)
         && agree(&rule.service, event.service.as_deref(), service_aliases)
@@ -89,7 +88,17 @@ mod tests {
             &ev(Some("windows"), Some("process_creation"), Some("sysmon"))
         ));
         assert!(!applies(&pc, &ev(Some("windows"), None, Some("security"))));
-        assert!(applies(&pc, &EventSource::default()));
+        // Unknown events run only log-source-less rules.
+        assert!(!applies(&pc, &EventSource::default()));
+        assert!(!applies(
+            &ls(Some("zeek"), None, Some("rdp")),
+            &EventSource::default()
+        ));
+        assert!(applies(&ls(None, None, None), &EventSource::default()));
+        assert!(!applies(
+            &ls(None, Some("firewall"), None),
+            &ev(Some("linux"), None, Some("syslog"))
+        ));
         assert!(applies(
             &ls(Some("linux"), None, Some("auth")),
             &ev(Some("linux"), None, Some("sshd"))

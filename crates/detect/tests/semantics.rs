@@ -3,12 +3,14 @@
 
 use canhgac_detect::{Builder, CorrelationState, Engine, Event, Hit};
 
+/// The events here carry no log source (they test matching, not routing, which
+/// `logsource.rs` and the ingest crate's forwarder tests cover), so every rule is tried.
 fn engine(files: &[(&str, &str)]) -> Engine {
     let mut b = Builder::new();
     for (name, text) in files {
         b.add_file(name, text);
     }
-    b.build()
+    b.build().every_rule(true)
 }
 
 fn ev(pairs: &[(&str, &str)]) -> Event<'static> {

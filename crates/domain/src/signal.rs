@@ -23,11 +23,14 @@ pub enum SignalKind {
     FlowAttack,
     /// A spam or fraud report (M11).
     SpamReport,
+    /// A log source that stopped sending for much longer than usual (M3): often an
+    /// attacker's first move.
+    SourceSilent,
 }
 
 impl SignalKind {
     /// Every kind.
-    pub const ALL: [SignalKind; 7] = [
+    pub const ALL: [SignalKind; 8] = [
         SignalKind::SigmaAlert,
         SignalKind::Malware,
         SignalKind::NationalAlert,
@@ -35,6 +38,7 @@ impl SignalKind {
         SignalKind::VulnFinding,
         SignalKind::FlowAttack,
         SignalKind::SpamReport,
+        SignalKind::SourceSilent,
     ];
 
     /// Wire name.
@@ -47,6 +51,7 @@ impl SignalKind {
             SignalKind::VulnFinding => "vuln_finding",
             SignalKind::FlowAttack => "flow_attack",
             SignalKind::SpamReport => "spam_report",
+            SignalKind::SourceSilent => "source_silent",
         }
     }
 
@@ -66,6 +71,7 @@ impl SignalKind {
             SignalKind::VulnFinding => "Lỗ hổng do máy quét phát hiện",
             SignalKind::FlowAttack => "Tấn công mạng (phân tích luồng)",
             SignalKind::SpamReport => "Phản ánh tin nhắn, cuộc gọi rác",
+            SignalKind::SourceSilent => "Nguồn nhật ký ngừng gửi",
         }
     }
 
@@ -79,6 +85,7 @@ impl SignalKind {
             SignalKind::VulnFinding => "Scanner finding",
             SignalKind::FlowAttack => "Network attack (flows)",
             SignalKind::SpamReport => "Spam or fraud report",
+            SignalKind::SourceSilent => "Log source gone silent",
         }
     }
 }

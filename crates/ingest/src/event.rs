@@ -24,11 +24,73 @@ pub fn from_normalized(n: Normalized, time_ms: Option<i64>) -> Event<'static> {
     ev
 }
 
-/// One JSON line. An evtx-style object (`{"Event": {"System": …}}`) is flattened like an EVTX
-/// record; a flat Windows event (`Channel` + `EventID`) gets its log source and Sigma's renamed
-/// fields; anything else keeps its flattened fields and an unknown log source (every rule
-/// applies). The time comes from the usual fields when present.
-pub fn json_line(line: &str) -> Result<Event<'_>, String> {
+/// A record read into a detection event, with the shape it arrived in.
+#[derive(Debug, Clone)]
+pub struct Read<'a> {
+    pub event: Event<'a>,
+    /// One of [`FORMATS`]' codes.
+    pub format: &'static str,
+}
+
+/// Every format label a reader gives, with a Vietnamese and an English name for pages.
+pub const FORMATS: &[(&str, &str, &str)] = &[
+    ("syslog", "Syslog", "Syslog"),
+    ("auditd", "Linux auditd", "Linux auditd"),
+    ("web-access", "Nhật ký truy cập web (Apache/nginx)", "Web access log (Apache/nginx)"),
+    (
+        "web-access-syslog",
+        "Nhật ký truy cập web qua syslog",
+        "Web access log over syslog",
+    ),
+    ("nginx-error", "Nhật ký lỗi nginx", "nginx error log"),
+    ("apache-error", "Nhật ký lỗi Apache", "Apache error log"),
+    ("nginx-json", "Nhật ký truy cập nginx dạng JSON", "nginx JSON access log"),
+    ("ecs-web", "Nhật ký truy cập web dạng ECS", "ECS web access log"),
+    ("caddy", "Nhật ký truy cập Caddy", "Caddy access log"),
+    ("iis-w3c", "Nhật ký IIS (W3C)", "IIS log (W3C)"),
+    ("evtx", "Tệp EVTX của Windows", "Windows EVTX file"),
+    ("evtx-json", "Sự kiện Windows dạng JSON (evtx)", "Windows event JSON (evtx)"),
+    ("winlogbeat", "Winlogbeat / Elastic Agent", "Winlogbeat / Elastic Agent"),
+    ("winlogbeat-6", "Winlogbeat 6", "Winlogbeat 6"),
+    ("nxlog", "NXLog (JSON)", "NXLog (JSON)"),
+    ("windows-json", "Sự kiện Windows dạng JSON phẳng", "Flat Windows event JSON"),
+    ("wef-xml", "Windows Event Forwarding (XML)", "Windows Event Forwarding (XML)"),
+    ("syslog-windows", "Sự kiện Windows qua syslog", "Windows event over syslog"),
+    ("journald", "journald (JSON)", "journald (JSON)"),
+    ("vector", "Vector (syslog dạng JSON)", "Vector (syslog as JSON)"),
+    ("fluent-bit", "Fluent Bit (syslog dạng JSON)", "Fluent Bit (syslog as JSON)"),
+    ("rsyslog-json", "rsyslog (JSON)", "rsyslog (JSON)"),
+    ("syslog-ng-json", "syslog-ng (JSON)", "syslog-ng (JSON)"),
+    ("fortigate", "Tường lửa FortiGate", "FortiGate firewall"),
+    ("pfsense", "Tường lửa pfSense/OPNsense", "pfSense/OPNsense firewall"),
+    ("cisco-asa", "Tường lửa Cisco ASA/FTD", "Cisco ASA/FTD firewall"),
+    ("paloalto", "Tường lửa Palo Alto", "Palo Alto firewall"),
+    ("mikrotik", "Thiết bị MikroTik", "MikroTik router"),
+    ("sophos", "Tường lửa Sophos XG", "Sophos XG firewall"),
+    ("cef", "CEF", "CEF"),
+    ("leef", "LEEF", "LEEF"),
+    ("json", "JSON khác", "Other JSON"),
+    ("text", "Văn bản không rõ dạng", "Unrecognised text"),
+];
+
+/// The (Vietnamese, English) name of a format label; the label itself when unknown.
+pub fn format_name(code: &str) -> (&str, &str) {
+    FORMATS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or((code, code), |(_, vi, en)| (*vi, *en))
+}
+
+/// One JSON line, recognised by its shape (see [`crate::shapes`]): an evtx-style object
+/// (`{"Event": {"System": …}}`) is flattened like an EVTX record; Winlogbeat / Elastic Agent
+/// and flat Windows records (NXLog) get Sigma's Windows names and log source; journald and
+/// syslog decoded by Vector, Fluent Bit, rsyslog or syslog-ng are read as the syslog message
+/// they are; a raw line wrapped in JSON (`message`, `log`) is read as the line; nginx, ECS and
+/// Caddy access records become `webserver` events. Anything else keeps its flattened fields and
+/// an unknown log source (only rules that name no log source apply). The time comes from the
+/// usual fields when present; `now_ms` is for year-less syslog times inside.
+pub fn json_line(line: &str, now_ms: i64) -> Result<Read<'_>, String> {
+    use crate::shapes::{self, Shape};
     let mut ev = Event::from_json(line).map_err(|e| e.to_string())?;
     if ev
         .fields
@@ -38,23 +100,102 @@ pub fn json_line(line: &str) -> Result<Event<'_>, String> {
         let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
         let n = normalize::windows_flatten(&v);
         let t = n.get("TimeCreated").and_then(parse_time_ms);
-        return Ok(from_normalized(n, t));
+        return Ok(Read {
+            event: from_normalized(n, t),
+            format: "evtx-json",
+        });
     }
-    apply_windows_source(&mut ev);
-    if ev.time_ms.is_none() {
-        // The first of the usual time fields present, in one pass.
-        const KEYS: [&str; 5] = ["TimeCreated", "@timestamp", "timestamp", "UtcTime", "time"];
-        let mut best: Option<(usize, &str)> = None;
-        for (k, v) in &ev.fields {
-            if let Some(rank) = KEYS.iter().position(|x| x == k) {
-                if best.is_none_or(|(r, _)| rank < r) {
-                    best = Some((rank, v.as_ref()));
-                }
+    let shape = shapes::classify(&ev);
+    let format = match shape {
+        Shape::Winlogbeat | Shape::WinlogbeatLegacy => {
+            shapes::winlogbeat(&mut ev, shape == Shape::WinlogbeatLegacy);
+            apply_windows_source(&mut ev);
+            if shape == Shape::Winlogbeat {
+                "winlogbeat"
+            } else {
+                "winlogbeat-6"
             }
         }
-        ev.time_ms = best.and_then(|(_, v)| parse_time_ms(v));
+        Shape::FlatWindows { nxlog } => {
+            apply_windows_source(&mut ev);
+            if nxlog {
+                "nxlog"
+            } else {
+                "windows-json"
+            }
+        }
+        Shape::Journald | Shape::SyslogFields(_) => {
+            if let Some(m) = shapes::syslog_fields(&ev, shape) {
+                let mut n = normalize::from_syslog(&m);
+                let t = m.timestamp_ms;
+                if n.format.is_empty() || n.format == "syslog" {
+                    n.format = match shape {
+                        Shape::Journald => "journald",
+                        Shape::SyslogFields(shapes::Forwarder::Vector) => "vector",
+                        Shape::SyslogFields(shapes::Forwarder::FluentBit) => "fluent-bit",
+                        Shape::SyslogFields(shapes::Forwarder::Rsyslog) => "rsyslog-json",
+                        _ => "syslog-ng-json",
+                    };
+                }
+                return Ok(Read {
+                    format: n.format,
+                    event: from_normalized(n, t.or_else(|| json_time(&ev))),
+                });
+            }
+            "json"
+        }
+        Shape::Web(kind) => {
+            let n = shapes::web_json(&ev, kind);
+            let t = json_time(&ev);
+            return Ok(Read {
+                format: n.format,
+                event: from_normalized(n, t),
+            });
+        }
+        Shape::Wrapped(key) => {
+            if let Some(inner) = ev.get(key).map(str::to_string) {
+                let (mut r, err) = text_line(&inner, now_ms);
+                if err.is_none() && r.format != "text" {
+                    // The forwarder's host when the line has none of its own.
+                    if r.event.get("host").is_none_or(str::is_empty) {
+                        if let Some(h) = ev
+                            .get("host.name")
+                            .or_else(|| ev.get("host"))
+                            .or_else(|| ev.get("hostname"))
+                        {
+                            let h = h.to_string();
+                            r.event.fields.retain(|(k, _)| k != "host");
+                            r.event.push("host", h);
+                        }
+                    }
+                    if r.event.time_ms.is_none() {
+                        r.event.time_ms = json_time(&ev);
+                    }
+                    return Ok(r);
+                }
+            }
+            "json"
+        }
+        Shape::Generic => "json",
+    };
+    if ev.time_ms.is_none() {
+        ev.time_ms = json_time(&ev);
     }
-    Ok(ev)
+    Ok(Read { event: ev, format })
+}
+
+/// The first of the usual time fields present, in one pass.
+fn json_time(ev: &Event<'_>) -> Option<i64> {
+    const KEYS: [&str; 5] = ["TimeCreated", "@timestamp", "timestamp", "UtcTime", "time"];
+    let mut best: Option<(usize, &str)> = None;
+    for (k, v) in &ev.fields {
+        if let Some(rank) = KEYS.iter().position(|x| x == k) {
+            if best.is_none_or(|(r, _)| rank < r) {
+                best = Some((rank, v.as_ref()));
+            }
+        }
+    }
+    best.and_then(|(_, v)| parse_time_ms(v))
 }
 
 /// Sets the log source of a flat Windows event and adds Sigma's renamed fields.
@@ -170,27 +311,52 @@ fn fast_iso(b: &[u8]) -> Option<i64> {
     Some(((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + ms)
 }
 
-/// One line of text: a web access line, syslog (RFC 5424 or 3164, with or without PRI), an
-/// auditd record, or else just a `message`. When the line is none of these, the syslog
-/// parser's error comes back beside the event (which holds the line as its `message`), so a
-/// caller that expected syslog can flag and count it.
-pub fn text_line(line: &str, now_ms: i64) -> (Event<'static>, Option<crate::syslog::ParseError>) {
+/// One line of text: a web access line, an nginx or Apache error line, an auditd record, a
+/// bare firewall line (CEF, LEEF, FortiGate or Sophos key=value), syslog (RFC 5424 or 3164,
+/// with or without PRI; its message read further by [`normalize::from_syslog`]), or else just
+/// a `message` with format `text`. When the line is none of these, the syslog parser's error
+/// comes back beside the event (which holds the line as its `message`), so a caller that
+/// expected syslog can flag and count it.
+pub fn text_line(line: &str, now_ms: i64) -> (Read<'static>, Option<crate::syslog::ParseError>) {
+    let done = |n: Normalized, t: Option<i64>, default: &'static str| {
+        let format = if n.format.is_empty() { default } else { n.format };
+        Read {
+            event: from_normalized(n, t),
+            format,
+        }
+    };
     if let Some(n) = normalize::web_access(line) {
         let t = normalize::web_access_time_ms(line);
-        return (from_normalized(n, t), None);
+        return (done(n, t, "web-access"), None);
+    }
+    if let Some((n, t)) = normalize::web_error(line) {
+        return (done(n, t, "web-error"), None);
     }
     if let Some(n) = normalize::auditd_record(line) {
-        return (from_normalized(n, None), None);
+        return (done(n, None, "auditd"), None);
+    }
+    // FIREWALL-HOOK
+    if crate::winxml::looks_like(line) {
+        if let Some(Ok(n)) = crate::winxml::events(line).into_iter().next() {
+            let t = n.get("TimeCreated").and_then(parse_time_ms);
+            return (done(n, t, "wef-xml"), None);
+        }
     }
     match crate::syslog::parse(line.as_bytes(), now_ms) {
         Ok(m) => {
             let t = m.timestamp_ms;
-            (from_normalized(normalize::from_syslog(&m), t), None)
+            (done(normalize::from_syslog(&m), t, "syslog"), None)
         }
         Err(e) => {
             let mut ev = Event::default();
             ev.push("message", line.to_string());
-            (ev, Some(e))
+            (
+                Read {
+                    event: ev,
+                    format: "text",
+                },
+                Some(e),
+            )
         }
     }
 }
@@ -201,8 +367,9 @@ mod tests {
 
     #[test]
     fn flat_security_event_gets_source_and_renames() {
-        let ev = json_line(r#"{"Channel":"Security","EventID":4688,"NewProcessName":"C:\\w\\cmd.exe","TimeCreated":"2026-11-25T01:02:03Z"}"#)
-            .expect("json");
+        let ev = json_line(r#"{"Channel":"Security","EventID":4688,"NewProcessName":"C:\\w\\cmd.exe","TimeCreated":"2026-11-25T01:02:03Z"}"#, 0)
+            .expect("json")
+            .event;
         assert_eq!(ev.source.category.as_deref(), Some("process_creation"));
         assert_eq!(ev.source.service.as_deref(), Some("security"));
         assert_eq!(ev.get("Image"), Some("C:\\w\\cmd.exe"));
@@ -229,21 +396,24 @@ mod tests {
             parse_time_ms("2026-11-25T01:02:03+07:00"),
             Some(1_795_543_323_000)
         );
-        let plain = json_line(r#"{"a": 1}"#).expect("json");
-        assert!(plain.source.is_unknown());
-        assert!(json_line("{").is_err());
+        let plain = json_line(r#"{"a": 1}"#, 0).expect("json");
+        assert!(plain.event.source.is_unknown());
+        assert_eq!(plain.format, "json");
+        assert!(json_line("{", 0).is_err());
     }
 
     #[test]
     fn text_lines() {
-        let (ev, err) = text_line(
+        let (r, err) = text_line(
             "<38>Nov 25 02:00:00 web01 sshd[42]: Failed password for root from 203.0.113.9 port 5 ssh2",
             1_795_600_000_000,
         );
         assert!(err.is_none());
-        assert_eq!(ev.source.service.as_deref(), Some("sshd"));
-        let (ev, err) = text_line("garbage \u{1} line", 0);
+        assert_eq!(r.event.source.service.as_deref(), Some("sshd"));
+        assert_eq!(r.format, "syslog");
+        let (r, err) = text_line("garbage \u{1} line", 0);
         assert!(err.is_some());
-        assert_eq!(ev.get("message"), Some("garbage \u{1} line"));
+        assert_eq!(r.format, "text");
+        assert_eq!(r.event.get("message"), Some("garbage \u{1} line"));
     }
 }

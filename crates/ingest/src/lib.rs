@@ -36,13 +36,16 @@
 pub mod event;
 pub mod framing;
 pub mod normalize;
+mod shapes;
 pub mod syslog;
 mod time;
+pub mod w3c;
+pub mod winxml;
 
 pub use framing::{FrameError, Framer, Framing};
 pub use normalize::{
     auditd_record, category_aliases, from_syslog, json_object, services_for, web_access,
-    web_access_time_ms, windows_flatten, Normalized,
+    web_access_time_ms, web_error, windows_flatten, Normalized,
 };
 pub use syslog::{parse as parse_syslog, ParseError, Part, SyslogFormat, SyslogMessage};
 pub use time::VN_OFFSET_SECS;

@@ -44,6 +44,9 @@ use serde_json::{Map, Value};
 
 use crate::syslog::SyslogMessage;
 
+mod firewall;
+pub use firewall::{firewall_from_syslog, firewall_line, FIREWALL_CATEGORY};
+
 /// A record as Sigma sees it. See the module documentation for how the log source is chosen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Normalized {
@@ -52,6 +55,9 @@ pub struct Normalized {
     pub category: Option<&'static str>,
     /// `(field, value)` in record order; a name repeats for each value of a multi-valued field.
     pub fields: Vec<(String, String)>,
+    /// The shape it arrived in, as a short stable label (`syslog`, `winlogbeat`, `fortigate`,
+    /// …; see [`crate::event::FORMATS`]); empty until a reader sets it.
+    pub format: &'static str,
 }
 
 impl Normalized {
@@ -162,6 +168,8 @@ const SERVICES: &[&[&str]] = &[
     &["sense"],
     &["iis-configuration"],
     &["dfsn-server"],
+    // Network devices (see the firewall submodule): Cisco ASA/FTD, as SigmaHQ names it.
+    &["asa"],
 ];
 
 /// The Sigma services a record of `service` should be matched against: the service itself,
@@ -210,6 +218,7 @@ const CATEGORIES: &[&[&str]] = &[
     &["ps_classic_script"],
     &["antivirus"],
     &["webserver"],
+    &["firewall"],
 ];
 
 /// The Sigma categories a record of `cat` should be matched against: the category itself, then
@@ -294,6 +303,20 @@ pub fn from_syslog(m: &SyslogMessage) -> Normalized {
     }
 
     let msg = m.message.as_str();
+    // A web server's access line (nginx `access_log syslog:…`, Apache piped to `logger`, or any
+    // program whose message is an access line) is a web request, whatever the program is called.
+    if looks_like_access_line(msg) {
+        if let Some(mut w) = web_access(msg) {
+            w.fields.splice(0..0, n.fields.drain(..3).filter(|(k, _)| k != "message"));
+            w.format = "web-access-syslog";
+            return w;
+        }
+    }
+    // A Windows event forwarded as syslog with its data as RFC 5424 structured data (NXLog's
+    // `to_syslog_ietf`, rsyslog's imfile/omfwd of a JSON body) or as a JSON body.
+    if let Some(w) = windows_in_syslog(m, &n) {
+        return w;
+    }
     // `sshd(pam_unix)` (old Red Hat), `/usr/sbin/cron`, `CRON`: compare the program's base name.
     let base = app.split('(').next().unwrap_or("");
     let base = base.rsplit('/').next().unwrap_or(base).to_ascii_lowercase();
@@ -339,8 +362,14 @@ pub fn from_syslog(m: &SyslogMessage) -> Normalized {
         "vsftpd" => "vsftpd",
         "clamd" | "clamav" | "freshclam" | "clamscan" | "clamonacc" => "clamav",
         "guacd" | "guacamole" => "guacamole",
-        "apache" | "apache2" | "httpd" => "apache",
-        "nginx" => "nginx",
+        "apache" | "apache2" | "httpd" => {
+            web_error_fields(msg, &mut n);
+            "apache"
+        }
+        "nginx" => {
+            web_error_fields(msg, &mut n);
+            "nginx"
+        }
         a if a.starts_with("mswineventlog") || a.starts_with("microsoft-windows-") => {
             // A Windows event forwarded as syslog (NXLog, Snare): not a Linux record.
             n.product = Some("windows");
@@ -351,6 +380,67 @@ pub fn from_syslog(m: &SyslogMessage) -> Normalized {
     };
     n.service = Some(service);
     n
+}
+
+/// A cheap test before the access-line parser: an address or name, a space, `-` or an ident,
+/// then ` - ` or a user and ` [`.
+fn looks_like_access_line(msg: &str) -> bool {
+    let b = msg.as_bytes();
+    let Some(first) = b.first() else {
+        return false;
+    };
+    (first.is_ascii_hexdigit() || *first == b':' || first.is_ascii_alphabetic())
+        && memchr::memmem::find(b, b" [").is_some()
+        && memchr::memmem::find(b, b"] \"").is_some()
+}
+
+/// Adds what a web server's error line says (see [`web_error`]) to a syslog record.
+fn web_error_fields(msg: &str, n: &mut Normalized) {
+    if let Some((w, _)) = web_error(msg) {
+        for (k, v) in w.fields {
+            if k != "message" {
+                n.fields.push((k, v));
+            }
+        }
+        n.format = w.format;
+    }
+}
+
+/// A Windows event inside a syslog message: structured data holding `EventID` and `Channel`,
+/// or a message that is a JSON object with them. The syslog header's fields come first.
+fn windows_in_syslog(m: &SyslogMessage, header: &Normalized) -> Option<Normalized> {
+    let sd_event = m.structured_data.iter().find(|(_, params)| {
+        params.iter().any(|(k, _)| k == "EventID") && params.iter().any(|(k, _)| k == "Channel")
+    });
+    if let Some((_, params)) = sd_event {
+        let mut n = Normalized {
+            fields: header.fields.clone(),
+            format: "syslog-windows",
+            ..Normalized::default()
+        };
+        let from = n.fields.len();
+        for (k, v) in params {
+            n.push(k.as_str(), v.as_str());
+        }
+        add_spaceless_names(&mut n, from);
+        classify_windows(&mut n);
+        return Some(n);
+    }
+    let body = m.message.trim_start();
+    if body.starts_with('{') && body.contains("\"EventID\"") {
+        let v: Value = serde_json::from_str(body.trim_end()).ok()?;
+        let obj = v.as_object()?;
+        let mut w = json_object(obj);
+        if w.product == Some("windows") {
+            let mut fields = header.fields.clone();
+            fields.retain(|(k, _)| k != "message");
+            fields.append(&mut w.fields);
+            w.fields = fields;
+            w.format = "syslog-windows";
+            return Some(w);
+        }
+    }
+    None
 }
 
 fn is_pam_message(app: &str, msg: &str) -> bool {
@@ -905,6 +995,132 @@ pub fn web_access(line: &str) -> Option<Normalized> {
     n.push("date", c.date);
     n.push("message", line.trim_end_matches(['\n', '\r']));
     Some(n)
+}
+
+/// An nginx or Apache *error* log line, bare or as the message of a syslog frame: service
+/// `nginx` or `apache` (SigmaHQ's `rules/web/product/{nginx,apache}` rules name only the
+/// service), fields `level`, `pid`, `c-ip` (the client, when the line names one), the nginx
+/// `request`, `server` and `host` or the Apache `module` and error code (`AH00126` as
+/// `error_code`), and `message` (the whole line), plus the time (local, UTC+07:00) when the
+/// line carries one. `None` if the line is neither format.
+///
+/// - nginx: `2026/11/25 02:00:00 [error] 1234#0: *5 open() "…" failed (…), client: 203.0.113.9,
+///   server: _, request: "GET /x HTTP/1.1", host: "…"`;
+/// - Apache 2.4: `[Wed Nov 25 02:00:00.123456 2026] [core:error] [pid 1234:tid 5678] [client
+///   203.0.113.9:51122] AH00126: Invalid URI in request …`, and 2.2's `[…] [error] [client
+///   203.0.113.9] …`.
+pub fn web_error(line: &str) -> Option<(Normalized, Option<i64>)> {
+    let line = line.trim_end_matches(['\n', '\r']);
+    let b = line.as_bytes();
+    if b.len() > 21
+        && b[4] == b'/'
+        && b[7] == b'/'
+        && b[10] == b' '
+        && b[13] == b':'
+        && b[19] == b' '
+        && b[20] == b'['
+    {
+        let (y, mo, d) = (
+            crate::time::digits(b, 0, 4)?,
+            crate::time::digits(b, 5, 2)?,
+            crate::time::digits(b, 8, 2)?,
+        );
+        let clock = crate::time::Clock {
+            hour: crate::time::digits(b, 11, 2)?,
+            minute: crate::time::digits(b, 14, 2)?,
+            second: crate::time::digits(b, 17, 2)?,
+            milli: 0,
+        };
+        let rest = &line[21..];
+        let (level, rest) = rest.split_once("] ")?;
+        if level.is_empty() || !level.bytes().all(|c| c.is_ascii_lowercase()) {
+            return None;
+        }
+        let mut n = Normalized {
+            service: Some("nginx"),
+            format: "nginx-error",
+            ..Normalized::default()
+        };
+        n.push("level", level);
+        if let Some((pid, _)) = rest.split_once('#') {
+            if pid.bytes().all(|c| c.is_ascii_digit()) {
+                n.push("pid", pid);
+            }
+        }
+        for (key, name) in [
+            (", client: ", "c-ip"),
+            (", server: ", "server"),
+            (", request: ", "request"),
+            (", host: ", "host"),
+        ] {
+            if let Some((_, after)) = rest.split_once(key) {
+                let v = match after.strip_prefix('"') {
+                    Some(q) => q.split('"').next().unwrap_or(""),
+                    None => after.split(',').next().unwrap_or(""),
+                };
+                n.push(name, v);
+            }
+        }
+        n.push("message", line);
+        let t = crate::time::to_unix_ms(y as i32, mo, d, clock, crate::time::VN_OFFSET_SECS);
+        return Some((n, t));
+    }
+    // Apache: "[Www Mmm dd hh:mm:ss[.ffffff] yyyy] [module:level] …"
+    let inner = line.strip_prefix('[')?;
+    let (stamp, rest) = inner.split_once("] [")?;
+    let sb = stamp.as_bytes();
+    if sb.len() < 24 || sb[3] != b' ' || sb[7] != b' ' || sb[13] != b':' {
+        return None;
+    }
+    let month = crate::time::month_number(&sb[4..7])?;
+    let day = stamp[8..10].trim().parse::<u32>().ok()?;
+    let clock = crate::time::Clock {
+        hour: crate::time::digits(sb, 11, 2)?,
+        minute: crate::time::digits(sb, 14, 2)?,
+        second: crate::time::digits(sb, 17, 2)?,
+        milli: 0,
+    };
+    let year = stamp.rsplit(' ').next()?.parse::<i32>().ok()?;
+    let (tag, mut rest) = rest.split_once(']')?;
+    let mut n = Normalized {
+        service: Some("apache"),
+        format: "apache-error",
+        ..Normalized::default()
+    };
+    match tag.split_once(':') {
+        Some((module, level)) => {
+            n.push("module", module);
+            n.push("level", level);
+        }
+        None => n.push("level", tag),
+    }
+    // The bracketed parts that follow: [pid N:tid M], [client IP:port], [remote …].
+    while let Some(r) = rest.strip_prefix(" [") {
+        let Some((part, after)) = r.split_once(']') else {
+            break;
+        };
+        if let Some(p) = part.strip_prefix("pid ") {
+            n.push("pid", p.split(':').next().unwrap_or(p));
+        } else if let Some(c) = part.strip_prefix("client ") {
+            let ip = match c.rsplit_once(':') {
+                Some((a, port)) if port.bytes().all(|x| x.is_ascii_digit()) && !a.is_empty() => {
+                    a.trim_start_matches('[').trim_end_matches(']')
+                }
+                _ => c,
+            };
+            n.push("c-ip", ip);
+        }
+        rest = after;
+    }
+    let text = rest.trim_start();
+    if let Some((code, _)) = text.split_once(": ") {
+        if code.len() == 7 && code.starts_with("AH") {
+            n.push("error_code", code);
+        }
+    }
+    n.push("message", line);
+    let t = crate::time::to_unix_ms(year, month, day, clock, crate::time::VN_OFFSET_SECS);
+    Some((n, t))
 }
 
 /// The time of an access log line (see [`web_access`]) as Unix ms, from its `[…]` field.

@@ -163,6 +163,25 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         // The web UI and the API still serve; the operator sees why syslog does not.
         Err(e) => tracing::error!(error = %e, "syslog listeners could not start"),
     }
+    // Silent log sources, checked every minute.
+    let silence_store = store.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            let rule = canhgac_ops::monitor::SilenceRule::default();
+            match canhgac_ops::monitor::check_silent_sources(
+                &silence_store,
+                canhgac_domain::time::now_ms(),
+                rule,
+            )
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, "log sources gone silent"),
+                Err(e) => tracing::warn!(error = %e, "could not check for silent log sources"),
+            }
+        }
+    });
     let mon = state.monitor.clone();
     tokio::spawn(async move {
         loop {

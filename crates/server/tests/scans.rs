@@ -121,6 +121,13 @@ async fn findings_are_deduplicated_ranked_and_closed_by_a_clean_rescan_on(app: &
         .await
         .json();
     assert_eq!(r["fixed"], 1);
+    // The answer names the registered host it covered and the task the clean re-scan closed.
+    assert_eq!(
+        r["covered"],
+        json!([{"host_id": ssh["host_id"], "hostname": ssh["hostname"], "org_id": ssh["org_id"], "org_code": "TAMDUONG",
+                "findings": 0, "fixed": 1, "tasks_closed": 1}]),
+        "{r}"
+    );
     assert_eq!(
         app.api(
             "get",
@@ -180,4 +187,66 @@ async fn trivy_and_bad_reports() {
             .status,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn the_import_page_says_what_a_rescan_covered_and_closed() {
+    let app = TestApp::new().await;
+    let b = app.session("td-staff@t.vn").await;
+    let host = format!("{}-web01", common::marker("TAMDUONG"));
+    // The fixture's Nuclei scan found Log4Shell on TAMDUONG's host (198.51.100.49). A clean
+    // Nuclei re-scan of it, with a result that names no host.
+    let rescan = "{\"template-id\":\"tech-detect\",\"info\":{\"name\":\"Tech\",\"severity\":\"info\"},\"ip\":\"198.51.100.49\",\"port\":\"443\"}\n{\"template-id\":\"nameserver-fingerprint\",\"info\":{\"severity\":\"info\"},\"type\":\"dns\"}\n";
+    let r = b
+        .upload("/findings", &[("file", "nuclei.jsonl", rescan.as_bytes())])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for want in [
+        "Đã nhập báo cáo Nuclei (JSON từng dòng): 0 phát hiện; 0 mới, 0 tái xuất hiện, 1 đã khắc phục.",
+        "Bỏ qua 1 mục của báo cáo:",
+        "dòng 2 (<code>nameserver-fingerprint</code>): không ghi tên, địa chỉ hay đường dẫn của máy",
+        "Máy trong danh mục được lần quét này bao phủ",
+        &host,
+        "Quét lại sạch: đã đóng 1 nhiệm vụ",
+    ] {
+        assert!(r.text.contains(want), "{want:?} not on the page:\n{}", r.text);
+    }
+    let staff = app.token("td-staff@t.vn").await;
+    let f = app
+        .api("get", "/api/v1/findings?state=open", Some(&staff), None)
+        .await
+        .json();
+    assert!(
+        !f["items"].as_array().unwrap().iter().any(|x| x["vuln_key"] == "CVE-2021-44228"),
+        "Log4Shell closed: {f}"
+    );
+    // Refusals say what the file was taken for.
+    let legacy = br#"[{"Target": "debian (debian 10.8)", "Type": "debian", "Vulnerabilities": []}]"#;
+    let r = b
+        .upload("/findings", &[("file", "trivy.json", legacy.as_slice())])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("báo cáo Trivy dạng mảng cũ (trước bản 0.20)"),
+        "{}",
+        r.text
+    );
+    let r = b
+        .upload("/findings", &[("file", "x.json", br#"{"scan": 1}"#.as_slice())])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("Chưa nhập gì: tệp là tài liệu JSON nhưng không phải báo cáo rà quét đọc được."),
+        "{}",
+        r.text
+    );
+    // A Trivy cluster report: its resources are not registered hosts.
+    let k8s = br#"{"ClusterName":"td","Resources":[{"Namespace":"default","Kind":"Deployment","Name":"web","Results":[{"Target":"Deployment/web","Misconfigurations":[{"ID":"KSV001","Title":"t","Severity":"MEDIUM","Status":"FAIL"}]}]}]}"#;
+    let r = b
+        .upload("/findings", &[("file", "k8s.json", k8s.as_slice())])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("Đã nhập báo cáo Trivy quét cụm Kubernetes (JSON): 1 phát hiện"));
+    assert!(r.text.contains("Báo cáo không bao phủ máy nào trong danh mục của bạn"));
+    assert!(r.text.contains("default/Deployment/web"));
 }

@@ -28,6 +28,7 @@ mod findings;
 mod monitoring;
 mod registry;
 mod signals;
+mod sources;
 mod triage;
 mod users;
 mod wire;
@@ -49,6 +50,7 @@ pub use signals::{
     NewSignal, NewWorkItem, SignalFilter, SignalRow, SignalSort, WorkFilter, WorkItemRow, WorkNote,
     GROUP_WINDOW_MS,
 };
+pub use sources::{LogSourceRow, SilentSource, SourceSort};
 pub use triage::{AlertGroup, Bucket};
 pub use users::{NewUser, User};
 

@@ -36,6 +36,9 @@ pub struct NewEvent {
     pub fields: String,
     /// Why the input could not be read, when it could not (kept raw in `message`).
     pub malformed: Option<String>,
+    /// The shape it arrived in (`syslog`, `winlogbeat`, `fortigate`, …): with the host, what
+    /// names its log source (see [`Store::log_sources`]). Not a column of `events`.
+    pub format: String,
 }
 
 /// A stored event.
@@ -253,6 +256,7 @@ impl Store {
                 None => hosts.push((h, i, e.received_at)),
             }
         }
+        let sources = crate::sources::tally(&events);
         let mut rows = events.into_iter();
         let mut sizes = Vec::new();
         let mut left = n;
@@ -289,6 +293,7 @@ impl Store {
             chunks,
             len: n,
             hosts,
+            sources,
         })
     }
 
@@ -297,6 +302,7 @@ impl Store {
     pub async fn insert_event_batch(&self, batch: EventBatch) -> Result<Vec<i64>> {
         let mut ids = Vec::with_capacity(batch.len);
         let hosts = batch.hosts;
+        let sources = batch.sources;
         match (&self.pool, batch.chunks) {
             (_, Chunks::Sqlite(c)) if c.is_empty() => {}
             (_, Chunks::Pg(c)) if c.is_empty() => {}
@@ -327,6 +333,9 @@ impl Store {
                             .await?;
                     }
                 }
+                for t in &sources {
+                    crate::sources::upsert_source!(&mut *tx, t);
+                }
                 tx.commit().await?;
             }
             (Pool::Pg(pool), Chunks::Pg(chunks)) => {
@@ -348,6 +357,9 @@ impl Store {
                             .execute(&mut *tx)
                             .await?;
                     }
+                }
+                for t in &sources {
+                    crate::sources::upsert_source!(&mut *tx, t);
                 }
                 tx.commit().await?;
             }
@@ -763,6 +775,8 @@ pub struct EventBatch {
     len: usize,
     /// `(host id, index in the batch, received at)` of each registered host's newest event.
     hosts: Vec<(i64, usize, i64)>,
+    /// The batch's events counted per log source.
+    sources: Vec<crate::sources::Tally>,
 }
 
 const HOST_ACTIVITY_SQL: &str = "INSERT INTO host_activity (host_id, last_event_id, last_received) \

@@ -3,9 +3,11 @@
 use super::*;
 use serde_json::Value;
 
-/// Splits an uploaded log file into records: `.evtx` (by name or signature), JSON (an array, an
-/// object, or JSON lines), or text lines; gzip is undone first. Unreadable EVTX records are
-/// kept as malformed records.
+/// Splits an uploaded log file into records: `.evtx` (by name or signature), Windows event XML
+/// (Windows Event Forwarding, `wevtutil qe /f:xml`), an IIS / W3C extended log (by its `#`
+/// directives), JSON (an array, an object, or JSON lines), or text lines; gzip is undone first.
+/// Unreadable EVTX records, XML events and W3C lines are kept as malformed records, named by
+/// their position.
 pub fn records_from_file(name: &str, bytes: &[u8]) -> Result<Vec<Raw>, MonitorError> {
     // Gzip is inflated within the limits (a decompression bomb is refused, not inflated).
     let data =
@@ -35,7 +37,43 @@ pub fn records_from_file(name: &str, bytes: &[u8]) -> Result<Vec<Raw>, MonitorEr
         return Ok(out);
     }
     let text = String::from_utf8_lossy(&data);
-    let trimmed = text.trim_start();
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if canhgac_ingest::winxml::looks_like(trimmed) {
+        for (i, rec) in canhgac_ingest::winxml::events(trimmed).into_iter().enumerate() {
+            out.push(match rec {
+                Ok(n) => {
+                    let t = n
+                        .get("TimeCreated")
+                        .and_then(canhgac_ingest::event::parse_time_ms);
+                    Raw::new("file", None, Body::Read(Box::new(n), t))
+                }
+                Err(e) => Raw::new(
+                    "file",
+                    None,
+                    Body::Malformed(String::new(), format!("{name}: {e} (record {})", i + 1)),
+                ),
+            });
+        }
+        return Ok(out);
+    }
+    if canhgac_ingest::w3c::looks_like(trimmed.lines().next().unwrap_or("")) {
+        let mut w3c = canhgac_ingest::w3c::W3c::new();
+        for (i, line) in text.lines().enumerate() {
+            match w3c.line(line) {
+                Ok(None) => {}
+                Ok(Some(n)) => {
+                    let t = canhgac_ingest::w3c::time_ms(&n);
+                    out.push(Raw::new("file", None, Body::Read(Box::new(n), t)));
+                }
+                Err(e) => out.push(Raw::new(
+                    "file",
+                    None,
+                    Body::Malformed(line.to_string(), format!("{name}: line {}: {e}", i + 1)),
+                )),
+            }
+        }
+        return Ok(out);
+    }
     if trimmed.starts_with('[') {
         match serde_json::from_str::<Vec<Value>>(trimmed) {
             Ok(items) => {

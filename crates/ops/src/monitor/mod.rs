@@ -8,8 +8,10 @@
 
 mod files;
 mod rules;
+mod silence;
 
 pub use files::{json_body, records_from_file};
+pub use silence::{check_silent_sources, SilenceRule};
 pub use rules::{
     add_custom_rules, bundled_rule_text, system_actor, validate_custom_rule, SIGMAHQ_RULES,
 };
@@ -149,6 +151,9 @@ pub enum Body {
     Json(String),
     /// An EVTX record as the evtx crate renders it.
     Evtx(Value, i64),
+    /// A record already read (an IIS W3C line, which needs its file's `#Fields`; a Windows
+    /// event of an XML file), with its time when known.
+    Read(Box<canhgac_ingest::Normalized>, Option<i64>),
     /// Input that could not be read at all (kept raw).
     Malformed(String, String),
 }
@@ -500,12 +505,12 @@ impl Monitor {
             let mut malformed_n = 0;
             let mut memo = Memo::default();
             for mut r in records {
-                let (ev, malformed) = read_record(&r, now);
+                let (ev, format, malformed) = read_record(&r, now);
                 let mut hits = Vec::new();
                 let bad = malformed.is_some();
                 // A syslog line that is not syslog is still a message to match.
                 let matchable = !bad || matches!(r.body, Body::Line(_));
-                let row = new_event(&dir, &mut memo, &mut r, &ev, malformed);
+                let row = new_event(&dir, &mut memo, &mut r, &ev, format, malformed);
                 if bad {
                     malformed_n += 1;
                 }
@@ -698,6 +703,7 @@ fn new_event(
     memo: &mut Memo,
     r: &mut Raw,
     ev: &Event,
+    format: &str,
     malformed: Option<String>,
 ) -> NewEvent {
     let host_name = ["host", "Computer", "hostname", "ComputerName"]
@@ -747,6 +753,7 @@ fn new_event(
         message,
         fields: fields_json(ev),
         malformed,
+        format: format.to_string(),
     }
 }
 
@@ -859,39 +866,43 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// Reads one record into an event; `Some(reason)` when it could not be read. A line that
-/// arrived over syslog (UDP, TCP, TLS) and is not syslog is malformed — stored raw, flagged and
-/// counted — yet still matched as a message (keyword rules); a line of an uploaded text file
-/// that is no known format is simply a message.
-fn read_record(r: &Raw, now: i64) -> (Event<'static>, Option<String>) {
+/// Reads one record into an event and the format it arrived in; `Some(reason)` when it could
+/// not be read. A line that arrived over syslog (UDP, TCP, TLS) and is not syslog (nor another
+/// format a device sends over syslog) is malformed — stored raw, flagged and counted — yet still
+/// matched as a message (keyword rules); a line of an uploaded text file that is no known format
+/// is simply a message.
+fn read_record(r: &Raw, now: i64) -> (Event<'static>, &'static str, Option<String>) {
+    use canhgac_ingest::event;
     match &r.body {
         Body::Line(l) => {
-            let (ev, err) = canhgac_ingest::event::text_line(l, now);
+            let (read, err) = event::text_line(l, now);
             let syslog = matches!(r.transport, "udp" | "tcp" | "tls");
             let reason = err
                 .filter(|_| syslog)
                 .map(|e| format!("not a syslog message: {e}"));
-            (ev, reason)
+            (read.event, read.format, reason)
         }
-        Body::Json(j) => match canhgac_ingest::event::json_line(j) {
-            Ok(ev) => (ev.into_owned(), None),
+        Body::Json(j) => match event::json_line(j, now) {
+            Ok(read) => (read.event.into_owned(), read.format, None),
             Err(e) => {
                 let mut ev = Event::default();
                 ev.push("message", j.clone());
-                (ev, Some(format!("not a JSON object: {e}")))
+                (ev, "json", Some(format!("not a JSON object: {e}")))
             }
         },
         Body::Evtx(v, t) => (
-            canhgac_ingest::event::from_normalized(
-                canhgac_ingest::normalize::windows_flatten(v),
-                Some(*t),
-            ),
+            event::from_normalized(canhgac_ingest::normalize::windows_flatten(v), Some(*t)),
+            "evtx",
             None,
         ),
+        Body::Read(n, t) => {
+            let format = if n.format.is_empty() { "text" } else { n.format };
+            (event::from_normalized((**n).clone(), *t), format, None)
+        }
         Body::Malformed(raw, reason) => {
             let mut ev = Event::default();
             ev.push("message", raw.clone());
-            (ev, Some(reason.clone()))
+            (ev, "text", Some(reason.clone()))
         }
     }
 }

@@ -42,7 +42,7 @@ pub(crate) async fn list_findings(
     post,
     path = "/scans",
     tag = "scans",
-    summary = "Import a scanner report (body: Nessus .nessus, OpenVAS XML, Nuclei JSONL, Trivy JSON); hosts mapped within your scope",
+    summary = "Import a scanner report (body: Nessus .nessus or CSV export, OpenVAS/Greenbone XML or CSV export, Nuclei JSON lines or -je JSON array, Trivy JSON including trivy k8s); hosts mapped within your scope. The answer lists the registered hosts the report covered (`covered`: findings, findings no longer found, tasks closed) and the entries left out (`skipped`, `skipped_entries`)",
     request_body(content_type = "application/octet-stream", description = "The file, as uploaded"),
     responses((status = 201, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),

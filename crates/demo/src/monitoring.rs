@@ -102,6 +102,8 @@ pub struct DemoHost {
     ip: String,
     windows: bool,
     web: bool,
+    /// A firewall or router (the registry's network devices): sends FortiGate traffic logs.
+    firewall: bool,
 }
 
 /// The registry's servers and workstations, split by what they run.
@@ -119,11 +121,15 @@ pub async fn hosts(store: &Store) -> anyhow::Result<Vec<DemoHost>> {
     Ok(page
         .items
         .iter()
-        .filter(|h| h["kind"] != "network")
+        // Network devices send only when they are FortiGate firewalls (their traffic log).
+        .filter(|h| {
+            h["kind"] != "network" || h["os"].as_str().unwrap_or_default().contains("FortiOS")
+        })
         .map(|h| {
             let name = h["hostname"].as_str().unwrap_or_default().to_string();
             let os = h["os"].as_str().unwrap_or_default();
             DemoHost {
+                firewall: h["kind"] == "network",
                 web: name.contains("web") || name.contains("portal") || name.contains("cong"),
                 windows: os.contains("Windows"),
                 ip: canhgac_domain::net::host_addresses(h["ips"].as_str().unwrap_or_default())
@@ -134,6 +140,15 @@ pub async fn hosts(store: &Store) -> anyhow::Result<Vec<DemoHost>> {
             }
         })
         .collect())
+}
+
+/// The server that goes silent in the demo: the last Linux server that is not a web server.
+pub fn silent_host(hosts: &[DemoHost]) -> Option<String> {
+    hosts
+        .iter()
+        .rev()
+        .find(|h| !h.windows && !h.web && !h.firewall)
+        .map(|h| h.name.clone())
 }
 
 /// The attackers' addresses: those the seeded Botnet lists carry ([`crate::ATTACKERS`]).
@@ -230,7 +245,8 @@ pub fn burst_at(
     if hosts.is_empty() {
         return (out, None);
     }
-    let linux: Vec<&DemoHost> = hosts.iter().filter(|h| !h.windows).collect();
+    let linux: Vec<&DemoHost> = hosts.iter().filter(|h| !h.windows && !h.firewall).collect();
+    let firewalls: Vec<&DemoHost> = hosts.iter().filter(|h| h.firewall).collect();
     let windows: Vec<&DemoHost> = hosts.iter().filter(|h| h.windows).collect();
     let web: Vec<&DemoHost> = linux.iter().copied().filter(|h| h.web).collect();
     let line = |h: &DemoHost, app: &str, pid: usize, msg: String| {
@@ -265,6 +281,63 @@ pub fn burst_at(
         r.received_at = at;
         r
     };
+    // The firewalls' traffic log (FortiGate key=value over syslog): mostly allowed web
+    // traffic out, now and then a denied probe in from one of the listed attackers.
+    if !firewalls.is_empty() {
+        let fw = *dice.pick(&firewalls);
+        let deny = dice.below(4) == 0;
+        let (src, dst, port, action) = if deny {
+            (
+                attacker(dice).to_string(),
+                fw.ip.clone(),
+                *dice.pick(&[22, 23, 445, 3389, 8080]),
+                "deny",
+            )
+        } else {
+            (
+                format!(
+                    "10.{}.{}.{}",
+                    20 + dice.below(20),
+                    dice.below(255),
+                    1 + dice.below(254)
+                ),
+                format!("142.250.{}.{}", dice.below(255), 1 + dice.below(254)),
+                443,
+                "accept",
+            )
+        };
+        let t = canhgac_domain::time::fmt_datetime(at);
+        // fmt_datetime is dd/mm/yyyy HH:MM (UTC+7); FortiGate writes date=yyyy-mm-dd time=hh:mm:ss.
+        let (d, hm) = t.split_once(' ').unwrap_or((&t, "00:00"));
+        let mut dp = d.split('/');
+        let (dd, mm, yy) = (
+            dp.next().unwrap_or("01"),
+            dp.next().unwrap_or("01"),
+            dp.next().unwrap_or("2026"),
+        );
+        let mut r = Raw::new(
+            "udp",
+            fw.ip.parse().ok(),
+            Body::Line(format!(
+                "<189>date={yy}-{mm}-{dd} time={hm}:{:02} devname=\"{}\" devid=\"FG100FTK2290{:04}\" logid=\"{}\" type=\"traffic\" subtype=\"{}\" level=\"notice\" vd=\"root\" srcip={src} srcport={} srcintf=\"{}\" dstip={dst} dstport={port} dstintf=\"{}\" sessionid={} proto=6 action=\"{action}\" policyid={} service=\"{}\" sentbyte={} rcvdbyte={}",
+                dice.below(60),
+                fw.name,
+                dice.below(10000),
+                if deny { "0000000013" } else { "0000000013" },
+                if deny { "local" } else { "forward" },
+                1024 + dice.below(60000),
+                if deny { "wan1" } else { "internal" },
+                if deny { "root" } else { "wan1" },
+                100000 + dice.below(900000),
+                if deny { 0 } else { 1 + dice.below(20) },
+                match port { 22 => "SSH", 23 => "TELNET", 445 => "SMB", 3389 => "RDP", 8080 => "HTTP-8080", _ => "HTTPS" },
+                if deny { 0 } else { 500 + dice.below(5000) },
+                if deny { 0 } else { 2000 + dice.below(90000) },
+            )),
+        );
+        r.received_at = at;
+        out.push(r);
+    }
     // Ordinary traffic.
     for _ in 0..(2 + dice.below(4)) {
         match dice.below(5) {
@@ -414,7 +487,15 @@ pub fn burst_at(
 
 /// A few hours of history at start-up, so the pages are not empty.
 pub async fn backfill(store: &Store, monitor: &Monitor, hours: i64) -> anyhow::Result<u64> {
-    let hs = hosts(store).await?;
+    let all = hosts(store).await?;
+    // One server stops sending two hours before now, as if its forwarder had been stopped:
+    // the sources page shows it gone silent and its organisation gets the alert.
+    let quiet = silent_host(&all);
+    let without: Vec<DemoHost> = all
+        .iter()
+        .filter(|h| Some(&h.name) != quiet.as_ref())
+        .cloned()
+        .collect();
     let mut dice = Dice::new(0x1a1c_4a05);
     let now = now_ms();
     let mut at = now - hours * 3_600_000;
@@ -423,7 +504,12 @@ pub async fn backfill(store: &Store, monitor: &Monitor, hours: i64) -> anyhow::R
     while at < now {
         // Fewer bursts than live, each standing for its gap: the same attacks per hour.
         let gap = 40_000 + dice.below(80_000) as i64;
-        batch.extend(burst_at(&mut dice, &hs, at, gap).0);
+        let hs = if at < now - 2 * 3_600_000 {
+            &all
+        } else {
+            &without
+        };
+        batch.extend(burst_at(&mut dice, hs, at, gap).0);
         at += gap;
         if batch.len() >= 500 {
             stored += monitor
@@ -446,7 +532,12 @@ pub async fn backfill(store: &Store, monitor: &Monitor, hours: i64) -> anyhow::R
 /// Live traffic for as long as the demo runs.
 pub async fn live(store: Store, monitor: Arc<Monitor>, every: Duration) {
     let mut dice = Dice::new(now_ms() as u64);
-    let Ok(hs) = hosts(&store).await else { return };
+    let Ok(all) = hosts(&store).await else { return };
+    let quiet = silent_host(&all);
+    let hs: Vec<DemoHost> = all
+        .into_iter()
+        .filter(|h| Some(&h.name) != quiet.as_ref())
+        .collect();
     loop {
         tokio::time::sleep(every).await;
         let span = i64::try_from(every.as_millis()).unwrap_or(LIVE_EVERY_MS);

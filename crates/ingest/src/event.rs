@@ -36,7 +36,11 @@ pub struct Read<'a> {
 pub const FORMATS: &[(&str, &str, &str)] = &[
     ("syslog", "Syslog", "Syslog"),
     ("auditd", "Linux auditd", "Linux auditd"),
-    ("web-access", "Nhật ký truy cập web (Apache/nginx)", "Web access log (Apache/nginx)"),
+    (
+        "web-access",
+        "Nhật ký truy cập web (Apache/nginx)",
+        "Web access log (Apache/nginx)",
+    ),
     (
         "web-access-syslog",
         "Nhật ký truy cập web qua syslog",
@@ -44,26 +48,70 @@ pub const FORMATS: &[(&str, &str, &str)] = &[
     ),
     ("nginx-error", "Nhật ký lỗi nginx", "nginx error log"),
     ("apache-error", "Nhật ký lỗi Apache", "Apache error log"),
-    ("nginx-json", "Nhật ký truy cập nginx dạng JSON", "nginx JSON access log"),
-    ("ecs-web", "Nhật ký truy cập web dạng ECS", "ECS web access log"),
+    (
+        "nginx-json",
+        "Nhật ký truy cập nginx dạng JSON",
+        "nginx JSON access log",
+    ),
+    (
+        "ecs-web",
+        "Nhật ký truy cập web dạng ECS",
+        "ECS web access log",
+    ),
     ("caddy", "Nhật ký truy cập Caddy", "Caddy access log"),
     ("iis-w3c", "Nhật ký IIS (W3C)", "IIS log (W3C)"),
     ("evtx", "Tệp EVTX của Windows", "Windows EVTX file"),
-    ("evtx-json", "Sự kiện Windows dạng JSON (evtx)", "Windows event JSON (evtx)"),
-    ("winlogbeat", "Winlogbeat / Elastic Agent", "Winlogbeat / Elastic Agent"),
+    (
+        "evtx-json",
+        "Sự kiện Windows dạng JSON (evtx)",
+        "Windows event JSON (evtx)",
+    ),
+    (
+        "winlogbeat",
+        "Winlogbeat / Elastic Agent",
+        "Winlogbeat / Elastic Agent",
+    ),
     ("winlogbeat-6", "Winlogbeat 6", "Winlogbeat 6"),
     ("nxlog", "NXLog (JSON)", "NXLog (JSON)"),
-    ("windows-json", "Sự kiện Windows dạng JSON phẳng", "Flat Windows event JSON"),
-    ("wef-xml", "Windows Event Forwarding (XML)", "Windows Event Forwarding (XML)"),
-    ("syslog-windows", "Sự kiện Windows qua syslog", "Windows event over syslog"),
+    (
+        "windows-json",
+        "Sự kiện Windows dạng JSON phẳng",
+        "Flat Windows event JSON",
+    ),
+    (
+        "wef-xml",
+        "Windows Event Forwarding (XML)",
+        "Windows Event Forwarding (XML)",
+    ),
+    (
+        "syslog-windows",
+        "Sự kiện Windows qua syslog",
+        "Windows event over syslog",
+    ),
     ("journald", "journald (JSON)", "journald (JSON)"),
-    ("vector", "Vector (syslog dạng JSON)", "Vector (syslog as JSON)"),
-    ("fluent-bit", "Fluent Bit (syslog dạng JSON)", "Fluent Bit (syslog as JSON)"),
+    (
+        "vector",
+        "Vector (syslog dạng JSON)",
+        "Vector (syslog as JSON)",
+    ),
+    (
+        "fluent-bit",
+        "Fluent Bit (syslog dạng JSON)",
+        "Fluent Bit (syslog as JSON)",
+    ),
     ("rsyslog-json", "rsyslog (JSON)", "rsyslog (JSON)"),
     ("syslog-ng-json", "syslog-ng (JSON)", "syslog-ng (JSON)"),
     ("fortigate", "Tường lửa FortiGate", "FortiGate firewall"),
-    ("pfsense", "Tường lửa pfSense/OPNsense", "pfSense/OPNsense firewall"),
-    ("cisco-asa", "Tường lửa Cisco ASA/FTD", "Cisco ASA/FTD firewall"),
+    (
+        "pfsense",
+        "Tường lửa pfSense/OPNsense",
+        "pfSense/OPNsense firewall",
+    ),
+    (
+        "cisco-asa",
+        "Tường lửa Cisco ASA/FTD",
+        "Cisco ASA/FTD firewall",
+    ),
     ("paloalto", "Tường lửa Palo Alto", "Palo Alto firewall"),
     ("mikrotik", "Thiết bị MikroTik", "MikroTik router"),
     ("sophos", "Tường lửa Sophos XG", "Sophos XG firewall"),
@@ -319,7 +367,11 @@ fn fast_iso(b: &[u8]) -> Option<i64> {
 /// expected syslog can flag and count it.
 pub fn text_line(line: &str, now_ms: i64) -> (Read<'static>, Option<crate::syslog::ParseError>) {
     let done = |n: Normalized, t: Option<i64>, default: &'static str| {
-        let format = if n.format.is_empty() { default } else { n.format };
+        let format = if n.format.is_empty() {
+            default
+        } else {
+            n.format
+        };
         Read {
             event: from_normalized(n, t),
             format,
@@ -335,7 +387,12 @@ pub fn text_line(line: &str, now_ms: i64) -> (Read<'static>, Option<crate::syslo
     if let Some(n) = normalize::auditd_record(line) {
         return (done(n, None, "auditd"), None);
     }
-    // FIREWALL-HOOK
+    if let Some(n) = normalize::firewall_line(line) {
+        return (
+            done(normalize::fortigate_service(n), None, "firewall"),
+            None,
+        );
+    }
     if crate::winxml::looks_like(line) {
         if let Some(Ok(n)) = crate::winxml::events(line).into_iter().next() {
             let t = n.get("TimeCreated").and_then(parse_time_ms);

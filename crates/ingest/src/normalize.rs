@@ -116,6 +116,10 @@ const SERVICES: &[&[&str]] = &[
     &["auditd"],
     &["apache"],
     &["nginx"],
+    // FortiGate log types
+    &["event"],
+    &["traffic"],
+    &["utm"],
     // Windows (pySigma's windows_logsource_mapping and SigmaHQ tests/thor.yml)
     &["security"],
     &["system"],
@@ -302,12 +306,18 @@ pub fn from_syslog(m: &SyslogMessage) -> Normalized {
         }
     }
 
+    // A firewall or network device (FortiGate, pfSense, Cisco ASA, Palo Alto, MikroTik, Sophos,
+    // CEF, LEEF): category `firewall`.
+    if let Some(f) = firewall_from_syslog(m) {
+        return fortigate_service(f);
+    }
     let msg = m.message.as_str();
     // A web server's access line (nginx `access_log syslog:…`, Apache piped to `logger`, or any
     // program whose message is an access line) is a web request, whatever the program is called.
     if looks_like_access_line(msg) {
         if let Some(mut w) = web_access(msg) {
-            w.fields.splice(0..0, n.fields.drain(..3).filter(|(k, _)| k != "message"));
+            w.fields
+                .splice(0..0, n.fields.drain(..3).filter(|(k, _)| k != "message"));
             w.format = "web-access-syslog";
             return w;
         }
@@ -441,6 +451,33 @@ fn windows_in_syslog(m: &SyslogMessage, header: &Normalized) -> Option<Normalize
         }
     }
     None
+}
+
+/// What every firewall record gets beyond its parser's fields: `blocked` (`true`/`false`) from
+/// the normalised `action`, which SigmaHQ's firewall rules test where devices' words differ
+/// (`net_firewall_cleartext_protocols`: `action: accept` *or* `blocked: "false"`); and for
+/// FortiGate the log's kind (`type`: `traffic`, `event`, `utm`) as the service, since SigmaHQ's
+/// FortiGate rules select `product: fortigate, service: event`.
+pub fn fortigate_service(mut n: Normalized) -> Normalized {
+    if !n.has("blocked") {
+        let blocked = match n.get("action") {
+            Some("allow") => Some("false"),
+            Some("deny" | "drop" | "reset") => Some("true"),
+            _ => None,
+        };
+        if let Some(b) = blocked {
+            n.push("blocked", b);
+        }
+    }
+    if n.product == Some("fortigate") && n.service.is_none() {
+        n.service = match n.get("type") {
+            Some("event") => Some("event"),
+            Some("traffic") => Some("traffic"),
+            Some("utm") => Some("utm"),
+            _ => None,
+        };
+    }
+    n
 }
 
 fn is_pam_message(app: &str, msg: &str) -> bool {

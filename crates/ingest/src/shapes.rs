@@ -251,9 +251,30 @@ pub(crate) fn winlogbeat(ev: &mut Event<'_>, legacy: bool) {
 
 fn facility_by_name(name: &str) -> Option<u8> {
     const NAMES: [&str; 24] = [
-        "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
-        "authpriv", "ftp", "ntp", "security", "console", "solaris-cron", "local0", "local1",
-        "local2", "local3", "local4", "local5", "local6", "local7",
+        "kern",
+        "user",
+        "mail",
+        "daemon",
+        "auth",
+        "syslog",
+        "lpr",
+        "news",
+        "uucp",
+        "cron",
+        "authpriv",
+        "ftp",
+        "ntp",
+        "security",
+        "console",
+        "solaris-cron",
+        "local0",
+        "local1",
+        "local2",
+        "local3",
+        "local4",
+        "local5",
+        "local6",
+        "local7",
     ];
     let n = name.trim().to_ascii_lowercase();
     if let Ok(v) = n.parse::<u8>() {
@@ -439,9 +460,7 @@ pub(crate) fn web_json(ev: &Event<'_>, kind: WebJson) -> Normalized {
             n.fields.push((k.to_string(), v.to_string()));
         }
     }
-    n.fields.push((
-        "message".into(),
-        owned(ev, "message").unwrap_or(line),
-    ));
+    n.fields
+        .push(("message".into(), owned(ev, "message").unwrap_or(line)));
     n
 }

@@ -272,10 +272,7 @@ mod tests {
         );
         assert_eq!(n.get("Image"), Some("C:\\Windows\\System32\\certutil.exe"));
         assert_eq!(n.get("TargetDomainName"), Some(""));
-        assert_eq!(
-            n.get("TimeCreated"),
-            Some("2026-11-25T02:00:00.1234567Z")
-        );
+        assert_eq!(n.get("TimeCreated"), Some("2026-11-25T02:00:00.1234567Z"));
         assert_eq!(
             n.get("RenderedMessage"),
             Some("A new process has been created.")

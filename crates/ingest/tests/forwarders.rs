@@ -60,7 +60,10 @@ fn text(line: &str) -> Read<'static> {
 fn same_rules(what: &str, reference: &Event<'_>, expect: &[&str], shapes: &[(&str, Read<'_>)]) {
     let want = fired(reference);
     for e in expect {
-        assert!(want.contains(*e), "{what}: the reference does not raise {e:?}: {want:?}");
+        assert!(
+            want.contains(*e),
+            "{what}: the reference does not raise {e:?}: {want:?}"
+        );
     }
     for (name, r) in shapes {
         let got = fired(&r.event);
@@ -100,7 +103,10 @@ fn sysmon_process_creation_through_every_windows_forwarder() {
         ("NXLog JSON", json(SYSMON_NXLOG)),
         ("WEF XML", text(SYSMON_WEF)),
         ("NXLog JSON over syslog", text(&nxlog_syslog)),
-        ("WEF XML line", text(wef_syslog.split_once(" - - - ").unwrap().1)),
+        (
+            "WEF XML line",
+            text(wef_syslog.split_once(" - - - ").unwrap().1),
+        ),
     ];
     let formats: Vec<&str> = shapes.iter().map(|(_, r)| r.format).collect();
     assert_eq!(
@@ -248,21 +254,41 @@ fn web_requests_in_every_shape() {
         .unwrap()
         .unwrap();
     let shapes = [
-        ("nginx over syslog", text(&format!("<190>Nov 25 09:20:00 web01 nginx: {bare}"))),
-        ("Apache piped to logger", text(&format!("<134>Nov 25 09:20:00 web01 apache2[811]: {bare}"))),
-        ("httpd over RFC 5424", text(&format!("<134>1 2026-11-25T09:20:00+07:00 web01 httpd - - - {bare}"))),
-        ("access line under any program name", text(&format!("<134>Nov 25 09:20:00 web01 web01_access: {bare}"))),
+        (
+            "nginx over syslog",
+            text(&format!("<190>Nov 25 09:20:00 web01 nginx: {bare}")),
+        ),
+        (
+            "Apache piped to logger",
+            text(&format!("<134>Nov 25 09:20:00 web01 apache2[811]: {bare}")),
+        ),
+        (
+            "httpd over RFC 5424",
+            text(&format!(
+                "<134>1 2026-11-25T09:20:00+07:00 web01 httpd - - - {bare}"
+            )),
+        ),
+        (
+            "access line under any program name",
+            text(&format!("<134>Nov 25 09:20:00 web01 web01_access: {bare}")),
+        ),
         (
             "nginx JSON",
-            json(r##"{"time_local":"25/Nov/2026:09:20:00 +0700","remote_addr":"203.0.113.9","remote_user":"","request":"GET /index.php?page=../../../etc/passwd HTTP/1.1","status":"200","body_bytes_sent":"512","http_referer":"","http_user_agent":"curl/8.5.0"}"##),
+            json(
+                r##"{"time_local":"25/Nov/2026:09:20:00 +0700","remote_addr":"203.0.113.9","remote_user":"","request":"GET /index.php?page=../../../etc/passwd HTTP/1.1","status":"200","body_bytes_sent":"512","http_referer":"","http_user_agent":"curl/8.5.0"}"##,
+            ),
         ),
         (
             "ECS",
-            json(r##"{"@timestamp":"2026-11-25T02:20:00Z","source":{"ip":"203.0.113.9"},"http":{"request":{"method":"GET"},"response":{"status_code":200}},"url":{"original":"/index.php?page=../../../etc/passwd"},"user_agent":{"original":"curl/8.5.0"}}"##),
+            json(
+                r##"{"@timestamp":"2026-11-25T02:20:00Z","source":{"ip":"203.0.113.9"},"http":{"request":{"method":"GET"},"response":{"status_code":200}},"url":{"original":"/index.php?page=../../../etc/passwd"},"user_agent":{"original":"curl/8.5.0"}}"##,
+            ),
         ),
         (
             "Caddy",
-            json(r##"{"level":"info","ts":1795572000.0,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"203.0.113.9","proto":"HTTP/1.1","method":"GET","host":"web01","uri":"/index.php?page=../../../etc/passwd","headers":{"User-Agent":["curl/8.5.0"]}},"status":200,"size":512}"##),
+            json(
+                r##"{"level":"info","ts":1795572000.0,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"203.0.113.9","proto":"HTTP/1.1","method":"GET","host":"web01","uri":"/index.php?page=../../../etc/passwd","headers":{"User-Agent":["curl/8.5.0"]}},"status":200,"size":512}"##,
+            ),
         ),
         (
             "IIS W3C",
@@ -274,9 +300,17 @@ fn web_requests_in_every_shape() {
     ];
     let reference = text(bare);
     for (name, r) in &shapes {
-        assert_eq!(r.event.source.category.as_deref(), Some("webserver"), "{name}");
+        assert_eq!(
+            r.event.source.category.as_deref(),
+            Some("webserver"),
+            "{name}"
+        );
         assert_eq!(r.event.get("c-ip"), Some("203.0.113.9"), "{name}");
-        assert_eq!(r.event.get("cs-uri-query"), Some("page=../../../etc/passwd"), "{name}");
+        assert_eq!(
+            r.event.get("cs-uri-query"),
+            Some("page=../../../etc/passwd"),
+            "{name}"
+        );
         let got = fired(&r.event);
         assert!(
             got.contains("Path Traversal Exploitation Attempts"),
@@ -300,7 +334,8 @@ fn web_server_error_logs() {
     assert_eq!(r.event.get("c-ip"), Some("203.0.113.9"));
     assert_eq!(r.event.get("error_code"), Some("AH00126"));
     // nginx's core dump, bare and over syslog, raises SigmaHQ's nginx rule either way.
-    let dump = "2026/11/25 09:30:02 [alert] 810#810: worker process 811 exited on signal 6 (core dumped)";
+    let dump =
+        "2026/11/25 09:30:02 [alert] 810#810: worker process 811 exited on signal 6 (core dumped)";
     let over = format!("<187>Nov 25 09:30:02 web01 nginx: {dump}");
     for line in [dump, over.as_str()] {
         let got = fired(&text(line).event);
@@ -318,10 +353,47 @@ fn noise(seed: u64, n: usize) -> Vec<String> {
         x
     };
     const WORDS: &[&str] = &[
-        "rdp", "3389", "tcp", "allow", "SYN", "cisco", "stage", "data", "copy", "tftp", "run",
-        "id", "-", "\"", "{", "}", "=", ":", "|", "GET", "POST", "HTTP/1.1", "admin", "root",
-        "ssh", "192.168.1.1", "10.0.0.1", "conn", "state", "S0", "service", "user", "password",
-        "mimikatz", "certutil", "whoami", "/etc/passwd", "../", "cmd.exe", "powershell", "-enc",
+        "rdp",
+        "3389",
+        "tcp",
+        "allow",
+        "SYN",
+        "cisco",
+        "stage",
+        "data",
+        "copy",
+        "tftp",
+        "run",
+        "id",
+        "-",
+        "\"",
+        "{",
+        "}",
+        "=",
+        ":",
+        "|",
+        "GET",
+        "POST",
+        "HTTP/1.1",
+        "admin",
+        "root",
+        "ssh",
+        "192.168.1.1",
+        "10.0.0.1",
+        "conn",
+        "state",
+        "S0",
+        "service",
+        "user",
+        "password",
+        "mimikatz",
+        "certutil",
+        "whoami",
+        "/etc/passwd",
+        "../",
+        "cmd.exe",
+        "powershell",
+        "-enc",
     ];
     (0..n)
         .map(|_| {

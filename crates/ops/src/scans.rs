@@ -314,14 +314,26 @@ mod tests {
         let (all, actor) = (Scope::All, Actor::system("test"));
         let mut ids = HashMap::new();
         let dic = store
-            .create(EntityKind::Org, &all, &actor, &rec(json!({"code": "STTTT", "name": "Sở Thông tin và Truyền thông", "kind": "dic"})))
+            .create(
+                EntityKind::Org,
+                &all,
+                &actor,
+                &rec(
+                    json!({"code": "STTTT", "name": "Sở Thông tin và Truyền thông", "kind": "dic"}),
+                ),
+            )
             .await
             .expect("dic")["id"]
             .as_i64()
             .expect("id");
         for (code, name) in [("SYT", "Sở Y tế"), ("TAMDUONG", "UBND huyện Tam Đường")] {
             let id = store
-                .create(EntityKind::Org, &all, &actor, &rec(json!({"code": code, "name": name, "kind": "agency", "parent_id": dic})))
+                .create(
+                    EntityKind::Org,
+                    &all,
+                    &actor,
+                    &rec(json!({"code": code, "name": name, "kind": "agency", "parent_id": dic})),
+                )
                 .await
                 .expect("org")["id"]
                 .as_i64()
@@ -334,7 +346,14 @@ mod tests {
             ("TAMDUONG", "td-web01", "198.51.100.49"),
         ] {
             let id = store
-                .create(EntityKind::Host, &all, &actor, &rec(json!({"org_id": ids[org], "hostname": host, "kind": "server", "ips": ip})))
+                .create(
+                    EntityKind::Host,
+                    &all,
+                    &actor,
+                    &rec(
+                        json!({"org_id": ids[org], "hostname": host, "kind": "server", "ips": ip}),
+                    ),
+                )
                 .await
                 .expect("host")["id"]
                 .as_i64()
@@ -371,20 +390,42 @@ mod tests {
             ("198.51.100.49", "201194", "CVE-2024-6387", "High"),
         ]);
         let s = summary_of(import_scan(&store, &syt, &staff, first.as_bytes()).await);
-        assert_eq!((s.scanner.as_str(), s.format), ("nessus", ScanFormat::NessusCsv));
+        assert_eq!(
+            (s.scanner.as_str(), s.format),
+            ("nessus", ScanFormat::NessusCsv)
+        );
         assert_eq!((s.findings, s.new, s.fixed), (4, 3, 0));
-        assert_eq!(s.unmapped, vec!["198.51.100.49"], "TAMDUONG's host is not SYT's");
+        assert_eq!(
+            s.unmapped,
+            vec!["198.51.100.49"],
+            "TAMDUONG's host is not SYT's"
+        );
         let got: Vec<(&str, &str, usize, usize, usize)> = s
             .covered
             .iter()
-            .map(|h| (h.hostname.as_str(), h.org_code.as_str(), h.findings, h.fixed, h.tasks_closed))
+            .map(|h| {
+                (
+                    h.hostname.as_str(),
+                    h.org_code.as_str(),
+                    h.findings,
+                    h.fixed,
+                    h.tasks_closed,
+                )
+            })
             .collect();
         assert_eq!(
             got,
             vec![("syt-db01", "SYT", 1, 0, 0), ("syt-web01", "SYT", 2, 0, 0)]
         );
-        let open = store.list_scan_findings(&Scope::All, Some("open")).await.expect("findings");
-        assert_eq!(open.len(), 3, "nothing recorded for the host outside the scope");
+        let open = store
+            .list_scan_findings(&Scope::All, Some("open"))
+            .await
+            .expect("findings");
+        assert_eq!(
+            open.len(),
+            3,
+            "nothing recorded for the host outside the scope"
+        );
         let web_tasks: Vec<i64> = open
             .iter()
             .filter(|f| f.host_id == ids["syt-web01"])
@@ -403,7 +444,10 @@ mod tests {
         // SYT's clean re-scan (the .nessus file this time): syt-web01 shows nothing any more,
         // syt-db01 still has its finding.
         let s = summary_of(import_scan(&store, &syt, &staff, rescan.as_bytes()).await);
-        assert_eq!((s.scanner.as_str(), s.format), ("nessus", ScanFormat::NessusXml));
+        assert_eq!(
+            (s.scanner.as_str(), s.format),
+            ("nessus", ScanFormat::NessusXml)
+        );
         assert_eq!((s.findings, s.new, s.reopened, s.fixed), (1, 0, 0, 2));
         let got: Vec<(&str, usize, usize, usize)> = s
             .covered
@@ -413,10 +457,17 @@ mod tests {
         assert_eq!(got, vec![("syt-db01", 1, 0, 0), ("syt-web01", 0, 2, 2)]);
         assert_eq!(s.covered[1].host_id, ids["syt-web01"]);
         for t in web_tasks {
-            let w = store.work_item(&Scope::All, t).await.expect("task").expect("exists");
+            let w = store
+                .work_item(&Scope::All, t)
+                .await
+                .expect("task")
+                .expect("exists");
             assert_eq!(w.state, WorkState::Closed, "task {t}");
         }
-        let open = store.list_scan_findings(&syt, Some("open")).await.expect("findings");
+        let open = store
+            .list_scan_findings(&syt, Some("open"))
+            .await
+            .expect("findings");
         assert_eq!(
             open.iter().map(|f| f.hostname.as_str()).collect::<Vec<_>>(),
             vec!["syt-db01"]
@@ -434,11 +485,18 @@ mod tests {
         let (store, ids, dir) = province("skipped").await;
         let syt = Scope::Orgs(BTreeSet::from([ids["SYT"]]));
         let jsonl = "{\"template-id\":\"git-config\",\"info\":{\"severity\":\"medium\"},\"url\":\"/http://syt-web01/\",\"port\":\"80\"}\n{\"template-id\":\"nameserver-fingerprint\",\"info\":{\"severity\":\"info\"}}\n";
-        let s = summary_of(import_scan(&store, &syt, &Actor::system("test"), jsonl.as_bytes()).await);
+        let s =
+            summary_of(import_scan(&store, &syt, &Actor::system("test"), jsonl.as_bytes()).await);
         assert_eq!((s.new, s.skipped), (1, 1));
-        assert_eq!(s.skipped_entries[0].id.as_deref(), Some("nameserver-fingerprint"));
+        assert_eq!(
+            s.skipped_entries[0].id.as_deref(),
+            Some("nameserver-fingerprint")
+        );
         assert_eq!(s.covered.len(), 1);
-        assert_eq!((s.covered[0].hostname.as_str(), s.covered[0].findings), ("syt-web01", 1));
+        assert_eq!(
+            (s.covered[0].hostname.as_str(), s.covered[0].findings),
+            ("syt-web01", 1)
+        );
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -432,7 +432,7 @@ fn probe_rule() -> String {
     format!(
         "title: {PROBE_RULE_TITLE}\nid: 7e57a1e7-0000-4000-8000-00000000b001\nlevel: high\n\
          description: Kiểm thử luồng cảnh báo trực tiếp trên giao diện\n\
-         logsource: {{product: test}}\ndetection:\n  sel:\n    action|contains: 'browserprobe'\n  condition: sel\n"
+         logsource: {{definition: 'JSON events of this test'}}\ndetection:\n  sel:\n    action|contains: 'browserprobe'\n  condition: sel\n"
     )
 }
 

@@ -17,7 +17,7 @@ use serde_json::json;
 fn rule(id: &str, title: &str, level: &str, needle: &str) -> String {
     format!(
         "title: {title}\nid: {id}\nstatus: test\nlevel: {level}\n\
-         logsource:\n  product: linux\n\
+         logsource:\n  definition: JSON events of this test\n\
          detection:\n  selection:\n    message|contains: {needle}\n  condition: selection\n"
     )
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const RULE: &str = "title: Probe marker\nid: 7e57a1e7-0000-4000-8000-0000000000aa\nlevel: high\n\
-logsource: {product: test}\ndetection:\n  sel:\n    action|contains: 'probe'\n  condition: sel\n";
+logsource: {definition: 'JSON events of this test'}\ndetection:\n  sel:\n    action|contains: 'probe'\n  condition: sel\n";
 
 async fn alerts(app: &TestApp, token: &str) -> Vec<Value> {
     let r = app

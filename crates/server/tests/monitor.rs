@@ -23,7 +23,7 @@ logsource: {product: linux, service: auth}\ndetection:\n  sel:\n    user: root\n
 
 const JSON_RULE: &str =
     "title: Test marker seen\nid: 7e57a1e7-0000-4000-8000-000000000002\nlevel: medium\n\
-logsource: {product: test}\ndetection:\n  sel:\n    action|contains: 'evil'\n  condition: sel\n";
+logsource: {definition: 'JSON events of this test'}\ndetection:\n  sel:\n    action|contains: 'evil'\n  condition: sel\n";
 
 async fn upload_rule(app: &TestApp, token: &str, yaml: &str, query: &str) -> common::Reply {
     app.api_bytes(

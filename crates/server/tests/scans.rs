@@ -217,26 +217,37 @@ async fn the_import_page_says_what_a_rescan_covered_and_closed() {
         .await
         .json();
     assert!(
-        !f["items"].as_array().unwrap().iter().any(|x| x["vuln_key"] == "CVE-2021-44228"),
+        !f["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["vuln_key"] == "CVE-2021-44228"),
         "Log4Shell closed: {f}"
     );
     // Refusals say what the file was taken for.
-    let legacy = br#"[{"Target": "debian (debian 10.8)", "Type": "debian", "Vulnerabilities": []}]"#;
+    let legacy =
+        br#"[{"Target": "debian (debian 10.8)", "Type": "debian", "Vulnerabilities": []}]"#;
     let r = b
         .upload("/findings", &[("file", "trivy.json", legacy.as_slice())])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        r.text.contains("báo cáo Trivy dạng mảng cũ (trước bản 0.20)"),
+        r.text
+            .contains("báo cáo Trivy dạng mảng cũ (trước bản 0.20)"),
         "{}",
         r.text
     );
     let r = b
-        .upload("/findings", &[("file", "x.json", br#"{"scan": 1}"#.as_slice())])
+        .upload(
+            "/findings",
+            &[("file", "x.json", br#"{"scan": 1}"#.as_slice())],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        r.text.contains("Chưa nhập gì: tệp là tài liệu JSON nhưng không phải báo cáo rà quét đọc được."),
+        r.text.contains(
+            "Chưa nhập gì: tệp là tài liệu JSON nhưng không phải báo cáo rà quét đọc được."
+        ),
         "{}",
         r.text
     );
@@ -246,7 +257,11 @@ async fn the_import_page_says_what_a_rescan_covered_and_closed() {
         .upload("/findings", &[("file", "k8s.json", k8s.as_slice())])
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert!(r.text.contains("Đã nhập báo cáo Trivy quét cụm Kubernetes (JSON): 1 phát hiện"));
-    assert!(r.text.contains("Báo cáo không bao phủ máy nào trong danh mục của bạn"));
+    assert!(r
+        .text
+        .contains("Đã nhập báo cáo Trivy quét cụm Kubernetes (JSON): 1 phát hiện"));
+    assert!(r
+        .text
+        .contains("Báo cáo không bao phủ máy nào trong danh mục của bạn"));
     assert!(r.text.contains("default/Deployment/web"));
 }

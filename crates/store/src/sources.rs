@@ -270,7 +270,8 @@ impl Store {
         floor_ms: i64,
         factor: i64,
     ) -> Result<Vec<SilentSource>> {
-        let sql = "SELECT id, CASE WHEN org_id = 0 THEN NULL ELSE org_id END AS org_id, source_key, \
+        let sql =
+            "SELECT id, CASE WHEN org_id = 0 THEN NULL ELSE org_id END AS org_id, source_key, \
              format, host_id, last_seen, gap_ms, events FROM log_sources \
              WHERE silent_signal_id IS NULL AND gap_ms IS NOT NULL AND events >= $1 \
              AND $2 - last_seen > $3 AND $2 - last_seen > gap_ms * $4 ORDER BY last_seen LIMIT 500";

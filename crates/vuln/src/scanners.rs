@@ -83,9 +83,7 @@ impl ScanFormat {
             ScanFormat::NessusXml | ScanFormat::NessusCsv => Some("nessus"),
             ScanFormat::OpenvasXml | ScanFormat::OpenvasCsv => Some("openvas"),
             ScanFormat::NucleiJsonl | ScanFormat::NucleiJsonArray => Some("nuclei"),
-            ScanFormat::TrivyJson | ScanFormat::TrivyK8s | ScanFormat::TrivyLegacy => {
-                Some("trivy")
-            }
+            ScanFormat::TrivyJson | ScanFormat::TrivyK8s | ScanFormat::TrivyLegacy => Some("trivy"),
             _ => None,
         }
     }
@@ -891,7 +889,10 @@ fn nuclei_entry(r: &mut ScanReport, v: &Value, at: Place) -> Result<(), FormatEr
     };
     let cvss = class
         .get("cvss-score")
-        .and_then(|x| x.as_f64().or_else(|| x.as_str().and_then(|s| s.parse().ok())))
+        .and_then(|x| {
+            x.as_f64()
+                .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+        })
         .map(|x| x as f32)
         .filter(|x| (0.0..=10.0).contains(x));
     let key = key_of("nuclei", id, &mut cves);
@@ -953,10 +954,7 @@ pub fn parse_nuclei_array(v: &Value) -> Result<ScanReport, FormatError> {
         .ok_or_else(|| err("document", "not a JSON array"))?;
     for (i, e) in entries.iter().enumerate() {
         if !e.is_object() {
-            return Err(err(
-                format!("[{i}]"),
-                "not a JSON object (a Nuclei result)",
-            ));
+            return Err(err(format!("[{i}]"), "not a JSON object (a Nuclei result)"));
         }
         nuclei_entry(&mut r, e, Place::Entry(i + 1))?;
     }
@@ -1111,7 +1109,12 @@ pub fn parse_trivy(v: &Value) -> Result<ScanReport, FormatError> {
 pub fn parse_trivy_k8s(v: &Value) -> Result<ScanReport, FormatError> {
     let mut r = ScanReport::new(ScanFormat::TrivyK8s);
     let cluster = str_of(v, "ClusterName");
-    for top in ["Resources", "Findings", "Vulnerabilities", "Misconfigurations"] {
+    for top in [
+        "Resources",
+        "Findings",
+        "Vulnerabilities",
+        "Misconfigurations",
+    ] {
         let Some(list) = v.get(top) else { continue };
         if list.is_null() {
             continue;
@@ -1228,7 +1231,11 @@ pub fn parse_nessus_csv(bytes: &[u8]) -> Result<ScanReport, FormatError> {
     let c_cve = column(&t, &["CVE"]);
     let c_v3 = column(
         &t,
-        &["CVSS v3.0 Base Score", "CVSS V3 Base Score", "CVSS3 Base Score"],
+        &[
+            "CVSS v3.0 Base Score",
+            "CVSS V3 Base Score",
+            "CVSS3 Base Score",
+        ],
     );
     let c_v2 = column(
         &t,
@@ -1270,12 +1277,12 @@ pub fn parse_nessus_csv(bytes: &[u8]) -> Result<ScanReport, FormatError> {
         if severity == "info" {
             continue;
         }
-        let port = cell(row, c_port).filter(|p| *p != "0").map(|p| {
-            match cell(row, c_proto) {
+        let port = cell(row, c_port)
+            .filter(|p| *p != "0")
+            .map(|p| match cell(row, c_proto) {
                 Some(proto) => format!("{p}/{}", proto.to_lowercase()),
                 None => p.to_string(),
-            }
-        });
+            });
         let cves = cell(row, c_cve).map(cve_list).unwrap_or_default();
         let k = (host.clone(), port.clone(), plugin.to_string());
         if let Some(&i) = at.get(&k) {
@@ -1540,7 +1547,10 @@ mod tests {
         assert_eq!(r.skipped_entries[19].at, Place::Line(20));
         assert_eq!(r.findings.len(), 1);
         assert_eq!(
-            (r.findings[0].ip.as_deref(), r.findings[0].hostname.as_deref()),
+            (
+                r.findings[0].ip.as_deref(),
+                r.findings[0].hostname.as_deref()
+            ),
             (Some("2001:db8::5"), None),
             "an address in a URL is the address"
         );
@@ -1550,7 +1560,10 @@ mod tests {
     #[test]
     fn nuclei_json_export() {
         let r = parse_scan(&sample("nuclei_v3_json_export.json")).unwrap();
-        assert_eq!((r.scanner, r.format), ("nuclei", ScanFormat::NucleiJsonArray));
+        assert_eq!(
+            (r.scanner, r.format),
+            ("nuclei", ScanFormat::NucleiJsonArray)
+        );
         assert_eq!(r.findings.len(), 0, "six informational results");
         assert_eq!(r.hosts, vec!["www.asdf.de", "8.8.8.8"]);
         assert_eq!(r.skipped, 0);
@@ -1690,7 +1703,8 @@ mod tests {
         let e = parse_scan(&sample("trivy_pre_0.20_array.json")).unwrap_err();
         assert_eq!(e.field, "document");
         assert!(
-            e.message.starts_with("Trivy report in the pre-0.20 array format")
+            e.message
+                .starts_with("Trivy report in the pre-0.20 array format")
                 && e.message.contains("re-run with a current Trivy"),
             "{e:?}"
         );
@@ -1736,8 +1750,10 @@ mod tests {
         let e = parse_scan(br#"{"scan":{"id":1},"hosts":[]}"#).unwrap_err();
         assert_eq!(e.field, "document");
         assert!(
-            e.message.starts_with("a JSON document that is not a Nuclei, Trivy")
-                && e.message.contains("scan") && e.message.contains("hosts"),
+            e.message
+                .starts_with("a JSON document that is not a Nuclei, Trivy")
+                && e.message.contains("scan")
+                && e.message.contains("hosts"),
             "{e:?}"
         );
         let e = parse_scan(b"[{\"id\": 1}]").unwrap_err();
@@ -1747,11 +1763,15 @@ mod tests {
         assert!(e.message.starts_with("not valid JSON"), "{e:?}");
         let e = parse_scan(b"{\"a\":1}\n{\"a\":2}\n").unwrap_err();
         assert!(
-            e.message.starts_with("JSON lines that are not a Nuclei report"),
+            e.message
+                .starts_with("JSON lines that are not a Nuclei report"),
             "{e:?}"
         );
         let e = parse_scan(b"<?xml version=\"1.0\"?><html/>").unwrap_err();
-        assert!(e.message.starts_with("an XML document that is not"), "{e:?}");
+        assert!(
+            e.message.starts_with("an XML document that is not"),
+            "{e:?}"
+        );
         let e = parse_scan(b"Host,Port,Finding\n10.0.0.1,22,x\n").unwrap_err();
         assert_eq!(e.field, "row 1");
         assert!(e.message.starts_with("a CSV file that is not"), "{e:?}");
@@ -1763,7 +1783,8 @@ mod tests {
             "{e:?}"
         );
         assert!(
-            e.message.ends_with("(read as a Nessus .nessus (v2 XML) report)"),
+            e.message
+                .ends_with("(read as a Nessus .nessus (v2 XML) report)"),
             "{e:?}"
         );
     }
@@ -1933,7 +1954,8 @@ mod tests {
         let e = parse_scan(b"IP,NVT Name,CVSS\n1.2.3.4,x,5\n").unwrap_err();
         assert!(
             e.message.starts_with("no \"NVT OID\" column")
-                && e.message.ends_with("(read as an OpenVAS/Greenbone CSV results export)"),
+                && e.message
+                    .ends_with("(read as an OpenVAS/Greenbone CSV results export)"),
             "{e:?}"
         );
     }

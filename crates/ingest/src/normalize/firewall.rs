@@ -250,7 +250,10 @@ impl Rec {
         }
         if v.parse::<IpAddr>().is_ok() {
             self.set(side.ip(), v);
-        } else if v.bytes().all(|c| c.is_ascii_alphanumeric() || b"-._".contains(&c)) {
+        } else if v
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-._".contains(&c))
+        {
             self.set(side.host(), v);
         }
     }
@@ -427,9 +430,10 @@ fn map_action(word: &str) -> Option<&'static str> {
         .map(|(_, a)| *a)
 }
 
-/// FortiGate traffic logs end a session it accepted with `close`, `timeout`, `server-rst` or
-/// `client-rst` (the FortiOS log reference: the session ended normally, timed out, or was reset
-/// by the server or the client — not by the firewall), so those are `allow`.
+/// FortiGate traffic logs report a session it accepted with `start` (logged when it starts) and
+/// end it with `close`, `timeout`, `server-rst` or `client-rst` (the FortiOS log reference: the
+/// session ended normally, timed out, or was reset by the server or the client — not by the
+/// firewall), so those are `allow`.
 fn fortigate_action(word: &str) -> Option<&'static str> {
     match word.to_ascii_lowercase().as_str() {
         "close" | "timeout" | "server-rst" | "client-rst" | "start" => Some("allow"),
@@ -618,9 +622,16 @@ fn filterlog(csv: &str) -> Option<Rec> {
     put(&mut r, "ip_version", 8);
     let (proto_id, proto_text, next) = match f[8] {
         "4" => {
-            for (i, name) in ["ip_tos", "ip_ecn", "ip_ttl", "ip_id", "ip_offset", "ip_flags"]
-                .into_iter()
-                .enumerate()
+            for (i, name) in [
+                "ip_tos",
+                "ip_ecn",
+                "ip_ttl",
+                "ip_id",
+                "ip_offset",
+                "ip_flags",
+            ]
+            .into_iter()
+            .enumerate()
             {
                 put(&mut r, name, 9 + i);
             }
@@ -735,7 +746,10 @@ fn asa_header(b: &[u8]) -> Option<(u8, &[u8], usize)> {
     let mut i = 5;
     if !b.get(i)?.is_ascii_digit() {
         // `%ASA-session-5-…`: a facility word before the severity.
-        let word = b[i..].iter().take_while(|c| c.is_ascii_alphabetic()).count();
+        let word = b[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .count();
         if word == 0 || b.get(i + word) != Some(&b'-') {
             return None;
         }
@@ -1017,7 +1031,10 @@ fn asa(text: &str) -> Option<Rec> {
             if let Some(ip) = text_after(body, "user IP = ", &[',', ' ']) {
                 r.addr(Side::Src, ip);
             }
-            r.set("outcome", if id == "113004" { "success" } else { "failure" });
+            r.set(
+                "outcome",
+                if id == "113004" { "success" } else { "failure" },
+            );
         }
         "605004" | "605005" => {
             if let Some(t) = word_after(body, " from ") {
@@ -1029,7 +1046,10 @@ fn asa(text: &str) -> Option<Rec> {
             if let Some(u) = quoted_after(body, "for user ") {
                 r.user(u);
             }
-            r.set("outcome", if id == "605005" { "success" } else { "failure" });
+            r.set(
+                "outcome",
+                if id == "605005" { "success" } else { "failure" },
+            );
         }
         "611101" | "611102" => {
             if let Some(ip) = text_after(body, "IP address: ", &[',', ' ']) {
@@ -1038,7 +1058,10 @@ fn asa(text: &str) -> Option<Rec> {
             if let Some(u) = text_after(body, "Uname: ", &[',']) {
                 r.user(u);
             }
-            r.set("outcome", if id == "611101" { "success" } else { "failure" });
+            r.set(
+                "outcome",
+                if id == "611101" { "success" } else { "failure" },
+            );
         }
         _ => {}
     }
@@ -1470,7 +1493,14 @@ fn cef(text: &str) -> Option<Rec> {
     .into_iter()
     .zip(&h)
     {
-        r.vendor(name, if name == "cef_version" { version } else { v.as_str() });
+        r.vendor(
+            name,
+            if name == "cef_version" {
+                version
+            } else {
+                v.as_str()
+            },
+        );
     }
     for (k, v) in pairs {
         r.vendor(k, v);
@@ -1572,7 +1602,14 @@ fn leef(text: &str) -> Option<Rec> {
     .into_iter()
     .zip(&h)
     {
-        r.vendor(name, if name == "leef_version" { version } else { v.as_str() });
+        r.vendor(
+            name,
+            if name == "leef_version" {
+                version
+            } else {
+                v.as_str()
+            },
+        );
     }
     if let Some(d) = delim_spec {
         r.vendor("leef_delimiter", d);

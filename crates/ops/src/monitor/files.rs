@@ -39,7 +39,10 @@ pub fn records_from_file(name: &str, bytes: &[u8]) -> Result<Vec<Raw>, MonitorEr
     let text = String::from_utf8_lossy(&data);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if canhgac_ingest::winxml::looks_like(trimmed) {
-        for (i, rec) in canhgac_ingest::winxml::events(trimmed).into_iter().enumerate() {
+        for (i, rec) in canhgac_ingest::winxml::events(trimmed)
+            .into_iter()
+            .enumerate()
+        {
             out.push(match rec {
                 Ok(n) => {
                     let t = n

@@ -10,12 +10,13 @@ mod files;
 mod rules;
 mod silence;
 
+pub use canhgac_ingest::event::{format_name, FORMATS};
 pub use files::{json_body, records_from_file};
-pub use silence::{check_silent_sources, SilenceRule};
 pub use rules::{
     add_custom_rules, bundled_rule_text, system_actor, validate_custom_rule, SIGMAHQ_RULES,
 };
 use rules::{bundled_rules, BundledFile};
+pub use silence::{check_silent_sources, SilenceRule};
 
 use crate::directory::{Directory, HostOrg};
 use canhgac_detect::{Builder, CorrelationState, Engine, Event, Hit, Placeholders, Refused};
@@ -336,6 +337,38 @@ impl Monitor {
             .read()
             .map(|c| c.summary.clone())
             .unwrap_or_default()
+    }
+
+    /// The running rules that events of this log source are tested against: `(rule key,
+    /// title)`, at most `limit`, and how many there are in all. An event of unknown log source
+    /// feeds only the rules that name none.
+    pub fn rules_for_source(
+        &self,
+        product: Option<&str>,
+        category: Option<&str>,
+        service: Option<&str>,
+        limit: usize,
+    ) -> (Vec<(String, String)>, usize) {
+        use std::borrow::Cow;
+        let src = canhgac_detect::EventSource {
+            product: product.map(|p| Cow::Owned(p.to_string())),
+            category: category.map(|p| Cow::Owned(p.to_string())),
+            service: service.map(|p| Cow::Owned(p.to_string())),
+        };
+        let Ok(c) = self.compiled.read() else {
+            return (Vec::new(), 0);
+        };
+        let mut out = Vec::new();
+        let mut n = 0;
+        for (i, info) in c.engine.rules().iter().enumerate() {
+            if canhgac_detect::logsource::applies(&info.logsource, &src) {
+                n += 1;
+                if out.len() < limit {
+                    out.push((c.keys[i].clone(), info.meta.title.clone()));
+                }
+            }
+        }
+        (out, n)
     }
 
     async fn run(self: Arc<Self>, store: Store, mut rx: mpsc::Receiver<Job>) {
@@ -896,7 +929,11 @@ fn read_record(r: &Raw, now: i64) -> (Event<'static>, &'static str, Option<Strin
             None,
         ),
         Body::Read(n, t) => {
-            let format = if n.format.is_empty() { "text" } else { n.format };
+            let format = if n.format.is_empty() {
+                "text"
+            } else {
+                n.format
+            };
             (event::from_normalized((**n).clone(), *t), format, None)
         }
         Body::Malformed(raw, reason) => {

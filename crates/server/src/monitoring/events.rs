@@ -421,12 +421,14 @@ pub(crate) async fn monitor_view(
                 "curl https://" (public) "/api/v1/ingest -H \"Authorization: Bearer $TOKEN\" \\\n  -H 'Content-Type: application/x-ndjson' --data-binary @su-kien.jsonl" }
             p { (l.t("Nhật ký Windows (.evtx) và tệp nhật ký: tải lên ở mẫu dưới đây, hoặc", "Windows logs (.evtx) and log files: upload them below, or")) " " code { "POST /api/v1/events/import?filename=Security.evtx" } "." }
         }
+        (crate::monitoring::forwarders::help(l, &public, tcp.as_ref().map(|(h, p)| (h.as_str(), *p, true)).or(udp.as_ref().map(|(h, p)| (h.as_str(), *p, false)))))
+        p #sources-link { a href="/sources" { (l.t("Nguồn nhật ký đang gửi về, định dạng và tình trạng từng nguồn", "Log sources sending now, the format and state of each")) } }
         @if c.role.can_write() {
             form.card #events-upload method="post" enctype="multipart/form-data" action=(format!("/events/upload?_csrf={}", urlencoding::encode(&c.csrf))) {
                 h2 { (l.t("Tải lên tệp nhật ký", "Upload a log file")) }
-                p.muted { (l.t("Tệp .evtx của Windows, JSON hoặc JSON lines (.json, .jsonl), văn bản (.log: syslog, nhật ký web, auditd); có thể nén gzip. Sự kiện của máy không thuộc đơn vị bạn được ghi cho đơn vị của bạn.",
-                    "Windows .evtx, JSON or JSON lines (.json, .jsonl), text (.log: syslog, web access, auditd); gzip allowed. Events of hosts outside your organisations are filed under your own organisation.")) }
-                p { label for="log-file" { (l.t("Tệp", "File")) } input #log-file type="file" name="file" required accept=".evtx,.json,.jsonl,.ndjson,.log,.txt,.gz"; }
+                p.muted { (l.t("Tệp .evtx của Windows, sự kiện Windows dạng XML (.xml), nhật ký IIS (u_ex*.log), JSON hoặc JSON lines (.json, .jsonl), văn bản (.log: syslog, nhật ký web, tường lửa, auditd); có thể nén gzip. Sự kiện của máy không thuộc đơn vị bạn được ghi cho đơn vị của bạn.",
+                    "Windows .evtx, Windows event XML (.xml), IIS logs (u_ex*.log), JSON or JSON lines (.json, .jsonl), text (.log: syslog, web access, firewalls, auditd); gzip allowed. Events of hosts outside your organisations are filed under your own organisation.")) }
+                p { label for="log-file" { (l.t("Tệp", "File")) } input #log-file type="file" name="file" required accept=".evtx,.xml,.json,.jsonl,.ndjson,.log,.txt,.gz"; }
                 button #events-upload-submit type="submit" { (l.t("Tải lên và phân tích", "Upload and analyse")) }
             }
         }

@@ -4,8 +4,10 @@ pub(crate) mod alerts;
 pub(crate) mod api;
 pub(crate) mod common;
 pub(crate) mod events;
+pub(crate) mod forwarders;
 pub(crate) mod rule_page;
 pub(crate) mod rules;
+pub(crate) mod sources;
 
 pub use api::{event_filter, parse_local_time};
 
@@ -28,7 +30,8 @@ pub fn room() -> Room {
             .routes(routes!(api::get_rule))
             .routes(routes!(api::update_rule))
             .routes(routes!(api::delete_rule))
-            .routes(routes!(api::alert_stream)),
+            .routes(routes!(api::alert_stream))
+            .routes(routes!(sources::list_sources)),
         pages: Pages::new()
             .get("/monitor", ANYONE, events::monitor_page)
             .get("/alerts", ANYONE, alerts::alerts_page)
@@ -40,6 +43,8 @@ pub fn room() -> Room {
             .get("/rules/{id}", ANYONE, rule_page::rule_page)
             .post("/rules/upload", DIC, rules::rule_upload)
             .post("/rules/{id}", DIC, rules::rule_update)
+            .get("/sources", ANYONE, sources::sources_page)
+            .get("/sources/{id}", ANYONE, sources::source_page)
             .get("/events", ANYONE, events::events_page)
             .get("/events/{id}", ANYONE, events::event_page)
             .post("/events/upload", WRITERS, events::events_upload),
@@ -63,6 +68,13 @@ pub fn room() -> Room {
                 path: "/rules",
                 vi: "Luật Sigma",
                 en: "Sigma rules",
+                allow: ANYONE,
+            },
+            NavItem {
+                group: NavGroup::Monitor,
+                path: "/sources",
+                vi: "Nguồn nhật ký",
+                en: "Log sources",
                 allow: ANYONE,
             },
             NavItem {

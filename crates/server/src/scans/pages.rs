@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use canhgac_ops::scans::ScanReportSummary;
 use canhgac_vuln::formats::FormatError;
-use canhgac_vuln::scanners::{sniff, ScanFormat};
+use canhgac_vuln::scanners::{sniff, Place, ScanFormat};
 use maud::{html, Markup};
 
 /// `GET /findings`: scanner findings in scope, ranked.
@@ -118,7 +118,8 @@ fn imported(l: Lang, r: &ScanReportSummary) -> Markup {
                 div #scan-skipped {
                     (l.t("Bỏ qua ", "Left out ")) (r.skipped) (l.t(" mục của báo cáo:", " entries of the report:"))
                     ul { @for s in &r.skipped_entries { li {
-                        (s.at.text(vi)) @if let Some(id) = &s.id { " (" code { (id) } ")" } ": " (l.t(s.reason.label_vi(), s.reason.label_en()))
+                        @match &s.at { Place::Path(p) => code { (p) }, at => (at.text(vi)) }
+                        @if let Some(id) = &s.id { " (" code { (id) } ")" } ": " (l.t(s.reason.label_vi(), s.reason.label_en()))
                     } }
                     @if r.skipped > listed { li { (l.t("… và ", "… and ")) (r.skipped - listed) (l.t(" mục khác", " more")) } } }
                 }

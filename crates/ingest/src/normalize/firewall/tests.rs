@@ -394,7 +394,10 @@ fn paloalto_lines() {
     let r = rec(PALOALTO, 5);
     assert_eq!(r.get("action"), None);
     assert_eq!(r.get("vendor_action"), Some("alert"));
-    assert_eq!(r.get("url_filename"), Some("1.2.3.5/nmaplowercheck1688559266"));
+    assert_eq!(
+        r.get("url_filename"),
+        Some("1.2.3.5/nmaplowercheck1688559266")
+    );
     assert_eq!(r.get("host"), Some("paloalto.test.host"));
     // No hostname: the syslog parser took the first column for one.
     let r = rec(PALOALTO, 6);
@@ -411,7 +414,9 @@ fn paloalto_lines() {
     );
     assert_eq!(r.get("user"), Some("crusher"));
     assert_eq!(r.get("host"), None);
-    assert!(r.get("message").is_some_and(|m| m.starts_with("1,2012/10/30 09:46:12,")));
+    assert!(r
+        .get("message")
+        .is_some_and(|m| m.starts_with("1,2012/10/30 09:46:12,")));
     // block-url.
     let r = rec(PALOALTO, 8);
     assert_eq!(r.get("action"), Some("deny"));
@@ -525,7 +530,9 @@ fn cef_lines() {
     let r = rec(CEF, 4);
     assert_eq!(r.get("dst_ip"), Some("192.168.1.100"));
     assert_eq!(r.get("cef_version"), Some("0"));
-    assert!(r.get("message").is_some_and(|m| m.starts_with("CEF: 0|Ubiquiti|")));
+    assert!(r
+        .get("message")
+        .is_some_and(|m| m.starts_with("CEF: 0|Ubiquiti|")));
     // `CEF: 0|…` bare.
     assert_eq!(rec(CEF, 3).get("src_ip"), Some("10.72.1.222"));
     // Forcepoint: an escaped `=` in a value, act=Allow.
@@ -585,7 +592,10 @@ fn leef_lines() {
     assert_eq!(r.get("user"), Some("Mervin Marks"));
     assert_eq!(r.get("EventID"), Some("10"));
     assert_eq!(r.get("host"), Some("LAPTOP-45Q5L6E5"));
-    assert_eq!(r.get("Channel"), Some("Microsoft-Windows-Security-Mitigations/KernelMode"));
+    assert_eq!(
+        r.get("Channel"),
+        Some("Microsoft-Windows-Security-Mitigations/KernelMode")
+    );
     // `^`, `0x5E`, `x5E`, empty (tab) and absent (tab) delimiters, and LEEF 1.0 with tabs.
     for n in 2..=8 {
         let r = rec(LEEF, n);
@@ -654,8 +664,11 @@ fn incomplete_headers_give_none() {
     ] {
         assert_eq!(firewall_line(line), None, "{line}");
     }
-    let m = parse(b"<134>Jul  3 19:10:30 filterlog[72237]: 146,,,1535324496,igb1.12", NOW)
-        .expect("syslog");
+    let m = parse(
+        b"<134>Jul  3 19:10:30 filterlog[72237]: 146,,,1535324496,igb1.12",
+        NOW,
+    )
+    .expect("syslog");
     assert_eq!(firewall_from_syslog(&m), None);
 }
 
@@ -721,8 +734,10 @@ fn random_bytes_never_panic() {
         let _ = read(&line);
         let framed = format!("<134>Jul  3 19:10:30 fw {line}");
         let _ = read(&framed);
-        if let Ok(m) = parse(format!("<134>Jul  3 19:10:30 fw filterlog: {line}").as_bytes(), NOW)
-        {
+        if let Ok(m) = parse(
+            format!("<134>Jul  3 19:10:30 fw filterlog: {line}").as_bytes(),
+            NOW,
+        ) {
             let _ = firewall_from_syslog(&m);
         }
     }

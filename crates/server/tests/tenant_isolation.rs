@@ -786,6 +786,19 @@ async fn walk_api(app: &TestApp) {
                         .starts_with("text/event-stream"));
                     // What each caller receives is checked in tests/monitor.rs.
                 }
+                ("get", "/sources") => {
+                    // Log sources carry their organisation: a caller sees only its own (the
+                    // fixture's events name each organisation's marked host).
+                    let r = app.api("get", "/api/v1/sources", t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email}");
+                    assert_no_foreign(email, "/api/v1/sources", &r.text, &foreign);
+                    for s in r.json().as_array().expect("list") {
+                        match s["org_code"].as_str() {
+                            Some(c) => assert!(visible.iter().any(|v| v == c), "{email}: {s}"),
+                            None => assert_eq!(visible.len(), ORGS.len(), "{email}: {s}"),
+                        }
+                    }
+                }
                 (m, p) => panic!("API route {m} {p} is not covered by the tenant isolation test"),
             }
         }
@@ -1515,6 +1528,42 @@ async fn walk_ui(app: &TestApp) {
                         .expect("rule")
                         .expect("still there");
                     assert_eq!((rule.enabled, rule.org_id), (1, None), "{email}");
+                }
+                ("get", "/sources") => {
+                    let r = b.get("/sources").await;
+                    assert_eq!(r.status, StatusCode::OK, "{email}");
+                    assert_no_foreign(email, "/sources", &r.text, &foreign);
+                }
+                ("get", "/sources/{id}") => {
+                    let all = app
+                        .store
+                        .log_sources(
+                            &canhgac_domain::Scope::All,
+                            None,
+                            None,
+                            canhgac_store::SourceSort::Busiest,
+                            1000,
+                        )
+                        .await
+                        .expect("sources");
+                    assert!(!all.is_empty(), "the fixture's events make sources");
+                    for s in &all {
+                        let mine = match &s.org_code {
+                            Some(c) => visible.contains(c),
+                            None => visible.len() == ORGS.len(),
+                        };
+                        let path = format!("/sources/{}", s.id);
+                        let r = b.get(&path).await;
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                            if s.source_key.starts_with("tag") {
+                                continue;
+                            }
+                        } else {
+                            assert!(denied(r.status), "{email} GET {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
                 }
                 (m, p) => panic!("UI route {m} {p} is not covered by the tenant isolation test"),
             }

@@ -202,7 +202,7 @@ pub enum SourceSort {
 }
 
 const COLS: &str = "s.id, CASE WHEN s.org_id = 0 THEN NULL ELSE s.org_id END AS org_id, \
-    o.code AS org_code, s.source_key, s.format, s.host_id, h.name AS host_name, s.transport, \
+    o.code AS org_code, s.source_key, s.format, s.host_id, h.hostname AS host_name, s.transport, \
     s.product, s.category, s.service, s.first_seen, s.last_seen, s.events, s.malformed, s.gap_ms, \
     s.silent_signal_id";
 
@@ -235,7 +235,7 @@ impl Store {
             SourceSort::Malformed => "s.malformed DESC, s.events DESC, s.id",
         };
         let sql = format!(
-            "SELECT {COLS} FROM log_sources s LEFT JOIN organisations o ON o.id = s.org_id \
+            "SELECT {COLS} FROM log_sources s LEFT JOIN orgs o ON o.id = s.org_id \
              LEFT JOIN hosts h ON h.id = s.host_id{w} ORDER BY {order} LIMIT {}",
             limit.clamp(1, 2000)
         );
@@ -252,7 +252,7 @@ impl Store {
             w.push_str(&crate::scope_sql(scope, "s.org_id"));
         }
         let sql = format!(
-            "SELECT {COLS} FROM log_sources s LEFT JOIN organisations o ON o.id = s.org_id \
+            "SELECT {COLS} FROM log_sources s LEFT JOIN orgs o ON o.id = s.org_id \
              LEFT JOIN hosts h ON h.id = s.host_id{w}"
         );
         on_pool!(self, pool => {

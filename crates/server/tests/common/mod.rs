@@ -192,6 +192,7 @@ impl TestApp {
                 org_id: Some(self.orgs[*code]),
                 host_name: Some(format!("{m}-web01")),
                 transport: "udp".into(),
+                format: "syslog".into(),
                 product: Some("linux".into()),
                 service: Some("sshd".into()),
                 message: format!(

@@ -323,7 +323,7 @@ pub fn burst_at(
                 dice.below(60),
                 fw.name,
                 dice.below(10000),
-                if deny { "0000000013" } else { "0000000013" },
+                if deny { "0001000014" } else { "0000000013" },
                 if deny { "local" } else { "forward" },
                 1024 + dice.below(60000),
                 if deny { "wan1" } else { "internal" },

@@ -402,13 +402,13 @@ pub(crate) async fn monitor_view(
             @if let Some((h, p)) = &tcp {
                 p { (l.t("Máy chủ Linux dùng rsyslog: thêm dòng sau vào /etc/rsyslog.d/90-canhgac.conf rồi chạy systemctl restart rsyslog (@@ là TCP, @ là UDP):",
                     "Linux servers with rsyslog: add this line to /etc/rsyslog.d/90-canhgac.conf, then run systemctl restart rsyslog (@@ is TCP, @ is UDP):")) }
-                pre { "*.* @@" (h) ":" (p) }
+                pre #fw-rsyslog-tcp { "*.* @@" (h) ":" (p) }
                 p { (l.t("Thử gửi một dòng:", "Send a test line:")) }
                 pre { "logger -n " (h) " -P " (p) " --tcp \"canhgac: thu nghiem\"" }
             }
             @if let Some((h, p)) = &udp {
                 @if tcp.is_none() { p { (l.t("Máy chủ Linux dùng rsyslog: thêm dòng sau vào /etc/rsyslog.d/90-canhgac.conf rồi chạy systemctl restart rsyslog:", "Linux servers with rsyslog: add this line to /etc/rsyslog.d/90-canhgac.conf, then run systemctl restart rsyslog:")) } }
-                pre { "*.* @" (h) ":" (p) }
+                pre #fw-rsyslog-udp { "*.* @" (h) ":" (p) }
                 pre { "logger -n " (h) " -P " (p) " --udp \"canhgac: thu nghiem\"" }
             }
             @if let Some((h, p)) = &tls {
@@ -421,7 +421,7 @@ pub(crate) async fn monitor_view(
                 "curl https://" (public) "/api/v1/ingest -H \"Authorization: Bearer $TOKEN\" \\\n  -H 'Content-Type: application/x-ndjson' --data-binary @su-kien.jsonl" }
             p { (l.t("Nhật ký Windows (.evtx) và tệp nhật ký: tải lên ở mẫu dưới đây, hoặc", "Windows logs (.evtx) and log files: upload them below, or")) " " code { "POST /api/v1/events/import?filename=Security.evtx" } "." }
         }
-        (crate::monitoring::forwarders::help(l, &public, tcp.as_ref().map(|(h, p)| (h.as_str(), *p, true)).or(udp.as_ref().map(|(h, p)| (h.as_str(), *p, false)))))
+        (crate::monitoring::forwarders::help(l, &public, udp.as_ref().map(|(h, p)| (h.as_str(), *p)), tcp.as_ref().map(|(h, p)| (h.as_str(), *p))))
         p #sources-link { a href="/sources" { (l.t("Nguồn nhật ký đang gửi về, định dạng và tình trạng từng nguồn", "Log sources sending now, the format and state of each")) } }
         @if c.role.can_write() {
             form.card #events-upload method="post" enctype="multipart/form-data" action=(format!("/events/upload?_csrf={}", urlencoding::encode(&c.csrf))) {

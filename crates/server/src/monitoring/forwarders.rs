@@ -7,17 +7,28 @@
 use crate::auth::Lang;
 use maud::{html, Markup};
 
-/// The forwarders' configurations. `syslog` is the (host, port) of the syslog listener to point
-/// them at (TCP when on, else UDP, with `tcp` telling which), `public` the web address.
-pub(crate) fn help(l: Lang, public: &str, syslog: Option<(&str, u16, bool)>) -> Markup {
+/// The forwarders' configurations, given the (host, port) of the UDP and TCP syslog listeners
+/// (a stream sender uses TCP when it is on; nginx speaks syslog over UDP only) and the web
+/// address.
+pub(crate) fn help(
+    l: Lang,
+    public: &str,
+    udp: Option<(&str, u16)>,
+    tcp: Option<(&str, u16)>,
+) -> Markup {
     let api = format!("https://{public}/api/v1/ingest");
-    let (h, p, tcp) = syslog.unwrap_or(("canhgac.example.gov.vn", 514, false));
-    let proto = if tcp { "tcp" } else { "udp" };
+    let fallback = ("canhgac.example.gov.vn", 514);
+    let (h, p, proto) = match (tcp, udp) {
+        (Some((h, p)), _) => (h, p, "tcp"),
+        (None, Some((h, p))) => (h, p, "udp"),
+        (None, None) => (fallback.0, fallback.1, "udp"),
+    };
+    let (uh, up) = udp.unwrap_or(fallback);
     let syslog_ng = format!(
         "# /etc/syslog-ng/conf.d/canhgac.conf\ndestination d_canhgac {{\n  syslog(\"{h}\" transport(\"{proto}\") port({p}));\n}};\nlog {{ source(s_src); destination(d_canhgac); }};"
     );
     let nginx = format!(
-        "# in the http {{ }} or server {{ }} block (nginx ≥ 1.7.1; syslog from nginx is UDP)\naccess_log syslog:server={h}:{p},tag=nginx,severity=info combined;\nerror_log  syslog:server={h}:{p},tag=nginx warn;"
+        "# in the http {{ }} or server {{ }} block (nginx ≥ 1.7.1; syslog from nginx is UDP)\naccess_log syslog:server={uh}:{up},tag=nginx,severity=info combined;\nerror_log  syslog:server={uh}:{up},tag=nginx warn;"
     );
     let apache = format!(
         "# /etc/apache2/conf-available/canhgac.conf, then a2enconf canhgac\nCustomLog \"|/usr/bin/logger -t apache2 -n {h} -P {p} --{proto}\" combined\nErrorLog  \"|/usr/bin/logger -t apache2 -n {h} -P {p} --{proto}\""

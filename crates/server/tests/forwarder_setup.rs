@@ -108,7 +108,11 @@ async fn printed_configurations_work_in_the_real_programs() {
     )
     .unwrap();
     let r = app
-        .api_bytes("/api/v1/rules?filename=r.yml", &admin, rule.as_bytes().to_vec())
+        .api_bytes(
+            "/api/v1/rules?filename=r.yml",
+            &admin,
+            rule.as_bytes().to_vec(),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     canhgac_ops::listen::spawn(app.state.monitor.clone())
@@ -160,10 +164,18 @@ async fn printed_configurations_work_in_the_real_programs() {
         let out = Command::new("logger")
             .arg("-u")
             .arg(&sock)
-            .args(["-t", "sshd", "Accepted password for root from 203.0.113.9 port 4801 ssh2"])
+            .args([
+                "-t",
+                "sshd",
+                "Accepted password for root from 203.0.113.9 port 4801 ssh2",
+            ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let rows = wait_events(&app.store, "port 4801").await;
         assert_eq!(rows[0].service.as_deref(), Some("sshd"), "{:?}", rows[0]);
         assert_eq!(rows[0].transport, "tcp");
@@ -179,7 +191,10 @@ async fn printed_configurations_work_in_the_real_programs() {
         .is_ok_and(|o| o.status.success())
     {
         let conf_text = snippet(&page.text, "fw-syslog-ng");
-        assert!(conf_text.contains(&format!("port({})", tcp.port())), "{conf_text}");
+        assert!(
+            conf_text.contains(&format!("port({})", tcp.port())),
+            "{conf_text}"
+        );
         let input = dir.join("input.log");
         std::fs::write(&input, "").unwrap();
         let conf = dir.join("syslog-ng.conf");
@@ -206,7 +221,10 @@ async fn printed_configurations_work_in_the_real_programs() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new().append(true).open(&input).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&input)
+            .unwrap();
         writeln!(
             f,
             "Nov 25 02:00:05 web01 sshd[811]: Accepted password for root from 203.0.113.9 port 4802 ssh2"
@@ -226,7 +244,10 @@ async fn printed_configurations_work_in_the_real_programs() {
     let nginx = peers().join("usr/sbin/nginx");
     if nginx.exists() {
         let lines = snippet(&page.text, "fw-nginx");
-        assert!(lines.contains(&format!("syslog:server=127.0.0.1:{}", udp.port())), "{lines}");
+        assert!(
+            lines.contains(&format!("syslog:server=127.0.0.1:{}", udp.port())),
+            "{lines}"
+        );
         let web = free_port();
         let tmp = dir.join("nginx-tmp");
         std::fs::create_dir_all(&tmp).unwrap();
@@ -276,7 +297,12 @@ async fn printed_configurations_work_in_the_real_programs() {
         }
         assert!(sent, "nginx did not start");
         let rows = wait_events(&app.store, "canhgac-fwd-test").await;
-        assert_eq!(rows[0].category.as_deref(), Some("webserver"), "{:?}", rows[0]);
+        assert_eq!(
+            rows[0].category.as_deref(),
+            Some("webserver"),
+            "{:?}",
+            rows[0]
+        );
         assert_eq!(rows[0].transport, "udp");
         let fields: serde_json::Value = serde_json::from_str(&rows[0].fields).unwrap();
         assert_eq!(fields["cs-uri-query"], "page=../../../etc/passwd");

@@ -82,7 +82,7 @@ async fn flow(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // An IIS log and a WEF XML file, uploaded by the agency's own staff.
     let b = app.session("td-staff@t.vn").await;
-    let iis = format!(
+    let iis = String::from(
         "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n\
          #Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken\r\n\
          2026-11-25 02:00:03 192.0.2.162 GET /default.aspx q=../../../etc/passwd 443 - 203.0.113.9 curl/8.5 404 0 2 15\r\n"

@@ -381,13 +381,8 @@ pub fn burst_at(
                     access_time(at),
                     500 + dice.below(40000)
                 )));
+                // nginx's own `access_log syslog:…`: the access line inside a syslog frame.
                 r.received_at = at;
-                // The access line itself (not the syslog wrapper) is what web rules read.
-                if let Body::Line(l) = &mut r.body {
-                    if let Some(i) = l.find("nginx: ") {
-                        *l = l[i + 7..].to_string();
-                    }
-                }
                 out.push(r);
             }
             _ => {}
@@ -473,7 +468,9 @@ pub fn burst_at(
             ]);
             let src = attacker(dice);
             let mut r = Raw::new("udp", h.ip.parse().ok(), Body::Line(format!(
-                "{src} - - [{}] \"GET {attack_path} HTTP/1.1\" 404 153 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"",
+                "<190>{} {} nginx: {src} - - [{}] \"GET {attack_path} HTTP/1.1\" 404 153 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"",
+                syslog_time(at),
+                h.name,
                 access_time(at),
             )));
             r.received_at = at;

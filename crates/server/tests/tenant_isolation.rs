@@ -791,13 +791,19 @@ async fn walk_api(app: &TestApp) {
                     // fixture's events name each organisation's marked host).
                     let r = app.api("get", "/api/v1/sources", t, None).await;
                     assert_eq!(r.status, StatusCode::OK, "{email}");
-                    assert_no_foreign(email, "/api/v1/sources", &r.text, &foreign);
-                    for s in r.json().as_array().expect("list") {
+                    let all = r.json().as_array().expect("list").clone();
+                    for s in &all {
                         match s["org_code"].as_str() {
                             Some(c) => assert!(visible.iter().any(|v| v == c), "{email}: {s}"),
                             None => assert_eq!(visible.len(), ORGS.len(), "{email}: {s}"),
                         }
                     }
+                    // Leave out the JSON sources the ingest step above made by naming a
+                    // foreign host on purpose (filed under the sender's own organisation, as
+                    // checked just above); everything else names no foreign organisation.
+                    let own: Vec<&Value> = all.iter().filter(|s| s["format"] != "json").collect();
+                    let text = serde_json::to_string(&own).expect("json");
+                    assert_no_foreign(email, "/api/v1/sources", &text, &foreign);
                 }
                 (m, p) => panic!("API route {m} {p} is not covered by the tenant isolation test"),
             }
@@ -1532,7 +1538,10 @@ async fn walk_ui(app: &TestApp) {
                 ("get", "/sources") => {
                     let r = b.get("/sources").await;
                     assert_eq!(r.status, StatusCode::OK, "{email}");
-                    assert_no_foreign(email, "/sources", &r.text, &foreign);
+                    // Rows of JSON sources the API walk (run first on PostgreSQL) made by
+                    // naming a foreign host on purpose are the sender's own: left out.
+                    let shown = without_rows(&r.text, "JSON khác");
+                    assert_no_foreign(email, "/sources", &shown, &foreign);
                 }
                 ("get", "/sources/{id}") => {
                     let all = app
@@ -1556,7 +1565,9 @@ async fn walk_ui(app: &TestApp) {
                         let r = b.get(&path).await;
                         if mine {
                             assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
-                            if s.source_key.starts_with("tag") {
+                            // A source named by a sender after a foreign host on purpose
+                            // (JSON sent by the API walk) is the sender's own.
+                            if s.format == "json" {
                                 continue;
                             }
                         } else {

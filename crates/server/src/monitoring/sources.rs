@@ -2,7 +2,7 @@
 //! rules its events feed, and whether it has gone silent (an alert to its organisation, raised
 //! by [`canhgac_ops::monitor::check_silent_sources`]).
 
-use crate::api::ApiError;
+use crate::api::*;
 use crate::auth::{Caller, Lang};
 use crate::ui::layout::page;
 use crate::ui::{not_found, store_error_page, UiResult};
@@ -214,12 +214,18 @@ pub async fn source_page(State(st): State<AppState>, c: Caller, Path(id): Path<i
 }
 
 /// The log sources in the caller's scope, quietest first.
-#[utoipa::path(get, path = "/api/v1/sources", tag = "monitoring",
-    responses((status = 200, description = "Log sources", body = [LogSourceRow])))]
-pub async fn list_sources(
+#[utoipa::path(
+    get,
+    path = "/sources",
+    tag = "monitoring",
+    summary = "Log sources in your scope (sender × format): events, unreadable share, first and last seen, usual gap, and the alert raised while one is silent",
+    responses((status = 200, description = "Done", body = [LogSourceRow]), Refusals),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn list_sources(
     State(st): State<AppState>,
     c: Caller,
-) -> Result<Json<Vec<LogSourceRow>>, ApiError> {
+) -> ApiResult<Json<Vec<LogSourceRow>>> {
     Ok(Json(
         st.store
             .log_sources(&c.scope, None, None, SourceSort::Quietest, 2000)

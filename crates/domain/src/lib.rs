@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod entity;
+pub mod incident;
 pub mod net;
 pub mod signal;
 pub mod text;

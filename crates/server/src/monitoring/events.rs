@@ -426,8 +426,8 @@ pub(crate) async fn monitor_view(
         @if c.role.can_write() {
             form.card #events-upload method="post" enctype="multipart/form-data" action=(format!("/events/upload?_csrf={}", urlencoding::encode(&c.csrf))) {
                 h2 { (l.t("Tải lên tệp nhật ký", "Upload a log file")) }
-                p.muted { (l.t("Tệp .evtx của Windows, sự kiện Windows dạng XML (.xml), nhật ký IIS (u_ex*.log), JSON hoặc JSON lines (.json, .jsonl), văn bản (.log: syslog, nhật ký web, tường lửa, auditd); có thể nén gzip. Sự kiện của máy không thuộc đơn vị bạn được ghi cho đơn vị của bạn.",
-                    "Windows .evtx, Windows event XML (.xml), IIS logs (u_ex*.log), JSON or JSON lines (.json, .jsonl), text (.log: syslog, web access, firewalls, auditd); gzip allowed. Events of hosts outside your organisations are filed under your own organisation.")) }
+                p.muted { (l.t("Tệp .evtx của Windows, sự kiện Windows dạng XML (.xml), nhật ký IIS (W3C), JSON hoặc JSON lines (.json, .jsonl), văn bản (.log: syslog, nhật ký web, tường lửa, auditd); có thể nén gzip. Sự kiện của máy không thuộc đơn vị bạn được ghi cho đơn vị của bạn.",
+                    "Windows .evtx, Windows event XML (.xml), IIS logs (W3C), JSON or JSON lines (.json, .jsonl), text (.log: syslog, web access, firewalls, auditd); gzip allowed. Events of hosts outside your organisations are filed under your own organisation.")) }
                 p { label for="log-file" { (l.t("Tệp", "File")) } input #log-file type="file" name="file" required accept=".evtx,.xml,.json,.jsonl,.ndjson,.log,.txt,.gz"; }
                 button #events-upload-submit type="submit" { (l.t("Tải lên và phân tích", "Upload and analyse")) }
             }

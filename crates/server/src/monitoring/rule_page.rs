@@ -65,7 +65,7 @@ pub async fn rule_page(State(st): State<AppState>, c: Caller, Path(id): Path<i64
             dt { (l.t("Mã luật", "Rule key")) } dd { code { (r.rule_key) } }
             dt { (l.t("Nguồn", "Origin")) } dd { @if r.origin == "custom" { (l.t("Luật riêng của tỉnh", "The province's own rule")) } @else { (l.t("Bộ luật SigmaHQ đi kèm", "The bundled SigmaHQ rules")) } " · " code { (r.path) } }
             dt { (l.t("Mức độ", "Level")) } dd { (severity(l, &r.level)) }
-            dt { (l.t("Nguồn nhật ký", "Log source")) } dd { (crate::monitoring::common::log_source(r.product.as_deref(), r.category.as_deref(), r.service.as_deref())) }
+            dt { (l.t("Nguồn nhật ký", "Log source")) } dd { code { (crate::monitoring::common::log_source(r.product.as_deref(), r.category.as_deref(), r.service.as_deref())) } }
             dt { (l.t("Trạng thái", "Status")) } dd { @if r.enabled == 1 { (l.t("Đang chạy", "Running")) } @else { (l.t("Đang tắt", "Off")) }
                 @if let Some(o) = &r.org_code { " · " (l.t("chỉ cho", "only for")) " " (o) } }
         } }

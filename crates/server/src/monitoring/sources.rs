@@ -191,7 +191,7 @@ pub async fn source_page(State(st): State<AppState>, c: Caller, Path(id): Path<i
             dt { (l.t("Đơn vị", "Organisation")) } dd { @if let Some(o) = &s.org_code { (o) } @else { (l.t("chưa xác định (chỉ Sở thấy)", "unresolved (visible to the DIC only)")) } }
             dt { (l.t("Định dạng", "Format")) } dd { (format_label(l, &s.format)) }
             dt { (l.t("Đường nhận", "Transport")) } dd { (crate::monitoring::events::transport_word(l, &s.transport)) }
-            dt { (l.t("Nguồn nhật ký Sigma", "Sigma log source")) } dd { (crate::monitoring::common::log_source(s.product.as_deref(), s.category.as_deref(), s.service.as_deref())) }
+            dt { (l.t("Nguồn nhật ký Sigma", "Sigma log source")) } dd { code { (crate::monitoring::common::log_source(s.product.as_deref(), s.category.as_deref(), s.service.as_deref())) } }
             dt { (l.t("Lần đầu", "First seen")) } dd { (fmt_datetime(s.first_seen)) }
             dt { (l.t("Lần cuối", "Last seen")) } dd { (fmt_datetime(s.last_seen)) " (" (ago(l, now - s.last_seen)) ")" }
             dt { (l.t("Khoảng cách thường gặp giữa hai lần gửi", "Usual gap between sends")) } dd { @if let Some(u) = &usual { (u) } @else { "—" } }

@@ -186,6 +186,16 @@ fn access_time(ms: i64) -> String {
 }
 
 /// Sysmon's UtcTime.
+/// RFC 3339 UTC with milliseconds (Winlogbeat's `@timestamp`).
+fn utc_iso(ms: i64) -> String {
+    use chrono::TimeZone;
+    chrono::Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
+}
+
 fn utc(ms: i64) -> String {
     use chrono::TimeZone;
     chrono::Utc
@@ -262,22 +272,43 @@ pub fn burst_at(
         r.received_at = at;
         r
     };
+    // Windows hosts ship Sysmon through NXLog (flat JSON) or, where the name ends in an odd
+    // digit, through Winlogbeat (ECS `winlog.*`): the same events, two forwarders.
     let sysmon = |h: &DemoHost, image: &str, cmd: &str, parent: &str, original: &str| {
-        let mut r = Raw::new(
-            "http",
-            h.ip.parse().ok(),
-            Body::Json(
-                json!({
-                    "Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1,
-                    "Provider_Name": "Microsoft-Windows-Sysmon", "Computer": h.name,
-                    "UtcTime": utc(at), "Image": image, "CommandLine": cmd,
-                    "ParentImage": parent, "OriginalFileName": original,
-                    "User": format!("{}\\{}", h.name.to_uppercase(), "nguyenvana"),
-                    "IntegrityLevel": "High", "CurrentDirectory": "C:\\Windows\\system32\\",
-                })
-                .to_string(),
-            ),
-        );
+        let user = format!("{}\\{}", h.name.to_uppercase(), "nguyenvana");
+        let winlogbeat = h
+            .name
+            .chars()
+            .last()
+            .and_then(|c| c.to_digit(10))
+            .is_some_and(|d| d % 2 == 1);
+        let body = if winlogbeat {
+            json!({
+                "@timestamp": utc_iso(at),
+                "agent": {"type": "winlogbeat", "version": "8.15.0"},
+                "event": {"code": "1", "provider": "Microsoft-Windows-Sysmon", "kind": "event"},
+                "host": {"name": h.name},
+                "winlog": {
+                    "channel": "Microsoft-Windows-Sysmon/Operational", "event_id": "1",
+                    "provider_name": "Microsoft-Windows-Sysmon", "computer_name": h.name,
+                    "event_data": {
+                        "UtcTime": utc(at), "Image": image, "CommandLine": cmd,
+                        "ParentImage": parent, "OriginalFileName": original, "User": user,
+                        "IntegrityLevel": "High", "CurrentDirectory": "C:\\Windows\\system32\\",
+                    },
+                },
+            })
+        } else {
+            json!({
+                "Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1,
+                "Provider_Name": "Microsoft-Windows-Sysmon", "Computer": h.name, "Hostname": h.name,
+                "UtcTime": utc(at), "Image": image, "CommandLine": cmd,
+                "ParentImage": parent, "OriginalFileName": original, "User": user,
+                "IntegrityLevel": "High", "CurrentDirectory": "C:\\Windows\\system32\\",
+                "SourceModuleName": "eventlog", "SourceModuleType": "im_msvistalog",
+            })
+        };
+        let mut r = Raw::new("http", h.ip.parse().ok(), Body::Json(body.to_string()));
         r.received_at = at;
         r
     };
@@ -496,11 +527,34 @@ pub async fn backfill(store: &Store, monitor: &Monitor, hours: i64) -> anyhow::R
     let mut dice = Dice::new(0x1a1c_4a05);
     let now = now_ms();
     let mut at = now - hours * 3_600_000;
+    let mut next_beat = at;
     let mut batch = Vec::new();
     let mut stored = 0;
     while at < now {
         // Fewer bursts than live, each standing for its gap: the same attacks per hour.
         let gap = 40_000 + dice.below(80_000) as i64;
+        // The server that goes silent logs its cron run every five minutes until it stops:
+        // a steady habit, so its silence stands out.
+        while next_beat <= at && next_beat < now - 2 * 3_600_000 {
+            if let Some(q) = quiet
+                .as_ref()
+                .and_then(|q| all.iter().find(|h| &h.name == q))
+            {
+                let mut r = Raw::new(
+                    "udp",
+                    q.ip.parse().ok(),
+                    Body::Line(format!(
+                        "<78>{} {} CRON[{}]: (root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)",
+                        syslog_time(next_beat),
+                        q.name,
+                        20000 + (next_beat / 1000) % 9000
+                    )),
+                );
+                r.received_at = next_beat;
+                batch.push(r);
+            }
+            next_beat += 5 * 60_000;
+        }
         let hs = if at < now - 2 * 3_600_000 {
             &all
         } else {

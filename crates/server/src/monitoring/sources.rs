@@ -33,8 +33,12 @@ fn ago(l: Lang, ms: i64) -> String {
     }
 }
 
-/// Average events per minute over the source's life, with one decimal (Vietnamese comma).
+/// Average events per minute over the source's life, with one decimal (Vietnamese comma);
+/// a dash until it has sent twice.
 fn per_minute(l: Lang, s: &LogSourceRow) -> String {
+    if s.events < 2 || s.last_seen <= s.first_seen {
+        return "—".into();
+    }
     let minutes = ((s.last_seen - s.first_seen) as f64 / 60_000.0).max(1.0);
     let v = format!("{:.1}", s.events as f64 / minutes);
     if l == Lang::Vi {
@@ -67,9 +71,11 @@ fn state(l: Lang, s: &LogSourceRow, now: i64) -> Markup {
     if let Some(sig) = s.silent_signal_id {
         return html! { a.sev.sev-high href=(format!("/signals/{sig}")) { (l.t("Ngừng gửi", "Gone silent")) } };
     }
+    // Only a source with a habit (as many events as the silence alert needs) can break it.
     let quiet = now - s.last_seen;
     let usual = s.gap_ms.unwrap_or(i64::MAX / 8);
-    if quiet > 15 * 60_000 && quiet > usual.saturating_mul(3) {
+    let established = s.events >= canhgac_ops::monitor::SilenceRule::default().min_events;
+    if established && quiet > 15 * 60_000 && quiet > usual.saturating_mul(3) {
         html! { span.sev.sev-medium { (l.t("Lâu chưa gửi", "Quiet for long")) } }
     } else {
         html! { span.sev.sev-info { (l.t("Đang gửi", "Sending")) } }

@@ -679,6 +679,10 @@ async fn demo(
             .await
             .context("cannot feed the demo's log history")?;
         eprintln!("  and {n} log events of the last 6 hours through the Sigma rules");
+        let n = canhgac_demo::incidents::seed(&store)
+            .await
+            .context("cannot seed the demo's incidents")?;
+        eprintln!("  and {n} incidents in different stages, with the six response plans");
     }
     if !no_live {
         // A signal of the capabilities without their own feed every five minutes, and log

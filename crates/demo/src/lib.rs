@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 mod catalogue;
+pub mod incidents;
 pub mod monitoring;
 use catalogue::*;
 

@@ -11,6 +11,7 @@ pub mod botnet;
 pub mod conns;
 pub mod directory;
 pub mod import;
+pub mod incidents;
 pub mod limits;
 pub mod listen;
 pub mod monitor;

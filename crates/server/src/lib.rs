@@ -113,7 +113,7 @@ macro_rules! rooms {
 
 // The capabilities' rooms: each holds its API handlers and its pages, and declares its routes.
 // Adding a capability adds its name here.
-rooms!(console, search, work, monitoring, botnet, patching, scans, registry, access);
+rooms!(console, search, work, monitoring, botnet, patching, scans, incidents, registry, access);
 
 /// Every route as declared (method, path, roles allowed): what the role check enforces and the
 /// tenant-isolation test walks.
@@ -152,6 +152,12 @@ pub fn router(state: AppState) -> Router {
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     let app = router(state.clone());
     let store = state.store.clone();
+    // The province's response-plan templates, once.
+    match canhgac_ops::incidents::ensure_plans(&store).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "response-plan templates seeded"),
+        Err(e) => tracing::warn!(error = %e, "could not seed the response-plan templates"),
+    }
     match canhgac_ops::listen::spawn(state.monitor.clone()).await {
         Ok((udp, tcp, tls)) => {
             for (what, addr) in [("udp", udp), ("tcp", tcp), ("tls", tls)] {

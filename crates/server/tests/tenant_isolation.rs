@@ -86,6 +86,88 @@ async fn records(app: &TestApp) -> HashMap<EntityKind, Vec<(i64, String)>> {
     out
 }
 
+/// One incident per organisation (its title carries the organisation's marker), with an
+/// observable and a piece of evidence, and an own copy of a response plan for each: the
+/// incidents room's records. Made once per app. Returns
+/// `(incident id, evidence id, plan id, organisation code)`.
+async fn incident_records(app: &TestApp) -> Vec<(i64, i64, i64, String)> {
+    let all = canhgac_domain::Scope::All;
+    let actor = canhgac_store::Actor::system("test");
+    canhgac_ops::incidents::ensure_plans(&app.store)
+        .await
+        .expect("plans");
+    let template = app.store.list_plans(&all).await.expect("plans")[0].id;
+    let (have, _) = app
+        .store
+        .list_incidents(
+            &all,
+            &canhgac_store::IncidentFilter {
+                limit: Some(500),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("incidents");
+    let mut out = Vec::new();
+    for (code, _, _) in ORGS {
+        let m = marker(code);
+        let org = app.orgs[*code];
+        let title = format!("Sự cố {m}");
+        let id = match have.iter().find(|i| i.title == title) {
+            Some(i) => i.id,
+            None => {
+                let form = canhgac_ops::incidents::IncidentForm {
+                    org_id: Some(org),
+                    title: title.clone(),
+                    summary: format!("tóm tắt {m}"),
+                    category: "malware".into(),
+                    ..Default::default()
+                };
+                let inc = canhgac_ops::incidents::open(&app.store, &all, &actor, Some(org), &form)
+                    .await
+                    .expect("incident");
+                canhgac_ops::incidents::add_observable(
+                    &app.store, &all, &actor, inc.id, "account", &m, None,
+                )
+                .await
+                .expect("observable");
+                app.store
+                    .add_evidence(
+                        &all,
+                        &actor,
+                        inc.id,
+                        &format!("{m}.txt"),
+                        &format!("{:064}", inc.id),
+                        m.as_bytes(),
+                    )
+                    .await
+                    .expect("evidence");
+                canhgac_ops::incidents::copy_plan(&app.store, &all, &actor, template, org)
+                    .await
+                    .expect("plan copy");
+                inc.id
+            }
+        };
+        let ev = app
+            .store
+            .incident_evidence(&all, id)
+            .await
+            .expect("evidence")[0]
+            .id;
+        let plan = app
+            .store
+            .list_plans(&all)
+            .await
+            .expect("plans")
+            .into_iter()
+            .find(|p| p.org_id == Some(org))
+            .expect("own plan")
+            .id;
+        out.push((id, ev, plan, code.to_string()));
+    }
+    out
+}
+
 fn foreign_markers(visible: &[String]) -> Vec<String> {
     ORGS.iter()
         .map(|(c, _, _)| c.to_string())
@@ -98,7 +180,12 @@ fn assert_no_foreign(who: &str, what: &str, text: &str, foreign: &[String]) {
     for m in foreign {
         assert!(
             !text.contains(m.as_str()),
-            "{who}: {what} shows another organisation's data ({m})"
+            "{who}: {what} shows another organisation's data ({m}): …{}…",
+            text.find(m.as_str())
+                .map(|i| text[text.floor_char_boundary(i.saturating_sub(200))
+                    ..text.floor_char_boundary((i + 100).min(text.len()))]
+                    .to_string())
+                .unwrap_or_default()
         );
     }
 }
@@ -804,6 +891,71 @@ async fn walk_api(app: &TestApp) {
                     let own: Vec<&Value> = all.iter().filter(|s| s["format"] != "json").collect();
                     let text = serde_json::to_string(&own).expect("json");
                     assert_no_foreign(email, "/api/v1/sources", &text, &foreign);
+                }
+                ("get", "/incidents") | ("get", "/plans") => {
+                    let incs = incident_records(app).await;
+                    let r = app
+                        .api("get", &format!("/api/v1{}", route.path), t, None)
+                        .await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} {}", route.path);
+                    assert_no_foreign(email, route.path, &r.text, &foreign);
+                    if route.path == "/incidents" {
+                        // Every visible organisation's incident is listed.
+                        let own = incs
+                            .iter()
+                            .filter(|(_, _, _, c)| visible.contains(c))
+                            .count() as i64;
+                        assert!(
+                            r.json()["total"].as_i64().unwrap_or(0) >= own,
+                            "{email}: {}",
+                            r.text
+                        );
+                    }
+                }
+                ("post", "/incidents") => {
+                    let Some(fo) = foreign_org else { continue };
+                    let body = json!({"org_id": app.orgs[fo], "title": "x", "category": "malware"});
+                    let r = app.api("post", "/api/v1/incidents", t, Some(body)).await;
+                    assert!(
+                        denied(r.status),
+                        "{email} opens an incident for {fo}: {}",
+                        r.status
+                    );
+                }
+                (
+                    m,
+                    p @ ("/incidents/{id}"
+                    | "/incidents/{id}/stage"
+                    | "/incidents/{id}/signals"
+                    | "/incidents/{id}/plan"
+                    | "/incidents/{id}/observables"
+                    | "/incidents/{id}/observables/export"),
+                ) => {
+                    for (id, _, plan, code) in incident_records(app).await {
+                        let path = format!("/api/v1{}", p.replace("{id}", &id.to_string()));
+                        let body = match p {
+                            "/incidents/{id}/stage" => {
+                                Some(json!({"stage": "triaged", "note": "x"}))
+                            }
+                            "/incidents/{id}/signals" => Some(json!({"signal_id": 1})),
+                            "/incidents/{id}/plan" => Some(json!({"plan_id": plan})),
+                            "/incidents/{id}/observables" => {
+                                Some(json!({"kind": "ip", "value": "192.0.2.1"}))
+                            }
+                            _ => None,
+                        };
+                        if visible.contains(&code) {
+                            if m == "get" {
+                                let r = app.api(m, &path, t, None).await;
+                                assert_eq!(r.status, StatusCode::OK, "{email} {m} {path}");
+                                assert_no_foreign(email, &path, &r.text, &foreign);
+                            }
+                            continue;
+                        }
+                        let r = app.api(m, &path, t, body).await;
+                        assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
                 }
                 (m, p) => panic!("API route {m} {p} is not covered by the tenant isolation test"),
             }
@@ -1574,6 +1726,111 @@ async fn walk_ui(app: &TestApp) {
                             assert!(denied(r.status), "{email} GET {path}: {}", r.status);
                         }
                         assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("get", "/incidents") | ("get", "/plans") | ("get", "/incidents/new") => {
+                    incident_records(app).await;
+                    let r = b.get(p).await;
+                    if *p == "/incidents/new" && !role.can_write() {
+                        assert!(denied(r.status), "{email} GET {p}: {}", r.status);
+                        continue;
+                    }
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET {p}");
+                    assert_no_foreign(email, p, &r.text, &foreign);
+                }
+                ("post", "/incidents") => {
+                    let Some(fo) = foreign_org else { continue };
+                    let org = app.orgs[fo].to_string();
+                    let r = b
+                        .post(
+                            "/incidents",
+                            &[
+                                ("org_id", org.as_str()),
+                                ("title", "x"),
+                                ("category", "malware"),
+                            ],
+                        )
+                        .await;
+                    assert!(
+                        denied(r.status),
+                        "{email} opens an incident for {fo}: {}",
+                        r.status
+                    );
+                }
+                (
+                    m,
+                    p @ ("/incidents/{id}"
+                    | "/incidents/{id}/stage"
+                    | "/incidents/{id}/gravity"
+                    | "/incidents/{id}/notes"
+                    | "/incidents/{id}/plan"
+                    | "/incidents/{id}/signals"
+                    | "/incidents/{id}/observables"
+                    | "/incidents/{id}/evidence"
+                    | "/incidents/{id}/stix"
+                    | "/incidents/{id}/misp"
+                    | "/evidence/{id}"
+                    | "/plans/{id}"
+                    | "/plans/{id}/copy"),
+                ) => {
+                    for (id, ev, plan, code) in incident_records(app).await {
+                        let target = match p {
+                            "/evidence/{id}" => ev,
+                            "/plans/{id}" | "/plans/{id}/copy" => plan,
+                            _ => id,
+                        };
+                        let path = p.replace("{id}", &target.to_string());
+                        let mine = visible.contains(&code);
+                        let r = match (m, p) {
+                            ("get", _) => b.get(&path).await,
+                            (_, "/incidents/{id}/evidence") => {
+                                b.upload(&path, &[("file", "x.txt", b"x")]).await
+                            }
+                            _ => {
+                                b.post(
+                                    &path,
+                                    &[
+                                        ("stage", "triaged"),
+                                        ("gravity", "serious"),
+                                        ("reason", "x"),
+                                        ("note", "x"),
+                                        ("plan_id", &plan.to_string()),
+                                        ("signal_id", "1"),
+                                        ("kind", "ip"),
+                                        ("value", "192.0.2.1"),
+                                        ("name", "x"),
+                                        ("steps", "a | b | 1"),
+                                    ],
+                                )
+                                .await
+                            }
+                        };
+                        if mine {
+                            if m == "get" {
+                                assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                                if !path.starts_with("/evidence") {
+                                    assert_no_foreign(email, &path, &r.text, &foreign);
+                                }
+                            }
+                            continue;
+                        }
+                        assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("post", "/signals/{id}/incident") => {
+                    let admin = app.token("admin@t.vn").await;
+                    let list = app
+                        .api("get", "/api/v1/signals", Some(&admin), None)
+                        .await
+                        .json();
+                    for item in list["items"].as_array().expect("items") {
+                        if visible.iter().any(|c| item["org_code"] == json!(c)) {
+                            continue;
+                        }
+                        let path = format!("/signals/{}/incident", item["id"]);
+                        let r = b.post(&path, &[]).await;
+                        assert!(denied(r.status), "{email} POST {path}: {}", r.status);
                     }
                 }
                 (m, p) => panic!("UI route {m} {p} is not covered by the tenant isolation test"),

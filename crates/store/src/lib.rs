@@ -25,6 +25,7 @@ mod audit;
 mod botnet;
 mod claims;
 mod findings;
+mod incidents;
 mod monitoring;
 mod registry;
 mod signals;
@@ -41,6 +42,10 @@ pub use audit::{AuditEntry, AuditQuery};
 pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, HostEntry, NewBotnetList, NewFinding};
 pub use claims::{host_addresses, AddressClaim};
 pub use findings::{NewScanFinding, ScanFindingRow};
+pub use incidents::{
+    step_subject, AssetRow, EvidenceRow, IncidentFilter, IncidentRow, NewIncident, ObservableRow,
+    PlanRow, PlanStep, TimelineRow,
+};
 pub use monitoring::{
     EnabledRule, EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow,
     SignalNote,

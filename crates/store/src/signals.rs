@@ -374,7 +374,7 @@ pub(crate) const SIGNAL_COLS: &str =
     "s.id, s.kind, s.source, s.title, s.severity, s.org_id, o.code AS org_code, s.host_id, \
     s.state, s.dedup_key, s.count, s.first_seen, s.last_seen, s.assignee_id, s.payload, \
     s.group_id, s.host_name, s.src_ip";
-const WORK_COLS: &str =
+pub(crate) const WORK_COLS: &str =
     "w.id, w.kind, w.title, w.org_id, o.code AS org_code, w.host_id, w.signal_id, \
     w.assignee_id, w.state, w.due_at, w.escalated, w.created_at, w.updated_at, w.detail, w.subject";
 

@@ -180,6 +180,7 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
         .related_work_items(&c.scope, Some(s.id), None, None)
         .await
         .map_err(err)?;
+    let incident_block = crate::incidents::pages::signal_block(&st, &c, &s).await?;
     let body = html! {
         p.muted { a href="/alerts" { (l.t("Cảnh báo Sigma", "Sigma alerts")) } " › #" (s.id) }
         h1 #alert-title { (s.title) }
@@ -226,6 +227,7 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
             h2 #alert-group { (l.t("Cùng nhóm: cảnh báo khác trên máy này trong 10 phút", "Same group: other alerts on this host within 10 minutes")) }
             ul.members { @for g in &group { li { (severity(l, g.severity.as_str())) " " @if g.id == s.id { b { (g.title) } } @else { a href=(format!("/alerts/{}", g.id)) { (g.title) } } " · " (fmt_seconds(g.first_seen)) " · " (l.t(g.state.label_vi(), g.state.label_en())) } } }
         }
+        (incident_block)
         @if !work.is_empty() {
             h2 { (l.t("Công việc từ cảnh báo này", "Work from this alert")) }
             ul { @for w in &work { li { a href=(format!("/work/{}", w.id)) { (w.title) } " · " (l.t(w.state.label_vi(), w.state.label_en())) } } }

@@ -112,6 +112,7 @@ pub async fn signal_page(State(st): State<AppState>, c: Caller, Path(id): Path<i
                 .collect()
         })
         .unwrap_or_default();
+    let incident_block = crate::incidents::pages::signal_block(&st, &c, &s).await?;
     let body = html! {
         p.muted { a href="/signals" { (l.t("Cảnh báo", "Signals")) } " › " a href=(format!("/signals?kind={}", s.kind.as_str())) { (kind_label(l, s.kind)) } " › #" (s.id) }
         h1 #signal-title { (s.title) }
@@ -153,6 +154,7 @@ pub async fn signal_page(State(st): State<AppState>, c: Caller, Path(id): Path<i
                 }
             }
         }
+        (incident_block)
         h2 { (l.t("Công việc liên quan", "Related work")) }
         table #signal-work { thead { tr { th { (l.t("Công việc", "Work")) } th { (l.t("Đơn vị", "Org")) } th { (l.t("Trạng thái", "State")) } th { (l.t("Hạn", "Due")) } } }
             tbody { @for w in &work { tr { td { a href=(format!("/work/{}", w.id)) { (w.title) } } td { (w.org_code.clone().unwrap_or_default()) }

@@ -34,6 +34,22 @@ async fn first_signal(
         .nth(skip))
 }
 
+/// Stores a text file as evidence of an incident, under its SHA-256.
+async fn evidence(
+    store: &Store,
+    who: &Actor,
+    id: i64,
+    name: &str,
+    text: &str,
+) -> anyhow::Result<()> {
+    use sha2::{Digest, Sha256};
+    let sha = hex::encode(Sha256::digest(text.as_bytes()));
+    store
+        .add_evidence(&Scope::All, who, id, name, &sha, text.as_bytes())
+        .await?;
+    Ok(())
+}
+
 /// Seeds the plans and the incidents (once: nothing when incidents exist).
 pub async fn seed(store: &Store) -> anyhow::Result<usize> {
     incidents::ensure_plans(store).await?;
@@ -53,6 +69,14 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
     // 1. A Botnet infection: opened from the list finding, plan started, being contained.
     if let Some(s) = first_signal(store, SignalKind::BotnetFinding, 0).await? {
         let inc = incidents::open_from_signal(store, &all, &duty, s.id).await?;
+        evidence(
+            store,
+            &duty,
+            inc.id,
+            "netstat-may-nhiem.txt",
+            "Proto Local Address          Foreign Address        State       PID\n  TCP  10.20.3.14:49731       45.155.205.233:443     ESTABLISHED 4412\n",
+        )
+        .await?;
         store
             .move_incident(
                 &all,
@@ -153,6 +177,15 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
         ] {
             incidents::add_observable(store, &all, &duty, inc.id, kind, value, Some(note)).await?;
         }
+        // The ransom note, as found on the server: evidence, stored by its SHA-256.
+        evidence(
+            store,
+            &duty,
+            inc.id,
+            "Restore-My-Files.txt",
+            "Your data are stolen and encrypted.\nTo decrypt, visit lockbit-decryptor.example and enter your ID.\n",
+        )
+        .await?;
         if let Some(p) = plan_for("encryption") {
             store.start_plan(&all, &duty, inc.id, p).await?;
         }

@@ -83,7 +83,7 @@ impl Category {
             Category::DenialOfService => "Tấn công từ chối dịch vụ",
             Category::Defacement => "Thay đổi giao diện trang thông tin điện tử",
             Category::Phishing => "Lừa đảo, giả mạo",
-            Category::Botnet => "Máy tham gia mạng máy tính ma (botnet)",
+            Category::Botnet => "Máy tham gia mạng máy tính ma (Botnet)",
             Category::Combined => "Tấn công tổng hợp",
             Category::Other => "Hình thức khác",
         }

@@ -626,7 +626,7 @@ pub const PLAN_TEMPLATES: &[(&str, Category, &str, &[(&str, &str, i64)])] = &[
         ],
     ),
     (
-        "Ứng phó máy tính tham gia mạng botnet",
+        "Ứng phó máy tính tham gia mạng Botnet",
         Category::Botnet,
         "Địa chỉ của đơn vị có tên trong danh sách Botnet hoặc kết nối tới máy chủ điều khiển.",
         &[

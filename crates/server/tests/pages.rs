@@ -656,6 +656,10 @@ async fn demo_app() -> (Store, AppState) {
     canhgac_demo::monitoring::backfill(&store, &state.monitor, 1)
         .await
         .expect("demo traffic");
+    let incidents = canhgac_demo::incidents::seed(&store)
+        .await
+        .expect("demo incidents");
+    assert!(incidents > 0, "the demo's incidents");
     (store, state)
 }
 

@@ -491,6 +491,21 @@ fn field_word(l: Lang, entity: &str, key: &str) -> String {
         "work_item_id" => ("Nhiệm vụ", "Task"),
         "assignee_id" => ("Người xử lý", "Assignee"),
         "id" => ("Mã số", "Id"),
+        "stage" => ("Giai đoạn", "Stage"),
+        "category" => ("Loại sự cố", "Category"),
+        "gravity" => ("Mức độ", "Severity"),
+        "tlp" => ("Mức chia sẻ (TLP)", "Sharing (TLP)"),
+        "signals" => ("Cảnh báo", "Signals"),
+        "signal_id" => ("Cảnh báo", "Signal"),
+        "hosts" => ("Máy", "Hosts"),
+        "plan_id" => ("Kế hoạch ứng phó", "Response plan"),
+        "tasks" => ("Nhiệm vụ", "Tasks"),
+        "steps" => ("Số bước", "Steps"),
+        "based_on" => ("Sao chép từ", "Copied from"),
+        "value" => ("Giá trị", "Value"),
+        "text" => ("Nội dung", "Text"),
+        "sha256" => ("Mã băm SHA-256", "SHA-256"),
+        "size" => ("Dung lượng (byte)", "Size (bytes)"),
         other => return other.replace('_', " "),
     };
     l.t(vi, en).to_string()
@@ -539,6 +554,19 @@ fn value_word(l: Lang, entity: &str, key: &str, v: &Value, orgs: &HashMap<i64, S
         }
     }
     let word = match key {
+        "stage" => canhgac_domain::incident::Stage::parse(s).map(|x| l.t(x.label_vi(), x.label_en())),
+        "category" => canhgac_domain::incident::Category::parse(s).map(|x| l.t(x.label_vi(), x.label_en())),
+        "gravity" => canhgac_domain::incident::Gravity::parse(s).map(|x| l.t(x.label_vi(), x.label_en())),
+        "tlp" => canhgac_domain::incident::Tlp::parse(s).map(|x| x.label()),
+        "kind" if entity == "incident_observables" => canhgac_ops::incidents::OBSERVABLE_KINDS
+            .iter()
+            .find(|(k, _, _)| *k == s)
+            .map(|(_, vi, en)| l.t(vi, en)),
+        "kind" if entity == "incidents" => match s {
+            "note" => Some(l.t("Ghi chú", "Note")),
+            "escalation" => Some(l.t("Báo cáo, chuyển cấp", "Escalation")),
+            _ => None,
+        },
         "state" => WorkState::parse(s)
             .map(|x| l.t(x.label_vi(), x.label_en()))
             .or_else(|| SignalState::parse(s).map(|x| l.t(x.label_vi(), x.label_en())))
@@ -630,7 +658,8 @@ pub(crate) fn record_of(c: &Caller, a: &AuditEntry) -> Option<RecordRef> {
         .unwrap_or(match a.entity.as_str() {
             "advisories" => "ext_id",
             "users" => "email",
-            "botnet_lists" => "name",
+            "botnet_lists" | "response_plans" | "incident_evidence" => "name",
+            "incident_observables" => "value",
             _ => "title",
         });
     let title = [&a.after, &a.before]
@@ -652,6 +681,8 @@ pub(crate) fn record_of(c: &Caller, a: &AuditEntry) -> Option<RecordRef> {
             "botnet_lists" => Some(format!("/botnet/{id}")),
             "scan_findings" => Some("/findings".to_string()),
             "sigma_rules" => Some(format!("/rules/{id}")),
+            "incidents" => Some(format!("/incidents/{id}")),
+            "response_plans" => Some(format!("/plans/{id}")),
             "users" if USER_ADMIN_ROLES.contains(&c.role) => Some(format!("/users/{id}/edit")),
             _ => None,
         },

@@ -123,6 +123,10 @@ pub fn record_noun(entity: &str) -> Option<(&'static str, &'static str)> {
         "advisories" => ("khuyến cáo lỗ hổng", "advisory"),
         "kev" => ("danh mục KEV", "KEV catalogue"),
         "botnet_lists" => ("danh sách IP Botnet", "Botnet IP list"),
+        "incidents" => ("sự cố", "incident"),
+        "response_plans" => ("kế hoạch ứng phó", "response plan"),
+        "incident_observables" => ("dấu hiệu của sự cố", "incident observable"),
+        "incident_evidence" => ("chứng cứ sự cố", "incident evidence"),
         _ => return None,
     })
 }
@@ -146,6 +150,10 @@ pub const AUDITED: &[&str] = &[
     "advisories",
     "kev",
     "botnet_lists",
+    "incidents",
+    "response_plans",
+    "incident_observables",
+    "incident_evidence",
 ];
 
 /// An audited action on a kind of record, as a sentence's start: "Thêm máy", "Changed user
@@ -175,6 +183,22 @@ pub fn audit_action(l: Lang, action: &str, entity: &str) -> String {
         "tighten_due" => (
             format!("Rút ngắn thời hạn {nv}"),
             format!("Brought forward the deadline of {ne}"),
+        ),
+        "stage" => (
+            format!("Chuyển giai đoạn {nv}"),
+            format!("Moved the {ne} on"),
+        ),
+        "link" => (
+            format!("Gắn cảnh báo vào {nv}"),
+            format!("Linked a signal to the {ne}"),
+        ),
+        "note" => (
+            format!("Ghi vào diễn biến {nv}"),
+            format!("Wrote on the {ne}'s timeline"),
+        ),
+        "start_plan" => (
+            format!("Bắt đầu kế hoạch ứng phó cho {nv}"),
+            format!("Started a response plan on the {ne}"),
         ),
         "login" => ("Đăng nhập".into(), "Logged in".into()),
         "login_failed" => ("Đăng nhập sai".into(), "Failed log-in".into()),
@@ -211,6 +235,10 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "reopen",
     "escalate",
     "tighten_due",
+    "stage",
+    "link",
+    "note",
+    "start_plan",
     "start",
     "report_done",
     "proof_arrived",
@@ -237,6 +265,10 @@ pub fn action_word(l: Lang, action: &str) -> String {
         "reopen" => ("Mở lại", "Reopen"),
         "escalate" => ("Báo cáo cấp trên", "Escalation"),
         "tighten_due" => ("Rút ngắn thời hạn", "Deadline brought forward"),
+        "stage" => ("Chuyển giai đoạn", "Stage change"),
+        "link" => ("Gắn cảnh báo", "Signal linked"),
+        "note" => ("Ghi diễn biến", "Timeline note"),
+        "start_plan" => ("Bắt đầu kế hoạch ứng phó", "Plan started"),
         "login" => ("Đăng nhập", "Log-in"),
         "login_failed" => ("Đăng nhập sai", "Failed log-in"),
         "logout" => ("Đăng xuất", "Log-out"),

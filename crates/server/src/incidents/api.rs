@@ -147,7 +147,7 @@ pub(crate) struct LinkBody {
     summary = "Join a signal (any kind) to an incident: {\"signal_id\": n}",
     params(("id" = i64, Path, description = "Incident id")),
     request_body = LinkBody,
-    responses((status = 200, description = "Linked"), Refusals),
+    responses((status = 200, description = "Linked", body = Object), Refusals),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn link_signal(
@@ -176,7 +176,7 @@ pub(crate) struct PlanBody {
     summary = "Start a response plan on an incident: each step becomes a task of the incident's organisation with its time limit",
     params(("id" = i64, Path, description = "Incident id")),
     request_body = PlanBody,
-    responses((status = 200, description = "Started: the task ids"), Refusals),
+    responses((status = 200, description = "Started: the task ids", body = Object), Refusals),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn start_plan(
@@ -210,7 +210,7 @@ pub(crate) struct ObservableBody {
     summary = "Add an observable: {\"kind\": ip|domain|url|hash|account|email, \"value\": …, \"note\": …}",
     params(("id" = i64, Path, description = "Incident id")),
     request_body = ObservableBody,
-    responses((status = 200, description = "Added: its id"), Refusals, Invalid),
+    responses((status = 200, description = "Added: its id", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
 )]
 pub(crate) async fn add_observable(
@@ -238,7 +238,7 @@ pub(crate) async fn add_observable(
     tag = "incidents",
     summary = "The incident's observables for sharing: format=stix (a STIX 2.1 bundle, the default) or misp (a MISP event)",
     params(("id" = i64, Path, description = "Incident id")),
-    responses((status = 200, description = "The bundle or event"), Refusals),
+    responses((status = 200, description = "The bundle or event", body = Object), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn export_observables(

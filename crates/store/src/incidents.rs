@@ -248,6 +248,8 @@ const COLS: &str =
     i.started_at, i.detected_at, i.triaged_at, i.contained_at, i.eradicated_at, i.recovered_at, \
     i.closed_at, i.plan_id, i.created_at, i.updated_at";
 
+const EVIDENCE_COLS: &str = "v.id, v.incident_id, v.sha256, v.name, v.size, v.added_at, v.added_by";
+
 const PLAN_COLS: &str = "p.id, p.org_id, o.code AS org_code, p.name, p.category, p.description, \
     p.based_on, p.updated_at";
 
@@ -1039,7 +1041,7 @@ impl Store {
     /// An incident's evidence, in scope.
     pub async fn incident_evidence(&self, scope: &Scope, id: i64) -> Result<Vec<EvidenceRow>> {
         let sql = format!(
-            "SELECT v.id, v.incident_id, v.sha256, v.name, v.size, v.added_at, v.added_by FROM incident_evidence v \
+            "SELECT {EVIDENCE_COLS} FROM incident_evidence v \
              JOIN incidents i ON i.id = v.incident_id WHERE v.incident_id = $1{} ORDER BY v.id",
             scope_sql(scope, "i.org_id")
         );
@@ -1055,7 +1057,7 @@ impl Store {
         evidence_id: i64,
     ) -> Result<Option<(EvidenceRow, Vec<u8>)>> {
         let sql = format!(
-            "SELECT v.id, v.incident_id, v.sha256, v.name, v.size, v.added_at, v.added_by FROM incident_evidence v \
+            "SELECT {EVIDENCE_COLS} FROM incident_evidence v \
              JOIN incidents i ON i.id = v.incident_id WHERE v.id = $1{}",
             scope_sql(scope, "i.org_id")
         );

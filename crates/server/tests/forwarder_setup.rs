@@ -306,23 +306,34 @@ async fn printed_configurations_work_in_the_real_programs() {
         assert_eq!(rows[0].transport, "udp");
         let fields: serde_json::Value = serde_json::from_str(&rows[0].fields).unwrap();
         assert_eq!(fields["cs-uri-query"], "page=../../../etc/passwd");
-        let (alerts, _) = app
-            .store
-            .list_signals(
-                &canhgac_domain::Scope::All,
-                &SignalFilter {
-                    kind: Some(SignalKind::SigmaAlert),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        assert!(
-            alerts
+        // The alert is raised right after the event is stored: wait for it.
+        let mut titles = Vec::new();
+        for _ in 0..100 {
+            let (alerts, _) = app
+                .store
+                .list_signals(
+                    &canhgac_domain::Scope::All,
+                    &SignalFilter {
+                        kind: Some(SignalKind::SigmaAlert),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            titles = alerts.into_iter().map(|a| a.title).collect::<Vec<_>>();
+            if titles
                 .iter()
-                .any(|a| a.title.starts_with("Path Traversal Exploitation Attempts")),
-            "{:?}",
-            alerts.iter().map(|a| &a.title).collect::<Vec<_>>()
+                .any(|t| t.starts_with("Path Traversal Exploitation Attempts"))
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            titles
+                .iter()
+                .any(|t| t.starts_with("Path Traversal Exploitation Attempts")),
+            "{titles:?}"
         );
         ran("nginx");
     } else {

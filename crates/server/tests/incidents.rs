@@ -186,6 +186,37 @@ async fn flow(app: TestApp) {
         assert!(r.text.contains(f), "{f}: {}", r.text);
     }
 
+    // Notes and the severity through the API: an override needs its reason.
+    let r = app
+        .api(
+            "post",
+            &format!("/api/v1/incidents/{id}/notes"),
+            Some(&token),
+            Some(json!({"note": "Đã gọi nhà mạng"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .api(
+            "post",
+            &format!("/api/v1/incidents/{id}/gravity"),
+            Some(&token),
+            Some(json!({"gravity": "serious"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let r = app
+        .api(
+            "post",
+            &format!("/api/v1/incidents/{id}/gravity"),
+            Some(&token),
+            Some(json!({"gravity": "serious", "reason": "Hệ thống bệnh án ngừng phục vụ"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["gravity"], "serious");
+    assert_eq!(r.json()["gravity_computed"], "ordinary");
+
     // A plan: its steps become the organisation's tasks.
     let plans = app.store.list_plans(&all).await.unwrap();
     let ransomware = plans.iter().find(|p| p.category == "encryption").unwrap();

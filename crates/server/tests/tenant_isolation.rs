@@ -929,7 +929,9 @@ async fn walk_api(app: &TestApp) {
                     | "/incidents/{id}/signals"
                     | "/incidents/{id}/plan"
                     | "/incidents/{id}/observables"
-                    | "/incidents/{id}/observables/export"),
+                    | "/incidents/{id}/observables/export"
+                    | "/incidents/{id}/notes"
+                    | "/incidents/{id}/gravity"),
                 ) => {
                     for (id, _, plan, code) in incident_records(app).await {
                         let path = format!("/api/v1{}", p.replace("{id}", &id.to_string()));
@@ -941,6 +943,10 @@ async fn walk_api(app: &TestApp) {
                             "/incidents/{id}/plan" => Some(json!({"plan_id": plan})),
                             "/incidents/{id}/observables" => {
                                 Some(json!({"kind": "ip", "value": "192.0.2.1"}))
+                            }
+                            "/incidents/{id}/notes" => Some(json!({"note": "x"})),
+                            "/incidents/{id}/gravity" => {
+                                Some(json!({"gravity": "serious", "reason": "x"}))
                             }
                             _ => None,
                         };

@@ -133,6 +133,84 @@ pub(crate) async fn move_incident(
     ))
 }
 
+/// A timeline note.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct NoteBody {
+    /// What happened or was done.
+    note: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/incidents/{id}/notes",
+    tag = "incidents",
+    summary = "Write a note on an incident's timeline: {\"note\": …}",
+    params(("id" = i64, Path, description = "Incident id")),
+    request_body = NoteBody,
+    responses((status = 200, description = "Written", body = Object), Refusals, Invalid),
+    security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
+)]
+pub(crate) async fn add_note(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    Json(b): Json<NoteBody>,
+) -> ApiResult<Json<Value>> {
+    if b.note.trim().is_empty() {
+        return Err(ApiError::bad("Ghi chú trống.", "The note is empty."));
+    }
+    st.store
+        .add_incident_entry(&c.scope, &c.actor(), id, "note", &b.note, None)
+        .await?;
+    Ok(Json(json!({"written": true})))
+}
+
+/// A severity change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct GravityBody {
+    /// ordinary or serious.
+    gravity: String,
+    /// Why (needed when it differs from the rule's result).
+    #[serde(default)]
+    reason: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/incidents/{id}/gravity",
+    tag = "incidents",
+    summary = "Set the severity in force: {\"gravity\": ordinary|serious, \"reason\": …} (the reason is needed when it differs from Decision 05's result)",
+    params(("id" = i64, Path, description = "Incident id")),
+    request_body = GravityBody,
+    responses((status = 200, description = "Set", body = IncidentRow), Refusals, Invalid),
+    security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
+)]
+pub(crate) async fn set_gravity(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    Json(b): Json<GravityBody>,
+) -> ApiResult<Json<IncidentRow>> {
+    let inc = st
+        .store
+        .incident(&c.scope, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let g = canhgac_domain::incident::Gravity::parse(&b.gravity)
+        .ok_or_else(|| ApiError::bad("Mức độ không hợp lệ.", "Unknown severity."))?;
+    if g.as_str() != inc.gravity_computed && b.reason.trim().is_empty() {
+        return Err(ApiError::bad(
+            "Khi chọn mức độ khác với mức tính theo Quyết định 05, hãy ghi lý do.",
+            "Give the reason for a severity other than Decision 05's.",
+        ));
+    }
+    Ok(Json(
+        st.store
+            .set_incident_gravity(&c.scope, &c.actor(), id, g, &b.reason)
+            .await?,
+    ))
+}
+
 /// A signal to link.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct LinkBody {

@@ -17,6 +17,8 @@ pub fn room() -> Room {
             .routes(routes!(api::list_incidents, api::create_incident))
             .routes(routes!(api::get_incident))
             .routes(routes!(api::move_incident))
+            .routes(routes!(api::add_note))
+            .routes(routes!(api::set_gravity))
             .routes(routes!(api::link_signal))
             .routes(routes!(api::start_plan))
             .routes(routes!(api::add_observable))

@@ -261,10 +261,81 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
         made += 1;
     }
 
+    // National-platform alerts: one naming a registered server's address, one a web portal,
+    // one a domain of nobody's (it waits in the DIC's queue).
+    platform_alerts(store).await?;
+
     // 4. Just reported, from a Sigma alert.
     if let Some(s) = first_signal(store, SignalKind::SigmaAlert, 6).await? {
         incidents::open_from_signal(store, &all, &duty, s.id).await?;
         made += 1;
     }
     Ok(made)
+}
+
+/// Three alerts as IRLab would push them, routed through the registry like real ones.
+async fn platform_alerts(store: &Store) -> anyhow::Result<()> {
+    let all = Scope::All;
+    let hosts = store
+        .list(
+            canhgac_domain::entity::EntityKind::Host,
+            &all,
+            &canhgac_store::ListQuery {
+                limit: Some(2000),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let named = |pred: &dyn Fn(&str) -> bool| {
+        hosts
+            .items
+            .iter()
+            .find(|h| pred(h["hostname"].as_str().unwrap_or_default()))
+            .cloned()
+    };
+    let server = named(&|n: &str| n.contains("mail"));
+    let portal = named(&|n: &str| n.contains("web"));
+    let ip = server
+        .as_ref()
+        .and_then(|h| {
+            canhgac_domain::net::host_addresses(h["ips"].as_str().unwrap_or_default()).next()
+        })
+        .map(|ip| ip.to_string())
+        .unwrap_or_else(|| "192.0.2.10".into());
+    let web = portal
+        .as_ref()
+        .and_then(|h| h["hostname"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "cong-thong-tin.example".into());
+    let actor = Actor::system("demo");
+    let token = format!("demo-{}", now_ms());
+    store
+        .create_platform_source(&actor, "IRLab VNCERT/CC", &token, "demo-secret")
+        .await?;
+    let Some(source) = store.platform_source_by_token(&token).await? else {
+        return Ok(());
+    };
+    let alerts = canhgac_ops::platform::parse(
+        serde_json::json!([
+            {"id": "IRL-2026-11873", "time": canhgac_domain::time::rfc3339(now_ms() - 5 * HOUR),
+             "type": "Máy chủ kết nối tới máy chủ điều khiển mã độc", "target": ip,
+             "description": "Địa chỉ kết nối định kỳ tới máy chủ C&C của mã độc QakBot.", "severity": "high",
+             "recommendation": "Cô lập máy, quét mã độc, chặn địa chỉ C&C trên tường lửa."},
+            {"id": "IRL-2026-11874", "time": canhgac_domain::time::rfc3339(now_ms() - 3 * HOUR),
+             "type": "Trang thông tin có lỗ hổng SQL injection", "target": format!("https://{web}/tin-tuc?id=1"),
+             "description": "Tham số id cho phép chèn câu lệnh SQL.", "severity": "critical",
+             "recommendation": "Sửa mã nguồn, lọc tham số đầu vào, rà soát nhật ký truy cập."},
+            {"id": "IRL-2026-11875", "time": canhgac_domain::time::rfc3339(now_ms() - HOUR),
+             "type": "Trang giả mạo cơ quan nhà nước", "target": "laichau-gov-vn.example",
+             "description": "Tên miền giả mạo cổng thông tin của tỉnh để lừa đảo.", "severity": "medium",
+             "recommendation": "Thông báo cơ quan liên quan đề nghị gỡ bỏ."}
+        ])
+        .to_string()
+        .as_bytes(),
+    )
+    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let dir = canhgac_ops::directory::Directory::load(store).await?;
+    canhgac_ops::platform::ingest(store, &dir, &source, &alerts)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    Ok(())
 }

@@ -16,5 +16,6 @@ pub mod limits;
 pub mod listen;
 pub mod monitor;
 pub mod patching;
+pub mod platform;
 pub mod scans;
 pub mod work;

@@ -113,7 +113,10 @@ macro_rules! rooms {
 
 // The capabilities' rooms: each holds its API handlers and its pages, and declares its routes.
 // Adding a capability adds its name here.
-rooms!(console, search, work, monitoring, botnet, patching, scans, incidents, registry, access);
+rooms!(
+    console, search, work, monitoring, botnet, patching, scans, incidents, platform, registry,
+    access
+);
 
 /// Every route as declared (method, path, roles allowed): what the role check enforces and the
 /// tenant-isolation test walks.
@@ -284,6 +287,7 @@ mod tests {
             let public = matches!(
                 (r.method.as_str(), r.path.as_str()),
                 ("POST", "/api/v1/auth/token")
+                    | ("POST", "/api/v1/platform-alerts")
                     | ("GET", "/api/v1/openapi.json")
                     | ("GET", "/login")
                     | ("POST", "/login")

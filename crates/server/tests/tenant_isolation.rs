@@ -168,6 +168,44 @@ async fn incident_records(app: &TestApp) -> Vec<(i64, i64, i64, String)> {
     out
 }
 
+/// One platform alert per organisation (its target names the organisation's marked host) and one
+/// in the DIC's queue. Made once per app.
+async fn platform_records(app: &TestApp) {
+    let all = canhgac_domain::Scope::All;
+    if !app
+        .store
+        .list_platform_alerts(&all, false, 10)
+        .await
+        .expect("alerts")
+        .is_empty()
+    {
+        return;
+    }
+    let actor = canhgac_store::Actor::system("test");
+    let src = app
+        .store
+        .create_platform_source(&actor, "walk", &common::unique("walk-token"), "k")
+        .await
+        .expect("source");
+    for (code, _, _) in ORGS {
+        app.store
+            .upsert_platform_alert(&canhgac_store::NewPlatformAlert {
+                source_id: src,
+                platform_id: format!("walk-{code}"),
+                alert_time: None,
+                alert_type: "walk".into(),
+                target: format!("{}-web01", marker(code)),
+                description: marker(code),
+                severity: "high".into(),
+                recommendation: String::new(),
+                org_id: Some(app.orgs[*code]),
+                host_id: None,
+            })
+            .await
+            .expect("alert");
+    }
+}
+
 fn foreign_markers(visible: &[String]) -> Vec<String> {
     ORGS.iter()
         .map(|(c, _, _)| c.to_string())
@@ -962,6 +1000,29 @@ async fn walk_api(app: &TestApp) {
                         assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
                         assert_no_foreign(email, &path, &r.text, &foreign);
                     }
+                }
+                // The webhook is authenticated by its sender's token and signature, not by an
+                // account (tests/platform.rs).
+                ("post", "/platform-alerts") => {}
+                ("get", "/platform-alerts") => {
+                    platform_records(app).await;
+                    let r = app.api("get", "/api/v1/platform-alerts", t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email}");
+                    assert_no_foreign(email, "/api/v1/platform-alerts", &r.text, &foreign);
+                }
+                ("post", "/platform-sources") => {
+                    if role.is_dic() && role.can_write() {
+                        continue;
+                    }
+                    let r = app
+                        .api(
+                            "post",
+                            "/api/v1/platform-sources",
+                            t,
+                            Some(json!({"name": "x"})),
+                        )
+                        .await;
+                    assert!(denied(r.status), "{email} registers a sender: {}", r.status);
                 }
                 (m, p) => panic!("API route {m} {p} is not covered by the tenant isolation test"),
             }
@@ -1838,6 +1899,19 @@ async fn walk_ui(app: &TestApp) {
                         let r = b.post(&path, &[]).await;
                         assert!(denied(r.status), "{email} POST {path}: {}", r.status);
                     }
+                }
+                ("get", "/platform-alerts") | ("get", "/platform-alerts/export") => {
+                    platform_records(app).await;
+                    let r = b.get(p).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET {p}");
+                    assert_no_foreign(email, p, &r.text, &foreign);
+                }
+                ("post", "/platform-alerts/sources") => {
+                    if role.is_dic() && role.can_write() {
+                        continue;
+                    }
+                    let r = b.post(p, &[("name", "x")]).await;
+                    assert!(denied(r.status), "{email} POST {p}: {}", r.status);
                 }
                 (m, p) => panic!("UI route {m} {p} is not covered by the tenant isolation test"),
             }

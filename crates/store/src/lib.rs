@@ -27,6 +27,7 @@ mod claims;
 mod findings;
 mod incidents;
 mod monitoring;
+mod platform;
 mod registry;
 mod signals;
 mod sources;
@@ -50,6 +51,7 @@ pub use monitoring::{
     EnabledRule, EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow,
     SignalNote,
 };
+pub use platform::{NewPlatformAlert, PlatformAlertRow, PlatformSource};
 pub use registry::{ListQuery, Page};
 pub use signals::{
     NewSignal, NewWorkItem, SignalFilter, SignalRow, SignalSort, WorkFilter, WorkItemRow, WorkNote,

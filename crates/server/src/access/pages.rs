@@ -658,7 +658,7 @@ pub(crate) fn record_of(c: &Caller, a: &AuditEntry) -> Option<RecordRef> {
         .unwrap_or(match a.entity.as_str() {
             "advisories" => "ext_id",
             "users" => "email",
-            "botnet_lists" | "response_plans" | "incident_evidence" => "name",
+            "botnet_lists" | "response_plans" | "incident_evidence" | "platform_sources" => "name",
             "incident_observables" => "value",
             _ => "title",
         });

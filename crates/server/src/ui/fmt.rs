@@ -127,6 +127,7 @@ pub fn record_noun(entity: &str) -> Option<(&'static str, &'static str)> {
         "response_plans" => ("kế hoạch ứng phó", "response plan"),
         "incident_observables" => ("dấu hiệu của sự cố", "incident observable"),
         "incident_evidence" => ("chứng cứ sự cố", "incident evidence"),
+        "platform_sources" => ("nguồn gửi cảnh báo nền tảng", "platform alert sender"),
         _ => return None,
     })
 }
@@ -154,6 +155,7 @@ pub const AUDITED: &[&str] = &[
     "response_plans",
     "incident_observables",
     "incident_evidence",
+    "platform_sources",
 ];
 
 /// An audited action on a kind of record, as a sentence's start: "Thêm máy", "Changed user

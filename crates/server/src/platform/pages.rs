@@ -1,0 +1,88 @@
+//! The platform-alerts page: each alert with its target, organisation (or the DIC's queue) and
+//! the signal it raised; the CSV of handling status per platform id; registering a sender.
+
+use crate::auth::Caller;
+use crate::ui::layout::{csrf, page, severity};
+use crate::ui::{error_page, store_error_page, UiResult};
+use crate::AppState;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::Form;
+use canhgac_domain::signal::SignalState;
+use canhgac_domain::time::fmt_datetime;
+use maud::html;
+use std::collections::HashMap;
+
+fn status_word(l: crate::auth::Lang, s: Option<&str>) -> String {
+    s.and_then(SignalState::parse)
+        .map_or_else(|| l.t("Chưa xử lý", "Not handled").to_string(), |x| l.t(x.label_vi(), x.label_en()).to_string())
+}
+
+/// `GET /platform-alerts` (`queue=1`: the DIC's unmatched queue).
+pub async fn list_page(State(st): State<AppState>, c: Caller, Query(q): Query<HashMap<String, String>>) -> UiResult {
+    let l = c.lang;
+    let queue = q.get("queue").is_some_and(|v| v == "1");
+    let rows = st.store.list_platform_alerts(&c.scope, queue, 500).await.map_err(|e| store_error_page(&c, e))?;
+    let dic_admin = c.role.is_dic() && c.role.can_write();
+    let body = html! {
+        h1 { (l.t("Cảnh báo từ nền tảng quốc gia", "National-platform alerts")) }
+        p.muted { (l.t("Cảnh báo do nền tảng điều phối xử lý sự cố quốc gia (IRLab) hoặc VNCERT/CC gửi tới, được chuyển cho đơn vị sở hữu địa chỉ, tên miền bị cảnh báo; cảnh báo chưa xác định được đơn vị chờ Sở TTTT phân công.",
+            "Alerts the national incident-coordination platform (IRLab) or VNCERT/CC sends, routed to the organisation that owns the address or domain named; those that match no organisation wait for the DIC.")) }
+        p { @if c.role.is_dic() { @if queue { a href="/platform-alerts" { (l.t("Tất cả", "All")) } } @else { a href="/platform-alerts?queue=1" { (l.t("Chờ phân công", "Waiting for the DIC")) } } " · " }
+            a href="/platform-alerts/export" { (l.t("Tải trạng thái xử lý (CSV)", "Download the handling status (CSV)")) } }
+        table.records #platform-alerts { thead { tr { th { (l.t("Mã trên nền tảng", "Platform id")) } th { (l.t("Loại", "Type")) } th { (l.t("Đối tượng", "Target")) } th { (l.t("Mức độ", "Severity")) }
+            th { (l.t("Đơn vị", "Org")) } th { (l.t("Nhận lúc", "Received")) } th { (l.t("Số lần", "Times")) } th { (l.t("Trạng thái", "Status")) } } }
+            tbody { @for a in &rows { tr {
+                td { code { (a.platform_id) } } td { span data-raw { (a.alert_type) } } td { code { (a.target) } } td { (severity(l, &a.severity)) }
+                td { @match &a.org_code { Some(o) => (o), None => span.muted { (l.t("chờ phân công", "waiting")) } } }
+                td { (fmt_datetime(a.received_at)) } td { (a.times) }
+                td { @match a.signal_id { Some(s) => a href=(format!("/signals/{s}")) { (status_word(l, a.status.as_deref())) }, None => (status_word(l, None)) } }
+            } }
+            @if rows.is_empty() { tr { td colspan="8" .muted { (l.t("Chưa có cảnh báo nào.", "No alerts yet.")) } } } } }
+        @if dic_admin {
+            form.card #platform-source method="post" action="/platform-alerts/sources" { (csrf(&c))
+                h2 { (l.t("Thêm nguồn gửi cảnh báo", "Register a sender")) }
+                p.muted { (l.t("Nguồn gửi nhận một mã và một khoá ký; hai giá trị này chỉ hiện một lần.", "The sender gets a token and a signing key, shown this once.")) }
+                p { label for="source-name" { (l.t("Tên nguồn", "Name")) } input #source-name name="name" required placeholder="IRLab VNCERT/CC"; }
+                button type="submit" { (l.t("Tạo", "Create")) } }
+        }
+    };
+    Ok(page(&c, l.t("Cảnh báo từ nền tảng quốc gia", "National-platform alerts"), "/platform-alerts", body).into_response())
+}
+
+fn csv_cell(s: &str) -> String {
+    // Formula injection: a cell starting with = + - @ is quoted with a leading apostrophe.
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// `GET /platform-alerts/export`: platform id, target, organisation, status, signal, times.
+pub async fn export_csv(State(st): State<AppState>, c: Caller) -> UiResult {
+    let rows = st.store.list_platform_alerts(&c.scope, false, 5000).await.map_err(|e| store_error_page(&c, e))?;
+    let mut out = String::from("platform_id,source,target,org,status,signal_id,received_at,updated_at\r\n");
+    for a in &rows {
+        out.push_str(&[
+            csv_cell(&a.platform_id), csv_cell(&a.source), csv_cell(&a.target), csv_cell(a.org_code.as_deref().unwrap_or("")),
+            csv_cell(a.status.as_deref().unwrap_or("new")), a.signal_id.map(|s| s.to_string()).unwrap_or_default(),
+            csv_cell(&fmt_datetime(a.received_at)), csv_cell(&fmt_datetime(a.updated_at)),
+        ].join(","));
+        out.push_str("\r\n");
+    }
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"platform-alerts-status.csv\"")], out).into_response())
+}
+
+/// `POST /platform-alerts/sources` (`name`): shows the new sender's token and key once.
+pub async fn create_source(State(st): State<AppState>, c: Caller, Form(f): Form<HashMap<String, String>>) -> UiResult {
+    let l = c.lang;
+    let name = f.get("name").cloned().unwrap_or_default();
+    let (token, secret) = super::api::new_source(&st, &c, &name).await.map_err(|e| error_page(&c, e.status, &e.message_vi, &e.message))?;
+    let body = html! {
+        h1 { (l.t("Đã tạo nguồn gửi cảnh báo", "Sender registered")) }
+        div.flash.good { (l.t("Lưu hai giá trị sau ngay bây giờ: chúng không hiện lại.", "Keep these two values now: they are not shown again.")) }
+        dl.kv { dt { "X-Platform-Token" } dd { code #source-token { (token) } } dt { (l.t("Khoá ký HMAC-SHA256", "HMAC-SHA256 key")) } dd { code #source-secret { (secret) } } }
+        p { (l.t("Mỗi yêu cầu gửi tới", "Each request goes to")) " " code { "POST /api/v1/platform-alerts" } " " (l.t("với tiêu đề", "with the headers")) " " code { "X-Platform-Token" } ", " code { "X-Canhgac-Timestamp" } " " (l.t("(giây Unix) và", "(Unix seconds) and")) " " code { "X-Canhgac-Signature" } " " (l.t("= HMAC-SHA256(khoá, dấu thời gian + \".\" + nội dung), dạng hex.", "= hex HMAC-SHA256(key, timestamp + \".\" + body).")) }
+        p { a href="/platform-alerts" { "← " (l.t("Cảnh báo từ nền tảng quốc gia", "National-platform alerts")) } }
+    };
+    Ok(page(&c, l.t("Đã tạo nguồn gửi cảnh báo", "Sender registered"), "/platform-alerts", body).into_response())
+}

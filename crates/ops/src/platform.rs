@@ -151,21 +151,127 @@ pub fn parse(body: &[u8]) -> Result<Vec<AlertIn>, PushError> {
             "more than {MAX_ALERTS} alerts in one request"
         )));
     }
+    let labelled = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (format!("alert {}", i + 1), v))
+        .collect();
+    parse_items(labelled)
+}
+
+/// The columns of a platform export, with the header names looked for by default (Vietnamese
+/// and English); a person may name others.
+pub const COLUMNS: [(&str, &[&str]); 7] = [
+    (
+        "id",
+        &["id", "mã", "mã cảnh báo", "platform id", "alert id"],
+    ),
+    ("time", &["time", "thời gian", "thời điểm", "timestamp"]),
+    ("type", &["type", "loại", "loại cảnh báo", "category"]),
+    (
+        "target",
+        &[
+            "target",
+            "đối tượng",
+            "địa chỉ",
+            "ip",
+            "tên miền",
+            "url",
+            "domain",
+        ],
+    ),
+    ("description", &["description", "mô tả", "nội dung"]),
+    ("severity", &["severity", "mức độ", "level"]),
+    (
+        "recommendation",
+        &["recommendation", "khuyến nghị", "đề xuất xử lý"],
+    ),
+];
+
+/// Reads a CSV or XLSX export of platform alerts. `mapping` names, for any of [`COLUMNS`]' fields,
+/// the header that holds it (else the defaults are looked for). The id and target columns must
+/// exist; every bad row is named by its row number; nothing is taken unless all are well.
+pub fn parse_table(
+    bytes: &[u8],
+    file_name: &str,
+    mapping: &[(String, String)],
+) -> Result<Vec<AlertIn>, PushError> {
+    let format = canhgac_sheets::Format::detect(bytes, Some(file_name));
+    let table = canhgac_sheets::read(bytes, format)
+        .map_err(|e| PushError::Body(format!("{file_name}: {e}")))?;
+    let mut cols: Vec<(&str, Option<usize>)> = Vec::new();
+    for (field, defaults) in COLUMNS {
+        let chosen = mapping
+            .iter()
+            .find(|(f, h)| f == field && !h.trim().is_empty())
+            .map(|(_, h)| h.trim().to_string());
+        let idx = match &chosen {
+            Some(h) => match table.column(h) {
+                Some(i) => Some(i),
+                None => {
+                    return Err(PushError::Body(format!(
+                        "{file_name}: no column '{h}' (chosen for {field})"
+                    )))
+                }
+            },
+            None => defaults.iter().find_map(|d| table.column(d)),
+        };
+        if idx.is_none() && matches!(field, "id" | "target") {
+            return Err(PushError::Body(format!(
+                "{file_name}: no column for {field} (looked for {})",
+                defaults.join(", ")
+            )));
+        }
+        cols.push((field, idx));
+    }
+    if table.rows.len() > MAX_ALERTS {
+        return Err(PushError::Body(format!(
+            "{file_name}: more than {MAX_ALERTS} rows"
+        )));
+    }
+    let items = table
+        .rows
+        .iter()
+        .map(|(n, cells)| {
+            let mut o = serde_json::Map::new();
+            for (field, idx) in &cols {
+                if let Some(v) = idx
+                    .and_then(|i| cells.get(i))
+                    .filter(|v| !v.trim().is_empty())
+                {
+                    o.insert((*field).to_string(), Value::String(v.trim().to_string()));
+                }
+            }
+            (format!("{file_name}: row {n}"), Value::Object(o))
+        })
+        .collect();
+    parse_items(items)
+}
+
+/// `dd/mm/yyyy hh:mm[:ss]` in Viet Nam time, as Vietnamese exports write it.
+fn vn_time(s: &str) -> Option<i64> {
+    ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s.trim(), f).ok())
+        .map(|t| t.and_utc().timestamp_millis() - 7 * 3_600_000)
+}
+
+fn parse_items(items: Vec<(String, Value)>) -> Result<Vec<AlertIn>, PushError> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    for (i, it) in items.iter().enumerate() {
-        let n = i + 1;
+    for (label, it) in &items {
+        let n = label;
         if !it.is_object() {
-            errors.push(format!("alert {n}: not an object"));
+            errors.push(format!("{n}: not an object"));
             continue;
         }
         let id = text(it, &["id", "platform_id", "alert_id"]);
         let target = text(it, &["target", "ip", "domain", "url"]);
         if id.is_empty() {
-            errors.push(format!("alert {n}: field id is missing"));
+            errors.push(format!("{n}: field id is missing"));
         }
         if target.is_empty() {
-            errors.push(format!("alert {n}: field target is missing"));
+            errors.push(format!("{n}: field target is missing"));
         }
         let sev_text = text(it, &["severity", "level"]);
         let severity = if sev_text.is_empty() {
@@ -180,7 +286,9 @@ pub fn parse(body: &[u8]) -> Result<Vec<AlertIn>, PushError> {
             }) {
                 Some(s) => s,
                 None => {
-                    errors.push(format!("alert {n}: field severity '{sev_text}' is not low, medium, high or critical"));
+                    errors.push(format!(
+                        "{n}: field severity '{sev_text}' is not low, medium, high or critical"
+                    ));
                     Severity::Medium
                 }
             }
@@ -189,10 +297,10 @@ pub fn parse(body: &[u8]) -> Result<Vec<AlertIn>, PushError> {
         let time = if time_text.is_empty() {
             None
         } else {
-            match canhgac_ingest::event::parse_time_ms(&time_text) {
+            match canhgac_ingest::event::parse_time_ms(&time_text).or_else(|| vn_time(&time_text)) {
                 Some(t) => Some(t),
                 None => {
-                    errors.push(format!("alert {n}: field time '{time_text}' is not a time"));
+                    errors.push(format!("{n}: field time '{time_text}' is not a time"));
                     None
                 }
             }

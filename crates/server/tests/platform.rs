@@ -239,5 +239,63 @@ async fn flow(app: TestApp) {
     let csv = b.get("/platform-alerts/export").await;
     assert!(csv.text.starts_with("platform_id,"));
     assert!(csv.text.contains("\"IRL-2026-0001\""));
+    // A platform export uploaded by the DIC: Vietnamese headers found by name, a renamed column
+    // mapped by hand; a file with a bad row imports nothing and names the row.
+    let dic = app.session("admin@t.vn").await;
+    let csv = format!(
+        "Mã cảnh báo,Thời gian,Loại cảnh báo,Địa chỉ bị cảnh báo,Mức độ\nIRL-F-1,25/11/2026 09:00,Quét cổng,{syt_host},cao\nIRL-F-2,,Lừa đảo,nobody.example,thấp\n"
+    );
+    let r = dic
+        .upload(
+            "/platform-alerts/upload",
+            &[("file", "irlab.csv", csv.as_bytes())],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the target column is named otherwise: {}",
+        r.text
+    );
+    assert!(r.text.contains("no column for target"), "{}", r.text);
+    let r = dic
+        .upload_fields(
+            "/platform-alerts/upload",
+            &[("col_target", "Địa chỉ bị cảnh báo")],
+            &[("file", "irlab.csv", csv.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains("2 cảnh báo mới") && r.text.contains("1 chờ phân công"),
+        "{}",
+        r.text
+    );
+    let bad = "id,target,severity\nIRL-G-1,192.0.2.9,high\n,192.0.2.10,huge\n";
+    let r = dic
+        .upload(
+            "/platform-alerts/upload",
+            &[("file", "bad.csv", bad.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("bad.csv: row 3: field id is missing"),
+        "{}",
+        r.text
+    );
+    let all = app
+        .store
+        .list_platform_alerts(&Scope::All, false, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        all.len(),
+        4,
+        "two pushed, two uploaded, none of the bad file"
+    );
+    assert!(all
+        .iter()
+        .any(|a| a.platform_id == "IRL-F-1" && a.org_code.as_deref() == Some("SYT")));
     app.cleanup().await;
 }

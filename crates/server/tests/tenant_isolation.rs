@@ -1906,11 +1906,16 @@ async fn walk_ui(app: &TestApp) {
                     assert_eq!(r.status, StatusCode::OK, "{email} GET {p}");
                     assert_no_foreign(email, p, &r.text, &foreign);
                 }
-                ("post", "/platform-alerts/sources") => {
+                ("post", "/platform-alerts/sources") | ("post", "/platform-alerts/upload") => {
                     if role.is_dic() && role.can_write() {
                         continue;
                     }
-                    let r = b.post(p, &[("name", "x")]).await;
+                    let r = if *p == "/platform-alerts/upload" {
+                        b.upload(p, &[("file", "a.csv", b"id,target\nx,192.0.2.1\n")])
+                            .await
+                    } else {
+                        b.post(p, &[("name", "x")]).await
+                    };
                     assert!(denied(r.status), "{email} POST {p}: {}", r.status);
                 }
                 (m, p) => panic!("UI route {m} {p} is not covered by the tenant isolation test"),

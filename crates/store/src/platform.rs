@@ -120,6 +120,16 @@ impl Store {
         })
     }
 
+    /// The sender with this name (for the DIC's own file uploads).
+    pub async fn platform_source_by_name(&self, name: &str) -> Result<Option<PlatformSource>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, PlatformSource>(
+                "SELECT id, name, secret, active FROM platform_sources WHERE name = $1",
+            )
+            .bind(name).fetch_optional(pool).await?)
+        })
+    }
+
     /// Records a signature; `false` when it was seen before (a replay). Signatures older than
     /// `keep_ms` are forgotten (the timestamp check refuses those messages anyway).
     pub async fn remember_signature(

@@ -17,7 +17,8 @@ pub fn room() -> Room {
         pages: Pages::new()
             .get("/platform-alerts", ANYONE, pages::list_page)
             .get("/platform-alerts/export", ANYONE, pages::export_csv)
-            .post("/platform-alerts/sources", DIC, pages::create_source),
+            .post("/platform-alerts/sources", DIC, pages::create_source)
+            .post("/platform-alerts/upload", DIC, pages::upload),
         nav: &[NavItem {
             group: NavGroup::Monitor,
             path: "/platform-alerts",

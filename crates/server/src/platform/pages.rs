@@ -41,6 +41,16 @@ pub async fn list_page(State(st): State<AppState>, c: Caller, Query(q): Query<Ha
             } }
             @if rows.is_empty() { tr { td colspan="8" .muted { (l.t("Chưa có cảnh báo nào.", "No alerts yet.")) } } } } }
         @if dic_admin {
+            form.card #platform-upload method="post" enctype="multipart/form-data" action=(format!("/platform-alerts/upload?_csrf={}", urlencoding::encode(&c.csrf))) {
+                h2 { (l.t("Nhập cảnh báo từ tệp xuất của nền tảng (CSV, XLSX)", "Import alerts from a platform export (CSV, XLSX)")) }
+                p.muted { (l.t("Cột được nhận theo tên (tiếng Việt hoặc tiếng Anh); nếu tệp đặt tên khác, ghi tên cột tương ứng. Tệp có dòng lỗi thì không nhập dòng nào.",
+                    "Columns are found by name (Vietnamese or English); if the file names them otherwise, give the column's name. A file with a bad row imports nothing.")) }
+                p { label for="platform-file" { (l.t("Tệp", "File")) } input #platform-file type="file" name="file" required accept=".csv,.xlsx"; }
+                div.grid2 { @for (field, defaults) in canhgac_ops::platform::COLUMNS {
+                    p { label for=(format!("col-{field}")) { (column_word(l, field)) } input id=(format!("col-{field}")) name=(format!("col_{field}")) placeholder=(defaults[1]); }
+                } }
+                button type="submit" { (l.t("Nhập", "Import")) }
+            }
             form.card #platform-source method="post" action="/platform-alerts/sources" { (csrf(&c))
                 h2 { (l.t("Thêm nguồn gửi cảnh báo", "Register a sender")) }
                 p.muted { (l.t("Nguồn gửi nhận một mã và một khoá ký; hai giá trị này chỉ hiện một lần.", "The sender gets a token and a signing key, shown this once.")) }
@@ -49,6 +59,57 @@ pub async fn list_page(State(st): State<AppState>, c: Caller, Query(q): Query<Ha
         }
     };
     Ok(page(&c, l.t("Cảnh báo từ nền tảng quốc gia", "National-platform alerts"), "/platform-alerts", body).into_response())
+}
+
+fn column_word(l: crate::auth::Lang, field: &str) -> &'static str {
+    match field {
+        "id" => l.t("Cột mã cảnh báo", "Alert id column"),
+        "time" => l.t("Cột thời gian", "Time column"),
+        "type" => l.t("Cột loại cảnh báo", "Type column"),
+        "target" => l.t("Cột đối tượng (IP, tên miền, URL)", "Target column (IP, domain, URL)"),
+        "description" => l.t("Cột mô tả", "Description column"),
+        "severity" => l.t("Cột mức độ", "Severity column"),
+        _ => l.t("Cột khuyến nghị", "Recommendation column"),
+    }
+}
+
+/// The sender that stands for the DIC's own uploads.
+const UPLOAD_SOURCE: &str = "Tệp tải lên (Sở TTTT)";
+
+/// `POST /platform-alerts/upload` (multipart `file`, optional `col_<field>` header names).
+pub async fn upload(State(st): State<AppState>, c: Caller, mp: axum::extract::Multipart) -> UiResult {
+    let l = c.lang;
+    let up = crate::ui::read_upload(&c, mp).await?;
+    let Some((name, bytes)) = up.file("file").filter(|(_, b)| !b.is_empty()) else {
+        return Err(error_page(&c, axum::http::StatusCode::BAD_REQUEST, "Hãy chọn một tệp không rỗng.", "Choose a non-empty file."));
+    };
+    let name = name.unwrap_or("upload.csv").to_string();
+    let mapping: Vec<(String, String)> = up
+        .fields
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("col_").map(|f| (f.to_string(), v.clone())))
+        .collect();
+    let bad = |e: canhgac_ops::platform::PushError| {
+        error_page(&c, axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("Không nhập được tệp, chưa dòng nào được nhập. Chi tiết: {e}"),
+            &format!("The file was not imported; no row was taken. {e}"))
+    };
+    let alerts = canhgac_ops::platform::parse_table(bytes, &name, &mapping).map_err(bad)?;
+    let source = match st.store.platform_source_by_name(UPLOAD_SOURCE).await.map_err(|e| store_error_page(&c, e))? {
+        Some(s) => s,
+        None => {
+            super::api::new_source(&st, &c, UPLOAD_SOURCE).await.map_err(|e| error_page(&c, e.status, &e.message_vi, &e.message))?;
+            st.store.platform_source_by_name(UPLOAD_SOURCE).await.map_err(|e| store_error_page(&c, e))?.ok_or_else(|| crate::ui::not_found(&c))?
+        }
+    };
+    let dir = canhgac_ops::directory::Directory::load(&st.store).await.map_err(|e| store_error_page(&c, e))?;
+    let r = canhgac_ops::platform::ingest(&st.store, &dir, &source, &alerts).await.map_err(bad)?;
+    let body = html! {
+        h1 { (l.t("Đã nhập cảnh báo", "Alerts imported")) }
+        div.flash.good #platform-import { (r.new) " " (l.t("cảnh báo mới", "new")) ", " (r.updated) " " (l.t("cập nhật", "updated")) ", " (r.queued) " " (l.t("chờ phân công", "waiting for the DIC")) }
+        p { a href="/platform-alerts" { "← " (l.t("Cảnh báo từ nền tảng quốc gia", "National-platform alerts")) } }
+    };
+    Ok(page(&c, l.t("Đã nhập cảnh báo", "Alerts imported"), "/platform-alerts", body).into_response())
 }
 
 fn csv_cell(s: &str) -> String {

@@ -488,8 +488,21 @@ impl Browser<'_> {
 
     /// Posts a multipart form of files `(field, file name, bytes)` with the CSRF token.
     pub async fn upload(&self, path: &str, files: &[(&str, &str, &[u8])]) -> Reply {
+        self.upload_fields(path, &[], files).await
+    }
+
+    /// A multipart form with text fields and files, as a browser sends it.
+    pub async fn upload_fields(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Reply {
         let boundary = "canhgacBOUNDARY";
         let mut body = Vec::new();
+        for (field, value) in fields {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
         for (field, name, bytes) in files {
             body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
             body.extend_from_slice(bytes);

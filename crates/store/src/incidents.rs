@@ -575,8 +575,8 @@ impl Store {
     }
 
     /// Links a signal to an incident (both in scope; the signal's organisation must be the
-    /// incident's or one it affects, or in the caller's scope when the caller is the DIC);
-    /// audited and on the timeline. Linking twice is one link.
+    /// incident's or one below it, whoever the caller is); audited and on the timeline.
+    /// Linking twice is one link.
     pub async fn link_signal(
         &self,
         scope: &Scope,

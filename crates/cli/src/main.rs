@@ -245,6 +245,18 @@ struct ConfigFile {
     store: StoreSection,
     #[serde(default)]
     monitor: MonitorSection,
+    #[serde(default)]
+    mail: MailSection,
+}
+
+/// `[mail]`: the SMTP server incident reports and escalations are sent through.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MailSection {
+    /// `smtp://host:25`, `smtp://user:pass@host:587?tls=required` or `smtps://user:pass@host:465`.
+    smtp_url: Option<String>,
+    /// The sender's address.
+    from: Option<String>,
 }
 
 /// `[monitor]`: where logs arrive and how long events are kept.
@@ -403,6 +415,17 @@ async fn run() -> Result<()> {
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
             let mut cfg = server_config(listen, &file.server)?;
             file.monitor.apply(&mut cfg.monitor)?;
+            if let Some(url) = &file.mail.smtp_url {
+                let from = file
+                    .mail
+                    .from
+                    .as_deref()
+                    .context("[mail] smtp_url needs from (the sender's address)")?;
+                let m = canhgac_ops::mail::Mailer::from_url(url, from)
+                    .map_err(|e| anyhow::anyhow!("[mail]: {e}"))?;
+                eprintln!("mail: {}", m.describe());
+                cfg.mailer = Some(std::sync::Arc::new(m));
+            }
             serve(st, listen, cfg).await
         }
         Command::Hunt {

@@ -1,9 +1,13 @@
-//! The demo province's incidents: the six response-plan templates, and four incidents in
-//! different stages opened from the signals the seeding and the log history raised — a Botnet
-//! infection being contained, a ransomware case on a level-4 system (serious), a website
-//! defacement already closed, and an alert just reported — with their plans' tasks, notes and
-//! observables, their times counted back from now.
+//! The demo province's incidents: the six response-plan templates, the clause-3 contact points,
+//! and five incidents in different stages opened from the signals the seeding and the log
+//! history raised — a Botnet infection being contained (its initial report drafted), a
+//! ransomware case on a level-4 system (serious; support requested by telephone, initial report
+//! sent at once), a website defacement already closed (both reports sent on time), a denial of
+//! service whose initial report was never sent (the deadline check escalates it), and an alert
+//! just reported — with their plans' tasks, notes, observables and reports, their times counted
+//! back from now.
 
+use canhgac_domain::report::ReportKind;
 use canhgac_domain::signal::SignalKind;
 use canhgac_domain::time::now_ms;
 use canhgac_domain::work::WorkEvent;
@@ -50,9 +54,57 @@ async fn evidence(
     Ok(())
 }
 
+/// A report drafted from the incident's record and, when `sent_at` is given, sent then to the
+/// VNCERT/CC and DIC contact points (the demo's history: its mail is in the mail log too).
+async fn report(
+    store: &Store,
+    who: &Actor,
+    id: i64,
+    kind: ReportKind,
+    drafted_at: i64,
+    sent_at: Option<i64>,
+) -> anyhow::Result<()> {
+    let all = Scope::All;
+    let Some(inc) = store.incident(&all, id).await? else {
+        return Ok(());
+    };
+    let (f, _) = canhgac_ops::reports::current(store, &all, &inc, kind, drafted_at).await?;
+    store
+        .save_incident_report(&all, who, id, kind, &f.number, &f.fields, drafted_at)
+        .await?;
+    if let Some(at) = sent_at {
+        let to: Vec<String> = store
+            .report_contacts(true)
+            .await?
+            .into_iter()
+            .filter(|c| c.email == "ir@vncert.vn" || c.position == 3)
+            .map(|c| c.email)
+            .filter(|e| !e.is_empty())
+            .collect();
+        let to = to.join(", ");
+        let rules = store.report_rules().await?;
+        let subject = canhgac_ops::reports::subject(&rules.subject_prefix, &f);
+        store
+            .log_mail(
+                at,
+                Some(inc.org_id),
+                who,
+                &to,
+                &subject,
+                &format!("incident:{id}:{}", kind.as_str()),
+                "sent",
+                "250 2.0.0 Ok: queued (lịch sử mẫu của bản trình diễn)",
+            )
+            .await?;
+        store.mark_report_sent(&all, who, id, kind, &to, at).await?;
+    }
+    Ok(())
+}
+
 /// Seeds the plans and the incidents (once: nothing when incidents exist).
 pub async fn seed(store: &Store) -> anyhow::Result<usize> {
     incidents::ensure_plans(store).await?;
+    canhgac_ops::reports::ensure_contacts(store).await?;
     let all = Scope::All;
     let (existing, _) = store
         .list_incidents(&all, &canhgac_store::IncidentFilter::default())
@@ -116,6 +168,8 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
                 now_ms(),
             )
             .await?;
+        // The initial report is drafted, not yet sent (due within five days).
+        report(store, &duty, inc.id, ReportKind::Initial, now_ms(), None).await?;
         made += 1;
     }
 
@@ -210,9 +264,45 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
                 .move_incident(&all, &duty, inc.id, stage, note, at)
                 .await?;
         }
+        // Beyond the owner: support requested, so the initial report went at once.
         store
-            .add_incident_entry(&all, &duty, inc.id, "escalation", "Đã gọi điện báo Phòng An toàn thông tin, Sở TTTT; đề nghị hỗ trợ khôi phục dữ liệu", None)
+            .request_support(
+                &all,
+                &duty,
+                inc.id,
+                now - 27 * HOUR + 1_800_000,
+                "Cần hỗ trợ khôi phục dữ liệu bị mã hoá",
+            )
             .await?;
+        // The duty officer who made the call.
+        let officer = Actor {
+            user_id: None,
+            email: "trucban@stttt.laichau.gov.vn".into(),
+        };
+        store
+            .add_escalation(
+                &all,
+                &officer,
+                inc.id,
+                &canhgac_store::NewEscalation {
+                    at: now - 27 * HOUR + 2_400_000,
+                    reason: "support_requested".into(),
+                    to_whom: "VNCERT/CC (086.9100.317); Phòng BCVT-CNTT, Sở TTTT".into(),
+                    channel: "phone".into(),
+                    note: "Gọi đường dây nóng ứng cứu sự cố, đề nghị hỗ trợ khôi phục dữ liệu"
+                        .into(),
+                },
+            )
+            .await?;
+        report(
+            store,
+            &duty,
+            inc.id,
+            ReportKind::Initial,
+            now - 27 * HOUR + 2_700_000,
+            Some(now - 27 * HOUR + 3_000_000),
+        )
+        .await?;
         made += 1;
     }
 
@@ -254,9 +344,31 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
                 now - 2 * 24 * HOUR,
             ),
         ] {
+            if stage == canhgac_domain::incident::Stage::Closed {
+                report(
+                    store,
+                    &duty,
+                    inc.id,
+                    ReportKind::Closing,
+                    at - 3 * HOUR,
+                    Some(at - 2 * HOUR),
+                )
+                .await?;
+            }
             store
                 .move_incident(&all, &duty, inc.id, stage, note, at)
                 .await?;
+            if stage == canhgac_domain::incident::Stage::Contained {
+                report(
+                    store,
+                    &duty,
+                    inc.id,
+                    ReportKind::Initial,
+                    at,
+                    Some(at + 2 * HOUR),
+                )
+                .await?;
+            }
         }
         made += 1;
     }
@@ -264,6 +376,37 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
     // National-platform alerts: one naming a registered server's address, one a web portal,
     // one a domain of nobody's (it waits in the DIC's queue).
     platform_alerts(store).await?;
+
+    // 5. A denial of service six days ago, contained, whose initial report was never sent:
+    // the deadline check escalates it when the server starts.
+    if let Some(s) = first_signal(store, SignalKind::SigmaAlert, 9).await? {
+        let form = IncidentForm {
+            org_id: s.org_id,
+            title: "Tấn công từ chối dịch vụ vào cổng dịch vụ công".into(),
+            summary: "Lưu lượng HTTP tăng đột biến từ nhiều địa chỉ nước ngoài, cổng dịch vụ công chậm, gián đoạn khoảng 2 giờ.".into(),
+            category: "denial_of_service".into(),
+            impacts: vec!["service_interruption".into()],
+            tlp: Some("green".into()),
+            techniques: vec!["T1498, T1499.002".into()],
+            started_at: Some(now - 6 * 24 * HOUR - HOUR),
+            detected_at: Some(now - 6 * 24 * HOUR),
+            hosts: s.host_id.into_iter().collect(),
+            opened_at: Some(now - 6 * 24 * HOUR + 900_000),
+            ..Default::default()
+        };
+        let inc = incidents::open(store, &all, &duty, s.org_id, &form).await?;
+        store
+            .move_incident(
+                &all,
+                &duty,
+                inc.id,
+                canhgac_domain::incident::Stage::Contained,
+                "Bật giới hạn tốc độ và chặn địa lý trên tường lửa",
+                now - 6 * 24 * HOUR + 2 * HOUR,
+            )
+            .await?;
+        made += 1;
+    }
 
     // 4. Just reported, from a Sigma alert.
     if let Some(s) = first_signal(store, SignalKind::SigmaAlert, 6).await? {

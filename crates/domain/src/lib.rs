@@ -10,6 +10,7 @@ pub mod access;
 pub mod entity;
 pub mod incident;
 pub mod net;
+pub mod report;
 pub mod signal;
 pub mod text;
 pub mod time;

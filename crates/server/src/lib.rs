@@ -44,6 +44,8 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// The monitoring pipeline.
     pub monitor: canhgac_ops::monitor::MonitorConfig,
+    /// The mail server reports and escalations go through (none: they are not e-mailed).
+    pub mailer: Option<Arc<canhgac_ops::mail::Mailer>>,
 }
 
 impl Default for ServerConfig {
@@ -58,6 +60,7 @@ impl Default for ServerConfig {
             login_window_ms: 15 * 60_000,
             max_body_bytes: 32 * 1024 * 1024,
             monitor: canhgac_ops::monitor::MonitorConfig::default(),
+            mailer: None,
         }
     }
 }
@@ -161,6 +164,29 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         Ok(n) => tracing::info!(n, "response-plan templates seeded"),
         Err(e) => tracing::warn!(error = %e, "could not seed the response-plan templates"),
     }
+    // The clause-3 contact points, once.
+    if let Err(e) = canhgac_ops::reports::ensure_contacts(&store).await {
+        tracing::warn!(error = %e, "could not seed the incident-report contact points");
+    }
+    // Missed report deadlines, escalated every five minutes.
+    let deadline_store = store.clone();
+    let mailer = state.config.mailer.clone();
+    tokio::spawn(async move {
+        loop {
+            match canhgac_ops::reports::check_deadlines(
+                &deadline_store,
+                mailer.as_deref(),
+                canhgac_domain::time::now_ms(),
+            )
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, "missed incident-report deadlines escalated"),
+                Err(e) => tracing::warn!(error = %e, "could not check incident-report deadlines"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+        }
+    });
     match canhgac_ops::listen::spawn(state.monitor.clone()).await {
         Ok((udp, tcp, tls)) => {
             for (what, addr) in [("udp", udp), ("tcp", tcp), ("tls", tls)] {

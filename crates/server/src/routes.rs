@@ -45,6 +45,8 @@ pub const WRITERS: Allow = Some(&[
 ]);
 /// The DIC's own staff (province-wide work: lists, advisories, the audit log).
 pub const DIC: Allow = Some(&[Role::DicAdmin, Role::DicOperator]);
+/// The DIC's administrators only (province-wide rules and settings).
+pub const DIC_ADMIN: Allow = Some(&[Role::DicAdmin]);
 /// Who manages user accounts.
 pub const USER_ADMINS: Allow = Some(&[Role::DicAdmin, Role::OrgAdmin]);
 

@@ -145,6 +145,50 @@ async fn incident_records(app: &TestApp) -> Vec<(i64, i64, i64, String)> {
                 canhgac_ops::incidents::copy_plan(&app.store, &all, &actor, template, org)
                     .await
                     .expect("plan copy");
+                // Its initial report, a message about it and an escalation, each carrying the
+                // organisation's marker.
+                let mut fields = std::collections::BTreeMap::new();
+                fields.insert("summary".to_string(), format!("báo cáo {m}"));
+                app.store
+                    .save_incident_report(
+                        &all,
+                        &actor,
+                        inc.id,
+                        canhgac_domain::report::ReportKind::Initial,
+                        &format!("01/2026/{m}"),
+                        &fields,
+                        canhgac_domain::time::now_ms(),
+                    )
+                    .await
+                    .expect("report");
+                app.store
+                    .log_mail(
+                        canhgac_domain::time::now_ms(),
+                        Some(org),
+                        &actor,
+                        &format!("{m}@t.vn"),
+                        &format!("[TBSC] {m}"),
+                        &format!("incident:{}:initial", inc.id),
+                        "sent",
+                        "250",
+                    )
+                    .await
+                    .expect("mail");
+                app.store
+                    .add_escalation(
+                        &all,
+                        &actor,
+                        inc.id,
+                        &canhgac_store::NewEscalation {
+                            at: canhgac_domain::time::now_ms(),
+                            reason: "manual".into(),
+                            to_whom: format!("đầu mối {m}"),
+                            channel: "phone".into(),
+                            note: m.clone(),
+                        },
+                    )
+                    .await
+                    .expect("escalation");
                 inc.id
             }
         };
@@ -969,10 +1013,17 @@ async fn walk_api(app: &TestApp) {
                     | "/incidents/{id}/observables"
                     | "/incidents/{id}/observables/export"
                     | "/incidents/{id}/notes"
-                    | "/incidents/{id}/gravity"),
+                    | "/incidents/{id}/gravity"
+                    | "/incidents/{id}/reports"
+                    | "/incidents/{id}/reports/{kind}"
+                    | "/incidents/{id}/reports/{kind}/send"),
                 ) => {
                     for (id, _, plan, code) in incident_records(app).await {
-                        let path = format!("/api/v1{}", p.replace("{id}", &id.to_string()));
+                        let path = format!(
+                            "/api/v1{}",
+                            p.replace("{id}", &id.to_string())
+                                .replace("{kind}", "initial")
+                        );
                         let body = match p {
                             "/incidents/{id}/stage" => {
                                 Some(json!({"stage": "triaged", "note": "x"}))
@@ -985,6 +1036,12 @@ async fn walk_api(app: &TestApp) {
                             "/incidents/{id}/notes" => Some(json!({"note": "x"})),
                             "/incidents/{id}/gravity" => {
                                 Some(json!({"gravity": "serious", "reason": "x"}))
+                            }
+                            "/incidents/{id}/reports/{kind}" => {
+                                Some(json!({"fields": {"summary": "intruder"}}))
+                            }
+                            "/incidents/{id}/reports/{kind}/send" => {
+                                Some(json!({"to": ["intruder@x.test"]}))
                             }
                             _ => None,
                         };
@@ -1000,6 +1057,41 @@ async fn walk_api(app: &TestApp) {
                         assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
                         assert_no_foreign(email, &path, &r.text, &foreign);
                     }
+                }
+                ("get", "/incidents/summary") => {
+                    let incs = incident_records(app).await;
+                    let r = app.api("get", "/api/v1/incidents/summary", t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email}");
+                    // Counted in scope: at least its own organisations' incidents, at most every
+                    // incident of a visible organisation.
+                    let (every, _) = app
+                        .store
+                        .list_incidents(
+                            &canhgac_domain::Scope::All,
+                            &canhgac_store::IncidentFilter {
+                                limit: Some(500),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .expect("incidents");
+                    let visible_total = every
+                        .iter()
+                        .filter(|i| {
+                            i.org_code
+                                .as_deref()
+                                .is_some_and(|c| visible.iter().any(|v| v == c))
+                        })
+                        .count() as i64;
+                    let own = incs
+                        .iter()
+                        .filter(|(_, _, _, c)| visible.contains(c))
+                        .count() as i64;
+                    let total = r.json()["total"].as_i64().unwrap_or(-1);
+                    assert!(
+                        (own..=visible_total).contains(&total),
+                        "{email}: summary counts {total}, expected {own}..={visible_total}"
+                    );
                 }
                 // The webhook is authenticated by its sender's token and signature, not by an
                 // account (tests/platform.rs).
@@ -1836,6 +1928,12 @@ async fn walk_ui(app: &TestApp) {
                     | "/incidents/{id}/evidence"
                     | "/incidents/{id}/stix"
                     | "/incidents/{id}/misp"
+                    | "/incidents/{id}/reports/{kind}"
+                    | "/incidents/{id}/reports/{kind}/print"
+                    | "/incidents/{id}/reports/{kind}/pdf"
+                    | "/incidents/{id}/reports/{kind}/send"
+                    | "/incidents/{id}/support"
+                    | "/incidents/{id}/escalations"
                     | "/evidence/{id}"
                     | "/plans/{id}"
                     | "/plans/{id}/copy"),
@@ -1846,7 +1944,9 @@ async fn walk_ui(app: &TestApp) {
                             "/plans/{id}" | "/plans/{id}/copy" => plan,
                             _ => id,
                         };
-                        let path = p.replace("{id}", &target.to_string());
+                        let path = p
+                            .replace("{id}", &target.to_string())
+                            .replace("{kind}", "initial");
                         let mine = visible.contains(&code);
                         let r = match (m, p) {
                             ("get", _) => b.get(&path).await,
@@ -1867,6 +1967,11 @@ async fn walk_ui(app: &TestApp) {
                                         ("value", "192.0.2.1"),
                                         ("name", "x"),
                                         ("steps", "a | b | 1"),
+                                        ("number", "ui-x"),
+                                        ("f_summary", "ui-x"),
+                                        ("extra", "ui-x@x.test"),
+                                        ("to_whom", "ui-x"),
+                                        ("channel", "phone"),
                                     ],
                                 )
                                 .await
@@ -1875,7 +1980,7 @@ async fn walk_ui(app: &TestApp) {
                         if mine {
                             if m == "get" {
                                 assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
-                                if !path.starts_with("/evidence") {
+                                if !path.starts_with("/evidence") && !path.ends_with("/pdf") {
                                     assert_no_foreign(email, &path, &r.text, &foreign);
                                 }
                             }
@@ -1899,6 +2004,41 @@ async fn walk_ui(app: &TestApp) {
                         let r = b.post(&path, &[]).await;
                         assert!(denied(r.status), "{email} POST {path}: {}", r.status);
                     }
+                }
+                ("get", "/incidents/reporting")
+                | ("get", "/incidents/summary")
+                | ("get", "/incidents/mail") => {
+                    incident_records(app).await;
+                    let r = b.get(p).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET {p}");
+                    assert_no_foreign(email, p, &r.text, &foreign);
+                }
+                // Province-wide rules: only the DIC's administrators change them.
+                (
+                    "post",
+                    "/incidents/reporting/rules"
+                    | "/incidents/reporting/contacts"
+                    | "/incidents/reporting/contacts/{id}"
+                    | "/incidents/reporting/templates/{kind}",
+                ) => {
+                    if *role == Role::DicAdmin {
+                        continue;
+                    }
+                    let path = p.replace("{id}", "1").replace("{kind}", "initial");
+                    let r = b
+                        .post(
+                            &path,
+                            &[
+                                ("notice_days", "1"),
+                                ("closing_days", "1"),
+                                ("support_hours", "1"),
+                                ("name", "ui-x"),
+                                ("title", "ui-x"),
+                                ("fields", "a | ui-x"),
+                            ],
+                        )
+                        .await;
+                    assert!(denied(r.status), "{email} POST {path}: {}", r.status);
                 }
                 ("get", "/platform-alerts") | ("get", "/platform-alerts/export") => {
                     platform_records(app).await;

@@ -98,6 +98,8 @@ pub struct IncidentRow {
     pub closed_at: Option<i64>,
     /// The response plan started, if any.
     pub plan_id: Option<i64>,
+    /// When the owner asked for support (the initial report is due at once).
+    pub support_requested_at: Option<i64>,
     /// Created.
     pub created_at: i64,
     /// Last changed.
@@ -246,7 +248,7 @@ const COLS: &str =
     "i.id, i.org_id, o.code AS org_code, i.title, i.summary, i.category, i.gravity, \
     i.gravity_computed, i.gravity_reason, i.impacts, i.beyond_owner, i.tlp, i.techniques, i.stage, \
     i.started_at, i.detected_at, i.triaged_at, i.contained_at, i.eradicated_at, i.recovered_at, \
-    i.closed_at, i.plan_id, i.created_at, i.updated_at";
+    i.closed_at, i.plan_id, i.support_requested_at, i.created_at, i.updated_at";
 
 const EVIDENCE_COLS: &str = "v.id, v.incident_id, v.sha256, v.name, v.size, v.added_at, v.added_by";
 
@@ -267,22 +269,6 @@ fn stage_column(s: Stage) -> Option<&'static str> {
         Stage::Recovered => Some("recovered_at"),
         Stage::Closed => Some("closed_at"),
     }
-}
-
-macro_rules! timeline_insert {
-    ($ex:expr, $id:expr, $at:expr, $actor:expr, $kind:expr, $text:expr, $ref_id:expr) => {
-        sqlx::query(
-            "INSERT INTO incident_timeline (incident_id, at, actor, kind, text, ref_id) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind($id)
-        .bind($at)
-        .bind($actor)
-        .bind($kind)
-        .bind($text)
-        .bind($ref_id)
-        .execute($ex)
-        .await?
-    };
 }
 
 impl Store {

@@ -29,6 +29,7 @@ mod incidents;
 mod monitoring;
 mod platform;
 mod registry;
+mod reports;
 mod signals;
 mod sources;
 mod triage;
@@ -53,6 +54,10 @@ pub use monitoring::{
 };
 pub use platform::{NewPlatformAlert, PlatformAlertRow, PlatformSource};
 pub use registry::{ListQuery, Page};
+pub use reports::{
+    channel_vi, CategoryCount, ContactRow, EscalationRow, MailRow, NewContact, NewEscalation,
+    ReportRow, ReportRules, ReportVersion, DEFAULT_SUBJECT_PREFIX,
+};
 pub use signals::{
     NewSignal, NewWorkItem, SignalFilter, SignalRow, SignalSort, WorkFilter, WorkItemRow, WorkNote,
     GROUP_WINDOW_MS,

@@ -46,3 +46,20 @@ macro_rules! audit_insert {
         .await?;
     }};
 }
+
+/// Writes an entry on an incident's timeline (an executor: a transaction).
+macro_rules! timeline_insert {
+    ($ex:expr, $id:expr, $at:expr, $actor:expr, $kind:expr, $text:expr, $ref_id:expr) => {
+        sqlx::query(
+            "INSERT INTO incident_timeline (incident_id, at, actor, kind, text, ref_id) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind($id)
+        .bind($at)
+        .bind($actor)
+        .bind($kind)
+        .bind($text)
+        .bind($ref_id)
+        .execute($ex)
+        .await?
+    };
+}

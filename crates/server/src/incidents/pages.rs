@@ -235,7 +235,10 @@ fn timeline_word(l: Lang, kind: &str) -> &'static str {
         "gravity" => l.t("Mức độ", "Severity"),
         "observable" => l.t("Dấu hiệu", "Observable"),
         "evidence" => l.t("Chứng cứ", "Evidence"),
-        "escalation" => l.t("Báo cáo, chuyển cấp", "Escalation"),
+        "escalation" => l.t("Báo cáo vượt cấp", "Escalation"),
+        "report" => l.t("Báo cáo sự cố", "Incident report"),
+        "report_sent" => l.t("Gửi báo cáo", "Report sent"),
+        "support" => l.t("Đề nghị hỗ trợ", "Support requested"),
         _ => l.t("Khác", "Other"),
     }
 }
@@ -262,6 +265,7 @@ pub async fn incident_page(State(st): State<AppState>, c: Caller, Path(id): Path
     let done = d.tasks.iter().filter(|w| !w.state.is_open()).count();
     let now = now_ms();
     let write = c.role.can_write() && stage != Stage::Closed;
+    let reports_block = super::reports::block(&st, &c, i).await?;
     let dur = |x: Option<i64>| x.map_or_else(|| "—".to_string(), |d| duration_text(d, vi));
     let stamp = |x: Option<i64>| x.map_or_else(|| "—".to_string(), fmt_datetime);
     let body = html! {
@@ -306,6 +310,7 @@ pub async fn incident_page(State(st): State<AppState>, c: Caller, Path(id): Path
                         button.light type="submit" { (l.t("Lưu", "Save")) } } }
             }
         }
+        (reports_block)
         h2 { (l.t("Máy, hệ thống bị ảnh hưởng", "Affected hosts and systems")) }
         ul #incident-assets { @for a in &d.assets { li {
             @match a.kind.as_str() { "host" => { (l.t("Máy", "Host")) " " a href=(format!("/hosts/{}", a.ref_id)) { (a.name) } }, "system" => { (l.t("Hệ thống", "System")) " " a href=(format!("/systems/{}", a.ref_id)) { (a.name) } }, _ => { (l.t("Đơn vị", "Organisation")) " " a href=(format!("/orgs/{}", a.ref_id)) { (a.name) } } }

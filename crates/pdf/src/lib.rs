@@ -490,7 +490,7 @@ fn write_file(title: &str, fonts: &[Font; 2], pages: &[String]) -> Vec<u8> {
     let n = objs.offsets.len() + 1;
     let mut tail = format!("xref\n0 {n}\n0000000000 65535 f \n");
     for off in &objs.offsets {
-        let _ = write!(tail, "{off:010} 00000 n \n");
+        let _ = writeln!(tail, "{off:010} 00000 n ");
     }
     let _ = write!(
         tail,

@@ -15,3 +15,5 @@ document.addEventListener('submit',function(e){var f=e.target;var q=f&&f.getAttr
 document.addEventListener('click',function(e){var a=e.target&&e.target.closest&&e.target.closest('a[data-back]');if(a&&window.history.length>1){e.preventDefault();window.history.back()}});
 // Triage lists: the header checkbox ticks every group on the page.
 document.addEventListener('change',function(e){var t=e.target;if(!t||t.id!=='pick-all')return;var f=t.closest('form');if(!f)return;f.querySelectorAll('input.pick').forEach(function(b){b.checked=t.checked})});
+// Print buttons: <button data-print>.
+document.addEventListener('click',function(e){var b=e.target&&e.target.closest&&e.target.closest('[data-print]');if(b){e.preventDefault();window.print()}});

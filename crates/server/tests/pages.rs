@@ -46,6 +46,7 @@ const NOT_PAGES: &[(&str, &str)] = &[
         "sets the language cookie and redirects back",
     ),
     ("/import/template/{entity}", "a CSV download"),
+    ("/incidents/{id}/reports/{kind}/pdf", "a PDF download"),
 ];
 
 /// An account the walk signs in as.
@@ -339,7 +340,8 @@ fn file_name(path: &str) -> String {
     }
 }
 
-/// A pattern's path for a concrete one: `{id}` is digits, anything else as written.
+/// A pattern's path for a concrete one: `{id}` is digits, another `{name}` any one segment,
+/// anything else as written.
 fn matches_pattern(pattern: &str, path: &str) -> bool {
     let p: Vec<&str> = pattern.split('/').collect();
     let q: Vec<&str> = path.split('/').collect();
@@ -347,6 +349,8 @@ fn matches_pattern(pattern: &str, path: &str) -> bool {
         && p.iter().zip(&q).all(|(a, b)| {
             if *a == "{id}" {
                 !b.is_empty() && b.bytes().all(|c| c.is_ascii_digit())
+            } else if a.starts_with('{') && a.ends_with('}') {
+                !b.is_empty()
             } else {
                 a == b
             }

@@ -457,6 +457,7 @@ impl Store {
 
     /// Saves a report's fields as a new version made at `at` (now, for people) — creating the
     /// report with `number` the first time; audited and on the incident's timeline.
+    #[allow(clippy::too_many_arguments)]
     pub async fn save_incident_report(
         &self,
         scope: &Scope,
@@ -634,7 +635,7 @@ impl Store {
                 .fetch_one(&mut *tx).await?;
             timeline_insert!(&mut *tx, incident_id, n.at, &actor.email, "escalation", &text, Some(id));
             let after = json!({"reason": n.reason, "to": n.to_whom.trim(), "channel": n.channel, "note": n.note.trim()});
-            let e = audit::row(actor, Some(inc.org_id), "escalate", "incidents", Some(incident_id), None, after.as_object());
+            let e = audit::row(actor, Some(inc.org_id), "escalate_incident", "incidents", Some(incident_id), None, after.as_object());
             audit_insert!(&mut *tx, e);
             tx.commit().await?;
             Ok::<i64, StoreError>(id)

@@ -479,6 +479,7 @@ fn field_word(l: Lang, entity: &str, key: &str) -> String {
         "name" => ("Tên", "Name"),
         "source" => ("Nguồn", "Source"),
         "period" => ("Kỳ", "Period"),
+        "version" if entity == "incident_reports" => ("Phiên bản", "Version"),
         "version" => ("Phát hành", "Issue"),
         "entries" => ("Số mục", "Entries"),
         "findings" => ("Số phát hiện", "Findings"),
@@ -506,6 +507,16 @@ fn field_word(l: Lang, entity: &str, key: &str) -> String {
         "text" => ("Nội dung", "Text"),
         "sha256" => ("Mã băm SHA-256", "SHA-256"),
         "size" => ("Dung lượng (byte)", "Size (bytes)"),
+        "number" => ("Số báo cáo", "Report number"),
+        "incident_id" => ("Sự cố", "Incident"),
+        "to" => ("Gửi tới", "Sent to"),
+        "deadlines" => ("Thời hạn", "Deadlines"),
+        "subject_prefix" => ("Tiền tố tiêu đề thư", "Subject prefix"),
+        "fields" => ("Các mục của mẫu", "Form fields"),
+        "channel" => ("Cách thức", "Channel"),
+        "support_requested_at" => ("Đề nghị hỗ trợ lúc", "Support requested at"),
+        "hotline" => ("Đường dây nóng", "Hotline"),
+        "position" => ("Thứ tự", "Order"),
         other => return other.replace('_', " "),
     };
     l.t(vi, en).to_string()
@@ -562,6 +573,23 @@ fn value_word(l: Lang, entity: &str, key: &str, v: &Value, orgs: &HashMap<i64, S
             .iter()
             .find(|(k, _, _)| *k == s)
             .map(|(_, vi, en)| l.t(vi, en)),
+        "kind" if entity == "incident_reports" || entity == "report_templates" => {
+            canhgac_domain::report::ReportKind::parse(s).map(|k| l.t(k.label_vi(), k.label_en()))
+        }
+        "channel" => Some(match s {
+            "email" => l.t("Thư điện tử", "E-mail"),
+            "phone" => l.t("Điện thoại", "Telephone"),
+            "letter" => l.t("Công văn", "Official letter"),
+            "platform" => l.t("Nền tảng điều phối", "Coordination platform"),
+            _ => l.t("Cảnh báo trên hệ thống", "In the platform"),
+        }),
+        "reason" if entity == "incidents" => match s {
+            "initial_overdue" => Some(l.t("Quá hạn báo cáo ban đầu", "Initial report overdue")),
+            "closing_overdue" => Some(l.t("Quá hạn báo cáo kết thúc", "Closing report overdue")),
+            "support_requested" => Some(l.t("Đề nghị hỗ trợ", "Support requested")),
+            "manual" => Some(l.t("Chủ động báo cáo vượt cấp", "Escalated by hand")),
+            _ => None,
+        },
         "kind" if entity == "incidents" => match s {
             "note" => Some(l.t("Ghi chú", "Note")),
             "escalation" => Some(l.t("Báo cáo, chuyển cấp", "Escalation")),
@@ -658,7 +686,9 @@ pub(crate) fn record_of(c: &Caller, a: &AuditEntry) -> Option<RecordRef> {
         .unwrap_or(match a.entity.as_str() {
             "advisories" => "ext_id",
             "users" => "email",
-            "botnet_lists" | "response_plans" | "incident_evidence" | "platform_sources" => "name",
+            "botnet_lists" | "response_plans" | "incident_evidence" | "platform_sources"
+            | "report_contacts" => "name",
+            "incident_reports" => "number",
             "incident_observables" => "value",
             _ => "title",
         });
@@ -683,6 +713,14 @@ pub(crate) fn record_of(c: &Caller, a: &AuditEntry) -> Option<RecordRef> {
             "sigma_rules" => Some(format!("/rules/{id}")),
             "incidents" => Some(format!("/incidents/{id}")),
             "response_plans" => Some(format!("/plans/{id}")),
+            "incident_reports" => a
+                .after
+                .as_ref()
+                .and_then(|v| Some((v.get("incident_id")?.as_i64()?, v.get("kind")?.as_str()?)))
+                .map(|(i, k)| format!("/incidents/{i}/reports/{k}")),
+            "report_contacts" | "report_settings" | "report_templates" => {
+                Some("/incidents/reporting".to_string())
+            }
             "users" if USER_ADMIN_ROLES.contains(&c.role) => Some(format!("/users/{id}/edit")),
             _ => None,
         },

@@ -175,7 +175,7 @@ pub async fn report_page(State(st): State<AppState>, c: Caller, Path((id, kind))
         form.card #report-form method="post" action=(base.clone()) { (csrf(&c))
             p { label for="number" { (l.t("Số báo cáo", "Report number")) } input #number name="number" value=(f.number) required maxlength="60" disabled[!write]; }
             @for (n, (key, label)) in f.template.fields.iter().enumerate() {
-                p { label for=(format!("f-{key}")) { (n + 1) ". " (label) }
+                p { label for=(format!("f-{key}")) { (n + 1) ". " span data-raw { (label) } }
                     textarea id=(format!("f-{key}")) name=(format!("f_{key}")) rows=(rows_for(f.fields.get(key))) disabled[!write] { (f.fields.get(key).cloned().unwrap_or_default()) } }
             }
             @if write { button #report-save type="submit" { (l.t("Lưu phiên bản mới", "Save a new version")) } }
@@ -244,20 +244,16 @@ pub async fn print_report(State(st): State<AppState>, c: Caller, Path((id, kind)
     Ok(print_page(&format!("{} số {}", f.template.title, f.number), body).into_response())
 }
 
-/// A standalone printable page (no navigation), A4.
+/// A standalone printable page (no navigation), A4. The document is the national form, in
+/// Vietnamese whatever the interface language (`data-raw`: its text is the form's own).
 fn print_page(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="vi" { head { meta charset="utf-8"; title { (title) }
-            style { (maud::PreEscaped(PRINT_CSS)) } }
-            body { button.noprint onclick="window.print()" { "In / Print" } (body) } }
+            link rel="stylesheet" href=(crate::ui::layout::asset("app.css")); }
+            body.print-doc { p.noprint { button type="button" data-print { "In / Print" } } div data-raw { (body) } script src=(crate::ui::layout::asset("app.js")) {} } }
     }
 }
-
-const PRINT_CSS: &str = "@page{size:A4;margin:20mm}body{font-family:'Times New Roman','DejaVu Serif',serif;font-size:13pt;max-width:180mm;margin:auto;color:#000}\
-h1{text-align:center;font-size:15pt;margin:18px 0}.head{display:flex;justify-content:space-between;gap:20px}.motto{text-align:center}\
-.form-no{text-align:right;font-style:italic;margin:0}ol li{margin:8px 0}.v{white-space:pre-wrap;margin-left:8px}.sign{text-align:right;margin-top:40px}\
-table{border-collapse:collapse;width:100%}td,th{border:1px solid #000;padding:4px 6px}th{background:#eee}@media print{.noprint{display:none}}";
 
 fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
     (

@@ -128,6 +128,10 @@ pub fn record_noun(entity: &str) -> Option<(&'static str, &'static str)> {
         "incident_observables" => ("dấu hiệu của sự cố", "incident observable"),
         "incident_evidence" => ("chứng cứ sự cố", "incident evidence"),
         "platform_sources" => ("nguồn gửi cảnh báo nền tảng", "platform alert sender"),
+        "incident_reports" => ("báo cáo sự cố", "incident report"),
+        "report_settings" => ("thời hạn báo cáo sự cố", "incident-report deadlines"),
+        "report_templates" => ("mẫu báo cáo sự cố", "incident-report form"),
+        "report_contacts" => ("đầu mối nhận báo cáo", "report contact point"),
         _ => return None,
     })
 }
@@ -156,6 +160,10 @@ pub const AUDITED: &[&str] = &[
     "incident_observables",
     "incident_evidence",
     "platform_sources",
+    "incident_reports",
+    "report_settings",
+    "report_templates",
+    "report_contacts",
 ];
 
 /// An audited action on a kind of record, as a sentence's start: "Thêm máy", "Changed user
@@ -202,6 +210,15 @@ pub fn audit_action(l: Lang, action: &str, entity: &str) -> String {
             format!("Bắt đầu kế hoạch ứng phó cho {nv}"),
             format!("Started a response plan on the {ne}"),
         ),
+        "send" => (format!("Gửi {nv}"), format!("Sent the {ne}")),
+        "request_support" => (
+            format!("Đề nghị hỗ trợ ứng cứu {nv}"),
+            format!("Requested support for the {ne}"),
+        ),
+        "escalate_incident" => (
+            format!("Báo cáo vượt cấp về {nv}"),
+            format!("Escalated the {ne}"),
+        ),
         "login" => ("Đăng nhập".into(), "Logged in".into()),
         "login_failed" => ("Đăng nhập sai".into(), "Failed log-in".into()),
         "logout" => ("Đăng xuất".into(), "Logged out".into()),
@@ -241,6 +258,9 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "link",
     "note",
     "start_plan",
+    "send",
+    "request_support",
+    "escalate_incident",
     "start",
     "report_done",
     "proof_arrived",
@@ -271,6 +291,9 @@ pub fn action_word(l: Lang, action: &str) -> String {
         "link" => ("Gắn cảnh báo", "Signal linked"),
         "note" => ("Ghi diễn biến", "Timeline note"),
         "start_plan" => ("Bắt đầu kế hoạch ứng phó", "Plan started"),
+        "send" => ("Gửi báo cáo", "Report sent"),
+        "request_support" => ("Đề nghị hỗ trợ", "Support requested"),
+        "escalate_incident" => ("Báo cáo vượt cấp", "Incident escalated"),
         "login" => ("Đăng nhập", "Log-in"),
         "login_failed" => ("Đăng nhập sai", "Failed log-in"),
         "logout" => ("Đăng xuất", "Log-out"),

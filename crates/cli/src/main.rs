@@ -715,6 +715,11 @@ async fn demo(
             store.clone(),
             std::time::Duration::from_secs(300),
         ));
+        // Now and then a national-platform alert, as IRLab would push it.
+        tokio::spawn(canhgac_demo::incidents::live_platform(
+            store.clone(),
+            std::time::Duration::from_secs(20 * 60),
+        ));
         tokio::spawn(canhgac_demo::monitoring::live(
             store.clone(),
             state.monitor.clone(),

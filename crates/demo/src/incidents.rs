@@ -482,3 +482,92 @@ async fn platform_alerts(store: &Store) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!(e.to_string()))?;
     Ok(())
 }
+
+/// What the live feed's platform alerts are about: type, severity, recommendation.
+const LIVE_ALERTS: [(&str, &str, &str); 4] = [
+    (
+        "Máy chủ kết nối tới máy chủ điều khiển mã độc",
+        "high",
+        "Cô lập máy, quét mã độc, chặn địa chỉ điều khiển trên tường lửa.",
+    ),
+    (
+        "Địa chỉ IP tham gia mạng Botnet",
+        "high",
+        "Rà soát tiến trình lạ, gỡ mã độc, đổi mật khẩu quản trị.",
+    ),
+    (
+        "Dò quét mật khẩu dịch vụ quản trị từ xa",
+        "medium",
+        "Chặn truy cập quản trị từ Internet, bật xác thực hai lớp.",
+    ),
+    (
+        "Máy chủ có lỗ hổng đang bị khai thác",
+        "critical",
+        "Cập nhật bản vá theo khuyến cáo, rà soát nhật ký truy cập.",
+    ),
+];
+
+/// Now and then — every `every` — a national-platform alert as IRLab pushes it, on a
+/// registered host's address (the hosts taken in turn), through the same reading, routing and
+/// signal as a real push; ids follow on from the seeded ones.
+pub async fn live_platform(store: Store, every: std::time::Duration) {
+    let mut n: usize = 0;
+    loop {
+        tokio::time::sleep(every).await;
+        n += 1;
+        if let Err(e) = live_platform_alert(&store, n).await {
+            tracing::warn!(error = %e, "demo generator could not raise a platform alert");
+        }
+    }
+}
+
+/// The `n`-th live platform alert.
+pub async fn live_platform_alert(store: &Store, n: usize) -> anyhow::Result<()> {
+    let Some(source) = store.platform_source_by_name("IRLab VNCERT/CC").await? else {
+        return Ok(());
+    };
+    let hosts = store
+        .list(
+            canhgac_domain::entity::EntityKind::Host,
+            &Scope::All,
+            &canhgac_store::ListQuery {
+                limit: Some(2000),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let addressed: Vec<String> = hosts
+        .items
+        .iter()
+        .filter_map(|h| {
+            canhgac_domain::net::host_addresses(h["ips"].as_str().unwrap_or_default()).next()
+        })
+        .map(|ip| ip.to_string())
+        .collect();
+    if addressed.is_empty() {
+        return Ok(());
+    }
+    let target = &addressed[(n * 7) % addressed.len()];
+    let (kind, severity, advice) = LIVE_ALERTS[n % LIVE_ALERTS.len()];
+    let now = now_ms();
+    let year = canhgac_domain::report::HalfYear::of(now).year;
+    let alerts = canhgac_ops::platform::parse(
+        serde_json::json!({
+            "id": format!("IRL-{year}-{}", 11875 + n),
+            "time": canhgac_domain::time::rfc3339(now),
+            "type": kind,
+            "target": target,
+            "description": format!("{kind}: địa chỉ {target} được ghi nhận trên hệ thống giám sát quốc gia."),
+            "severity": severity,
+            "recommendation": advice,
+        })
+        .to_string()
+        .as_bytes(),
+    )
+    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let dir = canhgac_ops::directory::Directory::load(store).await?;
+    canhgac_ops::platform::ingest(store, &dir, &source, &alerts)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    Ok(())
+}

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod monitor;
 pub mod patching;
 pub mod platform;
+pub mod platform_mail;
 pub mod reports;
 pub mod scans;
 pub mod work;

@@ -256,6 +256,12 @@ fn vn_time(s: &str) -> Option<i64> {
         .map(|t| t.and_utc().timestamp_millis() - 7 * 3_600_000)
 }
 
+/// Reads alerts given as JSON objects, each with the label its problems are named by (an
+/// e-mail's body block, say); all or nothing, like [`parse`].
+pub fn parse_labelled(items: Vec<(String, Value)>) -> Result<Vec<AlertIn>, PushError> {
+    parse_items(items)
+}
+
 fn parse_items(items: Vec<(String, Value)>) -> Result<Vec<AlertIn>, PushError> {
     let mut out = Vec::new();
     let mut errors = Vec::new();

@@ -573,15 +573,20 @@ mod tests {
             &[3.0, 1.0],
         );
         let pdf = doc.finish();
-        let text = String::from_utf8_lossy(&pdf);
-        let xref = text.rfind("startxref\n").expect("startxref");
-        let at: usize = text[xref + 10..]
+        // Offsets are in bytes: read the tail (ASCII) from the byte the trailer names.
+        let xref = pdf
+            .windows(10)
+            .rposition(|w| w == b"startxref\n")
+            .expect("startxref");
+        let tail = std::str::from_utf8(&pdf[xref + 10..]).expect("ascii tail");
+        let at: usize = tail
             .lines()
             .next()
             .and_then(|l| l.parse().ok())
             .expect("offset");
-        assert!(text[at..].starts_with("xref\n0 "));
-        let entries: Vec<usize> = text[at..]
+        let table = std::str::from_utf8(&pdf[at..]).expect("ascii xref");
+        assert!(table.starts_with("xref\n0 "));
+        let entries: Vec<usize> = table
             .lines()
             .skip(3)
             .take_while(|l| l.ends_with(" n "))
@@ -596,6 +601,7 @@ mod tests {
                 i + 1
             );
         }
+        let text = String::from_utf8_lossy(&pdf);
         let pages = text.matches("/Type /Page ").count();
         assert!(pages >= 3, "{pages} pages");
         assert!(text.contains(&format!("/Count {pages}")));

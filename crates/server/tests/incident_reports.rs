@@ -8,6 +8,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "common/smtp.rs"]
+mod smtp;
 
 use axum::http::StatusCode;
 use canhgac_domain::Scope;
@@ -15,150 +17,7 @@ use canhgac_server::{router, AppState, ServerConfig};
 use canhgac_store::Actor;
 use common::TestApp;
 use serde_json::json;
-use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-/// One message the test's SMTP server took.
-#[derive(Debug, Clone, Default)]
-struct Taken {
-    from: String,
-    to: Vec<String>,
-    data: String,
-}
-
-/// A minimal SMTP server (RFC 5321's happy path): refuses RCPT for addresses starting with
-/// `refuse`, keeps every message it accepts.
-async fn smtp_server() -> (u16, Arc<Mutex<Vec<Taken>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let taken = Arc::new(Mutex::new(Vec::new()));
-    let keep = taken.clone();
-    tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            let keep = keep.clone();
-            tokio::spawn(async move {
-                let (r, mut w) = sock.into_split();
-                let mut r = BufReader::new(r);
-                w.write_all(b"220 test.local ESMTP\r\n").await.unwrap();
-                let mut cur = Taken::default();
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        break;
-                    }
-                    let cmd = line.trim_end().to_string();
-                    let upper = cmd.to_ascii_uppercase();
-                    if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                        w.write_all(b"250-test.local\r\n250 8BITMIME\r\n")
-                            .await
-                            .unwrap();
-                    } else if upper.starts_with("MAIL FROM:") {
-                        cur = Taken {
-                            from: cmd[10..].trim().trim_matches(['<', '>']).to_string(),
-                            ..Default::default()
-                        };
-                        w.write_all(b"250 2.1.0 Ok\r\n").await.unwrap();
-                    } else if upper.starts_with("RCPT TO:") {
-                        let to = cmd[8..].trim().trim_matches(['<', '>']).to_string();
-                        if to.starts_with("refuse") {
-                            w.write_all(b"550 5.1.1 Recipient address rejected\r\n")
-                                .await
-                                .unwrap();
-                        } else {
-                            cur.to.push(to);
-                            w.write_all(b"250 2.1.5 Ok\r\n").await.unwrap();
-                        }
-                    } else if upper == "DATA" {
-                        w.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                            .await
-                            .unwrap();
-                        loop {
-                            line.clear();
-                            if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                                return;
-                            }
-                            if line == ".\r\n" {
-                                break;
-                            }
-                            cur.data.push_str(&line);
-                        }
-                        keep.lock().unwrap().push(cur.clone());
-                        w.write_all(b"250 2.0.0 Ok: queued as T1\r\n")
-                            .await
-                            .unwrap();
-                    } else if upper == "QUIT" {
-                        w.write_all(b"221 2.0.0 Bye\r\n").await.unwrap();
-                        break;
-                    } else if upper == "RSET" || upper == "NOOP" {
-                        w.write_all(b"250 2.0.0 Ok\r\n").await.unwrap();
-                    } else {
-                        w.write_all(b"502 5.5.2 Command not recognized\r\n")
-                            .await
-                            .unwrap();
-                    }
-                }
-            });
-        }
-    });
-    (port, taken)
-}
-
-/// The decoded `Subject:` of a message (RFC 2047 base64 or quoted-printable words joined).
-fn subject(data: &str) -> String {
-    use base64::Engine;
-    let mut raw = String::new();
-    let mut lines = data.split("\r\n");
-    while let Some(l) = lines.next() {
-        if let Some(v) = l.strip_prefix("Subject: ") {
-            raw.push_str(v);
-            for cont in lines.by_ref() {
-                if cont.starts_with(' ') || cont.starts_with('\t') {
-                    raw.push(' ');
-                    raw.push_str(cont.trim_start());
-                } else {
-                    break;
-                }
-            }
-            break;
-        }
-    }
-    // Encoded words are separated by folding whitespace, which is not part of the text.
-    let mut out = String::new();
-    let mut prev_encoded = false;
-    for token in raw.split_whitespace() {
-        let Some(w) = token.strip_prefix("=?").and_then(|t| t.strip_suffix("?=")) else {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(token);
-            prev_encoded = false;
-            continue;
-        };
-        if !prev_encoded && !out.is_empty() {
-            out.push(' ');
-        }
-        prev_encoded = true;
-        let mut parts = w.splitn(3, '?');
-        let (_cs, enc, text) = (
-            parts.next().unwrap_or(""),
-            parts.next().unwrap_or(""),
-            parts.next().unwrap_or(""),
-        );
-        match enc.to_ascii_lowercase().as_str() {
-            "b" => out.push_str(
-                &String::from_utf8(
-                    base64::engine::general_purpose::STANDARD
-                        .decode(text)
-                        .unwrap(),
-                )
-                .unwrap(),
-            ),
-            _ => out.push_str(&text.replace('_', " ")),
-        }
-    }
-    out
-}
+use std::sync::Arc;
 
 fn with_mailer(app: &mut TestApp, port: Option<u16>) {
     let cfg = ServerConfig {
@@ -195,7 +54,7 @@ async fn reports_on_postgres_too() {
 }
 
 async fn flow(mut app: TestApp) -> TestApp {
-    let (port, taken) = smtp_server().await;
+    let (port, taken) = smtp::start().await;
     with_mailer(&mut app, Some(port));
     let all = Scope::All;
     assert_eq!(
@@ -373,7 +232,7 @@ async fn flow(mut app: TestApp) -> TestApp {
             "lanhdao@tamduong.test".to_string()
         ]
     );
-    let subj = subject(&m.data);
+    let subj = smtp::subject(&m.data);
     assert!(
         subj.starts_with("[TBSC] Báo cáo ban đầu sự cố số 07/2026/BCSC"),
         "{subj}"

@@ -237,8 +237,19 @@ async fn flow(app: TestApp) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("IRL-2026-0001") && !page.text.contains("IRL-2026-0002"));
     let csv = b.get("/platform-alerts/export").await;
-    assert!(csv.text.starts_with("platform_id,"));
-    assert!(csv.text.contains("\"IRL-2026-0001\""));
+    assert!(csv
+        .text
+        .trim_start_matches('\u{feff}')
+        .starts_with("platform_id,"));
+    assert!(csv.text.contains("IRL-2026-0001") && !csv.text.contains("IRL-2026-0002"));
+    let json = b.get("/platform-alerts/export?format=json").await.json();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    assert_eq!(json[0]["platform_id"], "IRL-2026-0001");
+    let xlsx = b.get("/platform-alerts/export?format=xlsx").await;
+    assert_eq!(
+        xlsx.headers[axum::http::header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
     // A platform export uploaded by the DIC: Vietnamese headers found by name, a renamed column
     // mapped by hand; a file with a bad row imports nothing and names the row.
     let dic = app.session("admin@t.vn").await;
@@ -297,5 +308,52 @@ async fn flow(app: TestApp) {
     assert!(all
         .iter()
         .any(|a| a.platform_id == "IRL-F-1" && a.org_code.as_deref() == Some("SYT")));
+    // An alert e-mail saved as .eml: the body's labelled lines, routed like the others; the
+    // same platform id again updates it. A message with a broken block imports nothing.
+    let eml = format!(
+        "From: VNCERT/CC <canhbao@vncert.vn>\r\nTo: stttt@laichau.gov.vn\r\nSubject: Canh bao ma doc\r\n\
+         Date: Tue, 01 Dec 2026 09:30:00 +0700\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Kính gửi Sở TTTT,\r\n\r\nMã cảnh báo: IRL-M-1\r\nĐối tượng: {syt_host}\r\nMức độ: Cao\r\n\
+         Mô tả: Máy chủ kết nối tới C&C\r\n\r\nMã cảnh báo: IRL-F-1\r\nĐối tượng: {syt_host}\r\nMức độ: nghiêm trọng\r\n"
+    );
+    let r = dic
+        .upload(
+            "/platform-alerts/upload",
+            &[("file", "canh-bao.eml", eml.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains("1 cảnh báo mới") && r.text.contains("1 cập nhật"),
+        "{}",
+        r.text
+    );
+    let broken = "From: a@b.vn\r\nSubject: x\r\n\r\nMã cảnh báo: IRL-M-2\r\nĐối tượng: 192.0.2.5\r\n\r\nMã cảnh báo: IRL-M-3\r\n";
+    let r = dic
+        .upload(
+            "/platform-alerts/upload",
+            &[("file", "hong.eml", broken.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text
+            .contains("hong.eml: body line 4: field target is missing"),
+        "{}",
+        r.text
+    );
+    let all = app
+        .store
+        .list_platform_alerts(&Scope::All, false, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        all.len(),
+        5,
+        "one more from the e-mail, none from the broken one"
+    );
+    assert!(all
+        .iter()
+        .any(|a| a.platform_id == "IRL-M-1" && a.org_code.as_deref() == Some("SYT")));
     app.cleanup().await;
 }

@@ -30,7 +30,7 @@ pub async fn list_page(State(st): State<AppState>, c: Caller, Query(q): Query<Ha
         p.muted { (l.t("Cảnh báo do nền tảng điều phối xử lý sự cố quốc gia (IRLab) hoặc VNCERT/CC gửi tới, được chuyển cho đơn vị sở hữu địa chỉ, tên miền bị cảnh báo; cảnh báo chưa xác định được đơn vị chờ Sở TTTT phân công.",
             "Alerts the national incident-coordination platform (IRLab) or VNCERT/CC sends, routed to the organisation that owns the address or domain named; those that match no organisation wait for the DIC.")) }
         p { @if c.role.is_dic() { @if queue { a href="/platform-alerts" { (l.t("Tất cả", "All")) } } @else { a href="/platform-alerts?queue=1" { (l.t("Chờ phân công", "Waiting for the DIC")) } } " · " }
-            a href="/platform-alerts/export" { (l.t("Tải trạng thái xử lý (CSV)", "Download the handling status (CSV)")) } }
+            (l.t("Tải trạng thái xử lý: ", "Download the handling status: ")) a href="/platform-alerts/export" { "CSV" } " · " a href="/platform-alerts/export?format=xlsx" { "XLSX" } " · " a href="/platform-alerts/export?format=json" { "JSON" } }
         table.records #platform-alerts { thead { tr { th { (l.t("Mã trên nền tảng", "Platform id")) } th { (l.t("Loại", "Type")) } th { (l.t("Đối tượng", "Target")) } th { (l.t("Mức độ", "Severity")) }
             th { (l.t("Đơn vị", "Org")) } th { (l.t("Nhận lúc", "Received")) } th { (l.t("Số lần", "Times")) } th { (l.t("Trạng thái", "Status")) } } }
             tbody { @for a in &rows { tr {
@@ -42,10 +42,10 @@ pub async fn list_page(State(st): State<AppState>, c: Caller, Query(q): Query<Ha
             @if rows.is_empty() { tr { td colspan="8" .muted { (l.t("Chưa có cảnh báo nào.", "No alerts yet.")) } } } } }
         @if dic_admin {
             form.card #platform-upload method="post" enctype="multipart/form-data" action=(format!("/platform-alerts/upload?_csrf={}", urlencoding::encode(&c.csrf))) {
-                h2 { (l.t("Nhập cảnh báo từ tệp xuất của nền tảng (CSV, XLSX)", "Import alerts from a platform export (CSV, XLSX)")) }
-                p.muted { (l.t("Cột được nhận theo tên (tiếng Việt hoặc tiếng Anh); nếu tệp đặt tên khác, ghi tên cột tương ứng. Tệp có dòng lỗi thì không nhập dòng nào.",
-                    "Columns are found by name (Vietnamese or English); if the file names them otherwise, give the column's name. A file with a bad row imports nothing.")) }
-                p { label for="platform-file" { (l.t("Tệp", "File")) } input #platform-file type="file" name="file" required accept=".csv,.xlsx"; }
+                h2 { (l.t("Nhập cảnh báo từ tệp xuất của nền tảng (CSV, XLSX) hoặc thư cảnh báo (.eml)", "Import alerts from a platform export (CSV, XLSX) or an alert e-mail (.eml)")) }
+                p.muted { (l.t("Cột được nhận theo tên (tiếng Việt hoặc tiếng Anh); nếu tệp đặt tên khác, ghi tên cột tương ứng. Thư cảnh báo lưu dạng .eml: đọc các tệp CSV, XLSX, JSON đính kèm và các dòng “Mã cảnh báo: …”, “Đối tượng: …”, “Mức độ: …” trong nội dung thư. Tệp có dòng lỗi thì không nhập dòng nào.",
+                    "Columns are found by name (Vietnamese or English); if the file names them otherwise, give the column's name. An alert e-mail saved as .eml: its CSV, XLSX or JSON attachments and the body's “Alert ID: …”, “Target: …”, “Severity: …” lines are read. A file with a bad row imports nothing.")) }
+                p { label for="platform-file" { (l.t("Tệp", "File")) } input #platform-file type="file" name="file" required accept=".csv,.xlsx,.eml"; }
                 div.grid2 { @for (field, defaults) in canhgac_ops::platform::COLUMNS {
                     p { label for=(format!("col-{field}")) { (column_word(l, field)) } input id=(format!("col-{field}")) name=(format!("col_{field}")) placeholder=(defaults[1]); }
                 } }
@@ -94,7 +94,12 @@ pub async fn upload(State(st): State<AppState>, c: Caller, mp: axum::extract::Mu
             &format!("Không nhập được tệp, chưa dòng nào được nhập. Chi tiết: {e}"),
             &format!("The file was not imported; no row was taken. {e}"))
     };
-    let alerts = canhgac_ops::platform::parse_table(bytes, &name, &mapping).map_err(bad)?;
+    // A saved e-mail (as VNCERT/CC or NCSC send alerts) or a CSV/XLSX export.
+    let alerts = if name.to_lowercase().ends_with(".eml") {
+        canhgac_ops::platform_mail::parse_mail(bytes, &name).map_err(bad)?
+    } else {
+        canhgac_ops::platform::parse_table(bytes, &name, &mapping).map_err(bad)?
+    };
     let source = match st.store.platform_source_by_name(UPLOAD_SOURCE).await.map_err(|e| store_error_page(&c, e))? {
         Some(s) => s,
         None => {
@@ -112,25 +117,31 @@ pub async fn upload(State(st): State<AppState>, c: Caller, mp: axum::extract::Mu
     Ok(page(&c, l.t("Đã nhập cảnh báo", "Alerts imported"), "/platform-alerts", body).into_response())
 }
 
-fn csv_cell(s: &str) -> String {
-    // Formula injection: a cell starting with = + - @ is quoted with a leading apostrophe.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 /// `GET /platform-alerts/export`: platform id, target, organisation, status, signal, times.
-pub async fn export_csv(State(st): State<AppState>, c: Caller) -> UiResult {
+pub async fn export_csv(State(st): State<AppState>, c: Caller, Query(q): Query<std::collections::HashMap<String, String>>) -> UiResult {
     let rows = st.store.list_platform_alerts(&c.scope, false, 5000).await.map_err(|e| store_error_page(&c, e))?;
-    let mut out = String::from("platform_id,source,target,org,status,signal_id,received_at,updated_at\r\n");
-    for a in &rows {
-        out.push_str(&[
-            csv_cell(&a.platform_id), csv_cell(&a.source), csv_cell(&a.target), csv_cell(a.org_code.as_deref().unwrap_or("")),
-            csv_cell(a.status.as_deref().unwrap_or("new")), a.signal_id.map(|s| s.to_string()).unwrap_or_default(),
-            csv_cell(&fmt_datetime(a.received_at)), csv_cell(&fmt_datetime(a.updated_at)),
-        ].join(","));
-        out.push_str("\r\n");
-    }
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"platform-alerts-status.csv\"")], out).into_response())
+    const HEAD: [&str; 8] = ["platform_id", "source", "target", "org", "status", "signal_id", "received_at", "updated_at"];
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|a| vec![
+            a.platform_id.clone(), a.source.clone(), a.target.clone(), a.org_code.clone().unwrap_or_default(),
+            a.status.clone().unwrap_or_else(|| "new".into()), a.signal_id.map(|s| s.to_string()).unwrap_or_default(),
+            canhgac_domain::time::rfc3339(a.received_at), canhgac_domain::time::rfc3339(a.updated_at),
+        ])
+        .collect();
+    let fail = |e: canhgac_sheets::SheetError| error_page(&c, axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Không tạo được tệp.", &e.to_string());
+    let (ct, name, body): (&str, &str, Vec<u8>) = match q.get("format").map(String::as_str) {
+        Some("xlsx") => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "platform-alerts-status.xlsx",
+            canhgac_sheets::write_xlsx("status", &HEAD, &table).map_err(fail)?),
+        Some("json") => {
+            let items: Vec<serde_json::Value> = table.iter().map(|r| {
+                serde_json::Value::Object(HEAD.iter().zip(r).map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone()))).collect())
+            }).collect();
+            ("application/json", "platform-alerts-status.json", serde_json::to_vec_pretty(&items).unwrap_or_default())
+        }
+        _ => ("text/csv; charset=utf-8", "platform-alerts-status.csv", canhgac_sheets::write_csv(&HEAD, &table).map_err(fail)?),
+    };
+    Ok(([(header::CONTENT_TYPE, ct.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], body).into_response())
 }
 
 /// `POST /platform-alerts/sources` (`name`): shows the new sender's token and key once.

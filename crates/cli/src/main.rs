@@ -158,6 +158,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Lịch trực. Duty roster.
+    Duty {
+        #[command(subcommand)]
+        command: DutyCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -175,6 +180,19 @@ enum VulnCommand {
         /// Định dạng kết quả / output format.
         #[arg(long, value_enum, default_value = "table")]
         format: vulnmatch::MatchFormat,
+    },
+}
+
+#[derive(Subcommand)]
+enum DutyCommand {
+    /// Ai đang trực lúc này (hoặc lúc --at dd/mm/yyyy HH:MM), theo đơn vị.
+    /// Who is on duty now (or at --at dd/mm/yyyy HH:MM), by organisation.
+    Now {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Thời điểm / the moment, dd/mm/yyyy HH:MM (giờ Việt Nam / Viet Nam time).
+        #[arg(long)]
+        at: Option<String>,
     },
 }
 
@@ -456,6 +474,49 @@ async fn run() -> Result<()> {
             eprintln!("migrations applied ({})", st.backend());
             Ok(())
         }
+        Command::Duty {
+            command: DutyCommand::Now { store, at },
+        } => {
+            let st = store.open(None).await?;
+            let at = match at {
+                Some(t) => {
+                    let (d, hm) = t.trim().split_once(' ').unwrap_or((t.trim(), "00:00"));
+                    let (h, m) = hm.split_once(':').unwrap_or((hm, "0"));
+                    let base = canhgac_domain::time::parse_date(d)
+                        .with_context(|| format!("--at '{t}' is not dd/mm/yyyy HH:MM"))?;
+                    let (h, m): (i64, i64) = (
+                        h.parse().with_context(|| format!("--at '{t}': hour"))?,
+                        m.parse().with_context(|| format!("--at '{t}': minute"))?,
+                    );
+                    base + h * 3_600_000 + m * 60_000
+                }
+                None => canhgac_domain::time::now_ms(),
+            };
+            let rows = st.on_duty(&canhgac_domain::Scope::All, at).await?;
+            println!(
+                "Đang trực lúc / on duty at {}",
+                canhgac_domain::time::fmt_datetime(at)
+            );
+            if rows.is_empty() {
+                println!("  (không có lịch trực nào cho lúc này / no roster covers this moment)");
+            }
+            for s in rows {
+                println!(
+                    "  {:<10} {:<26} {:<28} {} → {}",
+                    s.org_code.unwrap_or_default(),
+                    canhgac_ops::duty::shift_label(&s.code),
+                    s.full_name
+                        .map(|n| format!("{n} <{}>", s.email.unwrap_or_default()))
+                        .unwrap_or_else(|| format!(
+                            "CHƯA CÓ NGƯỜI: {}",
+                            s.gap_reason.unwrap_or_default()
+                        )),
+                    canhgac_domain::time::fmt_datetime(s.starts_at),
+                    canhgac_domain::time::fmt_datetime(s.ends_at)
+                );
+            }
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Add {
@@ -706,6 +767,10 @@ async fn demo(
             .await
             .context("cannot seed the demo's incidents")?;
         eprintln!("  and {n} incidents in different stages, with the six response plans");
+        let n = canhgac_demo::duty::seed(&store)
+            .await
+            .context("cannot seed the demo's duty rosters")?;
+        eprintln!("  and {n} duty rosters");
     }
     if !no_live {
         // A signal of the capabilities without their own feed every five minutes, and log

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 mod catalogue;
+pub mod duty;
 pub mod incidents;
 pub mod monitoring;
 use catalogue::*;
@@ -150,6 +151,37 @@ pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
         "Hoàng Thị Lãnh",
         Role::Viewer,
         None,
+    ),
+    // Duty officers: with the ones above they make the DIC's, Viettel's and Tam Đường's rosters.
+    (
+        "truc1@stttt.laichau.gov.vn",
+        "Đèo Văn Hùng",
+        Role::DicOperator,
+        Some("STTTT"),
+    ),
+    (
+        "truc2@stttt.laichau.gov.vn",
+        "Lường Thị Mai",
+        Role::DicOperator,
+        Some("STTTT"),
+    ),
+    (
+        "truc3@stttt.laichau.gov.vn",
+        "Nguyễn Đức Thắng",
+        Role::DicOperator,
+        Some("STTTT"),
+    ),
+    (
+        "noc@viettel-laichau.vn",
+        "Đỗ Minh Tuấn",
+        Role::TelecomStaff,
+        Some("VIETTEL"),
+    ),
+    (
+        "truc@tamduong.laichau.gov.vn",
+        "Tao Văn Pó",
+        Role::OrgStaff,
+        Some("TAMDUONG"),
     ),
 ];
 

@@ -10,6 +10,7 @@
 pub mod botnet;
 pub mod conns;
 pub mod directory;
+pub mod duty;
 pub mod import;
 pub mod incidents;
 pub mod limits;

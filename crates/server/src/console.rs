@@ -151,6 +151,7 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
         .unwrap_or(1)
         .max(1);
     let now = canhgac_domain::time::now_ms();
+    let on_duty = crate::duty::pages::now_card(&st, &c).await;
     let body = html! {
         h1 { (l.t("Tổng quan", "Overview")) @if let Scope::Orgs(_) = c.scope { span.muted { " — " (l.t("đơn vị của bạn", "your organisation")) } } }
         div.cards {
@@ -163,6 +164,7 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
             a.stat href="/compliance" { b { (patch_hosts) } span { (l.t("Máy còn phải vá", "Hosts to patch")) } }
             a.stat href="/findings" { b { (open_findings.len()) } span { (l.t("Lỗ hổng (rà quét) chưa khắc phục", "Open scanner findings")) " · " (critical_findings) " " (l.t("nghiêm trọng, cao", "critical or high")) } }
         }
+        (on_duty)
         div.grid2 {
             div.card {
                 h2 { (l.t("Cảnh báo mới nhất", "Latest signals")) }

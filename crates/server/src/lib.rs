@@ -117,8 +117,8 @@ macro_rules! rooms {
 // The capabilities' rooms: each holds its API handlers and its pages, and declares its routes.
 // Adding a capability adds its name here.
 rooms!(
-    console, search, work, monitoring, botnet, patching, scans, incidents, platform, registry,
-    access
+    console, search, work, duty, monitoring, botnet, patching, scans, incidents, platform,
+    registry, access
 );
 
 /// Every route as declared (method, path, roles allowed): what the role check enforces and the
@@ -318,6 +318,8 @@ mod tests {
                     | ("GET", "/login")
                     | ("POST", "/login")
                     | ("GET", "/lang/{code}")
+                    // A person's calendar feed: its private token is the credential.
+                    | ("GET", "/duty/ical/{token}")
             );
             assert_eq!(r.allow.is_none(), public, "{} {}", r.method, r.path);
         }

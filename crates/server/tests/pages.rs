@@ -47,6 +47,11 @@ const NOT_PAGES: &[(&str, &str)] = &[
     ),
     ("/import/template/{entity}", "a CSV download"),
     ("/incidents/{id}/reports/{kind}/pdf", "a PDF download"),
+    ("/duty/{id}/xlsx", "an XLSX download"),
+    (
+        "/duty/ical/{token}",
+        "a calendar feed, by its private token",
+    ),
 ];
 
 /// An account the walk signs in as.
@@ -664,6 +669,7 @@ async fn demo_app() -> (Store, AppState) {
         .await
         .expect("demo incidents");
     assert!(incidents > 0, "the demo's incidents");
+    canhgac_demo::duty::seed(&store).await.expect("demo duty");
     (store, state)
 }
 

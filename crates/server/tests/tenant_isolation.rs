@@ -250,6 +250,72 @@ async fn platform_records(app: &TestApp) {
     }
 }
 
+/// One roster per organisation, its one shift under way now and left empty with the
+/// organisation's marker as the reason, and a swap request on it where the organisation has
+/// someone to take it: the duty room's records. Made once per app. Returns
+/// `(roster id, shift id, organisation code)`.
+async fn duty_records(app: &TestApp) -> Vec<(i64, i64, String)> {
+    let all = canhgac_domain::Scope::All;
+    let actor = canhgac_store::Actor::system("test");
+    let have = app.store.rosters(&all).await.expect("rosters");
+    let mut out = Vec::new();
+    let now = canhgac_domain::time::now_ms();
+    for (code, _, _) in ORGS {
+        let m = marker(code);
+        let org = app.orgs[*code];
+        let name = format!("Lịch trực {m}");
+        let id = match have.iter().find(|r| r.name == name) {
+            Some(r) => r.id,
+            None => {
+                let day = canhgac_domain::duty::local_date(now);
+                let slot = canhgac_domain::duty::Slot {
+                    date: day,
+                    code: "ca1",
+                    starts_at: now - 3_600_000,
+                    ends_at: now + 7 * 3_600_000,
+                    night: false,
+                    off_day: false,
+                    holiday: None,
+                };
+                let id = app
+                    .store
+                    .create_roster(
+                        &all,
+                        &actor,
+                        &canhgac_store::NewRoster {
+                            org_id: org,
+                            name: name.clone(),
+                            pattern: canhgac_domain::duty::Pattern::ThreeEights,
+                            first: day,
+                            last: day,
+                            rules: canhgac_domain::duty::RotaRules::default(),
+                        },
+                        &[(slot, None, Some(m.clone()))],
+                    )
+                    .await
+                    .expect("roster");
+                let shift = app.store.roster_shifts(&all, id).await.expect("shifts")[0].id;
+                if let Some(p) = app
+                    .store
+                    .duty_people(&all, org)
+                    .await
+                    .expect("people")
+                    .first()
+                {
+                    app.store
+                        .request_swap(&all, &actor, shift, p.id, &m)
+                        .await
+                        .expect("swap");
+                }
+                id
+            }
+        };
+        let shift = app.store.roster_shifts(&all, id).await.expect("shifts")[0].id;
+        out.push((id, shift, code.to_string()));
+    }
+    out
+}
+
 fn foreign_markers(visible: &[String]) -> Vec<String> {
     ORGS.iter()
         .map(|(c, _, _)| c.to_string())
@@ -1092,6 +1158,25 @@ async fn walk_api(app: &TestApp) {
                         (own..=visible_total).contains(&total),
                         "{email}: summary counts {total}, expected {own}..={visible_total}"
                     );
+                }
+                ("get", "/duty/now") | ("get", "/duty/rosters") => {
+                    duty_records(app).await;
+                    let path = format!("/api/v1{}", route.path);
+                    let r = app.api("get", &path, t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                    assert_no_foreign(email, &path, &r.text, &foreign);
+                }
+                ("get", "/duty/rosters/{id}") => {
+                    for (id, _, code) in duty_records(app).await {
+                        let path = format!("/api/v1/duty/rosters/{id}");
+                        let r = app.api("get", &path, t, None).await;
+                        if visible.contains(&code) {
+                            assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
                 }
                 // The webhook is authenticated by its sender's token and signature, not by an
                 // account (tests/platform.rs).
@@ -2039,6 +2124,106 @@ async fn walk_ui(app: &TestApp) {
                         )
                         .await;
                     assert!(denied(r.status), "{email} POST {path}: {}", r.status);
+                }
+                ("get", "/duty") | ("get", "/duty/holidays") => {
+                    duty_records(app).await;
+                    let r = b.get(p).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET {p}");
+                    assert_no_foreign(email, p, &r.text, &foreign);
+                }
+                // These act on the caller's own organisation or account only.
+                ("post", "/duty") | ("post", "/duty/feed") => {}
+                // Authenticated by the feed's own token (tests/duty.rs).
+                ("get", "/duty/ical/{token}") => {}
+                ("post", "/duty/holidays") => {
+                    if *role == Role::DicAdmin {
+                        continue;
+                    }
+                    let r = b.post(p, &[("day", "01/01/2027"), ("name", "ui-x")]).await;
+                    assert!(denied(r.status), "{email} POST {p}: {}", r.status);
+                }
+                ("post", "/duty/leave") => {
+                    // Leave for someone of another organisation is refused.
+                    let Some(fo) = foreign_org else { continue };
+                    let all = canhgac_domain::Scope::All;
+                    let Some(other) = app
+                        .store
+                        .duty_people(&all, app.orgs[fo])
+                        .await
+                        .expect("people")
+                        .first()
+                        .cloned()
+                    else {
+                        continue;
+                    };
+                    let r = b
+                        .post(
+                            p,
+                            &[
+                                ("user_id", &other.id.to_string()),
+                                ("from", "01/01/2027"),
+                                ("to", "02/01/2027"),
+                                ("reason", "ui-x"),
+                            ],
+                        )
+                        .await;
+                    assert_ne!(
+                        r.status,
+                        StatusCode::SEE_OTHER,
+                        "{email} records leave for {fo}"
+                    );
+                }
+                (
+                    m,
+                    p @ ("/duty/{id}"
+                    | "/duty/{id}/xlsx"
+                    | "/duty/{id}/delete"
+                    | "/duty/shifts/{id}/swap"),
+                ) => {
+                    for (roster, shift, code) in duty_records(app).await {
+                        let target = if p.starts_with("/duty/shifts") {
+                            shift
+                        } else {
+                            roster
+                        };
+                        let path = p.replace("{id}", &target.to_string());
+                        let mine = visible.contains(&code);
+                        if mine && m == "post" {
+                            continue;
+                        }
+                        let r = if m == "get" {
+                            b.get(&path).await
+                        } else {
+                            b.post(&path, &[("to_user", "1"), ("reason", "ui-x")]).await
+                        };
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                            if !path.ends_with("/xlsx") {
+                                assert_no_foreign(email, &path, &r.text, &foreign);
+                            }
+                            continue;
+                        }
+                        assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("post", "/duty/swaps/{id}") => {
+                    duty_records(app).await;
+                    let all = canhgac_domain::Scope::All;
+                    for w in app.store.swaps(&all).await.expect("swaps") {
+                        let code = app
+                            .orgs
+                            .iter()
+                            .find(|(_, id)| **id == w.org_id)
+                            .map(|(c, _)| c.clone())
+                            .unwrap_or_default();
+                        if visible.contains(&code) {
+                            continue;
+                        }
+                        let path = format!("/duty/swaps/{}", w.id);
+                        let r = b.post(&path, &[("decision", "approve")]).await;
+                        assert!(denied(r.status), "{email} POST {path}: {}", r.status);
+                    }
                 }
                 ("get", "/platform-alerts") | ("get", "/platform-alerts/export") => {
                     platform_records(app).await;

@@ -24,6 +24,7 @@ mod advisories;
 mod audit;
 mod botnet;
 mod claims;
+mod duty;
 mod findings;
 mod incidents;
 mod monitoring;
@@ -43,6 +44,7 @@ pub use advisories::{
 pub use audit::{AuditEntry, AuditQuery};
 pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, HostEntry, NewBotnetList, NewFinding};
 pub use claims::{host_addresses, AddressClaim};
+pub use duty::{DutyPerson, LeaveRow, NewRoster, RosterRow, ShiftRow, SwapRow};
 pub use findings::{NewScanFinding, ScanFindingRow};
 pub use incidents::{
     step_subject, AssetRow, EvidenceRow, IncidentFilter, IncidentRow, NewIncident, ObservableRow,

@@ -508,6 +508,13 @@ fn field_word(l: Lang, entity: &str, key: &str) -> String {
         "sha256" => ("Mã băm SHA-256", "SHA-256"),
         "size" => ("Dung lượng (byte)", "Size (bytes)"),
         "number" => ("Số báo cáo", "Report number"),
+        "first_day" => ("Từ ngày", "From"),
+        "last_day" => ("Đến ngày", "To"),
+        "pattern" => ("Kiểu ca", "Pattern"),
+        "shifts" => ("Số ca", "Shifts"),
+        "gaps" => ("Ca chưa có người", "Empty slots"),
+        "to_user" => ("Người nhận ca", "Taken by"),
+        "day" => ("Ngày", "Day"),
         "incident_id" => ("Sự cố", "Incident"),
         "to" => ("Gửi tới", "Sent to"),
         "deadlines" => ("Thời hạn", "Deadlines"),
@@ -576,6 +583,18 @@ fn value_word(l: Lang, entity: &str, key: &str, v: &Value, orgs: &HashMap<i64, S
         "kind" if entity == "incident_reports" || entity == "report_templates" => {
             canhgac_domain::report::ReportKind::parse(s).map(|k| l.t(k.label_vi(), k.label_en()))
         }
+        "pattern" => canhgac_domain::duty::Pattern::parse(s).map(|p| l.t(p.label_vi(), p.label_en())),
+        "first_day" | "last_day" | "day" => {
+            if let Ok(d) = s.parse::<chrono::NaiveDate>() {
+                return d.format("%d/%m/%Y").to_string();
+            }
+            None
+        }
+        "state" if entity == "duty_swaps" => match s {
+            "approved" => Some(l.t("Đã duyệt", "Approved")),
+            "refused" => Some(l.t("Từ chối", "Refused")),
+            _ => Some(l.t("Chờ duyệt", "Pending")),
+        },
         "channel" => Some(match s {
             "email" => l.t("Thư điện tử", "E-mail"),
             "phone" => l.t("Điện thoại", "Telephone"),
@@ -689,6 +708,8 @@ pub(crate) fn record_of(c: &Caller, a: &AuditEntry) -> Option<RecordRef> {
             "botnet_lists" | "response_plans" | "incident_evidence" | "platform_sources"
             | "report_contacts" => "name",
             "incident_reports" => "number",
+            "duty_rosters" => "name",
+            "holidays" => "name",
             "incident_observables" => "value",
             _ => "title",
         });
@@ -721,6 +742,8 @@ pub(crate) fn record_of(c: &Caller, a: &AuditEntry) -> Option<RecordRef> {
             "report_contacts" | "report_settings" | "report_templates" => {
                 Some("/incidents/reporting".to_string())
             }
+            "duty_rosters" => Some(format!("/duty/{id}")),
+            "duty_leave" | "duty_swaps" => Some("/duty".to_string()),
             "users" if USER_ADMIN_ROLES.contains(&c.role) => Some(format!("/users/{id}/edit")),
             _ => None,
         },

@@ -132,6 +132,10 @@ pub fn record_noun(entity: &str) -> Option<(&'static str, &'static str)> {
         "report_settings" => ("thời hạn báo cáo sự cố", "incident-report deadlines"),
         "report_templates" => ("mẫu báo cáo sự cố", "incident-report form"),
         "report_contacts" => ("đầu mối nhận báo cáo", "report contact point"),
+        "duty_rosters" => ("lịch trực", "duty roster"),
+        "duty_leave" => ("nghỉ phép", "leave"),
+        "duty_swaps" => ("đề nghị đổi ca", "shift swap"),
+        "holidays" => ("ngày nghỉ lễ", "public holiday"),
         _ => return None,
     })
 }
@@ -164,6 +168,10 @@ pub const AUDITED: &[&str] = &[
     "report_settings",
     "report_templates",
     "report_contacts",
+    "duty_rosters",
+    "duty_leave",
+    "duty_swaps",
+    "holidays",
 ];
 
 /// An audited action on a kind of record, as a sentence's start: "Thêm máy", "Changed user

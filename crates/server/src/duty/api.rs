@@ -1,0 +1,59 @@
+//! The duty API: who is on duty now, the rosters and their shifts.
+
+use crate::api::*;
+use crate::auth::Caller;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use canhgac_store::{RosterRow, ShiftRow};
+use std::collections::HashMap;
+
+#[utoipa::path(
+    get,
+    path = "/duty/now",
+    tag = "duty",
+    summary = "The shifts under way now (or at=Unix ms) in your scope, by organisation; a shift without a person is a gap the roster named",
+    responses((status = 200, description = "Done", body = Vec<ShiftRow>), Refusals),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn on_duty_now(State(st): State<AppState>, c: Caller, Query(p): Query<HashMap<String, String>>) -> ApiResult<Json<Vec<ShiftRow>>> {
+    let at = match p.get("at") {
+        Some(a) => a.parse::<i64>().map_err(|_| ApiError::bad("at phải là thời điểm (Unix ms).", "at must be a time (Unix ms)."))?,
+        None => canhgac_domain::time::now_ms(),
+    };
+    Ok(Json(st.store.on_duty(&c.scope, at).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/duty/rosters",
+    tag = "duty",
+    summary = "Duty rosters in your scope, newest period first",
+    responses((status = 200, description = "Done", body = Vec<RosterRow>), Refusals),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn list_rosters(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Vec<RosterRow>>> {
+    Ok(Json(st.store.rosters(&c.scope).await?))
+}
+
+/// A roster with its shifts.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct RosterDetail {
+    roster: RosterRow,
+    shifts: Vec<ShiftRow>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/duty/rosters/{id}",
+    tag = "duty",
+    summary = "A roster and its shifts in order (a shift without a person says why)",
+    params(("id" = i64, Path, description = "Roster id")),
+    responses((status = 200, description = "Done", body = RosterDetail), Refusals),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn get_roster(State(st): State<AppState>, c: Caller, Path(id): Path<i64>) -> ApiResult<Json<RosterDetail>> {
+    let roster = st.store.roster(&c.scope, id).await?.ok_or_else(ApiError::not_found)?;
+    let shifts = st.store.roster_shifts(&c.scope, id).await?;
+    Ok(Json(RosterDetail { roster, shifts }))
+}

@@ -27,7 +27,8 @@ pub enum Pattern {
 /// One shift of a pattern: its code, start (minutes after local midnight) and length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ShiftDef {
-    /// `ca1`, `ngay`, `dem`, `24h`…
+    /// `ca1`…`ca3` (3×8), `ngay`/`dem` (2×12), `dn_ngay`/`dn_dem`/`24h` (day/night): unique
+    /// across patterns, so a stored shift's code names its hours.
     pub code: &'static str,
     /// Vietnamese name.
     pub label_vi: &'static str,
@@ -125,7 +126,7 @@ impl Pattern {
         ];
         const WORKDAY: [ShiftDef; 2] = [
             ShiftDef {
-                code: "ngay",
+                code: "dn_ngay",
                 label_vi: "Ca ngày (07:30–17:00)",
                 label_en: "Day (07:30–17:00)",
                 start_min: 450,
@@ -133,7 +134,7 @@ impl Pattern {
                 night: false,
             },
             ShiftDef {
-                code: "dem",
+                code: "dn_dem",
                 label_vi: "Ca đêm (17:00–07:30)",
                 label_en: "Night (17:00–07:30)",
                 start_min: 1020,

@@ -209,8 +209,12 @@ async fn flow(app: TestApp) -> TestApp {
         .unwrap();
     let r = staff
         .post(
-            &format!("/duty/shifts/{}/swap", later.id),
-            &[("to_user", &people[0]), ("reason", "việc gia đình")],
+            "/duty/swap",
+            &[
+                ("shift_id", &later.id.to_string()),
+                ("to_user", &people[0]),
+                ("reason", "việc gia đình"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);

@@ -2175,18 +2175,10 @@ async fn walk_ui(app: &TestApp) {
                 }
                 (
                     m,
-                    p @ ("/duty/{id}"
-                    | "/duty/{id}/xlsx"
-                    | "/duty/{id}/delete"
-                    | "/duty/shifts/{id}/swap"),
+                    p @ ("/duty/{id}" | "/duty/{id}/xlsx" | "/duty/{id}/delete" | "/duty/swap"),
                 ) => {
                     for (roster, shift, code) in duty_records(app).await {
-                        let target = if p.starts_with("/duty/shifts") {
-                            shift
-                        } else {
-                            roster
-                        };
-                        let path = p.replace("{id}", &target.to_string());
+                        let path = p.replace("{id}", &roster.to_string());
                         let mine = visible.contains(&code);
                         if mine && m == "post" {
                             continue;
@@ -2194,7 +2186,15 @@ async fn walk_ui(app: &TestApp) {
                         let r = if m == "get" {
                             b.get(&path).await
                         } else {
-                            b.post(&path, &[("to_user", "1"), ("reason", "ui-x")]).await
+                            b.post(
+                                &path,
+                                &[
+                                    ("shift_id", &shift.to_string()),
+                                    ("to_user", "1"),
+                                    ("reason", "ui-x"),
+                                ],
+                            )
+                            .await
                         };
                         if mine {
                             assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");

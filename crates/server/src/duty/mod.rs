@@ -22,7 +22,7 @@ pub fn room() -> Room {
             .get("/duty/{id}/xlsx", ANYONE, pages::roster_xlsx)
             .post("/duty/{id}/delete", WRITERS, pages::delete)
             .post("/duty/leave", WRITERS, pages::add_leave)
-            .post("/duty/shifts/{id}/swap", WRITERS, pages::request_swap)
+            .post("/duty/swap", WRITERS, pages::request_swap)
             .post("/duty/swaps/{id}", WRITERS, pages::decide_swap)
             .post("/duty/feed", ANYONE, pages::new_feed)
             .get("/duty/ical/{token}", PUBLIC, pages::ical_feed)

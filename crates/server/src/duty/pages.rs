@@ -195,6 +195,13 @@ pub async fn roster_page(State(st): State<AppState>, c: Caller, Path(id): Path<i
         }
     }
     let gaps: Vec<&ShiftRow> = shifts.iter().filter(|s| s.user_id.is_none()).collect();
+    // The roster's shift codes in the order they first occur: the calendar's columns.
+    let mut codes: Vec<String> = Vec::new();
+    for s in &shifts {
+        if !codes.contains(&s.code) {
+            codes.push(s.code.clone());
+        }
+    }
     let write = c.role.can_write() && c.scope.contains(r.org_id);
     let now = now_ms();
     let body = html! {
@@ -208,18 +215,27 @@ pub async fn roster_page(State(st): State<AppState>, c: Caller, Path(id): Path<i
             div.flash.bad #roster-gaps { b { (gaps.len()) " " (l.t("ca chưa có người trực:", "slots nobody could take:")) }
                 ul { @for g in gaps.iter().take(30) { li { (fmt_datetime(g.starts_at)) " " (shift_word(l, &g.code)) " — " (g.gap_reason.clone().unwrap_or_default()) } } } }
         }
-        table.records #roster-calendar { thead { tr { th { (l.t("Ngày", "Day")) } th { (l.t("Các ca", "Shifts")) } } }
+        table.records #roster-calendar { thead { tr { th { (l.t("Ngày", "Day")) } @for code in &codes { th { (shift_word(l, code)) } } } }
             tbody { @for (day, list) in &by_day {
                 @let hol = list.iter().find_map(|s| s.holiday.clone());
-                @let today = list.iter().any(|s| s.starts_at <= now && now < s.ends_at);
-                tr class=(if today { "current" } else { "" }) { td { b { (day_text(day)) } @if let Some(h) = &hol { br; span.badge.sev-medium { (h) } } @else if list.iter().any(|s| s.off_day == 1) { br; span.muted { (l.t("cuối tuần", "weekend")) } } }
-                    td { @for s in list { div { span.muted { (shift_word(l, &s.code)) ": " } (person(l, s))
-                        @if write && s.ends_at > now { " " details.inline { summary { (l.t("đổi ca", "swap")) }
-                            form.inline method="post" action=(format!("/duty/shifts/{}/swap", s.id)) { (csrf(&c))
-                                select name="to_user" { @for p in &people { @if Some(p.id) != s.user_id { option value=(p.id) { (p.full_name) } } } }
-                                " " input name="reason" placeholder=(l.t("lý do", "reason"));
-                                " " button type="submit" { (l.t("Đề nghị", "Ask")) } } } } } } }
-                } } } }
+                tr { td { b { (day_text(day)) } @if let Some(h) = &hol { br; span.badge.sev-medium { (h) } } @else if list.iter().any(|s| s.off_day == 1) { br; span.muted { (l.t("cuối tuần", "weekend")) } } }
+                    @for code in &codes { td { @for s in list.iter().filter(|s| &s.code == code) {
+                        @if s.starts_at <= now && now < s.ends_at { b { "▶ " } } (person(l, s)) } } } }
+                } } }
+        @if write {
+            @let future: Vec<&ShiftRow> = shifts.iter().filter(|s| s.starts_at > now).take(200).collect();
+            @if !future.is_empty() {
+                form.card #swap-form method="post" action="/duty/swap" { (csrf(&c))
+                    h2 { (l.t("Đề nghị đổi ca", "Ask for a swap")) }
+                    div.grid2 {
+                        p { label for="swap-shift" { (l.t("Ca", "Shift")) } select #swap-shift name="shift_id" { @for s in &future { option value=(s.id) { (fmt_datetime(s.starts_at)) " " (shift_word(l, &s.code)) " — " (s.full_name.clone().unwrap_or_else(|| l.t("chưa có người", "nobody").to_string())) } } } }
+                        p { label for="swap-to" { (l.t("Người nhận ca", "Taken by")) } select #swap-to name="to_user" { @for p in &people { option value=(p.id) { (p.full_name) } } } }
+                        p { label for="swap-reason" { (l.t("Lý do", "Reason")) } input #swap-reason name="reason"; }
+                    }
+                    button type="submit" { (l.t("Gửi đề nghị", "Ask")) }
+                }
+            }
+        }
         h2 { (l.t("Phân bổ", "Share of the load")) }
         table.records #roster-load { thead { tr { th { (l.t("Người", "Who")) } th { (l.t("Số ca", "Shifts")) } th { (l.t("Giờ", "Hours")) } th { (l.t("Giờ đêm", "Night hours")) } th { (l.t("Giờ cuối tuần, lễ", "Weekend, holiday hours")) } } }
             tbody { @for (n, (k, h, nh, oh)) in &load { tr { td { span data-raw { (n) } } td { (k) } td { (h) } td { (nh) } td { (oh) } } } } }
@@ -260,8 +276,9 @@ pub async fn add_leave(State(st): State<AppState>, c: Caller, Form(f): Form<Hash
     Ok(Redirect::to("/duty#leave").into_response())
 }
 
-/// `POST /duty/shifts/{id}/swap` (`to_user`, `reason`).
-pub async fn request_swap(State(st): State<AppState>, c: Caller, Path(id): Path<i64>, Form(f): Form<HashMap<String, String>>) -> UiResult {
+/// `POST /duty/swap` (`shift_id`, `to_user`, `reason`).
+pub async fn request_swap(State(st): State<AppState>, c: Caller, Form(f): Form<HashMap<String, String>>) -> UiResult {
+    let id: i64 = f.get("shift_id").and_then(|v| v.parse().ok()).ok_or_else(|| bad_input(&c, "Hãy chọn ca.", "Choose the shift."))?;
     let to: i64 = f.get("to_user").and_then(|v| v.parse().ok()).ok_or_else(|| bad_input(&c, "Hãy chọn người nhận ca.", "Choose who takes the shift."))?;
     st.store.request_swap(&c.scope, &c.actor(), id, to, f.get("reason").map(String::as_str).unwrap_or("")).await.map_err(|e| store_error_page(&c, e))?;
     Ok(Redirect::to("/duty#swaps").into_response())

@@ -2,7 +2,8 @@
 //! demo starts — the DIC's 3×8 round the clock across its four duty officers (a week back,
 //! five weeks ahead, New Year's Day among them), Viettel's NOC on 2×12, and Tam Đường's two
 //! officers on day/night, where two people cannot cover every weekend: the roster names the
-//! slots nobody could take, as it must.
+//! slots nobody could take, as it must. The DIC's last two shifts are handed over, the latest
+//! still waiting to be acknowledged.
 
 use canhgac_domain::duty::{local_date, Pattern, RotaRules};
 use canhgac_domain::time::now_ms;
@@ -96,6 +97,41 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
         )
         .await?;
         made += 1;
+    }
+    // The DIC's last two shifts that ended are handed over: the earlier one acknowledged by
+    // the officer who took over, the latest still waiting for it.
+    if let Some(r) = store
+        .rosters(&all)
+        .await?
+        .into_iter()
+        .find(|r| r.org_code.as_deref() == Some("STTTT"))
+    {
+        let now = now_ms();
+        let shifts = store.roster_shifts(&all, r.id).await?;
+        let ended: Vec<_> = shifts.iter().filter(|s| s.ends_at <= now).collect();
+        let remarks = [
+            "Đã xử lý cảnh báo dò quét SSH vào máy chủ thư; theo dõi tiếp máy nhiễm Botnet ở huyện Tam Đường.",
+            "Cổng dịch vụ công bị tấn công từ chối dịch vụ đã ổn định; báo cáo ban đầu còn chưa gửi, đề nghị ca sau đôn đốc.",
+        ];
+        for (i, s) in ended.iter().rev().take(2).rev().enumerate() {
+            let who = Actor {
+                user_id: s.user_id,
+                email: s.email.clone().unwrap_or_else(|| "system:demo".into()),
+            };
+            let h = store
+                .prepare_handover(&all, &who, s.id, remarks[i % remarks.len()])
+                .await?;
+            if i == 0 {
+                let next = shifts.iter().find(|x| x.starts_at >= s.ends_at);
+                let by = Actor {
+                    user_id: next.and_then(|x| x.user_id),
+                    email: next
+                        .and_then(|x| x.email.clone())
+                        .unwrap_or_else(|| "system:demo".into()),
+                };
+                store.acknowledge_handover(&all, &by, h).await?;
+            }
+        }
     }
     Ok(made)
 }

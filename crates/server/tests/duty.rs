@@ -1,8 +1,9 @@
 //! 24/7 duty end to end, on both backends: an organisation generates a holiday roster from its
 //! people (one on leave), the rota keeps rest and leave and names the slots nobody could take;
 //! who is on duty now shows on the overview, the duty page and the API; a swap is asked and
-//! approved; the roster exports as XLSX; a person's private iCalendar link serves only their
-//! shifts and stops working when replaced; another organisation sees none of it.
+//! approved; the officer on duty hands the shift over and the next acknowledges; the roster
+//! exports as XLSX; a person's private iCalendar link serves only their shifts and stops working
+//! when replaced; another organisation sees none of it.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -245,6 +246,77 @@ async fn flow(app: TestApp) -> TestApp {
         .post(&format!("/duty/swaps/{swap}"), &[("decision", "refuse")])
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "decided once");
+
+    // Handover: the officer on duty now prepares the note of their shift (what happened in it,
+    // what is open, their remarks); it waits on the duty page until the next one acknowledges.
+    if let Some(s) = &now_shift {
+        let officer = app.session(s.email.as_deref().unwrap()).await;
+        assert!(officer.get("/duty").await.text.contains("handover-form"));
+        let r = officer
+            .post(
+                &format!("/duty/shifts/{}/handover", s.id),
+                &[("remarks", "Theo dõi máy chủ thư, đã báo quản trị")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let h: i64 = r
+            .location()
+            .trim_start_matches("/duty/handovers/")
+            .parse()
+            .unwrap();
+        let row = app.store.handover(&all, h).await.unwrap().unwrap();
+        assert!(
+            row.digest.signals_new_high >= 1,
+            "the seeded high alert is in the shift: {:?}",
+            row.digest
+        );
+        assert!(row.digest.open_signals_high >= 1);
+        assert_eq!(row.from_user, s.user_id);
+        let page = staff.get("/duty").await;
+        assert!(
+            page.text.contains("Chờ nhận ca"),
+            "pending handovers stay in view"
+        );
+        let note = staff.get(&format!("/duty/handovers/{h}")).await;
+        assert!(note.text.contains("Theo dõi máy chủ thư") && note.text.contains("handover-ack"));
+        // Viettel cannot read or acknowledge it.
+        let vt_b = app.session("vt-staff@t.vn").await;
+        assert_eq!(
+            vt_b.get(&format!("/duty/handovers/{h}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            vt_b.post(&format!("/duty/handovers/{h}/ack"), &[])
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let r = staff.post(&format!("/duty/handovers/{h}/ack"), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(app
+            .store
+            .handover(&all, h)
+            .await
+            .unwrap()
+            .unwrap()
+            .acknowledged_at
+            .is_some());
+        assert_eq!(
+            staff
+                .post(&format!("/duty/handovers/{h}/ack"), &[])
+                .await
+                .status,
+            StatusCode::CONFLICT
+        );
+        // Once acknowledged it cannot be rewritten.
+        let r = officer
+            .post(
+                &format!("/duty/shifts/{}/handover", s.id),
+                &[("remarks", "sửa")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+    }
 
     // XLSX.
     let x = staff.get(&format!("/duty/{roster}/xlsx")).await;

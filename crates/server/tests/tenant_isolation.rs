@@ -295,6 +295,10 @@ async fn duty_records(app: &TestApp) -> Vec<(i64, i64, String)> {
                     .await
                     .expect("roster");
                 let shift = app.store.roster_shifts(&all, id).await.expect("shifts")[0].id;
+                app.store
+                    .prepare_handover(&all, &actor, shift, &m)
+                    .await
+                    .expect("handover");
                 if let Some(p) = app
                     .store
                     .duty_people(&all, org)
@@ -1165,6 +1169,12 @@ async fn walk_api(app: &TestApp) {
                     let r = app.api("get", &path, t, None).await;
                     assert_eq!(r.status, StatusCode::OK, "{email} {path}");
                     assert_no_foreign(email, &path, &r.text, &foreign);
+                }
+                ("get", "/duty/handovers") => {
+                    duty_records(app).await;
+                    let r = app.api("get", "/api/v1/duty/handovers", t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email}");
+                    assert_no_foreign(email, "/api/v1/duty/handovers", &r.text, &foreign);
                 }
                 ("get", "/duty/rosters/{id}") => {
                     for (id, _, code) in duty_records(app).await {
@@ -2201,6 +2211,43 @@ async fn walk_ui(app: &TestApp) {
                             if !path.ends_with("/xlsx") {
                                 assert_no_foreign(email, &path, &r.text, &foreign);
                             }
+                            continue;
+                        }
+                        assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                (
+                    m,
+                    p @ ("/duty/handovers/{id}"
+                    | "/duty/handovers/{id}/ack"
+                    | "/duty/shifts/{id}/handover"),
+                ) => {
+                    let all = canhgac_domain::Scope::All;
+                    for (_, shift, code) in duty_records(app).await {
+                        let target = if p.starts_with("/duty/shifts") {
+                            shift
+                        } else {
+                            app.store
+                                .handover_of_shift(&all, shift)
+                                .await
+                                .expect("handover")
+                                .expect("prepared")
+                                .id
+                        };
+                        let path = p.replace("{id}", &target.to_string());
+                        let mine = visible.contains(&code);
+                        if mine && m == "post" {
+                            continue;
+                        }
+                        let r = if m == "get" {
+                            b.get(&path).await
+                        } else {
+                            b.post(&path, &[("remarks", "ui-x")]).await
+                        };
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                            assert_no_foreign(email, &path, &r.text, &foreign);
                             continue;
                         }
                         assert!(denied(r.status), "{email} {m} {path}: {}", r.status);

@@ -26,6 +26,7 @@ mod botnet;
 mod claims;
 mod duty;
 mod findings;
+mod handover;
 mod incidents;
 mod monitoring;
 mod platform;
@@ -46,6 +47,7 @@ pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, HostEntry, NewBotnet
 pub use claims::{host_addresses, AddressClaim};
 pub use duty::{DutyPerson, LeaveRow, NewRoster, RosterRow, ShiftRow, SwapRow};
 pub use findings::{NewScanFinding, ScanFindingRow};
+pub use handover::{Digest, DigestItem, HandoverRow};
 pub use incidents::{
     step_subject, AssetRow, EvidenceRow, IncidentFilter, IncidentRow, NewIncident, ObservableRow,
     PlanRow, PlanStep, TimelineRow,

@@ -514,6 +514,8 @@ fn field_word(l: Lang, entity: &str, key: &str) -> String {
         "shifts" => ("Số ca", "Shifts"),
         "gaps" => ("Ca chưa có người", "Empty slots"),
         "to_user" => ("Người nhận ca", "Taken by"),
+        "remarks" => ("Ghi chú bàn giao", "Remarks"),
+        "acknowledged" => ("Đã nhận ca", "Acknowledged"),
         "day" => ("Ngày", "Day"),
         "incident_id" => ("Sự cố", "Incident"),
         "to" => ("Gửi tới", "Sent to"),
@@ -744,6 +746,7 @@ pub(crate) fn record_of(c: &Caller, a: &AuditEntry) -> Option<RecordRef> {
             }
             "duty_rosters" => Some(format!("/duty/{id}")),
             "duty_leave" | "duty_swaps" => Some("/duty".to_string()),
+            "duty_handovers" => Some(format!("/duty/handovers/{id}")),
             "users" if USER_ADMIN_ROLES.contains(&c.role) => Some(format!("/users/{id}/edit")),
             _ => None,
         },

@@ -57,3 +57,16 @@ pub(crate) async fn get_roster(State(st): State<AppState>, c: Caller, Path(id): 
     let shifts = st.store.roster_shifts(&c.scope, id).await?;
     Ok(Json(RosterDetail { roster, shifts }))
 }
+
+#[utoipa::path(
+    get,
+    path = "/duty/handovers",
+    tag = "duty",
+    summary = "Shift handovers in your scope, newest first; pending=1 for those not yet acknowledged",
+    responses((status = 200, description = "Done", body = Vec<canhgac_store::HandoverRow>), Refusals),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn list_handovers(State(st): State<AppState>, c: Caller, Query(p): Query<HashMap<String, String>>) -> ApiResult<Json<Vec<canhgac_store::HandoverRow>>> {
+    let pending = p.get("pending").is_some_and(|v| v == "1" || v == "true");
+    Ok(Json(st.store.handovers(&c.scope, pending, 200).await?))
+}

@@ -1,7 +1,9 @@
 //! 24/7 duty (M2): who is on duty now, rosters generated for a period (calendar view, XLSX),
-//! leave, shift swaps with approval, each person's iCalendar feed, and the public holidays.
+//! leave, shift swaps with approval, shift handover notes, each person's iCalendar feed, and the
+//! public holidays.
 
 pub(crate) mod api;
+pub(crate) mod handover;
 pub(crate) mod pages;
 
 use crate::routes::{NavGroup, NavItem, Pages, Room, ANYONE, DIC_ADMIN, PUBLIC, WRITERS};
@@ -14,7 +16,8 @@ pub fn room() -> Room {
         api: OpenApiRouter::new()
             .routes(routes!(api::on_duty_now))
             .routes(routes!(api::list_rosters))
-            .routes(routes!(api::get_roster)),
+            .routes(routes!(api::get_roster))
+            .routes(routes!(api::list_handovers)),
         pages: Pages::new()
             .get("/duty", ANYONE, pages::duty_page)
             .post("/duty", WRITERS, pages::generate)
@@ -24,6 +27,9 @@ pub fn room() -> Room {
             .post("/duty/leave", WRITERS, pages::add_leave)
             .post("/duty/swap", WRITERS, pages::request_swap)
             .post("/duty/swaps/{id}", WRITERS, pages::decide_swap)
+            .post("/duty/shifts/{id}/handover", WRITERS, handover::prepare)
+            .get("/duty/handovers/{id}", ANYONE, handover::handover_page)
+            .post("/duty/handovers/{id}/ack", WRITERS, handover::acknowledge)
             .post("/duty/feed", ANYONE, pages::new_feed)
             .get("/duty/ical/{token}", PUBLIC, pages::ical_feed)
             .get("/duty/holidays", ANYONE, pages::holidays_page)

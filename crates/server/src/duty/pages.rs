@@ -23,7 +23,7 @@ fn day_text(d: &str) -> String {
     d.parse::<NaiveDate>().map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_else(|_| d.to_string())
 }
 
-fn shift_word(l: Lang, code: &str) -> String {
+pub(crate) fn shift_word(l: Lang, code: &str) -> String {
     for p in Pattern::ALL {
         for off in [false, true] {
             if let Some(s) = p.shifts(off).iter().find(|s| s.code == code) {
@@ -76,6 +76,7 @@ pub async fn duty_page(State(st): State<AppState>, c: Caller) -> UiResult {
     };
     let today = local_date(now);
     let write = c.role.can_write() && org.is_some();
+    let handovers = super::handover::block(&st, &c).await;
     let body = html! {
         h1 { (l.t("Lịch trực 24/7", "24/7 duty")) }
         h2 { (l.t("Đang trực lúc ", "On duty at ")) (fmt_datetime(now)) }
@@ -83,6 +84,7 @@ pub async fn duty_page(State(st): State<AppState>, c: Caller) -> UiResult {
             tbody { @for s in &on { tr { td { a href=(format!("/orgs/{}", s.org_id)) { (s.org_code.clone().unwrap_or_default()) } } td { a href=(format!("/duty/{}", s.roster_id)) { (shift_word(l, &s.code)) } } td { (person(l, s)) @if let Some(e) = &s.email { " " span.muted { (e) } } } td { (fmt_datetime(s.starts_at)) } td { (fmt_datetime(s.ends_at)) } } }
                 @if on.is_empty() { tr { td colspan="5" .muted { (l.t("Chưa có lịch trực cho lúc này.", "No roster covers this moment.")) } } } } }
         p { a href="/duty/holidays" { (l.t("Ngày nghỉ lễ, Tết", "Public holidays")) } " · " a href="/api/v1/duty/now" { (l.t("API: ai đang trực", "API: who is on duty")) } }
+        (handovers)
         h2 { (l.t("Các lịch trực", "Rosters")) }
         table.records #rosters { thead { tr { th { (l.t("Lịch", "Roster")) } th { (l.t("Đơn vị", "Organisation")) } th { (l.t("Kiểu ca", "Pattern")) } th { (l.t("Thời gian", "Period")) } th { (l.t("Ca trống", "Empty slots")) } } }
             tbody { @for r in &rosters { tr { td { a href=(format!("/duty/{}", r.id)) { span data-raw { (r.name) } } } td { (r.org_code.clone().unwrap_or_default()) } td { (pattern_word(l, &r.pattern)) }

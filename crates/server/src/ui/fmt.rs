@@ -136,6 +136,7 @@ pub fn record_noun(entity: &str) -> Option<(&'static str, &'static str)> {
         "duty_leave" => ("nghỉ phép", "leave"),
         "duty_swaps" => ("đề nghị đổi ca", "shift swap"),
         "holidays" => ("ngày nghỉ lễ", "public holiday"),
+        "duty_handovers" => ("biên bản bàn giao ca", "shift handover"),
         _ => return None,
     })
 }
@@ -172,6 +173,7 @@ pub const AUDITED: &[&str] = &[
     "duty_leave",
     "duty_swaps",
     "holidays",
+    "duty_handovers",
 ];
 
 /// An audited action on a kind of record, as a sentence's start: "Thêm máy", "Changed user
@@ -227,6 +229,7 @@ pub fn audit_action(l: Lang, action: &str, entity: &str) -> String {
             format!("Báo cáo vượt cấp về {nv}"),
             format!("Escalated the {ne}"),
         ),
+        "acknowledge" => (format!("Xác nhận {nv}"), format!("Acknowledged the {ne}")),
         "login" => ("Đăng nhập".into(), "Logged in".into()),
         "login_failed" => ("Đăng nhập sai".into(), "Failed log-in".into()),
         "logout" => ("Đăng xuất".into(), "Logged out".into()),
@@ -269,6 +272,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "send",
     "request_support",
     "escalate_incident",
+    "acknowledge",
     "start",
     "report_done",
     "proof_arrived",
@@ -302,6 +306,7 @@ pub fn action_word(l: Lang, action: &str) -> String {
         "send" => ("Gửi báo cáo", "Report sent"),
         "request_support" => ("Đề nghị hỗ trợ", "Support requested"),
         "escalate_incident" => ("Báo cáo vượt cấp", "Incident escalated"),
+        "acknowledge" => ("Xác nhận", "Acknowledgement"),
         "login" => ("Đăng nhập", "Log-in"),
         "login_failed" => ("Đăng nhập sai", "Failed log-in"),
         "logout" => ("Đăng xuất", "Log-out"),

@@ -1,0 +1,17 @@
+-- Shift handover (M2): at the end of a shift the outgoing officer's note — what happened during
+-- it and what is still open, counted when it was prepared, with their remarks — and the incoming
+-- officer's acknowledgement. One per shift.
+CREATE TABLE duty_handovers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    shift_id INTEGER NOT NULL UNIQUE REFERENCES duty_shifts(id) ON DELETE CASCADE,
+    org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    from_user INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    to_user INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    digest TEXT NOT NULL,
+    remarks TEXT NOT NULL DEFAULT '',
+    prepared_at INTEGER NOT NULL,
+    prepared_by TEXT NOT NULL,
+    acknowledged_at INTEGER,
+    acknowledged_by TEXT
+);
+CREATE INDEX duty_handovers_org ON duty_handovers(org_id, prepared_at);

@@ -123,31 +123,41 @@ const HANDOVER_SELECT: &str = "SELECT h.id, h.shift_id, h.org_id, o.code, h.from
     LEFT JOIN users fu ON fu.id = h.from_user LEFT JOIN users tu ON tu.id = h.to_user";
 
 impl Store {
-    /// Counts what happened in an organisation in `[from, to)` and what is open at `to`.
-    pub async fn shift_digest(&self, org_id: i64, from: i64, to: i64) -> Result<Digest> {
+    /// Counts what happened in an organisation in `[from, to)` and what is open at `to` — across
+    /// the whole province when `province` (the DIC's duty watches every organisation).
+    pub async fn shift_digest(
+        &self,
+        org_id: i64,
+        province: bool,
+        from: i64,
+        to: i64,
+    ) -> Result<Digest> {
+        // `$1 = $1` keeps the parameter numbering when the organisation is not a condition.
+        let w = if province { "$1 = $1" } else { "org_id = $1" };
+        let q = |rest: &str| format!("SELECT COUNT(*) FROM {rest}").replace("{w}", w);
+        let sql = [
+            q("signals WHERE {w} AND first_seen >= $2 AND first_seen < $3"),
+            q("signals WHERE {w} AND first_seen >= $2 AND first_seen < $3 AND severity IN ('high', 'critical')"),
+            q("incidents WHERE {w} AND detected_at >= $2 AND detected_at < $3"),
+            q("work_items WHERE {w} AND updated_at >= $2 AND updated_at < $3 AND state IN ('closed', 'not_applicable')"),
+            q("platform_alerts WHERE {w} AND received_at >= $2 AND received_at < $3"),
+            q("signals WHERE {w} AND $2 = $2 AND state IN ('new', 'acknowledged', 'in_progress') AND severity IN ('high', 'critical') AND first_seen < $3"),
+            q("incidents WHERE {w} AND $2 = $2 AND stage <> 'closed' AND detected_at < $3"),
+            q("work_items WHERE {w} AND $2 = $2 AND state NOT IN ('closed', 'not_applicable') AND due_at < $3"),
+        ];
+        let top_sql = format!("SELECT id, title, severity FROM signals WHERE {w} AND first_seen >= $2 AND first_seen < $3 AND severity IN ('high', 'critical') ORDER BY first_seen DESC LIMIT 10");
+        let inc_sql = format!("SELECT id, title, stage FROM incidents WHERE {w} AND $2 = $2 AND stage <> 'closed' AND detected_at < $3 ORDER BY detected_at DESC LIMIT 10");
+        let mut n = [0i64; 8];
         on_pool!(self, pool => {
-            let count = |sql: &'static str| {
-                sqlx::query_scalar::<_, i64>(sql).bind(org_id).bind(from).bind(to)
-            };
-            let signals_new = count("SELECT COUNT(*) FROM signals WHERE org_id = $1 AND first_seen >= $2 AND first_seen < $3").fetch_one(pool).await?;
-            let signals_new_high = count("SELECT COUNT(*) FROM signals WHERE org_id = $1 AND first_seen >= $2 AND first_seen < $3 AND severity IN ('high', 'critical')").fetch_one(pool).await?;
-            let incidents_new = count("SELECT COUNT(*) FROM incidents WHERE org_id = $1 AND detected_at >= $2 AND detected_at < $3").fetch_one(pool).await?;
-            let work_closed = count("SELECT COUNT(*) FROM work_items WHERE org_id = $1 AND updated_at >= $2 AND updated_at < $3 AND state IN ('closed', 'not_applicable')").fetch_one(pool).await?;
-            let platform_new = count("SELECT COUNT(*) FROM platform_alerts WHERE org_id = $1 AND received_at >= $2 AND received_at < $3").fetch_one(pool).await?;
-            let open_signals_high = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM signals WHERE org_id = $1 AND state IN ('new', 'acknowledged', 'in_progress') AND severity IN ('high', 'critical')")
-                .bind(org_id).fetch_one(pool).await?;
-            let open_incidents = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM incidents WHERE org_id = $1 AND stage <> 'closed'")
-                .bind(org_id).fetch_one(pool).await?;
-            let overdue_work = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM work_items WHERE org_id = $1 AND state NOT IN ('closed', 'not_applicable') AND due_at < $2")
-                .bind(org_id).bind(to).fetch_one(pool).await?;
-            let top: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, title, severity FROM signals WHERE org_id = $1 AND first_seen >= $2 AND first_seen < $3 AND severity IN ('high', 'critical') ORDER BY first_seen DESC LIMIT 10")
-                .bind(org_id).bind(from).bind(to).fetch_all(pool).await?;
-            let incs: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, title, stage FROM incidents WHERE org_id = $1 AND stage <> 'closed' ORDER BY detected_at DESC LIMIT 10")
-                .bind(org_id).fetch_all(pool).await?;
+            for (i, q) in sql.iter().enumerate() {
+                n[i] = sqlx::query_scalar::<_, i64>(q).bind(org_id).bind(from).bind(to).fetch_one(pool).await?;
+            }
+            let top: Vec<(i64, String, String)> = sqlx::query_as(&top_sql).bind(org_id).bind(from).bind(to).fetch_all(pool).await?;
+            let incs: Vec<(i64, String, String)> = sqlx::query_as(&inc_sql).bind(org_id).bind(from).bind(to).fetch_all(pool).await?;
             let item = |(id, title, word): (i64, String, String)| DigestItem { id, title, word };
             Ok(Digest {
-                signals_new, signals_new_high, incidents_new, work_closed, platform_new,
-                open_signals_high, open_incidents, overdue_work,
+                signals_new: n[0], signals_new_high: n[1], incidents_new: n[2], work_closed: n[3], platform_new: n[4],
+                open_signals_high: n[5], open_incidents: n[6], overdue_work: n[7],
                 top_signals: top.into_iter().map(item).collect(),
                 incidents: incs.into_iter().map(item).collect(),
             })
@@ -172,8 +182,16 @@ impl Store {
                 .bind(s.org_id).bind(s.ends_at - 60_000).bind(s.id).fetch_optional(pool).await?
         });
         let now = now_ms();
+        let province: bool = on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orgs WHERE id = $1 AND kind = 'dic'").bind(s.org_id).fetch_one(pool).await?
+        }) > 0;
         let digest = self
-            .shift_digest(s.org_id, s.starts_at, s.ends_at.min(now).max(s.starts_at))
+            .shift_digest(
+                s.org_id,
+                province,
+                s.starts_at,
+                s.ends_at.min(now).max(s.starts_at),
+            )
             .await?;
         let text = serde_json::to_string(&digest).unwrap_or_else(|_| "{}".into());
         let remarks: String = remarks.trim().chars().take(4000).collect();

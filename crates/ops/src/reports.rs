@@ -436,6 +436,17 @@ pub async fn deadlines(
     now: i64,
 ) -> Result<Vec<Deadline>, StoreError> {
     let rules = store.report_rules().await?.deadlines;
+    deadlines_under(store, scope, inc, &rules, now).await
+}
+
+/// [`deadlines`] under rules the caller already read (the deadline check reads them once).
+async fn deadlines_under(
+    store: &Store,
+    scope: &Scope,
+    inc: &IncidentRow,
+    rules: &canhgac_domain::report::DeadlineRules,
+    now: i64,
+) -> Result<Vec<Deadline>, StoreError> {
     let reports = store.incident_reports(scope, inc.id).await?;
     let sent = |k: ReportKind| {
         reports
@@ -444,13 +455,13 @@ pub async fn deadlines(
             .and_then(|r| r.sent_at)
     };
     let mut out = Vec::new();
-    let due = initial_due(inc.detected_at, inc.support_requested_at, &rules);
+    let due = initial_due(inc.detected_at, inc.support_requested_at, rules);
     out.push(Deadline {
         kind: ReportKind::Initial,
         due,
         state: DueState::of(due.at, sent(ReportKind::Initial), now),
     });
-    if let Some(due) = closing_due(inc.recovered_at, &rules) {
+    if let Some(due) = closing_due(inc.recovered_at, rules) {
         out.push(Deadline {
             kind: ReportKind::Closing,
             due,
@@ -602,11 +613,12 @@ pub async fn check_deadlines(
 ) -> Result<usize, StoreError> {
     let actor = Actor::system("deadlines");
     let mut raised = 0;
+    let rules = store.report_rules().await?.deadlines;
     for id in store.open_incident_ids().await? {
         let Some(inc) = store.incident(&Scope::All, id).await? else {
             continue;
         };
-        for d in deadlines(store, &Scope::All, &inc, now).await? {
+        for d in deadlines_under(store, &Scope::All, &inc, &rules, now).await? {
             if d.state != DueState::Overdue {
                 continue;
             }
@@ -631,7 +643,7 @@ pub async fn check_deadlines(
                 "{} quá hạn: hạn hết ngày {} ({})",
                 d.kind.label_vi(),
                 fmt_date(d.due.at - 1),
-                d.due.basis.label_vi(&store.report_rules().await?.deadlines)
+                d.due.basis.label_vi(&rules)
             );
             if let (Some(m), false) = (mailer, people.is_empty()) {
                 let mail = Mail {

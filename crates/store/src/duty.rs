@@ -2,7 +2,7 @@
 //! with approval, who is on duty at a moment, and calendar-feed tokens. Organisation-bound
 //! methods take the caller's `Scope`; every change is audited.
 
-use crate::{audit, scope_sql, Actor, Result, Store, StoreError};
+use crate::{audit, invalid, scope_sql, Actor, Result, Store, StoreError};
 use canhgac_domain::duty::{Holiday, Pattern, RotaRules, Slot};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
@@ -158,14 +158,6 @@ const SHIFT_COLS: &str =
     s.user_id, u.full_name, u.email, s.night, s.off_day, s.holiday, s.gap_reason";
 const SHIFT_FROM: &str =
     "duty_shifts s JOIN orgs o ON o.id = s.org_id LEFT JOIN users u ON u.id = s.user_id";
-
-fn invalid(field: &str, en: &str, vi: &str) -> StoreError {
-    StoreError::Invalid(vec![canhgac_domain::entity::FieldError {
-        field: field.into(),
-        message: en.into(),
-        message_vi: vi.into(),
-    }])
-}
 
 impl Store {
     /// The public holidays from `from` to `to` (inclusive).

@@ -322,6 +322,15 @@ pub(crate) fn scope_sql(scope: &Scope, col: &str) -> String {
     }
 }
 
+/// One field refused, named in English and Vietnamese.
+pub(crate) fn invalid(field: &str, en: &str, vi: &str) -> StoreError {
+    StoreError::Invalid(vec![FieldError {
+        field: field.into(),
+        message: en.into(),
+        message_vi: vi.into(),
+    }])
+}
+
 /// Builds `$n` placeholders while collecting their values.
 #[derive(Default)]
 pub(crate) struct Params {

@@ -4,7 +4,7 @@
 //! Incident-bound methods take the caller's `Scope`; every change is audited and the incident's
 //! ones are written to its timeline.
 
-use crate::{audit, scope_sql, Actor, Result, Store, StoreError};
+use crate::{audit, invalid, scope_sql, Actor, Result, Store, StoreError};
 use canhgac_domain::incident::Category;
 use canhgac_domain::report::{DeadlineRules, ReportKind, Template};
 use canhgac_domain::time::now_ms;
@@ -321,13 +321,7 @@ impl Store {
         c: &NewContact,
     ) -> Result<i64> {
         if c.name.trim().is_empty() {
-            return Err(StoreError::Invalid(vec![
-                canhgac_domain::entity::FieldError {
-                    field: "name".into(),
-                    message: "required".into(),
-                    message_vi: "bắt buộc".into(),
-                },
-            ]));
+            return Err(invalid("name", "required", "bắt buộc"));
         }
         let now = now_ms();
         let before = match id {
@@ -479,13 +473,11 @@ impl Store {
         }
         let number = number.trim();
         if number.is_empty() || number.len() > 60 {
-            return Err(StoreError::Invalid(vec![
-                canhgac_domain::entity::FieldError {
-                    field: "number".into(),
-                    message: "required, at most 60 characters".into(),
-                    message_vi: "bắt buộc, tối đa 60 ký tự".into(),
-                },
-            ]));
+            return Err(invalid(
+                "number",
+                "required, at most 60 characters",
+                "bắt buộc, tối đa 60 ký tự",
+            ));
         }
         let existing = self.incident_report(scope, incident_id, kind).await?;
         let now = at;
@@ -610,13 +602,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         if n.to_whom.trim().is_empty() {
-            return Err(StoreError::Invalid(vec![
-                canhgac_domain::entity::FieldError {
-                    field: "to_whom".into(),
-                    message: "required".into(),
-                    message_vi: "bắt buộc".into(),
-                },
-            ]));
+            return Err(invalid("to_whom", "required", "bắt buộc"));
         }
         let text = format!(
             "Báo cáo vượt cấp tới {} ({}){}",

@@ -350,6 +350,9 @@ struct ServerSection {
     token_days: Option<i64>,
     /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
     trusted_proxies: Option<Vec<String>>,
+    /// The address people open the platform at (links in pages and mails), e.g.
+    /// "https://canhgac.stttt.laichau.gov.vn"; default http://<listen>.
+    public_url: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -364,8 +367,15 @@ struct StoreSection {
 fn server_config(listen: SocketAddr, section: &ServerSection) -> Result<ServerConfig> {
     let mut cfg = ServerConfig {
         secure_cookies: section.secure_cookies.unwrap_or(!listen.ip().is_loopback()),
+        public_url: format!("http://{listen}"),
         ..ServerConfig::default()
     };
+    if let Some(u) = &section.public_url {
+        if canhgac_domain::oncall::split_url(u).is_none() {
+            bail!("[server] public_url: '{u}' is not an http(s) URL");
+        }
+        cfg.public_url = u.trim_end_matches('/').to_string();
+    }
     if let Some(h) = section.session_hours {
         cfg.session_ttl_ms = h.clamp(1, 24 * 30) * 3_600_000;
     }
@@ -748,6 +758,7 @@ async fn demo(
     }
     let mut cfg = ServerConfig {
         secure_cookies: !listen.ip().is_loopback(),
+        public_url: format!("http://{listen}"),
         ..ServerConfig::default()
     };
     // Syslog from the demo machine itself: `logger -n 127.0.0.1 -P 5514 --udp "…"`; only the
@@ -771,6 +782,18 @@ async fn demo(
             .await
             .context("cannot seed the demo's duty rosters")?;
         eprintln!("  and {n} duty rosters");
+        let n = canhgac_demo::directives::seed(&store)
+            .await
+            .context("cannot seed the demo's directives")?;
+        eprintln!("  and dispatch 737 as a directive, {n} items across its recipients");
+        let n = canhgac_demo::oncall::seed(
+            &store,
+            canhgac_domain::time::now_ms(),
+            &format!("http://{listen}"),
+        )
+        .await
+        .context("cannot seed the demo's on-call pages")?;
+        eprintln!("  and {n} on-call pages of the last 45 minutes");
     }
     if !no_live {
         // A signal of the capabilities without their own feed every five minutes, and log

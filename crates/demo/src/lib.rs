@@ -16,9 +16,11 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 mod catalogue;
+pub mod directives;
 pub mod duty;
 pub mod incidents;
 pub mod monitoring;
+pub mod oncall;
 use catalogue::*;
 
 /// A small deterministic generator (xorshift64*), so every demo province is the same.

@@ -7,10 +7,12 @@
 //! This crate does no I/O: it takes values and returns values plus diagnostics.
 
 pub mod access;
+pub mod directive;
 pub mod duty;
 pub mod entity;
 pub mod incident;
 pub mod net;
+pub mod oncall;
 pub mod report;
 pub mod signal;
 pub mod text;

@@ -9,6 +9,7 @@
 
 pub mod botnet;
 pub mod conns;
+pub mod directives;
 pub mod directory;
 pub mod duty;
 pub mod import;
@@ -17,6 +18,7 @@ pub mod limits;
 pub mod listen;
 pub mod mail;
 pub mod monitor;
+pub mod oncall;
 pub mod patching;
 pub mod platform;
 pub mod platform_mail;

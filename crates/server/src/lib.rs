@@ -46,6 +46,8 @@ pub struct ServerConfig {
     pub monitor: canhgac_ops::monitor::MonitorConfig,
     /// The mail server reports and escalations go through (none: they are not e-mailed).
     pub mailer: Option<Arc<canhgac_ops::mail::Mailer>>,
+    /// The address people open the platform at: links in pages and mails point under it.
+    pub public_url: String,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +63,7 @@ impl Default for ServerConfig {
             max_body_bytes: 32 * 1024 * 1024,
             monitor: canhgac_ops::monitor::MonitorConfig::default(),
             mailer: None,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -117,8 +120,8 @@ macro_rules! rooms {
 // The capabilities' rooms: each holds its API handlers and its pages, and declares its routes.
 // Adding a capability adds its name here.
 rooms!(
-    console, search, work, duty, monitoring, botnet, patching, scans, incidents, platform,
-    registry, access
+    console, search, work, directives, duty, oncall, monitoring, botnet, patching, scans,
+    incidents, platform, registry, access
 );
 
 /// Every route as declared (method, path, roles allowed): what the role check enforces and the
@@ -168,7 +171,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     if let Err(e) = canhgac_ops::reports::ensure_contacts(&store).await {
         tracing::warn!(error = %e, "could not seed the incident-report contact points");
     }
-    // Missed report deadlines, escalated every five minutes.
+    // Missed report deadlines escalated, directive items reminded: every five minutes.
     let deadline_store = store.clone();
     let mailer = state.config.mailer.clone();
     tokio::spawn(async move {
@@ -184,9 +187,50 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
                 Ok(n) => tracing::info!(n, "missed incident-report deadlines escalated"),
                 Err(e) => tracing::warn!(error = %e, "could not check incident-report deadlines"),
             }
+            match canhgac_ops::directives::remind(
+                &deadline_store,
+                mailer.as_deref(),
+                canhgac_domain::time::now_ms(),
+            )
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, "directive items reminded"),
+                Err(e) => tracing::warn!(error = %e, "could not send directive reminders"),
+            }
             tokio::time::sleep(std::time::Duration::from_secs(300)).await;
         }
     });
+    // The pager: new incidents and high or critical alerts page the people on duty; unanswered
+    // pages escalate. Every 30 seconds.
+    match canhgac_ops::oncall::Pager::new(state.config.mailer.clone(), &state.config.public_url) {
+        Ok(pager) => {
+            let pager_store = store.clone();
+            tokio::spawn(async move {
+                loop {
+                    match canhgac_ops::oncall::tick(
+                        &pager_store,
+                        &pager,
+                        canhgac_domain::time::now_ms(),
+                    )
+                    .await
+                    {
+                        Ok(r) if r.opened + r.steps > 0 => tracing::info!(
+                            opened = r.opened,
+                            steps = r.steps,
+                            sent = r.sent,
+                            failed = r.failed,
+                            "on-call pages"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "the pager could not run"),
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                }
+            });
+        }
+        Err(e) => tracing::error!(error = %e, "the pager could not start"),
+    }
     match canhgac_ops::listen::spawn(state.monitor.clone()).await {
         Ok((udp, tcp, tls)) => {
             for (what, addr) in [("udp", udp), ("tcp", tcp), ("tls", tls)] {

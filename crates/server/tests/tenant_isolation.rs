@@ -320,6 +320,144 @@ async fn duty_records(app: &TestApp) -> Vec<(i64, i64, String)> {
     out
 }
 
+/// One on-call page per organisation (a high alert titled with its marker) and one shared
+/// e-mail channel labelled with it: the on-call room's records. Made once per app. Returns
+/// `(page id, channel id, organisation code)`.
+async fn oncall_records(app: &TestApp) -> Vec<(i64, i64, String)> {
+    let all = canhgac_domain::Scope::All;
+    let actor = canhgac_store::Actor::system("test");
+    let now = canhgac_domain::time::now_ms();
+    let have = app
+        .store
+        .oncall_pages(&all, false, None, 1000)
+        .await
+        .expect("pages");
+    if !ORGS
+        .iter()
+        .all(|(c, _, _)| have.iter().any(|p| p.title.contains(&marker(c))))
+    {
+        // The pager's first pass only remembers where history ends.
+        app.store.open_pages(now).await.expect("cursor");
+        for (code, _, _) in ORGS {
+            let m = marker(code);
+            app.store
+                .raise_signal(&canhgac_store::NewSignal {
+                    kind: canhgac_domain::signal::SignalKind::SigmaAlert,
+                    source: "test".into(),
+                    title: format!("Gọi trực {m}"),
+                    severity: canhgac_domain::signal::Severity::High,
+                    org_id: Some(app.orgs[*code]),
+                    host_id: None,
+                    dedup_key: format!("oncall:{m}"),
+                    seen_at: now,
+                    window_ms: 60_000,
+                    payload: json!({}),
+                    host_name: None,
+                    src_ip: None,
+                })
+                .await
+                .expect("signal");
+            app.store
+                .add_oncall_channel(
+                    &all,
+                    &actor,
+                    &canhgac_store::NewChannel {
+                        org_id: app.orgs[*code],
+                        user_id: None,
+                        kind: canhgac_domain::oncall::ChannelKind::Email,
+                        label: m.clone(),
+                        target: format!("{}@t.vn", m),
+                        endpoint: String::new(),
+                    },
+                )
+                .await
+                .expect("channel");
+        }
+        app.store.open_pages(now).await.expect("pages");
+    }
+    let pages = app
+        .store
+        .oncall_pages(&all, false, None, 1000)
+        .await
+        .expect("pages");
+    let chans = app
+        .store
+        .oncall_channels(&all, None)
+        .await
+        .expect("channels");
+    let mut out = Vec::new();
+    for (code, _, _) in ORGS {
+        let m = marker(code);
+        let p = pages
+            .iter()
+            .find(|p| p.title.contains(&m))
+            .expect("page")
+            .id;
+        let c = chans.iter().find(|c| c.label == m).expect("channel").id;
+        out.push((p, c, code.to_string()));
+    }
+    out
+}
+
+/// One directive per organisation under the DIC, addressed to it by code, titled with its
+/// marker, its task reported done with an evidence file named with the marker: the directives
+/// room's records. Made once per app. Returns `(directive, task, evidence file, code)`.
+async fn directive_records(app: &TestApp) -> Vec<(i64, i64, i64, String)> {
+    let all = canhgac_domain::Scope::All;
+    let actor = canhgac_store::Actor::system("test");
+    let have = app.store.directives(&all).await.expect("directives");
+    let today = canhgac_domain::duty::local_date(canhgac_domain::time::now_ms());
+    let mut out = Vec::new();
+    for (code, _, _) in ORGS.iter().skip(1) {
+        let m = marker(code);
+        let id = match have.iter().find(|d| d.title.contains(&m)) {
+            Some(d) => d.id,
+            None => {
+                let d = canhgac_store::NewDirective {
+                    number: format!("{m}/CV"),
+                    issued_on: today,
+                    issuer: "Giám đốc".into(),
+                    title: format!("Chỉ đạo {m}"),
+                    summary: String::new(),
+                    file: Some((format!("{m}.pdf"), m.as_bytes().to_vec())),
+                    items: canhgac_domain::directive::parse_items(&format!(
+                        "1 | {code} | {} | Nội dung {m}",
+                        (today + chrono::Duration::days(3)).format("%d/%m/%Y")
+                    ))
+                    .expect("items"),
+                };
+                let id = app
+                    .store
+                    .create_directive(&all, &actor, app.orgs["STTTT"], &d)
+                    .await
+                    .expect("directive");
+                let task =
+                    app.store.directive_tasks(&all, id).await.expect("tasks")[0].work_item_id;
+                app.store
+                    .add_directive_evidence(&all, &actor, task, &format!("{m}.csv"), m.as_bytes())
+                    .await
+                    .expect("evidence");
+                app.store
+                    .apply_work_event(
+                        &all,
+                        &actor,
+                        task,
+                        &canhgac_domain::work::WorkEvent::Start,
+                        Some(&m),
+                        None,
+                    )
+                    .await
+                    .expect("start");
+                id
+            }
+        };
+        let task = app.store.directive_tasks(&all, id).await.expect("tasks")[0].work_item_id;
+        let file = app.store.directive_files(&all, id).await.expect("files")[0].id;
+        out.push((id, task, file, code.to_string()));
+    }
+    out
+}
+
 fn foreign_markers(visible: &[String]) -> Vec<String> {
     ORGS.iter()
         .map(|(c, _, _)| c.to_string())
@@ -1169,6 +1307,46 @@ async fn walk_api(app: &TestApp) {
                     let r = app.api("get", &path, t, None).await;
                     assert_eq!(r.status, StatusCode::OK, "{email} {path}");
                     assert_no_foreign(email, &path, &r.text, &foreign);
+                }
+                ("get", "/directives") => {
+                    directive_records(app).await;
+                    let r = app.api("get", "/api/v1/directives", t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email}");
+                    assert_no_foreign(email, "/api/v1/directives", &r.text, &foreign);
+                }
+                ("get", "/directives/{id}") => {
+                    for (id, _, _, code) in directive_records(app).await {
+                        let path = format!("/api/v1/directives/{id}");
+                        let r = app.api("get", &path, t, None).await;
+                        if visible.contains(&code) {
+                            assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("get", "/oncall/pages") => {
+                    oncall_records(app).await;
+                    let r = app.api("get", "/api/v1/oncall/pages", t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email}");
+                    assert_no_foreign(email, "/api/v1/oncall/pages", &r.text, &foreign);
+                }
+                (m, p @ ("/oncall/pages/{id}" | "/oncall/pages/{id}/ack")) => {
+                    for (id, _, code) in oncall_records(app).await {
+                        let path = format!("/api/v1{}", p.replace("{id}", &id.to_string()));
+                        let mine = visible.contains(&code);
+                        if mine && m == "post" {
+                            continue;
+                        }
+                        let r = app.api(m, &path, t, None).await;
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
                 }
                 ("get", "/duty/handovers") => {
                     duty_records(app).await;
@@ -2134,6 +2312,110 @@ async fn walk_ui(app: &TestApp) {
                         )
                         .await;
                     assert!(denied(r.status), "{email} POST {path}: {}", r.status);
+                }
+                ("get", "/directives") => {
+                    directive_records(app).await;
+                    let r = b.get(p).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET {p}");
+                    assert_no_foreign(email, p, &r.text, &foreign);
+                }
+                // Issuing is the DIC's (tests/directives.rs); others are refused by the role check.
+                ("post", "/directives") => {
+                    if role.is_dic() && role.can_write() {
+                        continue;
+                    }
+                    let r = b.upload_fields(p, &[("number", "x")], &[]).await;
+                    assert!(denied(r.status), "{email} POST {p}: {}", r.status);
+                }
+                (
+                    m,
+                    p @ ("/directives/{id}"
+                    | "/directives/{id}/file"
+                    | "/directives/{id}/xlsx"
+                    | "/directives/{id}/tasks/{task}/ack"
+                    | "/directives/{id}/tasks/{task}/report"
+                    | "/directives/{id}/evidence/{file}"),
+                ) => {
+                    for (id, task, file, code) in directive_records(app).await {
+                        let path = p
+                            .replace("{id}", &id.to_string())
+                            .replace("{task}", &task.to_string())
+                            .replace("{file}", &file.to_string());
+                        let mine = visible.contains(&code);
+                        if mine && m == "post" {
+                            continue;
+                        }
+                        let r = if m == "get" {
+                            b.get(&path).await
+                        } else if path.ends_with("/report") {
+                            b.upload_fields(&path, &[("note", "ui-x")], &[]).await
+                        } else {
+                            b.post(&path, &[]).await
+                        };
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                            if !path.ends_with("/xlsx") && !path.ends_with("/file") {
+                                assert_no_foreign(email, &path, &r.text, &foreign);
+                            }
+                            continue;
+                        }
+                        assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("get", "/oncall") | ("get", "/oncall/settings") => {
+                    oncall_records(app).await;
+                    let path = if *p == "/oncall" { "/oncall?all=1" } else { p };
+                    let r = b.get(path).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                    assert_no_foreign(email, path, &r.text, &foreign);
+                }
+                // Authenticated by the message's own token (tests/oncall.rs).
+                (_, "/oncall/ack/{token}") => {}
+                // These act on the caller's own organisation only (tests/oncall.rs); the
+                // destinations are the DIC administrator's, refused to others by the role check.
+                ("post", "/oncall/policy") | ("post", "/oncall/channels") => {}
+                ("post", "/oncall/destinations") | ("post", "/oncall/destinations/{id}/delete") => {
+                    if *role == Role::DicAdmin {
+                        continue;
+                    }
+                    let r = b
+                        .post(
+                            &p.replace("{id}", "1"),
+                            &[("prefix", "http://127.0.0.1:9/")],
+                        )
+                        .await;
+                    assert!(denied(r.status), "{email} POST {p}: {}", r.status);
+                }
+                (
+                    m,
+                    p @ ("/oncall/pages/{id}"
+                    | "/oncall/pages/{id}/ack"
+                    | "/oncall/channels/{id}/delete"),
+                ) => {
+                    for (page, chan, code) in oncall_records(app).await {
+                        let id = if p.starts_with("/oncall/channels") {
+                            chan
+                        } else {
+                            page
+                        };
+                        let path = p.replace("{id}", &id.to_string());
+                        let mine = visible.contains(&code);
+                        if mine && m == "post" {
+                            continue;
+                        }
+                        let r = if m == "get" {
+                            b.get(&path).await
+                        } else {
+                            b.post(&path, &[]).await
+                        };
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
                 }
                 ("get", "/duty") | ("get", "/duty/holidays") => {
                     duty_records(app).await;

@@ -24,11 +24,13 @@ mod advisories;
 mod audit;
 mod botnet;
 mod claims;
+mod directives;
 mod duty;
 mod findings;
 mod handover;
 mod incidents;
 mod monitoring;
+mod oncall;
 mod platform;
 mod registry;
 mod reports;
@@ -45,6 +47,10 @@ pub use advisories::{
 pub use audit::{AuditEntry, AuditQuery};
 pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, HostEntry, NewBotnetList, NewFinding};
 pub use claims::{host_addresses, AddressClaim};
+pub use directives::{
+    DirectiveFileRow, DirectiveItemRow, DirectiveRow, DirectiveTaskRow, NewDirective, ReminderDue,
+    MAX_DIRECTIVE_FILE,
+};
 pub use duty::{DutyPerson, LeaveRow, NewRoster, RosterRow, ShiftRow, SwapRow};
 pub use findings::{NewScanFinding, ScanFindingRow};
 pub use handover::{Digest, DigestItem, HandoverRow};
@@ -55,6 +61,9 @@ pub use incidents::{
 pub use monitoring::{
     EnabledRule, EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow,
     SignalNote,
+};
+pub use oncall::{
+    ChannelRow, DeliveryRow, DestinationRow, NewChannel, NewDelivery, PageRow, Recipient,
 };
 pub use platform::{NewPlatformAlert, PlatformAlertRow, PlatformSource};
 pub use registry::{ListQuery, Page};

@@ -592,6 +592,12 @@ fn value_word(l: Lang, entity: &str, key: &str, v: &Value, orgs: &HashMap<i64, S
             }
             None
         }
+        "state" if entity == "oncall_pages" => match s {
+            "open" => Some(l.t("Đang gọi", "Paging")),
+            "acknowledged" => Some(l.t("Đã xác nhận", "Acknowledged")),
+            _ => Some(l.t("Gộp vào sự cố", "Folded into the incident")),
+        },
+        "kind" if entity == "oncall_channels" => canhgac_domain::oncall::ChannelKind::parse(s).map(|k| k.label(l == Lang::Vi)),
         "state" if entity == "duty_swaps" => match s {
             "approved" => Some(l.t("Đã duyệt", "Approved")),
             "refused" => Some(l.t("Từ chối", "Refused")),
@@ -747,6 +753,15 @@ pub(crate) fn record_of(c: &Caller, a: &AuditEntry) -> Option<RecordRef> {
             "duty_rosters" => Some(format!("/duty/{id}")),
             "duty_leave" | "duty_swaps" => Some("/duty".to_string()),
             "duty_handovers" => Some(format!("/duty/handovers/{id}")),
+            "directives" => Some(format!("/directives/{id}")),
+            "directive_evidence" => a
+                .after
+                .as_ref()
+                .and_then(|v| v.get("directive_id")?.as_i64())
+                .map(|d| format!("/directives/{d}")),
+            "oncall_pages" => Some(format!("/oncall/pages/{id}")),
+            "oncall_policies" | "oncall_channels" => Some("/oncall/settings".to_string()),
+            "oncall_destinations" => Some("/oncall/settings#destinations".to_string()),
             "users" if USER_ADMIN_ROLES.contains(&c.role) => Some(format!("/users/{id}/edit")),
             _ => None,
         },

@@ -468,18 +468,7 @@ pub async fn evidence_upload(State(st): State<AppState>, c: Caller, Path(id): Pa
 /// `GET /evidence/{id}`: the file as a download (never rendered inline).
 pub async fn evidence_download(State(st): State<AppState>, c: Caller, Path(id): Path<i64>) -> UiResult {
     let (row, bytes) = st.store.evidence_content(&c.scope, id).await.map_err(|e| store_error_page(&c, e))?.ok_or_else(|| not_found(&c))?;
-    let ascii: String = row.name.chars().map(|ch| if ch.is_ascii_alphanumeric() || ".-_".contains(ch) { ch } else { '_' }).collect();
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", urlencoding::encode(&row.name));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::ui::download(&row.name, bytes))
 }
 
 async fn export(st: &AppState, c: &Caller, id: i64, misp: bool) -> UiResult {

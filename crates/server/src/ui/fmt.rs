@@ -137,6 +137,15 @@ pub fn record_noun(entity: &str) -> Option<(&'static str, &'static str)> {
         "duty_swaps" => ("đề nghị đổi ca", "shift swap"),
         "holidays" => ("ngày nghỉ lễ", "public holiday"),
         "duty_handovers" => ("biên bản bàn giao ca", "shift handover"),
+        "directives" => ("văn bản chỉ đạo", "directive"),
+        "directive_evidence" => ("minh chứng thực hiện văn bản", "directive evidence"),
+        "oncall_pages" => ("lượt gọi trực", "on-call page"),
+        "oncall_policies" => ("chính sách gọi trực", "on-call policy"),
+        "oncall_channels" => ("kênh nhận gọi trực", "on-call channel"),
+        "oncall_destinations" => (
+            "địa chỉ được phép gửi webhook",
+            "allowed webhook destination",
+        ),
         _ => return None,
     })
 }
@@ -174,6 +183,12 @@ pub const AUDITED: &[&str] = &[
     "duty_swaps",
     "holidays",
     "duty_handovers",
+    "directives",
+    "directive_evidence",
+    "oncall_pages",
+    "oncall_policies",
+    "oncall_channels",
+    "oncall_destinations",
 ];
 
 /// An audited action on a kind of record, as a sentence's start: "Thêm máy", "Changed user

@@ -39,6 +39,36 @@ pub(crate) fn param(params: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A stored file as a download, never rendered inline: `attachment` (the name ASCII-folded and
+/// in RFC 5987 form), `application/octet-stream`, `nosniff` and a `sandbox` CSP.
+pub(crate) fn download(name: &str, bytes: Vec<u8>) -> Response {
+    use axum::http::header;
+    let ascii: String = name
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ".-_".contains(ch) {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        urlencoding::encode(name)
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A multipart form as read: its text fields and its non-empty files.
 pub(crate) struct Upload {
     /// Text fields by name.

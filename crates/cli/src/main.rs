@@ -786,6 +786,10 @@ async fn demo(
             .await
             .context("cannot seed the demo's directives")?;
         eprintln!("  and dispatch 737 as a directive, {n} items across its recipients");
+        let n = canhgac_demo::periods::seed(&store)
+            .await
+            .context("cannot seed the demo's heightened period")?;
+        eprintln!("  and a heightened period around today, {n} daily reports received");
         let n = canhgac_demo::oncall::seed(
             &store,
             canhgac_domain::time::now_ms(),

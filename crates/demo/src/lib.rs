@@ -21,6 +21,7 @@ pub mod duty;
 pub mod incidents;
 pub mod monitoring;
 pub mod oncall;
+pub mod periods;
 use catalogue::*;
 
 /// A small deterministic generator (xorshift64*), so every demo province is the same.

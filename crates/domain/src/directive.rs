@@ -154,6 +154,7 @@ pub const MAX_ITEMS: usize = 60;
 pub fn parse_items(text: &str) -> Result<Vec<ItemSpec>, Vec<LineError>> {
     let mut items = Vec::new();
     let mut errors = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -196,9 +197,10 @@ pub fn parse_items(text: &str) -> Result<Vec<ItemSpec>, Vec<LineError>> {
         if text.is_empty() {
             err("the item's text is missing", "thiếu nội dung");
         }
-        if items.iter().any(|it: &ItemSpec| it.code == code) {
+        if !code.is_empty() && seen.contains(&code) {
             err("the item's number is used twice", "số mục bị trùng");
         }
+        seen.push(code.clone());
         if let (false, Some(audience), Some(due), false) =
             (code.is_empty(), audience, due, text.is_empty())
         {

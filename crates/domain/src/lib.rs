@@ -13,6 +13,7 @@ pub mod entity;
 pub mod incident;
 pub mod net;
 pub mod oncall;
+pub mod period;
 pub mod report;
 pub mod signal;
 pub mod text;

@@ -9,6 +9,7 @@
 
 pub mod botnet;
 pub mod conns;
+pub mod daily;
 pub mod directives;
 pub mod directory;
 pub mod duty;
@@ -20,6 +21,7 @@ pub mod mail;
 pub mod monitor;
 pub mod oncall;
 pub mod patching;
+pub mod periods;
 pub mod platform;
 pub mod platform_mail;
 pub mod reports;

@@ -141,8 +141,15 @@ pub async fn tick(store: &Store, pager: &Pager, now: i64) -> Result<TickReport, 
         ..Default::default()
     };
     let prefixes = store.destination_prefixes().await?;
+    // During a heightened period every wait is cut to the period's share.
+    let factor = store.active_period(now).await?.map(|p| p.factor_pct);
     for page in store.due_pages(now).await? {
-        let policy = store.oncall_policy(page.org_id).await?;
+        let mut policy = store.oncall_policy(page.org_id).await?;
+        if let Some(f) = factor {
+            for s in &mut policy.steps {
+                s.wait_minutes = canhgac_domain::period::scale_wait(s.wait_minutes, f);
+            }
+        }
         let idx = (page.step.max(0) as usize).min(policy.steps.len().saturating_sub(1));
         let Some(step) = policy.steps.get(idx) else {
             continue;

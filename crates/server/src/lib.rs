@@ -120,7 +120,7 @@ macro_rules! rooms {
 // The capabilities' rooms: each holds its API handlers and its pages, and declares its routes.
 // Adding a capability adds its name here.
 rooms!(
-    console, search, work, directives, duty, oncall, monitoring, botnet, patching, scans,
+    console, search, work, directives, duty, oncall, periods, monitoring, botnet, patching, scans,
     incidents, platform, registry, access
 );
 
@@ -186,6 +186,12 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
                 Ok(0) => {}
                 Ok(n) => tracing::info!(n, "missed incident-report deadlines escalated"),
                 Err(e) => tracing::warn!(error = %e, "could not check incident-report deadlines"),
+            }
+            match canhgac_ops::periods::apply(&deadline_store, canhgac_domain::time::now_ms()).await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, "deadlines brought forward for the heightened period"),
+                Err(e) => tracing::warn!(error = %e, "could not apply the heightened period"),
             }
             match canhgac_ops::directives::remind(
                 &deadline_store,

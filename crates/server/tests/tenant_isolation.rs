@@ -458,6 +458,64 @@ async fn directive_records(app: &TestApp) -> Vec<(i64, i64, i64, String)> {
     out
 }
 
+/// A heightened period covering today and a daily report of it per organisation under the
+/// DIC, its remarks carrying the organisation's marker, and a saved daily duty report per
+/// organisation with its marker: the periods room's records. Made once per app. Returns
+/// `(period, report, organisation code)`.
+async fn period_records(app: &TestApp) -> Vec<(i64, i64, String)> {
+    let all = canhgac_domain::Scope::All;
+    let actor = canhgac_store::Actor::system("test");
+    let now = canhgac_domain::time::now_ms();
+    let today = canhgac_domain::duty::local_date(now);
+    let pid = match app.store.periods().await.expect("periods").first() {
+        Some(p) => p.id,
+        None => {
+            let spec = canhgac_domain::period::validate(
+                "Cao điểm",
+                Some(today),
+                Some(today),
+                Some(50),
+                "",
+            )
+            .expect("period");
+            let pid = app
+                .store
+                .create_period(&all, &actor, &spec)
+                .await
+                .expect("period");
+            for (code, _, _) in ORGS.iter().skip(1) {
+                let m = marker(code);
+                let fields: std::collections::BTreeMap<String, String> =
+                    [("issues".to_string(), m.clone())].into();
+                app.store
+                    .submit_period_report(&all, &actor, pid, app.orgs[*code], today, &fields, now)
+                    .await
+                    .expect("report");
+                app.store
+                    .save_daily_report(
+                        &all,
+                        &actor,
+                        app.orgs[*code],
+                        &today.to_string(),
+                        &m,
+                        &m,
+                        now,
+                    )
+                    .await
+                    .expect("daily");
+            }
+            pid
+        }
+    };
+    app.store
+        .period_reports(&all, pid)
+        .await
+        .expect("reports")
+        .into_iter()
+        .map(|r| (pid, r.id, r.org_code))
+        .collect()
+}
+
 fn foreign_markers(visible: &[String]) -> Vec<String> {
     ORGS.iter()
         .map(|(c, _, _)| c.to_string())
@@ -1308,6 +1366,26 @@ async fn walk_api(app: &TestApp) {
                     assert_eq!(r.status, StatusCode::OK, "{email} {path}");
                     assert_no_foreign(email, &path, &r.text, &foreign);
                 }
+                ("get", "/periods") | ("get", "/duty/daily") => {
+                    period_records(app).await;
+                    let path = format!("/api/v1{}", route.path);
+                    let r = app.api("get", &path, t, None).await;
+                    assert!(
+                        r.status == StatusCode::OK || r.status == StatusCode::NOT_FOUND,
+                        "{email} {path}: {}",
+                        r.status
+                    );
+                    assert_no_foreign(email, &path, &r.text, &foreign);
+                }
+                ("get", "/periods/{id}") => {
+                    let recs = period_records(app).await;
+                    let path = format!("/api/v1/periods/{}", recs[0].0);
+                    let r = app.api("get", &path, t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                    assert_no_foreign(email, &path, &r.text, &foreign);
+                }
+                // Sends the caller's own organisation's report only (tests/periods.rs).
+                ("post", "/periods/{id}/reports") => {}
                 ("get", "/directives") => {
                     directive_records(app).await;
                     let r = app.api("get", "/api/v1/directives", t, None).await;
@@ -2312,6 +2390,50 @@ async fn walk_ui(app: &TestApp) {
                         )
                         .await;
                     assert!(denied(r.status), "{email} POST {path}: {}", r.status);
+                }
+                ("get", "/periods") | ("get", "/duty/daily") | ("get", "/duty/daily/print") => {
+                    period_records(app).await;
+                    let r = b.get(p).await;
+                    assert!(
+                        r.status == StatusCode::OK || r.status == StatusCode::NOT_FOUND,
+                        "{email} GET {p}: {}",
+                        r.status
+                    );
+                    assert_no_foreign(email, p, &r.text, &foreign);
+                }
+                // Binary exports of the caller's own organisation's day (tests/periods.rs).
+                ("get", "/duty/daily/pdf") | ("get", "/duty/daily/xlsx") => {}
+                // These act on the caller's own organisation only (tests/periods.rs).
+                ("post", "/duty/daily") | ("post", "/periods/{id}/report") => {}
+                ("post", "/periods") => {
+                    if role.is_dic() && role.can_write() {
+                        continue;
+                    }
+                    let r = b.post(p, &[("name", "x")]).await;
+                    assert!(denied(r.status), "{email} POST {p}: {}", r.status);
+                }
+                (_, p @ ("/periods/{id}" | "/periods/{id}/report")) => {
+                    let recs = period_records(app).await;
+                    let path = p.replace("{id}", &recs[0].0.to_string());
+                    let r = b.get(&path).await;
+                    assert!(
+                        r.status == StatusCode::OK || denied(r.status),
+                        "{email} GET {path}: {}",
+                        r.status
+                    );
+                    assert_no_foreign(email, &path, &r.text, &foreign);
+                }
+                ("get", "/periods/{id}/reports/{report}") => {
+                    for (pid, rid, code) in period_records(app).await {
+                        let path = format!("/periods/{pid}/reports/{rid}");
+                        let r = b.get(&path).await;
+                        if visible.contains(&code) {
+                            assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} GET {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
                 }
                 ("get", "/directives") => {
                     directive_records(app).await;

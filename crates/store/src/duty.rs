@@ -378,6 +378,15 @@ impl Store {
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, ShiftRow>(&sql).bind(at).fetch_all(pool).await?) })
     }
 
+    /// The shifts that start on a local day (`yyyy-mm-dd`) in scope, by organisation then time.
+    pub async fn day_shifts(&self, scope: &Scope, day: &str) -> Result<Vec<ShiftRow>> {
+        let sql = format!(
+            "SELECT {SHIFT_COLS} FROM {SHIFT_FROM} WHERE s.day = $1{} ORDER BY o.code, s.starts_at LIMIT 2000",
+            scope_sql(scope, "s.org_id")
+        );
+        on_pool!(self, pool => { Ok(sqlx::query_as::<_, ShiftRow>(&sql).bind(day).fetch_all(pool).await?) })
+    }
+
     /// A person's shifts ending after `from`, in order (their calendar feed).
     pub async fn user_shifts(&self, user_id: i64, from: i64) -> Result<Vec<ShiftRow>> {
         let sql = format!(

@@ -24,6 +24,7 @@ mod advisories;
 mod audit;
 mod botnet;
 mod claims;
+mod daily;
 mod directives;
 mod duty;
 mod findings;
@@ -31,6 +32,7 @@ mod handover;
 mod incidents;
 mod monitoring;
 mod oncall;
+mod periods;
 mod platform;
 mod registry;
 mod reports;
@@ -47,6 +49,7 @@ pub use advisories::{
 pub use audit::{AuditEntry, AuditQuery};
 pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, HostEntry, NewBotnetList, NewFinding};
 pub use claims::{host_addresses, AddressClaim};
+pub use daily::{DailyCounts, DailyReportRow, WorkProgress};
 pub use directives::{
     DirectiveFileRow, DirectiveItemRow, DirectiveRow, DirectiveTaskRow, NewDirective, ReminderDue,
     MAX_DIRECTIVE_FILE,
@@ -65,6 +68,7 @@ pub use monitoring::{
 pub use oncall::{
     ChannelRow, DeliveryRow, DestinationRow, NewChannel, NewDelivery, PageRow, Recipient,
 };
+pub use periods::{PeriodReportRow, PeriodRow};
 pub use platform::{NewPlatformAlert, PlatformAlertRow, PlatformSource};
 pub use registry::{ListQuery, Page};
 pub use reports::{

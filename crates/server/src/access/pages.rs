@@ -759,6 +759,17 @@ pub(crate) fn record_of(c: &Caller, a: &AuditEntry) -> Option<RecordRef> {
                 .as_ref()
                 .and_then(|v| v.get("directive_id")?.as_i64())
                 .map(|d| format!("/directives/{d}")),
+            "heightened_periods" => Some(format!("/periods/{id}")),
+            "daily_reports" => a
+                .after
+                .as_ref()
+                .and_then(|v| v.get("day")?.as_str()?.parse::<chrono::NaiveDate>().ok())
+                .map(|d| format!("/duty/daily?day={}", d.format("%d/%m/%Y"))),
+            "period_reports" => a
+                .after
+                .as_ref()
+                .and_then(|v| v.get("period_id")?.as_i64())
+                .map(|p| format!("/periods/{p}/reports/{id}")),
             "oncall_pages" => Some(format!("/oncall/pages/{id}")),
             "oncall_policies" | "oncall_channels" => Some("/oncall/settings".to_string()),
             "oncall_destinations" => Some("/oncall/settings#destinations".to_string()),

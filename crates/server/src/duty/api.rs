@@ -70,3 +70,50 @@ pub(crate) async fn list_handovers(State(st): State<AppState>, c: Caller, Query(
     let pending = p.get("pending").is_some_and(|v| v == "1" || v == "true");
     Ok(Json(st.store.handovers(&c.scope, pending, 200).await?))
 }
+
+/// The daily duty report: the figures, the shifts and the narrative (as saved, or generated).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct DailyReport {
+    /// The day, dd/mm/yyyy.
+    day: String,
+    /// The organisation's code.
+    org_code: String,
+    /// The DIC's report counts the province.
+    province: bool,
+    counts: canhgac_store::DailyCounts,
+    shifts: Vec<ShiftRow>,
+    /// The narrative in Vietnamese.
+    narrative: String,
+    /// Remarks and proposals.
+    remarks: String,
+    /// Whether an officer saved it.
+    saved: bool,
+}
+
+#[utoipa::path(
+    get,
+    path = "/duty/daily",
+    tag = "duty",
+    summary = "The daily duty report of your organisation (the DIC's: the province's) for day=dd/mm/yyyy (default today)",
+    responses((status = 200, description = "Done", body = DailyReport), Refusals),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn daily_report(State(st): State<AppState>, c: Caller, Query(p): Query<HashMap<String, String>>) -> ApiResult<Json<DailyReport>> {
+    let org = c.user.org_id.ok_or_else(ApiError::not_found)?;
+    let now = canhgac_domain::time::now_ms();
+    let day = match p.get("day") {
+        Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%d/%m/%Y").map_err(|_| ApiError::bad("day là ngày dd/mm/yyyy.", "day is a date, dd/mm/yyyy."))?,
+        None => canhgac_domain::duty::local_date(now),
+    };
+    let d = canhgac_ops::daily::build(&st.store, &c.scope, org, day, false, now).await?;
+    Ok(Json(DailyReport {
+        day: d.day.format("%d/%m/%Y").to_string(),
+        org_code: d.org_code,
+        province: d.province,
+        counts: d.counts,
+        shifts: d.shifts,
+        narrative: d.narrative,
+        remarks: d.remarks,
+        saved: d.saved.is_some(),
+    }))
+}

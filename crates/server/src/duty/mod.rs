@@ -1,8 +1,9 @@
 //! 24/7 duty (M2): who is on duty now, rosters generated for a period (calendar view, XLSX),
 //! leave, shift swaps with approval, shift handover notes, each person's iCalendar feed, and the
-//! public holidays.
+//! public holidays, and the daily duty report.
 
 pub(crate) mod api;
+pub(crate) mod daily;
 pub(crate) mod handover;
 pub(crate) mod pages;
 
@@ -17,10 +18,16 @@ pub fn room() -> Room {
             .routes(routes!(api::on_duty_now))
             .routes(routes!(api::list_rosters))
             .routes(routes!(api::get_roster))
-            .routes(routes!(api::list_handovers)),
+            .routes(routes!(api::list_handovers))
+            .routes(routes!(api::daily_report)),
         pages: Pages::new()
             .get("/duty", ANYONE, pages::duty_page)
             .post("/duty", WRITERS, pages::generate)
+            .get("/duty/daily", ANYONE, daily::daily_page)
+            .post("/duty/daily", WRITERS, daily::save)
+            .get("/duty/daily/print", ANYONE, daily::print)
+            .get("/duty/daily/pdf", ANYONE, daily::pdf)
+            .get("/duty/daily/xlsx", ANYONE, daily::xlsx)
             .get("/duty/{id}", ANYONE, pages::roster_page)
             .get("/duty/{id}/xlsx", ANYONE, pages::roster_xlsx)
             .post("/duty/{id}/delete", WRITERS, pages::delete)

@@ -79,6 +79,7 @@ pub async fn duty_page(State(st): State<AppState>, c: Caller) -> UiResult {
     let handovers = super::handover::block(&st, &c).await;
     let body = html! {
         h1 { (l.t("Lịch trực 24/7", "24/7 duty")) }
+        p #duty-links { a href="/duty/daily" { (l.t("Báo cáo kết quả trực ngày", "Daily duty report")) } " · " a href="/oncall" { (l.t("Gọi trực", "On-call pages")) } " · " a href="/periods" { (l.t("Thời gian cao điểm", "Heightened periods")) } }
         h2 { (l.t("Đang trực lúc ", "On duty at ")) (fmt_datetime(now)) }
         table.records #on-duty { thead { tr { th { (l.t("Đơn vị", "Organisation")) } th { (l.t("Ca", "Shift")) } th { (l.t("Người trực", "On duty")) } th { (l.t("Từ", "From")) } th { (l.t("Đến", "Until")) } } }
             tbody { @for s in &on { tr { td { a href=(format!("/orgs/{}", s.org_id)) { (s.org_code.clone().unwrap_or_default()) } } td { a href=(format!("/duty/{}", s.roster_id)) { (shift_word(l, &s.code)) } } td { (person(l, s)) @if let Some(e) = &s.email { " " span.muted { (e) } } } td { (fmt_datetime(s.starts_at)) } td { (fmt_datetime(s.ends_at)) } } }

@@ -10,14 +10,14 @@ use crate::ui::layout::{csrf, page};
 use crate::ui::{error_page, not_found, store_error_page, UiResult};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use canhgac_domain::report::{DeadlineRules, DueState, HalfYear, ReportKind, Template};
 use canhgac_domain::time::{fmt_date, fmt_datetime, now_ms};
 use canhgac_ops::reports::{self as rep, Filled, SendError};
 use canhgac_store::{IncidentRow, NewContact, NewEscalation};
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup};
 use std::collections::{BTreeMap, HashMap};
 
 fn kind_of(c: &Caller, s: &str) -> Result<ReportKind, Response> {
@@ -241,30 +241,7 @@ pub async fn print_report(State(st): State<AppState>, c: Caller, Path((id, kind)
         ol { @for (key, label) in &f.template.fields { li { b { (label) ":" } div.v { @let v = f.fields.get(key).map(String::as_str).unwrap_or("").trim(); @if v.is_empty() { "…………………………………………" } @else { (v) } } } } }
         p.sign { b { "NGƯỜI BÁO CÁO" } br; i { "(ký, ghi rõ họ tên; đóng dấu hoặc ký số)" } }
     };
-    Ok(print_page(&format!("{} số {}", f.template.title, f.number), body).into_response())
-}
-
-/// A standalone printable page (no navigation), A4. The document is the national form, in
-/// Vietnamese whatever the interface language (`data-raw`: its text is the form's own).
-fn print_page(title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="vi" { head { meta charset="utf-8"; title { (title) }
-            link rel="stylesheet" href=(crate::ui::layout::asset("app.css")); }
-            body.print-doc { p.noprint { button type="button" data-print { "In / Print" } } div data-raw { (body) } script src=(crate::ui::layout::asset("app.js")) {} } }
-    }
-}
-
-fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+    Ok(crate::ui::layout::print_page(&format!("{} số {}", f.template.title, f.number), body).into_response())
 }
 
 /// `GET /incidents/{id}/reports/{kind}/pdf`.
@@ -274,7 +251,7 @@ pub async fn report_pdf(State(st): State<AppState>, c: Caller, Path((id, kind)):
     let (f, _) = filled(&st, &c, &i, kind).await?;
     let bytes = rep::render_pdf(&f).map_err(|e| error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, "Không tạo được tệp PDF.", &e))?;
     let short = if kind == ReportKind::Initial { "mau03" } else { "mau04" };
-    Ok(pdf_response(&format!("{short}-su-co-{}-{}.pdf", i.id, f.number.replace('/', "-")), bytes))
+    Ok(crate::ui::pdf_response(&format!("{short}-su-co-{}-{}.pdf", i.id, f.number.replace('/', "-")), bytes))
 }
 
 /// `POST /incidents/{id}/reports/{kind}/send` (`contact` ids, `extra` addresses).
@@ -479,7 +456,7 @@ pub async fn summary_page(State(st): State<AppState>, c: Caller, Query(q): Query
     match q.format.as_deref() {
         Some("pdf") => {
             let bytes = rep::summary_pdf(&s, &org_name, now_ms()).map_err(|e| error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, "Không tạo được tệp PDF.", &e))?;
-            return Ok(pdf_response(&format!("mau05-tong-hop-{}-{}.pdf", half.year, half.half), bytes));
+            return Ok(crate::ui::pdf_response(&format!("mau05-tong-hop-{}-{}.pdf", half.year, half.half), bytes));
         }
         Some("print") => {
             let body = html! {
@@ -491,7 +468,7 @@ pub async fn summary_page(State(st): State<AppState>, c: Caller, Query(q): Query
                         tr { td {} td { b { "Tổng cộng" } } td { b { (s.total) } } td { b { (s.serious) } } td { b { (s.closed) } } } } }
                 p { "Thời gian báo cáo: " (fmt_datetime(now_ms())) }
             };
-            return Ok(print_page(&format!("Báo cáo tổng hợp sự cố {}", half.label_vi()), body).into_response());
+            return Ok(crate::ui::layout::print_page(&format!("Báo cáo tổng hợp sự cố {}", half.label_vi()), body).into_response());
         }
         _ => {}
     }

@@ -101,6 +101,17 @@ pub fn bare_page(l: Lang, title: &str, body: Markup) -> Markup {
     }
 }
 
+/// A standalone printable page (no navigation), A4: an official document, in Vietnamese
+/// whatever the interface language (`data-raw`: its text is the document's own).
+pub fn print_page(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="vi" { head { meta charset="utf-8"; title { (title) }
+            link rel="stylesheet" href=(asset("app.css")); }
+            body.print-doc { p.noprint { button type="button" data-print { "In / Print" } } div data-raw { (body) } script src=(asset("app.js")) {} } }
+    }
+}
+
 /// A hidden CSRF field for a form.
 pub fn csrf(c: &Caller) -> Markup {
     html! { input type="hidden" name="_csrf" value=(c.csrf); }

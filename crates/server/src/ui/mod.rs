@@ -69,6 +69,23 @@ pub(crate) fn download(name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A PDF as a download.
+pub(crate) fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+    use axum::http::header;
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A multipart form as read: its text fields and its non-empty files.
 pub(crate) struct Upload {
     /// Text fields by name.

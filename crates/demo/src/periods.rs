@@ -47,9 +47,9 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
         for back in [2i64, 1, 0] {
             // Past days: all but every fifth; today: every third.
             let sends = if back == 0 {
-                i % 3 == 0
+                i.is_multiple_of(3)
             } else {
-                (i + back as usize) % 5 != 0
+                !(i + back as usize).is_multiple_of(5)
             };
             if !sends {
                 continue;

@@ -15,7 +15,7 @@ mod common;
 #[path = "common/smtp.rs"]
 mod smtp;
 
-use browser::{driver, session};
+use browser::{driver, session, submit, text, wait_for};
 use canhgac_domain::signal::{Severity, SignalKind};
 use canhgac_domain::Scope;
 use canhgac_server::{AppState, ServerConfig};
@@ -23,68 +23,7 @@ use canhgac_store::{Actor, NewSignal, NewUser};
 use common::{TestApp, PASSWORD};
 use fantoccini::{Client, Locator};
 use serde_json::json;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
-
-async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
-    c.wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
-}
-
-fn shot_dir() -> PathBuf {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots/duty-flow");
-    let _ = std::fs::create_dir_all(&d);
-    d
-}
-
-async fn shot(c: &Client, name: &str) {
-    if let Ok(png) = c.screenshot().await {
-        let _ = std::fs::write(shot_dir().join(format!("{name}.png")), png);
-    }
-}
-
-/// Fills the form that holds `anchor` and submits it as its button does; waits for the next page.
-async fn submit(c: &Client, anchor: &str, fields: &[(&str, &str)]) {
-    let values: serde_json::Map<String, serde_json::Value> = fields
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), json!(v)))
-        .collect();
-    c.execute(
-        "const f = document.querySelector(arguments[0]).closest('form');
-         for (const [k, v] of Object.entries(arguments[1])) {
-           for (const el of f.querySelectorAll('[name=\"' + k + '\"]')) { el.value = v; }
-         }
-         window.__submitted = true;
-         f.requestSubmit();",
-        vec![json!(anchor), json!(values)],
-    )
-    .await
-    .unwrap_or_else(|e| panic!("submit {anchor}: {e}"));
-    for _ in 0..100 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if c.execute("return window.__submitted === undefined", vec![])
-            .await
-            .map(|v| v == json!(true))
-            .unwrap_or(false)
-        {
-            return;
-        }
-    }
-    panic!("submitting {anchor} did not load a page");
-}
-
-async fn text(c: &Client) -> String {
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
 
 async fn login(c: &Client, base: &str, email: &str, to: &str) {
     c.delete_all_cookies().await.unwrap();
@@ -181,7 +120,7 @@ async fn holiday_rota_page_acknowledge_handover_and_directive_in_the_browser() {
         body.contains("Trực Tết Dương lịch") && body.contains("Tết Dương lịch"),
         "the rota names the holiday: {body}"
     );
-    shot(&c, "01-holiday-rota").await;
+    browser::shot(&c, "duty-flow", "01-holiday-rota").await;
     let on = app
         .store
         .on_duty(
@@ -230,7 +169,7 @@ async fn holiday_rota_page_acknowledge_handover_and_directive_in_the_browser() {
     // 3. The officer sees the page and acknowledges it.
     login(&c, &base, &officer, "/oncall").await;
     wait_for(&c, "#oncall-mine").await;
-    shot(&c, "02-paging-you").await;
+    browser::shot(&c, "duty-flow", "02-paging-you").await;
     let href = c
         .find(Locator::Css("#oncall-mine a[href^='/oncall/pages/']"))
         .await
@@ -244,7 +183,7 @@ async fn holiday_rota_page_acknowledge_handover_and_directive_in_the_browser() {
     submit(&c, "#page-ack", &[]).await;
     wait_for(&c, "#page-acked").await;
     assert!(text(&c).await.contains(&officer));
-    shot(&c, "03-acknowledged").await;
+    browser::shot(&c, "duty-flow", "03-acknowledged").await;
     let pid: i64 = href.trim_start_matches("/oncall/pages/").parse().unwrap();
     assert_eq!(
         app.store
@@ -274,7 +213,7 @@ async fn holiday_rota_page_acknowledge_handover_and_directive_in_the_browser() {
         body.contains("Đã cô lập portal-01") && body.contains("Mã độc mã hoá"),
         "{body}"
     );
-    shot(&c, "04-handover").await;
+    browser::shot(&c, "duty-flow", "04-handover").await;
 
     // 5. The DIC issues a directive; the district's officer reports its item done.
     let due = (today + chrono::Duration::days(3))
@@ -325,7 +264,7 @@ async fn holiday_rota_page_acknowledge_handover_and_directive_in_the_browser() {
         body.contains("Đã bố trí 3 cán bộ trực 24/7.") && body.contains("Đã hoàn thành"),
         "{body}"
     );
-    shot(&c, "05-directive-reported").await;
+    browser::shot(&c, "duty-flow", "05-directive-reported").await;
     let tasks = app.store.directive_tasks(&all, did).await.unwrap();
     let td = tasks.iter().find(|t| t.org_code == "TAMDUONG").unwrap();
     assert_eq!(td.state, "closed");

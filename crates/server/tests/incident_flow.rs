@@ -18,82 +18,13 @@ mod smtp;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use browser::{driver, session};
+use browser::{driver, session, submit, text, wait_for};
 use canhgac_domain::Scope;
 use canhgac_server::{AppState, ServerConfig};
 use common::{TestApp, PASSWORD};
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use serde_json::json;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
-
-async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
-    c.wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
-}
-
-fn shot_dir() -> PathBuf {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots/incident-flow");
-    let _ = std::fs::create_dir_all(&d);
-    d
-}
-
-async fn shot(c: &Client, name: &str) {
-    if let Ok(png) = c.screenshot().await {
-        let _ = std::fs::write(shot_dir().join(format!("{name}.png")), png);
-    }
-}
-
-/// Fills the fields of the form that holds `anchor` (by name → value) and submits it the way a
-/// click on its button does, then waits for the next page.
-async fn submit(c: &Client, anchor: &str, fields: &[(&str, &str)]) {
-    let before = c.current_url().await.unwrap();
-    let values: serde_json::Map<String, serde_json::Value> = fields
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), json!(v)))
-        .collect();
-    c.execute(
-        "const f = document.querySelector(arguments[0]).closest('form');
-         for (const [k, v] of Object.entries(arguments[1])) {
-           const els = f.querySelectorAll('[name=\"' + k + '\"]');
-           for (const el of els) {
-             if (el.type === 'checkbox') { el.checked = (el.value === v) || el.checked; }
-             else { el.value = v; }
-           }
-         }
-         window.__submitted = true;
-         f.requestSubmit();",
-        vec![json!(anchor), json!(values)],
-    )
-    .await
-    .unwrap_or_else(|e| panic!("submit {anchor}: {e}"));
-    // The next page has loaded when the marker set above is gone.
-    for _ in 0..100 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let gone = c
-            .execute("return window.__submitted === undefined", vec![])
-            .await
-            .map(|v| v == json!(true))
-            .unwrap_or(false);
-        if gone {
-            return;
-        }
-    }
-    panic!("submitting {anchor} on {before} did not load a page");
-}
-
-async fn text(c: &Client) -> String {
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn platform_alert_to_closed_incident_in_the_browser() {
@@ -182,7 +113,7 @@ async fn platform_alert_to_closed_incident_in_the_browser() {
         .unwrap();
     wait_for(&c, "#whoami").await;
     assert!(text(&c).await.contains("IRL-FLOW-0001"));
-    shot(&c, "01-platform-alerts").await;
+    browser::shot(&c, "incident-flow", "01-platform-alerts").await;
     let signal = c
         .find(Locator::Css("a[href^='/signals/']"))
         .await
@@ -203,7 +134,7 @@ async fn platform_alert_to_closed_incident_in_the_browser() {
         .parse()
         .unwrap_or_else(|_| panic!("{url}"));
     wait_for(&c, "#incident-title").await;
-    shot(&c, "02-incident").await;
+    browser::shot(&c, "incident-flow", "02-incident").await;
 
     // 4. The response plan, and every task done with evidence.
     submit(&c, "#plan-start", &[]).await;
@@ -282,7 +213,7 @@ async fn platform_alert_to_closed_incident_in_the_browser() {
         .find(|x| x.email == "ir@vncert.vn")
         .unwrap();
     wait_for(&c, "#report-send").await;
-    shot(&c, "03-initial-report").await;
+    browser::shot(&c, "incident-flow", "03-initial-report").await;
     submit(
         &c,
         "#report-send-button",
@@ -352,7 +283,7 @@ async fn platform_alert_to_closed_incident_in_the_browser() {
     .await;
     wait_for(&c, "#report-deadlines").await;
     let page = text(&c).await;
-    shot(&c, "04-closed").await;
+    browser::shot(&c, "incident-flow", "04-closed").await;
     assert_eq!(
         page.matches("Đã gửi đúng hạn").count(),
         2,

@@ -179,10 +179,7 @@ async fn flow(app: TestApp) -> TestApp {
     );
 
     // Under way: the task's remaining time is halved, once; the pager's waits too.
-    assert_eq!(
-        canhgac_ops::periods::apply(&app.store, now).await.unwrap() >= 1,
-        true
-    );
+    assert!(canhgac_ops::periods::apply(&app.store, now).await.unwrap() >= 1);
     let due = app
         .store
         .work_item(&all, task.id)

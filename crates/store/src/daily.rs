@@ -164,6 +164,7 @@ impl Store {
 
     /// Saves the edited text of an organisation's report for a day (in scope); audited with
     /// before and after.
+    #[allow(clippy::too_many_arguments)]
     pub async fn save_daily_report(
         &self,
         scope: &Scope,

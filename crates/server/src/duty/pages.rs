@@ -48,10 +48,17 @@ fn person(l: Lang, s: &ShiftRow) -> Markup {
 /// The overview's card: who is on duty now in the caller's scope.
 pub(crate) async fn now_card(st: &AppState, c: &Caller) -> Markup {
     let l = c.lang;
-    let rows = st.store.on_duty(&c.scope, now_ms()).await.unwrap_or_default();
+    let now = now_ms();
+    let rows = st.store.on_duty(&c.scope, now).await.unwrap_or_default();
+    let paging = st.store.oncall_pages(&c.scope, true, None, 1000).await.map(|p| p.len()).unwrap_or(0);
+    let mine = st.store.oncall_pages(&c.scope, true, Some(c.user.id), 1000).await.map(|p| p.len()).unwrap_or(0);
+    let period = st.store.active_period(now).await.ok().flatten();
     html! {
         div.card #on-duty-now {
             h2 { a href="/duty" { (l.t("Đang trực", "On duty now")) } }
+            @if let Some(p) = &period { p #period-banner { a href=(format!("/periods/{}", p.id)) { span.badge.sev-high { (l.t("Thời gian cao điểm: ", "Heightened period: ")) span data-raw { (p.name) } } } } }
+            p { a #oncall-count href="/oncall" { (paging) (l.t(" lượt gọi trực chưa xác nhận", " on-call pages not acknowledged")) }
+                @if mine > 0 { " · " a href="/oncall#paging-you" { span.badge.sev-critical { (mine) (l.t(" đang gọi bạn", " paging you")) } } } }
             table { tbody {
                 @for s in rows.iter().take(20) { tr { td { (s.org_code.clone().unwrap_or_default()) } td { (shift_word(l, &s.code)) } td { (person(l, s)) } td.muted { (l.t("đến ", "until ")) (fmt_datetime(s.ends_at)) } } }
                 @if rows.is_empty() { tr { td.muted { (l.t("Chưa có lịch trực cho lúc này.", "No roster covers this moment.")) } } }

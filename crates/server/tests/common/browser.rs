@@ -7,7 +7,7 @@
 #![allow(dead_code)]
 
 use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use std::net::TcpListener as StdListener;
 use std::path::PathBuf;
@@ -152,4 +152,73 @@ pub async fn console_errors(c: &Client) -> Vec<String> {
 /// Runs a script and answers its JSON value (`Null` when the script failed).
 pub async fn eval(c: &Client, script: &str, args: Vec<Value>) -> Value {
     c.execute(script, args).await.unwrap_or(Value::Null)
+}
+
+/// The element matching `css`, waiting up to 15 seconds for it.
+pub async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+}
+
+/// The page's text.
+pub async fn text(c: &Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text")
+}
+
+/// Keeps a screenshot as `target/screenshots/{flow}/{name}.png`.
+pub async fn shot(c: &Client, flow: &str, name: &str) {
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/screenshots")
+        .join(flow);
+    let _ = std::fs::create_dir_all(&d);
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(d.join(format!("{name}.png")), png);
+    }
+}
+
+/// Fills the fields of the form that holds `anchor` (by name → value; a checkbox is ticked when
+/// its value is given) and submits it the way a click on its button does, then waits for the
+/// next page.
+pub async fn submit(c: &Client, anchor: &str, fields: &[(&str, &str)]) {
+    let before = c.current_url().await.expect("url");
+    let values: serde_json::Map<String, Value> = fields
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), json!(v)))
+        .collect();
+    c.execute(
+        "const f = document.querySelector(arguments[0]).closest('form');
+         for (const [k, v] of Object.entries(arguments[1])) {
+           const els = f.querySelectorAll('[name=\"' + k + '\"]');
+           for (const el of els) {
+             if (el.type === 'checkbox') { el.checked = (el.value === v) || el.checked; }
+             else { el.value = v; }
+           }
+         }
+         window.__submitted = true;
+         f.requestSubmit();",
+        vec![json!(anchor), json!(values)],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("submit {anchor}: {e}"));
+    // The next page has loaded when the marker set above is gone.
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let gone = c
+            .execute("return window.__submitted === undefined", vec![])
+            .await
+            .map(|v| v == json!(true))
+            .unwrap_or(false);
+        if gone {
+            return;
+        }
+    }
+    panic!("submitting {anchor} on {before} did not load a page");
 }

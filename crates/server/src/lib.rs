@@ -370,6 +370,10 @@ mod tests {
                     | ("GET", "/lang/{code}")
                     // A person's calendar feed: its private token is the credential.
                     | ("GET", "/duty/ical/{token}")
+                    // An on-call message's acknowledgement link: its token is the credential,
+                    // good for one page only.
+                    | ("GET", "/oncall/ack/{token}")
+                    | ("POST", "/oncall/ack/{token}")
             );
             assert_eq!(r.allow.is_none(), public, "{} {}", r.method, r.path);
         }

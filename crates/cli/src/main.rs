@@ -17,6 +17,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod detect;
 mod hunt;
+mod scan;
 mod vulnmatch;
 
 /// canhgac — giám sát, cảnh báo và điều phối an toàn thông tin cho Sở TTTT, các sở, ban,
@@ -118,6 +119,30 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: hunt::HuntFormat,
         /// Tệp hoặc thư mục nhật ký / log files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Quét mã độc ngoại tuyến bằng luật YARA và danh sách mã băm (kể cả trong tệp zip).
+    /// Offline malware scan with YARA rules and hash lists (zip archives opened within limits).
+    Scan {
+        /// Luật YARA: tệp hoặc thư mục các tệp .yar/.yara; lặp lại được. Rules: a file or a
+        /// folder of rule files; repeatable.
+        #[arg(long = "rules")]
+        rules: Vec<PathBuf>,
+        /// Danh sách mã băm (SHA-256/SHA-1/MD5; .hdb/.hsb của ClamAV); lặp lại được. A hash
+        /// list; repeatable.
+        #[arg(long = "hashes")]
+        hashes: Vec<PathBuf>,
+        /// Số luồng quét / worker threads (default: the machine's cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Độ sâu mở tệp nén zip (0: không mở) / how deep zip archives are opened (0: not).
+        #[arg(long, default_value_t = 3)]
+        archive_depth: u32,
+        /// Định dạng kết quả / output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: scan::ScanFormat,
+        /// Tệp hoặc thư mục cần quét / files or folders to scan.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
@@ -461,6 +486,14 @@ async fn run() -> Result<()> {
             format,
             paths,
         } => hunt::run(&lists, format, &paths).map(|_| ()),
+        Command::Scan {
+            rules,
+            hashes,
+            threads,
+            archive_depth,
+            format,
+            paths,
+        } => scan::run(&rules, &hashes, threads, archive_depth, format, &paths),
         Command::Detect {
             rules,
             placeholders,

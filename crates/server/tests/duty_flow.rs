@@ -97,7 +97,8 @@ async fn holiday_rota_page_acknowledge_handover_and_directive_in_the_browser() {
             .unwrap();
     }
 
-    // 1. A DIC officer generates the holiday rota, from today to New Year's Day.
+    // 1. A DIC officer generates the holiday rota, from yesterday (the night shift under way after
+    // midnight began then) to New Year's Day.
     let c = session(&drv, 1400, 1000).await;
     login(&c, &base, "operator@t.vn", "/duty").await;
     let now = canhgac_domain::time::now_ms();
@@ -109,7 +110,12 @@ async fn holiday_rota_page_acknowledge_handover_and_directive_in_the_browser() {
         "#roster-generate",
         &[
             ("name", "Trực Tết Dương lịch"),
-            ("first", &today.format("%d/%m/%Y").to_string()),
+            (
+                "first",
+                &(today - chrono::Duration::days(1))
+                    .format("%d/%m/%Y")
+                    .to_string(),
+            ),
             ("last", &format!("02/01/{year}")),
             ("pattern", "3x8"),
         ],

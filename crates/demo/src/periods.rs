@@ -1,5 +1,6 @@
 //! The demo province's heightened period: the days around the demo's start (two days back, four
-//! ahead) with time limits at half, and the daily reports the organisations under the DIC sent —
+//! ahead) with time limits at half, and the daily reports the DIC and the organisations under it
+//! sent —
 //! most for the past days, about a third so far for today, each prefilled from its day as the
 //! form does and sent by one of its people. The DIC's daily duty report of yesterday was edited
 //! and saved by its officer.

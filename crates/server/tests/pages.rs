@@ -52,6 +52,18 @@ const NOT_PAGES: &[(&str, &str)] = &[
         "/duty/ical/{token}",
         "a calendar feed, by its private token",
     ),
+    ("/duty/daily/pdf", "a PDF download"),
+    ("/duty/daily/xlsx", "an XLSX download"),
+    ("/directives/{id}/xlsx", "an XLSX download"),
+    ("/directives/{id}/file", "the original letter, a download"),
+    (
+        "/directives/{id}/evidence/{file}",
+        "an evidence file, a download",
+    ),
+    (
+        "/oncall/ack/{token}",
+        "an acknowledgement link, by its private token (tests/oncall.rs)",
+    ),
 ];
 
 /// An account the walk signs in as.
@@ -670,6 +682,15 @@ async fn demo_app() -> (Store, AppState) {
         .expect("demo incidents");
     assert!(incidents > 0, "the demo's incidents");
     canhgac_demo::duty::seed(&store).await.expect("demo duty");
+    canhgac_demo::directives::seed(&store)
+        .await
+        .expect("demo directives");
+    canhgac_demo::periods::seed(&store)
+        .await
+        .expect("demo period");
+    canhgac_demo::oncall::seed(&store, canhgac_domain::time::now_ms(), "http://127.0.0.1")
+        .await
+        .expect("demo pages");
     (store, state)
 }
 

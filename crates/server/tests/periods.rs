@@ -308,8 +308,8 @@ async fn flow(app: TestApp) -> TestApp {
         r.text
     );
     assert!(
-        r.text.contains("1/3"),
-        "one of three organisations reported today: {}",
+        r.text.contains("1/4"),
+        "one of four organisations (the DIC too) reported today: {}",
         r.text
     );
     let r = staff.get(&format!("/periods/{pid}")).await;

@@ -139,6 +139,13 @@ impl Store {
         })
     }
 
+    /// The DIC (the province's own organisation), if the registry has one.
+    pub async fn dic_org(&self) -> Result<Option<i64>> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM orgs WHERE kind = 'dic' ORDER BY id LIMIT 1").fetch_optional(pool).await?)
+        })
+    }
+
     /// An organisation's code, name and kind.
     pub async fn org_brief(&self, org_id: i64) -> Result<Option<(String, String, String)>> {
         on_pool!(self, pool => {

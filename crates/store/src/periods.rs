@@ -142,10 +142,11 @@ impl Store {
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, PeriodRow>(&sql).bind(&today).fetch_optional(pool).await?) })
     }
 
-    /// The organisations that report during a period, in scope: those directly under the DIC.
+    /// The organisations that report during a period, in scope: the DIC itself and those
+    /// directly under it.
     pub async fn period_recipients(&self, scope: &Scope) -> Result<Vec<(i64, String, String)>> {
         let sql = format!(
-            "SELECT o.id, o.code, o.name FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE p.kind = 'dic'{} ORDER BY o.code",
+            "SELECT o.id, o.code, o.name FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id WHERE (p.kind = 'dic' OR o.kind = 'dic'){} ORDER BY o.code",
             scope_sql(scope, "o.id")
         );
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, (i64, String, String)>(&sql).fetch_all(pool).await?) })

@@ -23,7 +23,13 @@ fn day_of(q: &HashMap<String, String>, now: i64) -> NaiveDate {
 }
 
 pub(crate) async fn load(st: &AppState, c: &Caller, q: &HashMap<String, String>) -> Result<Daily, Response> {
-    let Some(org) = c.user.org_id else {
+    // A province-wide account of no organisation (a leader's viewer) reads the DIC's report.
+    let org = match (c.user.org_id, &c.scope) {
+        (Some(o), _) => Some(o),
+        (None, canhgac_domain::Scope::All) => st.store.dic_org().await.map_err(|e| store_error_page(c, e))?,
+        _ => None,
+    };
+    let Some(org) = org else {
         return Err(error_page(c, StatusCode::NOT_FOUND, "Tài khoản không thuộc đơn vị nào: không có báo cáo trực.", "The account belongs to no organisation: no duty report."));
     };
     let now = now_ms();

@@ -251,7 +251,7 @@ pub async fn work_detail(State(st): State<AppState>, c: Caller, Path(id): Path<i
         table #work-history { thead { tr { th { (l.t("Thời gian", "When")) } th { (l.t("Người thực hiện", "Who")) } th { (l.t("Thao tác", "Action")) } th { (l.t("Nội dung", "Note")) } th { (l.t("Bằng chứng", "Evidence")) } } }
             tbody { @for n in &notes { tr { td { (fmt_datetime(n.at)) } td { (crate::ui::fmt::actor(l, &n.user_email)) }
                 td { (crate::ui::fmt::work_action(l, &n.action)) }
-                td { (n.note.clone().unwrap_or_default()) } td { (n.evidence.clone().unwrap_or_default()) } } }
+                td { span data-raw { (n.note.clone().unwrap_or_default()) } } td { span data-raw { (n.evidence.clone().unwrap_or_default()) } } } }
                 @if notes.is_empty() { tr { td colspan="5" .muted { (l.t("Chưa có thao tác nào", "Nothing done yet")) } } } } }
     };
     Ok(page(&c, &w.title, "/work", body).into_response())

@@ -44,7 +44,8 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
             "TAMDUONG",
             "Trực an toàn thông tin huyện Tam Đường",
             Pattern::DayNight,
-            0,
+            // From yesterday: after midnight, the night shift under way began then.
+            -1,
             13,
             6,
         ),

@@ -597,6 +597,29 @@ async fn flow(mut app: TestApp) -> TestApp {
         StatusCode::CONFLICT
     );
 
+    // The overview's counts agree with the lists.
+    for (scope, user) in [
+        (Scope::Orgs([td].into()), app.users["td-staff@t.vn"]),
+        (Scope::All, app.users["vt-staff@t.vn"]),
+    ] {
+        let (open, mine) = app.store.open_page_counts(&scope, user).await.unwrap();
+        assert_eq!(
+            open as usize,
+            app.store
+                .oncall_pages(&scope, true, None, 1000)
+                .await
+                .unwrap()
+                .len()
+        );
+        assert_eq!(
+            mine as usize,
+            app.store
+                .oncall_pages(&scope, true, Some(user), 1000)
+                .await
+                .unwrap()
+                .len()
+        );
+    }
     // The administrator's policy, every problem named.
     let r = tdadmin
         .post(

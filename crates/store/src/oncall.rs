@@ -743,6 +743,16 @@ impl Store {
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, PageRow>(&sql).fetch_all(pool).await?) })
     }
 
+    /// How many pages are open in scope, and how many of them were sent to `user`.
+    pub async fn open_page_counts(&self, scope: &Scope, user: i64) -> Result<(i64, i64)> {
+        let sql = format!(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM oncall_deliveries d WHERE d.page_id = p.id AND d.user_id = $1) THEN 1 ELSE 0 END), 0) \
+             FROM oncall_pages p WHERE p.state = 'open'{}",
+            scope_sql(scope, "p.org_id")
+        );
+        on_pool!(self, pool => { Ok(sqlx::query_as::<_, (i64, i64)>(&sql).bind(user).fetch_one(pool).await?) })
+    }
+
     /// The deliveries of a page in scope, in order.
     pub async fn page_deliveries(&self, scope: &Scope, page_id: i64) -> Result<Vec<DeliveryRow>> {
         let sql = format!(

@@ -99,12 +99,7 @@ pub(crate) struct DailyReport {
     security(("bearer" = [])),
 )]
 pub(crate) async fn daily_report(State(st): State<AppState>, c: Caller, Query(p): Query<HashMap<String, String>>) -> ApiResult<Json<DailyReport>> {
-    let org = match (c.user.org_id, &c.scope) {
-        (Some(o), _) => Some(o),
-        (None, canhgac_domain::Scope::All) => st.store.dic_org().await?,
-        _ => None,
-    }
-    .ok_or_else(ApiError::not_found)?;
+    let org = super::daily::report_org(&st, &c).await?.ok_or_else(ApiError::not_found)?;
     let now = canhgac_domain::time::now_ms();
     let day = match p.get("day") {
         Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%d/%m/%Y").map_err(|_| ApiError::bad("day là ngày dd/mm/yyyy.", "day is a date, dd/mm/yyyy."))?,

@@ -22,14 +22,18 @@ fn day_of(q: &HashMap<String, String>, now: i64) -> NaiveDate {
     q.get("day").and_then(|s| NaiveDate::parse_from_str(s.trim(), "%d/%m/%Y").ok()).unwrap_or_else(|| local_date(now))
 }
 
+/// Whose daily report the caller reads: their organisation's; a province-wide account of no
+/// organisation (a leader's viewer) reads the DIC's.
+pub(crate) async fn report_org(st: &AppState, c: &Caller) -> Result<Option<i64>, canhgac_store::StoreError> {
+    match (c.user.org_id, &c.scope) {
+        (Some(o), _) => Ok(Some(o)),
+        (None, canhgac_domain::Scope::All) => st.store.dic_org().await,
+        _ => Ok(None),
+    }
+}
+
 pub(crate) async fn load(st: &AppState, c: &Caller, q: &HashMap<String, String>) -> Result<Daily, Response> {
-    // A province-wide account of no organisation (a leader's viewer) reads the DIC's report.
-    let org = match (c.user.org_id, &c.scope) {
-        (Some(o), _) => Some(o),
-        (None, canhgac_domain::Scope::All) => st.store.dic_org().await.map_err(|e| store_error_page(c, e))?,
-        _ => None,
-    };
-    let Some(org) = org else {
+    let Some(org) = report_org(st, c).await.map_err(|e| store_error_page(c, e))? else {
         return Err(error_page(c, StatusCode::NOT_FOUND, "Tài khoản không thuộc đơn vị nào: không có báo cáo trực.", "The account belongs to no organisation: no duty report."));
     };
     let now = now_ms();

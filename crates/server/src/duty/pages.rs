@@ -50,8 +50,7 @@ pub(crate) async fn now_card(st: &AppState, c: &Caller) -> Markup {
     let l = c.lang;
     let now = now_ms();
     let rows = st.store.on_duty(&c.scope, now).await.unwrap_or_default();
-    let paging = st.store.oncall_pages(&c.scope, true, None, 1000).await.map(|p| p.len()).unwrap_or(0);
-    let mine = st.store.oncall_pages(&c.scope, true, Some(c.user.id), 1000).await.map(|p| p.len()).unwrap_or(0);
+    let (paging, mine) = st.store.open_page_counts(&c.scope, c.user.id).await.unwrap_or((0, 0));
     let period = st.store.active_period(now).await.ok().flatten();
     html! {
         div.card #on-duty-now {

@@ -7,6 +7,7 @@
 //! This crate does no I/O: it takes values and returns values plus diagnostics.
 
 pub mod access;
+pub mod agent;
 pub mod directive;
 pub mod duty;
 pub mod entity;

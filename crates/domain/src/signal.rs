@@ -26,11 +26,13 @@ pub enum SignalKind {
     /// A log source that stopped sending for much longer than usual (M3): often an
     /// attacker's first move.
     SourceSilent,
+    /// A watched file changed (M4, the agent's file-integrity monitoring).
+    FileChange,
 }
 
 impl SignalKind {
     /// Every kind.
-    pub const ALL: [SignalKind; 8] = [
+    pub const ALL: [SignalKind; 9] = [
         SignalKind::SigmaAlert,
         SignalKind::Malware,
         SignalKind::NationalAlert,
@@ -39,6 +41,7 @@ impl SignalKind {
         SignalKind::FlowAttack,
         SignalKind::SpamReport,
         SignalKind::SourceSilent,
+        SignalKind::FileChange,
     ];
 
     /// Wire name.
@@ -52,6 +55,7 @@ impl SignalKind {
             SignalKind::FlowAttack => "flow_attack",
             SignalKind::SpamReport => "spam_report",
             SignalKind::SourceSilent => "source_silent",
+            SignalKind::FileChange => "file_change",
         }
     }
 
@@ -72,6 +76,7 @@ impl SignalKind {
             SignalKind::FlowAttack => "Tấn công mạng (phân tích luồng)",
             SignalKind::SpamReport => "Phản ánh tin nhắn, cuộc gọi rác",
             SignalKind::SourceSilent => "Nguồn nhật ký ngừng gửi",
+            SignalKind::FileChange => "Tệp được giám sát thay đổi",
         }
     }
 
@@ -86,6 +91,7 @@ impl SignalKind {
             SignalKind::FlowAttack => "Network attack (flows)",
             SignalKind::SpamReport => "Spam or fraud report",
             SignalKind::SourceSilent => "Log source gone silent",
+            SignalKind::FileChange => "Watched file changed",
         }
     }
 }

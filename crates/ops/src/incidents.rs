@@ -271,6 +271,7 @@ pub fn category_of(s: &SignalRow) -> Category {
             Category::Intrusion
         }
         SignalKind::SourceSilent => Category::Other,
+        SignalKind::FileChange => Category::Other,
     }
 }
 

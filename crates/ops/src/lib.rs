@@ -7,6 +7,7 @@
 //! Every function that reads or changes an organisation's records takes the caller's
 //! [`canhgac_domain::Scope`] and [`canhgac_store::Actor`]; none builds a scope of its own.
 
+pub mod agents;
 pub mod botnet;
 pub mod conns;
 pub mod daily;
@@ -18,6 +19,7 @@ pub mod incidents;
 pub mod limits;
 pub mod listen;
 pub mod mail;
+pub mod malware;
 pub mod monitor;
 pub mod oncall;
 pub mod patching;

@@ -48,6 +48,23 @@ pub struct ServerConfig {
     pub mailer: Option<Arc<canhgac_ops::mail::Mailer>>,
     /// The address people open the platform at: links in pages and mails point under it.
     pub public_url: String,
+    /// The HTTPS address agents reach the server at (the enrolment command names it).
+    pub agent_url: Option<String>,
+    /// The SHA-256 of the agents' TLS certificate, when it is self-signed (the enrolment
+    /// command pins it).
+    pub agent_pin: Option<String>,
+    /// The compiler that checks uploaded rule sets and hash lists (the binary links yara-x).
+    pub rule_check: Option<RuleChecker>,
+}
+
+/// A [`canhgac_ops::malware::RuleCheck`] shared by the handlers.
+#[derive(Clone)]
+pub struct RuleChecker(pub Arc<dyn canhgac_ops::malware::RuleCheck>);
+
+impl std::fmt::Debug for RuleChecker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RuleChecker")
+    }
 }
 
 impl Default for ServerConfig {
@@ -64,6 +81,9 @@ impl Default for ServerConfig {
             monitor: canhgac_ops::monitor::MonitorConfig::default(),
             mailer: None,
             public_url: "http://127.0.0.1:8080".into(),
+            agent_url: None,
+            agent_pin: None,
+            rule_check: None,
         }
     }
 }
@@ -121,7 +141,7 @@ macro_rules! rooms {
 // Adding a capability adds its name here.
 rooms!(
     console, search, work, directives, duty, oncall, periods, monitoring, botnet, patching, scans,
-    incidents, platform, registry, access
+    incidents, platform, malware, registry, access
 );
 
 /// Every route as declared (method, path, roles allowed): what the role check enforces and the
@@ -248,6 +268,18 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         // The web UI and the API still serve; the operator sees why syslog does not.
         Err(e) => tracing::error!(error = %e, "syslog listeners could not start"),
     }
+    // Scheduled malware scans, checked every five minutes.
+    let scan_store = store.clone();
+    tokio::spawn(async move {
+        loop {
+            match canhgac_ops::agents::schedule_scans(&scan_store, canhgac_domain::time::now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, "scheduled malware scans ordered"),
+                Err(e) => tracing::warn!(error = %e, "could not order scheduled scans"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+        }
+    });
     // Silent log sources, checked every minute.
     let silence_store = store.clone();
     tokio::spawn(async move {
@@ -297,7 +329,26 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
 /// (a half-sent request is closed, not kept), and is served by hyper's HTTP/1 with upgrades
 /// (the live alert feed). Ends on Ctrl-C.
 async fn serve_http(listener: TcpListener, app: Router, state: AppState) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioIo, TokioTimer};
+    accept_loop(listener, app, state, None).await
+}
+
+/// Serves the whole application over TLS (rustls) on its own listener: the address agents
+/// reach (`canhgac-agent` speaks only HTTPS), with the same limits as [`serve`]'s HTTP.
+pub async fn serve_tls(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    state: AppState,
+) -> std::io::Result<()> {
+    let app = router(state.clone());
+    accept_loop(listener, app, state, Some(tokio_rustls::TlsAcceptor::from(tls))).await
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    state: AppState,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> std::io::Result<()> {
     let gate = state.metrics.http.clone();
     let header_timeout = gate.limits().idle;
     let shutdown = tokio::signal::ctrl_c();
@@ -325,29 +376,53 @@ async fn serve_http(listener: TcpListener, app: Router, state: AppState) -> std:
         };
         let app = app.clone();
         let gate = gate.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _ticket = ticket;
-            let svc = hyper::service::service_fn(
-                move |mut req: hyper::Request<hyper::body::Incoming>| {
-                    req.extensions_mut()
-                        .insert(axum::extract::ConnectInfo(peer));
-                    tower::ServiceExt::oneshot(app.clone(), req.map(axum::body::Body::new))
-                },
-            );
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(sock), svc)
-                .with_upgrades();
-            if let Err(e) = conn.await {
-                if e.is_timeout() {
-                    gate.timed_out
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            match tls {
+                None => serve_one(sock, app, peer, &gate, header_timeout).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(header_timeout, acceptor.accept(sock)).await {
+                        Ok(Ok(stream)) => serve_one(stream, app, peer, &gate, header_timeout).await,
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => {
+                            gate.timed_out
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
                 }
-                tracing::debug!(%peer, error = %e, "HTTP connection ended");
             }
         });
+    }
+}
+
+async fn serve_one<IO>(
+    io: IO,
+    app: Router,
+    peer: std::net::SocketAddr,
+    gate: &canhgac_ops::conns::Gate,
+    header_timeout: std::time::Duration,
+) where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        tower::ServiceExt::oneshot(app.clone(), req.map(axum::body::Body::new))
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), svc)
+        .with_upgrades();
+    if let Err(e) = conn.await {
+        if e.is_timeout() {
+            gate.timed_out
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        tracing::debug!(%peer, error = %e, "HTTP connection ended");
     }
 }
 
@@ -374,6 +449,11 @@ mod tests {
                     // good for one page only.
                     | ("GET", "/oncall/ack/{token}")
                     | ("POST", "/oncall/ack/{token}")
+                    // The agent protocol: the agent's own credential (or one-time token).
+                    | ("POST", "/api/v1/agent/enrol")
+                    | ("POST", "/api/v1/agent/heartbeat")
+                    | ("GET", "/api/v1/agent/rules")
+                    | ("POST", "/api/v1/agent/messages")
             );
             assert_eq!(r.allow.is_none(), public, "{} {}", r.method, r.path);
         }

@@ -21,6 +21,7 @@ use thiserror::Error;
 #[macro_use]
 mod macros;
 mod advisories;
+mod agents;
 mod audit;
 mod botnet;
 mod claims;
@@ -30,6 +31,7 @@ mod duty;
 mod findings;
 mod handover;
 mod incidents;
+mod malware;
 mod monitoring;
 mod oncall;
 mod periods;
@@ -46,7 +48,13 @@ pub use advisories::{
     AdvisoryRow, ComplianceRow, HostSoftwareRow, KevRow, MatchRow, NewAdvisory, NewMatch,
     SnapshotRow,
 };
+pub use agents::{
+    agent_stream, AgentAuth, AgentRow, CommandRow, EnrolmentRow, FimRow, NewScan, ScanHostRow, ScanRow,
+};
 pub use audit::{AuditEntry, AuditQuery};
+pub use malware::{
+    MalwareAlertRow, MalwareSetRow, MalwareSetVersionRow, NewMalwareAlert, QuarantineRow,
+};
 pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, HostEntry, NewBotnetList, NewFinding};
 pub use claims::{host_addresses, AddressClaim};
 pub use daily::{DailyCounts, DailyReportRow, WorkProgress};

@@ -294,6 +294,7 @@ impl Store {
             len: n,
             hosts,
             sources,
+            marks: Vec::new(),
         })
     }
 
@@ -303,9 +304,10 @@ impl Store {
         let mut ids = Vec::with_capacity(batch.len);
         let hosts = batch.hosts;
         let sources = batch.sources;
+        let marks = batch.marks;
         match (&self.pool, batch.chunks) {
-            (_, Chunks::Sqlite(c)) if c.is_empty() => {}
-            (_, Chunks::Pg(c)) if c.is_empty() => {}
+            (_, Chunks::Sqlite(c)) if c.is_empty() => self.write_marks(&marks).await?,
+            (_, Chunks::Pg(c)) if c.is_empty() => self.write_marks(&marks).await?,
             (Pool::Sqlite(pool), Chunks::Sqlite(chunks)) => {
                 let mut tx = pool.begin().await?;
                 for (sql, n, args) in chunks {
@@ -336,6 +338,9 @@ impl Store {
                 for t in &sources {
                     crate::sources::upsert_source!(&mut *tx, t);
                 }
+                for (stream, seq) in &marks {
+                    crate::agents::advance_cursor!(&mut *tx, stream, seq);
+                }
                 tx.commit().await?;
             }
             (Pool::Pg(pool), Chunks::Pg(chunks)) => {
@@ -361,6 +366,9 @@ impl Store {
                 for t in &sources {
                     crate::sources::upsert_source!(&mut *tx, t);
                 }
+                for (stream, seq) in &marks {
+                    crate::agents::advance_cursor!(&mut *tx, stream, seq);
+                }
                 tx.commit().await?;
             }
             _ => {
@@ -370,6 +378,13 @@ impl Store {
             }
         }
         Ok(ids)
+    }
+
+    async fn write_marks(&self, marks: &[(String, i64)]) -> Result<()> {
+        for (stream, seq) in marks {
+            on_pool!(self, pool => { crate::agents::advance_cursor!(pool, stream, seq); });
+        }
+        Ok(())
     }
 
     pub(crate) fn event_where(&self, scope: &Scope, f: &EventFilter, p: &mut Params) -> String {
@@ -777,6 +792,17 @@ pub struct EventBatch {
     hosts: Vec<(i64, usize, i64)>,
     /// The batch's events counted per log source.
     sources: Vec<crate::sources::Tally>,
+    /// Delivery cursors `(stream, sequence number)` written in the batch's transaction, so
+    /// that a sender's resend of the same messages is recognised (an agent's queue).
+    marks: Vec<(String, i64)>,
+}
+
+impl EventBatch {
+    /// Adds delivery cursors to write with the events.
+    pub fn with_marks(mut self, marks: Vec<(String, i64)>) -> EventBatch {
+        self.marks.extend(marks);
+        self
+    }
 }
 
 const HOST_ACTIVITY_SQL: &str = "INSERT INTO host_activity (host_id, last_event_id, last_received) \

@@ -173,6 +173,9 @@ pub struct Raw {
     /// Records from an authenticated caller stay within the caller's organisations; events
     /// that resolve to no host of theirs belong to this organisation.
     pub owner: Option<(Scope, Option<i64>)>,
+    /// A delivery cursor `(stream, sequence number)` stored in the same transaction as the
+    /// record (an agent's queue: its resend is then recognised and not stored twice).
+    pub mark: Option<(String, i64)>,
 }
 
 impl Raw {
@@ -184,6 +187,7 @@ impl Raw {
             received_at: now_ms(),
             body,
             owner: None,
+            mark: None,
         }
     }
 }
@@ -537,6 +541,7 @@ impl Monitor {
             let mut alerting = Vec::new();
             let mut malformed_n = 0;
             let mut memo = Memo::default();
+            let marks: Vec<(String, i64)> = records.iter().filter_map(|r| r.mark.clone()).collect();
             for mut r in records {
                 let (ev, format, malformed) = read_record(&r, now);
                 let mut hits = Vec::new();
@@ -568,7 +573,10 @@ impl Monitor {
             // so that the writer only writes.
             let p = Prepared {
                 compiled: c.clone(),
-                batch: store.event_batch(events).map_err(MonitorError::from),
+                batch: store
+                    .event_batch(events)
+                    .map(|b| b.with_marks(marks))
+                    .map_err(MonitorError::from),
                 alerting,
                 malformed: malformed_n,
             };

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod agents_tls;
 mod detect;
 mod hunt;
 mod scan;
@@ -290,6 +291,21 @@ struct ConfigFile {
     monitor: MonitorSection,
     #[serde(default)]
     mail: MailSection,
+    #[serde(default)]
+    agents: AgentsSection,
+}
+
+/// `[agents]`: the HTTPS listener `canhgac-agent` reaches.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AgentsSection {
+    /// e.g. "0.0.0.0:8443"; none: agents are not served.
+    listen: Option<SocketAddr>,
+    /// The address agents use, e.g. "https://canhgac.stttt.laichau.gov.vn:8443".
+    url: Option<String>,
+    /// PEM certificate and key; none: one is made in the data folder and pinned.
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// `[mail]`: the SMTP server incident reports and escalations are sent through.
@@ -479,7 +495,19 @@ async fn run() -> Result<()> {
                 eprintln!("mail: {}", m.describe());
                 cfg.mailer = Some(std::sync::Arc::new(m));
             }
-            serve(st, listen, cfg).await
+            cfg.rule_check = Some(agents_tls::checker());
+            let agents = match file.agents.listen {
+                Some(a) => {
+                    let data = args.data.clone().unwrap_or_else(|| PathBuf::from("."));
+                    let names = file.agents.url.as_deref().and_then(canhgac_domain::oncall::split_url).map(|(_, host, _)| vec![host.to_string()]).unwrap_or_else(|| vec!["localhost".into()]);
+                    let (tls, pin) = agents_tls::tls_config(&data, file.agents.tls_cert.as_deref(), file.agents.tls_key.as_deref(), names)?;
+                    cfg.agent_url = Some(file.agents.url.clone().unwrap_or_else(|| format!("https://{a}")));
+                    cfg.agent_pin = pin;
+                    Some((a, tls))
+                }
+                None => None,
+            };
+            serve(st, listen, cfg, agents).await
         }
         Command::Hunt {
             lists,
@@ -645,12 +673,22 @@ fn version_compare(scheme: &str) -> Result<()> {
     Ok(())
 }
 
-async fn serve(store: Store, listen: SocketAddr, cfg: ServerConfig) -> Result<()> {
+async fn serve(
+    store: Store,
+    listen: SocketAddr,
+    cfg: ServerConfig,
+    agents: Option<(SocketAddr, std::sync::Arc<rustls::ServerConfig>)>,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(%listen, backend = store.backend(), "canhgac is serving");
-    canhgac_server::serve(listener, AppState::new(store, cfg)).await?;
+    let state = AppState::new(store, cfg);
+    if let Some((a, tls)) = agents {
+        let bound = agents_tls::start(a, tls, state.clone()).await?;
+        tracing::info!(%bound, "agents' HTTPS listening");
+    }
+    canhgac_server::serve(listener, state).await?;
     Ok(())
 }
 
@@ -798,6 +836,13 @@ async fn demo(
     // listeners whose port was free.
     cfg.monitor.syslog_udp = syslog.as_ref().and_then(SyslogPorts::udp);
     cfg.monitor.syslog_tcp = syslog.as_ref().and_then(SyslogPorts::tcp);
+    cfg.rule_check = Some(agents_tls::checker());
+    // Agents reach the demo over HTTPS on the next port but one, with a certificate made in
+    // the data folder (the enrolment command pins it).
+    let agent_listen = SocketAddr::new(listen.ip(), listen.port().wrapping_add(363).max(1));
+    let agent_tls = agents_tls::tls_config(data, None, None, vec!["localhost".into(), listen.ip().to_string()])?;
+    cfg.agent_url = Some(format!("https://{agent_listen}"));
+    cfg.agent_pin = agent_tls.1.clone();
     let state = AppState::new(store.clone(), cfg);
     canhgac_demo::monitoring::load_rules(&store, &state.monitor)
         .await
@@ -851,6 +896,7 @@ async fn demo(
             std::time::Duration::from_millis(canhgac_demo::monitoring::LIVE_EVERY_MS as u64),
         ));
     }
+    let agents_at = agents_tls::start(agent_listen, agent_tls.0, state.clone()).await;
     let url = format!("http://{}", listener.local_addr()?);
     println!();
     println!("  canhgac đang chạy / is running:  {url}");
@@ -868,6 +914,10 @@ async fn demo(
     }
     println!();
     println!("  {}", SyslogPorts::banner(syslog.as_ref()));
+    match &agents_at {
+        Ok(a) => println!("  Tác tử kết nối / agents connect to: https://{a} (canhgac-agent enrol …, lệnh ở trang /agents)"),
+        Err(e) => println!("  Tác tử: không mở được cổng / agents: {e:#}"),
+    }
     println!();
     // The server binds the syslog ports it was given as it starts: free them for it now.
     drop(syslog);

@@ -516,6 +516,56 @@ async fn period_records(app: &TestApp) -> Vec<(i64, i64, String)> {
         .collect()
 }
 
+/// Per organisation: an enrolled agent whose host name carries the marker, an unused
+/// enrolment token labelled with it, a scan titled with it, a malware alert and a file change
+/// whose paths carry it, and the alert's file ordered into quarantine: the anti-malware room's
+/// records. Made once per app. Returns `(agent, alert, scan, quarantine, token, code)`.
+async fn malware_records(app: &TestApp) -> Vec<(i64, i64, i64, i64, i64, String)> {
+    let all = canhgac_domain::Scope::All;
+    let actor = canhgac_store::Actor::system("test");
+    let now = canhgac_domain::time::now_ms();
+    let mut out = Vec::new();
+    for (code, _, _) in ORGS {
+        let m = marker(code);
+        let org = app.orgs[*code];
+        let agents = app.store.agents(&all).await.expect("agents");
+        if let Some(a) = agents.iter().find(|a| a.hostname == format!("agent-{m}")) {
+            let alert = app.store.malware_alerts(&all, None, Some(a.id), 10).await.expect("alerts")[0].id;
+            let scan = app.store.agent_scans(&all, a.id).await.expect("scans")[0].scan_id;
+            let q = app.store.quarantine_list(&all, Some(a.id), None).await.expect("q")[0].id;
+            let token = app.store.enrolments(&all).await.expect("tokens").into_iter().find(|t| t.label.contains(&m) && t.used_at.is_none()).expect("token").id;
+            out.push((a.id, alert, scan, q, token, code.to_string()));
+            continue;
+        }
+        let (_, hash) = canhgac_ops::agents::new_secret();
+        app.store.create_enrolment(&all, &actor, org, &format!("spent {m}"), &hash, now + 3_600_000).await.expect("token");
+        let (_, secret) = canhgac_ops::agents::new_secret();
+        let (agent, _) = app
+            .store
+            .enrol_agent(&hash, None, &format!("agent-{m}"), "Debian 12", "0.1.0", &secret, None, now)
+            .await
+            .expect("enrol");
+        let (_, unused) = canhgac_ops::agents::new_secret();
+        let token = app.store.create_enrolment(&all, &actor, org, &format!("unused {m}"), &unused, now + 3_600_000).await.expect("token");
+        let auth = canhgac_store::AgentAuth { id: agent, org_id: org, host_id: None, hostname: format!("agent-{m}") };
+        let scan = app
+            .store
+            .create_scan(&all, &actor, &canhgac_store::NewScan { org_id: org, kind: "ordered".into(), title: format!("Quét {m}"), paths: vec!["/srv".into()], target: String::new(), agents: vec![agent] })
+            .await
+            .expect("scan");
+        let (alert, _) = app
+            .store
+            .record_malware_alert(&auth, &canhgac_store::NewMalwareAlert { scan_id: Some(scan), path: format!("/srv/{m}.exe"), sha256: "ab".repeat(32), size: 68, rule: "EICAR_Test_File".into(), rule_set: "eicar".into(), opinions: vec!["eicar:EICAR_Test_File".into()], signal_id: None })
+            .await
+            .expect("alert");
+        let change = canhgac_domain::agent::FimChange { path: format!("/etc/{m}"), change: "added".into(), before: None, after: None };
+        app.store.record_fim(&auth, &[(change, None)], now, 1).await.expect("fim");
+        let q = app.store.order_quarantine(&all, &actor, alert).await.expect("quarantine");
+        out.push((agent, alert, scan, q, token, code.to_string()));
+    }
+    out
+}
+
 fn foreign_markers(visible: &[String]) -> Vec<String> {
     ORGS.iter()
         .map(|(c, _, _)| c.to_string())
@@ -1466,6 +1516,46 @@ async fn walk_api(app: &TestApp) {
                         )
                         .await;
                     assert!(denied(r.status), "{email} registers a sender: {}", r.status);
+                }
+                // The agent protocol answers agents' credentials only, never a person's.
+                ("post", "/agent/enrol") => {
+                    let r = app.api("post", "/api/v1/agent/enrol", t, Some(json!({"token": "cge_nope", "hostname": "x", "os": "x", "version": "x"}))).await;
+                    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{email}");
+                }
+                (m, p @ ("/agent/heartbeat" | "/agent/rules" | "/agent/messages")) => {
+                    let body = (m == "post").then(|| json!({"messages": []}));
+                    let r = app.api(m, &format!("/api/v1{p}"), t, body).await;
+                    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{email} {p}");
+                }
+                ("get", p @ ("/agents" | "/malware/alerts" | "/malware/scans" | "/malware/quarantine" | "/malware/fim" | "/malware/rules")) => {
+                    malware_records(app).await;
+                    let path = format!("/api/v1{p}");
+                    let r = app.api("get", &path, t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                    assert_no_foreign(email, &path, &r.text, &foreign);
+                }
+                (m, p @ ("/agents/{id}" | "/malware/alerts/{id}" | "/malware/scans/{id}" | "/malware/alerts/{id}/verify" | "/malware/alerts/{id}/false-positive")) => {
+                    for (agent, alert, scan, _, _, code) in malware_records(app).await {
+                        let id = if p.starts_with("/agents") { agent } else if p.starts_with("/malware/scans") { scan } else { alert };
+                        let mine = visible.contains(&code);
+                        if mine && m == "post" {
+                            continue;
+                        }
+                        let path = format!("/api/v1{}", p.replace("{id}", &id.to_string()));
+                        let r = app.api(m, &path, t, (m == "post").then(|| json!({"note": "x"}))).await;
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("post", p @ ("/agents/tokens" | "/malware/hunts")) => {
+                    let Some(fo) = foreign_org else { continue };
+                    let body = if p == "/agents/tokens" { json!({"org": fo, "label": "x"}) } else { json!({"title": "x", "orgs": [fo]}) };
+                    let r = app.api("post", &format!("/api/v1{p}"), t, Some(body)).await;
+                    assert!(denied(r.status), "{email} {p} for {fo}: {}", r.status);
                 }
                 (m, p) => panic!("API route {m} {p} is not covered by the tenant isolation test"),
             }
@@ -2692,6 +2782,72 @@ async fn walk_ui(app: &TestApp) {
                     } else {
                         b.post(p, &[("name", "x")]).await
                     };
+                    assert!(denied(r.status), "{email} POST {p}: {}", r.status);
+                }
+                ("get", p @ ("/agents" | "/malware" | "/malware/quarantine" | "/malware/fim" | "/malware/scans" | "/malware/rules")) => {
+                    malware_records(app).await;
+                    let path = if p == "/malware" { "/malware?state=all" } else { p };
+                    let r = b.get(path).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                    assert_no_foreign(email, path, &r.text, &foreign);
+                }
+                (
+                    m,
+                    p @ ("/agents/{id}"
+                    | "/agents/{id}/config"
+                    | "/agents/{id}/scan"
+                    | "/agents/{id}/revoke"
+                    | "/agents/tokens/{id}/revoke"
+                    | "/malware/alerts/{id}"
+                    | "/malware/alerts/{id}/verify"
+                    | "/malware/alerts/{id}/false-positive"
+                    | "/malware/alerts/{id}/quarantine"
+                    | "/malware/quarantine/{id}/restore"
+                    | "/malware/scans/{id}"),
+                ) => {
+                    for (agent, alert, scan, q, token, code) in malware_records(app).await {
+                        let id = if p.starts_with("/agents/tokens") {
+                            token
+                        } else if p.starts_with("/agents") {
+                            agent
+                        } else if p.starts_with("/malware/scans") {
+                            scan
+                        } else if p.starts_with("/malware/quarantine") {
+                            q
+                        } else {
+                            alert
+                        };
+                        let mine = visible.contains(&code);
+                        if mine && m == "post" {
+                            continue;
+                        }
+                        let path = p.replace("{id}", &id.to_string());
+                        let r = if m == "get" { b.get(&path).await } else { b.post(&path, &[("note", "x"), ("paths", "/tmp")]).await };
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("post", p @ ("/agents/tokens" | "/malware/scans")) => {
+                    let Some(fo) = foreign_org else { continue };
+                    let r = b.post(p, &[("org", fo), ("orgs", fo), ("label", "x"), ("title", "x")]).await;
+                    assert!(denied(r.status), "{email} POST {p} for {fo}: {}", r.status);
+                }
+                // The DIC administrator's province-wide rule sets (refused to others by the role
+                // check; sets carry no organisation's data).
+                (m, p @ ("/malware/rules/{id}" | "/malware/rules/{id}/orgs")) => {
+                    let path = p.replace("{id}", "999999");
+                    let r = if m == "get" { b.get(&path).await } else { b.post(&path, &[]).await };
+                    assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                }
+                ("post", "/malware/rules") => {
+                    if *role == Role::DicAdmin {
+                        continue;
+                    }
+                    let r = b.upload(p, &[("file", "x.yar", b"rule x { condition: true }")]).await;
                     assert!(denied(r.status), "{email} POST {p}: {}", r.status);
                 }
                 (m, p) => panic!("UI route {m} {p} is not covered by the tenant isolation test"),

@@ -14,8 +14,10 @@ pub fn os_name() -> String {
     std::fs::read_to_string("/etc/os-release")
         .ok()
         .and_then(|t| {
-            t.lines()
-                .find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string()))
+            t.lines().find_map(|l| {
+                l.strip_prefix("PRETTY_NAME=")
+                    .map(|v| v.trim_matches('"').to_string())
+            })
         })
         .unwrap_or_else(|| std::env::consts::OS.to_string())
 }
@@ -70,8 +72,15 @@ fn hex_addr(h: &str) -> String {
 /// Listening TCP sockets and bound UDP sockets from `/proc/net`.
 pub fn listening() -> Vec<ListeningPort> {
     let mut out = Vec::new();
-    for (file, proto) in [("tcp", "tcp"), ("tcp6", "tcp"), ("udp", "udp"), ("udp6", "udp")] {
-        let Ok(t) = std::fs::read_to_string(format!("/proc/net/{file}")) else { continue };
+    for (file, proto) in [
+        ("tcp", "tcp"),
+        ("tcp6", "tcp"),
+        ("udp", "udp"),
+        ("udp6", "udp"),
+    ] {
+        let Ok(t) = std::fs::read_to_string(format!("/proc/net/{file}")) else {
+            continue;
+        };
         for l in t.lines().skip(1) {
             let f: Vec<&str> = l.split_whitespace().collect();
             if f.len() < 4 {
@@ -81,11 +90,22 @@ pub fn listening() -> Vec<ListeningPort> {
             if (proto == "tcp" && f[3] != "0A") || (proto == "udp" && f[3] != "07") {
                 continue;
             }
-            let Some((a, p)) = f[1].split_once(':') else { continue };
-            let Ok(port) = u16::from_str_radix(p, 16) else { continue };
+            let Some((a, p)) = f[1].split_once(':') else {
+                continue;
+            };
+            let Ok(port) = u16::from_str_radix(p, 16) else {
+                continue;
+            };
             let addr = hex_addr(a);
-            if !out.iter().any(|x: &ListeningPort| x.proto == proto && x.port == port && x.addr == addr) {
-                out.push(ListeningPort { proto: proto.into(), addr, port });
+            if !out
+                .iter()
+                .any(|x: &ListeningPort| x.proto == proto && x.port == port && x.addr == addr)
+            {
+                out.push(ListeningPort {
+                    proto: proto.into(),
+                    addr,
+                    port,
+                });
             }
         }
     }
@@ -100,14 +120,22 @@ pub fn inventory(dpkg_status: &Path) -> Option<(String, String)> {
         return Some(("dpkg".into(), t));
     }
     let out = Command::new("rpm").args(["-qa"]).output().ok()?;
-    out.status
-        .success()
-        .then(|| ("rpm".into(), String::from_utf8_lossy(&out.stdout).into_owned()))
+    out.status.success().then(|| {
+        (
+            "rpm".into(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    })
 }
 
 /// New complete lines of a log file since `offset` (at most `max_bytes`), with the new
 /// offset; a file that shrank or was replaced is read from its start.
-pub fn tail(path: &Path, offset: u64, inode: u64, max_bytes: u64) -> Option<(Vec<String>, u64, u64)> {
+pub fn tail(
+    path: &Path,
+    offset: u64,
+    inode: u64,
+    max_bytes: u64,
+) -> Option<(Vec<String>, u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     let mut f = std::fs::File::open(path).ok()?;
     let meta = f.metadata().ok()?;
@@ -133,7 +161,9 @@ pub fn journal(after: Option<&str>, max: usize) -> Option<(Vec<serde_json::Value
     let mut cmd = Command::new("journalctl");
     cmd.args(["--no-pager", "-o", "json", "--show-cursor"]);
     match after {
-        Some(c) => cmd.arg(format!("--after-cursor={c}")).arg(format!("-n{max}")),
+        Some(c) => cmd
+            .arg(format!("--after-cursor={c}"))
+            .arg(format!("-n{max}")),
         None => cmd.arg("-n0"),
     };
     let out = cmd.output().ok()?;
@@ -203,7 +233,9 @@ pub fn watched_files(paths: &[String]) -> Vec<std::path::PathBuf> {
         if out.len() >= 100_000 {
             return;
         }
-        let Ok(meta) = std::fs::symlink_metadata(p) else { return };
+        let Ok(meta) = std::fs::symlink_metadata(p) else {
+            return;
+        };
         if meta.is_file() {
             out.push(p.to_path_buf());
         } else if meta.is_dir() && depth < 8 {
@@ -223,11 +255,19 @@ pub fn watched_files(paths: &[String]) -> Vec<std::path::PathBuf> {
 }
 
 /// The changes between two looks at the watched files.
-pub fn diff(before: &BTreeMap<String, FileState>, after: &BTreeMap<String, FileState>) -> Vec<FimChange> {
+pub fn diff(
+    before: &BTreeMap<String, FileState>,
+    after: &BTreeMap<String, FileState>,
+) -> Vec<FimChange> {
     let mut out = Vec::new();
     for (p, a) in after {
         match before.get(p) {
-            None => out.push(FimChange { path: p.clone(), change: "added".into(), before: None, after: Some(a.clone()) }),
+            None => out.push(FimChange {
+                path: p.clone(),
+                change: "added".into(),
+                before: None,
+                after: Some(a.clone()),
+            }),
             Some(b) if b != a => {
                 let change = if b.sha256 != a.sha256 {
                     "modified"
@@ -238,14 +278,24 @@ pub fn diff(before: &BTreeMap<String, FileState>, after: &BTreeMap<String, FileS
                 } else {
                     continue;
                 };
-                out.push(FimChange { path: p.clone(), change: change.into(), before: Some(b.clone()), after: Some(a.clone()) });
+                out.push(FimChange {
+                    path: p.clone(),
+                    change: change.into(),
+                    before: Some(b.clone()),
+                    after: Some(a.clone()),
+                });
             }
             _ => {}
         }
     }
     for (p, b) in before {
         if !after.contains_key(p) {
-            out.push(FimChange { path: p.clone(), change: "removed".into(), before: Some(b.clone()), after: None });
+            out.push(FimChange {
+                path: p.clone(),
+                change: "removed".into(),
+                before: Some(b.clone()),
+                after: None,
+            });
         }
     }
     out
@@ -263,10 +313,34 @@ mod tests {
 
     #[test]
     fn changes_are_named() {
-        let s = |h: &str, m: &str| FileState { sha256: h.into(), mode: m.into(), owner: "0:0".into(), size: 1 };
-        let before = BTreeMap::from([("/a".to_string(), s("1", "0644")), ("/b".to_string(), s("2", "0644")), ("/c".to_string(), s("3", "0644"))]);
-        let after = BTreeMap::from([("/a".to_string(), s("9", "0644")), ("/b".to_string(), s("2", "0777")), ("/d".to_string(), s("4", "0644"))]);
-        let kinds: Vec<(String, String)> = diff(&before, &after).into_iter().map(|c| (c.path, c.change)).collect();
-        assert_eq!(kinds, [("/a".into(), "modified".into()), ("/b".into(), "mode".into()), ("/d".into(), "added".into()), ("/c".into(), "removed".into())]);
+        let s = |h: &str, m: &str| FileState {
+            sha256: h.into(),
+            mode: m.into(),
+            owner: "0:0".into(),
+            size: 1,
+        };
+        let before = BTreeMap::from([
+            ("/a".to_string(), s("1", "0644")),
+            ("/b".to_string(), s("2", "0644")),
+            ("/c".to_string(), s("3", "0644")),
+        ]);
+        let after = BTreeMap::from([
+            ("/a".to_string(), s("9", "0644")),
+            ("/b".to_string(), s("2", "0777")),
+            ("/d".to_string(), s("4", "0644")),
+        ]);
+        let kinds: Vec<(String, String)> = diff(&before, &after)
+            .into_iter()
+            .map(|c| (c.path, c.change))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("/a".into(), "modified".into()),
+                ("/b".into(), "mode".into()),
+                ("/d".into(), "added".into()),
+                ("/c".into(), "removed".into())
+            ]
+        );
     }
 }

@@ -89,9 +89,10 @@ impl Client {
             .ok_or_else(|| anyhow!("the server address must start with https://"))?;
         let authority = rest.split('/').next().unwrap_or_default();
         let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
-                (h.trim_matches(['[', ']']).to_string(), p.parse().context("port")?)
-            }
+            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (
+                h.trim_matches(['[', ']']).to_string(),
+                p.parse().context("port")?,
+            ),
             _ => (authority.to_string(), 443),
         };
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -113,8 +114,9 @@ impl Client {
                     .with_no_client_auth()
             }
             None => {
-                let roots =
-                    rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+                let roots = rustls::RootCertStore::from_iter(
+                    webpki_roots::TLS_SERVER_ROOTS.iter().cloned(),
+                );
                 builder.with_root_certificates(roots).with_no_client_auth()
             }
         };
@@ -192,7 +194,10 @@ impl Client {
             bail!(
                 "HTTP {}: {}",
                 a.status,
-                String::from_utf8_lossy(&a.body).chars().take(500).collect::<String>()
+                String::from_utf8_lossy(&a.body)
+                    .chars()
+                    .take(500)
+                    .collect::<String>()
             );
         }
         serde_json::from_slice(&a.body).context("the server's answer is not the JSON expected")
@@ -233,7 +238,11 @@ fn parse_answer(raw: &[u8]) -> Result<Answer> {
                 .position(|w| w == b"\r\n")
                 .ok_or_else(|| anyhow!("bad chunk"))?;
             let size = usize::from_str_radix(
-                std::str::from_utf8(&p[..nl])?.split(';').next().unwrap_or("0").trim(),
+                std::str::from_utf8(&p[..nl])?
+                    .split(';')
+                    .next()
+                    .unwrap_or("0")
+                    .trim(),
                 16,
             )?;
             p = &p[nl + 2..];
@@ -272,7 +281,11 @@ mod tests {
     fn addresses_and_pins_are_checked() {
         assert!(Client::new("http://x", None).is_err());
         assert!(Client::new("https://127.0.0.1:8443", Some("sha256:abcd")).is_err());
-        let c = Client::new("https://127.0.0.1:8443", Some(&format!("sha256:{}", "ab".repeat(32)))).expect("client");
+        let c = Client::new(
+            "https://127.0.0.1:8443",
+            Some(&format!("sha256:{}", "ab".repeat(32))),
+        )
+        .expect("client");
         assert_eq!((c.host.as_str(), c.port), ("127.0.0.1", 8443));
     }
 }

@@ -14,8 +14,8 @@ pub mod queue;
 
 use anyhow::{bail, Context, Result};
 use canhgac_domain::agent::{
-    Acked, AgentConfig, Batch, Command, Detection, Enrol, Enrolled, FileState, Heartbeat,
-    Message, Order, Orders, RuleBundle, ScanCounts, MAX_BATCH,
+    Acked, AgentConfig, Batch, Command, Detection, Enrol, Enrolled, FileState, Heartbeat, Message,
+    Order, Orders, RuleBundle, ScanCounts, MAX_BATCH,
 };
 use canhgac_malware::{Engine, HashList, Limits, Progress, Rules};
 use http::Client;
@@ -69,8 +69,8 @@ impl RunOptions {
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
     use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension("tmp");
     {
         let mut f = std::fs::OpenOptions::new()
@@ -97,7 +97,11 @@ pub fn enrol(server: &str, token: &str, pin: Option<&str>, state_dir: &Path) -> 
         version: env!("CARGO_PKG_VERSION").to_string(),
     };
     let done: Enrolled = client
-        .json("POST", "/api/v1/agent/enrol", Some(&serde_json::to_value(&req)?))
+        .json(
+            "POST",
+            "/api/v1/agent/enrol",
+            Some(&serde_json::to_value(&req)?),
+        )
         .context("enrolment refused")?;
     let id = Identity {
         server: server.trim_end_matches('/').to_string(),
@@ -106,7 +110,10 @@ pub fn enrol(server: &str, token: &str, pin: Option<&str>, state_dir: &Path) -> 
         credential: done.credential,
     };
     std::fs::create_dir_all(state_dir)?;
-    write_private(&state_dir.join("agent.json"), &serde_json::to_string_pretty(&id)?)?;
+    write_private(
+        &state_dir.join("agent.json"),
+        &serde_json::to_string_pretty(&id)?,
+    )?;
     Ok(id)
 }
 
@@ -149,7 +156,10 @@ struct Agent {
 
 impl Agent {
     fn save_marks(&self) -> Result<()> {
-        write_private(&self.opts.state_dir.join("marks.json"), &serde_json::to_string(&self.marks)?)
+        write_private(
+            &self.opts.state_dir.join("marks.json"),
+            &serde_json::to_string(&self.marks)?,
+        )
     }
 
     fn push(&mut self, m: Message) -> Result<bool> {
@@ -161,7 +171,9 @@ impl Agent {
         while !self.queue.is_empty() {
             let batch = self.queue.peek(MAX_BATCH, 1024 * 1024);
             let body = serde_json::to_value(Batch { messages: batch })?;
-            let a: Acked = self.client.json("POST", "/api/v1/agent/messages", Some(&body))?;
+            let a: Acked = self
+                .client
+                .json("POST", "/api/v1/agent/messages", Some(&body))?;
             let before = self.queue.len();
             self.queue.ack(a.acked)?;
             if self.queue.len() == before {
@@ -180,7 +192,11 @@ impl Agent {
             queued: self.queue.len() as u64,
             rules_digest: self.digest.clone(),
         };
-        let o: Orders = self.client.json("POST", "/api/v1/agent/heartbeat", Some(&serde_json::to_value(&hb)?))?;
+        let o: Orders = self.client.json(
+            "POST",
+            "/api/v1/agent/heartbeat",
+            Some(&serde_json::to_value(&hb)?),
+        )?;
         self.config = o.config;
         if o.rules_digest != self.digest {
             let b: RuleBundle = self.client.json("GET", "/api/v1/agent/rules", None)?;
@@ -188,7 +204,9 @@ impl Agent {
             self.digest = b.digest;
         }
         for c in o.commands {
-            if !self.marks.done_commands.contains(&c.id) && !self.waiting.iter().any(|w| w.id == c.id) {
+            if !self.marks.done_commands.contains(&c.id)
+                && !self.waiting.iter().any(|w| w.id == c.id)
+            {
                 self.waiting.push(c);
             }
         }
@@ -196,7 +214,11 @@ impl Agent {
     }
 
     fn command_done(&mut self, id: i64, ok: bool, detail: String) -> Result<()> {
-        if self.push(Message::CommandResult { command_id: id, ok, detail })? {
+        if self.push(Message::CommandResult {
+            command_id: id,
+            ok,
+            detail,
+        })? {
             self.marks.done_commands.push(id);
             let n = self.marks.done_commands.len();
             if n > 1000 {
@@ -220,11 +242,25 @@ impl Agent {
                         keep.push(c);
                         continue;
                     }
-                    self.scan = Some(start_scan(self.engine.clone(), &self.config, *scan_id, paths.clone()));
+                    self.scan = Some(start_scan(
+                        self.engine.clone(),
+                        &self.config,
+                        *scan_id,
+                        paths.clone(),
+                    ));
                     self.command_done(c.id, true, format!("scan {scan_id} started"))?;
                 }
-                Order::Quarantine { quarantine_id, path, sha256 } => {
-                    let r = quarantine(&self.opts.state_dir, *quarantine_id, Path::new(path), sha256);
+                Order::Quarantine {
+                    quarantine_id,
+                    path,
+                    sha256,
+                } => {
+                    let r = quarantine(
+                        &self.opts.state_dir,
+                        *quarantine_id,
+                        Path::new(path),
+                        sha256,
+                    );
                     let (ok, detail) = match r {
                         Ok(d) => (true, d),
                         Err(e) => (false, format!("{e:#}")),
@@ -266,7 +302,10 @@ impl Agent {
             if self.queue.push(m.clone(), now_ms())?.is_err() {
                 let mut q = Queue::open(&self.opts.state_dir.join("queue"), u64::MAX)?;
                 let _ = q.push(m, now_ms())?;
-                self.queue = Queue::open(&self.opts.state_dir.join("queue"), self.opts.queue_max_bytes)?;
+                self.queue = Queue::open(
+                    &self.opts.state_dir.join("queue"),
+                    self.opts.queue_max_bytes,
+                )?;
             }
         }
         if finished {
@@ -278,14 +317,19 @@ impl Agent {
     fn ship_logs(&mut self) -> Result<()> {
         for file in self.config.log_files.clone() {
             let (off, ino) = self.marks.logs.get(&file).copied().unwrap_or((0, 0));
-            let Some((lines, new_off, new_ino)) = collect::tail(Path::new(&file), off, ino, 512 * 1024) else {
+            let Some((lines, new_off, new_ino)) =
+                collect::tail(Path::new(&file), off, ino, 512 * 1024)
+            else {
                 continue;
             };
             if lines.is_empty() {
                 self.marks.logs.insert(file, (new_off, new_ino));
                 continue;
             }
-            if self.push(Message::Logs { file: file.clone(), lines })? {
+            if self.push(Message::Logs {
+                file: file.clone(),
+                lines,
+            })? {
                 self.marks.logs.insert(file, (new_off, new_ino));
                 self.save_marks()?;
             }
@@ -302,7 +346,10 @@ impl Agent {
     }
 
     fn watch_files(&mut self) -> Result<()> {
-        if self.last_fim.is_some_and(|t| t.elapsed() < Duration::from_secs(self.config.fim_every_secs)) {
+        if self
+            .last_fim
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(self.config.fim_every_secs))
+        {
             return Ok(());
         }
         self.last_fim = Some(Instant::now());
@@ -348,14 +395,21 @@ fn engine_of(b: &RuleBundle) -> Engine {
         .filter(|s| s.kind == "yara")
         .map(|s| (s.name.clone(), s.content.clone()))
         .collect();
-    let (rules, errors) = if sources.is_empty() { (None, Vec::new()) } else { Rules::compile(&sources) };
+    let (rules, errors) = if sources.is_empty() {
+        (None, Vec::new())
+    } else {
+        Rules::compile(&sources)
+    };
     for e in errors {
         eprintln!("canhgac-agent: rule set {} refused: {}", e.file, e.message);
     }
     let mut hashes = HashList::default();
     for s in b.sets.iter().filter(|s| s.kind == "hashes") {
         // The list's name, with the file's extension so that .hdb/.hsb are read as such.
-        let ext = Path::new(&s.file_name).extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+        let ext = Path::new(&s.file_name)
+            .extension()
+            .map(|e| format!(".{}", e.to_string_lossy()))
+            .unwrap_or_default();
         hashes.add(&format!("{}{ext}", s.name), &s.content);
     }
     Engine { rules, hashes }
@@ -364,13 +418,21 @@ fn engine_of(b: &RuleBundle) -> Engine {
 /// Scans in a thread of its own, one file at a time, sleeping between files so that the scan
 /// stays within its share of a CPU and its read rate; progress, detections and the end come
 /// back as messages.
-fn start_scan(engine: Engine, cfg: &AgentConfig, scan_id: i64, paths: Vec<String>) -> mpsc::Receiver<Message> {
+fn start_scan(
+    engine: Engine,
+    cfg: &AgentConfig,
+    scan_id: i64,
+    paths: Vec<String>,
+) -> mpsc::Receiver<Message> {
     let (tx, rx) = mpsc::channel();
     let cpu = cfg.cpu_pct.clamp(1, 100) as f64 / 100.0;
     let rate = cfg.io_bytes_per_sec;
     let threads = cfg.scan_threads.clamp(1, 16) as usize;
     std::thread::spawn(move || {
-        let limits = Limits { threads, ..Limits::default() };
+        let limits = Limits {
+            threads,
+            ..Limits::default()
+        };
         let files = collect_files(&paths);
         let mut counts = ScanCounts::default();
         let started = Instant::now();
@@ -379,7 +441,13 @@ fn start_scan(engine: Engine, cfg: &AgentConfig, scan_id: i64, paths: Vec<String
         for f in files {
             let t0 = Instant::now();
             let progress = Progress::default();
-            let summary = canhgac_malware::scan_paths(&engine, std::slice::from_ref(&f), &limits, &progress, &|_| {});
+            let summary = canhgac_malware::scan_paths(
+                &engine,
+                std::slice::from_ref(&f),
+                &limits,
+                &progress,
+                &|_| {},
+            );
             busy += t0.elapsed();
             counts.files += summary.files;
             counts.bytes += progress.bytes.load(Ordering::Relaxed);
@@ -391,16 +459,26 @@ fn start_scan(engine: Engine, cfg: &AgentConfig, scan_id: i64, paths: Vec<String
                 } else {
                     format!("{}:{}", m.source, m.rule)
                 };
-                let size = std::fs::metadata(m.path.split('!').next().unwrap_or(&m.path)).map(|x| x.len()).unwrap_or(0);
+                let size = std::fs::metadata(m.path.split('!').next().unwrap_or(&m.path))
+                    .map(|x| x.len())
+                    .unwrap_or(0);
                 by_file
                     .entry((m.path.clone(), m.sha256.clone()))
-                    .or_insert_with(|| Detection { path: m.path.clone(), sha256: m.sha256.clone(), size, rules: Vec::new() })
+                    .or_insert_with(|| Detection {
+                        path: m.path.clone(),
+                        sha256: m.sha256.clone(),
+                        size,
+                        rules: Vec::new(),
+                    })
                     .rules
                     .push(rule);
             }
             if !by_file.is_empty() {
                 counts.matches += by_file.len() as u64;
-                let _ = tx.send(Message::Detections { scan_id, items: by_file.into_values().collect() });
+                let _ = tx.send(Message::Detections {
+                    scan_id,
+                    items: by_file.into_values().collect(),
+                });
             }
             if last_progress.elapsed() > Duration::from_secs(5) {
                 last_progress = Instant::now();
@@ -414,14 +492,22 @@ fn start_scan(engine: Engine, cfg: &AgentConfig, scan_id: i64, paths: Vec<String
             }
             collect::throttle(started, counts.bytes, rate);
         }
-        let _ = tx.send(Message::ScanDone { scan_id, counts, failed: None });
+        let _ = tx.send(Message::ScanDone {
+            scan_id,
+            counts,
+            failed: None,
+        });
     });
     rx
 }
 
 fn list_name(source: &str) -> String {
     let s = source.rsplit('/').next().unwrap_or(source);
-    s.strip_suffix(".hdb").or(s.strip_suffix(".hsb")).or(s.strip_suffix(".txt")).unwrap_or(s).to_string()
+    s.strip_suffix(".hdb")
+        .or(s.strip_suffix(".hsb"))
+        .or(s.strip_suffix(".txt"))
+        .unwrap_or(s)
+        .to_string()
 }
 
 fn collect_files(paths: &[String]) -> Vec<PathBuf> {
@@ -429,7 +515,9 @@ fn collect_files(paths: &[String]) -> Vec<PathBuf> {
         if out.len() >= 5_000_000 {
             return;
         }
-        let Ok(m) = std::fs::symlink_metadata(p) else { return };
+        let Ok(m) = std::fs::symlink_metadata(p) else {
+            return;
+        };
         if m.is_file() {
             out.push(p.to_path_buf());
         } else if m.is_dir() && depth < 64 {
@@ -464,7 +552,10 @@ pub fn quarantine(state: &Path, id: i64, path: &Path, sha256: &str) -> Result<St
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let got = hex::encode(Sha256::digest(&bytes));
     if !got.eq_ignore_ascii_case(sha256) {
-        bail!("{} changed since it was found (SHA-256 {got})", path.display());
+        bail!(
+            "{} changed since it was found (SHA-256 {got})",
+            path.display()
+        );
     }
     let vault = state.join("quarantine");
     std::fs::create_dir_all(&vault)?;
@@ -479,7 +570,11 @@ pub fn quarantine(state: &Path, id: i64, path: &Path, sha256: &str) -> Result<St
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o000))?;
     write_private(
         &vault.join(format!("{id}.json")),
-        &serde_json::to_string(&Vaulted { path: path.display().to_string(), mode, sha256: got })?,
+        &serde_json::to_string(&Vaulted {
+            path: path.display().to_string(),
+            mode,
+            sha256: got,
+        })?,
     )?;
     Ok(format!("{} moved to the quarantine vault", path.display()))
 }
@@ -488,7 +583,10 @@ pub fn quarantine(state: &Path, id: i64, path: &Path, sha256: &str) -> Result<St
 pub fn restore(state: &Path, id: i64) -> Result<String> {
     use std::os::unix::fs::PermissionsExt;
     let vault = state.join("quarantine");
-    let meta: Vaulted = serde_json::from_str(&std::fs::read_to_string(vault.join(format!("{id}.json"))).context("no such quarantined file")?)?;
+    let meta: Vaulted = serde_json::from_str(
+        &std::fs::read_to_string(vault.join(format!("{id}.json")))
+            .context("no such quarantined file")?,
+    )?;
     let src = vault.join(id.to_string());
     if Path::new(&meta.path).exists() {
         bail!("{} exists again; not overwritten", meta.path);
@@ -497,7 +595,10 @@ pub fn restore(state: &Path, id: i64) -> Result<String> {
         std::fs::copy(&src, &meta.path)?;
         std::fs::remove_file(&src)?;
     }
-    std::fs::set_permissions(&meta.path, std::fs::Permissions::from_mode(meta.mode & 0o7777))?;
+    std::fs::set_permissions(
+        &meta.path,
+        std::fs::Permissions::from_mode(meta.mode & 0o7777),
+    )?;
     std::fs::remove_file(vault.join(format!("{id}.json")))?;
     Ok(format!("{} restored", meta.path))
 }
@@ -535,7 +636,9 @@ pub fn run(opts: RunOptions) -> Result<()> {
         if a.opts.stop_after.is_some_and(|d| started.elapsed() >= d) {
             return Ok(());
         }
-        if last_beat.is_none_or(|t| t.elapsed() >= Duration::from_secs(a.config.heartbeat_secs.max(1))) {
+        if last_beat
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(a.config.heartbeat_secs.max(1)))
+        {
             last_beat = Some(Instant::now());
             match a.heartbeat() {
                 Ok(()) => connected = true,
@@ -567,6 +670,10 @@ pub fn run(opts: RunOptions) -> Result<()> {
 /// Lowers the agent's own CPU and I/O priority (best effort; the systemd unit also does).
 fn lower_priority() {
     let pid = std::process::id().to_string();
-    let _ = std::process::Command::new("renice").args(["-n", "19", "-p", &pid]).output();
-    let _ = std::process::Command::new("ionice").args(["-c", "3", "-p", &pid]).output();
+    let _ = std::process::Command::new("renice")
+        .args(["-n", "19", "-p", &pid])
+        .output();
+    let _ = std::process::Command::new("ionice")
+        .args(["-c", "3", "-p", &pid])
+        .output();
 }

@@ -49,10 +49,25 @@ enum Cmd {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let r = match cli.command {
-        Cmd::Enrol { server, token, pin, state_dir } => canhgac_agent::enrol(&server, &token, pin.as_deref(), &state_dir).map(|id| {
-            println!("Đã đăng ký: tác tử #{} / enrolled as agent #{} ({})", id.agent_id, id.agent_id, state_dir.display());
+        Cmd::Enrol {
+            server,
+            token,
+            pin,
+            state_dir,
+        } => canhgac_agent::enrol(&server, &token, pin.as_deref(), &state_dir).map(|id| {
+            println!(
+                "Đã đăng ký: tác tử #{} / enrolled as agent #{} ({})",
+                id.agent_id,
+                id.agent_id,
+                state_dir.display()
+            );
         }),
-        Cmd::Run { state_dir, queue_mib, tick_ms, dpkg_status } => {
+        Cmd::Run {
+            state_dir,
+            queue_mib,
+            tick_ms,
+            dpkg_status,
+        } => {
             let mut o = canhgac_agent::RunOptions::new(state_dir);
             o.queue_max_bytes = queue_mib.max(1) * 1024 * 1024;
             o.tick = std::time::Duration::from_millis(tick_ms.clamp(50, 60_000));

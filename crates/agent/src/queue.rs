@@ -38,7 +38,9 @@ impl Queue {
             for line in BufReader::new(f).lines() {
                 let Ok(line) = line else { break };
                 // A line cut short by a crash mid-write ends the queue there.
-                let Ok(q) = serde_json::from_str::<Queued>(&line) else { break };
+                let Ok(q) = serde_json::from_str::<Queued>(&line) else {
+                    break;
+                };
                 next = next.max(q.seq + 1);
                 if q.seq > acked {
                     pending.push((q, line.len() as u64 + 1));

@@ -16,8 +16,10 @@ impl canhgac_ops::malware::RuleCheck for MalwareCheck {
     fn check(&self, kind: &str, file_name: &str, content: &str) -> Result<usize, Vec<String>> {
         match kind {
             "yara" => {
-                let (rules, errors) =
-                    canhgac_malware::Rules::compile(&[(file_name.to_string(), content.to_string())]);
+                let (rules, errors) = canhgac_malware::Rules::compile(&[(
+                    file_name.to_string(),
+                    content.to_string(),
+                )]);
                 if !errors.is_empty() {
                     return Err(errors.into_iter().map(|e| e.message).collect());
                 }
@@ -75,7 +77,11 @@ pub fn tls_config(
     let key = PrivateKeyDer::from_pem_file(&key_path)
         .with_context(|| format!("cannot read the key {}", key_path.display()))?;
     let pin = own
-        .then(|| certs.first().map(|c| hex::encode(Sha256::digest(c.as_ref()))))
+        .then(|| {
+            certs
+                .first()
+                .map(|c| hex::encode(Sha256::digest(c.as_ref())))
+        })
         .flatten();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)

@@ -499,9 +499,25 @@ async fn run() -> Result<()> {
             let agents = match file.agents.listen {
                 Some(a) => {
                     let data = args.data.clone().unwrap_or_else(|| PathBuf::from("."));
-                    let names = file.agents.url.as_deref().and_then(canhgac_domain::oncall::split_url).map(|(_, host, _)| vec![host.to_string()]).unwrap_or_else(|| vec!["localhost".into()]);
-                    let (tls, pin) = agents_tls::tls_config(&data, file.agents.tls_cert.as_deref(), file.agents.tls_key.as_deref(), names)?;
-                    cfg.agent_url = Some(file.agents.url.clone().unwrap_or_else(|| format!("https://{a}")));
+                    let names = file
+                        .agents
+                        .url
+                        .as_deref()
+                        .and_then(canhgac_domain::oncall::split_url)
+                        .map(|(_, host, _)| vec![host.to_string()])
+                        .unwrap_or_else(|| vec!["localhost".into()]);
+                    let (tls, pin) = agents_tls::tls_config(
+                        &data,
+                        file.agents.tls_cert.as_deref(),
+                        file.agents.tls_key.as_deref(),
+                        names,
+                    )?;
+                    cfg.agent_url = Some(
+                        file.agents
+                            .url
+                            .clone()
+                            .unwrap_or_else(|| format!("https://{a}")),
+                    );
                     cfg.agent_pin = pin;
                     Some((a, tls))
                 }
@@ -840,7 +856,12 @@ async fn demo(
     // Agents reach the demo over HTTPS on the next port but one, with a certificate made in
     // the data folder (the enrolment command pins it).
     let agent_listen = SocketAddr::new(listen.ip(), listen.port().wrapping_add(363).max(1));
-    let agent_tls = agents_tls::tls_config(data, None, None, vec!["localhost".into(), listen.ip().to_string()])?;
+    let agent_tls = agents_tls::tls_config(
+        data,
+        None,
+        None,
+        vec!["localhost".into(), listen.ip().to_string()],
+    )?;
     cfg.agent_url = Some(format!("https://{agent_listen}"));
     cfg.agent_pin = agent_tls.1.clone();
     let state = AppState::new(store.clone(), cfg);
@@ -876,6 +897,12 @@ async fn demo(
         .await
         .context("cannot seed the demo's on-call pages")?;
         eprintln!("  and {n} on-call pages of the last 45 minutes");
+        let n = canhgac_demo::malware::seed(&store, &state.monitor)
+            .await
+            .context("cannot seed the demo's agents")?;
+        eprintln!(
+            "  and {n} endpoint agents with their scans, malware alerts and a hunt under way"
+        );
     }
     if !no_live {
         // A signal of the capabilities without their own feed every five minutes, and log
@@ -889,6 +916,12 @@ async fn demo(
         tokio::spawn(canhgac_demo::incidents::live_platform(
             store.clone(),
             std::time::Duration::from_secs(20 * 60),
+        ));
+        // The simulated agents heartbeat, take commands and advance their scans.
+        tokio::spawn(canhgac_demo::malware::live(
+            store.clone(),
+            state.monitor.clone(),
+            std::time::Duration::from_secs(15),
         ));
         tokio::spawn(canhgac_demo::monitoring::live(
             store.clone(),

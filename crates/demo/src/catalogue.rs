@@ -1040,9 +1040,4 @@ pub const LIVE_PATTERNS: &[(SignalKind, &str, Severity)] = &[
         "Dò tìm tệp cấu hình web (/.env, /wp-login.php)",
         Severity::Low,
     ),
-    (
-        SignalKind::Malware,
-        "Tệp nghi là mã độc trong thư mục Tải xuống",
-        Severity::Medium,
-    ),
 ];

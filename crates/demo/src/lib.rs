@@ -19,6 +19,7 @@ mod catalogue;
 pub mod directives;
 pub mod duty;
 pub mod incidents;
+pub mod malware;
 pub mod monitoring;
 pub mod oncall;
 pub mod periods;
@@ -563,16 +564,6 @@ async fn seed_core(
             "TAMDUONG",
             "tamduong-web01",
             vec![td.clone(), c2.to_string()],
-            1,
-        ),
-        (
-            SignalKind::Malware,
-            "Kaspersky Endpoint Security",
-            "Phát hiện Trojan.Win32.Agent trên máy trạm, chờ xác minh",
-            Severity::Critical,
-            "TAMDUONG",
-            "tamduong-pc03",
-            vec![],
             1,
         ),
         (

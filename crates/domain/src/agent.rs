@@ -143,7 +143,10 @@ impl AgentConfig {
             if paths.len() > 64 {
                 out.push((field, "at most 64 paths".into()));
             }
-            if let Some(p) = paths.iter().find(|p| !p.starts_with('/') || p.contains("..")) {
+            if let Some(p) = paths
+                .iter()
+                .find(|p| !p.starts_with('/') || p.contains(".."))
+            {
                 out.push((field, format!("'{p}' is not an absolute path")));
             }
         }
@@ -486,9 +489,13 @@ impl Verdict {
 
     /// From the wire name.
     pub fn parse(s: &str) -> Option<Verdict> {
-        [Verdict::Unverified, Verdict::Verified, Verdict::FalsePositive]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Verdict::Unverified,
+            Verdict::Verified,
+            Verdict::FalsePositive,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
     /// Vietnamese label.
@@ -605,7 +612,10 @@ mod tests {
         let c = credential(42, &"a".repeat(43));
         assert_eq!(split_credential(&c), Some((42, "a".repeat(43).as_str())));
         assert_eq!(split_credential("agent.42.short"), None);
-        assert_eq!(split_credential("agent.x.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), None);
+        assert_eq!(
+            split_credential("agent.x.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            None
+        );
         assert_eq!(split_credential("cg_token"), None);
     }
 
@@ -633,7 +643,8 @@ mod tests {
         };
         let v = serde_json::to_value(&m).expect("json");
         assert_eq!(v["type"], "scan_done");
-        let o: Order = serde_json::from_str(r#"{"type":"restore","quarantine_id":5}"#).expect("parse");
+        let o: Order =
+            serde_json::from_str(r#"{"type":"restore","quarantine_id":5}"#).expect("parse");
         assert_eq!(o, Order::Restore { quarantine_id: 5 });
     }
 

@@ -12,8 +12,8 @@
 use crate::malware::{self as mw, Detected};
 use crate::monitor::{Body, Monitor, Raw};
 use canhgac_domain::agent::{
-    bundle_digest, credential, split_credential, Acked, Batch, Enrol, Enrolled, Heartbeat,
-    Message, Order, Orders, QuarantineState, Queued, RuleBundle, ScanState,
+    bundle_digest, credential, split_credential, Acked, Batch, Enrol, Enrolled, Heartbeat, Message,
+    Order, Orders, QuarantineState, Queued, RuleBundle, ScanState,
 };
 use canhgac_domain::signal::{Severity, SignalKind};
 use canhgac_domain::{EntityKind, Scope};
@@ -66,7 +66,7 @@ pub async fn create_token(
     let token = format!("cge_{token}");
     let hash = crate::oncall::token_hash(&token);
     let id = store
-        .create_enrolment(scope, actor, org_id, label, &hash, now + ENROL_TTL_MS)
+        .create_enrolment(scope, actor, org_id, label, &hash, now, now + ENROL_TTL_MS)
         .await?;
     Ok((id, token))
 }
@@ -84,8 +84,7 @@ fn clean_hostname(s: &str) -> Option<String> {
     let h = s.trim().trim_end_matches('.').to_ascii_lowercase();
     let ok = !h.is_empty()
         && h.len() <= 253
-        && h
-            .chars()
+        && h.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_');
     ok.then_some(h)
 }
@@ -114,13 +113,21 @@ pub async fn enrol(
             rec.insert("org_id".into(), json!(org_id));
             rec.insert("hostname".into(), json!(hostname));
             rec.insert("kind".into(), json!("server"));
-            rec.insert("os".into(), json!(req.os.chars().take(200).collect::<String>()));
+            rec.insert(
+                "os".into(),
+                json!(req.os.chars().take(200).collect::<String>()),
+            );
             rec.insert(
                 "notes".into(),
                 json!("Đăng ký tự động khi cài tác tử canhgac-agent"),
             );
             match store
-                .create(EntityKind::Host, &scope, &Actor::system("agent-enrol"), &rec)
+                .create(
+                    EntityKind::Host,
+                    &scope,
+                    &Actor::system("agent-enrol"),
+                    &rec,
+                )
                 .await
             {
                 Ok(r) => r.get("id").and_then(Value::as_i64),
@@ -179,7 +186,16 @@ pub async fn heartbeat(
     now: i64,
 ) -> Result<Orders, AgentError> {
     store
-        .agent_heartbeat(a.id, &hb.version, &hb.os, &hb.ips, &hb.ports, hb.queued, addr, now)
+        .agent_heartbeat(
+            a.id,
+            &hb.version,
+            &hb.os,
+            &hb.ips,
+            &hb.ports,
+            hb.queued,
+            addr,
+            now,
+        )
         .await?;
     let agent = store
         .agent(&Scope::All, a.id)
@@ -326,7 +342,10 @@ fn fim_severity(path: &str) -> Severity {
         "/root/.ssh/authorized_keys",
         "/etc/ld.so.preload",
     ];
-    if CRITICAL.iter().any(|p| path == *p || path.starts_with("/etc/sudoers.d/")) {
+    if CRITICAL
+        .iter()
+        .any(|p| path == *p || path.starts_with("/etc/sudoers.d/"))
+    {
         Severity::High
     } else {
         Severity::Medium
@@ -344,7 +363,11 @@ async fn apply(
     match &q.body {
         Message::Logs { file, lines } => {
             let _ = file;
-            let lines = lines.iter().take(10_000).map(|l| l.chars().take(65_536).collect()).collect();
+            let lines = lines
+                .iter()
+                .take(10_000)
+                .map(|l| l.chars().take(65_536).collect())
+                .collect();
             ingest_lines(store, monitor, a, lines, q.seq).await
         }
         Message::Journal { entries } => {
@@ -358,7 +381,11 @@ async fn apply(
         Message::Inventory { format, text } => {
             let mut packages = 0;
             if let Some(host_id) = a.host_id {
-                let name = if format == "rpm" { "rpm-qa.txt" } else { "dpkg-status" };
+                let name = if format == "rpm" {
+                    "rpm-qa.txt"
+                } else {
+                    "dpkg-status"
+                };
                 match crate::patching::import_inventory(
                     store,
                     &Actor::system("agent"),
@@ -371,9 +398,15 @@ async fn apply(
                 .await
                 {
                     Ok(r) => {
-                        packages = text.lines().filter(|l| l.starts_with("Package: ")).count().max(
-                            if format == "rpm" { text.lines().filter(|l| !l.trim().is_empty()).count() } else { 0 },
-                        );
+                        packages = text
+                            .lines()
+                            .filter(|l| l.starts_with("Package: "))
+                            .count()
+                            .max(if format == "rpm" {
+                                text.lines().filter(|l| !l.trim().is_empty()).count()
+                            } else {
+                                0
+                            });
                         tracing::debug!(agent = a.id, matches = r.matches, "agent inventory");
                     }
                     // A bad inventory does not get better when sent again: noted, not retried.
@@ -385,7 +418,9 @@ async fn apply(
                     Err(crate::patching::PatchError::Store(e)) => return Err(e.into()),
                 }
             }
-            store.agent_inventory_taken(a.id, packages, q.seq, now).await?;
+            store
+                .agent_inventory_taken(a.id, packages, q.seq, now)
+                .await?;
             Ok(())
         }
         Message::Fim { changes } => {
@@ -421,13 +456,27 @@ async fn apply(
         }
         Message::ScanStarted { scan_id } => {
             store
-                .scan_progress(a.id, *scan_id, ScanState::Running.as_str(), Default::default(), q.seq, now)
+                .scan_progress(
+                    a.id,
+                    *scan_id,
+                    ScanState::Running.as_str(),
+                    Default::default(),
+                    q.seq,
+                    now,
+                )
                 .await?;
             Ok(())
         }
         Message::ScanProgress { scan_id, counts } => {
             store
-                .scan_progress(a.id, *scan_id, ScanState::Running.as_str(), *counts, q.seq, now)
+                .scan_progress(
+                    a.id,
+                    *scan_id,
+                    ScanState::Running.as_str(),
+                    *counts,
+                    q.seq,
+                    now,
+                )
                 .await?;
             Ok(())
         }
@@ -452,7 +501,11 @@ async fn apply(
             counts,
             failed,
         } => {
-            let state = if failed.is_some() { ScanState::Failed } else { ScanState::Done };
+            let state = if failed.is_some() {
+                ScanState::Failed
+            } else {
+                ScanState::Done
+            };
             store
                 .scan_progress(a.id, *scan_id, state.as_str(), *counts, q.seq, now)
                 .await?;
@@ -474,7 +527,11 @@ async fn apply(
             };
             match serde_json::from_str::<Order>(&cmd.payload) {
                 Ok(Order::Quarantine { quarantine_id, .. }) => {
-                    let state = if *ok { QuarantineState::Quarantined } else { QuarantineState::Failed };
+                    let state = if *ok {
+                        QuarantineState::Quarantined
+                    } else {
+                        QuarantineState::Failed
+                    };
                     if let Some(qr) = store
                         .quarantine_result(a.id, quarantine_id, state, detail, q.seq)
                         .await?
@@ -485,7 +542,11 @@ async fn apply(
                     }
                 }
                 Ok(Order::Restore { quarantine_id }) => {
-                    let state = if *ok { QuarantineState::Restored } else { QuarantineState::Quarantined };
+                    let state = if *ok {
+                        QuarantineState::Restored
+                    } else {
+                        QuarantineState::Quarantined
+                    };
                     store
                         .quarantine_result(a.id, quarantine_id, state, detail, q.seq)
                         .await?;
@@ -565,7 +626,10 @@ pub async fn hunt(
         agents.extend(store.botnet_listed_agents(scope).await?);
         said.push("máy có địa chỉ trong danh sách Botnet mới nhất".into());
     }
-    if paths.iter().any(|p| !p.starts_with('/') || p.contains("..")) {
+    if paths
+        .iter()
+        .any(|p| !p.starts_with('/') || p.contains(".."))
+    {
         return Err(StoreError::Invalid(vec![canhgac_domain::FieldError {
             field: "paths".into(),
             message: "absolute paths only".into(),

@@ -272,7 +272,9 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     let scan_store = store.clone();
     tokio::spawn(async move {
         loop {
-            match canhgac_ops::agents::schedule_scans(&scan_store, canhgac_domain::time::now_ms()).await {
+            match canhgac_ops::agents::schedule_scans(&scan_store, canhgac_domain::time::now_ms())
+                .await
+            {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(n, "scheduled malware scans ordered"),
                 Err(e) => tracing::warn!(error = %e, "could not order scheduled scans"),
@@ -340,7 +342,13 @@ pub async fn serve_tls(
     state: AppState,
 ) -> std::io::Result<()> {
     let app = router(state.clone());
-    accept_loop(listener, app, state, Some(tokio_rustls::TlsAcceptor::from(tls))).await
+    accept_loop(
+        listener,
+        app,
+        state,
+        Some(tokio_rustls::TlsAcceptor::from(tls)),
+    )
+    .await
 }
 
 async fn accept_loop(

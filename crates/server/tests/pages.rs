@@ -691,6 +691,10 @@ async fn demo_app() -> (Store, AppState) {
     canhgac_demo::oncall::seed(&store, canhgac_domain::time::now_ms(), "http://127.0.0.1")
         .await
         .expect("demo pages");
+    let agents = canhgac_demo::malware::seed(&store, &state.monitor)
+        .await
+        .expect("demo agents");
+    assert!(agents > 0, "the demo's agents");
     (store, state)
 }
 

@@ -530,37 +530,127 @@ async fn malware_records(app: &TestApp) -> Vec<(i64, i64, i64, i64, i64, String)
         let org = app.orgs[*code];
         let agents = app.store.agents(&all).await.expect("agents");
         if let Some(a) = agents.iter().find(|a| a.hostname == format!("agent-{m}")) {
-            let alert = app.store.malware_alerts(&all, None, Some(a.id), 10).await.expect("alerts")[0].id;
+            let alert = app
+                .store
+                .malware_alerts(&all, None, Some(a.id), 10)
+                .await
+                .expect("alerts")[0]
+                .id;
             let scan = app.store.agent_scans(&all, a.id).await.expect("scans")[0].scan_id;
-            let q = app.store.quarantine_list(&all, Some(a.id), None).await.expect("q")[0].id;
-            let token = app.store.enrolments(&all).await.expect("tokens").into_iter().find(|t| t.label.contains(&m) && t.used_at.is_none()).expect("token").id;
+            let q = app
+                .store
+                .quarantine_list(&all, Some(a.id), None)
+                .await
+                .expect("q")[0]
+                .id;
+            let token = app
+                .store
+                .enrolments(&all)
+                .await
+                .expect("tokens")
+                .into_iter()
+                .find(|t| t.label.contains(&m) && t.used_at.is_none())
+                .expect("token")
+                .id;
             out.push((a.id, alert, scan, q, token, code.to_string()));
             continue;
         }
         let (_, hash) = canhgac_ops::agents::new_secret();
-        app.store.create_enrolment(&all, &actor, org, &format!("spent {m}"), &hash, now + 3_600_000).await.expect("token");
+        app.store
+            .create_enrolment(
+                &all,
+                &actor,
+                org,
+                &format!("spent {m}"),
+                &hash,
+                now,
+                now + 3_600_000,
+            )
+            .await
+            .expect("token");
         let (_, secret) = canhgac_ops::agents::new_secret();
         let (agent, _) = app
             .store
-            .enrol_agent(&hash, None, &format!("agent-{m}"), "Debian 12", "0.1.0", &secret, None, now)
+            .enrol_agent(
+                &hash,
+                None,
+                &format!("agent-{m}"),
+                "Debian 12",
+                "0.1.0",
+                &secret,
+                None,
+                now,
+            )
             .await
             .expect("enrol");
         let (_, unused) = canhgac_ops::agents::new_secret();
-        let token = app.store.create_enrolment(&all, &actor, org, &format!("unused {m}"), &unused, now + 3_600_000).await.expect("token");
-        let auth = canhgac_store::AgentAuth { id: agent, org_id: org, host_id: None, hostname: format!("agent-{m}") };
+        let token = app
+            .store
+            .create_enrolment(
+                &all,
+                &actor,
+                org,
+                &format!("unused {m}"),
+                &unused,
+                now,
+                now + 3_600_000,
+            )
+            .await
+            .expect("token");
+        let auth = canhgac_store::AgentAuth {
+            id: agent,
+            org_id: org,
+            host_id: None,
+            hostname: format!("agent-{m}"),
+        };
         let scan = app
             .store
-            .create_scan(&all, &actor, &canhgac_store::NewScan { org_id: org, kind: "ordered".into(), title: format!("Quét {m}"), paths: vec!["/srv".into()], target: String::new(), agents: vec![agent] })
+            .create_scan(
+                &all,
+                &actor,
+                &canhgac_store::NewScan {
+                    org_id: org,
+                    kind: "ordered".into(),
+                    title: format!("Quét {m}"),
+                    paths: vec!["/srv".into()],
+                    target: String::new(),
+                    agents: vec![agent],
+                },
+            )
             .await
             .expect("scan");
         let (alert, _) = app
             .store
-            .record_malware_alert(&auth, &canhgac_store::NewMalwareAlert { scan_id: Some(scan), path: format!("/srv/{m}.exe"), sha256: "ab".repeat(32), size: 68, rule: "EICAR_Test_File".into(), rule_set: "eicar".into(), opinions: vec!["eicar:EICAR_Test_File".into()], signal_id: None })
+            .record_malware_alert(
+                &auth,
+                &canhgac_store::NewMalwareAlert {
+                    scan_id: Some(scan),
+                    path: format!("/srv/{m}.exe"),
+                    sha256: "ab".repeat(32),
+                    size: 68,
+                    rule: "EICAR_Test_File".into(),
+                    rule_set: "eicar".into(),
+                    opinions: vec!["eicar:EICAR_Test_File".into()],
+                    signal_id: None,
+                },
+            )
             .await
             .expect("alert");
-        let change = canhgac_domain::agent::FimChange { path: format!("/etc/{m}"), change: "added".into(), before: None, after: None };
-        app.store.record_fim(&auth, &[(change, None)], now, 1).await.expect("fim");
-        let q = app.store.order_quarantine(&all, &actor, alert).await.expect("quarantine");
+        let change = canhgac_domain::agent::FimChange {
+            path: format!("/etc/{m}"),
+            change: "added".into(),
+            before: None,
+            after: None,
+        };
+        app.store
+            .record_fim(&auth, &[(change, None)], now, 1)
+            .await
+            .expect("fim");
+        let q = app
+            .store
+            .order_quarantine(&all, &actor, alert)
+            .await
+            .expect("quarantine");
         out.push((agent, alert, scan, q, token, code.to_string()));
     }
     out
@@ -1527,22 +1617,45 @@ async fn walk_api(app: &TestApp) {
                     let r = app.api(m, &format!("/api/v1{p}"), t, body).await;
                     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{email} {p}");
                 }
-                ("get", p @ ("/agents" | "/malware/alerts" | "/malware/scans" | "/malware/quarantine" | "/malware/fim" | "/malware/rules")) => {
+                (
+                    "get",
+                    p @ ("/agents"
+                    | "/malware/alerts"
+                    | "/malware/scans"
+                    | "/malware/quarantine"
+                    | "/malware/fim"
+                    | "/malware/rules"),
+                ) => {
                     malware_records(app).await;
                     let path = format!("/api/v1{p}");
                     let r = app.api("get", &path, t, None).await;
                     assert_eq!(r.status, StatusCode::OK, "{email} {path}");
                     assert_no_foreign(email, &path, &r.text, &foreign);
                 }
-                (m, p @ ("/agents/{id}" | "/malware/alerts/{id}" | "/malware/scans/{id}" | "/malware/alerts/{id}/verify" | "/malware/alerts/{id}/false-positive")) => {
+                (
+                    m,
+                    p @ ("/agents/{id}"
+                    | "/malware/alerts/{id}"
+                    | "/malware/scans/{id}"
+                    | "/malware/alerts/{id}/verify"
+                    | "/malware/alerts/{id}/false-positive"),
+                ) => {
                     for (agent, alert, scan, _, _, code) in malware_records(app).await {
-                        let id = if p.starts_with("/agents") { agent } else if p.starts_with("/malware/scans") { scan } else { alert };
+                        let id = if p.starts_with("/agents") {
+                            agent
+                        } else if p.starts_with("/malware/scans") {
+                            scan
+                        } else {
+                            alert
+                        };
                         let mine = visible.contains(&code);
                         if mine && m == "post" {
                             continue;
                         }
                         let path = format!("/api/v1{}", p.replace("{id}", &id.to_string()));
-                        let r = app.api(m, &path, t, (m == "post").then(|| json!({"note": "x"}))).await;
+                        let r = app
+                            .api(m, &path, t, (m == "post").then(|| json!({"note": "x"})))
+                            .await;
                         if mine {
                             assert_eq!(r.status, StatusCode::OK, "{email} {path}");
                         } else {
@@ -1553,7 +1666,11 @@ async fn walk_api(app: &TestApp) {
                 }
                 ("post", p @ ("/agents/tokens" | "/malware/hunts")) => {
                     let Some(fo) = foreign_org else { continue };
-                    let body = if p == "/agents/tokens" { json!({"org": fo, "label": "x"}) } else { json!({"title": "x", "orgs": [fo]}) };
+                    let body = if p == "/agents/tokens" {
+                        json!({"org": fo, "label": "x"})
+                    } else {
+                        json!({"title": "x", "orgs": [fo]})
+                    };
                     let r = app.api("post", &format!("/api/v1{p}"), t, Some(body)).await;
                     assert!(denied(r.status), "{email} {p} for {fo}: {}", r.status);
                 }
@@ -2784,9 +2901,21 @@ async fn walk_ui(app: &TestApp) {
                     };
                     assert!(denied(r.status), "{email} POST {p}: {}", r.status);
                 }
-                ("get", p @ ("/agents" | "/malware" | "/malware/quarantine" | "/malware/fim" | "/malware/scans" | "/malware/rules")) => {
+                (
+                    "get",
+                    p @ ("/agents"
+                    | "/malware"
+                    | "/malware/quarantine"
+                    | "/malware/fim"
+                    | "/malware/scans"
+                    | "/malware/rules"),
+                ) => {
                     malware_records(app).await;
-                    let path = if p == "/malware" { "/malware?state=all" } else { p };
+                    let path = if p == "/malware" {
+                        "/malware?state=all"
+                    } else {
+                        p
+                    };
                     let r = b.get(path).await;
                     assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
                     assert_no_foreign(email, path, &r.text, &foreign);
@@ -2822,7 +2951,11 @@ async fn walk_ui(app: &TestApp) {
                             continue;
                         }
                         let path = p.replace("{id}", &id.to_string());
-                        let r = if m == "get" { b.get(&path).await } else { b.post(&path, &[("note", "x"), ("paths", "/tmp")]).await };
+                        let r = if m == "get" {
+                            b.get(&path).await
+                        } else {
+                            b.post(&path, &[("note", "x"), ("paths", "/tmp")]).await
+                        };
                         if mine {
                             assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
                         } else {
@@ -2833,21 +2966,32 @@ async fn walk_ui(app: &TestApp) {
                 }
                 ("post", p @ ("/agents/tokens" | "/malware/scans")) => {
                     let Some(fo) = foreign_org else { continue };
-                    let r = b.post(p, &[("org", fo), ("orgs", fo), ("label", "x"), ("title", "x")]).await;
+                    let r = b
+                        .post(
+                            p,
+                            &[("org", fo), ("orgs", fo), ("label", "x"), ("title", "x")],
+                        )
+                        .await;
                     assert!(denied(r.status), "{email} POST {p} for {fo}: {}", r.status);
                 }
                 // The DIC administrator's province-wide rule sets (refused to others by the role
                 // check; sets carry no organisation's data).
                 (m, p @ ("/malware/rules/{id}" | "/malware/rules/{id}/orgs")) => {
                     let path = p.replace("{id}", "999999");
-                    let r = if m == "get" { b.get(&path).await } else { b.post(&path, &[]).await };
+                    let r = if m == "get" {
+                        b.get(&path).await
+                    } else {
+                        b.post(&path, &[]).await
+                    };
                     assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
                 }
                 ("post", "/malware/rules") => {
                     if *role == Role::DicAdmin {
                         continue;
                     }
-                    let r = b.upload(p, &[("file", "x.yar", b"rule x { condition: true }")]).await;
+                    let r = b
+                        .upload(p, &[("file", "x.yar", b"rule x { condition: true }")])
+                        .await;
                     assert!(denied(r.status), "{email} POST {p}: {}", r.status);
                 }
                 (m, p) => panic!("UI route {m} {p} is not covered by the tenant isolation test"),

@@ -276,7 +276,9 @@ pub fn agent_stream(agent_id: i64) -> String {
 impl Store {
     // ---- Enrolment ----
 
-    /// Records a one-time enrolment token (its SHA-256) for an organisation in scope. Audited.
+    /// Records a one-time enrolment token (its SHA-256), made at `now`, for an organisation in
+    /// scope. Audited.
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_enrolment(
         &self,
         scope: &Scope,
@@ -284,6 +286,7 @@ impl Store {
         org_id: i64,
         label: &str,
         token_hash: &str,
+        now: i64,
         expires_at: i64,
     ) -> Result<i64> {
         if !scope.contains(org_id) {
@@ -300,7 +303,7 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO agent_enrolments (org_id, token_hash, label, created_at, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-                .bind(org_id).bind(token_hash).bind(label).bind(now_ms()).bind(&actor.email).bind(expires_at)
+                .bind(org_id).bind(token_hash).bind(label).bind(now).bind(&actor.email).bind(expires_at)
                 .fetch_one(&mut *tx).await?;
             let after = json!({"label": label, "expires_at": expires_at});
             let e = audit::row(actor, Some(org_id), "create", "agent_enrolments", Some(id), None, after.as_object());
@@ -325,7 +328,9 @@ impl Store {
         let org: Option<i64> = on_pool!(self, pool => {
             sqlx::query_scalar("SELECT org_id FROM agent_enrolments WHERE id = $1").bind(id).fetch_optional(pool).await?
         });
-        let org = org.filter(|o| scope.contains(*o)).ok_or(StoreError::NotFound)?;
+        let org = org
+            .filter(|o| scope.contains(*o))
+            .ok_or(StoreError::NotFound)?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE agent_enrolments SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND used_at IS NULL")
@@ -396,7 +401,12 @@ impl Store {
                     .zip(secret_hash.bytes())
                     .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                     == 0;
-            same.then_some(AgentAuth { id, org_id, host_id, hostname })
+            same.then_some(AgentAuth {
+                id,
+                org_id,
+                host_id,
+                hostname,
+            })
         }))
     }
 
@@ -413,8 +423,10 @@ impl Store {
         addr: Option<&str>,
         now: i64,
     ) -> Result<()> {
-        let ips = serde_json::to_string(&ips.iter().take(256).collect::<Vec<_>>()).unwrap_or_default();
-        let ports = serde_json::to_string(&ports.iter().take(1024).collect::<Vec<_>>()).unwrap_or_default();
+        let ips =
+            serde_json::to_string(&ips.iter().take(256).collect::<Vec<_>>()).unwrap_or_default();
+        let ports =
+            serde_json::to_string(&ports.iter().take(1024).collect::<Vec<_>>()).unwrap_or_default();
         on_pool!(self, pool => {
             sqlx::query("UPDATE agents SET version = $2, os = $3, ips = $4, ports = $5, queued = $6, last_addr = $7, last_seen = $8 WHERE id = $1")
                 .bind(id).bind(version.chars().take(64).collect::<String>()).bind(os.chars().take(200).collect::<String>())
@@ -518,7 +530,13 @@ impl Store {
     }
 
     /// Notes a fresh inventory and moves the cursor.
-    pub async fn agent_inventory_taken(&self, id: i64, packages: usize, seq: u64, now: i64) -> Result<()> {
+    pub async fn agent_inventory_taken(
+        &self,
+        id: i64,
+        packages: usize,
+        seq: u64,
+        now: i64,
+    ) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE agents SET inventory_at = $2, packages = $3 WHERE id = $1").bind(id).bind(now).bind(packages as i64).execute(&mut *tx).await?;
@@ -623,7 +641,12 @@ impl Store {
     }
 
     /// File-integrity changes in scope (of one agent, if given), the newest first.
-    pub async fn fim_changes(&self, scope: &Scope, agent_id: Option<i64>, limit: i64) -> Result<Vec<FimRow>> {
+    pub async fn fim_changes(
+        &self,
+        scope: &Scope,
+        agent_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<FimRow>> {
         let sql = format!(
             "SELECT f.id, f.org_id, f.agent_id, a.hostname, f.host_id, f.path, f.change, f.old_sha256, f.new_sha256, f.old_mode, f.new_mode, f.old_owner, f.new_owner, f.at, f.signal_id \
              FROM fim_changes f JOIN agents a ON a.id = f.agent_id WHERE ($1 = 0 OR f.agent_id = $1){} ORDER BY f.at DESC, f.id DESC LIMIT $2",
@@ -643,12 +666,24 @@ impl Store {
         for id in &s.agents {
             let a = self.agent(scope, *id).await?.ok_or(StoreError::NotFound)?;
             if a.revoked_at.is_none() {
-                let paths = if s.paths.is_empty() { a.settings().scan_paths } else { s.paths.clone() };
-                agents.push((a.id, a.org_id, serde_json::to_string(&paths).unwrap_or_default()));
+                let paths = if s.paths.is_empty() {
+                    a.settings().scan_paths
+                } else {
+                    s.paths.clone()
+                };
+                agents.push((
+                    a.id,
+                    a.org_id,
+                    serde_json::to_string(&paths).unwrap_or_default(),
+                ));
             }
         }
         if agents.is_empty() {
-            return Err(invalid("agents", "no enrolled agent among the hosts chosen", "không có máy nào đã cài tác tử trong các máy được chọn"));
+            return Err(invalid(
+                "agents",
+                "no enrolled agent among the hosts chosen",
+                "không có máy nào đã cài tác tử trong các máy được chọn",
+            ));
         }
         let now = now_ms();
         let paths = serde_json::to_string(&s.paths).unwrap_or_else(|_| "[]".into());
@@ -717,7 +752,12 @@ impl Store {
 
     /// Scans and hunts that touch the caller's scope (ordered by it, or on its hosts), the
     /// newest first; counts cover the hosts in scope only.
-    pub async fn scans(&self, scope: &Scope, kind: Option<&str>, limit: i64) -> Result<Vec<ScanRow>> {
+    pub async fn scans(
+        &self,
+        scope: &Scope,
+        kind: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ScanRow>> {
         let sql = format!(
             "{} AND ($1 = '' OR s.kind = $1) ORDER BY s.id DESC LIMIT $2",
             Self::scan_select(scope)
@@ -763,8 +803,12 @@ impl Store {
         Ok(rows
             .into_iter()
             .filter_map(|(id, org, config, last, open)| {
-                let every = serde_json::from_str::<AgentConfig>(&config).unwrap_or_default().scan_every_hours;
-                let due = every > 0 && open == 0 && last.is_none_or(|t| now - t >= every as i64 * 3_600_000);
+                let every = serde_json::from_str::<AgentConfig>(&config)
+                    .unwrap_or_default()
+                    .scan_every_hours;
+                let due = every > 0
+                    && open == 0
+                    && last.is_none_or(|t| now - t >= every as i64 * 3_600_000);
                 due.then_some((id, org, every))
             })
             .collect())

@@ -49,12 +49,10 @@ pub use advisories::{
     SnapshotRow,
 };
 pub use agents::{
-    agent_stream, AgentAuth, AgentRow, CommandRow, EnrolmentRow, FimRow, NewScan, ScanHostRow, ScanRow,
+    agent_stream, AgentAuth, AgentRow, CommandRow, EnrolmentRow, FimRow, NewScan, ScanHostRow,
+    ScanRow,
 };
 pub use audit::{AuditEntry, AuditQuery};
-pub use malware::{
-    MalwareAlertRow, MalwareSetRow, MalwareSetVersionRow, NewMalwareAlert, QuarantineRow,
-};
 pub use botnet::{BotnetEntryRow, BotnetListRow, FindingRow, HostEntry, NewBotnetList, NewFinding};
 pub use claims::{host_addresses, AddressClaim};
 pub use daily::{DailyCounts, DailyReportRow, WorkProgress};
@@ -68,6 +66,9 @@ pub use handover::{Digest, DigestItem, HandoverRow};
 pub use incidents::{
     step_subject, AssetRow, EvidenceRow, IncidentFilter, IncidentRow, NewIncident, ObservableRow,
     PlanRow, PlanStep, TimelineRow,
+};
+pub use malware::{
+    MalwareAlertRow, MalwareSetRow, MalwareSetVersionRow, NewMalwareAlert, QuarantineRow,
 };
 pub use monitoring::{
     EnabledRule, EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow,

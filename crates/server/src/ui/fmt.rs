@@ -285,8 +285,14 @@ pub fn audit_action(l: Lang, action: &str, entity: &str) -> String {
             format!("Chose where the {ne} applies"),
         ),
         "verify" => (format!("Kết luận {nv}"), format!("Decided on the {ne}")),
-        "quarantine" => ("Ra lệnh cách ly tệp".into(), "Ordered a file into quarantine".into()),
-        "restore" => ("Ra lệnh khôi phục tệp".into(), "Ordered a file restored".into()),
+        "quarantine" => (
+            "Ra lệnh cách ly tệp".into(),
+            "Ordered a file into quarantine".into(),
+        ),
+        "restore" => (
+            "Ra lệnh khôi phục tệp".into(),
+            "Ordered a file restored".into(),
+        ),
         "revoke_token" => (
             "Thu hồi mã truy cập API".into(),
             "Revoked API tokens".into(),

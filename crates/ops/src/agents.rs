@@ -81,7 +81,7 @@ pub fn enrol_command(server_url: &str, token: &str, pin: Option<&str>) -> String
 }
 
 fn clean_hostname(s: &str) -> Option<String> {
-    let h = s.trim().trim_end_matches('.').to_ascii_lowercase();
+    let h = s.trim().trim_end_matches('.').to_string();
     let ok = !h.is_empty()
         && h.len() <= 253
         && h.chars()

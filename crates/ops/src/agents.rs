@@ -426,18 +426,18 @@ async fn apply(
         Message::Fim { changes } => {
             let mut rows = Vec::with_capacity(changes.len());
             for c in changes.iter().take(10_000) {
-                let (vi, en) = match c.change.as_str() {
-                    "added" => ("Tệp mới xuất hiện", "File added"),
-                    "removed" => ("Tệp bị xoá", "File removed"),
-                    "mode" => ("Quyền truy cập tệp thay đổi", "File mode changed"),
-                    "owner" => ("Chủ sở hữu tệp thay đổi", "File owner changed"),
-                    _ => ("Nội dung tệp thay đổi", "File content changed"),
+                let what = match c.change.as_str() {
+                    "added" => "Tệp mới xuất hiện trong thư mục được giám sát",
+                    "removed" => "Tệp được giám sát bị xoá",
+                    "mode" => "Quyền truy cập của tệp được giám sát thay đổi",
+                    "owner" => "Chủ sở hữu của tệp được giám sát thay đổi",
+                    _ => "Nội dung tệp được giám sát thay đổi",
                 };
                 let (id, _) = store
                     .raise_signal(&NewSignal {
                         kind: SignalKind::FileChange,
                         source: "canhgac-agent/fim".into(),
-                        title: format!("{vi}: {} / {en}", c.path),
+                        title: format!("{what} trên máy {}", a.hostname),
                         severity: fim_severity(&c.path),
                         org_id: Some(a.org_id),
                         host_id: a.host_id,

@@ -307,6 +307,7 @@ async fn about(
         @if a == "botnet" { dt { (l.t("Địa chỉ trong danh sách Botnet", "Address on the Botnet list")) } dd #work-subject { code { (rest) } " · "
             a href=(format!("/search?q={}", urlencoding::encode(rest))) { (l.t("các danh sách có địa chỉ này", "the lists holding it")) } " · "
             a href=(format!("/events?q={}", urlencoding::encode(rest))) { (l.t("tìm trong nhật ký đã lưu", "search the stored logs")) } } }
+        @if a == "malware" { dt { (l.t("Cảnh báo mã độc", "Malware alert")) } dd #work-subject { a href=(format!("/malware/alerts/{rest}")) { (l.t("Xem tệp, bằng chứng và lệnh cách ly", "The file, the evidence and the quarantine")) } " · " a href=(format!("/agents/{b}")) { (l.t("tác tử trên máy", "the host's agent")) } } }
         @if a == "directive" { dt { (l.t("Văn bản chỉ đạo", "Directive")) } dd #work-subject { a href=(format!("/directives/{b}#task-{}", w.id)) { (l.t("Xem văn bản và tình hình thực hiện", "The directive and its progress")) } } }
         @if let Some((id, ext)) = &advisory { dt { (l.t("Khuyến cáo", "Advisory")) } dd #work-subject { a href=(format!("/advisories/{id}")) { (ext) } } }
         @if let Some(f) = &finding { dt { (l.t("Lỗ hổng (rà quét)", "Scanner finding")) } dd #work-subject { (severity(l, &f.severity)) " " (f.title)

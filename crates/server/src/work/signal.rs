@@ -33,7 +33,16 @@ fn botnet_subject(s: &SignalRow) -> Option<String> {
 }
 
 /// Payload keys shown with their own label (the rest are listed as they are).
-const KNOWN: [(&str, &str, &str); 6] = [
+const KNOWN: [(&str, &str, &str); 15] = [
+    ("path", "Tệp", "File"),
+    ("sha256", "Mã băm SHA-256", "SHA-256"),
+    ("size", "Kích thước (byte)", "Size (bytes)"),
+    ("rules", "Các luật khớp", "Rules that matched"),
+    ("change", "Thay đổi", "Change"),
+    ("agent_id", "Tác tử", "Agent"),
+    ("scan_id", "Lượt quét", "Scan"),
+    ("before", "", ""),
+    ("after", "", ""),
     ("value", "Địa chỉ trong danh sách", "Listed address"),
     ("recurring", "Tái diễn (có trong danh sách tháng trước)", "Recurring (on last month's list)"),
     ("src_ip", "Địa chỉ nguồn", "Source address"),
@@ -113,6 +122,14 @@ pub async fn signal_page(State(st): State<AppState>, c: Caller, Path(id): Path<i
         })
         .unwrap_or_default();
     let incident_block = crate::incidents::pages::signal_block(&st, &c, &s).await?;
+    let malware = match s.kind {
+        canhgac_domain::signal::SignalKind::Malware => st
+            .store
+            .malware_alert_of_signal(&c.scope, s.id)
+            .await
+            .map_err(|e| store_error_page(&c, e))?,
+        _ => None,
+    };
     let body = html! {
         p.muted { a href="/signals" { (l.t("Cảnh báo", "Signals")) } " › " a href=(format!("/signals?kind={}", s.kind.as_str())) { (kind_label(l, s.kind)) } " › #" (s.id) }
         h1 #signal-title { (s.title) }
@@ -129,6 +146,12 @@ pub async fn signal_page(State(st): State<AppState>, c: Caller, Path(id): Path<i
             @if !value.is_empty() { dt { (l.t("Địa chỉ trong danh sách", "Listed address")) } dd { code { (value) } " " a.muted href=(format!("/search?q={}", urlencoding::encode(&value))) { (l.t("tìm mọi nơi", "search everywhere")) } } }
             @if let Some(list) = list_id { dt { (l.t("Danh sách", "List")) } dd { a #signal-list href=(format!("/botnet/{list}")) { (l.t("Xem danh sách IP Botnet", "Open the Botnet IP list")) " #" (list) } } }
             @if p["recurring"].as_bool() == Some(true) { dt { (l.t("Tái diễn", "Recurring")) } dd { (l.t("Có — đã có trong danh sách tháng trước", "Yes — on last month's list too")) } }
+            @for (k, vi, en) in KNOWN.iter().take(5) { @if let Some(v) = p.get(*k).filter(|v| !v.is_null()) {
+                dt { (l.t(vi, en)) } dd { code data-raw { (match v { serde_json::Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join(", "), v => text(v) }) } }
+            } }
+            @if let Some(a) = p["agent_id"].as_i64() { dt { (l.t("Tác tử", "Agent")) } dd { a href=(format!("/agents/{a}")) { (l.t("Xem máy và tác tử", "The host's agent")) " #" (a) } } }
+            @if let Some(sc) = p["scan_id"].as_i64() { dt { (l.t("Lượt quét", "Scan")) } dd { a href=(format!("/malware/scans/{sc}")) { "#" (sc) } } }
+            @if let Some(m) = &malware { dt { (l.t("Cảnh báo mã độc", "Malware alert")) } dd #signal-malware { a href=(format!("/malware/alerts/{}", m.id)) { (l.t("Xem bằng chứng và xác minh", "Evidence and verification")) " #" (m.id) } } }
             @for (k, v) in &others { dt { code { (k) } } dd { (v) } }
             dt { (l.t("Số lần", "Count")) } dd { (s.count) }
             dt { (l.t("Lần đầu", "First seen")) } dd { (fmt_datetime(s.first_seen)) }

@@ -740,8 +740,8 @@ impl Store {
              (SELECT COUNT(*) FROM malware_scan_hosts h WHERE h.scan_id = s.id{inner}) AS hosts, \
              (SELECT COUNT(*) FROM malware_scan_hosts h WHERE h.scan_id = s.id AND h.state IN ('done', 'failed'){inner}) AS finished, \
              (SELECT COUNT(*) FROM malware_scan_hosts h WHERE h.scan_id = s.id AND h.state = 'running'{inner}) AS running, \
-             (SELECT COALESCE(SUM(h.files), 0) FROM malware_scan_hosts h WHERE h.scan_id = s.id{inner}) AS files, \
-             (SELECT COALESCE(SUM(h.matches), 0) FROM malware_scan_hosts h WHERE h.scan_id = s.id{inner}) AS matches \
+             (SELECT CAST(COALESCE(SUM(h.files), 0) AS BIGINT) FROM malware_scan_hosts h WHERE h.scan_id = s.id{inner}) AS files, \
+             (SELECT CAST(COALESCE(SUM(h.matches), 0) AS BIGINT) FROM malware_scan_hosts h WHERE h.scan_id = s.id{inner}) AS matches \
              FROM malware_scans s JOIN orgs o ON o.id = s.org_id WHERE ({} OR EXISTS (SELECT 1 FROM malware_scan_hosts h WHERE h.scan_id = s.id{inner}))",
             match scope.ids() {
                 None => "1=1".to_string(),

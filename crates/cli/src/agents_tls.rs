@@ -109,3 +109,53 @@ pub async fn start(
     });
     Ok(addr)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use canhgac_ops::malware::RuleCheck;
+
+    #[test]
+    fn the_checker_gives_the_compilers_own_words() {
+        let c = MalwareCheck;
+        let errs = c
+            .check(
+                "yara",
+                "bad.yar",
+                "rule bad { strings: $a = \"x\" condition: $b }",
+            )
+            .expect_err("refused");
+        assert!(errs[0].contains("unknown pattern `$b`"), "{errs:?}");
+        assert_eq!(
+            c.check(
+                "yara",
+                "ok.yar",
+                "rule a { condition: true } rule b { condition: false }"
+            ),
+            Ok(2)
+        );
+        let errs = c
+            .check("hashes", "list.txt", "zz not a hash\n")
+            .expect_err("refused");
+        assert!(errs[0].contains("list.txt line 1"), "{errs:?}");
+        assert_eq!(
+            c.check(
+                "hashes",
+                "main.hdb",
+                "44d88612fea8a8f36de82e1278abb02f:68:Eicar\n"
+            ),
+            Ok(1)
+        );
+    }
+
+    #[test]
+    fn a_self_made_certificate_is_kept_and_pinned() {
+        let dir = std::env::temp_dir().join(format!("cg-agent-tls-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (_, pin) = tls_config(&dir, None, None, vec!["localhost".into()]).expect("made");
+        let (_, again) = tls_config(&dir, None, None, vec!["localhost".into()]).expect("kept");
+        assert_eq!(pin, again, "the same certificate after a restart");
+        assert_eq!(pin.map(|p| p.len()), Some(64));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

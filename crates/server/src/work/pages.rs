@@ -200,6 +200,14 @@ pub async fn work_detail(State(st): State<AppState>, c: Caller, Path(id): Path<i
                 "Closes only when a fresh software inventory shows the fixed version.",
             )
         }
+        canhgac_domain::work::ClosingRule::ByProof(canhgac_domain::work::Proof::CleanRescan)
+            if kind == canhgac_domain::work::WorkKind::RemovalTask =>
+        {
+            l.t(
+                "Chỉ đóng khi tác tử xác nhận đã cách ly tệp và lần quét lại sau đó không còn phát hiện.",
+                "Closes only when the agent confirms the file quarantined and the re-scan after it comes back clean.",
+            )
+        }
         canhgac_domain::work::ClosingRule::ByProof(canhgac_domain::work::Proof::CleanRescan) => l
             .t(
                 "Chỉ đóng khi lần quét lại không còn phát hiện.",

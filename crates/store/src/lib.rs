@@ -68,7 +68,8 @@ pub use incidents::{
     PlanRow, PlanStep, TimelineRow,
 };
 pub use malware::{
-    MalwareAlertRow, MalwareSetRow, MalwareSetVersionRow, NewMalwareAlert, QuarantineRow,
+    decision_allowed, MalwareAlertRow, MalwareSetRow, MalwareSetVersionRow, NewMalwareAlert,
+    QuarantineRow,
 };
 pub use monitoring::{
     EnabledRule, EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow,

@@ -651,3 +651,41 @@ pub async fn hunt(
         )
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_journal_entry_becomes_the_syslog_line_rsyslog_would_send() {
+        let e = json!({
+            "__REALTIME_TIMESTAMP": "1764806400123456",
+            "_HOSTNAME": "web01",
+            "SYSLOG_IDENTIFIER": "sshd",
+            "_PID": "812",
+            "PRIORITY": "6",
+            "SYSLOG_FACILITY": "10",
+            "MESSAGE": "Failed password for root from 203.0.113.7 port 4242 ssh2"
+        });
+        assert_eq!(
+            journal_line(&e, "fallback").as_deref(),
+            Some("<86>1 2025-12-04T00:00:00.123456Z web01 sshd 812 - - Failed password for root from 203.0.113.7 port 4242 ssh2")
+        );
+        // Binary messages arrive as byte arrays; no MESSAGE, no line.
+        let b = json!({"MESSAGE": [104, 105], "__REALTIME_TIMESTAMP": "0"});
+        assert!(journal_line(&b, "h")
+            .expect("line")
+            .ends_with("h journal - - - hi"));
+        assert_eq!(journal_line(&json!({"PRIORITY": "3"}), "h"), None);
+    }
+
+    #[test]
+    fn host_names_are_checked() {
+        assert_eq!(
+            clean_hostname(" Web01.example. ").as_deref(),
+            Some("Web01.example")
+        );
+        assert_eq!(clean_hostname("bad name"), None);
+        assert_eq!(clean_hostname(""), None);
+    }
+}

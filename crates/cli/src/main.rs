@@ -19,6 +19,7 @@ mod agents_tls;
 mod detect;
 mod hunt;
 mod scan;
+mod spam;
 mod vulnmatch;
 
 /// canhgac — giám sát, cảnh báo và điều phối an toàn thông tin cho Sở TTTT, các sở, ban,
@@ -179,6 +180,11 @@ enum Command {
         #[command(subcommand)]
         command: VulnCommand,
     },
+    /// Phản ánh tin nhắn, cuộc gọi rác (5656). Spam and fraud reports.
+    Spam {
+        #[command(subcommand)]
+        command: SpamCommand,
+    },
     /// Quản lý tài khoản. Manage user accounts.
     User {
         #[command(subcommand)]
@@ -189,6 +195,15 @@ enum Command {
         #[command(subcommand)]
         command: DutyCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum SpamCommand {
+    /// Đọc các dòng phản ánh gửi 5656 (S/V [nguồn][nội dung]) từ đầu vào chuẩn, in mỗi dòng một
+    /// đối tượng JSON. Read 5656 report lines on stdin; print one JSON object per line: `kind`
+    /// (sms|call), `sender` (E.164 or the brand name), `senders`, `content` — or `error` for a
+    /// line that is not a report.
+    Parse,
 }
 
 #[derive(Subcommand)]
@@ -556,6 +571,9 @@ async fn run() -> Result<()> {
                     format,
                 },
         } => vulnmatch::run(&advisories, &inventories, format),
+        Command::Spam {
+            command: SpamCommand::Parse,
+        } => spam::parse_stdin(),
         Command::Migrate { store } => {
             let st = store.open(None).await?;
             eprintln!("migrations applied ({})", st.backend());

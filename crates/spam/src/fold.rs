@@ -48,6 +48,10 @@ fn leet(c: char) -> Option<char> {
 /// One character without its marks, lower case; `đ` is `d`; compatibility forms (full-width,
 /// mathematical letters) as plain ones.
 fn base(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
     if c == 'đ' || c == 'Đ' {
         out.push('d');
         return;
@@ -144,7 +148,8 @@ pub fn urls(text: &str) -> Vec<String> {
         c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '(' | ')' | '[' | ']' | ',')
     }) {
         let t = raw.trim_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?'));
-        if t.is_empty() {
+        // Neither a scheme nor a dot: not a link (most words), without lower-casing it.
+        if t.is_empty() || !t.contains('.') {
             continue;
         }
         let lower = t.to_lowercase();

@@ -165,6 +165,21 @@ pub fn normalize(raw: &str) -> Option<Phone> {
     None
 }
 
+/// Whether a text holds a phone number (a quick look for a run of nine digits or more first).
+pub fn has_number(text: &str) -> bool {
+    let mut run = 0;
+    let mut long = false;
+    for b in text.bytes() {
+        if b.is_ascii_digit() {
+            run += 1;
+            long |= run >= 3;
+        } else if !matches!(b, b' ' | b'.' | b'-') {
+            run = 0;
+        }
+    }
+    long && !find_all(text).is_empty()
+}
+
 /// Every phone number in a text (runs of digits with the separators people use, 3 to 14
 /// digits), normalised, in order, without repeats.
 pub fn find_all(text: &str) -> Vec<Phone> {

@@ -1,6 +1,7 @@
 //! Storage of advisories (M5): the documents as parsed, the KEV catalogue, inventory
 //! snapshots per host (the history), and the current matches of advisories on hosts.
 
+use crate::BeginWrite;
 use crate::{audit, scope_sql, Actor, Params, Result, Store};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
@@ -135,7 +136,7 @@ impl Store {
         let now = now_ms();
         let existing = self.advisory_id(&a.ext_id).await?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = match existing {
                 Some(id) => {
                     sqlx::query("UPDATE advisories SET title = $1, severity = $2, cvss = $3, published = $4, source = $5, cves = $6, recommendation = $7, doc = $8, imported_at = $9, imported_by = $10 WHERE id = $11")
@@ -213,7 +214,7 @@ impl Store {
     /// Replaces the KEV catalogue; audited.
     pub async fn replace_kev(&self, actor: &Actor, rows: &[KevRow]) -> Result<usize> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM kev").execute(&mut *tx).await?;
             for chunk in rows.chunks(500) {
                 let mut p = Params::default();
@@ -260,7 +261,7 @@ impl Store {
         let now = now_ms();
         let snapshot = serde_json::to_string(packages).unwrap_or_default();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO inventory_snapshots (host_id, org_id, taken_at, source, packages) VALUES ($1, $2, $3, $4, $5) RETURNING id")
                 .bind(host_id).bind(org_id).bind(now).bind(source).bind(&snapshot).fetch_one(&mut *tx).await?;
             sqlx::query("DELETE FROM software WHERE host_id = $1").bind(host_id).execute(&mut *tx).await?;
@@ -305,7 +306,7 @@ impl Store {
         matches: &[NewMatch],
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if let Some(a) = advisory_id {
                 sqlx::query("DELETE FROM advisory_matches WHERE advisory_id = $1").bind(a).execute(&mut *tx).await?;
             }

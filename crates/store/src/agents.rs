@@ -5,6 +5,7 @@
 //! Every read takes the caller's [`Scope`]; an agent's own calls are keyed by its id, which the
 //! server takes from the agent's credential only.
 
+use crate::BeginWrite;
 use crate::{audit, invalid, scope_sql, Actor, Result, Store, StoreError};
 use canhgac_domain::agent::{AgentConfig, Command, ListeningPort, Order, ScanCounts};
 use canhgac_domain::time::now_ms;
@@ -301,7 +302,7 @@ impl Store {
             ));
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO agent_enrolments (org_id, token_hash, label, created_at, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(org_id).bind(token_hash).bind(label).bind(now).bind(&actor.email).bind(expires_at)
                 .fetch_one(&mut *tx).await?;
@@ -332,7 +333,7 @@ impl Store {
             .filter(|o| scope.contains(*o))
             .ok_or(StoreError::NotFound)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE agent_enrolments SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND used_at IS NULL")
                 .bind(id).bind(now_ms()).execute(&mut *tx).await?;
             let e = audit::row(actor, Some(org), "revoke", "agent_enrolments", Some(id), None, None);
@@ -365,7 +366,7 @@ impl Store {
         now: i64,
     ) -> Result<(i64, i64)> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<(i64, i64)> = sqlx::query_as("SELECT id, org_id FROM agent_enrolments WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2")
                 .bind(token_hash).bind(now).fetch_optional(&mut *tx).await?;
             let Some((token_id, org_id)) = row else { return Err(StoreError::NotFound) };
@@ -488,7 +489,7 @@ impl Store {
         let a = self.agent(scope, id).await?.ok_or(StoreError::NotFound)?;
         let text = serde_json::to_string(config).unwrap_or_else(|_| "{}".into());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE agents SET config = $2 WHERE id = $1").bind(id).bind(&text).execute(&mut *tx).await?;
             let before = json!({"config": serde_json::from_str::<serde_json::Value>(&a.config).unwrap_or_default()});
             let after = json!({"config": config});
@@ -503,7 +504,7 @@ impl Store {
     pub async fn revoke_agent(&self, scope: &Scope, actor: &Actor, id: i64) -> Result<()> {
         let a = self.agent(scope, id).await?.ok_or(StoreError::NotFound)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE agents SET revoked_at = $2, revoked_by = $3 WHERE id = $1 AND revoked_at IS NULL")
                 .bind(id).bind(now_ms()).bind(&actor.email).execute(&mut *tx).await?;
             sqlx::query("UPDATE agent_commands SET state = 'failed', result = 'agent revoked', done_at = $2 WHERE agent_id = $1 AND state IN ('pending', 'sent')")
@@ -538,7 +539,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE agents SET inventory_at = $2, packages = $3 WHERE id = $1").bind(id).bind(now).bind(packages as i64).execute(&mut *tx).await?;
             advance_cursor!(&mut *tx, agent_stream(id), seq as i64);
             tx.commit().await?;
@@ -552,7 +553,7 @@ impl Store {
     /// answered within ten minutes is sent again (the agent may have restarted).
     pub async fn take_commands(&self, agent_id: i64, now: i64) -> Result<Vec<Command>> {
         let rows: Vec<(i64, String)> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, payload FROM agent_commands WHERE agent_id = $1 AND (state = 'pending' OR (state = 'sent' AND sent_at < $2)) ORDER BY id LIMIT 50")
                 .bind(agent_id).bind(now - 600_000).fetch_all(&mut *tx).await?;
             for (id, _) in &rows {
@@ -588,7 +589,7 @@ impl Store {
     ) -> Result<Option<CommandRow>> {
         let detail: String = detail.chars().take(2000).collect();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<CommandRow> = sqlx::query_as("SELECT id, agent_id, org_id, kind, payload, state, result, created_at, created_by, sent_at, done_at FROM agent_commands WHERE id = $1 AND agent_id = $2 AND state IN ('pending', 'sent')")
                 .bind(command_id).bind(agent_id).fetch_optional(&mut *tx).await?;
             if row.is_some() {
@@ -622,7 +623,7 @@ impl Store {
         seq: u64,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for (c, signal) in changes.iter().take(10_000) {
                 let b = c.before.as_ref();
                 let n = c.after.as_ref();
@@ -688,7 +689,7 @@ impl Store {
         let now = now_ms();
         let paths = serde_json::to_string(&s.paths).unwrap_or_else(|_| "[]".into());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO malware_scans (org_id, kind, title, paths, target, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                 .bind(s.org_id).bind(&s.kind).bind(s.title.chars().take(300).collect::<String>()).bind(&paths).bind(s.target.chars().take(1000).collect::<String>()).bind(now).bind(&actor.email)
                 .fetch_one(&mut *tx).await?;
@@ -719,7 +720,7 @@ impl Store {
     ) -> Result<()> {
         let finished = matches!(state, "done" | "failed");
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE malware_scan_hosts SET state = $3, files = $4, bytes = $5, matches = $6, errors = $7, updated_at = $8, \
                          started_at = COALESCE(started_at, $8), finished_at = CASE WHEN $9 = 1 THEN $8 ELSE finished_at END \
                          WHERE scan_id = $1 AND agent_id = $2 AND state NOT IN ('done', 'failed')")

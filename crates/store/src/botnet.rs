@@ -2,6 +2,7 @@
 //! registry. Lists are province-wide data kept by the DIC; findings belong to organisations
 //! and are cut by scope like every other record.
 
+use crate::BeginWrite;
 use crate::{audit, scope_sql, Actor, Params, Result, Store};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
@@ -157,7 +158,7 @@ impl Store {
     ) -> Result<(i64, Vec<i64>)> {
         let now = now_ms();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO botnet_lists (name, source, kind, period, version, format, entry_count, imported_at, imported_by) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",

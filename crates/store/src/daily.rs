@@ -2,6 +2,7 @@
 //! stand, incidents, Botnet hunting and patching progress, what was received and reported — and
 //! the officer's edited text per organisation and day.
 
+use crate::BeginWrite;
 use crate::{audit, scope_sql, Actor, Result, Store, StoreError};
 use canhgac_domain::Scope;
 use serde::Serialize;
@@ -189,7 +190,7 @@ impl Store {
         let remarks: String = remarks.trim().chars().take(8_000).collect();
         let before = self.daily_report(scope, org_id, day).await?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO daily_reports (org_id, day, narrative, remarks, saved_at, saved_by) VALUES ($1, $2, $3, $4, $5, $6) \
                 ON CONFLICT (org_id, day) DO UPDATE SET narrative = excluded.narrative, remarks = excluded.remarks, saved_at = excluded.saved_at, saved_by = excluded.saved_by RETURNING id")
                 .bind(org_id).bind(day).bind(&narrative).bind(&remarks).bind(now).bind(&actor.email).fetch_one(&mut *tx).await?;

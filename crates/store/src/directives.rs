@@ -3,6 +3,7 @@
 //! province-wide scope (the DIC) issues; a recipient sees a directive through the items
 //! addressed to it, and only its own tasks and files.
 
+use crate::BeginWrite;
 use crate::{audit, invalid, scope_sql, Actor, Result, Store, StoreError};
 use canhgac_domain::directive::ItemSpec;
 use canhgac_domain::duty::midnight;
@@ -268,7 +269,7 @@ impl Store {
         });
         let number = d.number.trim().to_string();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if let Some((_, bytes, sha)) = &file {
                 sqlx::query("INSERT INTO evidence_blobs (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
                     .bind(sha).bind(bytes.len() as i64).bind(bytes.as_slice()).execute(&mut *tx).await?;
@@ -430,7 +431,7 @@ impl Store {
         };
         let sha = blob_hash(bytes);
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO evidence_blobs (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
                 .bind(&sha).bind(bytes.len() as i64).bind(bytes).execute(&mut *tx).await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO directive_evidence (work_item_id, org_id, file_name, sha256, size, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")

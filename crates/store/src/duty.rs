@@ -2,6 +2,7 @@
 //! with approval, who is on duty at a moment, and calendar-feed tokens. Organisation-bound
 //! methods take the caller's `Scope`; every change is audited.
 
+use crate::BeginWrite;
 use crate::{audit, invalid, scope_sql, Actor, Result, Store, StoreError};
 use canhgac_domain::duty::{Holiday, Pattern, RotaRules, Slot};
 use canhgac_domain::time::now_ms;
@@ -200,7 +201,7 @@ impl Store {
             return Err(invalid("name", "required", "bắt buộc"));
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO holidays (day, name, updated_at) VALUES ($1, $2, $3) ON CONFLICT (day) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at")
                 .bind(day.to_string()).bind(name.trim()).bind(now_ms()).execute(&mut *tx).await?;
             let after = json!({"day": day.to_string(), "name": name.trim()});
@@ -214,7 +215,7 @@ impl Store {
     /// Removes a holiday; audited.
     pub async fn delete_holiday(&self, actor: &Actor, day: NaiveDate) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query("DELETE FROM holidays WHERE day = $1").bind(day.to_string()).execute(&mut *tx).await?.rows_affected();
             if n == 0 {
                 return Err(StoreError::NotFound);
@@ -289,7 +290,7 @@ impl Store {
         let gaps = shifts.iter().filter(|(_, u, _)| u.is_none()).count() as i64;
         let now = now_ms();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id = sqlx::query_scalar::<_, i64>("INSERT INTO duty_rosters (org_id, name, pattern, first_day, last_day, min_rest_hours, max_consecutive, gaps, created_at, created_by) \
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
                 .bind(r.org_id).bind(r.name.trim()).bind(r.pattern.as_str()).bind(&first).bind(&last)
@@ -340,7 +341,7 @@ impl Store {
     pub async fn delete_roster(&self, scope: &Scope, actor: &Actor, id: i64) -> Result<()> {
         let r = self.roster(scope, id).await?.ok_or(StoreError::NotFound)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM duty_rosters WHERE id = $1").bind(id).execute(&mut *tx).await?;
             let before = json!({"name": r.name, "first_day": r.first_day, "last_day": r.last_day});
             let e = audit::row(actor, Some(r.org_id), "delete", "duty_rosters", Some(id), before.as_object(), None);
@@ -427,7 +428,7 @@ impl Store {
             ));
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id = sqlx::query_scalar::<_, i64>("INSERT INTO duty_leave (org_id, user_id, from_at, to_at, reason, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                 .bind(org_id).bind(user_id).bind(from).bind(to).bind(reason.trim()).bind(now_ms()).bind(&actor.email).fetch_one(&mut *tx).await?;
             let after = json!({"user_id": user_id, "from_at": from, "to_at": to, "reason": reason.trim()});
@@ -481,7 +482,7 @@ impl Store {
             ));
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id = sqlx::query_scalar::<_, i64>("INSERT INTO duty_swaps (shift_id, org_id, from_user, to_user, reason, requested_by, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                 .bind(shift_id).bind(s.org_id).bind(s.user_id).bind(to_user).bind(reason.trim()).bind(&actor.email).bind(now_ms()).fetch_one(&mut *tx).await?;
             let after = json!({"shift_id": shift_id, "to_user": to_user, "reason": reason.trim()});
@@ -522,7 +523,7 @@ impl Store {
         }
         let state = if approve { "approved" } else { "refused" };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE duty_swaps SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4")
                 .bind(state).bind(&actor.email).bind(now_ms()).bind(id).execute(&mut *tx).await?;
             if approve {

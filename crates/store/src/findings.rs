@@ -1,6 +1,7 @@
 //! Storage of scanner findings (M6): one row per (host, vulnerability), de-duplicated across
 //! scans and scanners, open or fixed, linked to its remediation task.
 
+use crate::BeginWrite;
 use crate::{audit, scope_sql, Actor, Params, Result, Store, StoreError};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
@@ -105,7 +106,7 @@ impl Store {
         }
         let now = now_ms();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let existing = sqlx::query_as::<_, (i64, String, String)>("SELECT id, state, scanner FROM scan_findings WHERE host_id = $1 AND vuln_key = $2")
                 .bind(f.host_id).bind(&f.vuln_key).fetch_optional(&mut *tx).await?;
             let out = match existing {
@@ -182,7 +183,7 @@ impl Store {
             scope_sql(scope, "f.org_id")
         );
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let Some((org_id, before_state, before_work)) = sqlx::query_as::<_, (i64, String, Option<i64>)>(&sql)
                 .bind(id).fetch_optional(&mut *tx).await? else {
                 return Err(StoreError::NotFound);

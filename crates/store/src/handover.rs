@@ -2,6 +2,7 @@
 //! (counted from the signals, incidents, work items and platform alerts), the outgoing officer's
 //! note with their remarks, and the incoming officer's acknowledgement.
 
+use crate::BeginWrite;
 use crate::{audit, scope_sql, Actor, Result, Store, StoreError};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
@@ -204,7 +205,7 @@ impl Store {
             ));
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id = match existing {
                 Some((id, _)) => {
                     sqlx::query("UPDATE duty_handovers SET digest = $1, remarks = $2, prepared_at = $3, prepared_by = $4 WHERE id = $5")
@@ -237,7 +238,7 @@ impl Store {
             ));
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE duty_handovers SET acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3")
                 .bind(now_ms()).bind(&actor.email).bind(id).execute(&mut *tx).await?;
             let after = json!({"acknowledged": true});

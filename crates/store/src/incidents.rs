@@ -4,6 +4,7 @@
 //! and written to the incident's timeline.
 
 use crate::signals::SIGNAL_COLS;
+use crate::BeginWrite;
 use crate::{audit, scope_sql, Actor, NewWorkItem, Params, Result, SignalRow, Store, StoreError};
 use canhgac_domain::incident::{Category, Gravity, Stage, Tlp};
 use canhgac_domain::time::now_ms;
@@ -392,7 +393,7 @@ impl Store {
             .filter(|(g, _)| *g != n.gravity_computed)
             .map(|(_, r)| r.clone());
         let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO incidents (org_id, title, summary, category, gravity, gravity_computed, gravity_reason, \
                  impacts, beyond_owner, tlp, techniques, stage, started_at, detected_at, created_at, updated_at) \
@@ -511,7 +512,7 @@ impl Store {
             format!("{} — {}", to.label_vi(), note.trim())
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(&sql).bind(to.as_str()).bind(now).bind(id).execute(&mut *tx).await?;
             timeline_insert!(&mut *tx, id, now, &actor.email, "stage", &text, Option::<i64>::None);
             let before = json!({"stage": from.as_str()});
@@ -542,7 +543,7 @@ impl Store {
         let differs = gravity.as_str() != inc.gravity_computed;
         let reason = differs.then(|| reason.trim().to_string());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE incidents SET gravity = $1, gravity_reason = $2, updated_at = $3 WHERE id = $4")
                 .bind(gravity.as_str()).bind(&reason).bind(now).bind(id).execute(&mut *tx).await?;
             let text = match &reason {
@@ -586,7 +587,7 @@ impl Store {
         }
         let now = now_ms();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "INSERT INTO incident_signals (incident_id, signal_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             )
@@ -708,7 +709,7 @@ impl Store {
         let now = now_ms();
         let text: String = text.trim().chars().take(4000).collect();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             timeline_insert!(&mut *tx, id, now, &actor.email, kind, &text, ref_id);
             sqlx::query("UPDATE incidents SET updated_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
             let after = json!({"kind": kind, "text": text});
@@ -756,7 +757,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let now = now_ms();
         let oid = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let existing: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM incident_observables WHERE incident_id = $1 AND kind = $2 AND value = $3",
             )
@@ -858,7 +859,7 @@ impl Store {
                 ));
             }
             on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 sqlx::query("UPDATE response_plans SET name = $1, category = $2, description = $3, updated_at = $4 WHERE id = $5")
                     .bind(name).bind(category.as_str()).bind(description).bind(now).bind(pid).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM plan_steps WHERE plan_id = $1").bind(pid).execute(&mut *tx).await?;
@@ -880,7 +881,7 @@ impl Store {
             ));
         }
         let pid = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let pid: i64 = sqlx::query_scalar(
                 "INSERT INTO response_plans (org_id, name, category, description, based_on, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -952,7 +953,7 @@ impl Store {
             ids.push(w.id);
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE incidents SET plan_id = $1, updated_at = $2 WHERE id = $3")
                 .bind(plan_id).bind(now).bind(id).execute(&mut *tx).await?;
             timeline_insert!(&mut *tx, id, now, &actor.email, "plan", &plan.name, Some(plan_id));
@@ -1004,7 +1005,7 @@ impl Store {
         let now = now_ms();
         let size = bytes.len() as i64;
         let eid = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO evidence_blobs (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
                 .bind(sha256).bind(size).bind(bytes).execute(&mut *tx).await?;
             let eid: i64 = sqlx::query_scalar(

@@ -345,6 +345,37 @@ pub(crate) fn scope_sql(scope: &Scope, col: &str) -> String {
     }
 }
 
+/// Begins a write transaction. On SQLite `BEGIN IMMEDIATE`: a transaction that reads before it
+/// writes takes the write lock at its start, waiting (busy timeout) for another writer to
+/// finish, instead of failing with "database is locked" when another connection committed
+/// between its read and its write (a deferred transaction cannot upgrade past a newer commit).
+/// On PostgreSQL a plain `BEGIN`.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    #[allow(async_fn_in_trait)]
+    async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// One field refused, named in English and Vietnamese.
 pub(crate) fn invalid(field: &str, en: &str, vi: &str) -> StoreError {
     StoreError::Invalid(vec![FieldError {

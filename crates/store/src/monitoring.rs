@@ -1,6 +1,7 @@
 //! Centralised monitoring (M3): stored events (with retention by age and size), Sigma rule
 //! settings and custom rules, and the notes and assignment of alerts.
 
+use crate::BeginWrite;
 use crate::{audit, scope_sql, Actor, Params, Pool, Result, Store, StoreError};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
@@ -309,7 +310,7 @@ impl Store {
             (_, Chunks::Sqlite(c)) if c.is_empty() => self.write_marks(&marks).await?,
             (_, Chunks::Pg(c)) if c.is_empty() => self.write_marks(&marks).await?,
             (Pool::Sqlite(pool), Chunks::Sqlite(chunks)) => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 for (sql, n, args) in chunks {
                     // One writer at a time and no triggers on `events`: the rows of one
                     // INSERT get consecutive ids ending at the last inserted one (no RETURNING,
@@ -344,7 +345,7 @@ impl Store {
                 tx.commit().await?;
             }
             (Pool::Pg(pool), Chunks::Pg(chunks)) => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 for (sql, _, args) in chunks {
                     let mut got: Vec<i64> = sqlx::query_scalar_with(sql, args)
                         .fetch_all(&mut *tx)
@@ -547,7 +548,7 @@ impl Store {
     pub async fn sync_rules(&self, rules: &[NewRule]) -> Result<u64> {
         let now = now_ms();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut added = 0;
             for r in rules {
                 added += sqlx::query(
@@ -569,7 +570,7 @@ impl Store {
     pub async fn add_custom_rule(&self, actor: &Actor, r: &NewRule) -> Result<RuleRow> {
         let now = now_ms();
         let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM sigma_rules WHERE rule_key = $1")
                 .bind(&r.rule_key).fetch_optional(&mut *tx).await?;
             if exists.is_some() {
@@ -666,7 +667,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE sigma_rules SET enabled = $1, org_id = $2, updated_at = $3 WHERE id = $4")
                 .bind(enabled as i64).bind(org_id).bind(now_ms()).bind(id).execute(&mut *tx).await?;
             let b = json!({"enabled": before.enabled == 1, "org_id": before.org_id});
@@ -693,7 +694,7 @@ impl Store {
             ));
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM sigma_rules WHERE id = $1").bind(id).execute(&mut *tx).await?;
             let b = json!({"rule_key": before.rule_key, "title": before.title});
             let e = audit::row(actor, before.org_id, "delete", "sigma_rules", Some(id), b.as_object(), None);
@@ -724,7 +725,7 @@ impl Store {
         }
         let at = now_ms();
         let nid = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let nid: i64 = sqlx::query_scalar("INSERT INTO signal_notes (signal_id, at, user_email, note) VALUES ($1, $2, $3, $4) RETURNING id")
                 .bind(id).bind(at).bind(&actor.email).bind(note).fetch_one(&mut *tx).await?;
             let a = json!({"note": note});
@@ -767,7 +768,7 @@ impl Store {
             ));
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE signals SET assignee_id = $1 WHERE id = $2").bind(assignee).bind(id).execute(&mut *tx).await?;
             let b = json!({"assignee_id": s.assignee_id});
             let a = json!({"assignee_id": assignee});

@@ -4,6 +4,7 @@
 //! count into, or silence, another's page. Organisation-bound methods take the caller's
 //! `Scope`; the pager's own methods (discovery, due pages, deliveries) run as the platform.
 
+use crate::BeginWrite;
 use crate::{audit, invalid, scope_sql, Actor, Result, Store, StoreError};
 use canhgac_domain::oncall::{destination_allowed, split_url, ChannelKind, Policy, Target};
 use canhgac_domain::time::now_ms;
@@ -228,7 +229,7 @@ impl Store {
         let after = serde_json::to_value(policy).unwrap_or_default();
         let text = after.to_string();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO oncall_policies (org_id, policy, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
                 ON CONFLICT (org_id) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at, updated_by = excluded.updated_by")
                 .bind(org_id).bind(&text).bind(now_ms()).bind(&actor.email).execute(&mut *tx).await?;
@@ -370,7 +371,7 @@ impl Store {
             label
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO oncall_channels (org_id, user_id, kind, label, target, endpoint, created_at, created_by) \
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
                 .bind(c.org_id).bind(c.user_id).bind(c.kind.as_str()).bind(&label).bind(&target).bind(&endpoint).bind(now_ms()).bind(&actor.email)
@@ -401,7 +402,7 @@ impl Store {
             return Err(StoreError::Forbidden("only your own channels".into()));
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM oncall_channels WHERE id = $1").bind(id).execute(&mut *tx).await?;
             let before = json!({"kind": c.kind, "label": c.label, "target": c.target, "user_id": c.user_id});
             let e = audit::row(actor, Some(c.org_id), "delete", "oncall_channels", Some(id), before.as_object(), None);
@@ -445,7 +446,7 @@ impl Store {
         }
         let note: String = note.trim().chars().take(300).collect();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO oncall_destinations (prefix, note, created_at, created_by) VALUES ($1, $2, $3, $4) RETURNING id")
                 .bind(&prefix).bind(&note).bind(now_ms()).bind(&actor.email).fetch_one(&mut *tx).await?;
             let after = json!({"prefix": prefix, "note": note});
@@ -464,7 +465,7 @@ impl Store {
         })
         .ok_or(StoreError::NotFound)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM oncall_destinations WHERE id = $1").bind(id).execute(&mut *tx).await?;
             let before = json!({"prefix": prefix});
             let e = audit::row(actor, None, "delete", "oncall_destinations", Some(id), before.as_object(), None);
@@ -481,7 +482,7 @@ impl Store {
     /// only remembers where history ends (no pages for the past). Returns the new pages' ids.
     pub async fn open_pages(&self, now: i64) -> Result<Vec<i64>> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // A write first, so that SQLite takes the write lock now (waiting its busy timeout)
             // rather than failing to upgrade a read lock while the monitor writes.
             sqlx::query("DELETE FROM oncall_cursors WHERE name = ''").execute(&mut *tx).await?;
@@ -569,7 +570,7 @@ impl Store {
     /// pages nothing of its past).
     pub async fn start_paging_from(&self, at: i64) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // Ids are not in time order (imports and back-fills), so from the first record at or
             // after `at`: an older one inserted later is paged too — better than one missed.
             let ms: i64 = sqlx::query_scalar("SELECT COALESCE((SELECT MIN(id) FROM signals WHERE first_seen >= $1) - 1, (SELECT MAX(id) FROM signals), 0)").bind(at).fetch_one(&mut *tx).await?;
@@ -693,7 +694,7 @@ impl Store {
         }
         let now = now_ms();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE oncall_pages SET state = 'acknowledged', acked_at = $1, acked_by = $2, next_at = NULL WHERE id = $3 AND state = 'open'")
                 .bind(now).bind(&actor.email).bind(p.id).execute(&mut *tx).await?;
             let before = json!({"state": "open"});

@@ -2,6 +2,7 @@
 //! one, and the tightening of open tasks' due dates (once per task and period, audited as the
 //! work item's `tighten_due`).
 
+use crate::BeginWrite;
 use crate::{audit, invalid, scope_sql, Actor, Result, Store, StoreError};
 use canhgac_domain::period::{tighten, PeriodSpec};
 use canhgac_domain::time::now_ms;
@@ -112,7 +113,7 @@ impl Store {
             .collect::<Vec<_>>()
             .join("\n");
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO heightened_periods (name, first_day, last_day, factor_pct, form, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                 .bind(&p.name).bind(&first).bind(&last).bind(p.factor_pct).bind(&form).bind(now_ms()).bind(&actor.email).fetch_one(&mut *tx).await?;
             let after = json!({"name": p.name, "first_day": first, "last_day": last, "factor_pct": p.factor_pct});
@@ -202,7 +203,7 @@ impl Store {
                 .bind(period_id).bind(org_id).bind(day.to_string()).fetch_optional(pool).await?
         });
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO period_reports (period_id, org_id, day, fields, submitted_at, submitted_by) VALUES ($1, $2, $3, $4, $5, $6) \
                 ON CONFLICT (period_id, org_id, day) DO UPDATE SET fields = excluded.fields, submitted_at = excluded.submitted_at, submitted_by = excluded.submitted_by RETURNING id")
                 .bind(period_id).bind(org_id).bind(day.to_string()).bind(&text).bind(now).bind(&actor.email).fetch_one(&mut *tx).await?;

@@ -1,6 +1,7 @@
 //! National-platform alerts: the senders allowed to push them, the alerts by platform id, and
 //! the signatures already seen.
 
+use crate::BeginWrite;
 use crate::{audit, scope_sql, Actor, Result, Store};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
@@ -93,7 +94,7 @@ impl Store {
     ) -> Result<i64> {
         let now = now_ms();
         let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO platform_sources (name, token_hash, secret, active, created_at) VALUES ($1, $2, $3, 1, $4) RETURNING id",
             )
@@ -154,7 +155,7 @@ impl Store {
     pub async fn upsert_platform_alert(&self, a: &NewPlatformAlert) -> Result<(i64, bool)> {
         let now = now_ms();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let existing: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM platform_alerts WHERE source_id = $1 AND platform_id = $2",
             )

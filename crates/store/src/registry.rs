@@ -1,6 +1,7 @@
 //! Generic create/read/update/delete/list/import for the registry's entities, driven by
 //! the descriptors in `canhgac_domain::entity`.
 
+use crate::BeginWrite;
 use crate::{audit, scope_sql, Actor, Params, Result, SqlVal, Store, StoreError};
 use canhgac_domain::entity::{EntityKind, FieldError, FieldType, Record};
 use canhgac_domain::time::now_ms;
@@ -331,7 +332,7 @@ impl Store {
         );
         let now = now_ms();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut ids = Vec::with_capacity(recs.len());
             for rec in recs {
                 let mut vals: Vec<SqlVal> =
@@ -455,7 +456,7 @@ impl Store {
             rec["org_id"].as_i64()
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             bind_all!(sqlx::query(&sql), &p.vals).execute(&mut *tx).await?;
             let entry = audit::row(actor, org, "update", kind.slug(), Some(id), Some(&before), Some(&rec));
             audit_insert!(&mut *tx, entry);
@@ -491,7 +492,7 @@ impl Store {
         };
         let sql = format!("DELETE FROM {} WHERE id = $1", kind.table());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(&sql).bind(id).execute(&mut *tx).await?;
             let entry = audit::row(actor, org, "delete", kind.slug(), Some(id), Some(&before), None);
             audit_insert!(&mut *tx, entry);

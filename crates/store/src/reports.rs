@@ -4,6 +4,7 @@
 //! Incident-bound methods take the caller's `Scope`; every change is audited and the incident's
 //! ones are written to its timeline.
 
+use crate::BeginWrite;
 use crate::{audit, invalid, scope_sql, Actor, Result, Store, StoreError};
 use canhgac_domain::incident::Category;
 use canhgac_domain::report::{DeadlineRules, ReportKind, Template};
@@ -246,7 +247,7 @@ impl Store {
             ("subject_prefix", prefix.trim().to_string()),
         ];
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for (k, v) in &pairs {
                 sqlx::query("INSERT INTO report_settings (key, value, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
                              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by")
@@ -291,7 +292,7 @@ impl Store {
         let now = now_ms();
         let text = t.to_text();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO report_templates (kind, title, fields, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \
                          ON CONFLICT (kind) DO UPDATE SET title = excluded.title, fields = excluded.fields, updated_at = excluded.updated_at, updated_by = excluded.updated_by")
                 .bind(kind.as_str()).bind(&t.title).bind(&text).bind(now).bind(&actor.email).execute(&mut *tx).await?;
@@ -337,7 +338,7 @@ impl Store {
         let after = json!({"name": c.name.trim(), "email": c.email.trim(), "phone": c.phone.trim(),
             "hotline": c.hotline.trim(), "note": c.note.trim(), "position": c.position, "active": c.active});
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id = match id {
                 Some(id) => {
                     sqlx::query("UPDATE report_contacts SET name = $1, email = $2, phone = $3, hotline = $4, note = $5, position = $6, active = $7, updated_at = $8 WHERE id = $9")
@@ -487,7 +488,7 @@ impl Store {
             Some((r, _)) => format!("Sửa {} — phiên bản {}", kind.label_vi(), r.version + 1),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (rid, version) = match &existing {
                 Some((r, _)) => {
                     sqlx::query("UPDATE incident_reports SET version = version + 1, number = $1 WHERE id = $2")
@@ -538,7 +539,7 @@ impl Store {
             r.version
         );
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE incident_reports SET sent_at = COALESCE(sent_at, $1), sent_by = COALESCE(sent_by, $2), sent_version = $3, sent_to = $4 WHERE id = $5")
                 .bind(at).bind(&actor.email).bind(r.version).bind(to).bind(r.id).execute(&mut *tx).await?;
             timeline_insert!(&mut *tx, incident_id, at, &actor.email, "report_sent", &text, Some(r.id));
@@ -577,7 +578,7 @@ impl Store {
             format!("Đề nghị hỗ trợ ứng cứu — {}", note.trim())
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE incidents SET support_requested_at = $1, beyond_owner = 1, updated_at = $1 WHERE id = $2")
                 .bind(at).bind(incident_id).execute(&mut *tx).await?;
             timeline_insert!(&mut *tx, incident_id, at, &actor.email, "support", &text, Option::<i64>::None);
@@ -615,7 +616,7 @@ impl Store {
             }
         );
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id = sqlx::query_scalar::<_, i64>("INSERT INTO incident_escalations (incident_id, at, actor, reason, to_whom, channel, note) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                 .bind(incident_id).bind(n.at).bind(&actor.email).bind(&n.reason).bind(n.to_whom.trim()).bind(&n.channel).bind(n.note.trim())
                 .fetch_one(&mut *tx).await?;

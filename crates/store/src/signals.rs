@@ -1,6 +1,7 @@
 //! Storage of the shared core: signals (with de-duplication) and work items (with their
 //! closing rules enforced by `canhgac_domain::work::apply`).
 
+use crate::BeginWrite;
 use crate::{audit, scope_sql, Actor, Params, Result, Store, StoreError};
 use canhgac_domain::signal::{dedup, Dedup, OpenSignal, Severity, SignalKind, SignalState};
 use canhgac_domain::time::now_ms;
@@ -452,7 +453,7 @@ impl Store {
                     };
                     // The transaction starts with its write: on SQLite a read that later
                     // writes inside one would fail at once when another writer holds the lock.
-                    let mut tx = pool.begin().await?;
+                    let mut tx = pool.begin_write().await?;
                     let id = sqlx::query_scalar::<_, i64>(
                         "INSERT INTO signals (kind, source, title, severity, org_id, host_id, state, dedup_key, count, \
                          first_seen, last_seen, payload, group_id, host_name, src_ip) \
@@ -522,7 +523,7 @@ impl Store {
             .transition(to)
             .map_err(|e| StoreError::Conflict(e.to_string()))?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE signals SET state = $1 WHERE id = $2").bind(to.as_str()).bind(id).execute(&mut *tx).await?;
             let before = json!({"state": from.as_str()});
             let after = json!({"state": to.as_str()});
@@ -548,7 +549,7 @@ impl Store {
         }
         let now = now_ms();
         let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO work_items (kind, title, org_id, host_id, signal_id, state, due_at, escalated, created_at, updated_at, detail, subject) \
                  VALUES ($1, $2, $3, $4, $5, 'open', $6, 0, $7, $7, $8, $9) RETURNING id",
@@ -690,7 +691,7 @@ impl Store {
         };
         let now = now_ms();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE work_items SET state = $1, escalated = CASE WHEN $2 = 1 THEN 1 ELSE escalated END, updated_at = $3 WHERE id = $4")
                 .bind(step.state.as_str()).bind(i64::from(step.escalate)).bind(now).bind(id)
                 .execute(&mut *tx).await?;
@@ -750,7 +751,7 @@ impl Store {
         let actor = Actor::system("deadlines");
         for (id, org) in &due {
             on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 sqlx::query("UPDATE work_items SET escalated = 1, updated_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
                 let after = json!({"escalated": true, "reason": "overdue"});
                 let e = audit::row(&actor, Some(*org), "escalate", "work_items", Some(*id), None, after.as_object());
@@ -771,7 +772,7 @@ impl Store {
             return Ok(());
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE work_items SET due_at = $1, updated_at = $2 WHERE id = $3").bind(due).bind(now_ms()).bind(id).execute(&mut *tx).await?;
             let before = json!({"due_at": w.due_at});
             let after = json!({"due_at": due});

@@ -1,6 +1,7 @@
 //! Users, server-side sessions and API tokens. Secrets are stored only as hashes (the
 //! caller hashes: argon2id for passwords, SHA-256 for random session and API tokens).
 
+use crate::BeginWrite;
 use crate::{audit, scope_sql, Actor, Result, Store, StoreError};
 use canhgac_domain::entity::{FieldError, Record};
 use canhgac_domain::time::now_ms;
@@ -104,7 +105,7 @@ impl Store {
         }
         let now = now_ms();
         let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (email, full_name, password_hash, role, org_id, active, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, TRUE, $6, $6) RETURNING id",
@@ -205,7 +206,7 @@ impl Store {
         let active = active.unwrap_or(before.active);
         let hash = password_hash.unwrap_or(&before.password_hash).to_string();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "UPDATE users SET full_name = $1, role = $2, org_id = $3, active = $4, password_hash = $5, updated_at = $6 WHERE id = $7",
             )
@@ -318,7 +319,7 @@ impl Store {
         token_hash: &str,
     ) -> Result<bool> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query("DELETE FROM api_tokens WHERE token_hash = $1 AND user_id = $2")
                 .bind(token_hash).bind(user_id).execute(&mut *tx).await?.rows_affected();
             if n > 0 {

@@ -132,7 +132,11 @@ pub fn train(data: &[std::path::PathBuf], out: &std::path::Path) -> Result<()> {
         .map(|(t, _)| canhgac_spam::similar::simhash(t))
         .collect();
     let groups = canhgac_spam::similar::groups(&hashes, 6);
-    let held = |i: usize| hashes[groups[i]].wrapping_mul(0x9E37_79B9_7F4A_7C15) % 5 == 0;
+    let held = |i: usize| {
+        hashes[groups[i]]
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .is_multiple_of(5)
+    };
     let train_set: Vec<(&str, bool)> = (0..rows.len())
         .filter(|i| !held(*i))
         .map(|i| (rows[i].0.as_str(), rows[i].1))
@@ -145,24 +149,6 @@ pub fn train(data: &[std::path::PathBuf], out: &std::path::Path) -> Result<()> {
         .map(|i| m.score(&rows[*i].0) >= m.threshold)
         .collect();
     let (p, r, f1, pos, n) = scores(&truth, &pred);
-    if std::env::var("CG_SWEEP").is_ok() {
-        let sc: Vec<f32> = test_idx.iter().map(|i| m.score(&rows[*i].0)).collect();
-        for (k, i) in test_idx.iter().enumerate() {
-            if (sc[k] >= 0.5) != rows[*i].1 {
-                eprintln!(
-                    "ERR y={} s={:.2} {}",
-                    rows[*i].1,
-                    sc[k],
-                    rows[*i].0.chars().take(110).collect::<String>()
-                );
-            }
-        }
-        for t in [0.3f32, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98] {
-            let pr: Vec<bool> = sc.iter().map(|s| *s >= t).collect();
-            let (a, b, c, _, _) = scores(&truth, &pr);
-            eprintln!("t={t}: p {a:.3} r {b:.3} f1 {c:.3}");
-        }
-    }
     let distinct = {
         let mut g = groups.clone();
         g.sort_unstable();

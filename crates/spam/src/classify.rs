@@ -16,7 +16,7 @@ use crate::fold::{fold, urls};
 use serde::{Deserialize, Serialize};
 
 /// Number of hashed feature slots (a power of two).
-pub const SLOTS: usize = 1 << 18;
+pub const SLOTS: usize = 1 << 16;
 
 /// The label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -73,62 +73,66 @@ pub fn fold(text: &str) -> String {
     for c in text.chars() {
         base(c, &mut plain);
     }
-    // Words: digits and symbols inside a word that also has letters are letters.
-    let mut words: Vec<String> = Vec::new();
-    for w in plain.split(|c: char| c.is_whitespace()) {
-        if w.is_empty() {
-            continue;
-        }
-        let letters = w.chars().filter(|c| c.is_alphabetic()).count();
-        let word = if letters >= 2 && !w.contains("://") && !w.contains('/') && !looks_numeric(w) {
-            w.chars()
-                .map(|c| {
-                    if c.is_alphabetic() {
-                        c
-                    } else {
-                        leet(c).unwrap_or(c)
-                    }
-                })
-                .collect()
-        } else {
-            w.to_string()
-        };
-        words.push(word);
-    }
-    // Letters spaced apart or joined by dots: one word.
-    let mut out: Vec<String> = Vec::new();
+    // Words: digits and symbols inside a word that also has letters are letters; letters
+    // spaced apart (three or more) or joined by dots are one word.
+    let mut out = String::with_capacity(plain.len());
     let mut run = String::new();
     let mut run_len = 0;
-    let flush = |run: &mut String, run_len: &mut usize, out: &mut Vec<String>| {
-        if *run_len >= 3 {
-            out.push(std::mem::take(run));
-        } else if !run.is_empty() {
-            out.extend(run.chars().map(|c| c.to_string()));
-            run.clear();
+    let mut word = String::new();
+    fn emit(out: &mut String, s: &str) {
+        if !out.is_empty() {
+            out.push(' ');
         }
+        out.push_str(s);
+    }
+    fn flush(out: &mut String, run: &mut String, run_len: &mut usize) {
+        if *run_len >= 3 {
+            emit(out, run);
+        } else {
+            for c in run.chars() {
+                let mut b = [0u8; 4];
+                emit(out, c.encode_utf8(&mut b));
+            }
+        }
+        run.clear();
         *run_len = 0;
-    };
-    for w in words {
-        let dotted: Vec<&str> = w.split('.').collect();
-        if dotted.len() >= 3
-            && dotted
-                .iter()
+    }
+    for w in plain.split_whitespace() {
+        word.clear();
+        let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+        if letters >= 2 && !w.contains('/') && !looks_numeric(w) {
+            word.extend(w.chars().map(|c| {
+                if c.is_alphabetic() {
+                    c
+                } else {
+                    leet(c).unwrap_or(c)
+                }
+            }));
+        } else {
+            word.push_str(w);
+        }
+        let mut single = word.chars();
+        if let (Some(c), None) = (single.next(), single.next()) {
+            if c.is_alphabetic() {
+                run.push(c);
+                run_len += 1;
+                continue;
+            }
+        }
+        flush(&mut out, &mut run, &mut run_len);
+        if word.len() >= 5
+            && word
+                .split('.')
                 .all(|p| p.chars().count() == 1 && p.chars().all(char::is_alphabetic))
         {
-            flush(&mut run, &mut run_len, &mut out);
-            out.push(dotted.concat());
-            continue;
+            let joined: String = word.split('.').collect();
+            emit(&mut out, &joined);
+        } else {
+            emit(&mut out, &word);
         }
-        if w.chars().count() == 1 && w.chars().all(char::is_alphabetic) {
-            run.push_str(&w);
-            run_len += 1;
-            continue;
-        }
-        flush(&mut run, &mut run_len, &mut out);
-        out.push(w);
     }
-    flush(&mut run, &mut run_len, &mut out);
-    out.join(" ")
+    flush(&mut out, &mut run, &mut run_len);
+    out
 }
 
 fn looks_numeric(w: &str) -> bool {

@@ -227,10 +227,11 @@ pub fn throttle(started: std::time::Instant, bytes: u64, rate: u64) {
     }
 }
 
-/// Every file under the watched paths (folders walked to a depth of 8, at most 100,000 files).
-pub fn watched_files(paths: &[String]) -> Vec<std::path::PathBuf> {
-    fn walk(p: &Path, depth: u32, out: &mut Vec<std::path::PathBuf>) {
-        if out.len() >= 100_000 {
+/// Every regular file under the paths (folders walked to `max_depth`, at most `max_files`;
+/// symbolic links not followed), in name order.
+pub fn files_under(paths: &[String], max_depth: u32, max_files: usize) -> Vec<std::path::PathBuf> {
+    fn walk(p: &Path, depth: u32, max_depth: u32, max: usize, out: &mut Vec<std::path::PathBuf>) {
+        if out.len() >= max {
             return;
         }
         let Ok(meta) = std::fs::symlink_metadata(p) else {
@@ -238,20 +239,25 @@ pub fn watched_files(paths: &[String]) -> Vec<std::path::PathBuf> {
         };
         if meta.is_file() {
             out.push(p.to_path_buf());
-        } else if meta.is_dir() && depth < 8 {
+        } else if meta.is_dir() && depth < max_depth {
             let Ok(rd) = std::fs::read_dir(p) else { return };
             let mut names: Vec<_> = rd.flatten().map(|e| e.path()).collect();
             names.sort();
             for n in names {
-                walk(&n, depth + 1, out);
+                walk(&n, depth + 1, max_depth, max, out);
             }
         }
     }
     let mut out = Vec::new();
     for p in paths {
-        walk(Path::new(p), 0, &mut out);
+        walk(Path::new(p), 0, max_depth, max_files, &mut out);
     }
     out
+}
+
+/// Every file under the watched paths (depth 8, at most 100,000 files).
+pub fn watched_files(paths: &[String]) -> Vec<std::path::PathBuf> {
+    files_under(paths, 8, 100_000)
 }
 
 /// The changes between two looks at the watched files.

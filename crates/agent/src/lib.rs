@@ -511,30 +511,7 @@ fn list_name(source: &str) -> String {
 }
 
 fn collect_files(paths: &[String]) -> Vec<PathBuf> {
-    fn walk(p: &Path, out: &mut Vec<PathBuf>, depth: u32) {
-        if out.len() >= 5_000_000 {
-            return;
-        }
-        let Ok(m) = std::fs::symlink_metadata(p) else {
-            return;
-        };
-        if m.is_file() {
-            out.push(p.to_path_buf());
-        } else if m.is_dir() && depth < 64 {
-            if let Ok(rd) = std::fs::read_dir(p) {
-                let mut v: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-                v.sort();
-                for x in v {
-                    walk(&x, out, depth + 1);
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        walk(Path::new(p), &mut out, 0);
-    }
-    out
+    collect::files_under(paths, 64, 5_000_000)
 }
 
 #[derive(Serialize, Deserialize)]

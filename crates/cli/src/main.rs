@@ -183,7 +183,7 @@ enum Command {
     /// Phản ánh tin nhắn, cuộc gọi rác (5656). Spam and fraud reports.
     Spam {
         #[command(subcommand)]
-        command: SpamCommand,
+        command: spam::SpamCommand,
     },
     /// Quản lý tài khoản. Manage user accounts.
     User {
@@ -194,34 +194,6 @@ enum Command {
     Duty {
         #[command(subcommand)]
         command: DutyCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum SpamCommand {
-    /// Đọc các dòng phản ánh gửi 5656 (S/V [nguồn][nội dung]) từ đầu vào chuẩn, in mỗi dòng một
-    /// đối tượng JSON. Read 5656 report lines on stdin; print one JSON object per line: `kind`
-    /// (sms|call), `sender` (E.164 or the brand name), `senders`, `content` — or `error` for a
-    /// line that is not a report.
-    Parse,
-    /// Phân loại tin nhắn: lừa đảo, rác hay hợp lệ. Read JSON lines `{"text": …}` on stdin;
-    /// print one object per line with `label` (fraud|spam|ham), `score`, `reasons` and
-    /// `indicators`.
-    Classify {
-        /// Ngưỡng xác suất lừa đảo (mặc định của mô hình). Fraud threshold (default: the model's).
-        #[arg(long)]
-        threshold: Option<f32>,
-    },
-    /// Huấn luyện lại mô hình từ dữ liệu có nhãn. Rebuild the fraud model from labelled CSV
-    /// (`content`, `label` 1 = fraud): report precision, recall and F1 on a held-out fifth of the
-    /// near-duplicate groups, then train on everything and write the weights.
-    Train {
-        /// Labelled CSV files.
-        #[arg(long = "data", required = true, num_args = 1..)]
-        data: Vec<PathBuf>,
-        /// Where to write the weights (e.g. crates/spam/model/fraud.bin).
-        #[arg(long)]
-        out: PathBuf,
     },
 }
 
@@ -591,9 +563,9 @@ async fn run() -> Result<()> {
                 },
         } => vulnmatch::run(&advisories, &inventories, format),
         Command::Spam { command } => match command {
-            SpamCommand::Parse => spam::parse_stdin(),
-            SpamCommand::Classify { threshold } => spam::classify_stdin(threshold),
-            SpamCommand::Train { data, out } => spam::train(&data, &out),
+            spam::SpamCommand::Parse => spam::parse_stdin(),
+            spam::SpamCommand::Classify { threshold } => spam::classify_stdin(threshold),
+            spam::SpamCommand::Train { data, out } => spam::train(&data, &out),
         },
         Command::Migrate { store } => {
             let st = store.open(None).await?;

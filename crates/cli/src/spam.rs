@@ -1,8 +1,38 @@
 //! `canhgac spam parse`: 5656 report lines on stdin, one JSON object per line on stdout.
 
 use anyhow::Result;
+use clap::Subcommand;
 use serde_json::json;
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum SpamCommand {
+    /// Đọc các dòng phản ánh gửi 5656 (S/V [nguồn][nội dung]) từ đầu vào chuẩn, in mỗi dòng một
+    /// đối tượng JSON. Read 5656 report lines on stdin; print one JSON object per line: `kind`
+    /// (sms|call), `sender` (E.164 or the brand name), `senders`, `content` — or `error` for a
+    /// line that is not a report.
+    Parse,
+    /// Phân loại tin nhắn: lừa đảo, rác hay hợp lệ. Read JSON lines `{"text": …}` on stdin;
+    /// print one object per line with `label` (fraud|spam|ham), `score`, `reasons` and
+    /// `indicators`.
+    Classify {
+        /// Ngưỡng xác suất lừa đảo (mặc định của mô hình). Fraud threshold (default: the model's).
+        #[arg(long)]
+        threshold: Option<f32>,
+    },
+    /// Huấn luyện lại mô hình từ dữ liệu có nhãn. Rebuild the fraud model from labelled CSV
+    /// (`content`, `label` 1 = fraud): report precision, recall and F1 on a held-out fifth of the
+    /// near-duplicate groups, then train on everything and write the weights.
+    Train {
+        /// Labelled CSV files.
+        #[arg(long = "data", required = true, num_args = 1..)]
+        data: Vec<PathBuf>,
+        /// Where to write the weights (e.g. crates/spam/model/fraud.bin).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
 
 /// Reads lines until the end of input; a line that is not a report is answered with its
 /// error (and line number), never dropped.

@@ -252,6 +252,8 @@ pub struct NewScan {
     pub agents: Vec<i64>,
 }
 
+const SCAN_HOST_COLS: &str = "h.scan_id, h.agent_id, a.hostname, h.org_id, o.code AS org_code, h.state, h.files, h.bytes, h.matches, h.errors, h.started_at, h.updated_at, h.finished_at \
+    FROM malware_scan_hosts h JOIN agents a ON a.id = h.agent_id JOIN orgs o ON o.id = h.org_id";
 const AGENT_COLS: &str = "a.id, a.org_id, o.code AS org_code, a.host_id, a.hostname, a.version, a.os, a.ips, a.ports, a.config, a.enrolled_at, a.last_seen, a.last_addr, a.inventory_at, a.packages, a.queued, a.revoked_at, a.revoked_by";
 
 /// Writes an agent's delivered-message cursor inside a transaction: never moves back.
@@ -775,8 +777,7 @@ impl Store {
     /// A scan's hosts in scope.
     pub async fn scan_hosts(&self, scope: &Scope, scan_id: i64) -> Result<Vec<ScanHostRow>> {
         let sql = format!(
-            "SELECT h.scan_id, h.agent_id, a.hostname, h.org_id, o.code AS org_code, h.state, h.files, h.bytes, h.matches, h.errors, h.started_at, h.updated_at, h.finished_at \
-             FROM malware_scan_hosts h JOIN agents a ON a.id = h.agent_id JOIN orgs o ON o.id = h.org_id WHERE h.scan_id = $1{} ORDER BY o.code, a.hostname",
+            "SELECT {SCAN_HOST_COLS} WHERE h.scan_id = $1{} ORDER BY o.code, a.hostname",
             scope_sql(scope, "h.org_id")
         );
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, ScanHostRow>(&sql).bind(scan_id).fetch_all(pool).await?) })
@@ -785,8 +786,7 @@ impl Store {
     /// An agent's scans, the newest first.
     pub async fn agent_scans(&self, scope: &Scope, agent_id: i64) -> Result<Vec<ScanHostRow>> {
         let sql = format!(
-            "SELECT h.scan_id, h.agent_id, a.hostname, h.org_id, o.code AS org_code, h.state, h.files, h.bytes, h.matches, h.errors, h.started_at, h.updated_at, h.finished_at \
-             FROM malware_scan_hosts h JOIN agents a ON a.id = h.agent_id JOIN orgs o ON o.id = h.org_id WHERE h.agent_id = $1{} ORDER BY h.scan_id DESC LIMIT 50",
+            "SELECT {SCAN_HOST_COLS} WHERE h.agent_id = $1{} ORDER BY h.scan_id DESC LIMIT 50",
             scope_sql(scope, "h.org_id")
         );
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, ScanHostRow>(&sql).bind(agent_id).fetch_all(pool).await?) })

@@ -914,6 +914,10 @@ async fn demo(
         eprintln!(
             "  and {n} endpoint agents with their scans, malware alerts and a hunt under way"
         );
+        let n = canhgac_demo::spam::seed(&store)
+            .await
+            .context("cannot seed spam reports")?;
+        eprintln!("  and {n} spam and fraud reports across the three operators");
     }
     if !no_live {
         // A signal of the capabilities without their own feed every five minutes, and log
@@ -933,6 +937,10 @@ async fn demo(
             store.clone(),
             state.monitor.clone(),
             std::time::Duration::from_secs(15),
+        ));
+        tokio::spawn(canhgac_demo::spam::live(
+            store.clone(),
+            std::time::Duration::from_secs(20),
         ));
         tokio::spawn(canhgac_demo::monitoring::live(
             store.clone(),

@@ -23,6 +23,7 @@ pub mod malware;
 pub mod monitoring;
 pub mod oncall;
 pub mod periods;
+pub mod spam;
 use catalogue::*;
 
 /// A small deterministic generator (xorshift64*), so every demo province is the same.

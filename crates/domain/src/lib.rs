@@ -17,6 +17,7 @@ pub mod oncall;
 pub mod period;
 pub mod report;
 pub mod signal;
+pub mod spam;
 pub mod text;
 pub mod time;
 pub mod work;

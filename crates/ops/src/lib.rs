@@ -28,4 +28,5 @@ pub mod platform;
 pub mod platform_mail;
 pub mod reports;
 pub mod scans;
+pub mod spam;
 pub mod work;

@@ -141,7 +141,7 @@ macro_rules! rooms {
 // Adding a capability adds its name here.
 rooms!(
     console, search, work, directives, duty, oncall, periods, monitoring, botnet, patching, scans,
-    incidents, platform, malware, registry, access
+    incidents, platform, malware, spam, registry, access
 );
 
 /// Every route as declared (method, path, roles allowed): what the role check enforces and the

@@ -656,6 +656,94 @@ async fn malware_records(app: &TestApp) -> Vec<(i64, i64, i64, i64, i64, String)
     out
 }
 
+/// Per organisation: a spam report whose brand-name sender and content carry its marker (with
+/// its sender, campaign and case), an unparsed report carrying it, and a harmful account whose
+/// address carries it — the spam room's records. (Reports are stored for every organisation,
+/// telecom or not, so that every role has foreign ones to be refused.)
+async fn spam_records(app: &TestApp) -> Vec<(i64, i64, i64, i64, i64, i64, String)> {
+    let all = canhgac_domain::Scope::All;
+    let actor = canhgac_store::Actor::system("test");
+    let now = canhgac_domain::time::now_ms();
+    let an = canhgac_ops::spam::Analyser::new(canhgac_spam::Model::embedded(), Default::default());
+    let mut out = Vec::new();
+    for (code, _, _) in ORGS {
+        let m = marker(code);
+        let org = app.orgs[*code];
+        let q = canhgac_store::SpamReportQuery {
+            limit: 1000,
+            ..Default::default()
+        };
+        let mine: Vec<_> = app
+            .store
+            .spam_reports(&all, &q)
+            .await
+            .expect("reports")
+            .into_iter()
+            .filter(|r| r.org_id == org && r.raw.contains(&m))
+            .collect();
+        if mine.len() < 2 {
+            let reports = vec![
+                an.line(&format!("S [{m}][{m} Vietcombank thong bao tai khoan cua quy khach bi khoa, truy cap ngay de xac thuc]"), Some("0912000001".into()), now, None),
+                an.line(&format!("{m} khong hieu noi dung"), None, now, None),
+            ];
+            let meta = canhgac_store::SpamImportMeta {
+                source: "api".into(),
+                ..Default::default()
+            };
+            canhgac_ops::spam::ingest(&app.store, &all, &actor, org, &meta, &reports)
+                .await
+                .expect("spam reports");
+            canhgac_ops::spam::add_harmful(
+                &app.store,
+                &all,
+                &actor,
+                org,
+                "account",
+                &format!("https://facebook.com/{m}"),
+                "fraud",
+                &m,
+                &m,
+                None,
+                now,
+            )
+            .await
+            .expect("harmful");
+        }
+        let rows: Vec<_> = app
+            .store
+            .spam_reports(&all, &q)
+            .await
+            .expect("reports")
+            .into_iter()
+            .filter(|r| r.org_id == org && r.raw.contains(&m))
+            .collect();
+        let parsed = rows.iter().find(|r| r.state == "parsed").expect("parsed");
+        let unparsed = rows
+            .iter()
+            .find(|r| r.state == "unparsed")
+            .expect("unparsed");
+        let harmful = app
+            .store
+            .harmful_items(&all, None, 1000)
+            .await
+            .expect("harmful")
+            .into_iter()
+            .find(|h| h.org_id == org && h.value.contains(&m))
+            .expect("item")
+            .id;
+        out.push((
+            parsed.id,
+            unparsed.id,
+            parsed.sender_id.expect("sender"),
+            parsed.campaign_id.expect("campaign"),
+            parsed.case_id.expect("case"),
+            harmful,
+            code.to_string(),
+        ));
+    }
+    out
+}
+
 fn foreign_markers(visible: &[String]) -> Vec<String> {
     ORGS.iter()
         .map(|(c, _, _)| c.to_string())
@@ -1672,6 +1760,70 @@ async fn walk_api(app: &TestApp) {
                         json!({"title": "x", "orgs": [fo]})
                     };
                     let r = app.api("post", &format!("/api/v1{p}"), t, Some(body)).await;
+                    assert!(denied(r.status), "{email} {p} for {fo}: {}", r.status);
+                }
+                (
+                    "get",
+                    p @ ("/spam/reports" | "/spam/queue" | "/spam/campaigns" | "/spam/cases"
+                    | "/spam/stats" | "/spam/harmful" | "/spam/blocklist"),
+                ) => {
+                    spam_records(app).await;
+                    let path = format!("/api/v1{p}");
+                    let r = app.api("get", &path, t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                    assert_no_foreign(email, &path, &r.text, &foreign);
+                }
+                (
+                    m,
+                    p @ ("/spam/reports/{id}"
+                    | "/spam/reports/{id}/fix"
+                    | "/spam/senders/{id}"
+                    | "/spam/campaigns/{id}"
+                    | "/spam/cases/{id}"
+                    | "/spam/cases/{id}/actions"
+                    | "/spam/cases/{id}/close"
+                    | "/spam/harmful/{id}"
+                    | "/spam/harmful/{id}/state"),
+                ) => {
+                    for (report, unparsed, sender, campaign, case, harmful, code) in
+                        spam_records(app).await
+                    {
+                        let id = match p {
+                            "/spam/reports/{id}" => report,
+                            "/spam/reports/{id}/fix" => unparsed,
+                            "/spam/senders/{id}" => sender,
+                            "/spam/campaigns/{id}" => campaign,
+                            x if x.starts_with("/spam/cases") => case,
+                            _ => harmful,
+                        };
+                        let mine = visible.contains(&code);
+                        if mine && m == "post" {
+                            continue;
+                        }
+                        let path = format!("/api/v1{}", p.replace("{id}", &id.to_string()));
+                        let body = json!({"raw": "S [0912345678][x]", "action": "warn", "note": "x", "state": "blocked"});
+                        let r = app.api(m, &path, t, (m == "post").then_some(body)).await;
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("post", p @ ("/spam/reports" | "/spam/harmful")) => {
+                    let Some(fo) = foreign_org else { continue };
+                    let r = if p == "/spam/reports" {
+                        app.api(
+                            "post",
+                            &format!("/api/v1/spam/reports?org={fo}"),
+                            t,
+                            Some(json!({"raw": "S [0912345678][x]"})),
+                        )
+                        .await
+                    } else {
+                        app.api("post", "/api/v1/spam/harmful", t, Some(json!({"org": fo, "kind": "domain", "value": "x.example.xyz", "category": "fraud"}))).await
+                    };
                     assert!(denied(r.status), "{email} {p} for {fo}: {}", r.status);
                 }
                 (m, p) => panic!("API route {m} {p} is not covered by the tenant isolation test"),
@@ -2993,6 +3145,105 @@ async fn walk_ui(app: &TestApp) {
                         .upload(p, &[("file", "x.yar", b"rule x { condition: true }")])
                         .await;
                     assert!(denied(r.status), "{email} POST {p}: {}", r.status);
+                }
+                (
+                    "get",
+                    p @ ("/spam"
+                    | "/spam/reports"
+                    | "/spam/import"
+                    | "/spam/campaigns"
+                    | "/spam/cases"
+                    | "/spam/cases/export"
+                    | "/spam/harmful"
+                    | "/spam/harmful/blocklist.txt"
+                    | "/spam/harmful/rpz.zone"),
+                ) => {
+                    spam_records(app).await;
+                    let r = b.get(p).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET {p}");
+                    assert_no_foreign(email, p, &r.text, &foreign);
+                }
+                (
+                    m,
+                    p @ ("/spam/reports/{id}"
+                    | "/spam/reports/{id}/fix"
+                    | "/spam/senders/{id}"
+                    | "/spam/campaigns/{id}"
+                    | "/spam/cases/{id}"
+                    | "/spam/cases/{id}/actions"
+                    | "/spam/cases/{id}/close"
+                    | "/spam/harmful/{id}"
+                    | "/spam/harmful/{id}/state"),
+                ) => {
+                    for (report, unparsed, sender, campaign, case, harmful, code) in
+                        spam_records(app).await
+                    {
+                        let id = match p {
+                            "/spam/reports/{id}" => report,
+                            "/spam/reports/{id}/fix" => unparsed,
+                            "/spam/senders/{id}" => sender,
+                            "/spam/campaigns/{id}" => campaign,
+                            x if x.starts_with("/spam/cases") => case,
+                            _ => harmful,
+                        };
+                        let mine = visible.contains(&code);
+                        if mine && m == "post" {
+                            continue;
+                        }
+                        let path = p.replace("{id}", &id.to_string());
+                        let r = if m == "get" {
+                            b.get(&path).await
+                        } else {
+                            b.post(
+                                &path,
+                                &[
+                                    ("raw", "S [0912345678][x]"),
+                                    ("action", "warn"),
+                                    ("note", "x"),
+                                    ("state", "blocked"),
+                                ],
+                            )
+                            .await
+                        };
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("post", p @ ("/spam/reports" | "/spam/harmful" | "/spam/import")) => {
+                    let Some(fo) = foreign_org else { continue };
+                    let r = if p == "/spam/import" {
+                        b.upload_fields(
+                            p,
+                            &[("org", fo)],
+                            &[("file", "a.csv", "Nội dung\nS [0912345678][x]\n".as_bytes())],
+                        )
+                        .await
+                    } else {
+                        b.post(
+                            p,
+                            &[
+                                ("org", fo),
+                                ("lines", "S [0912345678][x]"),
+                                ("kind", "domain"),
+                                ("value", "x.example.xyz"),
+                                ("category", "fraud"),
+                            ],
+                        )
+                        .await
+                    };
+                    assert!(denied(r.status), "{email} POST {p} for {fo}: {}", r.status);
+                }
+                // Publishing into the province's threat lists is the DIC's (refused to others by
+                // the role check; the list names no operator).
+                ("post", "/spam/harmful/publish") => {
+                    if !role.is_dic() {
+                        let r = b.post("/spam/harmful/publish", &[]).await;
+                        assert!(denied(r.status), "{email} publishes: {}", r.status);
+                    }
                 }
                 (m, p) => panic!("UI route {m} {p} is not covered by the tenant isolation test"),
             }

@@ -164,6 +164,26 @@ fn senders_of(source: &str) -> Vec<Sender> {
     out
 }
 
+/// A report from a batch file's separate columns: the kind (`S`/`V`, `sms`/`call`, `tin nhắn`/
+/// `cuộc gọi`, with or without diacritics), the source as written and the content.
+pub fn from_parts(kind: &str, source: &str, content: &str) -> Result<Report, ParseError> {
+    let k = crate::fold::fold(kind);
+    let kind = match k.trim() {
+        "s" | "sms" | "tin nhan" | "tn" | "message" | "tin" => Kind::Sms,
+        "v" | "call" | "cuoc goi" | "goi" | "voice" | "cg" => Kind::Call,
+        _ => return Err(ParseError::NoKind),
+    };
+    let senders = senders_of(source);
+    if senders.is_empty() {
+        return Err(ParseError::NoSender);
+    }
+    Ok(Report {
+        kind,
+        senders,
+        content: content.trim().to_string(),
+    })
+}
+
 /// Parses one report line.
 pub fn parse(line: &str) -> Result<Report, ParseError> {
     let s = line.trim().trim_start_matches('\u{feff}');

@@ -40,6 +40,7 @@ mod registry;
 mod reports;
 mod signals;
 mod sources;
+mod spam;
 mod triage;
 mod users;
 mod wire;
@@ -90,6 +91,11 @@ pub use signals::{
     GROUP_WINDOW_MS,
 };
 pub use sources::{LogSourceRow, SilentSource, SourceSort};
+pub use spam::{
+    HarmfulRow, HarmfulStepRow, NewSpamReport, ParsedSpam, SpamActionRow, SpamCampaignRow,
+    SpamCaseRow, SpamImportMeta, SpamImportOutcome, SpamImportRow, SpamReportQuery, SpamReportRow,
+    SpamSenderRow,
+};
 pub use triage::{AlertGroup, Bucket};
 pub use users::{NewUser, User};
 
@@ -107,6 +113,7 @@ pub enum Pool {
 pub(crate) enum SqlVal {
     Int(Option<i64>),
     Text(Option<String>),
+    Real(Option<f64>),
 }
 
 /// Who made a change, for the audit log.

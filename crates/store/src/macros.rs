@@ -19,6 +19,7 @@ macro_rules! bind_all {
             q = match v {
                 $crate::SqlVal::Int(i) => q.bind(*i),
                 $crate::SqlVal::Text(s) => q.bind(s.clone()),
+                $crate::SqlVal::Real(r) => q.bind(*r),
             };
         }
         q

@@ -1,0 +1,150 @@
+-- Spam and fraud reports (M10) and harmful content (M11), per telecom operator. Every table
+-- carries the organisation, and every key that de-duplicates or groups (a sender, a campaign,
+-- the Ministry's report id, a harmful item) includes it: one operator's reports never join,
+-- count towards or reveal another's.
+CREATE TABLE spam_imports (
+    id BIGSERIAL PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    file_name TEXT NOT NULL DEFAULT '',
+    rows BIGINT NOT NULL,
+    parsed BIGINT NOT NULL,
+    unparsed BIGINT NOT NULL,
+    repeated BIGINT NOT NULL DEFAULT 0,
+    mapping TEXT NOT NULL DEFAULT '{}',
+    created_at BIGINT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX spam_imports_org ON spam_imports(org_id, created_at);
+
+CREATE TABLE spam_senders (
+    id BIGSERIAL PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    sender TEXT NOT NULL,
+    sender_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    network TEXT NOT NULL DEFAULT '',
+    reports BIGINT NOT NULL DEFAULT 0,
+    fraud BIGINT NOT NULL DEFAULT 0,
+    spam BIGINT NOT NULL DEFAULT 0,
+    calls BIGINT NOT NULL DEFAULT 0,
+    reporters BIGINT NOT NULL DEFAULT 0,
+    listed BIGINT NOT NULL DEFAULT 0,
+    recent DOUBLE PRECISION NOT NULL DEFAULT 0,
+    score DOUBLE PRECISION NOT NULL DEFAULT 0,
+    first_seen BIGINT NOT NULL,
+    last_seen BIGINT NOT NULL,
+    UNIQUE (org_id, sender_key)
+);
+CREATE INDEX spam_senders_score ON spam_senders(org_id, score);
+
+CREATE TABLE spam_sender_reporters (
+    sender_id BIGINT NOT NULL REFERENCES spam_senders(id) ON DELETE CASCADE,
+    reporter TEXT NOT NULL,
+    PRIMARY KEY (sender_id, reporter)
+);
+
+CREATE TABLE spam_campaigns (
+    id BIGSERIAL PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    signature TEXT NOT NULL,
+    label TEXT NOT NULL,
+    sample TEXT NOT NULL,
+    reports BIGINT NOT NULL DEFAULT 0,
+    senders BIGINT NOT NULL DEFAULT 0,
+    first_seen BIGINT NOT NULL,
+    last_seen BIGINT NOT NULL
+);
+CREATE INDEX spam_campaigns_org ON spam_campaigns(org_id, last_seen);
+
+CREATE TABLE spam_cases (
+    id BIGSERIAL PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    sender_id BIGINT NOT NULL REFERENCES spam_senders(id) ON DELETE CASCADE,
+    state TEXT NOT NULL,
+    label TEXT NOT NULL,
+    reports BIGINT NOT NULL DEFAULT 0,
+    opened_at BIGINT NOT NULL,
+    due_at BIGINT NOT NULL,
+    closed_at BIGINT,
+    closed_by TEXT,
+    directive_item_id BIGINT REFERENCES directive_items(id) ON DELETE SET NULL
+);
+CREATE INDEX spam_cases_org ON spam_cases(org_id, state, due_at);
+CREATE INDEX spam_cases_sender ON spam_cases(sender_id, state);
+
+CREATE TABLE spam_actions (
+    id BIGSERIAL PRIMARY KEY,
+    case_id BIGINT NOT NULL REFERENCES spam_cases(id) ON DELETE CASCADE,
+    org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    action TEXT NOT NULL,
+    note TEXT NOT NULL,
+    evidence TEXT NOT NULL DEFAULT '',
+    at BIGINT NOT NULL,
+    by_email TEXT NOT NULL
+);
+CREATE INDEX spam_actions_case ON spam_actions(case_id);
+
+CREATE TABLE spam_reports (
+    id BIGSERIAL PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    import_id BIGINT REFERENCES spam_imports(id) ON DELETE SET NULL,
+    source TEXT NOT NULL,
+    external_id TEXT,
+    raw TEXT NOT NULL,
+    state TEXT NOT NULL,
+    error TEXT,
+    kind TEXT,
+    sender_id BIGINT REFERENCES spam_senders(id) ON DELETE SET NULL,
+    sender TEXT,
+    senders TEXT NOT NULL DEFAULT '[]',
+    content TEXT NOT NULL DEFAULT '',
+    reporter TEXT,
+    label TEXT,
+    score DOUBLE PRECISION,
+    reasons TEXT NOT NULL DEFAULT '[]',
+    indicators TEXT NOT NULL DEFAULT '[]',
+    urls TEXT NOT NULL DEFAULT '[]',
+    signature TEXT,
+    campaign_id BIGINT REFERENCES spam_campaigns(id) ON DELETE SET NULL,
+    case_id BIGINT REFERENCES spam_cases(id) ON DELETE SET NULL,
+    received_at BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    fixed_by TEXT
+);
+CREATE UNIQUE INDEX spam_reports_external ON spam_reports(org_id, external_id);
+CREATE INDEX spam_reports_org ON spam_reports(org_id, received_at);
+CREATE INDEX spam_reports_state ON spam_reports(org_id, state);
+CREATE INDEX spam_reports_sender ON spam_reports(sender_id);
+CREATE INDEX spam_reports_campaign ON spam_reports(campaign_id);
+CREATE INDEX spam_reports_case ON spam_reports(case_id);
+
+CREATE TABLE harmful_items (
+    id BIGSERIAL PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    host TEXT NOT NULL DEFAULT '',
+    platform TEXT NOT NULL DEFAULT '',
+    category TEXT NOT NULL,
+    state TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    report_id BIGINT REFERENCES spam_reports(id) ON DELETE SET NULL,
+    reported_at BIGINT NOT NULL,
+    reported_by TEXT NOT NULL,
+    due_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (org_id, kind, value)
+);
+CREATE INDEX harmful_items_org ON harmful_items(org_id, state);
+
+CREATE TABLE harmful_history (
+    id BIGSERIAL PRIMARY KEY,
+    item_id BIGINT NOT NULL REFERENCES harmful_items(id) ON DELETE CASCADE,
+    state TEXT NOT NULL,
+    note TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    by_email TEXT NOT NULL
+);
+CREATE INDEX harmful_history_item ON harmful_history(item_id);

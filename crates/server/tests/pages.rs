@@ -695,6 +695,10 @@ async fn demo_app() -> (Store, AppState) {
         .await
         .expect("demo agents");
     assert!(agents > 0, "the demo's agents");
+    let reports = canhgac_demo::spam::seed(&store)
+        .await
+        .expect("demo spam reports");
+    assert!(reports > 0, "the demo's spam reports");
     (store, state)
 }
 

@@ -108,7 +108,8 @@ async fn run(app: TestApp) {
     let c = &case["case"];
     assert_eq!(c["label"], "fraud");
     assert_eq!(c["reports"].as_i64(), Some(2));
-    let hours = (c["due_at"].as_i64().unwrap() - c["opened_at"].as_i64().unwrap()) / 3_600_000;
+    let hours = (c["due_at"].as_i64().expect("value") - c["opened_at"].as_i64().expect("value"))
+        / 3_600_000;
     assert!(hours <= 24, "a fraud case is due within a day: {hours}");
     let sender = app
         .api(
@@ -250,12 +251,12 @@ async fn run(app: TestApp) {
         .json();
     let f1 = imported
         .as_array()
-        .unwrap()
+        .expect("value")
         .iter()
         .find(|r| r["external_id"] == "F-1")
         .expect("F-1");
     assert_eq!(
-        canhgac_domain::time::fmt_datetime(f1["received_at"].as_i64().unwrap()),
+        canhgac_domain::time::fmt_datetime(f1["received_at"].as_i64().expect("value")),
         "03/12/2026 08:15",
         "the file's time, Viet Nam time"
     );
@@ -263,7 +264,7 @@ async fn run(app: TestApp) {
     assert!(
         imported
             .as_array()
-            .unwrap()
+            .expect("value")
             .iter()
             .any(|r| r["external_id"] == "F-3" && r["state"] == "unparsed"),
         "a row without a sender is kept"
@@ -295,7 +296,7 @@ async fn run(app: TestApp) {
         .json();
     assert!(
         x.as_array()
-            .unwrap()
+            .expect("value")
             .iter()
             .any(|r| r["external_id"] == "X-1" && r["sender"] == "+84988000111"),
         "{x}"
@@ -342,9 +343,9 @@ async fn run(app: TestApp) {
     // Harmful content: blocked, listed in an RPZ zone BIND accepts, published into the threat lists.
     let r = app.api("post", "/api/v1/spam/harmful", Some(&vt), Some(json!({"kind": "url", "value": "https://vcb-xacthuc-test.xyz/login", "category": "phishing", "source": "phản ánh"}))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let hid = r.json()["id"].as_i64().unwrap();
+    let hid = r.json()["id"].as_i64().expect("value");
     let r = app.api("post", "/api/v1/spam/harmful", Some(&vt), Some(json!({"kind": "account", "value": "https://facebook.com/ho.tro.vneid", "category": "fraud"}))).await;
-    let acc = r.json()["id"].as_i64().unwrap();
+    let acc = r.json()["id"].as_i64().expect("value");
     let r = app
         .api(
             "post",
@@ -403,7 +404,7 @@ async fn run(app: TestApp) {
     assert!(
         rep["indicators"]
             .as_str()
-            .unwrap()
+            .expect("value")
             .contains("danh sách đe doạ"),
         "the published link counts as listed: {rep}"
     );

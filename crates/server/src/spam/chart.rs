@@ -63,7 +63,7 @@ pub(crate) fn daily(l: Lang, rows: &[(i64, String, i64)], now: i64, days: i64) -
     html! {
         figure.chart #spam-daily-chart {
             (PreEscaped(svg))
-            figcaption { @for s in SERIES { span.legend { span style=(format!("display:inline-block;width:10px;height:10px;background:{}", s.1)) {} " " (l.t(s.2, s.3)) } " " } }
+            figcaption { @for s in SERIES { span.legend { (PreEscaped(format!("<svg width=\"10\" height=\"10\" aria-hidden=\"true\"><rect width=\"10\" height=\"10\" fill=\"{}\"/></svg>", s.1))) " " (l.t(s.2, s.3)) } " " } }
         }
         details #spam-daily-numbers {
             summary { (l.t("Số liệu của biểu đồ", "The chart's numbers")) }

@@ -112,7 +112,7 @@ fn actions_word(l: Lang, a: &Option<String>) -> String {
 pub(crate) fn cases_table(l: Lang, rows: &[SpamCaseRow], id: &str) -> Markup {
     let now = now_ms();
     html! {
-        table.records id=(id) {
+        div.scroll { table.records id=(id) {
             thead { tr { th { (l.t("Vụ việc", "Case")) } th { (l.t("Nhà mạng", "Operator")) } th { (l.t("Nguồn gửi", "Sender")) } th { (l.t("Phân loại", "Label")) } th { (l.t("Phản ánh", "Reports")) } th { (l.t("Điểm ưu tiên", "Score")) } th { (l.t("Hạn xử lý", "Act by")) } th { (l.t("Trạng thái", "State")) } th { (l.t("Biện pháp", "Measures")) } } }
             tbody {
                 @for c in rows { tr {
@@ -128,7 +128,7 @@ pub(crate) fn cases_table(l: Lang, rows: &[SpamCaseRow], id: &str) -> Markup {
                 } }
                 @if rows.is_empty() { tr { td colspan="9" .muted { (l.t("Không có vụ việc nào.", "No cases.")) } } }
             }
-        }
+        } }
     }
 }
 
@@ -404,7 +404,7 @@ async fn render_import(st: &AppState, c: &Caller, flash: Option<Markup>, status:
                         label for="file" { (l.t("Tệp CSV hoặc XLSX (tối đa 100.000 dòng)", "CSV or XLSX file (at most 100,000 rows)")) }
                         input #file type="file" name="file" accept=".csv,.xlsx,text/csv" required;
                         (operator_select(l, c, &ops))
-                        p.muted { (l.t("Để trống các ô cột bên cạnh: hệ thống tự nhận theo tên cột (Nguồn gửi, Nội dung, Thời gian phản ánh, Mã phản ánh…). Cả tệp được nhận, hoặc không nhận gì nếu có lỗi; dòng không đọc được vẫn được giữ lại để sửa.", "Leave the column boxes empty to match by the headers' names (Nguồn gửi, Nội dung, Thời gian phản ánh, Mã phản ánh…). The whole file is taken, or nothing if it has errors; rows that cannot be understood are kept for fixing.")) }
+                        p.muted { (l.t("Để trống các ô cột bên cạnh: hệ thống tự nhận theo tên cột (Nguồn gửi, Nội dung, Thời gian phản ánh, Mã phản ánh…). Cả tệp được nhận, hoặc không nhận gì nếu có lỗi; dòng không đọc được vẫn được giữ lại để sửa.", "Leave the column boxes empty to match by the headers' names (sender, content, time, report id — in Vietnamese or English). The whole file is taken, or nothing if it has errors; rows that cannot be understood are kept for fixing.")) }
                     }
                     div { @for (k, vi, en) in MAP_FIELDS { label for=(format!("map-{k}")) { (l.t(vi, en)) } input id=(format!("map-{k}")) name=(format!("map_{k}")) placeholder=(l.t("tự nhận", "automatic")); } }
                 }

@@ -566,6 +566,12 @@ async fn run() -> Result<()> {
             spam::SpamCommand::Parse => spam::parse_stdin(),
             spam::SpamCommand::Classify { threshold } => spam::classify_stdin(threshold),
             spam::SpamCommand::Train { data, out } => spam::train(&data, &out),
+            spam::SpamCommand::Import {
+                org,
+                data,
+                database,
+                file,
+            } => spam::import(&org, data.as_deref(), database.as_deref(), &file).await,
         },
         Command::Migrate { store } => {
             let st = store.open(None).await?;

@@ -181,10 +181,10 @@ impl Gen {
             let text = fill(d, t, "");
             line(d, 'S', &s, &text)
         } else if roll < 80 {
-            let t = *d.pick(&HAM);
-            let text = fill(d, t, "");
-            let s = ["Vietcombank", "VIETTEL", "TYT-XA"][d.below(3)];
-            line(d, 'S', s, &text)
+            // Each legitimate message from the one who really sends it.
+            let k = d.below(HAM.len());
+            let text = fill(d, HAM[k], "");
+            line(d, 'S', ["Vietcombank", "VIETTEL", "TYT-XA"][k], &text)
         } else {
             let s = self.call_senders[d.below(self.call_senders.len())].clone();
             let s = typed(d, &s);
@@ -239,7 +239,7 @@ pub async fn seed(store: &Store) -> Result<usize> {
             .with_context(|| format!("seeding {code}'s reports"))?;
         total += out.rows as usize;
     }
-    // Each operator's batch file from the Ministry system (its own columns), two days ago.
+    // Each operator's batch file from the Ministry system (its own columns), of two to five days ago.
     for (n, (code, _, email)) in OPERATORS.iter().enumerate() {
         let Some(o) = org(code) else { continue };
         let mut csv = String::from(
@@ -249,7 +249,7 @@ pub async fn seed(store: &Store) -> Result<usize> {
             let (raw, reporter) = g.one();
             let rep = canhgac_spam::parse(&raw);
             let at = canhgac_domain::time::fmt_datetime(
-                now - 2 * DAY - g.dice.below(DAY as usize) as i64,
+                now - 2 * DAY - g.dice.below(3 * DAY as usize) as i64,
             );
             let (kind, src, content) = match rep {
                 Ok(rep) => (
@@ -284,48 +284,6 @@ pub async fn seed(store: &Store) -> Result<usize> {
         .await
         .map_err(|e| anyhow::anyhow!("seeding {code}'s batch file: {e:?}"))?;
         total += out.rows as usize;
-    }
-    // Cases handled: older cases measured (fraud blocked, some referred to the police, ads
-    // warned, a legitimate sender dismissed) and most of them closed; recent ones open.
-    let cases = store.spam_cases(&Scope::All, Some("open"), 100_000).await?;
-    for (i, c) in cases.iter().enumerate() {
-        if c.opened_at > now - 3 * DAY || i % 9 == 0 {
-            continue;
-        }
-        let email = OPERATORS
-            .iter()
-            .find(|o| o.0 == c.org_code)
-            .map(|o| o.2)
-            .unwrap_or("soc@viettel-laichau.vn");
-        let a = actor(email);
-        let items = store.directive_items_for(c.org_id).await?;
-        let item_2c = items.iter().find(|x| x.3 == "2c").map(|x| x.0);
-        let at_ticket = format!("Phiếu xử lý {}-{:05}", c.org_code, c.id);
-        match c.label.as_str() {
-            "fraud" => {
-                sp::act(store, &Scope::All, &a, c.id, "block_sms", "Chặn chiều đi tin nhắn của thuê bao theo phản ánh lừa đảo; đã đối chiếu nội dung với mẫu giả mạo ngân hàng, cơ quan nhà nước.", &at_ticket, item_2c).await?;
-                if c.reports >= 5 {
-                    sp::act(store, &Scope::All, &a, c.id, "police", "Chuyển thông tin thuê bao và nội dung lừa đảo cho Phòng An ninh mạng Công an tỉnh.", "Công văn chuyển số 12/CV-ANM", None).await?;
-                }
-            }
-            "spam" => {
-                sp::act(store, &Scope::All, &a, c.id, "warn", "Gửi cảnh báo lần 1 tới chủ thuê bao về việc gửi tin nhắn quảng cáo không có sự đồng ý của người nhận.", &at_ticket, item_2c).await?;
-            }
-            _ => {
-                sp::act(store, &Scope::All, &a, c.id, "dismiss", "Tin nhắn dịch vụ hợp lệ (mã xác thực, thông báo giao dịch) của đơn vị có đăng ký tên định danh; người dùng phản ánh nhầm.", "", None).await?;
-                continue;
-            }
-        }
-        if i % 3 != 0 {
-            store
-                .close_spam_case(
-                    &Scope::All,
-                    &a,
-                    c.id,
-                    "Đã xử lý xong, không còn phản ánh mới.",
-                )
-                .await?;
-        }
     }
     // Harmful links found in the reports, blocked or taken down.
     let mut n = 0usize;
@@ -417,6 +375,48 @@ pub async fn seed(store: &Store) -> Result<usize> {
         total += sp::ingest(store, &Scope::All, &actor(email), o, &meta, &reports)
             .await?
             .rows as usize;
+    }
+    // Cases handled: older cases measured (fraud blocked, some referred to the police, ads
+    // warned, a legitimate sender dismissed) and most of them closed; recent ones open.
+    let cases = store.spam_cases(&Scope::All, Some("open"), 100_000).await?;
+    for (i, c) in cases.iter().enumerate() {
+        if c.opened_at > now - 20 * HOUR || i % 20 == 0 {
+            continue;
+        }
+        let email = OPERATORS
+            .iter()
+            .find(|o| o.0 == c.org_code)
+            .map(|o| o.2)
+            .unwrap_or("soc@viettel-laichau.vn");
+        let a = actor(email);
+        let items = store.directive_items_for(c.org_id).await?;
+        let item_2c = items.iter().find(|x| x.3 == "2c").map(|x| x.0);
+        let at_ticket = format!("Phiếu xử lý {}-{:05}", c.org_code, c.id);
+        match c.label.as_str() {
+            "fraud" => {
+                sp::act(store, &Scope::All, &a, c.id, "block_sms", "Chặn chiều đi tin nhắn của thuê bao theo phản ánh lừa đảo; đã đối chiếu nội dung với mẫu giả mạo ngân hàng, cơ quan nhà nước.", &at_ticket, item_2c).await?;
+                if c.reports >= 5 {
+                    sp::act(store, &Scope::All, &a, c.id, "police", "Chuyển thông tin thuê bao và nội dung lừa đảo cho Phòng An ninh mạng Công an tỉnh.", "Công văn chuyển số 12/CV-ANM", None).await?;
+                }
+            }
+            "spam" => {
+                sp::act(store, &Scope::All, &a, c.id, "warn", "Gửi cảnh báo lần 1 tới chủ thuê bao về việc gửi tin nhắn quảng cáo không có sự đồng ý của người nhận.", &at_ticket, item_2c).await?;
+            }
+            _ => {
+                sp::act(store, &Scope::All, &a, c.id, "dismiss", "Tin nhắn dịch vụ hợp lệ (mã xác thực, thông báo giao dịch) của đơn vị có đăng ký tên định danh; người dùng phản ánh nhầm.", "", None).await?;
+                continue;
+            }
+        }
+        if i % 3 != 0 {
+            store
+                .close_spam_case(
+                    &Scope::All,
+                    &a,
+                    c.id,
+                    "Đã xử lý xong, không còn phản ánh mới.",
+                )
+                .await?;
+        }
     }
     let _ = n;
     Ok(total)

@@ -810,10 +810,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<SpamCaseRow>> {
         let filter = match state {
-            Some("overdue") => format!(
-                " AND k.state IN ('open', 'actioned') AND k.due_at < {}",
-                now_ms()
-            ),
+            Some("overdue") => format!(" AND k.state = 'open' AND k.due_at < {}", now_ms()),
             Some("handled") => " AND k.state IN ('actioned', 'closed', 'dismissed')".to_string(),
             Some(s) if CaseState::parse(s).is_some() => format!(" AND k.state = '{s}'"),
             _ => String::new(),
@@ -916,7 +913,8 @@ impl Store {
     }
 
     /// Per operator in scope: reports by label (and unparsed), active cases, overdue cases,
-    /// harmful items awaiting action — `(org_id, org_code, what, count)`.
+    /// harmful items awaiting action — `(org_id, org_code, what, count)`. A case is overdue when no
+    /// measure was taken by its time limit.
     pub async fn spam_counts(&self, scope: &Scope) -> Result<Vec<(i64, String, String, i64)>> {
         let now = now_ms();
         let s1 = scope_sql(scope, "r.org_id");
@@ -925,7 +923,7 @@ impl Store {
         let sql = format!(
             "SELECT r.org_id, o.code, COALESCE(r.label, 'unparsed'), COUNT(*) FROM spam_reports r JOIN orgs o ON o.id = r.org_id WHERE r.state <> 'fixed'{s1} GROUP BY r.org_id, o.code, COALESCE(r.label, 'unparsed') \
              UNION ALL SELECT k.org_id, o.code, 'active_cases', COUNT(*) FROM spam_cases k JOIN orgs o ON o.id = k.org_id WHERE k.state IN ('open', 'actioned'){s2} GROUP BY k.org_id, o.code \
-             UNION ALL SELECT k.org_id, o.code, 'overdue_cases', COUNT(*) FROM spam_cases k JOIN orgs o ON o.id = k.org_id WHERE k.state IN ('open', 'actioned') AND k.due_at < $1{s2} GROUP BY k.org_id, o.code \
+             UNION ALL SELECT k.org_id, o.code, 'overdue_cases', COUNT(*) FROM spam_cases k JOIN orgs o ON o.id = k.org_id WHERE k.state = 'open' AND k.due_at < $1{s2} GROUP BY k.org_id, o.code \
              UNION ALL SELECT h.org_id, o.code, 'harmful_active', COUNT(*) FROM harmful_items h JOIN orgs o ON o.id = h.org_id WHERE h.state IN ('reported', 'blocked', 'takedown'){s3} GROUP BY h.org_id, o.code"
         );
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, (i64, String, String, i64)>(&sql).bind(now).fetch_all(pool).await?) })

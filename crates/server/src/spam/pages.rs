@@ -87,9 +87,10 @@ fn short(s: &str, n: usize) -> String {
 }
 
 fn due_cell(l: Lang, c: &SpamCaseRow, now: i64) -> Markup {
-    let active = CaseState::parse(&c.state).is_some_and(CaseState::active);
+    // The time limit is for taking a measure: an actioned case is not late.
+    let waiting = c.state == CaseState::Open.as_str();
     html! {
-        @if active && c.due_at < now { span.overdue { (fmt_datetime(c.due_at)) " · " (l.t("quá hạn", "overdue")) } }
+        @if waiting && c.due_at < now { span.overdue { (fmt_datetime(c.due_at)) " · " (l.t("quá hạn", "overdue")) } }
         @else { (fmt_datetime(c.due_at)) }
     }
 }

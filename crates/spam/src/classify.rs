@@ -114,8 +114,10 @@ const ADS: [&str; 10] = [
     "chi tu",
 ];
 
-/// The features of a text: hashed slots with their names (names only when asked, for reasons).
-fn features(folded: &str, raw: &str, names: bool) -> Vec<(usize, String)> {
+/// The features of a text: hashed slots, with their names for the slots in `names` (the reasons
+/// shown; naming every n-gram would cost ten times the scoring).
+fn features(folded: &str, raw: &str, names: Option<&[usize]>) -> Vec<(usize, String)> {
+    let named = |slot: usize| names.is_some_and(|l| l.contains(&slot));
     let mut out: Vec<(usize, String)> = Vec::with_capacity(folded.len() * 3);
     // Indicators live in the top slots, the text's n-grams below them.
     fn slot_of(tag: &[u8], a: &[u8], b: &[u8]) -> usize {
@@ -127,12 +129,10 @@ fn features(folded: &str, raw: &str, names: bool) -> Vec<(usize, String)> {
         }
     }
     macro_rules! push {
-        ($tag:expr, $a:expr, $b:expr, $label:expr) => {
-            out.push((
-                slot_of($tag, $a, $b),
-                if names { $label } else { String::new() },
-            ))
-        };
+        ($tag:expr, $a:expr, $b:expr, $label:expr) => {{
+            let slot = slot_of($tag, $a, $b);
+            out.push((slot, if named(slot) { $label } else { String::new() }))
+        }};
     }
     let words: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
@@ -159,7 +159,7 @@ fn features(folded: &str, raw: &str, names: bool) -> Vec<(usize, String)> {
                     let slot = (x as usize) & (SLOTS - 65);
                     out.push((
                         slot,
-                        if names {
+                        if named(slot) {
                             format!("chuỗi “{}”", String::from_utf8_lossy(g).trim())
                         } else {
                             String::new()
@@ -203,15 +203,37 @@ fn features(folded: &str, raw: &str, names: bool) -> Vec<(usize, String)> {
             w.ends_with('k') && w[..w.len() - 1].chars().all(|c| c.is_ascii_digit()) && w.len() > 1
         }) || folded.contains("trieu"),
     );
-    flag(
-        "giả danh tổ chức",
-        BRANDS.iter().any(|b| contains_words(folded, b)),
-    );
-    flag(
-        "thúc giục",
-        URGENT.iter().any(|b| contains_words(folded, b)),
-    );
+    let (brand, urgent) = brand_and_urgency(folded);
+    flag("giả danh tổ chức", brand);
+    flag("thúc giục", urgent);
     out
+}
+
+/// The brands and the urgent words, found in one pass (Aho-Corasick): pattern indices below
+/// `BRANDS.len()` are brands.
+static MARKERS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+    aho_corasick::AhoCorasick::new(BRANDS.iter().chain(URGENT.iter())).expect("fixed patterns")
+});
+
+/// Whether the folded text names a brand and whether it urges, each as whole words.
+fn brand_and_urgency(folded: &str) -> (bool, bool) {
+    let b = folded.as_bytes();
+    let (mut brand, mut urgent) = (false, false);
+    for m in MARKERS.find_overlapping_iter(folded) {
+        let before = m.start() == 0 || !(b[m.start() - 1] as char).is_ascii_alphanumeric();
+        let after = m.end() == b.len() || !(b[m.end()] as char).is_ascii_alphanumeric();
+        if before && after {
+            if m.pattern().as_usize() < BRANDS.len() {
+                brand = true;
+            } else {
+                urgent = true;
+            }
+            if brand && urgent {
+                break;
+            }
+        }
+    }
+    (brand, urgent)
 }
 
 fn contains_words(hay: &str, needle: &str) -> bool {
@@ -290,7 +312,7 @@ impl Model {
     }
 
     fn score_folded(&self, folded: &str, raw: &str) -> f32 {
-        let f: Vec<usize> = features(folded, raw, false)
+        let f: Vec<usize> = features(folded, raw, None)
             .into_iter()
             .map(|(s, _)| s)
             .collect();
@@ -301,25 +323,41 @@ impl Model {
     /// threat list (fraud whatever the model says).
     pub fn classify(&self, text: &str, listed: bool) -> Verdict {
         let folded = fold(text);
-        let feats = features(&folded, text, true);
-        let slots: Vec<usize> = feats.iter().map(|(s, _)| *s).collect();
+        let mut slots: Vec<usize> = features(&folded, text, None)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
         let score = 1.0 / (1.0 + (-z_of(&self.weights, self.bias, &slots)).exp());
         let n = text_norm(&slots);
-        let mut contrib: Vec<(String, f32)> = Vec::new();
-        for (s, name) in &feats {
+        // Each feature's weight in this text (a feature present twice counts twice), the five
+        // heaviest towards fraud; only those are then named.
+        slots.sort_unstable();
+        let mut by_slot: Vec<(usize, f32)> = Vec::new();
+        for s in &slots {
             let w = if is_flag(*s) {
                 self.weights[*s]
             } else {
                 self.weights[*s] / n
             };
-            match contrib.iter_mut().find(|(k, _)| k == name) {
-                Some(c) => c.1 += w,
-                None => contrib.push((name.clone(), w)),
+            match by_slot.last_mut() {
+                Some((last, sum)) if last == s => *sum += w,
+                _ => by_slot.push((*s, w)),
             }
         }
-        contrib.sort_by(|a, b| b.1.total_cmp(&a.1));
-        contrib.truncate(5);
-        contrib.retain(|(_, w)| *w > 0.0);
+        by_slot.sort_by(|a, b| b.1.total_cmp(&a.1));
+        by_slot.truncate(5);
+        by_slot.retain(|(_, w)| *w > 0.0);
+        let top: Vec<usize> = by_slot.iter().map(|(s, _)| *s).collect();
+        let names = features(&folded, text, Some(&top));
+        let contrib: Vec<(String, f32)> = by_slot
+            .iter()
+            .filter_map(|(s, w)| {
+                names
+                    .iter()
+                    .find(|(x, name)| x == s && !name.is_empty())
+                    .map(|(_, name)| (name.clone(), *w))
+            })
+            .collect();
         let mut indicators = Vec::new();
         if listed {
             indicators.push("đường link hoặc số điện thoại có trong danh sách đe doạ".to_string());
@@ -391,7 +429,7 @@ pub fn train(examples: &[Example], passes: usize) -> Model {
         .iter()
         .map(|(t, y)| {
             (
-                features(&fold(t), t, false)
+                features(&fold(t), t, None)
                     .into_iter()
                     .map(|(s, _)| s)
                     .collect(),

@@ -612,6 +612,30 @@ impl Analyser {
     }
 }
 
+/// One line of a bulk file: a JSON report or a 5656 line.
+fn analyse_line(an: &Analyser, line: &str, now: i64) -> NewSpamReport {
+    if line.trim_start().starts_with('{') {
+        match serde_json::from_str::<ReportIn>(line) {
+            Ok(r) => an.from_api(&r, now).unwrap_or_else(|e| NewSpamReport {
+                external_id: r.id.clone(),
+                raw: line.to_string(),
+                reporter: None,
+                received_at: now,
+                parsed: Err(e),
+            }),
+            Err(e) => NewSpamReport {
+                external_id: None,
+                raw: line.to_string(),
+                reporter: None,
+                received_at: now,
+                parsed: Err(format!("not a JSON report: {e}")),
+            },
+        }
+    } else {
+        an.line(line, None, now, None)
+    }
+}
+
 /// Imports a stream of 5656 lines or NDJSON reports (the CLI's bulk path): [`CHUNK`] reports per
 /// transaction, so memory stays bounded whatever the size; a chunk is stored whole or not at
 /// all, and re-running skips reports whose Ministry id is already stored. Returns the totals.
@@ -624,10 +648,9 @@ pub async fn import_stream<R: std::io::BufRead>(
     file_name: &str,
     now: i64,
 ) -> anyhow_free::Result<SpamImportOutcome> {
-    let an = Analyser::load(store).await?;
+    let an = std::sync::Arc::new(Analyser::load(store).await?);
     let mut ix = campaign_index(store, org_id, now).await?;
     let mut total = SpamImportOutcome::default();
-    let mut batch: Vec<NewSpamReport> = Vec::with_capacity(CHUNK);
     let meta = SpamImportMeta {
         source: "file".into(),
         file_name: file_name.to_string(),
@@ -635,49 +658,35 @@ pub async fn import_stream<R: std::io::BufRead>(
         replaces: None,
     };
     let mut lines = input.lines();
+    // A pipeline of two: the next chunk is understood and classified on a blocking thread while
+    // the store writes the one before.
+    let mut pending: Option<tokio::task::JoinHandle<Vec<NewSpamReport>>> = None;
     loop {
-        let line = lines.next();
-        let done = line.is_none();
-        if let Some(line) = line {
+        let mut chunk: Vec<String> = Vec::with_capacity(CHUNK);
+        for line in lines.by_ref() {
             let line = line.map_err(|e| anyhow_free::Error::Io(e.to_string()))?;
-            if line.trim().is_empty() {
-                continue;
+            if !line.trim().is_empty() {
+                chunk.push(line);
             }
-            let r = if line.trim_start().starts_with('{') {
-                match serde_json::from_str::<ReportIn>(&line) {
-                    Ok(r) => an.from_api(&r, now).unwrap_or_else(|e| NewSpamReport {
-                        external_id: r.id.clone(),
-                        raw: line.clone(),
-                        reporter: None,
-                        received_at: now,
-                        parsed: Err(e),
-                    }),
-                    Err(e) => NewSpamReport {
-                        external_id: None,
-                        raw: line.clone(),
-                        reporter: None,
-                        received_at: now,
-                        parsed: Err(format!("not a JSON report: {e}")),
-                    },
-                }
-            } else {
-                an.line(&line, None, now, None)
-            };
-            batch.push(r);
+            if chunk.len() >= CHUNK {
+                break;
+            }
         }
-        if batch.len() >= CHUNK || (done && !batch.is_empty()) {
-            let o = match store
+        let next = (!chunk.is_empty()).then(|| {
+            let an = an.clone();
+            tokio::task::spawn_blocking(move || {
+                chunk.iter().map(|l| analyse_line(&an, l, now)).collect()
+            })
+        });
+        if let Some(p) = pending.take() {
+            let batch = p.await.map_err(|e| anyhow_free::Error::Io(e.to_string()))?;
+            let o = store
                 .store_spam_batch(scope, actor, org_id, &meta, &batch, &mut ix)
                 .await
-            {
-                Ok(o) => o,
-                Err(e) => {
-                    return Err(anyhow_free::Error::Chunk {
-                        stored: total.parsed + total.unparsed,
-                        error: e.to_string(),
-                    });
-                }
-            };
+                .map_err(|e| anyhow_free::Error::Chunk {
+                    stored: total.parsed + total.unparsed,
+                    error: e.to_string(),
+                })?;
             total.rows += o.rows;
             total.parsed += o.parsed;
             total.unparsed += o.unparsed;
@@ -686,10 +695,10 @@ pub async fn import_stream<R: std::io::BufRead>(
             total.new_campaigns += o.new_campaigns;
             total.new_cases += o.new_cases;
             total.import_id = o.import_id;
-            batch.clear();
         }
-        if done {
-            break;
+        match next {
+            Some(n) => pending = Some(n),
+            None => break,
         }
     }
     Ok(total)

@@ -409,6 +409,38 @@ async fn run(app: TestApp) {
         "the published link counts as listed: {rep}"
     );
 
+    // The bulk path (`canhgac spam import`): lines and JSON mixed, junk kept, a resend skipped.
+    let bulk = "S [0912 333 444][Vay tien nhanh lai suat thap]\n{\"raw\": \"V [0912333444][goi moi vay]\", \"id\": \"B-1\"}\nnot a report\n\n";
+    let actor = canhgac_store::Actor::system("test");
+    let now = canhgac_domain::time::now_ms();
+    let o = canhgac_ops::spam::import_stream(
+        &app.store,
+        &Scope::All,
+        &actor,
+        app.orgs["VIETTEL"],
+        std::io::Cursor::new(bulk),
+        "bulk.txt",
+        now,
+    )
+    .await
+    .expect("bulk");
+    assert_eq!((o.rows, o.parsed, o.unparsed), (3, 2, 1));
+    let again = canhgac_ops::spam::import_stream(
+        &app.store,
+        &Scope::All,
+        &actor,
+        app.orgs["VIETTEL"],
+        std::io::Cursor::new(bulk),
+        "bulk.txt",
+        now,
+    )
+    .await
+    .expect("bulk");
+    assert_eq!(
+        again.repeated, 1,
+        "the report with an id is not taken twice"
+    );
+
     // Pages, as the operator.
     for p in [
         "/spam",

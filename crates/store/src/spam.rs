@@ -443,6 +443,31 @@ struct SenderBatch {
     worst_at: i64,
 }
 
+/// For SQLite, a statement whose `$n` placeholders each appear once and in order, with `?`
+/// instead: the driver looks a named parameter up by scanning every name, so binding a
+/// statement of many named parameters takes time growing with their square; anonymous ones
+/// bind by position.
+fn anonymous(store: &Store, sql: String) -> String {
+    match &store.pool {
+        crate::Pool::Pg(_) => sql,
+        crate::Pool::Sqlite(_) => {
+            let mut out = String::with_capacity(sql.len());
+            let mut chars = sql.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+                    while chars.peek().is_some_and(char::is_ascii_digit) {
+                        chars.next();
+                    }
+                    out.push('?');
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+    }
+}
+
 /// SQLite has no STRING_AGG: it is GROUP_CONCAT there.
 fn agg(store: &Store, sql: &str) -> String {
     match &store.pool {
@@ -483,7 +508,7 @@ impl Store {
             // Reports already received (by the Ministry's id), and repeats inside the batch.
             let mut seen: HashSet<String> = HashSet::new();
             let ids: Vec<&str> = reports.iter().filter_map(|r| r.external_id.as_deref()).collect();
-            for chunk in ids.chunks(500) {
+            for chunk in ids.chunks(100) {
                 let mut p = Params::default();
                 let org = p.int(org_id);
                 let list: Vec<String> = chunk.iter().map(|x| p.text(*x)).collect();
@@ -537,7 +562,7 @@ impl Store {
             // Existing senders.
             type Existing = (i64, String, i64, i64, i64, i64, i64, i64, f64, i64, i64);
             let mut existing: HashMap<String, Existing> = HashMap::new();
-            for chunk in keys.chunks(500) {
+            for chunk in keys.chunks(100) {
                 let mut p = Params::default();
                 let org = p.int(org_id);
                 let list: Vec<String> = chunk.iter().map(|x| p.text(*x)).collect();
@@ -557,7 +582,7 @@ impl Store {
                     let b = &by_sender[k];
                     rows.push(format!("({}, {}, {}, {}, {}, {}, {})", p.int(org_id), p.text(b.sender.chars().take(200).collect::<String>()), p.text(*k), p.text(b.kind), p.text(b.network.clone()), p.int(b.first), p.int(b.last)));
                 }
-                let sql = format!("INSERT INTO spam_senders (org_id, sender, sender_key, kind, network, first_seen, last_seen) VALUES {} RETURNING id, sender_key", rows.join(", "));
+                let sql = anonymous(self, format!("INSERT INTO spam_senders (org_id, sender, sender_key, kind, network, first_seen, last_seen) VALUES {} RETURNING id, sender_key", rows.join(", ")));
                 let made: Vec<(i64, String)> = bind_all!(sqlx::query_as::<_, (i64, String)>(&sql), &p.vals).fetch_all(&mut *tx).await?;
                 out.new_senders += made.len() as i64;
                 sender_ids.extend(made.into_iter().map(|(id, k)| (k, id)));
@@ -571,7 +596,7 @@ impl Store {
             for chunk in pairs.chunks(500) {
                 let mut p = Params::default();
                 let rows: Vec<String> = chunk.iter().map(|(id, r)| format!("({}, {})", p.int(*id), p.text(*r))).collect();
-                let sql = format!("INSERT INTO spam_sender_reporters (sender_id, reporter) VALUES {} ON CONFLICT DO NOTHING RETURNING sender_id", rows.join(", "));
+                let sql = anonymous(self, format!("INSERT INTO spam_sender_reporters (sender_id, reporter) VALUES {} ON CONFLICT DO NOTHING RETURNING sender_id", rows.join(", ")));
                 let added: Vec<i64> = bind_all!(sqlx::query_scalar::<_, i64>(&sql), &p.vals).fetch_all(&mut *tx).await?;
                 for id in added {
                     *new_reporters.entry(id).or_default() += 1;
@@ -602,7 +627,7 @@ impl Store {
             let sids: Vec<i64> = by_sender.keys().map(|k| sender_ids[*k]).collect();
             type OpenCase = (i64, i64, String, i64);
             let mut open: HashMap<i64, OpenCase> = HashMap::new();
-            for chunk in sids.chunks(500) {
+            for chunk in sids.chunks(100) {
                 let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
                 let sql = format!("SELECT id, sender_id, label, due_at FROM spam_cases WHERE org_id = $1 AND state IN ('open', 'actioned') AND sender_id IN ({})", list.join(", "));
                 for c in sqlx::query_as::<_, OpenCase>(&sql).bind(org_id).fetch_all(&mut *tx).await? {
@@ -661,7 +686,7 @@ impl Store {
             }
             // The reports themselves.
             let mut idx = 0usize;
-            for chunk in keep.chunks(200) {
+                        for chunk in keep.chunks(200) {
                 let mut p = Params::default();
                 let mut rows = Vec::with_capacity(chunk.len());
                 for r in chunk {
@@ -683,7 +708,7 @@ impl Store {
                     };
                     rows.push(format!("({})", cells.join(", ")));
                 }
-                let sql = format!("INSERT INTO spam_reports (org_id, import_id, source, external_id, raw, state, error, kind, sender_id, sender, senders, content, reporter, label, score, reasons, indicators, urls, signature, campaign_id, case_id, received_at, created_at) VALUES {} RETURNING id", rows.join(", "));
+                let sql = anonymous(self, format!("INSERT INTO spam_reports (org_id, import_id, source, external_id, raw, state, error, kind, sender_id, sender, senders, content, reporter, label, score, reasons, indicators, urls, signature, campaign_id, case_id, received_at, created_at) VALUES {} RETURNING id", rows.join(", ")));
                 let ids: Vec<i64> = bind_all!(sqlx::query_scalar::<_, i64>(&sql), &p.vals).fetch_all(&mut *tx).await?;
                 for id in ids {
                     if out.report_ids.len() < 1000 {
@@ -691,10 +716,26 @@ impl Store {
                     }
                 }
             }
+            // Senders new to each campaign.
+            let mut pairs: Vec<(i64, i64)> = keep.iter().zip(&campaign_of).filter_map(|(r, c)| match (&r.parsed, c) {
+                (Ok(p), Some(c)) => Some((*c, sender_ids[p.sender_key.as_str()])),
+                _ => None,
+            }).collect();
+            pairs.sort_unstable();
+            pairs.dedup();
+            let mut new_senders: HashMap<i64, i64> = HashMap::new();
+            for chunk in pairs.chunks(500) {
+                let mut p = Params::default();
+                let rows: Vec<String> = chunk.iter().map(|(c, s)| format!("({}, {})", p.int(*c), p.int(*s))).collect();
+                let sql = anonymous(self, format!("INSERT INTO spam_campaign_senders (campaign_id, sender_id) VALUES {} ON CONFLICT DO NOTHING RETURNING campaign_id", rows.join(", ")));
+                for c in bind_all!(sqlx::query_scalar::<_, i64>(&sql), &p.vals).fetch_all(&mut *tx).await? {
+                    *new_senders.entry(c).or_default() += 1;
+                }
+            }
             for (id, (n, last, fraud)) in &campaign_add {
                 sqlx::query("UPDATE spam_campaigns SET reports = reports + $2, last_seen = CASE WHEN last_seen > $3 THEN last_seen ELSE $3 END, label = CASE WHEN $4 = 1 THEN 'fraud' ELSE label END, \
-                    senders = (SELECT COUNT(DISTINCT sender_id) FROM spam_reports WHERE campaign_id = $1) WHERE id = $1")
-                    .bind(id).bind(n).bind(last).bind(i64::from(*fraud)).execute(&mut *tx).await?;
+                    senders = senders + $5 WHERE id = $1")
+                    .bind(id).bind(n).bind(last).bind(i64::from(*fraud)).bind(new_senders.get(id).copied().unwrap_or(0)).execute(&mut *tx).await?;
             }
             if let Some(old) = meta.replaces {
                 let n = sqlx::query("UPDATE spam_reports SET state = 'fixed', fixed_by = $3 WHERE id = $1 AND org_id = $2 AND state = 'unparsed'")

@@ -57,6 +57,12 @@ CREATE TABLE spam_campaigns (
 );
 CREATE INDEX spam_campaigns_org ON spam_campaigns(org_id, last_seen);
 
+CREATE TABLE spam_campaign_senders (
+    campaign_id BIGINT NOT NULL REFERENCES spam_campaigns(id) ON DELETE CASCADE,
+    sender_id BIGINT NOT NULL REFERENCES spam_senders(id) ON DELETE CASCADE,
+    PRIMARY KEY (campaign_id, sender_id)
+);
+
 CREATE TABLE spam_cases (
     id BIGSERIAL PRIMARY KEY,
     org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,

@@ -18,40 +18,32 @@ fn h64(s: &str) -> u64 {
     h ^ (h >> 33)
 }
 
-/// The SimHash of a text over its folded words and word pairs. Digits count as one token kind
-/// and links as another, so amounts, numbers and the link that change between a campaign's
-/// variants do not move it; a name put in shifts only a few of the features.
+/// The SimHash of a text (folded first; digits count as one token kind, so amounts and numbers
+/// that change between variants do not move it).
 pub fn simhash(text: &str) -> u64 {
     let folded = fold(text);
-    let words: Vec<&str> = folded
-        .split(|c: char| {
-            c.is_whitespace()
-                || matches!(c, ',' | ';' | ':' | '!' | '?' | '(' | ')' | '[' | ']' | '"')
-        })
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+    let words: Vec<String> = folded
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| {
-            if w.contains('.') || w.contains('/') {
-                "#link"
-            } else if w.chars().any(|c| c.is_ascii_digit()) {
-                "#"
+            if w.chars().any(|c| c.is_ascii_digit()) {
+                "#".to_string()
             } else {
-                w
+                w.to_string()
             }
         })
         .collect();
     let mut v = [0i32; 64];
-    let mut add = |s: &str| {
+    let shingles: Vec<String> = if words.len() < 3 {
+        vec![words.join(" ")]
+    } else {
+        words.windows(3).map(|w| w.join(" ")).collect()
+    };
+    for s in &shingles {
         let h = h64(s);
         for (i, x) in v.iter_mut().enumerate() {
             *x += if h >> i & 1 == 1 { 1 } else { -1 };
         }
-    };
-    for w in &words {
-        add(w);
-    }
-    for p in words.windows(2) {
-        add(&format!("{} {}", p[0], p[1]));
     }
     v.iter().enumerate().fold(
         0u64,

@@ -30,6 +30,7 @@ mod directives;
 mod duty;
 mod findings;
 mod handover;
+mod harmful;
 mod incidents;
 mod malware;
 mod monitoring;
@@ -64,6 +65,7 @@ pub use directives::{
 pub use duty::{DutyPerson, LeaveRow, NewRoster, RosterRow, ShiftRow, SwapRow};
 pub use findings::{NewScanFinding, ScanFindingRow};
 pub use handover::{Digest, DigestItem, HandoverRow};
+pub use harmful::{HarmfulRow, HarmfulStepRow};
 pub use incidents::{
     step_subject, AssetRow, EvidenceRow, IncidentFilter, IncidentRow, NewIncident, ObservableRow,
     PlanRow, PlanStep, TimelineRow,
@@ -92,9 +94,8 @@ pub use signals::{
 };
 pub use sources::{LogSourceRow, SilentSource, SourceSort};
 pub use spam::{
-    HarmfulRow, HarmfulStepRow, NewSpamReport, ParsedSpam, SpamActionRow, SpamCampaignRow,
-    SpamCaseRow, SpamImportMeta, SpamImportOutcome, SpamImportRow, SpamReportQuery, SpamReportRow,
-    SpamSenderRow,
+    NewSpamReport, ParsedSpam, SpamActionRow, SpamCampaignRow, SpamCaseRow, SpamImportMeta,
+    SpamImportOutcome, SpamImportRow, SpamReportQuery, SpamReportRow, SpamSenderRow,
 };
 pub use triage::{AlertGroup, Bucket};
 pub use users::{NewUser, User};

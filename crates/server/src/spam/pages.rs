@@ -412,7 +412,7 @@ async fn render_import(st: &AppState, c: &Caller, flash: Option<Markup>, status:
                 button type="submit" { (l.t("Nhập tệp", "Import")) }
             }
         }
-        h2 { (l.t("Các lượt nhập gần đây", "Recent imports")) }
+        h2 { (l.t("Các tệp đã nhập gần đây", "Recent file imports")) }
         table.records #spam-imports {
             thead { tr { th { (l.t("Lúc", "When")) } th { (l.t("Nhà mạng", "Operator")) } th { (l.t("Tệp", "File")) } th { (l.t("Số dòng", "Rows")) } th { (l.t("Đọc được", "Understood")) } th { (l.t("Chờ sửa", "To fix")) } th { (l.t("Đã nhận trước", "Repeats")) } th { (l.t("Người nhập", "By")) } } }
             tbody {

@@ -782,10 +782,11 @@ impl Store {
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, SpamReportRow>(&sql).bind(id).fetch_optional(pool).await?) })
     }
 
-    /// The work queue: senders with an active case, by score (then the nearest time limit).
+    /// The work queue: cases awaiting a measure, then those awaiting closure, each by their
+    /// sender's score (then the nearest time limit).
     pub async fn spam_queue(&self, scope: &Scope, limit: i64) -> Result<Vec<SpamCaseRow>> {
         let sql = agg(self, &format!("SELECT {CASE_COLS} FROM spam_cases k JOIN spam_senders s ON s.id = k.sender_id JOIN orgs o ON o.id = k.org_id \
-            WHERE k.state IN ('open', 'actioned'){} ORDER BY s.score DESC, k.due_at LIMIT $1", scope_sql(scope, "k.org_id")));
+            WHERE k.state IN ('open', 'actioned'){} ORDER BY CASE WHEN k.state = 'open' THEN 0 ELSE 1 END, s.score DESC, k.due_at LIMIT $1", scope_sql(scope, "k.org_id")));
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, SpamCaseRow>(&sql).bind(limit.clamp(1, 1000)).fetch_all(pool).await?) })
     }
 

@@ -43,7 +43,8 @@ pub(crate) async fn operator_of(st: &AppState, c: &Caller, code: Option<&str>) -
     }
 }
 
-fn query(q: &HashMap<String, String>) -> SpamReportQuery {
+/// A report list's filters from the query string (the pages use it too).
+pub(crate) fn query(q: &HashMap<String, String>) -> SpamReportQuery {
     let num = |k: &str| q.get(k).and_then(|s| s.parse::<i64>().ok());
     SpamReportQuery {
         state: q.get("state").filter(|s| !s.is_empty()).cloned(),

@@ -269,17 +269,7 @@ pub async fn add_reports(State(st): State<AppState>, c: Caller, Form(f): F) -> U
 /// `GET /spam/reports` (`state`, `label`, `sender`, `campaign`, `case`, `import`, `before`).
 pub async fn reports(State(st): State<AppState>, c: Caller, Query(q): Q) -> UiResult {
     let l = c.lang;
-    let num = |k: &str| q.get(k).and_then(|s| s.parse::<i64>().ok());
-    let query = SpamReportQuery {
-        state: q.get("state").filter(|s| !s.is_empty()).cloned(),
-        label: q.get("label").filter(|s| !s.is_empty()).cloned(),
-        sender_id: num("sender"),
-        campaign_id: num("campaign"),
-        case_id: num("case"),
-        import_id: num("import"),
-        before: num("before"),
-        limit: 100,
-    };
+    let query = SpamReportQuery { limit: 100, ..super::api::query(&q) };
     let rows = st.store.spam_reports(&c.scope, &query).await.map_err(|e| store_error_page(&c, e))?;
     let filters = [
         ("", "", l.t("Tất cả", "All")),

@@ -17,6 +17,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod agents_tls;
 mod detect;
+mod duty;
+mod flows;
 mod hunt;
 mod scan;
 mod spam;
@@ -94,6 +96,9 @@ enum Command {
         /// 127.0.0.1; 0: none.
         #[arg(long, default_value_t = 5514)]
         syslog_port: u16,
+        /// Cổng NetFlow/IPFIX/sFlow (UDP) trên 127.0.0.1; 0: không mở. Flow collector port; 0: none.
+        #[arg(long, default_value_t = 2055)]
+        flow_port: u16,
     },
     /// Chạy máy chủ thật; tự chạy migration. Production server; migrations run first.
     Serve {
@@ -179,6 +184,11 @@ enum Command {
     Vuln {
         #[command(subcommand)]
         command: VulnCommand,
+    },
+    /// Dữ liệu luồng (NetFlow, IPFIX, sFlow) và tấn công mạng. Flow data and network attacks.
+    Flows {
+        #[command(subcommand)]
+        command: flows::FlowsCommand,
     },
     /// Phản ánh tin nhắn, cuộc gọi rác (5656). Spam and fraud reports.
     Spam {
@@ -299,6 +309,8 @@ struct ConfigFile {
     mail: MailSection,
     #[serde(default)]
     agents: AgentsSection,
+    #[serde(default)]
+    flows: flows::FlowsSection,
 }
 
 /// `[agents]`: the HTTPS listener `canhgac-agent` reaches.
@@ -466,7 +478,8 @@ async fn run() -> Result<()> {
             password,
             no_live,
             syslog_port,
-        } => demo(&data, listen, password, no_live, syslog_port).await,
+            flow_port,
+        } => demo(&data, listen, password, no_live, (syslog_port, flow_port)).await,
         Command::Serve {
             store,
             listen,
@@ -490,6 +503,7 @@ async fn run() -> Result<()> {
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
             let mut cfg = server_config(listen, &file.server)?;
             file.monitor.apply(&mut cfg.monitor)?;
+            file.flows.apply(&mut cfg.flows)?;
             if let Some(url) = &file.mail.smtp_url {
                 let from = file
                     .mail
@@ -562,6 +576,7 @@ async fn run() -> Result<()> {
                     format,
                 },
         } => vulnmatch::run(&advisories, &inventories, format),
+        Command::Flows { command } => flows::run(command).await,
         Command::Spam { command } => match command {
             spam::SpamCommand::Parse => spam::parse_stdin(),
             spam::SpamCommand::Classify { threshold } => spam::classify_stdin(threshold),
@@ -580,47 +595,7 @@ async fn run() -> Result<()> {
         }
         Command::Duty {
             command: DutyCommand::Now { store, at },
-        } => {
-            let st = store.open(None).await?;
-            let at = match at {
-                Some(t) => {
-                    let (d, hm) = t.trim().split_once(' ').unwrap_or((t.trim(), "00:00"));
-                    let (h, m) = hm.split_once(':').unwrap_or((hm, "0"));
-                    let base = canhgac_domain::time::parse_date(d)
-                        .with_context(|| format!("--at '{t}' is not dd/mm/yyyy HH:MM"))?;
-                    let (h, m): (i64, i64) = (
-                        h.parse().with_context(|| format!("--at '{t}': hour"))?,
-                        m.parse().with_context(|| format!("--at '{t}': minute"))?,
-                    );
-                    base + h * 3_600_000 + m * 60_000
-                }
-                None => canhgac_domain::time::now_ms(),
-            };
-            let rows = st.on_duty(&canhgac_domain::Scope::All, at).await?;
-            println!(
-                "Đang trực lúc / on duty at {}",
-                canhgac_domain::time::fmt_datetime(at)
-            );
-            if rows.is_empty() {
-                println!("  (không có lịch trực nào cho lúc này / no roster covers this moment)");
-            }
-            for s in rows {
-                println!(
-                    "  {:<10} {:<26} {:<28} {} → {}",
-                    s.org_code.unwrap_or_default(),
-                    canhgac_ops::duty::shift_label(&s.code),
-                    s.full_name
-                        .map(|n| format!("{n} <{}>", s.email.unwrap_or_default()))
-                        .unwrap_or_else(|| format!(
-                            "CHƯA CÓ NGƯỜI: {}",
-                            s.gap_reason.unwrap_or_default()
-                        )),
-                    canhgac_domain::time::fmt_datetime(s.starts_at),
-                    canhgac_domain::time::fmt_datetime(s.ends_at)
-                );
-            }
-            Ok(())
-        }
+        } => duty::now(store, at).await,
         Command::User {
             command:
                 UserCommand::Add {
@@ -809,7 +784,7 @@ async fn demo(
     listen: SocketAddr,
     password: Option<String>,
     no_live: bool,
-    syslog_port: u16,
+    (syslog_port, flow_port): (u16, u16),
 ) -> Result<()> {
     // The ports first: a second demo on the same machine says at once what is taken.
     let listener = bind_web(listen).await?;
@@ -870,6 +845,8 @@ async fn demo(
     cfg.monitor.syslog_udp = syslog.as_ref().and_then(SyslogPorts::udp);
     cfg.monitor.syslog_tcp = syslog.as_ref().and_then(SyslogPorts::tcp);
     cfg.rule_check = Some(agents_tls::checker());
+    // The operators' simulated routers send NetFlow to 127.0.0.1:2055 (if free).
+    cfg.flows.listen = (flow_port != 0).then(|| SocketAddr::from(([127, 0, 0, 1], flow_port)));
     // Agents reach the demo over HTTPS on the next port but one, with a certificate made in
     // the data folder (the enrolment command pins it).
     let agent_listen = SocketAddr::new(listen.ip(), listen.port().wrapping_add(363).max(1));
@@ -924,6 +901,10 @@ async fn demo(
             .await
             .context("cannot seed spam reports")?;
         eprintln!("  and {n} spam and fraud reports across the three operators");
+        let n = canhgac_demo::flows::seed(&store)
+            .await
+            .context("cannot seed flow data")?;
+        eprintln!("  and a day of the operators' flow data, {n} attacks seen in it");
     }
     if !no_live {
         // A signal of the capabilities without their own feed every five minutes, and log
@@ -948,6 +929,9 @@ async fn demo(
             store.clone(),
             std::time::Duration::from_secs(20),
         ));
+        if let Some(to) = state.config.flows.listen {
+            tokio::spawn(canhgac_demo::flows::live(store.clone(), to));
+        }
         tokio::spawn(canhgac_demo::monitoring::live(
             store.clone(),
             state.monitor.clone(),

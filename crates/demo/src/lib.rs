@@ -18,6 +18,7 @@ use std::collections::HashMap;
 mod catalogue;
 pub mod directives;
 pub mod duty;
+pub mod flows;
 pub mod incidents;
 pub mod malware;
 pub mod monitoring;
@@ -553,9 +554,7 @@ async fn seed_core(
     // (the Tam Đường server is on November's, its C2 and the CGNAT subscriber on the lists).
     let td = host_ip(store, "tamduong-web01", true).await?;
     let (c2, c2_family) = ATTACKERS[2];
-    let (subscriber, subscriber_family) = LISTED_SUBSCRIBER;
     let national = format!("Cảnh báo từ Nền tảng điều phối quốc gia: máy chủ tamduong-web01 ({td}) kết nối tới máy chủ điều khiển {c2} ({c2_family})");
-    let flow = format!("Thuê bao {subscriber} ({subscriber_family}, có trong danh sách IP Botnet) gửi lưu lượng UDP/123 bất thường: nghi tham gia tấn công khuếch đại NTP");
     let signals = [
         (
             SignalKind::NationalAlert,
@@ -586,16 +585,6 @@ async fn seed_core(
             "stc-app02",
             vec![],
             1,
-        ),
-        (
-            SignalKind::FlowAttack,
-            "NetFlow",
-            flow.as_str(),
-            Severity::High,
-            "MOBIFONE",
-            "",
-            vec![subscriber.to_string()],
-            5,
         ),
     ];
     for (i, (kind, source, title, sev, org, host, cited, count)) in signals.iter().enumerate() {

@@ -14,6 +14,7 @@ pub mod daily;
 pub mod directives;
 pub mod directory;
 pub mod duty;
+pub mod flows;
 pub mod harmful;
 pub mod import;
 pub mod incidents;

@@ -55,6 +55,8 @@ pub struct ServerConfig {
     pub agent_pin: Option<String>,
     /// The compiler that checks uploaded rule sets and hash lists (the binary links yara-x).
     pub rule_check: Option<RuleChecker>,
+    /// The flow collector (M16): its UDP address (none: no collector), thresholds, retention.
+    pub flows: canhgac_ops::flows::FlowsConfig,
 }
 
 /// A [`canhgac_ops::malware::RuleCheck`] shared by the handlers.
@@ -84,6 +86,7 @@ impl Default for ServerConfig {
             agent_url: None,
             agent_pin: None,
             rule_check: None,
+            flows: canhgac_ops::flows::FlowsConfig::default(),
         }
     }
 }
@@ -101,6 +104,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The monitoring pipeline.
     pub monitor: Arc<canhgac_ops::monitor::Monitor>,
+    /// The flow collector's shared state, once `serve` started it.
+    pub flows: Arc<std::sync::OnceLock<Arc<canhgac_ops::flows::Shared>>>,
 }
 
 impl AppState {
@@ -121,6 +126,7 @@ impl AppState {
                 ..Default::default()
             }),
             config: Arc::new(config),
+            flows: Arc::default(),
         }
     }
 }
@@ -141,7 +147,7 @@ macro_rules! rooms {
 // Adding a capability adds its name here.
 rooms!(
     console, search, work, directives, duty, oncall, periods, monitoring, botnet, patching, scans,
-    incidents, platform, malware, spam, registry, access
+    incidents, platform, malware, spam, flows, registry, access
 );
 
 /// Every route as declared (method, path, roles allowed): what the role check enforces and the
@@ -256,6 +262,15 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
             });
         }
         Err(e) => tracing::error!(error = %e, "the pager could not start"),
+    }
+    // The flow collector (NetFlow/IPFIX/sFlow), when configured.
+    match canhgac_ops::flows::start(store.clone(), state.config.flows.clone()).await {
+        Ok(Some(c)) => {
+            tracing::info!(addr = %c.local_addr, "flow collector listening (udp)");
+            let _ = state.flows.set(c.shared.clone());
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "the flow collector could not start"),
     }
     match canhgac_ops::listen::spawn(state.monitor.clone()).await {
         Ok((udp, tcp, tls)) => {

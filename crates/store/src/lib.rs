@@ -29,6 +29,7 @@ mod daily;
 mod directives;
 mod duty;
 mod findings;
+mod flows;
 mod handover;
 mod harmful;
 mod incidents;
@@ -64,6 +65,10 @@ pub use directives::{
 };
 pub use duty::{DutyPerson, LeaveRow, NewRoster, RosterRow, ShiftRow, SwapRow};
 pub use findings::{NewScanFinding, ScanFindingRow};
+pub use flows::{
+    AttackWrite, ExporterDelta, FlowAttackRow, FlowExporterRow, FlowPrefixRow, FlowSightingRow,
+    MinuteWrite, OrgTraffic, SightingWrite, TalkerRow, TalkerWrite, TrafficPoint,
+};
 pub use handover::{Digest, DigestItem, HandoverRow};
 pub use harmful::{HarmfulRow, HarmfulStepRow};
 pub use incidents::{

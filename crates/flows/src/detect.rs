@@ -1,0 +1,1066 @@
+//! DDoS detection per protected prefix, FastNetMon's way: every second, the packets, bytes and
+//! flows that arrived for each protected address are compared with its prefix's thresholds and
+//! with a baseline learned from the address's own minutes; an address over either is under
+//! attack until it stays under half of them for [`Settings::end_after_s`] seconds.
+//!
+//! The clock is the caller's: the collector passes the arrival time, a replay the flows' own
+//! times, so a capture replays exactly as it was seen. Memory is bounded: tracked addresses,
+//! sources per attacked address and talkers per minute each have a cap, and what the cap
+//! turned away is counted.
+
+use std::net::IpAddr;
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use crate::prefixes::PrefixTable;
+use crate::record::{tcp_flags, Proto};
+use crate::FlowRecord;
+
+/// Thresholds of one protected prefix (per destination address, per second).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Thresholds {
+    pub pps: u64,
+    pub mbps: u64,
+    pub fps: u64,
+}
+
+impl Default for Thresholds {
+    /// FastNetMon's defaults for packets and flows; 1 Gbit/s for bandwidth.
+    fn default() -> Self {
+        Thresholds {
+            pps: 20_000,
+            mbps: 1_000,
+            fps: 3_500,
+        }
+    }
+}
+
+/// Detector settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Settings {
+    /// Seconds under half the thresholds before an attack is over.
+    pub end_after_s: u32,
+    /// An address whose rate exceeds its learned baseline by this factor is under attack…
+    pub baseline_factor: f64,
+    /// …once the baseline has this many minutes behind it…
+    pub baseline_min_minutes: u32,
+    /// …and the rate is at least this many packets a second (small addresses stay quiet).
+    pub baseline_floor_pps: u64,
+    /// Addresses tracked at once (per second and for baselines).
+    pub max_hosts: usize,
+    /// Sources remembered per attacked address per attack.
+    pub max_sources: usize,
+    /// Talkers remembered per minute.
+    pub max_talkers: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            end_after_s: 60,
+            baseline_factor: 10.0,
+            baseline_min_minutes: 30,
+            baseline_floor_pps: 2_000,
+            max_hosts: 1 << 20,
+            max_sources: 10_000,
+            max_talkers: 200_000,
+        }
+    }
+}
+
+/// UDP source ports of reflection/amplification services, with their names.
+pub const AMPLIFIERS: &[(u16, &str)] = &[
+    (19, "Chargen"),
+    (53, "DNS"),
+    (69, "TFTP"),
+    (111, "Portmap"),
+    (123, "NTP"),
+    (137, "NetBIOS"),
+    (161, "SNMP"),
+    (389, "CLDAP"),
+    (427, "SLP"),
+    (500, "IKE"),
+    (520, "RIP"),
+    (1900, "SSDP"),
+    (3283, "ARD"),
+    (3702, "WS-Discovery"),
+    (4500, "IKE NAT-T"),
+    (5353, "mDNS"),
+    (5683, "CoAP"),
+    (10001, "Ubiquiti"),
+    (11211, "memcached"),
+    (37810, "DVR"),
+    (47808, "BACnet"),
+];
+
+/// The service name of an amplification source port.
+pub fn amplifier(port: u16) -> Option<&'static str> {
+    AMPLIFIERS
+        .binary_search_by_key(&port, |(p, _)| *p)
+        .ok()
+        .map(|i| AMPLIFIERS[i].1)
+}
+
+/// What kind of attack the traffic looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttackKind {
+    SynFlood,
+    /// SYN-ACKs (or RSTs) from many servers answering spoofed SYNs.
+    TcpReflection,
+    TcpFlood,
+    /// UDP answers from a reflection service's port (see [`Attack::port`]).
+    Amplification,
+    UdpFlood,
+    IcmpFlood,
+    FragmentFlood,
+    Mixed,
+}
+
+impl AttackKind {
+    pub const ALL: [AttackKind; 8] = [
+        AttackKind::SynFlood,
+        AttackKind::TcpReflection,
+        AttackKind::TcpFlood,
+        AttackKind::Amplification,
+        AttackKind::UdpFlood,
+        AttackKind::IcmpFlood,
+        AttackKind::FragmentFlood,
+        AttackKind::Mixed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttackKind::SynFlood => "syn_flood",
+            AttackKind::TcpReflection => "tcp_reflection",
+            AttackKind::TcpFlood => "tcp_flood",
+            AttackKind::Amplification => "amplification",
+            AttackKind::UdpFlood => "udp_flood",
+            AttackKind::IcmpFlood => "icmp_flood",
+            AttackKind::FragmentFlood => "fragment_flood",
+            AttackKind::Mixed => "mixed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AttackKind> {
+        AttackKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Packets of one second (or one attack) by what they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Mix {
+    pub packets: u64,
+    pub bytes: u64,
+    pub flows: u64,
+    pub syn: u64,
+    pub synack: u64,
+    pub tcp: u64,
+    pub udp: u64,
+    pub icmp: u64,
+    pub fragments: u64,
+    /// UDP packets from an amplifier's port.
+    pub amp: u64,
+}
+
+impl Mix {
+    fn add(&mut self, r: &FlowRecord) {
+        let p = r.packets;
+        self.packets += p;
+        self.bytes += r.bytes;
+        self.flows += 1;
+        if r.fragment {
+            self.fragments += p;
+        }
+        match r.proto {
+            Proto::TCP => {
+                self.tcp += p;
+                let f = r.tcp_flags;
+                if f & tcp_flags::SYN != 0 {
+                    if f & tcp_flags::ACK != 0 {
+                        self.synack += p;
+                    } else {
+                        self.syn += p;
+                    }
+                }
+            }
+            Proto::UDP => {
+                self.udp += p;
+                if amplifier(r.src_port).is_some() {
+                    self.amp += p;
+                }
+            }
+            Proto::ICMP | Proto::ICMPV6 => self.icmp += p,
+            _ => {}
+        }
+    }
+
+    fn merge(&mut self, o: &Mix) {
+        self.packets += o.packets;
+        self.bytes += o.bytes;
+        self.flows += o.flows;
+        self.syn += o.syn;
+        self.synack += o.synack;
+        self.tcp += o.tcp;
+        self.udp += o.udp;
+        self.icmp += o.icmp;
+        self.fragments += o.fragments;
+        self.amp += o.amp;
+    }
+
+    /// The attack kind this mix shows.
+    pub fn kind(&self) -> AttackKind {
+        let total = self.packets.max(1) as f64;
+        let share = |n: u64| n as f64 / total;
+        if share(self.syn) >= 0.5 {
+            AttackKind::SynFlood
+        } else if share(self.amp) >= 0.5 {
+            AttackKind::Amplification
+        } else if share(self.synack) >= 0.5 {
+            AttackKind::TcpReflection
+        } else if share(self.fragments) >= 0.5 {
+            // Fragments of large answers: an amplification whose first fragments carry the port.
+            if self.amp > 0 {
+                AttackKind::Amplification
+            } else {
+                AttackKind::FragmentFlood
+            }
+        } else if share(self.udp) >= 0.6 {
+            AttackKind::UdpFlood
+        } else if share(self.icmp) >= 0.6 {
+            AttackKind::IcmpFlood
+        } else if share(self.tcp) >= 0.6 {
+            AttackKind::TcpFlood
+        } else {
+            AttackKind::Mixed
+        }
+    }
+}
+
+/// An address under attack, as known so far.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attack {
+    /// Sequence number of the attack in this detector (stable while it lasts).
+    pub seq: u64,
+    pub target: IpAddr,
+    /// The protected prefix holding the target, and its owner.
+    pub prefix: String,
+    pub owner: i64,
+    pub kind: AttackKind,
+    /// The dominant amplifier port (amplification) or destination port (floods), if one
+    /// carries at least half the packets.
+    pub port: Option<u16>,
+    pub started_ms: i64,
+    /// The last second over threshold.
+    pub last_over_ms: i64,
+    pub ended_ms: Option<i64>,
+    pub peak_pps: u64,
+    pub peak_bps: u64,
+    pub peak_fps: u64,
+    /// Over the whole attack.
+    pub mix: Mix,
+    /// What tripped: `pps`, `mbps`, `fps` or `baseline`.
+    pub reason: &'static str,
+    /// Largest sources by packets (address, packets, bytes).
+    pub top_sources: Vec<(IpAddr, u64, u64)>,
+    /// Distinct sources seen (up to the cap), and flows from sources the cap turned away.
+    pub sources_seen: u64,
+    pub sources_dropped: u64,
+    pub protocol: u8,
+}
+
+/// What a second's evaluation reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Event {
+    Started(Attack),
+    /// A new peak, or every 10 seconds while it lasts.
+    Ongoing(Attack),
+    Ended(Attack),
+}
+
+/// Traffic of one owner in one minute.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct OwnerMinute {
+    pub owner: i64,
+    pub in_packets: u64,
+    pub in_bytes: u64,
+    pub out_packets: u64,
+    pub out_bytes: u64,
+    pub flows: u64,
+}
+
+/// A busy address in one minute: local (`local` = inside the owner's prefixes) or remote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Talker {
+    pub owner: i64,
+    pub ip: IpAddr,
+    pub local: bool,
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+/// A finished minute: traffic per owner and the top talkers of each.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Minute {
+    pub minute_ms: i64,
+    pub owners: Vec<OwnerMinute>,
+    pub talkers: Vec<Talker>,
+    /// Talkers turned away by the cap in this minute.
+    pub talkers_dropped: u64,
+}
+
+#[derive(Debug, Default)]
+struct HostState {
+    prefix: usize,
+    second: Mix,
+    /// Per destination or amplifier port packets this second (bounded small map).
+    ports: FxHashMap<u16, u64>,
+    minute_packets: u64,
+    baseline_pps: f64,
+    baseline_minutes: u32,
+    attack: Option<Box<AttackState>>,
+    /// Sources of this second once it passed half the packet threshold (so an attack's first
+    /// second names its sources too).
+    pending: FxHashMap<IpAddr, (u64, u64)>,
+    /// Whole seconds since the last traffic (to forget idle hosts).
+    idle_minutes: u32,
+}
+
+#[derive(Debug)]
+struct AttackState {
+    attack: Attack,
+    sources: FxHashMap<IpAddr, (u64, u64)>,
+    ports: FxHashMap<u16, u64>,
+    quiet_s: u32,
+    last_report_ms: i64,
+}
+
+/// Counters of what the detector did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DetectStats {
+    pub flows: u64,
+    /// Flows with neither end in a protected prefix.
+    pub unowned: u64,
+    /// Addresses not tracked because the host cap was reached.
+    pub hosts_dropped: u64,
+    pub attacks: u64,
+}
+
+/// The detector.
+pub struct Detector {
+    prefixes: PrefixTable,
+    nets: Vec<ipnet::IpNet>,
+    thresholds: Vec<Thresholds>,
+    owners: Vec<i64>,
+    settings: Settings,
+    hosts: FxHashMap<IpAddr, HostState>,
+    /// The second being counted (Unix seconds) and the minute.
+    second: i64,
+    minute: i64,
+    owner_minute: FxHashMap<i64, OwnerMinute>,
+    talkers: FxHashMap<(i64, IpAddr, bool), (u64, u64)>,
+    talkers_dropped: u64,
+    next_seq: u64,
+    pub stats: DetectStats,
+    events: Vec<Event>,
+    minutes: Vec<Minute>,
+}
+
+/// Talkers kept per owner and side in a [`Minute`].
+pub const TOP_TALKERS: usize = 10;
+
+impl Detector {
+    /// A detector over `prefixes`: each entry (prefix, owner, thresholds).
+    pub fn new(prefixes: Vec<(ipnet::IpNet, i64, Thresholds)>, settings: Settings) -> Detector {
+        let mut owners = Vec::with_capacity(prefixes.len());
+        let mut thresholds = Vec::with_capacity(prefixes.len());
+        let mut nets = Vec::with_capacity(prefixes.len());
+        for (net, owner, t) in prefixes {
+            nets.push(net);
+            owners.push(owner);
+            thresholds.push(t);
+        }
+        Detector {
+            prefixes: PrefixTable::new(&nets),
+            nets,
+            thresholds,
+            owners,
+            settings,
+            hosts: FxHashMap::default(),
+            second: i64::MIN,
+            minute: i64::MIN,
+            owner_minute: FxHashMap::default(),
+            talkers: FxHashMap::default(),
+            talkers_dropped: 0,
+            next_seq: 1,
+            stats: DetectStats::default(),
+            events: Vec::new(),
+            minutes: Vec::new(),
+        }
+    }
+
+    /// Replaces the protected prefixes (the registry changed); attacks under way keep going
+    /// on addresses still protected.
+    pub fn set_prefixes(&mut self, prefixes: Vec<(ipnet::IpNet, i64, Thresholds)>) {
+        let fresh = Detector::new(prefixes, self.settings);
+        self.prefixes = fresh.prefixes;
+        self.nets = fresh.nets;
+        self.thresholds = fresh.thresholds;
+        self.owners = fresh.owners;
+        let table = &self.prefixes;
+        self.hosts.retain(|ip, h| match table.lookup(*ip) {
+            Some(p) => {
+                h.prefix = p;
+                true
+            }
+            None => false,
+        });
+    }
+
+    /// The owner of the prefix holding `ip`, if protected.
+    pub fn owner_of(&self, ip: IpAddr) -> Option<i64> {
+        self.prefixes.lookup(ip).map(|p| self.owners[p])
+    }
+
+    /// Counts one flow that arrived at `at_ms`. Seconds before `at_ms` are closed first.
+    /// Returns the owners of its source and destination (`None` outside every protected
+    /// prefix), so a caller can look at the far end of owned traffic.
+    #[inline]
+    pub fn observe(&mut self, r: &FlowRecord, at_ms: i64) -> (Option<i64>, Option<i64>) {
+        let sec = at_ms.div_euclid(1000);
+        if sec != self.second {
+            self.advance(sec);
+        }
+        self.stats.flows += 1;
+        let dst = self.prefixes.lookup(r.dst);
+        let src = self.prefixes.lookup(r.src);
+        if dst.is_none() && src.is_none() {
+            self.stats.unowned += 1;
+            return (None, None);
+        }
+        let owners = (src.map(|p| self.owners[p]), dst.map(|p| self.owners[p]));
+        if let Some(p) = src {
+            let owner = self.owners[p];
+            let m = self.owner_minute.entry(owner).or_default();
+            m.owner = owner;
+            m.out_packets += r.packets;
+            m.out_bytes += r.bytes;
+            m.flows += 1;
+            self.talk(owner, r.src, true, r);
+            if dst.is_none() {
+                self.talk(owner, r.dst, false, r);
+            }
+        }
+        let Some(p) = dst else { return owners };
+        let owner = self.owners[p];
+        {
+            let m = self.owner_minute.entry(owner).or_default();
+            m.owner = owner;
+            m.in_packets += r.packets;
+            m.in_bytes += r.bytes;
+            if src.is_none() {
+                m.flows += 1;
+            }
+        }
+        self.talk(owner, r.dst, true, r);
+        if src.is_none() {
+            self.talk(owner, r.src, false, r);
+        }
+        let full = self.hosts.len() >= self.settings.max_hosts;
+        let h = match self.hosts.get_mut(&r.dst) {
+            Some(h) => h,
+            None if full => {
+                self.stats.hosts_dropped += 1;
+                return owners;
+            }
+            None => self.hosts.entry(r.dst).or_insert_with(|| HostState {
+                prefix: p,
+                ..Default::default()
+            }),
+        };
+        h.second.add(r);
+        h.minute_packets += r.packets;
+        let port = if r.proto == Proto::UDP && amplifier(r.src_port).is_some() {
+            r.src_port
+        } else {
+            r.dst_port
+        };
+        if h.ports.len() < 64 || h.ports.contains_key(&port) {
+            *h.ports.entry(port).or_default() += r.packets;
+        }
+        let half_pps = self.thresholds[h.prefix].pps / 2;
+        if h.attack.is_none()
+            && h.second.packets > half_pps
+            && (h.pending.len() < self.settings.max_sources || h.pending.contains_key(&r.src))
+        {
+            let e = h.pending.entry(r.src).or_default();
+            e.0 += r.packets;
+            e.1 += r.bytes;
+        }
+        if let Some(a) = h.attack.as_mut() {
+            if a.sources.len() < self.settings.max_sources || a.sources.contains_key(&r.src) {
+                let e = a.sources.entry(r.src).or_default();
+                e.0 += r.packets;
+                e.1 += r.bytes;
+            } else {
+                a.attack.sources_dropped += 1;
+            }
+            if a.ports.len() < 1024 || a.ports.contains_key(&port) {
+                *a.ports.entry(port).or_default() += r.packets;
+            }
+        }
+        owners
+    }
+
+    #[inline]
+    fn talk(&mut self, owner: i64, ip: IpAddr, local: bool, r: &FlowRecord) {
+        let key = (owner, ip, local);
+        if let Some(t) = self.talkers.get_mut(&key) {
+            t.0 += r.packets;
+            t.1 += r.bytes;
+        } else if self.talkers.len() < self.settings.max_talkers {
+            self.talkers.insert(key, (r.packets, r.bytes));
+        } else {
+            self.talkers_dropped += 1;
+        }
+    }
+
+    /// Closes every second (and minute) before `now_ms`: what a live collector calls once a
+    /// second so that quiet seconds count too.
+    pub fn tick(&mut self, now_ms: i64) {
+        let sec = now_ms.div_euclid(1000);
+        if sec > self.second {
+            self.advance(sec);
+        }
+    }
+
+    /// Closes everything: attacks under way end at the last second seen, the minute is
+    /// reported. For a replay's end.
+    pub fn finish(&mut self) {
+        if self.second == i64::MIN {
+            return;
+        }
+        self.close_second();
+        let last = self.second * 1000 + 999;
+        let hosts: Vec<IpAddr> = self
+            .hosts
+            .iter()
+            .filter(|(_, h)| h.attack.is_some())
+            .map(|(ip, _)| *ip)
+            .collect();
+        for ip in hosts {
+            if let Some(h) = self.hosts.get_mut(&ip) {
+                if let Some(a) = h.attack.take() {
+                    let mut attack = finish_attack(*a);
+                    attack.ended_ms = Some(last.max(attack.last_over_ms));
+                    self.events.push(Event::Ended(attack));
+                }
+            }
+        }
+        self.close_minute();
+        self.second = i64::MIN;
+        self.minute = i64::MIN;
+    }
+
+    /// Attack events since the last call.
+    pub fn drain_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Finished minutes since the last call.
+    pub fn drain_minutes(&mut self) -> Vec<Minute> {
+        std::mem::take(&mut self.minutes)
+    }
+
+    /// Attacks under way.
+    pub fn active(&self) -> Vec<Attack> {
+        self.hosts
+            .values()
+            .filter_map(|h| h.attack.as_ref().map(|a| snapshot(a)))
+            .collect()
+    }
+
+    fn advance(&mut self, sec: i64) {
+        if self.second == i64::MIN {
+            self.second = sec;
+            self.minute = sec.div_euclid(60);
+            return;
+        }
+        if sec < self.second {
+            // A late flow (an exporter's clock behind): counted in the current second.
+            return;
+        }
+        // Close the current second, then the quiet ones in between (at most end_after_s + 1
+        // of them matter: after that every attack has ended and nothing else changes).
+        let gap = (sec - self.second).min(i64::from(self.settings.end_after_s) + 2);
+        for _ in 0..gap {
+            self.close_second();
+            self.second += 1;
+            if self.second.div_euclid(60) != self.minute {
+                self.close_minute();
+                self.minute = self.second.div_euclid(60);
+            }
+        }
+        if self.second != sec {
+            self.second = sec;
+            if sec.div_euclid(60) != self.minute {
+                self.close_minute();
+                self.minute = sec.div_euclid(60);
+            }
+        }
+    }
+
+    fn close_second(&mut self) {
+        let now_ms = self.second * 1000;
+        let settings = self.settings;
+        let mut started = Vec::new();
+        for (ip, h) in self.hosts.iter_mut() {
+            let m = std::mem::take(&mut h.second);
+            let t = self.thresholds[h.prefix];
+            let pps = m.packets;
+            let bps = m.bytes * 8;
+            let fps = m.flows;
+            let reason = if pps > t.pps {
+                Some("pps")
+            } else if bps > t.mbps * 1_000_000 {
+                Some("mbps")
+            } else if fps > t.fps {
+                Some("fps")
+            } else if h.baseline_minutes >= settings.baseline_min_minutes
+                && pps >= settings.baseline_floor_pps
+                && pps as f64 > h.baseline_pps * settings.baseline_factor
+            {
+                Some("baseline")
+            } else {
+                None
+            };
+            let half = pps * 2 > t.pps || bps * 2 > t.mbps * 1_000_000 || fps * 2 > t.fps;
+            match (&mut h.attack, reason) {
+                (None, Some(reason)) => {
+                    let seq = self.next_seq;
+                    self.next_seq += 1;
+                    self.stats.attacks += 1;
+                    let mut ports = FxHashMap::default();
+                    for (p, n) in h.ports.drain() {
+                        ports.insert(p, n);
+                    }
+                    let attack = Attack {
+                        seq,
+                        target: *ip,
+                        prefix: self.nets[h.prefix].to_string(),
+                        owner: self.owners[h.prefix],
+                        kind: m.kind(),
+                        port: None,
+                        started_ms: now_ms,
+                        last_over_ms: now_ms,
+                        ended_ms: None,
+                        peak_pps: pps,
+                        peak_bps: bps,
+                        peak_fps: fps,
+                        mix: m,
+                        reason,
+                        top_sources: Vec::new(),
+                        sources_seen: 0,
+                        sources_dropped: 0,
+                        protocol: 0,
+                    };
+                    let mut st = AttackState {
+                        attack,
+                        sources: std::mem::take(&mut h.pending),
+                        ports,
+                        quiet_s: 0,
+                        last_report_ms: now_ms,
+                    };
+                    let snap = snapshot(&st);
+                    st.attack.kind = snap.kind;
+                    h.attack = Some(Box::new(st));
+                    started.push(snap);
+                }
+                (Some(a), over) => {
+                    a.attack.mix.merge(&m);
+                    let mut peak = false;
+                    if pps > a.attack.peak_pps {
+                        a.attack.peak_pps = pps;
+                        peak = true;
+                    }
+                    if bps > a.attack.peak_bps {
+                        a.attack.peak_bps = bps;
+                        peak = true;
+                    }
+                    if fps > a.attack.peak_fps {
+                        a.attack.peak_fps = fps;
+                    }
+                    if over.is_some() || half {
+                        a.attack.last_over_ms = now_ms;
+                        a.quiet_s = 0;
+                    } else {
+                        a.quiet_s += 1;
+                    }
+                    h.ports.clear();
+                    if a.quiet_s >= settings.end_after_s {
+                        if let Some(a) = h.attack.take() {
+                            let mut attack = finish_attack(*a);
+                            attack.ended_ms = Some(attack.last_over_ms + 999);
+                            self.events.push(Event::Ended(attack));
+                        }
+                    } else if peak && now_ms - a.last_report_ms >= 1000
+                        || now_ms - a.last_report_ms >= 10_000
+                    {
+                        a.last_report_ms = now_ms;
+                        self.events.push(Event::Ongoing(snapshot(a)));
+                    }
+                }
+                (None, None) => {
+                    h.ports.clear();
+                    h.pending.clear();
+                }
+            }
+        }
+        self.events.extend(started.into_iter().map(Event::Started));
+    }
+
+    fn close_minute(&mut self) {
+        if self.minute == i64::MIN {
+            return;
+        }
+        // Baselines: the minute's average rate, learned only outside attacks.
+        let alpha = 1.0 / 60.0;
+        self.hosts.retain(|_, h| {
+            let avg = h.minute_packets as f64 / 60.0;
+            if h.attack.is_none() {
+                if h.baseline_minutes == 0 {
+                    h.baseline_pps = avg;
+                } else {
+                    h.baseline_pps += alpha * (avg - h.baseline_pps);
+                }
+                h.baseline_minutes = h.baseline_minutes.saturating_add(1);
+            }
+            if h.minute_packets == 0 && h.attack.is_none() {
+                h.idle_minutes += 1;
+            } else {
+                h.idle_minutes = 0;
+            }
+            h.minute_packets = 0;
+            // An address idle for a day is forgotten.
+            h.idle_minutes < 1440
+        });
+        let mut owners: Vec<OwnerMinute> = self.owner_minute.drain().map(|(_, m)| m).collect();
+        owners.sort_by_key(|m| m.owner);
+        let mut by_side: FxHashMap<(i64, bool), Vec<Talker>> = FxHashMap::default();
+        for ((owner, ip, local), (packets, bytes)) in self.talkers.drain() {
+            by_side.entry((owner, local)).or_default().push(Talker {
+                owner,
+                ip,
+                local,
+                packets,
+                bytes,
+            });
+        }
+        let mut talkers = Vec::new();
+        for (_, mut v) in by_side {
+            v.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.ip.cmp(&b.ip)));
+            v.truncate(TOP_TALKERS);
+            talkers.extend(v);
+        }
+        talkers.sort_by(|a, b| (a.owner, !a.local, b.bytes).cmp(&(b.owner, !b.local, a.bytes)));
+        if !owners.is_empty() || !talkers.is_empty() {
+            self.minutes.push(Minute {
+                minute_ms: self.minute * 60_000,
+                owners,
+                talkers,
+                talkers_dropped: std::mem::take(&mut self.talkers_dropped),
+            });
+        }
+    }
+}
+
+/// The attack as reported now: kind from its whole mix, dominant port, top sources.
+fn snapshot(a: &AttackState) -> Attack {
+    let mut attack = a.attack.clone();
+    attack.kind = attack.mix.kind();
+    let total: u64 = a.ports.values().sum();
+    attack.port = a
+        .ports
+        .iter()
+        .max_by_key(|(p, n)| (**n, std::cmp::Reverse(**p)))
+        .filter(|(_, n)| **n * 2 >= total && total > 0)
+        .map(|(p, _)| *p);
+    if attack.kind == AttackKind::Amplification {
+        attack.port = attack.port.filter(|p| amplifier(*p).is_some());
+    }
+    attack.protocol = match attack.kind {
+        AttackKind::SynFlood | AttackKind::TcpReflection | AttackKind::TcpFlood => Proto::TCP,
+        AttackKind::Amplification | AttackKind::UdpFlood => Proto::UDP,
+        AttackKind::IcmpFlood => Proto::ICMP,
+        AttackKind::FragmentFlood | AttackKind::Mixed => 0,
+    };
+    let mut top: Vec<(IpAddr, u64, u64)> =
+        a.sources.iter().map(|(ip, (p, b))| (*ip, *p, *b)).collect();
+    top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    top.truncate(10);
+    attack.top_sources = top;
+    attack.sources_seen = a.sources.len() as u64;
+    attack
+}
+
+fn finish_attack(a: AttackState) -> Attack {
+    snapshot(&a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(a, b, c, d))
+    }
+
+    fn det(pps: u64) -> Detector {
+        Detector::new(
+            vec![(
+                "10.10.10.0/24".parse().expect("net"),
+                7,
+                Thresholds {
+                    pps,
+                    mbps: 10_000,
+                    fps: 1_000_000,
+                },
+            )],
+            Settings {
+                end_after_s: 5,
+                ..Settings::default()
+            },
+        )
+    }
+
+    fn flow(src: IpAddr, dst: IpAddr, proto: u8, sport: u16, dport: u16, flags: u8) -> FlowRecord {
+        FlowRecord {
+            src,
+            dst,
+            src_port: sport,
+            dst_port: dport,
+            proto,
+            tcp_flags: flags,
+            packets: 1,
+            bytes: 60,
+            ..FlowRecord::default()
+        }
+    }
+
+    #[test]
+    fn syn_flood_starts_peaks_and_ends_with_sources() {
+        let mut d = det(1_000);
+        let target = v4(10, 10, 10, 10);
+        // 10 s of ordinary traffic, then 5 s of 3,000 SYN/s from many sources, then quiet.
+        let mut t = 1_700_000_000_000i64;
+        for _ in 0..10 {
+            for i in 0..100u32 {
+                d.observe(
+                    &flow(
+                        v4(198, 51, 100, (i % 50) as u8),
+                        target,
+                        Proto::TCP,
+                        40000,
+                        443,
+                        0x18,
+                    ),
+                    t + i64::from(i),
+                );
+            }
+            t += 1000;
+        }
+        assert!(d.drain_events().is_empty());
+        let attack_start = t;
+        for s in 0..5u32 {
+            for i in 0..3000u32 {
+                let src = v4(203, (i >> 8) as u8, i as u8, (s + 1) as u8);
+                d.observe(
+                    &flow(src, target, Proto::TCP, 1024 + i as u16, 80, tcp_flags::SYN),
+                    t + i64::from(i / 3),
+                );
+            }
+            t += 1000;
+        }
+        d.tick(t + 20_000);
+        let ev = d.drain_events();
+        let started: Vec<_> = ev
+            .iter()
+            .filter_map(|e| {
+                if let Event::Started(a) = e {
+                    Some(a)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(started.len(), 1, "{ev:?}");
+        assert_eq!(started[0].started_ms, attack_start);
+        assert_eq!(started[0].kind, AttackKind::SynFlood);
+        assert_eq!(started[0].owner, 7);
+        let ended: Vec<_> = ev
+            .iter()
+            .filter_map(|e| {
+                if let Event::Ended(a) = e {
+                    Some(a)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(ended.len(), 1);
+        let a = ended[0];
+        assert_eq!(a.peak_pps, 3000);
+        assert_eq!(a.kind, AttackKind::SynFlood);
+        assert_eq!(a.port, Some(80));
+        assert_eq!(a.ended_ms, Some(attack_start + 4999));
+        assert_eq!(a.top_sources.len(), 10);
+        // Every source up to the cap (the first second's from when it passed half the
+        // threshold); flows from sources past the cap are counted.
+        assert_eq!(a.sources_seen, 10_000);
+        assert!(a.sources_dropped > 0);
+        assert_eq!(a.mix.packets, 15_000);
+    }
+
+    #[test]
+    fn amplification_is_named_by_source_port() {
+        for (port, name) in [
+            (53u16, "DNS"),
+            (123, "NTP"),
+            (1900, "SSDP"),
+            (389, "CLDAP"),
+            (11211, "memcached"),
+            (19, "Chargen"),
+        ] {
+            let mut d = det(500);
+            let t = 1_700_000_000_000i64;
+            for i in 0..2000u32 {
+                let mut f = flow(
+                    v4(192, 0, 2, (i % 200) as u8),
+                    v4(10, 10, 10, 5),
+                    Proto::UDP,
+                    port,
+                    30000 + (i % 1000) as u16,
+                    0,
+                );
+                f.bytes = 1400;
+                d.observe(&f, t + i64::from(i / 4));
+            }
+            d.finish();
+            let ev = d.drain_events();
+            let Some(Event::Ended(a)) = ev.iter().find(|e| matches!(e, Event::Ended(_))) else {
+                panic!("no attack for {name}: {ev:?}")
+            };
+            assert_eq!(a.kind, AttackKind::Amplification, "{name}");
+            assert_eq!(a.port, Some(port), "{name}");
+            assert_eq!(amplifier(port), Some(name));
+        }
+    }
+
+    #[test]
+    fn kinds_from_mix() {
+        let m = |f: &dyn Fn(&mut Mix)| {
+            let mut m = Mix {
+                packets: 100,
+                ..Mix::default()
+            };
+            f(&mut m);
+            m.kind()
+        };
+        assert_eq!(m(&|m| m.synack = 80), AttackKind::TcpReflection);
+        assert_eq!(m(&|m| m.udp = 90), AttackKind::UdpFlood);
+        assert_eq!(m(&|m| m.icmp = 90), AttackKind::IcmpFlood);
+        assert_eq!(m(&|m| m.fragments = 90), AttackKind::FragmentFlood);
+        assert_eq!(m(&|m| m.tcp = 90), AttackKind::TcpFlood);
+        assert_eq!(
+            m(&|m| {
+                m.udp = 40;
+                m.tcp = 40
+            }),
+            AttackKind::Mixed
+        );
+    }
+
+    #[test]
+    fn unprotected_and_below_threshold_raise_nothing() {
+        let mut d = det(1_000);
+        let t = 1_700_000_000_000i64;
+        for i in 0..5000u32 {
+            // Outside the prefix: counted as unowned.
+            d.observe(
+                &flow(v4(1, 1, 1, 1), v4(10, 10, 11, 1), Proto::UDP, 53, 5353, 0),
+                t + i64::from(i / 10),
+            );
+        }
+        for i in 0..900u32 {
+            d.observe(
+                &flow(v4(1, 1, 1, 1), v4(10, 10, 10, 1), Proto::UDP, 53, 5353, 0),
+                t + 600,
+            );
+            let _ = i;
+        }
+        d.finish();
+        assert!(d.drain_events().is_empty());
+        assert_eq!(d.stats.unowned, 5000);
+        let minutes = d.drain_minutes();
+        assert_eq!(minutes.len(), 1);
+        assert_eq!(minutes[0].owners[0].in_packets, 900);
+        assert_eq!(
+            minutes[0].talkers.iter().find(|t| t.local).map(|t| t.ip),
+            Some(v4(10, 10, 10, 1))
+        );
+    }
+
+    #[test]
+    fn learned_baseline_trips_below_the_static_threshold() {
+        let mut d = Detector::new(
+            vec![("10.0.0.0/8".parse().expect("net"), 1, Thresholds::default())],
+            Settings {
+                baseline_min_minutes: 3,
+                baseline_floor_pps: 1_000,
+                end_after_s: 3,
+                ..Settings::default()
+            },
+        );
+        let target = v4(10, 1, 2, 3);
+        let mut t = 1_700_000_040_000i64;
+        // Four minutes at 100 packets a second.
+        for _ in 0..240 {
+            let mut f = flow(v4(8, 8, 8, 8), target, Proto::TCP, 443, 50000, 0x18);
+            f.packets = 100;
+            d.observe(&f, t);
+            t += 1000;
+        }
+        assert!(d.drain_events().is_empty());
+        // 5,000 a second: under 20,000 but 50 times the baseline.
+        let mut f = flow(v4(8, 8, 4, 4), target, Proto::UDP, 4444, 80, 0);
+        f.packets = 5_000;
+        d.observe(&f, t);
+        d.tick(t + 1000);
+        let ev = d.drain_events();
+        assert!(
+            matches!(&ev[..], [Event::Started(a)] if a.reason == "baseline" && a.kind == AttackKind::UdpFlood),
+            "{ev:?}"
+        );
+    }
+
+    #[test]
+    fn host_cap_counts_what_it_turns_away() {
+        let mut d = Detector::new(
+            vec![("10.0.0.0/8".parse().expect("net"), 1, Thresholds::default())],
+            Settings {
+                max_hosts: 100,
+                ..Settings::default()
+            },
+        );
+        for i in 0..1000u32 {
+            let dst = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i));
+            d.observe(
+                &flow(v4(8, 8, 8, 8), dst, Proto::UDP, 1, 2, 0),
+                1_700_000_000_000,
+            );
+        }
+        assert_eq!(d.stats.hosts_dropped, 900);
+    }
+}

@@ -219,7 +219,7 @@ impl Shared {
             Err(m) => m.into_inner(),
         };
         let mut v: Vec<(IpAddr, u64, i64)> = m.iter().map(|(ip, (n, at))| (*ip, *n, *at)).collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1));
+        v.sort_by_key(|e| std::cmp::Reverse(e.1));
         v.truncate(20);
         v
     }

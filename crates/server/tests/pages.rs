@@ -699,6 +699,10 @@ async fn demo_app() -> (Store, AppState) {
         .await
         .expect("demo spam reports");
     assert!(reports > 0, "the demo's spam reports");
+    let attacks = canhgac_demo::flows::seed(&store)
+        .await
+        .expect("demo flow data");
+    assert!(attacks > 0, "the demo's attacks");
     (store, state)
 }
 

@@ -656,6 +656,131 @@ async fn malware_records(app: &TestApp) -> Vec<(i64, i64, i64, i64, i64, String)
     out
 }
 
+/// Per organisation: an attack it saw on its own address, an exporter and a customer prefix
+/// named with its marker, a Botnet sighting and a minute of traffic — the flows room's records,
+/// each seen by the organisation's own network, so it belongs to that organisation alone.
+/// Returns (attack, exporter, prefix, code).
+async fn flow_records(app: &TestApp) -> Vec<(i64, i64, i64, String)> {
+    let all = canhgac_domain::Scope::All;
+    let actor = canhgac_store::Actor::system("test");
+    let now = canhgac_domain::time::now_ms();
+    let mut out = Vec::new();
+    for (i, (code, _, _)) in ORGS.iter().enumerate() {
+        let m = marker(code);
+        let org = app.orgs[*code];
+        let exporters = app.store.flow_exporters(&all).await.expect("exporters");
+        if !exporters.iter().any(|e| e.org_id == org && e.name == m) {
+            app.store
+                .add_flow_exporter(
+                    &all,
+                    &actor,
+                    org,
+                    format!("127.1.0.{}", i + 1).parse().expect("ip"),
+                    &m,
+                    0,
+                )
+                .await
+                .expect("exporter");
+            app.store
+                .add_flow_prefix(
+                    &all,
+                    &actor,
+                    org,
+                    None,
+                    format!("192.0.{}.0/24", 100 + i).parse().expect("net"),
+                    &m,
+                    (1000, 100, 1000),
+                )
+                .await
+                .expect("prefix");
+            let target = format!("198.51.100.{}", i * 16 + 1);
+            let a = canhgac_store::AttackWrite {
+                operator_org_id: org,
+                org_id: org,
+                target: target.clone(),
+                prefix: format!("{target}/32"),
+                kind: "syn_flood".into(),
+                reason: "pps".into(),
+                started_at: now - 60_000,
+                last_over_at: now - 30_000,
+                ended_at: Some(now - 29_001),
+                peak_pps: 30_000,
+                top_sources: "[]".into(),
+                mix: "{}".into(),
+                advice: "{}".into(),
+                detected_at: now - 59_000,
+                ..Default::default()
+            };
+            app.store.insert_flow_attack(&a).await.expect("attack");
+            let s = canhgac_store::SightingWrite {
+                operator_org_id: org,
+                org_id: org,
+                host_id: None,
+                local_ip: target.clone(),
+                remote_ip: "203.0.113.250".into(),
+                entry: "203.0.113.250".into(),
+                outbound: true,
+                proto: 6,
+                port: 443,
+                flows: 1,
+                packets: 1,
+                bytes: 60,
+                first_seen: now,
+                last_seen: now,
+            };
+            app.store.add_flow_sighting(&s).await.expect("sighting");
+            let mw = canhgac_store::MinuteWrite {
+                org_id: org,
+                in_packets: 1,
+                in_bytes: 1,
+                out_packets: 1,
+                out_bytes: 1,
+                flows: 1,
+            };
+            let tw = canhgac_store::TalkerWrite {
+                org_id: org,
+                ip: target.clone(),
+                local: true,
+                packets: 1,
+                bytes: 1,
+            };
+            app.store
+                .store_flow_minute(org, now / 60_000 * 60_000, &[mw], &[tw])
+                .await
+                .expect("minute");
+        }
+        let attack = app
+            .store
+            .flow_attacks(&all, false, Some(org), None, 100)
+            .await
+            .expect("attacks")
+            .into_iter()
+            .find(|a| a.org_id == org && a.operator_org_id == org)
+            .expect("attack")
+            .id;
+        let exporter = app
+            .store
+            .flow_exporters(&all)
+            .await
+            .expect("exporters")
+            .into_iter()
+            .find(|e| e.org_id == org && e.name == m)
+            .expect("exporter")
+            .id;
+        let prefix = app
+            .store
+            .flow_prefixes(&all)
+            .await
+            .expect("prefixes")
+            .into_iter()
+            .find(|p| p.org_id == org && p.name == m)
+            .expect("prefix")
+            .id;
+        out.push((attack, exporter, prefix, code.to_string()));
+    }
+    out
+}
+
 /// Per organisation: a spam report whose brand-name sender and content carry its marker (with
 /// its sender, campaign and case), an unparsed report carrying it, and a harmful account whose
 /// address carries it — the spam room's records. (Reports are stored for every organisation,
@@ -1824,6 +1949,35 @@ async fn walk_api(app: &TestApp) {
                     } else {
                         app.api("post", "/api/v1/spam/harmful", t, Some(json!({"org": fo, "kind": "domain", "value": "x.example.xyz", "category": "fraud"}))).await
                     };
+                    assert!(denied(r.status), "{email} {p} for {fo}: {}", r.status);
+                }
+                (
+                    "get",
+                    p @ ("/flows/traffic" | "/flows/attacks" | "/flows/exporters"
+                    | "/flows/prefixes" | "/flows/botnet"),
+                ) => {
+                    flow_records(app).await;
+                    let path = format!("/api/v1{p}");
+                    let r = app.api("get", &path, t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                    assert_no_foreign(email, &path, &r.text, &foreign);
+                }
+                ("get", "/flows/attacks/{id}") => {
+                    for (attack, _, _, code) in flow_records(app).await {
+                        let path = format!("/api/v1/flows/attacks/{attack}");
+                        let r = app.api("get", &path, t, None).await;
+                        if visible.contains(&code) {
+                            assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("post", p @ ("/flows/exporters" | "/flows/prefixes")) => {
+                    let Some(fo) = foreign_org else { continue };
+                    let body = json!({"org": fo, "address": "127.2.0.1", "name": "x", "prefix": "192.0.99.0/24", "pps": 1, "mbps": 1, "fps": 1});
+                    let r = app.api("post", &format!("/api/v1{p}"), t, Some(body)).await;
                     assert!(denied(r.status), "{email} {p} for {fo}: {}", r.status);
                 }
                 (m, p) => panic!("API route {m} {p} is not covered by the tenant isolation test"),
@@ -3145,6 +3299,63 @@ async fn walk_ui(app: &TestApp) {
                         .upload(p, &[("file", "x.yar", b"rule x { condition: true }")])
                         .await;
                     assert!(denied(r.status), "{email} POST {p}: {}", r.status);
+                }
+                (
+                    "get",
+                    p @ ("/flows" | "/flows/attacks" | "/flows/exporters" | "/flows/prefixes"),
+                ) => {
+                    flow_records(app).await;
+                    let r = b.get(p).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET {p}");
+                    assert_no_foreign(email, p, &r.text, &foreign);
+                }
+                (
+                    m,
+                    p @ ("/flows/attacks/{id}"
+                    | "/flows/exporters/{id}/delete"
+                    | "/flows/prefixes/{id}/delete"),
+                ) => {
+                    for (attack, exporter, prefix, code) in flow_records(app).await {
+                        let id = match p {
+                            "/flows/attacks/{id}" => attack,
+                            "/flows/exporters/{id}/delete" => exporter,
+                            _ => prefix,
+                        };
+                        let mine = visible.contains(&code);
+                        if mine && m == "post" {
+                            continue;
+                        }
+                        let path = p.replace("{id}", &id.to_string());
+                        let r = if m == "get" {
+                            b.get(&path).await
+                        } else {
+                            b.post(&path, &[]).await
+                        };
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("post", p @ ("/flows/exporters" | "/flows/prefixes")) => {
+                    let Some(fo) = foreign_org else { continue };
+                    let r = b
+                        .post(
+                            p,
+                            &[
+                                ("org", fo),
+                                ("address", "127.2.0.1"),
+                                ("name", "x"),
+                                ("prefix", "192.0.99.0/24"),
+                                ("pps", "1"),
+                                ("mbps", "1"),
+                                ("fps", "1"),
+                            ],
+                        )
+                        .await;
+                    assert!(denied(r.status), "{email} POST {p} for {fo}: {}", r.status);
                 }
                 (
                     "get",

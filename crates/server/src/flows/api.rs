@@ -173,7 +173,7 @@ pub(crate) async fn add_prefix(State(st): State<AppState>, c: Caller, ApiJson(b)
     let org = crate::spam::api::operator_of(&st, &c, b.org.as_deref()).await?;
     let customer = match b.customer.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(code) => Some(*st.store.org_codes().await?.get(code).ok_or_else(|| ApiError::bad(&format!("Không có đơn vị mã '{code}'."), &format!("No organisation '{code}'.")))?),
+        Some(code) => Some(*st.store.org_codes().await?.get(code).ok_or_else(|| ApiError::bad(format!("Không có đơn vị mã '{code}'."), format!("No organisation '{code}'.")))?),
     };
     let id = canhgac_ops::flows::add_prefix(&st.store, &c.scope, &c.actor(), org, customer, &b.prefix, &b.name, (b.pps, b.mbps, b.fps)).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))

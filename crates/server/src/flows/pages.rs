@@ -32,7 +32,7 @@ pub(crate) fn num(l: Lang, n: i64) -> String {
     let sep = l.t(".", ",");
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push_str(sep);
         }
         out.push(ch);
@@ -165,7 +165,7 @@ fn attack_rows(l: Lang, rows: &[FlowAttackRow], id: &str) -> Markup {
                     td { (kind_word(l, &a.kind)) }
                     td { (fmt_datetime(a.started_at)) }
                     td { @match a.ended_at { Some(e) => (fmt_datetime(e)), None => span.badge.sev-critical { (l.t("Đang diễn ra", "Under way")) } } }
-                    td { (scaled(l, a.peak_pps as f64, l.t("gói/s", "pkt/s"))) " · " (scaled(l, a.peak_bps as f64, "bit/s")) }
+                    td { (num(l, a.peak_pps)) (l.t(" gói/s", " pkt/s")) " · " (scaled(l, a.peak_bps as f64, "bit/s")) }
                     td { (a.operator_name) }
                 } }
                 @if rows.is_empty() { tr { td colspan="7" .muted { (l.t("Không có cuộc tấn công nào.", "No attacks.")) } } }
@@ -300,7 +300,7 @@ pub async fn attack(State(st): State<AppState>, c: Caller, Path(id): Path<i64>) 
         p.muted { a href="/flows" { (l.t("Lưu lượng", "Traffic")) } " › " a href="/flows/attacks" { (l.t("Tấn công", "Attacks")) } }
         h1 { (kind_word(l, &a.kind)) (l.t(" vào ", " on ")) code { (a.target) } }
         @if a.ended_at.is_none() { p { span.badge.sev-critical { (l.t("Đang diễn ra", "Under way")) } } }
-        div.card #attack-facts { dl.facts {
+        div.card #attack-facts { dl.kv {
             dt { (l.t("Đơn vị giữ địa chỉ", "Organisation holding the address")) } dd { (a.org_name) }
             dt { (l.t("Nhà mạng thấy tấn công", "Operator that saw it")) } dd { (a.operator_name) }
             dt { (l.t("Dải được bảo vệ", "Protected prefix")) } dd { code { (a.prefix) } }
@@ -308,7 +308,7 @@ pub async fn attack(State(st): State<AppState>, c: Caller, Path(id): Path<i64>) 
             dt { (l.t("Phát hiện vì", "Detected because")) } dd { (reason_word(l, &a.reason)) }
             dt { (l.t("Bắt đầu", "Started")) } dd { (fmt_datetime(a.started_at)) }
             dt { (l.t("Kết thúc", "Ended")) } dd { @match a.ended_at { Some(e) => { (fmt_datetime(e)) " (" (num(l, dur / 1000)) (l.t(" giây", " s")) ")" }, None => { (l.t("chưa — vượt ngưỡng lần cuối lúc ", "not yet — last over threshold at ")) (fmt_datetime(a.last_over_at)) } } }
-            dt { (l.t("Đỉnh", "Peak")) } dd { (scaled(l, a.peak_pps as f64, l.t("gói/s", "pkt/s"))) " · " (scaled(l, a.peak_bps as f64, "bit/s")) " · " (scaled(l, a.peak_fps as f64, l.t("luồng/s", "flows/s"))) }
+            dt { (l.t("Đỉnh", "Peak")) } dd { (num(l, a.peak_pps)) (l.t(" gói/s", " pkt/s")) " · " (scaled(l, a.peak_bps as f64, "bit/s")) " · " (num(l, a.peak_fps)) (l.t(" luồng/s", " flows/s")) }
             dt { (l.t("Tổng", "Total")) } dd { (num(l, a.packets)) (l.t(" gói, ", " packets, ")) (scaled(l, a.bytes as f64, "B")) ", " (num(l, a.sources_seen)) (l.t(" nguồn khác nhau", " distinct sources")) }
             dt { (l.t("Thành phần", "Mix")) } dd { "SYN " (share("syn")) " · SYN-ACK " (share("synack")) " · UDP " (share("udp")) (l.t(" (từ cổng khuếch đại ", " (from amplifier ports ")) (share("amp")) ") · ICMP " (share("icmp")) (l.t(" · phân mảnh ", " · fragments ")) (share("fragments")) }
             dt { (l.t("Cảnh báo", "Signals")) } dd {

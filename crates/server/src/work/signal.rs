@@ -33,7 +33,7 @@ fn botnet_subject(s: &SignalRow) -> Option<String> {
 }
 
 /// Payload keys shown with their own label (the rest are listed as they are).
-const KNOWN: [(&str, &str, &str); 15] = [
+const KNOWN: [(&str, &str, &str); 30] = [
     ("path", "Tệp", "File"),
     ("sha256", "Mã băm SHA-256", "SHA-256"),
     ("size", "Kích thước (byte)", "Size (bytes)"),
@@ -49,6 +49,22 @@ const KNOWN: [(&str, &str, &str); 15] = [
     ("attacker_ip", "Địa chỉ tấn công", "Attacker address"),
     ("list_id", "Danh sách", "List"),
     ("demo", "Dữ liệu minh hoạ", "Demo data"),
+    // Flow signals: shown through the attack's or the sighting's own page.
+    ("flow_attack", "", ""),
+    ("flow_sighting", "", ""),
+    ("target", "", ""),
+    ("kind", "", ""),
+    ("port", "", ""),
+    ("peak_pps", "", ""),
+    ("peak_bps", "", ""),
+    ("operator_org_id", "", ""),
+    ("local", "", ""),
+    ("remote", "", ""),
+    ("entry", "", ""),
+    ("outbound", "", ""),
+    ("proto", "", ""),
+    ("packets", "", ""),
+    ("bytes", "", ""),
 ];
 
 /// `GET /signals/{id}`.
@@ -150,6 +166,11 @@ pub async fn signal_page(State(st): State<AppState>, c: Caller, Path(id): Path<i
                 dt { (l.t(vi, en)) } dd { code data-raw { (match v { serde_json::Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join(", "), v => text(v) }) } }
             } }
             @if let Some(a) = p["agent_id"].as_i64() { dt { (l.t("Tác tử", "Agent")) } dd { a href=(format!("/agents/{a}")) { (l.t("Xem máy và tác tử", "The host's agent")) " #" (a) } } }
+            @if let Some(a) = p["flow_attack"].as_i64() { dt { (l.t("Cuộc tấn công", "Attack")) } dd #signal-flow-attack { a href=(format!("/flows/attacks/{a}")) { (l.t("Diễn biến, nguồn và biện pháp giảm thiểu (RTBH, FlowSpec)", "Timeline, sources and mitigation (RTBH, FlowSpec)")) " #" (a) } } }
+            @if p["flow_sighting"].as_i64().is_some() {
+                dt { (l.t("Địa chỉ của đơn vị", "Organisation's address")) } dd { code { (text(&p["local"])) } }
+                dt { (l.t("Lưu lượng", "Traffic")) } dd #signal-flow-sighting { @if p["outbound"].as_bool() == Some(true) { (l.t("gửi tới", "sent to")) } @else { (l.t("nhận từ", "received from")) } " " code { (text(&p["remote"])) } " (" (l.t("mục ", "entry ")) (text(&p["entry"])) ") · " (text(&p["packets"])) (l.t(" gói · ", " packets · ")) a href="/flows#flow-botnet" { (l.t("xem trong dữ liệu luồng", "see in flow data")) } }
+            }
             @if let Some(sc) = p["scan_id"].as_i64() { dt { (l.t("Lượt quét", "Scan")) } dd { a href=(format!("/malware/scans/{sc}")) { "#" (sc) } } }
             @if let Some(m) = &malware { dt { (l.t("Cảnh báo mã độc", "Malware alert")) } dd #signal-malware { a href=(format!("/malware/alerts/{}", m.id)) { (l.t("Xem bằng chứng và xác minh", "Evidence and verification")) " #" (m.id) } } }
             @for (k, v) in &others { dt { code { (k) } } dd { (v) } }

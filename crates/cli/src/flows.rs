@@ -319,6 +319,19 @@ async fn collect(
     Ok(())
 }
 
+/// The demo's collector address on 127.0.0.1 if its port is free, and the banner's line.
+pub fn demo_port(port: u16) -> (Option<SocketAddr>, String) {
+    if port == 0 {
+        return (None, "NetFlow/IPFIX/sFlow: không mở (--flow-port 0) / not listening".into());
+    }
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    match std::net::UdpSocket::bind(addr) {
+        // Free: released here, bound again by the collector a moment later.
+        Ok(_) => (Some(addr), format!("NetFlow/IPFIX/sFlow: UDP {addr} (bộ định tuyến mô phỏng của ba nhà mạng / the operators' simulated routers)")),
+        Err(e) => (None, format!("NetFlow/IPFIX/sFlow: KHÔNG MỞ / NOT LISTENING — {addr}: {e}; chọn cổng khác / choose another with --flow-port {}", port.wrapping_add(1).max(1))),
+    }
+}
+
 /// `[flows]`: the collector.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]

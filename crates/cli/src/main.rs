@@ -846,7 +846,8 @@ async fn demo(
     cfg.monitor.syslog_tcp = syslog.as_ref().and_then(SyslogPorts::tcp);
     cfg.rule_check = Some(agents_tls::checker());
     // The operators' simulated routers send NetFlow to 127.0.0.1:2055 (if free).
-    cfg.flows.listen = (flow_port != 0).then(|| SocketAddr::from(([127, 0, 0, 1], flow_port)));
+    let flows = flows::demo_port(flow_port);
+    cfg.flows.listen = flows.0;
     // Agents reach the demo over HTTPS on the next port but one, with a certificate made in
     // the data folder (the enrolment command pins it).
     let agent_listen = SocketAddr::new(listen.ip(), listen.port().wrapping_add(363).max(1));
@@ -956,6 +957,7 @@ async fn demo(
     }
     println!();
     println!("  {}", SyslogPorts::banner(syslog.as_ref()));
+    println!("  {}", flows.1);
     match &agents_at {
         Ok(a) => println!("  Tác tử kết nối / agents connect to: https://{a} (canhgac-agent enrol …, lệnh ở trang /agents)"),
         Err(e) => println!("  Tác tử: không mở được cổng / agents: {e:#}"),

@@ -66,6 +66,18 @@ fn remote(d: &mut Dice) -> IpAddr {
     ))
 }
 
+/// How busy the networks are at `t` (UTC ms): the working day in Viet Nam, the evening, the night.
+fn busy(t: i64) -> f64 {
+    let hour_vn = ((t + 7 * HOUR) / HOUR) % 24;
+    if (7..18).contains(&hour_vn) {
+        3.0
+    } else if (18..23).contains(&hour_vn) {
+        1.6
+    } else {
+        0.6
+    }
+}
+
 /// Who each operator carries: (owner organisation, its public addresses).
 struct Carried {
     operator: i64,
@@ -172,12 +184,14 @@ fn attack_second(
     let per = 100u64;
     (0..pps / per)
         .map(|_| {
-            let src = IpAddr::V4(Ipv4Addr::new(
-                1 + d.below(222) as u8,
-                d.below(256) as u8,
-                d.below(256) as u8,
-                1 + d.below(254) as u8,
-            ));
+            // A SYN flood's sources are spoofed at random; a reflection comes from the same
+            // few thousand open resolvers or NTP servers, some answering far more than others.
+            let src = if kind == 0 {
+                IpAddr::V4(Ipv4Addr::new(1 + d.below(222) as u8, d.below(256) as u8, d.below(256) as u8, 1 + d.below(254) as u8))
+            } else {
+                let k = (d.below(40) * d.below(60)) as u32;
+                IpAddr::V4(Ipv4Addr::from(0x2d00_0000u32.wrapping_add(k.wrapping_mul(2_654_435_761) % 0x5000_0000)))
+            };
             let (proto, sp, dp, flags, size) = match kind {
                 0 => (
                     Proto::TCP,
@@ -253,14 +267,7 @@ pub async fn seed(store: &Store) -> Result<usize> {
         let mut t = (now - 24 * HOUR) / (5 * MINUTE) * (5 * MINUTE);
         while t < now - MINUTE {
             let step = if t < now - HOUR { 5 * MINUTE } else { MINUTE };
-            let hour_vn = ((t + 7 * HOUR) / HOUR) % 24;
-            let busy = if (7..18).contains(&hour_vn) {
-                3.0
-            } else if (18..23).contains(&hour_vn) {
-                1.6
-            } else {
-                0.6
-            };
+            let busy = busy(t);
             let mut per_org: HashMap<i64, MinuteWrite> = HashMap::new();
             let mut talkers: Vec<TalkerWrite> = Vec::new();
             for (org, h) in &c.hosts {
@@ -437,7 +444,8 @@ pub async fn live(store: Store, to: SocketAddr) {
             next_attack = now + 600_000;
         }
         for (k, c) in carried.iter().enumerate() {
-            let mut flows = ordinary(&mut d, c, now, 2);
+            // About as much traffic as the seeded day at this hour.
+            let mut flows = ordinary(&mut d, c, now, (2.0 * busy(now)).round() as usize);
             if let Some((ci, target, kind, until)) = attack {
                 if ci == k && now < until {
                     flows.extend(attack_second(&mut d, target, kind, 30_000, now));

@@ -33,6 +33,9 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::json;
 
+/// The source named on the signals the collector raises.
+pub const FLOW_SOURCE: &str = "NetFlow/IPFIX/sFlow";
+
 /// The collector's settings (`[flows]` in the configuration file).
 #[derive(Debug, Clone)]
 pub struct FlowsConfig {
@@ -720,7 +723,7 @@ impl Writer {
                         };
                         let sig = NewSignal {
                             kind: SignalKind::BotnetFinding,
-                            source: "flows".into(),
+                            source: FLOW_SOURCE.into(),
                             title,
                             severity: Severity::High,
                             org_id: Some(s.org),
@@ -777,7 +780,7 @@ impl Writer {
         for (i, org) in orgs.into_iter().enumerate() {
             let sig = NewSignal {
                 kind: SignalKind::FlowAttack,
-                source: "flows".into(),
+                source: FLOW_SOURCE.into(),
                 title: title.clone(),
                 severity,
                 org_id: Some(org),

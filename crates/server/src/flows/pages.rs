@@ -309,7 +309,9 @@ pub async fn attack(State(st): State<AppState>, c: Caller, Path(id): Path<i64>) 
             dt { (l.t("Bắt đầu", "Started")) } dd { (fmt_datetime(a.started_at)) }
             dt { (l.t("Kết thúc", "Ended")) } dd { @match a.ended_at { Some(e) => { (fmt_datetime(e)) " (" (num(l, dur / 1000)) (l.t(" giây", " s")) ")" }, None => { (l.t("chưa — vượt ngưỡng lần cuối lúc ", "not yet — last over threshold at ")) (fmt_datetime(a.last_over_at)) } } }
             dt { (l.t("Đỉnh", "Peak")) } dd { (num(l, a.peak_pps)) (l.t(" gói/s", " pkt/s")) " · " (scaled(l, a.peak_bps as f64, "bit/s")) " · " (num(l, a.peak_fps)) (l.t(" luồng/s", " flows/s")) }
-            dt { (l.t("Tổng", "Total")) } dd { (num(l, a.packets)) (l.t(" gói, ", " packets, ")) (scaled(l, a.bytes as f64, "B")) ", " (num(l, a.sources_seen)) (l.t(" nguồn khác nhau", " distinct sources")) }
+            dt { (l.t("Tổng", "Total")) } dd { (num(l, a.packets)) (l.t(" gói, ", " packets, ")) (scaled(l, a.bytes as f64, "B")) ", "
+                @if a.sources_seen >= i64::try_from(canhgac_flows::detect::Settings::default().max_sources).unwrap_or(i64::MAX) { (l.t("từ ", "at least ")) }
+                (num(l, a.sources_seen)) (l.t(" nguồn khác nhau", " distinct sources")) }
             dt { (l.t("Thành phần", "Mix")) } dd { "SYN " (share("syn")) " · SYN-ACK " (share("synack")) " · UDP " (share("udp")) (l.t(" (từ cổng khuếch đại ", " (from amplifier ports ")) (share("amp")) ") · ICMP " (share("icmp")) (l.t(" · phân mảnh ", " · fragments ")) (share("fragments")) }
             dt { (l.t("Cảnh báo", "Signals")) } dd {
                 @if let Some(s) = a.signal_id { a href=(format!("/signals/{s}")) { (l.t("của đơn vị", "the organisation's")) " #" (s) } }
@@ -370,7 +372,7 @@ async fn render_exporters(st: &AppState, c: &Caller, flash: Option<Markup>) -> U
                     td { (num(l, e.malformed)) }
                     td { (num(l, e.no_template)) }
                     td { (num(l, e.lost)) }
-                    td { @if c.role.can_write() { form.inline method="post" action=(format!("/flows/exporters/{}/delete", e.id)) { (csrf(c)) button.link type="submit" { (l.t("Xoá", "Remove")) } } } }
+                    td { @if c.role.can_write() { form.inline method="post" action=(format!("/flows/exporters/{}/delete", e.id)) { (csrf(c)) button.light type="submit" { (l.t("Xoá", "Remove")) } } } }
                 } }
                 @if rows.is_empty() { tr { td colspan="11" .muted { (l.t("Chưa đăng ký thiết bị nào.", "No exporters registered.")) } } }
             }
@@ -449,7 +451,7 @@ pub async fn prefixes(State(st): State<AppState>, c: Caller) -> UiResult {
                     td { (p.name) @if let Some(n) = &p.customer_name { br; small.muted { (n) } } }
                     td { (p.org_code) }
                     td { (num(l, p.pps)) } td { (num(l, p.mbps)) } td { (num(l, p.fps)) }
-                    td { @if c.role.can_write() { form.inline method="post" action=(format!("/flows/prefixes/{}/delete", p.id)) { (csrf(&c)) button.link type="submit" { (l.t("Xoá", "Remove")) } } } }
+                    td { @if c.role.can_write() { form.inline method="post" action=(format!("/flows/prefixes/{}/delete", p.id)) { (csrf(&c)) button.light type="submit" { (l.t("Xoá", "Remove")) } } } }
                 } }
                 @if rows.is_empty() { tr { td colspan="7" .muted { (l.t("Chưa có dải khách hàng nào.", "No customer prefixes.")) } } }
             }

@@ -265,7 +265,7 @@ pub async fn settings(State(st): State<AppState>, c: Caller) -> UiResult {
                     td { span data-raw { (ch.label) } } td { @match &ch.user_name { Some(n) => span data-raw { (n) }, None => (l.t("Kênh chung", "Shared")) } }
                     td { (channel_word(l, &ch.kind)) } td { span data-raw { (ch.target) } }
                     td { @if write && (admin || ch.user_id == Some(c.user.id)) {
-                        form.inline method="post" action=(format!("/oncall/channels/{}/delete", ch.id)) { (csrf(&c)) button.link type="submit" { (l.t("Xoá", "Remove")) } } } }
+                        form.inline method="post" action=(format!("/oncall/channels/{}/delete", ch.id)) { (csrf(&c)) button.light type="submit" { (l.t("Xoá", "Remove")) } } } }
                 } }
                 @if channels.is_empty() { tr { td colspan="5" .muted { (l.t("Chưa có kênh nào ngoài thư điện tử.", "No channel besides e-mail yet.")) } } }
             }
@@ -287,7 +287,7 @@ pub async fn settings(State(st): State<AppState>, c: Caller) -> UiResult {
             thead { tr { th { (l.t("Tiền tố URL", "URL prefix")) } th { (l.t("Ghi chú", "Note")) } th { (l.t("Thêm bởi", "Added by")) } th {} } }
             tbody {
                 @for d in &dests { tr { td { code { (d.prefix) } } td { span data-raw { (d.note) } } td { (crate::ui::fmt::actor(l, &d.created_by)) " " (fmt_datetime(d.created_at)) }
-                    td { @if dic_admin { form.inline method="post" action=(format!("/oncall/destinations/{}/delete", d.id)) { (csrf(&c)) button.link type="submit" { (l.t("Thu hồi", "Withdraw")) } } } } } }
+                    td { @if dic_admin { form.inline method="post" action=(format!("/oncall/destinations/{}/delete", d.id)) { (csrf(&c)) button.light type="submit" { (l.t("Thu hồi", "Withdraw")) } } } } } }
                 @if dests.is_empty() { tr { td colspan="4" .muted { (l.t("Chưa cho phép địa chỉ nào.", "No destination allowed yet.")) } } }
             }
         }

@@ -322,7 +322,10 @@ async fn collect(
 /// The demo's collector address on 127.0.0.1 if its port is free, and the banner's line.
 pub fn demo_port(port: u16) -> (Option<SocketAddr>, String) {
     if port == 0 {
-        return (None, "NetFlow/IPFIX/sFlow: không mở (--flow-port 0) / not listening".into());
+        return (
+            None,
+            "NetFlow/IPFIX/sFlow: không mở (--flow-port 0) / not listening".into(),
+        );
     }
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     match std::net::UdpSocket::bind(addr) {

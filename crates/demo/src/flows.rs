@@ -187,10 +187,17 @@ fn attack_second(
             // A SYN flood's sources are spoofed at random; a reflection comes from the same
             // few thousand open resolvers or NTP servers, some answering far more than others.
             let src = if kind == 0 {
-                IpAddr::V4(Ipv4Addr::new(1 + d.below(222) as u8, d.below(256) as u8, d.below(256) as u8, 1 + d.below(254) as u8))
+                IpAddr::V4(Ipv4Addr::new(
+                    1 + d.below(222) as u8,
+                    d.below(256) as u8,
+                    d.below(256) as u8,
+                    1 + d.below(254) as u8,
+                ))
             } else {
                 let k = (d.below(40) * d.below(60)) as u32;
-                IpAddr::V4(Ipv4Addr::from(0x2d00_0000u32.wrapping_add(k.wrapping_mul(2_654_435_761) % 0x5000_0000)))
+                IpAddr::V4(Ipv4Addr::from(
+                    0x2d00_0000u32.wrapping_add(k.wrapping_mul(2_654_435_761) % 0x5000_0000),
+                ))
             };
             let (proto, sp, dp, flags, size) = match kind {
                 0 => (

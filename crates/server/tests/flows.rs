@@ -364,7 +364,8 @@ async fn run(app: TestApp) {
     let bot = signals(&app, SignalKind::BotnetFinding, "TAMDUONG").await;
     assert!(
         bot.iter()
-            .any(|s| s.source == canhgac_ops::flows::FLOW_SOURCE && s.title.contains("203.0.113.250")),
+            .any(|s| s.source == canhgac_ops::flows::FLOW_SOURCE
+                && s.title.contains("203.0.113.250")),
         "{bot:?}"
     );
 

@@ -472,7 +472,8 @@ pub fn run(socket: UdpSocket, mut engine: Engine, mut out: impl FnMut(Output)) {
         match socket.recv_from(&mut buf) {
             Ok((n, peer)) => {
                 let now = now_ms();
-                engine.datagram(peer.ip(), &buf[..n], now);
+                // An IPv4 router reaching a dual-stack socket is still its IPv4 address.
+                engine.datagram(peer.ip().to_canonical(), &buf[..n], now);
                 engine.tick(now, &mut out);
             }
             Err(e)

@@ -323,15 +323,9 @@ impl Store {
             .into_iter()
             .find(|e| e.id == id)
             .ok_or(StoreError::NotFound)?;
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query("DELETE FROM flow_exporters WHERE id = $1").bind(id).execute(&mut *tx).await?;
-            let b = json!({"address": e.address, "name": e.name});
-            let a = audit::row(actor, Some(e.org_id), "delete", "flow_exporters", Some(id), b.as_object(), None);
-            audit_insert!(&mut *tx, a);
-            tx.commit().await?;
-            Ok::<(), StoreError>(())
-        })
+        let before = json!({"address": e.address, "name": e.name});
+        self.delete_flow_row("flow_exporters", id, e.org_id, actor, before)
+            .await
     }
 
     /// Exporters of the organisations in scope.
@@ -420,11 +414,26 @@ impl Store {
             .into_iter()
             .find(|p| p.id == id)
             .ok_or(StoreError::NotFound)?;
+        let before = json!({"prefix": p.prefix, "name": p.name});
+        self.delete_flow_row("flow_prefixes", id, p.org_id, actor, before)
+            .await
+    }
+
+    /// Deletes a row of `table` (one of this module's, never a caller's text) with its audit
+    /// record, in one transaction.
+    async fn delete_flow_row(
+        &self,
+        table: &'static str,
+        id: i64,
+        org_id: i64,
+        actor: &Actor,
+        before: serde_json::Value,
+    ) -> Result<()> {
+        let sql = format!("DELETE FROM {table} WHERE id = $1");
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            sqlx::query("DELETE FROM flow_prefixes WHERE id = $1").bind(id).execute(&mut *tx).await?;
-            let b = json!({"prefix": p.prefix, "name": p.name});
-            let a = audit::row(actor, Some(p.org_id), "delete", "flow_prefixes", Some(id), b.as_object(), None);
+            sqlx::query(&sql).bind(id).execute(&mut *tx).await?;
+            let a = audit::row(actor, Some(org_id), "delete", table, Some(id), before.as_object(), None);
             audit_insert!(&mut *tx, a);
             tx.commit().await?;
             Ok::<(), StoreError>(())

@@ -129,6 +129,8 @@ pub fn record_noun(entity: &str) -> Option<(&'static str, &'static str)> {
         "botnet_lists" => ("danh sách IP Botnet", "Botnet IP list"),
         "agent_enrolments" => ("mã đăng ký tác tử", "agent enrolment token"),
         "agents" => ("tác tử", "agent"),
+        "flow_exporters" => ("thiết bị gửi luồng", "flow exporter"),
+        "flow_prefixes" => ("dải được bảo vệ", "protected prefix"),
         "malware_scans" => ("lượt quét mã độc", "malware scan"),
         "malware_sets" => ("bộ luật / danh sách mã băm", "rule set / hash list"),
         "malware_alerts" => ("cảnh báo mã độc", "malware alert"),

@@ -8,7 +8,8 @@
 //! sources per attacked address and talkers per minute each have a cap, and what the cap
 //! turned away is counted.
 
-use std::net::IpAddr;
+use std::hash::{Hash, Hasher};
+use std::net::{IpAddr, Ipv6Addr};
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -16,6 +17,32 @@ use serde::Serialize;
 use crate::prefixes::PrefixTable;
 use crate::record::{tcp_flags, Proto};
 use crate::FlowRecord;
+
+/// An address as a map key: IPv4 as its IPv6-mapped form, hashed as one mixed word (hashing
+/// `IpAddr` byte by byte gave the hash tables long probe runs under floods from many sources).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key(u128);
+
+impl Hash for Key {
+    #[inline]
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let x = (self.0 as u64) ^ ((self.0 >> 64) as u64).rotate_left(29);
+        h.write_u64(x.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    }
+}
+
+#[inline]
+fn key(ip: IpAddr) -> Key {
+    Key(match ip {
+        IpAddr::V4(a) => u128::from(u32::from(a)) | 0xffff_u128 << 32,
+        IpAddr::V6(a) => u128::from(a),
+    })
+}
+
+#[inline]
+fn addr(k: Key) -> IpAddr {
+    Ipv6Addr::from(k.0).to_canonical()
+}
 
 /// Thresholds of one protected prefix (per destination address, per second).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -63,8 +90,8 @@ impl Default for Settings {
             baseline_min_minutes: 30,
             baseline_floor_pps: 2_000,
             max_hosts: 1 << 20,
-            max_sources: 10_000,
-            max_talkers: 200_000,
+            max_sources: 1_024,
+            max_talkers: 16_384,
         }
     }
 }
@@ -317,12 +344,13 @@ struct HostState {
     /// Per destination or amplifier port packets this second (bounded small map).
     ports: FxHashMap<u16, u64>,
     minute_packets: u64,
+    minute_bytes: u64,
     baseline_pps: f64,
     baseline_minutes: u32,
     attack: Option<Box<AttackState>>,
     /// Sources of this second once it passed half the packet threshold (so an attack's first
     /// second names its sources too).
-    pending: FxHashMap<IpAddr, (u64, u64)>,
+    pending: FxHashMap<Key, (u64, u64)>,
     /// Whole seconds since the last traffic (to forget idle hosts).
     idle_minutes: u32,
 }
@@ -330,7 +358,7 @@ struct HostState {
 #[derive(Debug)]
 struct AttackState {
     attack: Attack,
-    sources: FxHashMap<IpAddr, (u64, u64)>,
+    sources: FxHashMap<Key, (u64, u64)>,
     ports: FxHashMap<u16, u64>,
     quiet_s: u32,
     last_report_ms: i64,
@@ -354,12 +382,15 @@ pub struct Detector {
     thresholds: Vec<Thresholds>,
     owners: Vec<i64>,
     settings: Settings,
-    hosts: FxHashMap<IpAddr, HostState>,
+    hosts: FxHashMap<Key, HostState>,
     /// The second being counted (Unix seconds) and the minute.
     second: i64,
     minute: i64,
-    owner_minute: FxHashMap<i64, OwnerMinute>,
-    talkers: FxHashMap<(i64, IpAddr, bool), (u64, u64)>,
+    /// This minute's traffic per protected prefix (merged per owner when the minute closes).
+    prefix_minute: Vec<OwnerMinute>,
+    /// This minute's traffic counted under prefixes since replaced, by owner.
+    carried: FxHashMap<i64, OwnerMinute>,
+    talkers: FxHashMap<(i64, Key, bool), (u64, u64)>,
     talkers_dropped: u64,
     next_seq: u64,
     pub stats: DetectStats,
@@ -381,6 +412,7 @@ impl Detector {
             owners.push(owner);
             thresholds.push(t);
         }
+        let n = nets.len();
         Detector {
             prefixes: PrefixTable::new(&nets),
             nets,
@@ -390,7 +422,8 @@ impl Detector {
             hosts: FxHashMap::default(),
             second: i64::MIN,
             minute: i64::MIN,
-            owner_minute: FxHashMap::default(),
+            prefix_minute: vec![OwnerMinute::default(); n],
+            carried: FxHashMap::default(),
             talkers: FxHashMap::default(),
             talkers_dropped: 0,
             next_seq: 1,
@@ -404,12 +437,16 @@ impl Detector {
     /// on addresses still protected.
     pub fn set_prefixes(&mut self, prefixes: Vec<(ipnet::IpNet, i64, Thresholds)>) {
         let fresh = Detector::new(prefixes, self.settings);
+        let old = std::mem::replace(&mut self.prefix_minute, fresh.prefix_minute);
+        for (p, m) in old.into_iter().enumerate() {
+            fold(&mut self.carried, self.owners[p], &m);
+        }
         self.prefixes = fresh.prefixes;
         self.nets = fresh.nets;
         self.thresholds = fresh.thresholds;
         self.owners = fresh.owners;
         let table = &self.prefixes;
-        self.hosts.retain(|ip, h| match table.lookup(*ip) {
+        self.hosts.retain(|ip, h| match table.lookup(addr(*ip)) {
             Some(p) => {
                 h.prefix = p;
                 true
@@ -442,8 +479,7 @@ impl Detector {
         let owners = (src.map(|p| self.owners[p]), dst.map(|p| self.owners[p]));
         if let Some(p) = src {
             let owner = self.owners[p];
-            let m = self.owner_minute.entry(owner).or_default();
-            m.owner = owner;
+            let m = &mut self.prefix_minute[p];
             m.out_packets += r.packets;
             m.out_bytes += r.bytes;
             m.flows += 1;
@@ -455,52 +491,59 @@ impl Detector {
         let Some(p) = dst else { return owners };
         let owner = self.owners[p];
         {
-            let m = self.owner_minute.entry(owner).or_default();
-            m.owner = owner;
+            let m = &mut self.prefix_minute[p];
             m.in_packets += r.packets;
             m.in_bytes += r.bytes;
             if src.is_none() {
                 m.flows += 1;
             }
         }
-        self.talk(owner, r.dst, true, r);
         if src.is_none() {
             self.talk(owner, r.src, false, r);
         }
         let full = self.hosts.len() >= self.settings.max_hosts;
-        let h = match self.hosts.get_mut(&r.dst) {
+        let dst_key = key(r.dst);
+        let h = match self.hosts.get_mut(&dst_key) {
             Some(h) => h,
             None if full => {
                 self.stats.hosts_dropped += 1;
+                self.talk(owner, r.dst, true, r);
                 return owners;
             }
-            None => self.hosts.entry(r.dst).or_insert_with(|| HostState {
+            None => self.hosts.entry(dst_key).or_insert_with(|| HostState {
                 prefix: p,
                 ..Default::default()
             }),
         };
         h.second.add(r);
         h.minute_packets += r.packets;
+        h.minute_bytes += r.bytes;
+        let half_pps = self.thresholds[h.prefix].pps / 2;
+        let hot = h.second.packets > half_pps;
+        if !hot && h.attack.is_none() {
+            return owners;
+        }
+        // Ports and sources only for an address past half its threshold or under attack: all
+        // an attack's description needs, and nothing for ordinary traffic.
         let port = if r.proto == Proto::UDP && amplifier(r.src_port).is_some() {
             r.src_port
         } else {
             r.dst_port
         };
-        if h.ports.len() < 64 || h.ports.contains_key(&port) {
+        if h.attack.is_none() && (h.ports.len() < 64 || h.ports.contains_key(&port)) {
             *h.ports.entry(port).or_default() += r.packets;
         }
-        let half_pps = self.thresholds[h.prefix].pps / 2;
         if h.attack.is_none()
-            && h.second.packets > half_pps
-            && (h.pending.len() < self.settings.max_sources || h.pending.contains_key(&r.src))
+            && (h.pending.len() < self.settings.max_sources || h.pending.contains_key(&key(r.src)))
         {
-            let e = h.pending.entry(r.src).or_default();
+            let e = h.pending.entry(key(r.src)).or_default();
             e.0 += r.packets;
             e.1 += r.bytes;
         }
         if let Some(a) = h.attack.as_mut() {
-            if a.sources.len() < self.settings.max_sources || a.sources.contains_key(&r.src) {
-                let e = a.sources.entry(r.src).or_default();
+            let src = key(r.src);
+            if a.sources.len() < self.settings.max_sources || a.sources.contains_key(&src) {
+                let e = a.sources.entry(src).or_default();
                 e.0 += r.packets;
                 e.1 += r.bytes;
             } else {
@@ -515,7 +558,7 @@ impl Detector {
 
     #[inline]
     fn talk(&mut self, owner: i64, ip: IpAddr, local: bool, r: &FlowRecord) {
-        let key = (owner, ip, local);
+        let key = (owner, key(ip), local);
         if let Some(t) = self.talkers.get_mut(&key) {
             t.0 += r.packets;
             t.1 += r.bytes;
@@ -543,7 +586,7 @@ impl Detector {
         }
         self.close_second();
         let last = self.second * 1000 + 999;
-        let hosts: Vec<IpAddr> = self
+        let hosts: Vec<Key> = self
             .hosts
             .iter()
             .filter(|(_, h)| h.attack.is_some())
@@ -647,7 +690,7 @@ impl Detector {
                     }
                     let attack = Attack {
                         seq,
-                        target: *ip,
+                        target: addr(*ip),
                         prefix: self.nets[h.prefix].to_string(),
                         owner: self.owners[h.prefix],
                         kind: m.kind(),
@@ -726,6 +769,15 @@ impl Detector {
         }
         // Baselines: the minute's average rate, learned only outside attacks.
         let alpha = 1.0 / 60.0;
+        // Inbound traffic of each tracked address joins its talker counts.
+        for (ip, h) in &self.hosts {
+            if h.minute_packets > 0 {
+                let key = (self.owners[h.prefix], *ip, true);
+                let t = self.talkers.entry(key).or_default();
+                t.0 += h.minute_packets;
+                t.1 += h.minute_bytes;
+            }
+        }
         self.hosts.retain(|_, h| {
             let avg = h.minute_packets as f64 / 60.0;
             if h.attack.is_none() {
@@ -742,16 +794,22 @@ impl Detector {
                 h.idle_minutes = 0;
             }
             h.minute_packets = 0;
+            h.minute_bytes = 0;
             // An address idle for a day is forgotten.
             h.idle_minutes < 1440
         });
-        let mut owners: Vec<OwnerMinute> = self.owner_minute.drain().map(|(_, m)| m).collect();
+        let mut per_owner = std::mem::take(&mut self.carried);
+        for (p, m) in self.prefix_minute.iter_mut().enumerate() {
+            fold(&mut per_owner, self.owners[p], m);
+            *m = OwnerMinute::default();
+        }
+        let mut owners: Vec<OwnerMinute> = per_owner.into_values().collect();
         owners.sort_by_key(|m| m.owner);
         let mut by_side: FxHashMap<(i64, bool), Vec<Talker>> = FxHashMap::default();
         for ((owner, ip, local), (packets, bytes)) in self.talkers.drain() {
             by_side.entry((owner, local)).or_default().push(Talker {
                 owner,
-                ip,
+                ip: addr(ip),
                 local,
                 packets,
                 bytes,
@@ -775,6 +833,20 @@ impl Detector {
     }
 }
 
+/// Adds a prefix's minute to its owner's.
+fn fold(per_owner: &mut FxHashMap<i64, OwnerMinute>, owner: i64, m: &OwnerMinute) {
+    if m.in_packets + m.out_packets + m.flows == 0 {
+        return;
+    }
+    let o = per_owner.entry(owner).or_default();
+    o.owner = owner;
+    o.in_packets += m.in_packets;
+    o.in_bytes += m.in_bytes;
+    o.out_packets += m.out_packets;
+    o.out_bytes += m.out_bytes;
+    o.flows += m.flows;
+}
+
 /// The attack as reported now: kind from its whole mix, dominant port, top sources.
 fn snapshot(a: &AttackState) -> Attack {
     let mut attack = a.attack.clone();
@@ -795,8 +867,11 @@ fn snapshot(a: &AttackState) -> Attack {
         AttackKind::IcmpFlood => Proto::ICMP,
         AttackKind::FragmentFlood | AttackKind::Mixed => 0,
     };
-    let mut top: Vec<(IpAddr, u64, u64)> =
-        a.sources.iter().map(|(ip, (p, b))| (*ip, *p, *b)).collect();
+    let mut top: Vec<(IpAddr, u64, u64)> = a
+        .sources
+        .iter()
+        .map(|(ip, (p, b))| (addr(*ip), *p, *b))
+        .collect();
     top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
     top.truncate(10);
     attack.top_sources = top;
@@ -918,7 +993,7 @@ mod tests {
         assert_eq!(a.top_sources.len(), 10);
         // Every source up to the cap (the first second's from when it passed half the
         // threshold); flows from sources past the cap are counted.
-        assert_eq!(a.sources_seen, 10_000);
+        assert_eq!(a.sources_seen, Settings::default().max_sources as u64);
         assert!(a.sources_dropped > 0);
         assert_eq!(a.mix.packets, 15_000);
     }

@@ -433,6 +433,27 @@ impl Engine {
         }
     }
 
+    /// Ends what the detectors hold (attacks end, the minute is reported) and hands it over
+    /// with the counters: what the collector does when it stops.
+    pub fn finish(&mut self, out: &mut dyn FnMut(Output)) {
+        for (op, det) in self.detectors.iter_mut() {
+            det.finish();
+            for event in det.drain_events() {
+                out(Output::Attack {
+                    operator: *op,
+                    event,
+                });
+            }
+            for minute in det.drain_minutes() {
+                out(Output::Minute {
+                    operator: *op,
+                    minute,
+                });
+            }
+        }
+        self.flush(out);
+    }
+
     /// Attacks under way, per operator.
     pub fn active(&self) -> Vec<(i64, Attack)> {
         self.detectors
@@ -488,7 +509,7 @@ pub fn run(socket: UdpSocket, mut engine: Engine, mut out: impl FnMut(Output)) {
             }
         }
     }
-    engine.flush(&mut out);
+    engine.finish(&mut out);
 }
 
 /// A running collector.

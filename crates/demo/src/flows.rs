@@ -194,10 +194,9 @@ fn attack_second(
                     1 + d.below(254) as u8,
                 ))
             } else {
-                let k = (d.below(40) * d.below(60)) as u32;
-                IpAddr::V4(Ipv4Addr::from(
-                    0x2d00_0000u32.wrapping_add(k.wrapping_mul(2_654_435_761) % 0x5000_0000),
-                ))
+                let k = ((1 + d.below(40)) * (1 + d.below(60))) as u32;
+                let a = 0x2d00_0000u32.wrapping_add(k.wrapping_mul(2_654_435_761) % 0x5000_0000);
+                IpAddr::V4(Ipv4Addr::from((a & !0xff) | (1 + (a & 0xff) % 254)))
             };
             let (proto, sp, dp, flags, size) = match kind {
                 0 => (

@@ -23,6 +23,7 @@ frame-ancestors 'none'";
 const APP_CSS: &str = include_str!("../static/app.css");
 const APP_JS: &str = include_str!("../static/app.js");
 const LIVE_JS: &str = include_str!("../static/live.js");
+const WALL_JS: &str = include_str!("../static/wall.js");
 const FAVICON: &str = include_str!("../static/favicon.svg");
 
 /// `/static/…`: the style sheet and scripts (public: the log-in page needs them too).
@@ -39,6 +40,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/static/live.js",
             get(|| async { asset("text/javascript; charset=utf-8", LIVE_JS) }),
+        )
+        .route(
+            "/static/wall.js",
+            get(|| async { asset("text/javascript; charset=utf-8", WALL_JS) }),
         )
         // Browsers ask for it on their own; without it every first page logs a failed load.
         .route(

@@ -46,6 +46,10 @@ const NOT_PAGES: &[(&str, &str)] = &[
         "sets the language cookie and redirects back",
     ),
     ("/import/template/{entity}", "a CSV download"),
+    (
+        "/wall/stream",
+        "the wall's event stream (the wall itself is a page)",
+    ),
     ("/incidents/{id}/reports/{kind}/pdf", "a PDF download"),
     ("/duty/{id}/xlsx", "an XLSX download"),
     (

@@ -3300,6 +3300,18 @@ async fn walk_ui(app: &TestApp) {
                         .await;
                     assert!(denied(r.status), "{email} POST {p}: {}", r.status);
                 }
+                ("get", "/wall") => {
+                    flow_records(app).await;
+                    let r = b.get("/wall").await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET /wall");
+                    assert_no_foreign(email, "/wall", &r.text, &foreign);
+                }
+                ("get", "/wall/stream") => {
+                    // The first event is the wall as the caller may see it.
+                    let text = b.first_event("/wall/stream").await;
+                    assert!(text.contains("event: wall"), "{email}: {text}");
+                    assert_no_foreign(email, "/wall/stream", &text, &foreign);
+                }
                 (
                     "get",
                     p @ ("/flows" | "/flows/attacks" | "/flows/exporters" | "/flows/prefixes"),

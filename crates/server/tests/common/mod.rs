@@ -469,6 +469,34 @@ impl Browser<'_> {
             .await
     }
 
+    /// The first server-sent event of a stream (its raw text), within ten seconds.
+    pub async fn first_event(&self, path: &str) -> String {
+        let req = Request::get(path)
+            .header(header::COOKIE, &self.cookie)
+            .body(Body::empty())
+            .expect("req");
+        let resp = tower::ServiceExt::oneshot(self.app.router.clone(), req)
+            .await
+            .expect("infallible");
+        assert_eq!(resp.status(), axum::http::StatusCode::OK, "{path}");
+        let mut body = resp.into_body();
+        let mut text = String::new();
+        let read = async {
+            while let Some(frame) = body.frame().await {
+                if let Ok(data) = frame.expect("frame").into_data() {
+                    text.push_str(&String::from_utf8_lossy(&data));
+                    if text.contains("\n\n") {
+                        break;
+                    }
+                }
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(10), read)
+            .await
+            .expect("an event within ten seconds");
+        text
+    }
+
     /// Posts a form, adding the CSRF token.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let mut pairs: Vec<String> = fields

@@ -1,7 +1,10 @@
 //! The duty wall: the page and its event stream show the caller's open alerts by severity, the
 //! newest high ones, attacks under way, queues and the heat map of organisations — only what the
-//! caller may see — and the stream sends the wall again as events.
+//! caller may see — and the stream sends the wall again as events; in a real Chromium the wall
+//! shows an alert raised after it opened without a reload.
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 
 use axum::http::StatusCode;
@@ -92,5 +95,73 @@ async fn the_wall_shows_the_callers_province_and_nothing_else() {
             "{code} on the heat map"
         );
     }
+    app.cleanup().await;
+}
+
+/// In a real browser: the wall is live, and an alert raised after it opened appears on it without
+/// a reload (the page's own marker survives, proving the same page was updated).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wall_updates_itself_in_the_browser() {
+    let Some(drv) = browser::driver() else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = canhgac_server::AppState::new(
+        app.store.clone(),
+        canhgac_server::ServerConfig {
+            secure_cookies: false,
+            monitor: canhgac_ops::monitor::MonitorConfig { bundled_rules: false, ..Default::default() },
+            public_url: base.clone(),
+            ..canhgac_server::ServerConfig::default()
+        },
+    );
+    tokio::spawn(canhgac_server::serve(listener, state));
+    let c = browser::session(&drv, 1600, 1000).await;
+    c.goto(&format!("{base}/login")).await.expect("login page");
+    browser::wait_for(&c, "#email").await.send_keys("td-staff@t.vn").await.expect("email");
+    c.find(fantoccini::Locator::Css("#password")).await.expect("pw").send_keys(common::PASSWORD).await.expect("pw");
+    c.find(fantoccini::Locator::Css("#login")).await.expect("button").click().await.expect("click");
+    browser::wait_for(&c, "#whoami").await;
+    c.goto(&format!("{base}/wall")).await.expect("wall");
+    browser::wait_for(&c, "#wall-signals").await;
+    // Mark the page: a reload would lose the mark.
+    browser::eval(&c, "window.__marked = 1; return 1", vec![]).await;
+    let title = "Máy chủ Tam Đường bị dò mật khẩu-live";
+    assert!(!browser::text(&c).await.contains(title));
+    app.store
+        .raise_signal(&NewSignal {
+            kind: SignalKind::Malware,
+            source: "test".into(),
+            title: title.into(),
+            severity: Severity::Critical,
+            org_id: Some(app.orgs["TAMDUONG"]),
+            host_id: None,
+            dedup_key: "wall-live".into(),
+            seen_at: now_ms(),
+            window_ms: 60_000,
+            payload: serde_json::json!({}),
+            host_name: None,
+            src_ip: None,
+        })
+        .await
+        .expect("signal");
+    let mut seen = false;
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        if browser::text(&c).await.contains(title) {
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "the new alert appears on the wall within 15 s (it is sent every 5 s)");
+    let marked = browser::eval(&c, "return window.__marked || 0", vec![]).await;
+    assert_eq!(marked, serde_json::json!(1), "updated in place, not reloaded");
+    let state = c.find(fantoccini::Locator::Css("#wall-state")).await.expect("state").text().await.expect("text");
+    assert_eq!(state, "Đang cập nhật trực tiếp");
+    assert!(browser::console_errors(&c).await.is_empty(), "no script errors");
+    browser::shot(&c, "wall", "live").await;
+    let _ = c.close().await;
     app.cleanup().await;
 }

@@ -106,13 +106,18 @@ async fn the_wall_updates_itself_in_the_browser() {
         return;
     };
     let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let state = canhgac_server::AppState::new(
         app.store.clone(),
         canhgac_server::ServerConfig {
             secure_cookies: false,
-            monitor: canhgac_ops::monitor::MonitorConfig { bundled_rules: false, ..Default::default() },
+            monitor: canhgac_ops::monitor::MonitorConfig {
+                bundled_rules: false,
+                ..Default::default()
+            },
             public_url: base.clone(),
             ..canhgac_server::ServerConfig::default()
         },
@@ -120,9 +125,23 @@ async fn the_wall_updates_itself_in_the_browser() {
     tokio::spawn(canhgac_server::serve(listener, state));
     let c = browser::session(&drv, 1600, 1000).await;
     c.goto(&format!("{base}/login")).await.expect("login page");
-    browser::wait_for(&c, "#email").await.send_keys("td-staff@t.vn").await.expect("email");
-    c.find(fantoccini::Locator::Css("#password")).await.expect("pw").send_keys(common::PASSWORD).await.expect("pw");
-    c.find(fantoccini::Locator::Css("#login")).await.expect("button").click().await.expect("click");
+    browser::wait_for(&c, "#email")
+        .await
+        .send_keys("td-staff@t.vn")
+        .await
+        .expect("email");
+    c.find(fantoccini::Locator::Css("#password"))
+        .await
+        .expect("pw")
+        .send_keys(common::PASSWORD)
+        .await
+        .expect("pw");
+    c.find(fantoccini::Locator::Css("#login"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
     browser::wait_for(&c, "#whoami").await;
     c.goto(&format!("{base}/wall")).await.expect("wall");
     browser::wait_for(&c, "#wall-signals").await;
@@ -155,12 +174,28 @@ async fn the_wall_updates_itself_in_the_browser() {
             break;
         }
     }
-    assert!(seen, "the new alert appears on the wall within 15 s (it is sent every 5 s)");
+    assert!(
+        seen,
+        "the new alert appears on the wall within 15 s (it is sent every 5 s)"
+    );
     let marked = browser::eval(&c, "return window.__marked || 0", vec![]).await;
-    assert_eq!(marked, serde_json::json!(1), "updated in place, not reloaded");
-    let state = c.find(fantoccini::Locator::Css("#wall-state")).await.expect("state").text().await.expect("text");
+    assert_eq!(
+        marked,
+        serde_json::json!(1),
+        "updated in place, not reloaded"
+    );
+    let state = c
+        .find(fantoccini::Locator::Css("#wall-state"))
+        .await
+        .expect("state")
+        .text()
+        .await
+        .expect("text");
     assert_eq!(state, "Đang cập nhật trực tiếp");
-    assert!(browser::console_errors(&c).await.is_empty(), "no script errors");
+    assert!(
+        browser::console_errors(&c).await.is_empty(),
+        "no script errors"
+    );
     browser::shot(&c, "wall", "live").await;
     let _ = c.close().await;
     app.cleanup().await;

@@ -367,21 +367,7 @@ impl Engine {
         self.refresh_plan();
         for (op, det) in self.detectors.iter_mut() {
             det.tick(now);
-            for event in det.drain_events() {
-                if matches!(event, Event::Started(_)) {
-                    self.shared.counters.attacks.fetch_add(1, Ordering::Relaxed);
-                }
-                out(Output::Attack {
-                    operator: *op,
-                    event,
-                });
-            }
-            for minute in det.drain_minutes() {
-                out(Output::Minute {
-                    operator: *op,
-                    minute,
-                });
-            }
+            hand_over(*op, det, &self.shared.counters, out);
         }
         if now - self.last_flush >= 5000 {
             self.last_flush = now;
@@ -438,18 +424,7 @@ impl Engine {
     pub fn finish(&mut self, out: &mut dyn FnMut(Output)) {
         for (op, det) in self.detectors.iter_mut() {
             det.finish();
-            for event in det.drain_events() {
-                out(Output::Attack {
-                    operator: *op,
-                    event,
-                });
-            }
-            for minute in det.drain_minutes() {
-                out(Output::Minute {
-                    operator: *op,
-                    minute,
-                });
-            }
+            hand_over(*op, det, &self.shared.counters, out);
         }
         self.flush(out);
     }
@@ -464,6 +439,19 @@ impl Engine {
 
     pub fn decoder(&self) -> &Decoder {
         &self.decoder
+    }
+}
+
+/// Hands over what a detector reported (attacks counted as they start, then the minutes).
+fn hand_over(operator: i64, det: &mut Detector, counters: &Counters, out: &mut dyn FnMut(Output)) {
+    for event in det.drain_events() {
+        if matches!(event, Event::Started(_)) {
+            counters.attacks.fetch_add(1, Ordering::Relaxed);
+        }
+        out(Output::Attack { operator, event });
+    }
+    for minute in det.drain_minutes() {
+        out(Output::Minute { operator, minute });
     }
 }
 

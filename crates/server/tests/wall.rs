@@ -13,6 +13,27 @@ use canhgac_domain::time::now_ms;
 use canhgac_store::NewSignal;
 use common::TestApp;
 
+/// Raises a critical malware signal for `org`.
+async fn critical(app: &TestApp, org: &str, title: &str, key: &str) {
+    app.store
+        .raise_signal(&NewSignal {
+            kind: SignalKind::Malware,
+            source: "test".into(),
+            title: title.into(),
+            severity: Severity::Critical,
+            org_id: Some(app.orgs[org]),
+            host_id: None,
+            dedup_key: key.into(),
+            seen_at: now_ms(),
+            window_ms: 60_000,
+            payload: serde_json::json!({}),
+            host_name: None,
+            src_ip: None,
+        })
+        .await
+        .expect("signal");
+}
+
 #[tokio::test]
 async fn the_wall_shows_the_callers_province_and_nothing_else() {
     let app = TestApp::new().await;
@@ -21,23 +42,7 @@ async fn the_wall_shows_the_callers_province_and_nothing_else() {
         ("SYT", "Tấn công dò mật khẩu vào máy chủ SYT-wall"),
         ("TAMDUONG", "Mã độc trên máy Tam Đường-wall"),
     ] {
-        app.store
-            .raise_signal(&NewSignal {
-                kind: SignalKind::Malware,
-                source: "test".into(),
-                title: title.into(),
-                severity: Severity::Critical,
-                org_id: Some(app.orgs[org]),
-                host_id: None,
-                dedup_key: format!("wall:{org}"),
-                seen_at: now,
-                window_ms: 60_000,
-                payload: serde_json::json!({}),
-                host_name: None,
-                src_ip: None,
-            })
-            .await
-            .expect("signal");
+        critical(&app, org, title, &format!("wall:{org}")).await;
     }
     let attack = canhgac_store::AttackWrite {
         operator_org_id: app.orgs["VIETTEL"],
@@ -149,23 +154,7 @@ async fn the_wall_updates_itself_in_the_browser() {
     browser::eval(&c, "window.__marked = 1; return 1", vec![]).await;
     let title = "Máy chủ Tam Đường bị dò mật khẩu-live";
     assert!(!browser::text(&c).await.contains(title));
-    app.store
-        .raise_signal(&NewSignal {
-            kind: SignalKind::Malware,
-            source: "test".into(),
-            title: title.into(),
-            severity: Severity::Critical,
-            org_id: Some(app.orgs["TAMDUONG"]),
-            host_id: None,
-            dedup_key: "wall-live".into(),
-            seen_at: now_ms(),
-            window_ms: 60_000,
-            payload: serde_json::json!({}),
-            host_name: None,
-            src_ip: None,
-        })
-        .await
-        .expect("signal");
+    critical(&app, "TAMDUONG", title, "wall-live").await;
     let mut seen = false;
     for _ in 0..60 {
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;

@@ -50,6 +50,7 @@ const NOT_PAGES: &[(&str, &str)] = &[
         "/wall/stream",
         "the wall's event stream (the wall itself is a page)",
     ),
+    ("/charts/{name}", "a chart's numbers as CSV"),
     ("/incidents/{id}/reports/{kind}/pdf", "a PDF download"),
     ("/duty/{id}/xlsx", "an XLSX download"),
     (

@@ -3300,6 +3300,36 @@ async fn walk_ui(app: &TestApp) {
                         .await;
                     assert!(denied(r.status), "{email} POST {p}: {}", r.status);
                 }
+                ("get", "/charts") => {
+                    let r = b.get("/charts").await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET /charts");
+                    assert_no_foreign(email, "/charts", &r.text, &foreign);
+                }
+                ("get", "/charts/{name}") => {
+                    // Every organisation has signals (the fixture's Botnet list names each one's
+                    // host): the organisations chart names only those the caller may see.
+                    for name in [
+                        "alerts-per-day",
+                        "attacks-per-day",
+                        "botnet-per-period",
+                        "top-rules",
+                        "top-orgs",
+                    ] {
+                        let path = format!("/charts/{name}.csv");
+                        let r = b.get(&path).await;
+                        assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                        if name == "top-orgs" {
+                            for line in r.text.lines().skip(1) {
+                                let code = line.split(',').next().unwrap_or_default();
+                                assert!(
+                                    visible.iter().any(|v| v == code),
+                                    "{email}: {code} in {path}"
+                                );
+                            }
+                        }
+                    }
+                }
                 ("get", "/wall") => {
                     flow_records(app).await;
                     let r = b.get("/wall").await;

@@ -24,6 +24,7 @@ mod advisories;
 mod agents;
 mod audit;
 mod botnet;
+mod charts;
 mod claims;
 mod daily;
 mod directives;

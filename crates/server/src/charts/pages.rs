@@ -1,0 +1,169 @@
+//! `/charts`: every chart with its numbers; `/charts/{id}.csv`: one chart's numbers.
+
+use super::svg::{stacked, Series};
+use crate::auth::{Caller, Lang};
+use crate::ui::layout::{meter, page};
+use crate::ui::{not_found, store_error_page, UiResult};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use canhgac_domain::time::now_ms;
+use canhgac_store::{Store, StoreError};
+use maud::html;
+
+const DAY: i64 = 86_400_000;
+const VN: i64 = 7 * 3_600_000;
+/// Days the daily charts cover.
+const DAYS: i64 = 30;
+
+const SEVERITIES: [Series; 5] = [
+    Series { key: "critical", colour: "#7a0019", vi: "Nghiêm trọng", en: "Critical" },
+    Series { key: "high", colour: "#c0392b", vi: "Cao", en: "High" },
+    Series { key: "medium", colour: "#e67e22", vi: "Trung bình", en: "Medium" },
+    Series { key: "low", colour: "#2c7be5", vi: "Thấp", en: "Low" },
+    Series { key: "info", colour: "#7f8c8d", vi: "Thông tin", en: "Info" },
+];
+
+const ATTACKS: [Series; 8] = [
+    Series { key: "syn_flood", colour: "#c0392b", vi: "SYN flood", en: "SYN flood" },
+    Series { key: "amplification", colour: "#8e44ad", vi: "Khuếch đại", en: "Amplification" },
+    Series { key: "tcp_reflection", colour: "#d35400", vi: "Phản xạ TCP", en: "TCP reflection" },
+    Series { key: "udp_flood", colour: "#2980b9", vi: "UDP flood", en: "UDP flood" },
+    Series { key: "tcp_flood", colour: "#16a085", vi: "TCP flood", en: "TCP flood" },
+    Series { key: "icmp_flood", colour: "#f1c40f", vi: "ICMP flood", en: "ICMP flood" },
+    Series { key: "fragment_flood", colour: "#7f8c8d", vi: "Gói phân mảnh", en: "Fragments" },
+    Series { key: "mixed", colour: "#34495e", vi: "Hỗn hợp", en: "Mixed" },
+];
+
+const BOTNET: [Series; 2] = [
+    Series { key: "new", colour: "#e67e22", vi: "Mới xuất hiện", en: "New" },
+    Series { key: "recurring", colour: "#c0392b", vi: "Tái diễn (có cả ở kỳ trước)", en: "Recurring (on the previous list too)" },
+];
+
+/// One chart's data: columns, series and counts.
+pub(crate) struct Chart {
+    pub id: &'static str,
+    pub vi: &'static str,
+    pub en: &'static str,
+    pub labels: Vec<String>,
+    pub series: &'static [Series],
+    pub grid: Vec<Vec<i64>>,
+}
+
+/// Counts per Viet Nam day (the last [`DAYS`]) and series.
+fn by_day(rows: &[(i64, String, i64)], series: &'static [Series], now: i64) -> (Vec<String>, Vec<Vec<i64>>) {
+    let today = (now + VN) / DAY;
+    let first = today - (DAYS - 1);
+    let mut grid = vec![vec![0i64; series.len()]; DAYS as usize];
+    for (d, k, n) in rows {
+        if (first..=today).contains(d) {
+            if let Some(i) = series.iter().position(|s| s.key == k) {
+                grid[(d - first) as usize][i] += n;
+            }
+        }
+    }
+    let labels = (0..DAYS).map(|i| canhgac_domain::time::fmt_date((first + i) * DAY).chars().take(5).collect()).collect();
+    (labels, grid)
+}
+
+/// The daily and periodic charts of the caller's scope.
+pub(crate) async fn charts_of(store: &Store, scope: &canhgac_domain::Scope) -> Result<Vec<Chart>, StoreError> {
+    let now = now_ms();
+    let since = ((now + VN) / DAY - (DAYS - 1)) * DAY - VN;
+    let (labels, grid) = by_day(&store.signals_per_day(scope, since).await?, &SEVERITIES, now);
+    let alerts = Chart { id: "alerts-per-day", vi: "Cảnh báo theo ngày và mức độ", en: "Alerts per day by severity", labels, series: &SEVERITIES, grid };
+    let (labels, grid) = by_day(&store.attacks_per_day(scope, since).await?, &ATTACKS, now);
+    let attacks = Chart { id: "attacks-per-day", vi: "Tấn công mạng (dữ liệu luồng) theo ngày và kiểu", en: "Network attacks (flow data) per day by kind", labels, series: &ATTACKS, grid };
+    let rows = store.botnet_per_period(scope).await?;
+    let mut periods: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    periods.sort_unstable();
+    periods.dedup();
+    let mut grid = vec![vec![0i64; BOTNET.len()]; periods.len()];
+    for (p, k, n) in &rows {
+        if let (Ok(i), Some(j)) = (periods.binary_search(p), BOTNET.iter().position(|s| s.key == k)) {
+            grid[i][j] += n;
+        }
+    }
+    let labels = periods.iter().map(|p| format!("{:02}/{}", p % 100, p / 100)).collect();
+    let botnet = Chart { id: "botnet-per-period", vi: "Phát hiện Botnet theo kỳ danh sách (mới và tái diễn)", en: "Botnet findings per list period (new and recurring)", labels, series: &BOTNET, grid };
+    Ok(vec![alerts, attacks, botnet])
+}
+
+fn top(l: Lang, id: &str, rows: &[(i64, String, i64)], href: &dyn Fn(i64) -> String) -> maud::Markup {
+    let max = rows.iter().map(|r| r.2).max().unwrap_or(1).max(1);
+    html! {
+        div.scroll { table.records id=(id) {
+            tbody {
+                @for (k, name, n) in rows { tr { td { a href=(href(*k)) { (name) } } td { (n) } td.w40 { (meter(n * 100 / max, "#0b4f8a")) } } }
+                @if rows.is_empty() { tr { td .muted { (l.t("Chưa có số liệu.", "No data yet.")) } } }
+            }
+        } }
+        p.muted { a href=(format!("/charts/{id}.csv")) { "CSV" } }
+    }
+}
+
+/// `GET /charts`.
+pub async fn charts(State(st): State<AppState>, c: Caller) -> UiResult {
+    let l = c.lang;
+    let err = |e| store_error_page(&c, e);
+    let charts = charts_of(&st.store, &c.scope).await.map_err(err)?;
+    let since = now_ms() - DAYS * DAY;
+    let rules = st.store.top_rules(&c.scope, since, 10).await.map_err(err)?;
+    let orgs = st.store.top_orgs(&c.scope, since, 10).await.map_err(err)?;
+    let body = html! {
+        h1 { (l.t("Biểu đồ", "Charts")) span.muted { " — " (DAYS) (l.t(" ngày qua", " days")) } }
+        @for ch in &charts {
+            h2 { (l.t(ch.vi, ch.en)) }
+            (stacked(l, ch.id, l.t(ch.vi, ch.en), &ch.labels, ch.series, &ch.grid))
+        }
+        div.grid2 {
+            div { h2 { (l.t("Luật Sigma cảnh báo nhiều nhất", "Sigma rules that alerted most")) } (top(l, "top-rules", &rules, &|id| format!("/rules/{id}"))) }
+            div { h2 { (l.t("Đơn vị có nhiều cảnh báo nhất", "Organisations with most alerts")) } (top(l, "top-orgs", &orgs, &|id| format!("/orgs/{id}"))) }
+        }
+        p.muted { (l.t("Số liệu vụ tin rác, lừa đảo theo ngày ở trang ", "Spam and fraud reports per day are on ")) a href="/spam" { (l.t("Tin rác, lừa đảo", "Spam and fraud")) } "." }
+    };
+    Ok(page(&c, l.t("Biểu đồ", "Charts"), "/charts", body).into_response())
+}
+
+fn cell(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `GET /charts/{id}.csv`: a chart's numbers (header in the caller's language).
+pub async fn csv(State(st): State<AppState>, c: Caller, Path(name): Path<String>) -> UiResult {
+    let l = c.lang;
+    let err = |e| store_error_page(&c, e);
+    let id = name.strip_suffix(".csv").ok_or_else(|| not_found(&c))?;
+    let mut out = String::new();
+    if let Some(ch) = charts_of(&st.store, &c.scope).await.map_err(err)?.into_iter().find(|ch| ch.id == id) {
+        out.push_str(l.t("Cột", "Column"));
+        for s in ch.series {
+            out.push(',');
+            out.push_str(&cell(l.t(s.vi, s.en)));
+        }
+        out.push('\n');
+        for (label, row) in ch.labels.iter().zip(&ch.grid) {
+            out.push_str(&cell(label));
+            for v in row {
+                out.push_str(&format!(",{v}"));
+            }
+            out.push('\n');
+        }
+    } else {
+        let since = now_ms() - DAYS * DAY;
+        let rows = match id {
+            "top-rules" => st.store.top_rules(&c.scope, since, 100).await.map_err(err)?,
+            "top-orgs" => st.store.top_orgs(&c.scope, since, 100).await.map_err(err)?,
+            _ => return Err(not_found(&c)),
+        };
+        out.push_str(&format!("{},{}\n", l.t("Tên", "Name"), l.t("Số cảnh báo", "Alerts")));
+        for (_, name, n) in rows {
+            out.push_str(&format!("{},{n}\n", cell(&name)));
+        }
+    }
+    Ok(crate::ui::download(&format!("{id}.csv"), out.into_bytes()))
+}

@@ -120,7 +120,9 @@ pub async fn charts(State(st): State<AppState>, c: Caller) -> UiResult {
             div { h2 { (l.t("Luật Sigma cảnh báo nhiều nhất", "Sigma rules that alerted most")) } (top(l, "top-rules", &rules, &|id| format!("/rules/{id}"))) }
             div { h2 { (l.t("Đơn vị có nhiều cảnh báo nhất", "Organisations with most alerts")) } (top(l, "top-orgs", &orgs, &|id| format!("/orgs/{id}"))) }
         }
-        p.muted { (l.t("Số liệu vụ tin rác, lừa đảo theo ngày ở trang ", "Spam and fraud reports per day are on ")) a href="/spam" { (l.t("Tin rác, lừa đảo", "Spam and fraud")) } "." }
+        @if c.scope.ids().is_none() || c.role == canhgac_domain::Role::TelecomStaff {
+            p.muted { (l.t("Số liệu vụ tin rác, lừa đảo theo ngày ở trang ", "Spam and fraud reports per day are on ")) a href="/spam" { (l.t("Tin rác, lừa đảo", "Spam and fraud")) } "." }
+        }
     };
     Ok(page(&c, l.t("Biểu đồ", "Charts"), "/charts", body).into_response())
 }

@@ -18,8 +18,9 @@ pub(crate) fn stacked(l: crate::auth::Lang, id: &str, title: &str, labels: &[Str
     let bw = (w - left) / n as f64;
     let scale = (h - bottom - 8.0) / max as f64;
     let mut svg = format!("<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{title}\" xmlns=\"http://www.w3.org/2000/svg\">");
-    for k in 0..=4 {
-        let v = max * k / 4;
+    let mut ticks: Vec<i64> = (0..=4).map(|k| max * k / 4).collect();
+    ticks.dedup();
+    for v in ticks {
         let y = h - bottom - v as f64 * scale;
         svg.push_str(&format!("<line x1=\"{left}\" x2=\"{w}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ccc\" stroke-width=\"0.5\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\" fill=\"currentColor\">{v}</text>", left - 4.0, y + 3.0));
     }

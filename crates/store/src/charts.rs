@@ -37,6 +37,19 @@ impl Store {
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, Count>(&sql).fetch_all(pool).await?) })
     }
 
+    /// Signals first seen since `since` that someone took up, with when: (first seen, the first
+    /// change of state in the audit log). At most 100,000, the newest.
+    pub async fn ack_times(&self, scope: &Scope, since: i64) -> Result<Vec<(i64, i64)>> {
+        let sql = format!("SELECT s.first_seen, MIN(a.at) FROM signals s JOIN audit a ON a.entity = 'signals' AND a.entity_id = s.id AND a.action = 'transition' WHERE s.first_seen >= $1{} GROUP BY s.id, s.first_seen ORDER BY s.first_seen DESC LIMIT 100000", scope_sql(scope, "s.org_id"));
+        on_pool!(self, pool => { Ok(sqlx::query_as::<_, (i64, i64)>(&sql).bind(since).fetch_all(pool).await?) })
+    }
+
+    /// Incidents detected since `since` and restored: (detected, recovered).
+    pub async fn restore_times(&self, scope: &Scope, since: i64) -> Result<Vec<(i64, i64)>> {
+        let sql = format!("SELECT i.detected_at, i.recovered_at FROM incidents i WHERE i.detected_at >= $1 AND i.recovered_at IS NOT NULL{} ORDER BY i.detected_at", scope_sql(scope, "i.org_id"));
+        on_pool!(self, pool => { Ok(sqlx::query_as::<_, (i64, i64)>(&sql).bind(since).fetch_all(pool).await?) })
+    }
+
     /// Network attacks started since `since`, per Viet Nam day and kind (the holder's or the
     /// operator's scope).
     pub async fn attacks_per_day(&self, scope: &Scope, since: i64) -> Result<Vec<Count>> {

@@ -50,6 +50,30 @@ pub(crate) struct Chart {
     pub grid: Vec<Vec<i64>>,
 }
 
+const ACK: [Series; 1] = [Series { key: "ack", colour: "#2c7be5", vi: "Phút", en: "Minutes" }];
+const RESTORE: [Series; 1] = [Series { key: "restore", colour: "#27ae60", vi: "Giờ", en: "Hours" }];
+
+/// The Monday-to-Sunday week (Viet Nam time) holding `t`, numbered from the first Monday of 1970.
+fn week(t: i64) -> i64 {
+    ((t + VN).div_euclid(DAY) + 3).div_euclid(7)
+}
+
+/// The mean of `to − from` in `unit`s per week, the last five weeks (the current one last);
+/// weeks without any stay 0.
+fn weekly_mean(rows: &[(i64, i64)], unit: i64, now: i64) -> (Vec<String>, Vec<Vec<i64>>) {
+    let this = week(now);
+    let weeks = this - 4..=this;
+    let grid = weeks
+        .clone()
+        .map(|w| {
+            let v: Vec<i64> = rows.iter().filter(|(a, _)| week(*a) == w).map(|(a, b)| (b - a).max(0)).collect();
+            vec![if v.is_empty() { 0 } else { v.iter().sum::<i64>() / v.len() as i64 / unit }]
+        })
+        .collect();
+    let labels = weeks.map(|w| canhgac_domain::time::fmt_date((w * 7 - 3) * DAY - VN).chars().take(5).collect()).collect();
+    (labels, grid)
+}
+
 /// Counts per Viet Nam day (the last [`DAYS`]) and series.
 fn by_day(rows: &[(i64, String, i64)], series: &'static [Series], now: i64) -> (Vec<String>, Vec<Vec<i64>>) {
     let today = (now + VN) / DAY;
@@ -86,7 +110,11 @@ pub(crate) async fn charts_of(store: &Store, scope: &canhgac_domain::Scope) -> R
     }
     let labels = periods.iter().map(|p| format!("{:02}/{}", p % 100, p / 100)).collect();
     let botnet = Chart { id: "botnet-per-period", vi: "Phát hiện Botnet theo kỳ danh sách (mới và tái diễn)", en: "Botnet findings per list period (new and recurring)", labels, series: &BOTNET, grid };
-    Ok(vec![alerts, attacks, botnet])
+    let (labels, grid) = weekly_mean(&store.ack_times(scope, now - 35 * DAY).await?, 60_000, now);
+    let ack = Chart { id: "time-to-acknowledge", vi: "Thời gian trung bình từ khi có cảnh báo đến khi được tiếp nhận, theo tuần (phút)", en: "Mean time from an alert to its being taken up, per week (minutes)", labels, series: &ACK, grid };
+    let (labels, grid) = weekly_mean(&store.restore_times(scope, now - 35 * DAY).await?, 3_600_000, now);
+    let restore = Chart { id: "time-to-restore", vi: "Thời gian trung bình từ khi phát hiện sự cố đến khi khôi phục, theo tuần (giờ)", en: "Mean time from an incident's detection to its recovery, per week (hours)", labels, series: &RESTORE, grid };
+    Ok(vec![alerts, attacks, botnet, ack, restore])
 }
 
 fn top(l: Lang, id: &str, rows: &[(i64, String, i64)], href: &dyn Fn(i64) -> String) -> maud::Markup {

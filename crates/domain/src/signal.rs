@@ -156,6 +156,18 @@ impl Severity {
         }
     }
 
+    /// How long an alert of this severity may wait to be taken up (acknowledged or worked on)
+    /// before the scorecards count it late: 15 minutes critical, 30 high, 4 hours medium, a day
+    /// low and info.
+    pub fn take_up_limit_ms(self) -> i64 {
+        match self {
+            Severity::Critical => 15 * 60_000,
+            Severity::High => 30 * 60_000,
+            Severity::Medium => 4 * 3_600_000,
+            Severity::Low | Severity::Info => 24 * 3_600_000,
+        }
+    }
+
     /// Vietnamese label.
     pub fn label_vi(self) -> &'static str {
         match self {

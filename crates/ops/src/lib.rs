@@ -31,4 +31,5 @@ pub mod platform_mail;
 pub mod reports;
 pub mod scans;
 pub mod spam;
+pub mod summaries;
 pub mod work;

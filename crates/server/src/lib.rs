@@ -146,7 +146,7 @@ macro_rules! rooms {
 // The capabilities' rooms: each holds its API handlers and its pages, and declares its routes.
 // Adding a capability adds its name here.
 rooms!(
-    console, wall, charts, search, work, directives, duty, oncall, periods, monitoring, botnet,
+    console, wall, charts, reports, search, work, directives, duty, oncall, periods, monitoring, botnet,
     patching, scans, incidents, platform, malware, spam, flows, registry, access
 );
 
@@ -283,6 +283,32 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         // The web UI and the API still serve; the operator sees why syslog does not.
         Err(e) => tracing::error!(error = %e, "syslog listeners could not start"),
     }
+    // Scheduled reports, made and mailed every minute.
+    let report_store = store.clone();
+    let report_mailer = state.config.mailer.clone();
+    let public_url = state.config.public_url.clone();
+    tokio::spawn(async move {
+        loop {
+            match canhgac_ops::summaries::run_due(
+                &report_store,
+                report_mailer.as_deref(),
+                &public_url,
+                canhgac_domain::time::now_ms(),
+            )
+            .await
+            {
+                Ok(s) if s.made + s.sent + s.failed > 0 => tracing::info!(
+                    made = s.made,
+                    sent = s.sent,
+                    failed = s.failed,
+                    "scheduled reports"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "scheduled reports could not run"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    });
     // Scheduled malware scans, checked every five minutes.
     let scan_store = store.clone();
     tokio::spawn(async move {

@@ -408,41 +408,107 @@ pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, Shee
     Ok(out)
 }
 
-/// Writes a one-sheet XLSX workbook with a bold, frozen header row.
+/// Writes a one-sheet XLSX workbook with a bold, frozen header row; every cell as text.
 pub fn write_xlsx(
     sheet: &str,
     headers: &[&str],
     rows: &[Vec<String>],
 ) -> Result<Vec<u8>, SheetError> {
+    write_xlsx_book(&[(sheet, headers, rows)], false)
+}
+
+/// One sheet of a workbook: its name, header row and rows.
+pub type SheetData<'a> = (&'a str, &'a [&'a str], &'a [Vec<String>]);
+
+/// Writes a workbook of several sheets, each with a bold, frozen header row. `numbers`: cells
+/// that are whole numbers without a leading zero (or percentages like `87%`) are written as
+/// numbers, so a spreadsheet sums them; everything else as text.
+pub fn write_xlsx_book(sheets: &[SheetData<'_>], numbers: bool) -> Result<Vec<u8>, SheetError> {
     use rust_xlsxwriter::{Format as XFormat, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| SheetError::Write(e.to_string());
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    let name: String = sheet
-        .chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
-        .collect();
-    ws.set_name(if name.is_empty() { "Sheet1" } else { &name })
-        .map_err(err)?;
     let bold = XFormat::new().set_bold();
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(err)?;
-        ws.set_column_width(c as u16, 18).map_err(err)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            ws.write_string((r + 1) as u32, c as u16, v).map_err(err)?;
+    let pct = XFormat::new().set_num_format("0%");
+    let mut used: Vec<String> = Vec::new();
+    for (sheet, headers, rows) in sheets {
+        let ws = wb.add_worksheet();
+        let mut name: String = sheet
+            .chars()
+            .filter(|c| !"[]:*?/\\".contains(*c))
+            .take(28)
+            .collect();
+        if name.trim().is_empty() {
+            name = format!("Sheet{}", used.len() + 1);
         }
+        while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
+            name = format!("{} {}", name.chars().take(25).collect::<String>(), used.len() + 1);
+        }
+        ws.set_name(&name).map_err(err)?;
+        used.push(name);
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(err)?;
+            ws.set_column_width(c as u16, if c == 0 { 36 } else { 18 })
+                .map_err(err)?;
+        }
+        for (r, row) in rows.iter().enumerate() {
+            let r = (r + 1) as u32;
+            for (c, v) in row.iter().enumerate() {
+                let c = c as u16;
+                match numbers.then(|| as_number(v)).flatten() {
+                    Some((n, false)) => ws.write_number(r, c, n).map(|_| ()),
+                    Some((n, true)) => ws.write_number_with_format(r, c, n / 100.0, &pct).map(|_| ()),
+                    None => ws.write_string(r, c, v).map(|_| ()),
+                }
+                .map_err(err)?;
+            }
+        }
+        ws.set_freeze_panes(1, 0).map_err(err)?;
     }
-    ws.set_freeze_panes(1, 0).map_err(err)?;
     wb.save_to_buffer().map_err(err)
+}
+
+/// A whole number (no leading zero, at most 15 digits) or a whole percentage, as a number and
+/// whether it was a percentage.
+fn as_number(v: &str) -> Option<(f64, bool)> {
+    let (digits, pct) = match v.strip_suffix('%') {
+        Some(d) => (d, true),
+        None => (v, false),
+    };
+    let d = digits.strip_prefix('-').unwrap_or(digits);
+    let ok = !d.is_empty()
+        && d.len() <= 15
+        && d.bytes().all(|b| b.is_ascii_digit())
+        && (d == "0" || !d.starts_with('0'));
+    ok.then(|| digits.parse::<f64>().ok().map(|n| (n, pct)))
+        .flatten()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_only_where_they_are_numbers() {
+        assert_eq!(as_number("42"), Some((42.0, false)));
+        assert_eq!(as_number("87%"), Some((87.0, true)));
+        assert_eq!(as_number("0"), Some((0.0, false)));
+        assert_eq!(as_number("0213798798"), None);
+        assert_eq!(as_number("1.5"), None);
+        assert_eq!(as_number("SYT"), None);
+        assert_eq!(as_number(""), None);
+        let book = write_xlsx_book(
+            &[
+                ("Tổng hợp", &["Chỉ tiêu", "Số liệu"], &[vec!["Cảnh báo".into(), "12".into()]]),
+                ("Tổng hợp", &["Mã"], &[vec!["0213".into()]]),
+            ],
+            true,
+        )
+        .expect("book");
+        let t = read(&book, Format::Xlsx).expect("read back");
+        assert_eq!(t.headers, vec!["Chỉ tiêu", "Số liệu"]);
+        assert_eq!(t.rows[0].1[1], "12");
+    }
 
     #[test]
     fn errors_speak_both_languages() {

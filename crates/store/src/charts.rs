@@ -1,6 +1,6 @@
 //! Counts the charts draw (M13), each cut by the caller's scope: alerts per Viet Nam day and
 //! severity, the rules and organisations that raised most, Botnet findings per list period (new
-//! and recurring), network attacks per day and kind.
+//! and recurring), network attacks per day and kind, patch compliance as it stood day by day.
 
 use crate::{scope_sql, Result, Store};
 use canhgac_domain::Scope;
@@ -48,6 +48,28 @@ impl Store {
     pub async fn restore_times(&self, scope: &Scope, since: i64) -> Result<Vec<(i64, i64)>> {
         let sql = format!("SELECT i.detected_at, i.recovered_at FROM incidents i WHERE i.detected_at >= $1 AND i.recovered_at IS NOT NULL{} ORDER BY i.detected_at", scope_sql(scope, "i.org_id"));
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, (i64, i64)>(&sql).bind(since).fetch_all(pool).await?) })
+    }
+
+    /// Patch compliance as it stood at each instant of `at` (Unix ms) in scope: (hosts registered
+    /// by then, of them with a patch task open then). A task counts as open from its creation
+    /// until it was closed or found not applicable (its last change), so the value at the present
+    /// equals what [`Store::patch_compliance`] counts now.
+    pub async fn patch_compliance_at(&self, scope: &Scope, at: &[i64]) -> Result<Vec<(i64, i64)>> {
+        let hosts_sql = format!("SELECT COUNT(*) FROM hosts h WHERE h.created_at <= $1{}", scope_sql(scope, "h.org_id"));
+        let open_sql = format!(
+            "SELECT COUNT(DISTINCT w.host_id) FROM work_items w WHERE w.kind = 'patch_task' AND w.created_at <= $1 \
+             AND (w.state NOT IN ('closed', 'not_applicable') OR w.updated_at > $1){}",
+            scope_sql(scope, "w.org_id")
+        );
+        let mut out = Vec::with_capacity(at.len());
+        on_pool!(self, pool => {
+            for t in at {
+                let hosts: i64 = sqlx::query_scalar(&hosts_sql).bind(t).fetch_one(pool).await?;
+                let open: i64 = sqlx::query_scalar(&open_sql).bind(t).fetch_one(pool).await?;
+                out.push((hosts, open));
+            }
+            Ok(out)
+        })
     }
 
     /// Network attacks started since `since`, per Viet Nam day and kind (the holder's or the

@@ -44,6 +44,7 @@ mod reports;
 mod signals;
 mod sources;
 mod spam;
+mod summaries;
 mod triage;
 mod users;
 mod wire;
@@ -103,6 +104,7 @@ pub use spam::{
     NewSpamReport, ParsedSpam, SpamActionRow, SpamCampaignRow, SpamCaseRow, SpamImportMeta,
     SpamImportOutcome, SpamImportRow, SpamReportQuery, SpamReportRow, SpamSenderRow,
 };
+pub use summaries::{split_recipients, NewSchedule, OrgFigures, RunRow, ScheduleRow, RUNS_KEPT};
 pub use triage::{AlertGroup, Bucket};
 pub use users::{NewUser, User};
 

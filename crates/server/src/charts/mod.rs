@@ -1,6 +1,7 @@
 //! Charts drawn on the server as SVG (M13), each with its numbers beside it and as CSV: alerts
 //! per day by severity, the rules and organisations that raised most, Botnet findings per list
-//! period (new and recurring), network attacks per day by kind — within the caller's scope.
+//! period (new and recurring), network attacks per day by kind, patch compliance day by day,
+//! spam and fraud reports per day (for those who see them) — within the caller's scope.
 
 pub(crate) mod pages;
 pub(crate) mod svg;

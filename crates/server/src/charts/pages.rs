@@ -50,6 +50,28 @@ pub(crate) struct Chart {
     pub grid: Vec<Vec<i64>>,
 }
 
+const SPAM: [Series; 4] = [
+    Series { key: "fraud", colour: "#c0392b", vi: "Lừa đảo", en: "Fraud" },
+    Series { key: "spam", colour: "#e67e22", vi: "Quảng cáo rác", en: "Spam" },
+    Series { key: "ham", colour: "#27ae60", vi: "Hợp lệ", en: "Legitimate" },
+    Series { key: "unparsed", colour: "#7f8c8d", vi: "Chưa đọc được", en: "Unparsed" },
+];
+
+const COMPLIANCE: [Series; 1] = [Series { key: "compliant", colour: "#27ae60", vi: "% máy không còn bản vá tồn đọng", en: "% of hosts with no patch outstanding" }];
+
+/// Patch compliance at the end of each of the last [`DAYS`] Viet Nam days (today: now), in per
+/// cent of hosts with no open patch task (100 with no host), from the same counts as the
+/// patching page.
+async fn compliance_by_day(store: &Store, scope: &canhgac_domain::Scope, now: i64) -> Result<(Vec<String>, Vec<Vec<i64>>), StoreError> {
+    let today = (now + VN) / DAY;
+    let first = today - (DAYS - 1);
+    let at: Vec<i64> = (first..=today).map(|d| if d == today { now } else { (d + 1) * DAY - VN - 1 }).collect();
+    let counts = store.patch_compliance_at(scope, &at).await?;
+    let grid = counts.iter().map(|(hosts, open)| vec![if *hosts > 0 { (hosts - open) * 100 / hosts } else { 100 }]).collect();
+    let labels = (first..=today).map(|d| canhgac_domain::time::fmt_date(d * DAY).chars().take(5).collect()).collect();
+    Ok((labels, grid))
+}
+
 const ACK: [Series; 1] = [Series { key: "ack", colour: "#2c7be5", vi: "Phút", en: "Minutes" }];
 const RESTORE: [Series; 1] = [Series { key: "restore", colour: "#27ae60", vi: "Giờ", en: "Hours" }];
 
@@ -90,8 +112,13 @@ fn by_day(rows: &[(i64, String, i64)], series: &'static [Series], now: i64) -> (
     (labels, grid)
 }
 
-/// The daily and periodic charts of the caller's scope.
-pub(crate) async fn charts_of(store: &Store, scope: &canhgac_domain::Scope) -> Result<Vec<Chart>, StoreError> {
+/// Whether the caller sees spam and fraud reports (the DIC and the operators).
+pub(crate) fn sees_spam(c: &Caller) -> bool {
+    c.scope.ids().is_none() || c.role == canhgac_domain::Role::TelecomStaff
+}
+
+/// The daily and periodic charts of the caller's scope (`spam`: with spam and fraud reports).
+pub(crate) async fn charts_of(store: &Store, scope: &canhgac_domain::Scope, spam: bool) -> Result<Vec<Chart>, StoreError> {
     let now = now_ms();
     let since = ((now + VN) / DAY - (DAYS - 1)) * DAY - VN;
     let (labels, grid) = by_day(&store.signals_per_day(scope, since).await?, &SEVERITIES, now);
@@ -114,7 +141,14 @@ pub(crate) async fn charts_of(store: &Store, scope: &canhgac_domain::Scope) -> R
     let ack = Chart { id: "time-to-acknowledge", vi: "Thời gian trung bình từ khi có cảnh báo đến khi được tiếp nhận, theo tuần (phút)", en: "Mean time from an alert to its being taken up, per week (minutes)", labels, series: &ACK, grid };
     let (labels, grid) = weekly_mean(&store.restore_times(scope, now - 35 * DAY).await?, 3_600_000, now);
     let restore = Chart { id: "time-to-restore", vi: "Thời gian trung bình từ khi phát hiện sự cố đến khi khôi phục, theo tuần (giờ)", en: "Mean time from an incident's detection to its recovery, per week (hours)", labels, series: &RESTORE, grid };
-    Ok(vec![alerts, attacks, botnet, ack, restore])
+    let (labels, grid) = compliance_by_day(store, scope, now).await?;
+    let compliance = Chart { id: "patch-compliance", vi: "Tuân thủ cập nhật bản vá theo ngày (% máy không còn bản vá tồn đọng)", en: "Patch compliance per day (% of hosts with no patch outstanding)", labels, series: &COMPLIANCE, grid };
+    let mut out = vec![alerts, attacks, botnet, compliance, ack, restore];
+    if spam {
+        let (labels, grid) = by_day(&store.spam_daily(scope, since).await?, &SPAM, now);
+        out.push(Chart { id: "spam-per-day", vi: "Phản ánh tin rác, lừa đảo theo ngày và nhãn", en: "Spam and fraud reports per day by label", labels, series: &SPAM, grid });
+    }
+    Ok(out)
 }
 
 fn top(l: Lang, id: &str, rows: &[(i64, String, i64)], href: &dyn Fn(i64) -> String) -> maud::Markup {
@@ -134,7 +168,7 @@ fn top(l: Lang, id: &str, rows: &[(i64, String, i64)], href: &dyn Fn(i64) -> Str
 pub async fn charts(State(st): State<AppState>, c: Caller) -> UiResult {
     let l = c.lang;
     let err = |e| store_error_page(&c, e);
-    let charts = charts_of(&st.store, &c.scope).await.map_err(err)?;
+    let charts = charts_of(&st.store, &c.scope, sees_spam(&c)).await.map_err(err)?;
     let since = now_ms() - DAYS * DAY;
     let rules = st.store.top_rules(&c.scope, since, 10).await.map_err(err)?;
     let orgs = st.store.top_orgs(&c.scope, since, 10).await.map_err(err)?;
@@ -148,8 +182,8 @@ pub async fn charts(State(st): State<AppState>, c: Caller) -> UiResult {
             div { h2 { (l.t("Luật Sigma cảnh báo nhiều nhất", "Sigma rules that alerted most")) } (top(l, "top-rules", &rules, &|id| format!("/rules/{id}"))) }
             div { h2 { (l.t("Đơn vị có nhiều cảnh báo nhất", "Organisations with most alerts")) } (top(l, "top-orgs", &orgs, &|id| format!("/orgs/{id}"))) }
         }
-        @if c.scope.ids().is_none() || c.role == canhgac_domain::Role::TelecomStaff {
-            p.muted { (l.t("Số liệu vụ tin rác, lừa đảo theo ngày ở trang ", "Spam and fraud reports per day are on ")) a href="/spam" { (l.t("Tin rác, lừa đảo", "Spam and fraud")) } "." }
+        @if sees_spam(&c) {
+            p.muted { (l.t("Các vụ, chiến dịch tin rác, lừa đảo ở trang ", "Spam and fraud cases and campaigns are on ")) a href="/spam" { (l.t("Tin rác, lừa đảo", "Spam and fraud")) } "." }
         }
     };
     Ok(page(&c, l.t("Biểu đồ", "Charts"), "/charts", body).into_response())
@@ -169,7 +203,7 @@ pub async fn csv(State(st): State<AppState>, c: Caller, Path(name): Path<String>
     let err = |e| store_error_page(&c, e);
     let id = name.strip_suffix(".csv").ok_or_else(|| not_found(&c))?;
     let mut out = String::new();
-    if let Some(ch) = charts_of(&st.store, &c.scope).await.map_err(err)?.into_iter().find(|ch| ch.id == id) {
+    if let Some(ch) = charts_of(&st.store, &c.scope, sees_spam(&c)).await.map_err(err)?.into_iter().find(|ch| ch.id == id) {
         out.push_str(l.t("Cột", "Column"));
         for s in ch.series {
             out.push(',');

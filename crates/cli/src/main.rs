@@ -906,6 +906,10 @@ async fn demo(
             .await
             .context("cannot seed flow data")?;
         eprintln!("  and a day of the operators' flow data, {n} attacks seen in it");
+        let n = canhgac_demo::reports::seed(&store)
+            .await
+            .context("cannot seed the report schedules")?;
+        eprintln!("  and four report schedules, {n} copies made by the scheduler");
     }
     if !no_live {
         // A signal of the capabilities without their own feed every five minutes, and log

@@ -24,6 +24,7 @@ pub mod malware;
 pub mod monitoring;
 pub mod oncall;
 pub mod periods;
+pub mod reports;
 pub mod spam;
 use catalogue::*;
 

@@ -146,8 +146,8 @@ macro_rules! rooms {
 // The capabilities' rooms: each holds its API handlers and its pages, and declares its routes.
 // Adding a capability adds its name here.
 rooms!(
-    console, wall, charts, reports, search, work, directives, duty, oncall, periods, monitoring, botnet,
-    patching, scans, incidents, platform, malware, spam, flows, registry, access
+    console, wall, charts, reports, search, work, directives, duty, oncall, periods, monitoring,
+    botnet, patching, scans, incidents, platform, malware, spam, flows, registry, access
 );
 
 /// Every route as declared (method, path, roles allowed): what the role check enforces and the

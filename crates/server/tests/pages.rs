@@ -65,6 +65,7 @@ const NOT_PAGES: &[(&str, &str)] = &[
         "/directives/{id}/evidence/{file}",
         "an evidence file, a download",
     ),
+    ("/reports/runs/{id}", "a generated report, a download"),
     (
         "/oncall/ack/{token}",
         "an acknowledgement link, by its private token (tests/oncall.rs)",
@@ -708,6 +709,10 @@ async fn demo_app() -> (Store, AppState) {
         .await
         .expect("demo flow data");
     assert!(attacks > 0, "the demo's attacks");
+    let copies = canhgac_demo::reports::seed(&store)
+        .await
+        .expect("demo report schedules");
+    assert_eq!(copies, 4, "a copy per schedule");
     (store, state)
 }
 

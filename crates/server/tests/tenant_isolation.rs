@@ -458,6 +458,68 @@ async fn directive_records(app: &TestApp) -> Vec<(i64, i64, i64, String)> {
     out
 }
 
+/// A report schedule per organisation, mailing to an address with its marker, and a copy of
+/// each whose bytes carry the marker: the reports room's records. Made once per app. Returns
+/// `(schedule, copy, organisation code)`.
+async fn report_records(app: &TestApp) -> Vec<(i64, i64, String)> {
+    let all = canhgac_domain::Scope::All;
+    let actor = canhgac_store::Actor::system("test");
+    let now = canhgac_domain::time::now_ms();
+    let have = app.store.report_schedules(&all).await.expect("schedules");
+    let mut out = Vec::new();
+    for (code, _, _) in ORGS {
+        let org = app.orgs[*code];
+        let m = marker(code);
+        let sid = match have.iter().find(|s| s.org_id == org) {
+            Some(s) => s.id,
+            None => {
+                let s = canhgac_store::NewSchedule {
+                    org_id: org,
+                    kind: "monthly".into(),
+                    format: "csv".into(),
+                    lang: "vi".into(),
+                    recipients: vec![format!("{m}@t.vn")],
+                    hour: 8,
+                    active: true,
+                    next_run_at: now + 86_400_000,
+                };
+                app.store
+                    .create_report_schedule(&all, &actor, &s)
+                    .await
+                    .expect("schedule")
+            }
+        };
+        let run = match app
+            .store
+            .report_runs(&all, Some(sid), 1)
+            .await
+            .expect("runs")
+            .first()
+        {
+            Some(r) => r.id,
+            None => app
+                .store
+                .add_report_run(
+                    &actor,
+                    Some(sid),
+                    org,
+                    "monthly",
+                    "2026-11",
+                    "csv",
+                    "bao-cao.csv",
+                    m.as_bytes(),
+                    &[format!("{m}@t.vn")],
+                    now,
+                )
+                .await
+                .expect("run")
+                .expect("new run"),
+        };
+        out.push((sid, run, code.to_string()));
+    }
+    out
+}
+
 /// A heightened period covering today and a daily report of it per organisation under the
 /// DIC, its remarks carrying the organisation's marker, and a saved daily duty report per
 /// organisation with its marker: the periods room's records. Made once per app. Returns
@@ -1980,6 +2042,63 @@ async fn walk_api(app: &TestApp) {
                     let r = app.api("post", &format!("/api/v1{p}"), t, Some(body)).await;
                     assert!(denied(r.status), "{email} {p} for {fo}: {}", r.status);
                 }
+                (
+                    "get",
+                    p @ ("/reports/monthly"
+                    | "/reports/scorecards"
+                    | "/reports/schedules"
+                    | "/reports/runs"),
+                ) => {
+                    report_records(app).await;
+                    let path = format!("/api/v1{p}");
+                    let r = app.api("get", &path, t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                    assert_no_foreign(email, &path, &r.text, &foreign);
+                    for code in r
+                        .text
+                        .split("\"code\":\"")
+                        .skip(1)
+                        .filter_map(|s| s.split('"').next())
+                        .filter(|c| !c.is_empty())
+                    {
+                        assert!(
+                            visible.iter().any(|v| v == code),
+                            "{email}: {code} in {path}"
+                        );
+                    }
+                }
+                ("get", "/reports/periods/{id}") => {
+                    let recs = period_records(app).await;
+                    let path = format!("/api/v1/reports/periods/{}", recs[0].0);
+                    let r = app.api("get", &path, t, None).await;
+                    assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                    assert_no_foreign(email, &path, &r.text, &foreign);
+                }
+                ("post", "/reports/schedules") => {
+                    let Some(fo) = foreign_org else { continue };
+                    let body = json!({"org_id": app.orgs[fo], "kind": "monthly", "format": "pdf", "recipients": ["x@t.vn"], "hour": 8});
+                    let r = app
+                        .api("post", "/api/v1/reports/schedules", t, Some(body))
+                        .await;
+                    assert!(denied(r.status), "{email} schedule for {fo}: {}", r.status);
+                }
+                (m, "/reports/schedules/{id}") => {
+                    for (sid, _, code) in report_records(app).await {
+                        let path = format!("/api/v1/reports/schedules/{sid}");
+                        if visible.contains(&code) {
+                            if m == "get" {
+                                let r = app.api("get", &path, t, None).await;
+                                assert_eq!(r.status, StatusCode::OK, "{email} {path}");
+                                assert_no_foreign(email, &path, &r.text, &foreign);
+                            }
+                            continue;
+                        }
+                        let body = json!({"org_id": app.orgs[code.as_str()], "kind": "monthly", "format": "pdf", "recipients": ["x@t.vn"], "hour": 8});
+                        let r = app.api(m, &path, t, (m == "put").then_some(body)).await;
+                        assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
                 (m, p) => panic!("API route {m} {p} is not covered by the tenant isolation test"),
             }
         }
@@ -3328,6 +3447,111 @@ async fn walk_ui(app: &TestApp) {
                                 );
                             }
                         }
+                    }
+                }
+                ("get", p @ ("/reports" | "/reports/monthly" | "/reports/scorecards")) => {
+                    report_records(app).await;
+                    for q in ["", "?format=csv", "?format=csv&lang=en"] {
+                        if p == "/reports" && !q.is_empty() {
+                            continue;
+                        }
+                        let path = format!("{p}{q}");
+                        let r = b.get(&path).await;
+                        assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                        if q.contains("csv") {
+                            for line in r.text.lines().skip(1) {
+                                let mut f = line.split(',');
+                                let (section, line_name) =
+                                    (f.next().unwrap_or_default(), f.next().unwrap_or_default());
+                                if ["Theo đơn vị", "By organisation", "Bảng điểm", "Scorecards"]
+                                    .contains(&section)
+                                {
+                                    assert!(
+                                        visible.iter().any(|v| v == line_name),
+                                        "{email}: {line_name} in {path}"
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+                ("get", "/reports/periods/{id}") => {
+                    let recs = period_records(app).await;
+                    for q in ["", "?format=csv"] {
+                        let path = format!("/reports/periods/{}{q}", recs[0].0);
+                        let r = b.get(&path).await;
+                        assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                        assert_no_foreign(email, &path, &r.text, &foreign);
+                    }
+                }
+                ("get", "/reports/schedules/new") => {
+                    let r = b.get(p).await;
+                    if !matches!(*role, Role::DicAdmin | Role::OrgAdmin) {
+                        assert!(denied(r.status), "{email} GET {p}: {}", r.status);
+                        continue;
+                    }
+                    assert_eq!(r.status, StatusCode::OK, "{email} GET {p}");
+                    assert_no_foreign(email, p, &r.text, &foreign);
+                }
+                ("post", "/reports/schedules") => {
+                    let Some(fo) = foreign_org else { continue };
+                    let org = app.orgs[fo].to_string();
+                    let r = b
+                        .post(
+                            p,
+                            &[
+                                ("org", org.as_str()),
+                                ("kind", "monthly"),
+                                ("format", "pdf"),
+                                ("lang", "vi"),
+                                ("hour", "8"),
+                                ("recipients", "x@t.vn"),
+                                ("active", "on"),
+                            ],
+                        )
+                        .await;
+                    assert!(denied(r.status), "{email} POST {p} for {fo}: {}", r.status);
+                }
+                (
+                    m,
+                    p @ ("/reports/schedules/{id}"
+                    | "/reports/schedules/{id}/delete"
+                    | "/reports/schedules/{id}/run"
+                    | "/reports/runs/{id}"),
+                ) => {
+                    for (sid, run, code) in report_records(app).await {
+                        let id = if p.starts_with("/reports/runs") {
+                            run
+                        } else {
+                            sid
+                        };
+                        let path = p.replace("{id}", &id.to_string());
+                        let mine = visible.contains(&code);
+                        if mine && m == "post" {
+                            continue;
+                        }
+                        let r = if m == "get" {
+                            b.get(&path).await
+                        } else {
+                            b.post(
+                                &path,
+                                &[
+                                    ("kind", "monthly"),
+                                    ("format", "pdf"),
+                                    ("lang", "vi"),
+                                    ("hour", "8"),
+                                    ("recipients", "x@t.vn"),
+                                ],
+                            )
+                            .await
+                        };
+                        if mine {
+                            assert_eq!(r.status, StatusCode::OK, "{email} GET {path}");
+                        } else {
+                            assert!(denied(r.status), "{email} {m} {path}: {}", r.status);
+                        }
+                        assert_no_foreign(email, &path, &r.text, &foreign);
                     }
                 }
                 ("get", "/wall") => {

@@ -421,14 +421,14 @@ pub fn write_xlsx(
 pub type SheetData<'a> = (&'a str, &'a [&'a str], &'a [Vec<String>]);
 
 /// Writes a workbook of several sheets, each with a bold, frozen header row. `numbers`: cells
-/// that are whole numbers without a leading zero (or percentages like `87%`) are written as
+/// that are numbers without a leading zero (or percentages like `87%`, `66.7%`) are written as
 /// numbers, so a spreadsheet sums them; everything else as text.
 pub fn write_xlsx_book(sheets: &[SheetData<'_>], numbers: bool) -> Result<Vec<u8>, SheetError> {
     use rust_xlsxwriter::{Format as XFormat, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| SheetError::Write(e.to_string());
     let mut wb = Workbook::new();
     let bold = XFormat::new().set_bold();
-    let pct = XFormat::new().set_num_format("0%");
+    let pct = XFormat::new().set_num_format("0.0%");
     let mut used: Vec<String> = Vec::new();
     for (sheet, headers, rows) in sheets {
         let ws = wb.add_worksheet();
@@ -441,7 +441,11 @@ pub fn write_xlsx_book(sheets: &[SheetData<'_>], numbers: bool) -> Result<Vec<u8
             name = format!("Sheet{}", used.len() + 1);
         }
         while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
-            name = format!("{} {}", name.chars().take(25).collect::<String>(), used.len() + 1);
+            name = format!(
+                "{} {}",
+                name.chars().take(25).collect::<String>(),
+                used.len() + 1
+            );
         }
         ws.set_name(&name).map_err(err)?;
         used.push(name);
@@ -457,7 +461,9 @@ pub fn write_xlsx_book(sheets: &[SheetData<'_>], numbers: bool) -> Result<Vec<u8
                 let c = c as u16;
                 match numbers.then(|| as_number(v)).flatten() {
                     Some((n, false)) => ws.write_number(r, c, n).map(|_| ()),
-                    Some((n, true)) => ws.write_number_with_format(r, c, n / 100.0, &pct).map(|_| ()),
+                    Some((n, true)) => ws
+                        .write_number_with_format(r, c, n / 100.0, &pct)
+                        .map(|_| ()),
                     None => ws.write_string(r, c, v).map(|_| ()),
                 }
                 .map_err(err)?;
@@ -468,18 +474,20 @@ pub fn write_xlsx_book(sheets: &[SheetData<'_>], numbers: bool) -> Result<Vec<u8
     wb.save_to_buffer().map_err(err)
 }
 
-/// A whole number (no leading zero, at most 15 digits) or a whole percentage, as a number and
-/// whether it was a percentage.
+/// A number (no leading zero, at most 15 digits, at most one decimal point) or a percentage, as
+/// a number and whether it was a percentage.
 fn as_number(v: &str) -> Option<(f64, bool)> {
     let (digits, pct) = match v.strip_suffix('%') {
         Some(d) => (d, true),
         None => (v, false),
     };
     let d = digits.strip_prefix('-').unwrap_or(digits);
-    let ok = !d.is_empty()
+    let (int, frac) = d.split_once('.').unwrap_or((d, "0"));
+    let ok = !int.is_empty()
+        && !frac.is_empty()
         && d.len() <= 15
-        && d.bytes().all(|b| b.is_ascii_digit())
-        && (d == "0" || !d.starts_with('0'));
+        && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        && (int == "0" || !int.starts_with('0'));
     ok.then(|| digits.parse::<f64>().ok().map(|n| (n, pct)))
         .flatten()
 }
@@ -494,12 +502,18 @@ mod tests {
         assert_eq!(as_number("87%"), Some((87.0, true)));
         assert_eq!(as_number("0"), Some((0.0, false)));
         assert_eq!(as_number("0213798798"), None);
-        assert_eq!(as_number("1.5"), None);
+        assert_eq!(as_number("66.7%"), Some((66.7, true)));
+        assert_eq!(as_number("1.5.2"), None);
+        assert_eq!(as_number("1."), None);
         assert_eq!(as_number("SYT"), None);
         assert_eq!(as_number(""), None);
         let book = write_xlsx_book(
             &[
-                ("Tổng hợp", &["Chỉ tiêu", "Số liệu"], &[vec!["Cảnh báo".into(), "12".into()]]),
+                (
+                    "Tổng hợp",
+                    &["Chỉ tiêu", "Số liệu"],
+                    &[vec!["Cảnh báo".into(), "12".into()]],
+                ),
                 ("Tổng hợp", &["Mã"], &[vec!["0213".into()]]),
             ],
             true,

@@ -55,7 +55,10 @@ impl Store {
     /// until it was closed or found not applicable (its last change), so the value at the present
     /// equals what [`Store::patch_compliance`] counts now.
     pub async fn patch_compliance_at(&self, scope: &Scope, at: &[i64]) -> Result<Vec<(i64, i64)>> {
-        let hosts_sql = format!("SELECT COUNT(*) FROM hosts h WHERE h.created_at <= $1{}", scope_sql(scope, "h.org_id"));
+        let hosts_sql = format!(
+            "SELECT COUNT(*) FROM hosts h WHERE h.created_at <= $1{}",
+            scope_sql(scope, "h.org_id")
+        );
         let open_sql = format!(
             "SELECT COUNT(DISTINCT w.host_id) FROM work_items w WHERE w.kind = 'patch_task' AND w.created_at <= $1 \
              AND (w.state NOT IN ('closed', 'not_applicable') OR w.updated_at > $1){}",

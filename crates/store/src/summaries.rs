@@ -22,6 +22,8 @@ pub struct OrgFigures {
     pub name: String,
     /// Its kind (`dic`, `agency`, `district`, `telecom`, …).
     pub kind: String,
+    /// Whether it sends the heightened periods' daily reports (the DIC and those right below).
+    pub files_period_reports: bool,
     /// Alerts first seen in the range.
     pub alerts: i64,
     /// Of them critical.
@@ -66,6 +68,8 @@ pub struct OrgFigures {
     pub directive_done_in_time: i64,
     /// Days of the range with a daily report saved or a heightened-period report sent.
     pub report_days: i64,
+    /// Days of the range with a heightened-period report sent.
+    pub period_report_days: i64,
     /// Duty shifts starting in the range.
     pub shifts: i64,
     /// Of them with nobody on them.
@@ -81,13 +85,13 @@ pub struct OrgFigures {
 }
 
 impl OrgFigures {
-    /// Patch compliance at the range's end: share of hosts with no open patch task, in whole per
-    /// cent (100 with no host), as the patching page computes it.
-    pub fn compliance_pct(&self) -> i64 {
+    /// Patch compliance at the range's end: share of hosts with no open patch task, in per
+    /// cent to one decimal (100 with no host), as the patching page computes it.
+    pub fn compliance_pct(&self) -> f64 {
         if self.hosts > 0 {
-            (self.hosts - self.hosts_to_patch) * 100 / self.hosts
+            (1000.0 * (self.hosts - self.hosts_to_patch) as f64 / self.hosts as f64).round() / 10.0
         } else {
-            100
+            100.0
         }
     }
 
@@ -119,6 +123,7 @@ impl OrgFigures {
             directive_due,
             directive_done_in_time,
             report_days,
+            period_report_days,
             shifts,
             shifts_unstaffed,
             platform_alerts,
@@ -297,7 +302,8 @@ impl Store {
             w("f.org_id")
         );
         let host_sql = format!("SELECT org_id, CAST(COUNT(*) AS BIGINT) FROM hosts WHERE created_at <= $1{} GROUP BY org_id", w("org_id"));
-        let open_then = "created_at <= $3 AND (state NOT IN ('closed', 'not_applicable') OR updated_at > $3)";
+        let open_then =
+            "created_at <= $3 AND (state NOT IN ('closed', 'not_applicable') OR updated_at > $3)";
         let patch_sql = format!(
             "SELECT org_id, CAST(COUNT(DISTINCT CASE WHEN {open_then} THEN host_id END) AS BIGINT), {}, {} FROM work_items WHERE kind = 'patch_task'{} GROUP BY org_id",
             count_if("state IN ('closed', 'not_applicable') AND updated_at >= $1 AND updated_at < $2"),
@@ -314,6 +320,10 @@ impl Store {
              UNION SELECT org_id, day FROM period_reports WHERE day >= $1 AND day <= $2) x WHERE 1=1{} GROUP BY x.org_id",
             w("x.org_id")
         );
+        let pdays_sql = format!(
+            "SELECT org_id, CAST(COUNT(DISTINCT day) AS BIGINT) FROM period_reports WHERE day >= $1 AND day <= $2{} GROUP BY org_id",
+            w("org_id")
+        );
         let shift_sql = format!(
             "SELECT org_id, CAST(COUNT(*) AS BIGINT), {} FROM duty_shifts WHERE starts_at >= $1 AND starts_at < $2{} GROUP BY org_id",
             count_if("user_id IS NULL"),
@@ -323,10 +333,25 @@ impl Store {
         let spam_sql = format!("SELECT org_id, CAST(COUNT(*) AS BIGINT) FROM spam_reports WHERE received_at >= $1 AND received_at < $2 AND state <> 'fixed'{} GROUP BY org_id", w("org_id"));
         let case_sql = format!("SELECT org_id, CAST(COUNT(*) AS BIGINT) FROM spam_cases WHERE closed_at >= $1 AND closed_at < $2{} GROUP BY org_id", w("org_id"));
         let att_sql = format!("SELECT org_id, CAST(COUNT(*) AS BIGINT) FROM flow_attacks WHERE started_at >= $1 AND started_at < $2{} GROUP BY org_id", w("org_id"));
-        let org_sql = format!("SELECT id, code, name, kind FROM orgs WHERE 1=1{} ORDER BY code", w("id"));
+        let org_sql = format!("SELECT o.id, o.code, o.name, o.kind, COALESCE(p.kind, '') FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id WHERE 1=1{} ORDER BY o.code", w("o.id"));
         type Sig = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
-        let (orgs, sig, inc, rep, bot, host, patch, dir, daysn, shift, plat, spam, case, att) = on_pool!(self, pool => {
-            let orgs: Vec<(i64, String, String, String)> = sqlx::query_as(&org_sql).fetch_all(pool).await?;
+        let (
+            orgs,
+            sig,
+            inc,
+            rep,
+            bot,
+            host,
+            patch,
+            dir,
+            (daysn, pdays),
+            shift,
+            plat,
+            spam,
+            case,
+            att,
+        ) = on_pool!(self, pool => {
+            let orgs: Vec<(i64, String, String, String, String)> = sqlx::query_as(&org_sql).fetch_all(pool).await?;
             let sig: Vec<Sig> = sqlx::query_as(&sig_sql).bind(from).bind(to).fetch_all(pool).await?;
             let inc: Vec<Row3> = sqlx::query_as(&inc_sql).bind(from).bind(to).fetch_all(pool).await?;
             let rep: Vec<Row2> = sqlx::query_as(&rep_sql).bind(from).bind(to).fetch_all(pool).await?;
@@ -335,22 +360,24 @@ impl Store {
             let patch: Vec<Row4> = sqlx::query_as(&patch_sql).bind(from).bind(to).bind(at).fetch_all(pool).await?;
             let dir: Vec<Row3> = sqlx::query_as(&dir_sql).bind(from).bind(to).fetch_all(pool).await?;
             let daysn: Vec<Row2> = sqlx::query_as(&days_sql).bind(days.0).bind(days.1).fetch_all(pool).await?;
+            let pdays: Vec<Row2> = sqlx::query_as(&pdays_sql).bind(days.0).bind(days.1).fetch_all(pool).await?;
             let shift: Vec<Row3> = sqlx::query_as(&shift_sql).bind(from).bind(to).fetch_all(pool).await?;
             let plat: Vec<Row2> = sqlx::query_as(&plat_sql).bind(from).bind(to).fetch_all(pool).await?;
             let spam: Vec<Row2> = sqlx::query_as(&spam_sql).bind(from).bind(to).fetch_all(pool).await?;
             let case: Vec<Row2> = sqlx::query_as(&case_sql).bind(from).bind(to).fetch_all(pool).await?;
             let att: Vec<Row2> = sqlx::query_as(&att_sql).bind(from).bind(to).fetch_all(pool).await?;
-            (orgs, sig, inc, rep, bot, host, patch, dir, daysn, shift, plat, spam, case, att)
+            (orgs, sig, inc, rep, bot, host, patch, dir, (daysn, pdays), shift, plat, spam, case, att)
         });
         let mut by: BTreeMap<i64, OrgFigures> = orgs
             .into_iter()
-            .map(|(id, code, name, kind)| {
+            .map(|(id, code, name, kind, parent_kind)| {
                 (
                     id,
                     OrgFigures {
                         org_id: id,
                         code,
                         name,
+                        files_period_reports: kind == "dic" || parent_kind == "dic",
                         kind,
                         ..OrgFigures::default()
                     },
@@ -364,20 +391,28 @@ impl Store {
         };
         for r in sig {
             at_org(r.0, &mut |o| {
-                (o.alerts, o.alerts_critical, o.alerts_high, o.alerts_medium) = (r.1, r.2, r.3, r.4);
+                (o.alerts, o.alerts_critical, o.alerts_high, o.alerts_medium) =
+                    (r.1, r.2, r.3, r.4);
                 (o.alerts_low, o.alerts_info, o.alerts_taken_up) = (r.5, r.6, r.7);
-                (o.alerts_taken_in_time, o.alerts_resolved, o.alerts_false_positive) =
-                    (r.8, r.9, r.10);
+                (
+                    o.alerts_taken_in_time,
+                    o.alerts_resolved,
+                    o.alerts_false_positive,
+                ) = (r.8, r.9, r.10);
             });
         }
         for r in inc {
-            at_org(r.0, &mut |o| (o.incidents, o.incidents_restored) = (r.1, r.2));
+            at_org(r.0, &mut |o| {
+                (o.incidents, o.incidents_restored) = (r.1, r.2)
+            });
         }
         for r in rep {
             at_org(r.0, &mut |o| o.incident_reports_sent = r.1);
         }
         for r in bot {
-            at_org(r.0, &mut |o| (o.botnet_findings, o.botnet_cleaned) = (r.1, r.2));
+            at_org(r.0, &mut |o| {
+                (o.botnet_findings, o.botnet_cleaned) = (r.1, r.2)
+            });
         }
         for r in host {
             at_org(r.0, &mut |o| o.hosts = r.1);
@@ -388,10 +423,15 @@ impl Store {
             });
         }
         for r in dir {
-            at_org(r.0, &mut |o| (o.directive_due, o.directive_done_in_time) = (r.1, r.2));
+            at_org(r.0, &mut |o| {
+                (o.directive_due, o.directive_done_in_time) = (r.1, r.2)
+            });
         }
         for r in daysn {
             at_org(r.0, &mut |o| o.report_days = r.1);
+        }
+        for r in pdays {
+            at_org(r.0, &mut |o| o.period_report_days = r.1);
         }
         for r in shift {
             at_org(r.0, &mut |o| (o.shifts, o.shifts_unstaffed) = (r.1, r.2));
@@ -413,7 +453,13 @@ impl Store {
 
     /// Incidents detected in `[from, to)` in scope, oldest first (at most `limit`): id,
     /// organisation code, title, gravity, stage, detected at.
-    pub async fn incidents_between(&self, scope: &Scope, from: i64, to: i64, limit: i64) -> Result<Vec<(i64, String, String, String, String, i64)>> {
+    pub async fn incidents_between(
+        &self,
+        scope: &Scope,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String, String, String, i64)>> {
         let sql = format!("SELECT i.id, o.code, i.title, i.gravity, i.stage, i.detected_at FROM incidents i JOIN orgs o ON o.id = i.org_id WHERE i.detected_at >= $1 AND i.detected_at < $2{} ORDER BY i.detected_at, i.id LIMIT $3", scope_sql(scope, "i.org_id"));
         on_pool!(self, pool => { Ok(sqlx::query_as(&sql).bind(from).bind(to).bind(limit.clamp(1, 1000)).fetch_all(pool).await?) })
     }
@@ -425,24 +471,38 @@ impl Store {
 
     /// The organisations in scope: id, code, name, by code.
     pub async fn orgs_in_scope(&self, scope: &Scope) -> Result<Vec<(i64, String, String)>> {
-        let sql = format!("SELECT id, code, name FROM orgs WHERE 1=1{} ORDER BY code", scope_sql(scope, "id"));
+        let sql = format!(
+            "SELECT id, code, name FROM orgs WHERE 1=1{} ORDER BY code",
+            scope_sql(scope, "id")
+        );
         on_pool!(self, pool => { Ok(sqlx::query_as(&sql).fetch_all(pool).await?) })
     }
 
     /// The schedules in scope (by the organisation whose figures they send).
     pub async fn report_schedules(&self, scope: &Scope) -> Result<Vec<ScheduleRow>> {
-        let sql = format!("{SCHEDULE_SELECT} WHERE 1=1{} ORDER BY o.code, s.kind, s.id", scope_sql(scope, "s.org_id"));
+        let sql = format!(
+            "{SCHEDULE_SELECT} WHERE 1=1{} ORDER BY o.code, s.kind, s.id",
+            scope_sql(scope, "s.org_id")
+        );
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, ScheduleRow>(&sql).fetch_all(pool).await?) })
     }
 
     /// One schedule, in scope.
     pub async fn report_schedule(&self, scope: &Scope, id: i64) -> Result<Option<ScheduleRow>> {
-        let sql = format!("{SCHEDULE_SELECT} WHERE s.id = $1{}", scope_sql(scope, "s.org_id"));
+        let sql = format!(
+            "{SCHEDULE_SELECT} WHERE s.id = $1{}",
+            scope_sql(scope, "s.org_id")
+        );
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, ScheduleRow>(&sql).bind(id).fetch_optional(pool).await?) })
     }
 
     /// Sets up a schedule for an organisation in scope; audited.
-    pub async fn create_report_schedule(&self, scope: &Scope, actor: &Actor, s: &NewSchedule) -> Result<i64> {
+    pub async fn create_report_schedule(
+        &self,
+        scope: &Scope,
+        actor: &Actor,
+        s: &NewSchedule,
+    ) -> Result<i64> {
         if !scope.contains(s.org_id) {
             return Err(StoreError::NotFound);
         }
@@ -462,8 +522,17 @@ impl Store {
     }
 
     /// Changes a schedule in scope (its organisation stays); audited with before and after.
-    pub async fn update_report_schedule(&self, scope: &Scope, actor: &Actor, id: i64, s: &NewSchedule) -> Result<()> {
-        let before = self.report_schedule(scope, id).await?.ok_or(StoreError::NotFound)?;
+    pub async fn update_report_schedule(
+        &self,
+        scope: &Scope,
+        actor: &Actor,
+        id: i64,
+        s: &NewSchedule,
+    ) -> Result<()> {
+        let before = self
+            .report_schedule(scope, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let recipients = s.recipients.join("\n");
         let now = canhgac_domain::time::now_ms();
         on_pool!(self, pool => {
@@ -481,8 +550,16 @@ impl Store {
     }
 
     /// Removes a schedule in scope (its copies stay); audited.
-    pub async fn delete_report_schedule(&self, scope: &Scope, actor: &Actor, id: i64) -> Result<()> {
-        let before = self.report_schedule(scope, id).await?.ok_or(StoreError::NotFound)?;
+    pub async fn delete_report_schedule(
+        &self,
+        scope: &Scope,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<()> {
+        let before = self
+            .report_schedule(scope, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM report_schedules WHERE id = $1").bind(id).execute(&mut *tx).await?;
@@ -503,7 +580,13 @@ impl Store {
     /// Claims a due run of a schedule: moves its next run from `was` to `next` if no one else
     /// did. Whoever gets `true` makes the copy; a second claimant (another worker, a retry) gets
     /// `false`.
-    pub async fn claim_report_schedule(&self, id: i64, was: i64, next: i64, now: i64) -> Result<bool> {
+    pub async fn claim_report_schedule(
+        &self,
+        id: i64,
+        was: i64,
+        next: i64,
+        now: i64,
+    ) -> Result<bool> {
         on_pool!(self, pool => {
             let n = sqlx::query("UPDATE report_schedules SET next_run_at = $1, last_run_at = $2 WHERE id = $3 AND next_run_at = $4 AND active = 1")
                 .bind(next).bind(now).bind(id).bind(was).execute(pool).await?.rows_affected();
@@ -557,15 +640,30 @@ impl Store {
     }
 
     /// The newest copies in scope (`schedule`: of one schedule).
-    pub async fn report_runs(&self, scope: &Scope, schedule: Option<i64>, limit: i64) -> Result<Vec<RunRow>> {
-        let by = if schedule.is_some() { " AND r.schedule_id = $2" } else { " AND $2 = $2" };
-        let sql = format!("{RUN_SELECT} WHERE 1=1{by}{} ORDER BY r.id DESC LIMIT $1", scope_sql(scope, "r.org_id"));
+    pub async fn report_runs(
+        &self,
+        scope: &Scope,
+        schedule: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<RunRow>> {
+        let by = if schedule.is_some() {
+            " AND r.schedule_id = $2"
+        } else {
+            " AND $2 = $2"
+        };
+        let sql = format!(
+            "{RUN_SELECT} WHERE 1=1{by}{} ORDER BY r.id DESC LIMIT $1",
+            scope_sql(scope, "r.org_id")
+        );
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, RunRow>(&sql).bind(limit.clamp(1, 500)).bind(schedule.unwrap_or(0)).fetch_all(pool).await?) })
     }
 
     /// One copy in scope with its bytes.
     pub async fn report_run(&self, scope: &Scope, id: i64) -> Result<Option<(RunRow, Vec<u8>)>> {
-        let sql = format!("{RUN_SELECT} WHERE r.id = $1{}", scope_sql(scope, "r.org_id"));
+        let sql = format!(
+            "{RUN_SELECT} WHERE r.id = $1{}",
+            scope_sql(scope, "r.org_id")
+        );
         let bytes_sql = "SELECT content FROM report_runs WHERE id = $1";
         on_pool!(self, pool => {
             let Some(row) = sqlx::query_as::<_, RunRow>(&sql).bind(id).fetch_optional(pool).await? else { return Ok(None) };

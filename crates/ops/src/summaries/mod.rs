@@ -181,7 +181,12 @@ impl Doc {
             doc.paragraph(&s.heading, 11.0, Weight::Bold, 0.0);
             let header: Vec<&str> = s.header.iter().map(String::as_str).collect();
             if s.rows.is_empty() {
-                doc.paragraph(l.t("Không phát sinh.", "None."), 10.0, Weight::Regular, 10.0);
+                doc.paragraph(
+                    l.t("Không phát sinh.", "None."),
+                    10.0,
+                    Weight::Regular,
+                    10.0,
+                );
             } else {
                 doc.table(&header, &s.rows, &s.widths);
             }
@@ -196,7 +201,11 @@ impl Doc {
             vec![self.title.clone()],
             vec![self.subtitle.clone()],
             vec![self.issuer.clone()],
-            vec![format!("{} {}", l.t("Lập lúc", "Made at"), fmt_datetime(self.built_at))],
+            vec![format!(
+                "{} {}",
+                l.t("Lập lúc", "Made at"),
+                fmt_datetime(self.built_at)
+            )],
             Vec::new(),
         ];
         front.extend(self.summary.iter().map(|p| vec![p.clone()]));
@@ -233,6 +242,21 @@ impl Doc {
             l.t("Giá trị", "Value"),
         ];
         canhgac_sheets::write_csv(&header, &rows).unwrap_or_default()
+    }
+}
+
+/// `part/whole` in per cent to one decimal as the patching page shows it (`100%` when there is
+/// nothing to count): `66.7%`, `50%`.
+pub fn percent(part: i64, whole: i64) -> String {
+    let p = if whole > 0 {
+        (1000.0 * part as f64 / whole as f64).round() / 10.0
+    } else {
+        100.0
+    };
+    if p.fract() == 0.0 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
     }
 }
 

@@ -25,7 +25,11 @@ pub enum ScheduleKind {
 
 impl ScheduleKind {
     /// Every kind.
-    pub const ALL: [ScheduleKind; 3] = [ScheduleKind::Daily, ScheduleKind::Monthly, ScheduleKind::Scorecard];
+    pub const ALL: [ScheduleKind; 3] = [
+        ScheduleKind::Daily,
+        ScheduleKind::Monthly,
+        ScheduleKind::Scorecard,
+    ];
 
     /// Wire name.
     pub fn as_str(self) -> &'static str {
@@ -38,7 +42,9 @@ impl ScheduleKind {
 
     /// From the wire name.
     pub fn parse(s: &str) -> Option<ScheduleKind> {
-        ScheduleKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+        ScheduleKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
     }
 
     /// Vietnamese words.
@@ -124,7 +130,13 @@ impl ScheduleForm {
     /// Checks every field; all problems at once.
     pub fn validate(&self, now: i64) -> Result<NewSchedule, StoreError> {
         let mut errs = Vec::new();
-        let mut bad = |f: &str, en: &str, vi: &str| errs.push(FieldError { field: f.into(), message: en.into(), message_vi: vi.into() });
+        let mut bad = |f: &str, en: &str, vi: &str| {
+            errs.push(FieldError {
+                field: f.into(),
+                message: en.into(),
+                message_vi: vi.into(),
+            })
+        };
         let org_id = self.org.trim().parse::<i64>().ok();
         if org_id.is_none() {
             bad("org", "choose an organisation", "chọn đơn vị");
@@ -139,17 +151,34 @@ impl ScheduleForm {
         if !matches!(self.lang.trim(), "vi" | "en") {
             bad("lang", "Vietnamese or English", "tiếng Việt hoặc tiếng Anh");
         }
-        let hour = self.hour.trim().parse::<i64>().ok().filter(|h| (0..=23).contains(h));
+        let hour = self
+            .hour
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|h| (0..=23).contains(h));
         if hour.is_none() {
             bad("hour", "an hour from 0 to 23", "giờ từ 0 đến 23");
         }
         let recipients = canhgac_store::split_recipients(&self.recipients);
         if recipients.is_empty() {
-            bad("recipients", "at least one address", "cần ít nhất một địa chỉ thư");
+            bad(
+                "recipients",
+                "at least one address",
+                "cần ít nhất một địa chỉ thư",
+            );
         } else if recipients.len() > MAX_RECIPIENTS {
-            bad("recipients", &format!("at most {MAX_RECIPIENTS} addresses"), &format!("tối đa {MAX_RECIPIENTS} địa chỉ"));
+            bad(
+                "recipients",
+                &format!("at most {MAX_RECIPIENTS} addresses"),
+                &format!("tối đa {MAX_RECIPIENTS} địa chỉ"),
+            );
         } else if let Some(a) = recipients.iter().find(|a| !is_address(a)) {
-            bad("recipients", &format!("`{a}` is not an e-mail address"), &format!("\u{201c}{a}\u{201d} không phải địa chỉ thư"));
+            bad(
+                "recipients",
+                &format!("`{a}` is not an e-mail address"),
+                &format!("\u{201c}{a}\u{201d} không phải địa chỉ thư"),
+            );
         }
         match (org_id, kind, hour) {
             (Some(org_id), Some(kind), Some(hour)) if errs.is_empty() => Ok(NewSchedule {
@@ -169,7 +198,12 @@ impl ScheduleForm {
 
 /// The copy of a schedule's report for `label`: the document rendered, and its summary as the
 /// mail's text.
-async fn make(store: &Store, s: &ScheduleRow, label: &str, now: i64) -> Result<(String, Format, Vec<u8>, String, String), StoreError> {
+async fn make(
+    store: &Store,
+    s: &ScheduleRow,
+    label: &str,
+    now: i64,
+) -> Result<(String, Format, Vec<u8>, String, String), StoreError> {
     let scope: Scope = scope_of_org(store, s.org_id).await?;
     let kind = ScheduleKind::parse(&s.kind).ok_or(StoreError::NotFound)?;
     let format = Format::parse(&s.format).unwrap_or(Format::Pdf);
@@ -182,21 +216,44 @@ async fn make(store: &Store, s: &ScheduleRow, label: &str, now: i64) -> Result<(
             Format::Pdf => crate::daily::pdf(&d).map_err(fail)?,
             Format::Xlsx => crate::daily::xlsx(&d).map_err(fail)?,
             Format::Csv => {
-                let rows: Vec<Vec<String>> = crate::daily::rows(&d).into_iter().map(|(a, b, v)| vec![a, b, v]).collect();
-                canhgac_sheets::write_csv(&["Nội dung", "Chỉ tiêu", "Số liệu"], &rows).map_err(|e| fail(e.to_string()))?
+                let rows: Vec<Vec<String>> = crate::daily::rows(&d)
+                    .into_iter()
+                    .map(|(a, b, v)| vec![a, b, v])
+                    .collect();
+                canhgac_sheets::write_csv(&["Nội dung", "Chỉ tiêu", "Số liệu"], &rows)
+                    .map_err(|e| fail(e.to_string()))?
             }
         };
         let title = format!("Báo cáo kết quả trực ngày {}", day.format("%d/%m/%Y"));
-        return Ok((format!("bao-cao-truc-{}.{}", day, format.as_str()), format, bytes, title, d.narrative));
+        return Ok((
+            format!("bao-cao-truc-{}.{}", day, format.as_str()),
+            format,
+            bytes,
+            title,
+            d.narrative,
+        ));
     }
     let month = Month::parse(label).ok_or(StoreError::NotFound)?;
     let doc: Doc = match kind {
-        ScheduleKind::Monthly => monthly(store, &scope, Some(s.org_id), month, lang, now).await?.doc.ok_or(StoreError::NotFound)?,
-        _ => scorecards(store, &scope, Some(s.org_id), month, lang, now).await?.1,
+        ScheduleKind::Monthly => monthly(store, &scope, Some(s.org_id), month, lang, now)
+            .await?
+            .doc
+            .ok_or(StoreError::NotFound)?,
+        _ => {
+            scorecards(store, &scope, Some(s.org_id), month, lang, now)
+                .await?
+                .1
+        }
     };
     let bytes = doc.render(format).map_err(fail)?;
     let title = doc.title.clone();
-    Ok((doc.file_name(format), format, bytes, title, doc.summary.join("\n")))
+    Ok((
+        doc.file_name(format),
+        format,
+        bytes,
+        title,
+        doc.summary.join("\n"),
+    ))
 }
 
 /// What a pass of the scheduler did.
@@ -210,11 +267,29 @@ pub struct RunStats {
     pub failed: usize,
 }
 
-async fn deliver(store: &Store, mailer: Option<&Mailer>, run_id: i64, to: Vec<String>, subject: String, body: String, file: (String, String, Vec<u8>), stats: &mut RunStats) -> Result<(), StoreError> {
+async fn deliver(
+    store: &Store,
+    mailer: Option<&Mailer>,
+    run_id: i64,
+    to: Vec<String>,
+    subject: String,
+    body: String,
+    file: (String, String, Vec<u8>),
+    stats: &mut RunStats,
+) -> Result<(), StoreError> {
     match mailer {
-        None => store.finish_report_run(run_id, "kept", "no mail server configured").await,
+        None => {
+            store
+                .finish_report_run(run_id, "kept", "no mail server configured")
+                .await
+        }
         Some(m) => {
-            let mail = Mail { to, subject, body, attachment: Some(file) };
+            let mail = Mail {
+                to,
+                subject,
+                body,
+                attachment: Some(file),
+            };
             match m.send(&mail).await {
                 Ok(reply) => {
                     stats.sent += 1;
@@ -239,11 +314,18 @@ fn body(lang: &str, title: &str, summary: &str, public_url: &str) -> String {
 
 /// Runs every schedule due by `now`: makes each copy once, moves the schedule on, mails the copy
 /// (or keeps it when there is no mail server); then mails copies a dead worker left unmailed.
-pub async fn run_due(store: &Store, mailer: Option<&Mailer>, public_url: &str, now: i64) -> Result<RunStats, StoreError> {
+pub async fn run_due(
+    store: &Store,
+    mailer: Option<&Mailer>,
+    public_url: &str,
+    now: i64,
+) -> Result<RunStats, StoreError> {
     let mut stats = RunStats::default();
     let actor = Actor::system("report scheduler");
     for s in store.due_report_schedules(now).await? {
-        let Some(kind) = ScheduleKind::parse(&s.kind) else { continue };
+        let Some(kind) = ScheduleKind::parse(&s.kind) else {
+            continue;
+        };
         let label = label_for(kind, s.next_run_at);
         let made = make(store, &s, &label, now).await;
         let next = next_run(kind, s.hour, s.next_run_at.max(now));
@@ -251,18 +333,45 @@ pub async fn run_due(store: &Store, mailer: Option<&Mailer>, public_url: &str, n
             Ok(m) => m,
             Err(e) => {
                 tracing::warn!(schedule = s.id, error = %e, "scheduled report could not be made");
-                store.claim_report_schedule(s.id, s.next_run_at, next, now).await?;
+                store
+                    .claim_report_schedule(s.id, s.next_run_at, next, now)
+                    .await?;
                 continue;
             }
         };
         let to = s.recipient_list();
-        let run = store.add_report_run(&actor, Some(s.id), s.org_id, &s.kind, &label, format.as_str(), &file_name, &bytes, &to, now).await?;
+        let run = store
+            .add_report_run(
+                &actor,
+                Some(s.id),
+                s.org_id,
+                &s.kind,
+                &label,
+                format.as_str(),
+                &file_name,
+                &bytes,
+                &to,
+                now,
+            )
+            .await?;
         // Whoever moves the schedule on owns this pass; the copy exists once either way.
-        store.claim_report_schedule(s.id, s.next_run_at, next, now).await?;
+        store
+            .claim_report_schedule(s.id, s.next_run_at, next, now)
+            .await?;
         if let Some(run_id) = run {
             stats.made += 1;
             let subject = format!("[canhgac] {title} — {}", s.org_name);
-            deliver(store, mailer, run_id, to, subject, body(&s.lang, &title, &summary, public_url), (file_name, format.mime().into(), bytes), &mut stats).await?;
+            deliver(
+                store,
+                mailer,
+                run_id,
+                to,
+                subject,
+                body(&s.lang, &title, &summary, public_url),
+                (file_name, format.mime().into(), bytes),
+                &mut stats,
+            )
+            .await?;
         }
     }
     // Copies left unmailed for ten minutes (their worker died): mail them now.
@@ -271,7 +380,17 @@ pub async fn run_due(store: &Store, mailer: Option<&Mailer>, public_url: &str, n
             let format = Format::parse(&r.format).unwrap_or(Format::Pdf);
             let to = canhgac_store::split_recipients(&r.recipients);
             let subject = format!("[canhgac] {} — {}", r.file_name, r.org_code);
-            deliver(store, mailer, id, to, subject, body("vi", &r.file_name, "", public_url), (r.file_name.clone(), format.mime().into(), bytes), &mut stats).await?;
+            deliver(
+                store,
+                mailer,
+                id,
+                to,
+                subject,
+                body("vi", &r.file_name, "", public_url),
+                (r.file_name.clone(), format.mime().into(), bytes),
+                &mut stats,
+            )
+            .await?;
         }
     }
     Ok(stats)
@@ -279,18 +398,46 @@ pub async fn run_due(store: &Store, mailer: Option<&Mailer>, public_url: &str, n
 
 /// Makes a schedule's latest copy now, by hand, and mails it (the copy is kept apart from the
 /// schedule's own runs). Returns the copy's id.
-pub async fn run_now(store: &Store, actor: &Actor, s: &ScheduleRow, mailer: Option<&Mailer>, public_url: &str, now: i64) -> Result<i64, StoreError> {
+pub async fn run_now(
+    store: &Store,
+    actor: &Actor,
+    s: &ScheduleRow,
+    mailer: Option<&Mailer>,
+    public_url: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
     let kind = ScheduleKind::parse(&s.kind).ok_or(StoreError::NotFound)?;
     let label = label_for(kind, now);
     let (file_name, format, bytes, title, summary) = make(store, s, &label, now).await?;
     let to = s.recipient_list();
     let id = store
-        .add_report_run(actor, None, s.org_id, &s.kind, &label, format.as_str(), &file_name, &bytes, &to, now)
+        .add_report_run(
+            actor,
+            None,
+            s.org_id,
+            &s.kind,
+            &label,
+            format.as_str(),
+            &file_name,
+            &bytes,
+            &to,
+            now,
+        )
         .await?
         .ok_or(StoreError::NotFound)?;
     let mut stats = RunStats::default();
     let subject = format!("[canhgac] {title} — {}", s.org_name);
-    deliver(store, mailer, id, to, subject, body(&s.lang, &title, &summary, public_url), (file_name, format.mime().into(), bytes), &mut stats).await?;
+    deliver(
+        store,
+        mailer,
+        id,
+        to,
+        subject,
+        body(&s.lang, &title, &summary, public_url),
+        (file_name, format.mime().into(), bytes),
+        &mut stats,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -316,19 +463,49 @@ mod tests {
         let n = next_run(ScheduleKind::Monthly, 8, at(2026, 12, 5, 9));
         assert_eq!(n, at(2027, 1, 1, 8));
         assert_eq!(label_for(ScheduleKind::Monthly, n), "2026-12");
-        assert_eq!(next_run(ScheduleKind::Scorecard, 8, at(2026, 12, 1, 7)), at(2026, 12, 1, 8));
-        assert_eq!(label_for(ScheduleKind::Scorecard, at(2026, 1, 1, 8)), "2025-12");
+        assert_eq!(
+            next_run(ScheduleKind::Scorecard, 8, at(2026, 12, 1, 7)),
+            at(2026, 12, 1, 8)
+        );
+        assert_eq!(
+            label_for(ScheduleKind::Scorecard, at(2026, 1, 1, 8)),
+            "2025-12"
+        );
     }
 
     #[test]
     fn the_form_names_every_problem() {
-        let f = ScheduleForm { org: "x".into(), kind: "weekly".into(), format: "doc".into(), lang: "fr".into(), recipients: "a@b.vn, not-an-address".into(), hour: "24".into(), active: true };
-        let Err(StoreError::Invalid(errs)) = f.validate(0) else { panic!("accepted") };
+        let f = ScheduleForm {
+            org: "x".into(),
+            kind: "weekly".into(),
+            format: "doc".into(),
+            lang: "fr".into(),
+            recipients: "a@b.vn, not-an-address".into(),
+            hour: "24".into(),
+            active: true,
+        };
+        let Err(StoreError::Invalid(errs)) = f.validate(0) else {
+            panic!("accepted")
+        };
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["org", "kind", "format", "lang", "hour", "recipients"]);
+        assert_eq!(
+            fields,
+            ["org", "kind", "format", "lang", "hour", "recipients"]
+        );
         assert!(errs[5].message.contains("not-an-address"));
-        let ok = ScheduleForm { org: "3".into(), kind: "monthly".into(), format: "pdf".into(), lang: "vi".into(), recipients: "a@b.vn\nc@d.vn".into(), hour: "8".into(), active: true };
+        let ok = ScheduleForm {
+            org: "3".into(),
+            kind: "monthly".into(),
+            format: "pdf".into(),
+            lang: "vi".into(),
+            recipients: "a@b.vn\nc@d.vn".into(),
+            hour: "8".into(),
+            active: true,
+        };
         let s = ok.validate(at(2026, 12, 5, 9)).expect("valid");
-        assert_eq!((s.org_id, s.recipients.len(), s.next_run_at), (3, 2, at(2027, 1, 1, 8)));
+        assert_eq!(
+            (s.org_id, s.recipients.len(), s.next_run_at),
+            (3, 2, at(2027, 1, 1, 8))
+        );
     }
 }

@@ -12,10 +12,10 @@ use canhgac_ops::summaries::{self as sums, Built, Lang, Month, ScheduleForm, Sco
 use canhgac_store::{RunRow, ScheduleRow};
 use std::collections::HashMap;
 
-/// The month asked for (`yyyy-mm`), or the one before the current.
+/// The month asked for (`yyyy-mm`), or the current one (so far).
 pub(crate) fn month_of(p: &HashMap<String, String>) -> Result<Month, ApiError> {
     match p.get("month").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => Ok(Month::of(now_ms()).prev()),
+        None => Ok(Month::of(now_ms())),
         Some(s) => Month::parse(s).ok_or_else(|| ApiError::bad("month là tháng dạng yyyy-mm.", "month is yyyy-mm.")),
     }
 }
@@ -30,7 +30,7 @@ pub(crate) fn issuer(c: &Caller) -> Option<i64> {
     path = "/reports/monthly",
     tag = "reports",
     summary = "A month's figures in your scope: totals and per organisation, as the monthly report prints them",
-    params(("month" = Option<String>, Query, description = "yyyy-mm (default: last month)")),
+    params(("month" = Option<String>, Query, description = "yyyy-mm (default: this month so far)")),
     responses((status = 200, description = "Done", body = Built), Refusals),
     security(("bearer" = [])),
 )]
@@ -44,7 +44,7 @@ pub(crate) async fn monthly(State(st): State<AppState>, c: Caller, Query(p): Que
     path = "/reports/scorecards",
     tag = "reports",
     summary = "The scorecards of the organisations in your scope for a month, best first",
-    params(("month" = Option<String>, Query, description = "yyyy-mm (default: last month)")),
+    params(("month" = Option<String>, Query, description = "yyyy-mm (default: this month so far)")),
     responses((status = 200, description = "Done", body = Vec<Scorecard>), Refusals),
     security(("bearer" = [])),
 )]

@@ -93,7 +93,7 @@ fn month_nav(l: Lang, base: &str, m: Month) -> Markup {
 fn month_param(c: &Caller, q: &[(String, String)]) -> Result<Month, axum::response::Response> {
     let s = param(q, "month");
     if s.trim().is_empty() {
-        return Ok(Month::of(now_ms()).prev());
+        return Ok(Month::of(now_ms()));
     }
     Month::parse(&s).ok_or_else(|| crate::ui::error_page(c, axum::http::StatusCode::BAD_REQUEST, "Tháng không hợp lệ (dạng yyyy-mm).", "Not a month (yyyy-mm)."))
 }
@@ -115,7 +115,7 @@ pub async fn index(State(st): State<AppState>, c: Caller) -> UiResult {
                 h2 { (l.t("Báo cáo tháng", "Monthly report")) }
                 p.muted { (l.t("Cảnh báo, sự cố, Botnet, bản vá, văn bản chỉ đạo, trực và viễn thông của tháng, theo từng đơn vị.", "The month's alerts, incidents, Botnet, patching, directives, duty and telecoms, per organisation.")) }
                 form method="get" action="/reports/monthly" {
-                    label { (l.t("Tháng", "Month")) " " select name="month" { @for m in &months { option value=(m.label()) selected[*m == this.prev()] { (m.display()) } } } }
+                    label { (l.t("Tháng", "Month")) " " select name="month" { @for m in &months { option value=(m.label()) selected[*m == this] { (m.display()) @if *m == this { (l.t(" (đến hôm nay)", " (so far)")) } } } } }
                     " " button { (l.t("Xem", "Open")) }
                 }
             }
@@ -123,7 +123,7 @@ pub async fn index(State(st): State<AppState>, c: Caller) -> UiResult {
                 h2 { (l.t("Bảng điểm đơn vị", "Organisation scorecards")) }
                 p.muted { (l.t("Tiếp nhận cảnh báo đúng hạn, tuân thủ bản vá, xử lý Botnet, văn bản chỉ đạo, báo cáo trực.", "Alerts taken up in time, patch compliance, Botnet clean-up, directives, duty reports.")) }
                 form method="get" action="/reports/scorecards" {
-                    label { (l.t("Tháng", "Month")) " " select name="month" { @for m in &months { option value=(m.label()) selected[*m == this.prev()] { (m.display()) } } } }
+                    label { (l.t("Tháng", "Month")) " " select name="month" { @for m in &months { option value=(m.label()) selected[*m == this] { (m.display()) @if *m == this { (l.t(" (đến hôm nay)", " (so far)")) } } } } }
                     " " button { (l.t("Xem", "Open")) }
                 }
             }

@@ -108,22 +108,24 @@ fn form(c: &Caller, action: &str, f: &ScheduleForm, orgs: &[(i64, String, String
         @if !errs.is_empty() {
             div.flash.bad #form-errors { ul { @for e in errs { li { (field_label(l, &e.field)) ": " (l.t(&e.message_vi, &e.message)) } } } }
         }
-        form.card method="post" action=(action) { (csrf(c))
-            @match fixed_org {
-                Some(name) => p { (l.t("Đơn vị: ", "Organisation: ")) strong { (name) } },
-                None => label { (l.t("Số liệu của đơn vị (Sở TTTT: toàn tỉnh)", "Figures of (the DIC: the whole province)")) br
-                    select name="org" { @for (id, code, name) in orgs { option value=(id) selected[f.org == id.to_string()] { (code) " — " (name) } } } },
+        form.card #schedule-form method="post" action=(action) { (csrf(c))
+            div.grid2 {
+                @match fixed_org {
+                    Some(name) => div { label { (l.t("Đơn vị", "Organisation")) } strong { (name) } },
+                    None => div { label for="s-org" { (l.t("Số liệu của đơn vị (Sở TTTT: toàn tỉnh)", "Figures of (the DIC: the whole province)")) }
+                        select #s-org name="org" { @for (id, code, name) in orgs { option value=(id) selected[f.org == id.to_string()] { (code) " — " (name) } } } },
+                }
+                div { label for="s-kind" { (l.t("Báo cáo", "Report")) }
+                    select #s-kind name="kind" { @for k in ScheduleKind::ALL { option value=(k.as_str()) selected[f.kind == k.as_str()] { (l.t(k.label_vi(), k.label_en())) } } } }
+                div { label for="s-format" { (l.t("Định dạng", "Format")) }
+                    select #s-format name="format" { @for v in ["pdf", "xlsx", "csv"] { option value=(v) selected[f.format == v] { (format_label(v)) } } } }
+                div { label for="s-lang" { (l.t("Ngôn ngữ (báo cáo trực ngày chỉ có tiếng Việt)", "Language (the daily duty report is in Vietnamese only)")) }
+                    select #s-lang name="lang" { option value="vi" selected[f.lang != "en"] { (l.t("Tiếng Việt", "Vietnamese")) } option value="en" selected[f.lang == "en"] { (l.t("Tiếng Anh", "English")) } } }
+                div { label for="s-hour" { (l.t("Giờ gửi (giờ Việt Nam, 0–23)", "Hour (Viet Nam time, 0–23)")) } input #s-hour type="number" name="hour" min="0" max="23" value=(f.hour); }
+                div { label for="s-to" { (l.t("Người nhận (mỗi dòng một địa chỉ, tối đa 20)", "Recipients (one address per line, at most 20)")) } textarea #s-to name="recipients" rows="3" { (f.recipients) } }
             }
-            label { (l.t("Báo cáo", "Report")) br
-                select name="kind" { @for k in ScheduleKind::ALL { option value=(k.as_str()) selected[f.kind == k.as_str()] { (l.t(k.label_vi(), k.label_en())) } } } }
-            label { (l.t("Định dạng", "Format")) br
-                select name="format" { @for v in ["pdf", "xlsx", "csv"] { option value=(v) selected[f.format == v] { (format_label(v)) } } } }
-            label { (l.t("Ngôn ngữ (báo cáo trực ngày chỉ có tiếng Việt)", "Language (the daily duty report is in Vietnamese only)")) br
-                select name="lang" { option value="vi" selected[f.lang != "en"] { (l.t("Tiếng Việt", "Vietnamese")) } option value="en" selected[f.lang == "en"] { (l.t("Tiếng Anh", "English")) } } }
-            label { (l.t("Giờ gửi (giờ Việt Nam, 0–23)", "Hour (Viet Nam time, 0–23)")) br input type="number" name="hour" min="0" max="23" value=(f.hour); }
-            label { (l.t("Người nhận (mỗi dòng một địa chỉ, tối đa 20)", "Recipients (one address per line, at most 20)")) br textarea name="recipients" rows="4" { (f.recipients) } }
-            label { input type="checkbox" name="active" value="on" checked[f.active]; " " (l.t("Đang chạy", "Running")) }
-            p { button { (l.t("Lưu", "Save")) } }
+            label.check { input type="checkbox" name="active" value="on" checked[f.active]; (l.t("Đang chạy", "Running")) }
+            p { button #schedule-save { (l.t("Lưu", "Save")) } }
         }
     }
 }
@@ -180,15 +182,15 @@ async fn detail_page(st: &AppState, c: &Caller, s: &ScheduleRow, f: &ScheduleFor
     let body = html! {
         p.muted { a href="/reports" { (l.t("Báo cáo", "Reports")) } }
         h1 { (kind_label(l, &s.kind)) }
-        dl.facts {
+        div.card { dl.kv {
             dt { (l.t("Đơn vị", "Organisation")) } dd { a href=(format!("/orgs/{}", s.org_id)) { (s.org_code) " — " (s.org_name) } }
             dt { (l.t("Định dạng", "Format")) } dd { (format_label(&s.format)) ", " (lang_label(l, &s.lang)) }
             dt { (l.t("Giờ gửi", "Hour")) } dd { (format!("{:02}:00", s.hour)) }
             dt { (l.t("Lần tới", "Next run")) } dd { @if s.active != 0 { (fmt_datetime(s.next_run_at)) } @else { (l.t("Tạm dừng", "Paused")) } }
             dt { (l.t("Lần trước", "Last run")) } dd { (s.last_run_at.map(fmt_datetime).unwrap_or_else(|| "—".into())) }
             dt { (l.t("Người nhận", "Recipients")) } dd { @for a in s.recipient_list() { (a) br; } }
-            dt { (l.t("Người lập", "Set up by")) } dd { (s.created_by) ", " (fmt_datetime(s.created_at)) }
-        }
+            dt { (l.t("Người lập", "Set up by")) } dd { @if s.created_by.starts_with("system:") { (l.t("Hệ thống", "The platform")) } @else { (s.created_by) } ", " (fmt_datetime(s.created_at)) }
+        } }
         @if admin {
             form.inline method="post" action=(format!("/reports/schedules/{}/run", s.id)) { (csrf(c)) button #run-now { (l.t("Lập và gửi ngay bản mới nhất", "Make and send the latest now")) } }
         }

@@ -112,6 +112,7 @@ pub struct Document {
     pages: Vec<String>,
     page: String,
     y: f32,
+    page_word: String,
 }
 
 impl Document {
@@ -125,7 +126,13 @@ impl Document {
             pages: Vec::new(),
             page: String::new(),
             y: PAGE_H - MARGIN_TOP,
+            page_word: "Trang".into(),
         })
+    }
+
+    /// The word before the page numbers in the footer ("Trang" unless set: "Page" in English).
+    pub fn set_page_word(&mut self, word: &str) {
+        self.page_word = clean(word);
     }
 
     fn font(&mut self, w: Weight) -> &mut Font {
@@ -313,7 +320,7 @@ impl Document {
         let total = self.pages.len();
         let mut pages = std::mem::take(&mut self.pages);
         for (i, page) in pages.iter_mut().enumerate() {
-            let label = format!("Trang {}/{}", i + 1, total);
+            let label = format!("{} {}/{}", self.page_word, i + 1, total);
             let lw = self.fonts[0].measure(&label, 8.0);
             let hex = self.fonts[0].encode(&label);
             let _ = writeln!(

@@ -135,6 +135,45 @@ async fn charts_agree_with_the_lists_and_keep_organisations_apart() {
             total,
             "{email}: the chart's numbers are the list's"
         );
+        // Today's patch compliance is the patching API's, over the same organisations.
+        let token = app.token(email).await;
+        let comp = app
+            .api("get", "/api/v1/compliance", Some(&token), None)
+            .await
+            .json();
+        let (hosts, open) =
+            comp["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .fold((0, 0), |(h, o), r| {
+                    (
+                        h + r["hosts"].as_i64().expect("hosts"),
+                        o + r["hosts_with_open_patches"].as_i64().expect("open"),
+                    )
+                });
+        let expected = if hosts > 0 {
+            (hosts - open) * 100 / hosts
+        } else {
+            100
+        };
+        let chart = b.get("/charts/patch-compliance.csv").await.text;
+        let today: i64 = chart
+            .lines()
+            .last()
+            .and_then(|l| l.split(',').nth(1))
+            .expect("a row")
+            .parse()
+            .expect("per cent");
+        assert_eq!(today, expected, "{email}: {chart}");
+        assert_eq!(chart.lines().count(), 31, "30 days and a header");
+        // Spam trends for those who see spam: the DIC, not an agency.
+        let spam = b.get("/charts/spam-per-day.csv").await.status;
+        assert_eq!(
+            spam == StatusCode::OK,
+            code.is_none(),
+            "{email}: spam chart {spam}"
+        );
         let orgs = b.get("/charts/top-orgs.csv").await.text;
         if let Some(c) = code {
             assert!(

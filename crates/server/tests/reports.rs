@@ -523,6 +523,12 @@ async fn a_schedule_mails_its_copy_once() {
             &mails[0].data[..mails[0].data.len().min(2000)]
         );
         assert!(mails[0].data.contains("application/pdf"));
+        assert_eq!(mails[0].from, "canhgac@t.vn");
+        let subject = smtp::subject(&mails[0].data);
+        assert!(
+            subject.starts_with("[canhgac] BÁO CÁO TÌNH HÌNH"),
+            "{subject}"
+        );
     }
     // The copy is listed, mailed, and downloads as the PDF that was sent.
     let r = app

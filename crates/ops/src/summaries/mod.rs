@@ -5,11 +5,13 @@
 //! column), in Vietnamese or English; and their schedules, generated and e-mailed on time.
 
 mod build;
+mod daily;
 mod schedule;
 
 pub use build::{
     criteria, monthly, period_summary, scope_of_org, scorecards, Built, Month, Score, Scorecard,
 };
+pub use daily::daily_doc;
 pub use schedule::{
     label_for, next_run, run_due, run_now, RunStats, ScheduleForm, ScheduleKind, MAX_RECIPIENTS,
 };
@@ -151,6 +153,7 @@ impl Doc {
     pub fn pdf(&self) -> Result<Vec<u8>, String> {
         let l = self.lang;
         let mut doc = Document::new(&self.title).map_err(|e| e.to_string())?;
+        doc.set_page_word(l.t("Trang", "Page"));
         doc.centered(&self.issuer.to_uppercase(), 10.0, Weight::Bold);
         if l == Lang::Vi {
             doc.centered(
@@ -178,6 +181,7 @@ impl Doc {
             doc.paragraph(p, 10.0, Weight::Regular, 10.0);
         }
         for s in &self.sections {
+            doc.gap(6.0);
             doc.paragraph(&s.heading, 11.0, Weight::Bold, 0.0);
             let header: Vec<&str> = s.header.iter().map(String::as_str).collect();
             if s.rows.is_empty() {

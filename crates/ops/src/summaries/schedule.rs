@@ -212,26 +212,16 @@ async fn make(
     if kind == ScheduleKind::Daily {
         let day: NaiveDate = label.parse().map_err(|_| StoreError::NotFound)?;
         let d = crate::daily::build(store, &scope, s.org_id, day, false, now).await?;
-        let bytes = match format {
-            Format::Pdf => crate::daily::pdf(&d).map_err(fail)?,
-            Format::Xlsx => crate::daily::xlsx(&d).map_err(fail)?,
-            Format::Csv => {
-                let rows: Vec<Vec<String>> = crate::daily::rows(&d)
-                    .into_iter()
-                    .map(|(a, b, v)| vec![a, b, v])
-                    .collect();
-                canhgac_sheets::write_csv(&["Nội dung", "Chỉ tiêu", "Số liệu"], &rows)
-                    .map_err(|e| fail(e.to_string()))?
-            }
+        // In Vietnamese as PDF or XLSX, the report as the officer prints it; otherwise the same
+        // figures as a document in the language and format asked for.
+        let doc = super::daily_doc(&d, lang);
+        let bytes = match (format, lang) {
+            (Format::Pdf, Lang::Vi) => crate::daily::pdf(&d).map_err(fail)?,
+            (Format::Xlsx, Lang::Vi) => crate::daily::xlsx(&d).map_err(fail)?,
+            _ => doc.render(format).map_err(fail)?,
         };
-        let title = format!("Báo cáo kết quả trực ngày {}", day.format("%d/%m/%Y"));
-        return Ok((
-            format!("bao-cao-truc-{}.{}", day, format.as_str()),
-            format,
-            bytes,
-            title,
-            d.narrative,
-        ));
+        let summary = doc.summary.join("\n");
+        return Ok((doc.file_name(format), format, bytes, doc.title, summary));
     }
     let month = Month::parse(label).ok_or(StoreError::NotFound)?;
     let doc: Doc = match kind {
@@ -267,40 +257,27 @@ pub struct RunStats {
     pub failed: usize,
 }
 
+/// Mails a copy (or keeps it when there is no mail server: its state says so) and records how
+/// it went.
 async fn deliver(
     store: &Store,
     mailer: Option<&Mailer>,
     run_id: i64,
-    to: Vec<String>,
-    subject: String,
-    body: String,
-    file: (String, String, Vec<u8>),
+    mail: Mail,
     stats: &mut RunStats,
 ) -> Result<(), StoreError> {
     match mailer {
-        None => {
-            store
-                .finish_report_run(run_id, "kept", "no mail server configured")
-                .await
-        }
-        Some(m) => {
-            let mail = Mail {
-                to,
-                subject,
-                body,
-                attachment: Some(file),
-            };
-            match m.send(&mail).await {
-                Ok(reply) => {
-                    stats.sent += 1;
-                    store.finish_report_run(run_id, "sent", &reply).await
-                }
-                Err(e) => {
-                    stats.failed += 1;
-                    store.finish_report_run(run_id, "failed", &e).await
-                }
+        None => store.finish_report_run(run_id, "kept", "").await,
+        Some(m) => match m.send(&mail).await {
+            Ok(reply) => {
+                stats.sent += 1;
+                store.finish_report_run(run_id, "sent", &reply).await
             }
-        }
+            Err(e) => {
+                stats.failed += 1;
+                store.finish_report_run(run_id, "failed", &e).await
+            }
+        },
     }
 }
 
@@ -365,10 +342,12 @@ pub async fn run_due(
                 store,
                 mailer,
                 run_id,
-                to,
-                subject,
-                body(&s.lang, &title, &summary, public_url),
-                (file_name, format.mime().into(), bytes),
+                Mail {
+                    to,
+                    subject,
+                    body: body(&s.lang, &title, &summary, public_url),
+                    attachment: Some((file_name, format.mime().into(), bytes)),
+                },
                 &mut stats,
             )
             .await?;
@@ -384,10 +363,12 @@ pub async fn run_due(
                 store,
                 mailer,
                 id,
-                to,
-                subject,
-                body("vi", &r.file_name, "", public_url),
-                (r.file_name.clone(), format.mime().into(), bytes),
+                Mail {
+                    to,
+                    subject,
+                    body: body("vi", &r.file_name, "", public_url),
+                    attachment: Some((r.file_name.clone(), format.mime().into(), bytes)),
+                },
                 &mut stats,
             )
             .await?;
@@ -431,10 +412,12 @@ pub async fn run_now(
         store,
         mailer,
         id,
-        to,
-        subject,
-        body(&s.lang, &title, &summary, public_url),
-        (file_name, format.mime().into(), bytes),
+        Mail {
+            to,
+            subject,
+            body: body(&s.lang, &title, &summary, public_url),
+            attachment: Some((file_name, format.mime().into(), bytes)),
+        },
         &mut stats,
     )
     .await?;

@@ -14,6 +14,7 @@ use canhgac_domain::duty::local_date;
 use canhgac_domain::signal::Severity;
 use canhgac_domain::time::{fmt_datetime, now_ms};
 use canhgac_ops::daily::{self, Daily};
+use canhgac_ops::summaries::{self, Format};
 use chrono::NaiveDate;
 use maud::html;
 use std::collections::HashMap;
@@ -59,7 +60,11 @@ pub async fn daily_page(State(st): State<AppState>, c: Caller, Query(q): Query<H
         p { a href=(format!("/duty/daily?day={prev}")) { "← " (prev) } " · " a href=(format!("/duty/daily?day={next}")) { (next) " →" } " · "
             a #daily-print href=(format!("/duty/daily/print?{}", qs(&d))) target="_blank" { (l.t("Bản in", "Print")) } " · "
             a #daily-pdf href=(format!("/duty/daily/pdf?{}", qs(&d))) { "PDF" } " · "
-            a #daily-xlsx href=(format!("/duty/daily/xlsx?{}", qs(&d))) { "XLSX" } }
+            a #daily-xlsx href=(format!("/duty/daily/xlsx?{}", qs(&d))) { "XLSX" } " · "
+            span.muted { (l.t("Tiếng Anh: ", "English: ")) }
+            a #daily-pdf-en href=(format!("/duty/daily/pdf?{}&lang=en", qs(&d))) { "PDF" } " · "
+            a #daily-xlsx-en href=(format!("/duty/daily/xlsx?{}&lang=en", qs(&d))) { "XLSX" } " · "
+            a #daily-csv href=(format!("/duty/daily/xlsx?{}&format=csv", qs(&d))) { "CSV" } }
         @if let Some(p) = &d.period { p { span.badge.sev-high { (l.t("Trong đợt cao điểm: ", "In the heightened period: ")) span data-raw { (p.name) } } } }
         div.cards #daily-figures {
             @for s in Severity::ALL.iter().rev() { div.stat { b { (cnt.signals_by_severity.get(s.as_str()).copied().unwrap_or(0)) } span { (l.t("Cảnh báo ", "Alerts: ")) (l.t(s.label_vi(), s.label_en()).to_lowercase()) } } }
@@ -124,16 +129,36 @@ pub async fn print(State(st): State<AppState>, c: Caller, Query(q): Query<HashMa
     Ok(print_page(&format!("Báo cáo trực ngày {}", d.day.format("%d/%m/%Y")), body).into_response())
 }
 
-/// `GET /duty/daily/pdf`.
+/// The report as the document model (`lang=en`: in English; any `format`), when asked for.
+fn as_doc(c: &Caller, d: &Daily, q: &HashMap<String, String>, default: Format) -> Option<UiResult> {
+    let lang = q.get("lang").map(|v| summaries::Lang::parse(v)).unwrap_or(summaries::Lang::Vi);
+    let format = q.get("format").and_then(|f| Format::parse(f)).unwrap_or(default);
+    if lang == summaries::Lang::Vi && format == default {
+        return None;
+    }
+    let doc = summaries::daily_doc(d, lang);
+    Some(match doc.render(format) {
+        Ok(bytes) => Ok(crate::ui::download(&doc.file_name(format), bytes)),
+        Err(e) => Err(error_page(c, StatusCode::INTERNAL_SERVER_ERROR, &format!("Không tạo được tệp: {e}"), &format!("Could not write the file: {e}"))),
+    })
+}
+
+/// `GET /duty/daily/pdf[?lang=en]`.
 pub async fn pdf(State(st): State<AppState>, c: Caller, Query(q): Query<HashMap<String, String>>) -> UiResult {
     let d = load(&st, &c, &q).await?;
+    if let Some(r) = as_doc(&c, &d, &q, Format::Pdf) {
+        return r;
+    }
     let bytes = daily::pdf(&d).map_err(|e| error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, &format!("Không tạo được PDF: {e}"), &format!("Could not make the PDF: {e}")))?;
     Ok(pdf_response(&format!("bao-cao-truc-{}-{}.pdf", d.org_code, d.day), bytes))
 }
 
-/// `GET /duty/daily/xlsx`.
+/// `GET /duty/daily/xlsx[?lang=en][&format=csv]`.
 pub async fn xlsx(State(st): State<AppState>, c: Caller, Query(q): Query<HashMap<String, String>>) -> UiResult {
     let d = load(&st, &c, &q).await?;
+    if let Some(r) = as_doc(&c, &d, &q, Format::Xlsx) {
+        return r;
+    }
     let bytes = daily::xlsx(&d).map_err(|e| error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, &format!("Không tạo được tệp: {e}"), &format!("Could not write the file: {e}")))?;
     Ok((
         [

@@ -70,9 +70,9 @@ pub(crate) fn runs_table(l: Lang, rows: &[RunRow]) -> Markup {
                     td { @if let Some(s) = r.schedule_id { a href=(format!("/reports/schedules/{s}")) { (kind_label(l, &r.kind)) } } @else { (kind_label(l, &r.kind)) " " span.muted { (l.t("(gửi ngay)", "(sent by hand)")) } } }
                     td { (period_label(&r.label)) }
                     td { a href=(format!("/orgs/{}", r.org_id)) { (r.org_code) } }
-                    td { a href=(format!("/reports/runs/{}", r.id)) { (r.file_name) } " " span.muted { "(" (r.size / 1024 + 1) " KB)" } }
+                    td { a href=(format!("/reports/runs/{}", r.id)) { code { (r.file_name) } } " " span.muted { "(" (r.size / 1024 + 1) " KB)" } }
                     td { @for a in canhgac_store::split_recipients(&r.recipients) { (a) br; } }
-                    td title=(r.detail.clone().unwrap_or_default()) { (run_state(l, &r.state)) }
+                    td { (run_state(l, &r.state)) @if r.state == "failed" { @if let Some(d) = &r.detail { br; code { (d) } } } }
                 } } }
             } }
         }

@@ -20,6 +20,7 @@ use axum::middleware;
 use axum::Router;
 use canhgac_store::Store;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Settings of the HTTP server.
@@ -106,6 +107,8 @@ pub struct AppState {
     pub monitor: Arc<canhgac_ops::monitor::Monitor>,
     /// The flow collector's shared state, once `serve` started it.
     pub flows: Arc<std::sync::OnceLock<Arc<canhgac_ops::flows::Shared>>>,
+    /// This process's name: the holder of the periodic jobs' leases.
+    pub instance: Arc<str>,
 }
 
 impl AppState {
@@ -127,6 +130,7 @@ impl AppState {
             }),
             config: Arc::new(config),
             flows: Arc::default(),
+            instance: instance_name().into(),
         }
     }
 }
@@ -197,69 +201,70 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     if let Err(e) = canhgac_ops::reports::ensure_contacts(&store).await {
         tracing::warn!(error = %e, "could not seed the incident-report contact points");
     }
-    // Missed report deadlines escalated, directive items reminded: every five minutes.
-    let deadline_store = store.clone();
-    let mailer = state.config.mailer.clone();
-    tokio::spawn(async move {
-        loop {
-            match canhgac_ops::reports::check_deadlines(
-                &deadline_store,
-                mailer.as_deref(),
-                canhgac_domain::time::now_ms(),
-            )
-            .await
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(n, "missed incident-report deadlines escalated"),
-                Err(e) => tracing::warn!(error = %e, "could not check incident-report deadlines"),
+    let holder = state.instance.clone();
+    let now = canhgac_domain::time::now_ms;
+    // Missed report deadlines escalated, the heightened period applied, directive items
+    // reminded: every five minutes.
+    let (s, mailer) = (store.clone(), state.config.mailer.clone());
+    periodic(
+        store.clone(),
+        holder.clone(),
+        "deadlines",
+        Duration::ZERO,
+        Duration::from_secs(300),
+        move || {
+            let (s, mailer) = (s.clone(), mailer.clone());
+            async move {
+                match canhgac_ops::reports::check_deadlines(&s, mailer.as_deref(), now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(n, "missed incident-report deadlines escalated"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not check incident-report deadlines")
+                    }
+                }
+                match canhgac_ops::periods::apply(&s, now()).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(n, "deadlines brought forward for the heightened period")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not apply the heightened period"),
+                }
+                match canhgac_ops::directives::remind(&s, mailer.as_deref(), now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(n, "directive items reminded"),
+                    Err(e) => tracing::warn!(error = %e, "could not send directive reminders"),
+                }
             }
-            match canhgac_ops::periods::apply(&deadline_store, canhgac_domain::time::now_ms()).await
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(n, "deadlines brought forward for the heightened period"),
-                Err(e) => tracing::warn!(error = %e, "could not apply the heightened period"),
-            }
-            match canhgac_ops::directives::remind(
-                &deadline_store,
-                mailer.as_deref(),
-                canhgac_domain::time::now_ms(),
-            )
-            .await
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(n, "directive items reminded"),
-                Err(e) => tracing::warn!(error = %e, "could not send directive reminders"),
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
-        }
-    });
+        },
+    );
     // The pager: new incidents and high or critical alerts page the people on duty; unanswered
     // pages escalate. Every 30 seconds.
     match canhgac_ops::oncall::Pager::new(state.config.mailer.clone(), &state.config.public_url) {
         Ok(pager) => {
-            let pager_store = store.clone();
-            tokio::spawn(async move {
-                loop {
-                    match canhgac_ops::oncall::tick(
-                        &pager_store,
-                        &pager,
-                        canhgac_domain::time::now_ms(),
-                    )
-                    .await
-                    {
-                        Ok(r) if r.opened + r.steps > 0 => tracing::info!(
-                            opened = r.opened,
-                            steps = r.steps,
-                            sent = r.sent,
-                            failed = r.failed,
-                            "on-call pages"
-                        ),
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "the pager could not run"),
+            let (s, pager) = (store.clone(), Arc::new(pager));
+            periodic(
+                store.clone(),
+                holder.clone(),
+                "pager",
+                Duration::ZERO,
+                Duration::from_secs(30),
+                move || {
+                    let (s, pager) = (s.clone(), pager.clone());
+                    async move {
+                        match canhgac_ops::oncall::tick(&s, &pager, now()).await {
+                            Ok(r) if r.opened + r.steps > 0 => tracing::info!(
+                                opened = r.opened,
+                                steps = r.steps,
+                                sent = r.sent,
+                                failed = r.failed,
+                                "on-call pages"
+                            ),
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!(error = %e, "the pager could not run"),
+                        }
                     }
-                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
-                }
-            });
+                },
+            );
         }
         Err(e) => tracing::error!(error = %e, "the pager could not start"),
     }
@@ -284,87 +289,153 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         Err(e) => tracing::error!(error = %e, "syslog listeners could not start"),
     }
     // Scheduled reports, made and mailed every minute.
-    let report_store = store.clone();
-    let report_mailer = state.config.mailer.clone();
-    let public_url = state.config.public_url.clone();
-    tokio::spawn(async move {
-        loop {
-            match canhgac_ops::summaries::run_due(
-                &report_store,
-                report_mailer.as_deref(),
-                &public_url,
-                canhgac_domain::time::now_ms(),
-            )
-            .await
-            {
-                Ok(s) if s.made + s.sent + s.failed > 0 => tracing::info!(
-                    made = s.made,
-                    sent = s.sent,
-                    failed = s.failed,
-                    "scheduled reports"
-                ),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "scheduled reports could not run"),
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-        }
-    });
-    // Scheduled malware scans, checked every five minutes.
-    let scan_store = store.clone();
-    tokio::spawn(async move {
-        loop {
-            match canhgac_ops::agents::schedule_scans(&scan_store, canhgac_domain::time::now_ms())
-                .await
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(n, "scheduled malware scans ordered"),
-                Err(e) => tracing::warn!(error = %e, "could not order scheduled scans"),
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
-        }
-    });
-    // Silent log sources, checked every minute.
-    let silence_store = store.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-            let rule = canhgac_ops::monitor::SilenceRule::default();
-            match canhgac_ops::monitor::check_silent_sources(
-                &silence_store,
-                canhgac_domain::time::now_ms(),
-                rule,
-            )
-            .await
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(n, "log sources gone silent"),
-                Err(e) => tracing::warn!(error = %e, "could not check for silent log sources"),
-            }
-        }
-    });
-    let mon = state.monitor.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
-            match canhgac_ops::monitor::prune(&store, mon.config()).await {
-                Ok(p) if p.by_age + p.by_size > 0 => {
-                    tracing::info!(by_age = p.by_age, by_size = p.by_size, "event retention")
+    let (s, mailer, url) = (
+        store.clone(),
+        state.config.mailer.clone(),
+        state.config.public_url.clone(),
+    );
+    periodic(
+        store.clone(),
+        holder.clone(),
+        "reports",
+        Duration::ZERO,
+        Duration::from_secs(60),
+        move || {
+            let (s, mailer, url) = (s.clone(), mailer.clone(), url.clone());
+            async move {
+                match canhgac_ops::summaries::run_due(&s, mailer.as_deref(), &url, now()).await {
+                    Ok(r) if r.made + r.sent + r.failed > 0 => {
+                        tracing::info!(
+                            made = r.made,
+                            sent = r.sent,
+                            failed = r.failed,
+                            "scheduled reports"
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "scheduled reports could not run"),
                 }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "event retention failed"),
             }
-            if let Err(e) = store.purge_expired().await {
-                tracing::warn!(error = %e, "could not purge expired sessions");
+        },
+    );
+    // Scheduled malware scans, checked every five minutes.
+    let s = store.clone();
+    periodic(
+        store.clone(),
+        holder.clone(),
+        "scans",
+        Duration::ZERO,
+        Duration::from_secs(300),
+        move || {
+            let s = s.clone();
+            async move {
+                match canhgac_ops::agents::schedule_scans(&s, now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(n, "scheduled malware scans ordered"),
+                    Err(e) => tracing::warn!(error = %e, "could not order scheduled scans"),
+                }
             }
-            if let Err(e) = store
-                .escalate_overdue(canhgac_domain::work::WorkKind::PatchTask)
+        },
+    );
+    // Silent log sources, checked every minute.
+    let s = store.clone();
+    periodic(
+        store.clone(),
+        holder.clone(),
+        "silence",
+        Duration::from_secs(60),
+        Duration::from_secs(60),
+        move || {
+            let s = s.clone();
+            async move {
+                let rule = canhgac_ops::monitor::SilenceRule::default();
+                match canhgac_ops::monitor::check_silent_sources(&s, now(), rule).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(n, "log sources gone silent"),
+                    Err(e) => tracing::warn!(error = %e, "could not check for silent log sources"),
+                }
+            }
+        },
+    );
+    // Retention, expired sessions, overdue patch tasks: every ten minutes.
+    let (s, mon) = (store.clone(), state.monitor.clone());
+    periodic(
+        store.clone(),
+        holder,
+        "retention",
+        Duration::from_secs(600),
+        Duration::from_secs(600),
+        move || {
+            let (s, mon) = (s.clone(), mon.clone());
+            async move {
+                match canhgac_ops::monitor::prune(&s, mon.config()).await {
+                    Ok(p) if p.by_age + p.by_size > 0 => {
+                        tracing::info!(by_age = p.by_age, by_size = p.by_size, "event retention")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "event retention failed"),
+                }
+                if let Err(e) = s.purge_expired().await {
+                    tracing::warn!(error = %e, "could not purge expired sessions");
+                }
+                if let Err(e) = s
+                    .escalate_overdue(canhgac_domain::work::WorkKind::PatchTask)
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not escalate overdue patch tasks");
+                }
+            }
+        },
+    );
+    serve_http(listener, app, state).await
+}
+
+/// Runs `tick` every `period` (the first time after `first`) while this process holds the job's
+/// lease: with several processes on one database, each job runs in one of them at a time, and
+/// when that one dies another takes the job over once its lease lapses (three periods, at least
+/// a minute). A tick that is still running delays the next; it never runs twice at once here.
+fn periodic<F, Fut>(
+    store: Store,
+    holder: Arc<str>,
+    name: &'static str,
+    first: Duration,
+    period: Duration,
+    mut tick: F,
+) where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let ttl = (period.as_millis() as i64 * 3).max(60_000);
+    tokio::spawn(async move {
+        tokio::time::sleep(first).await;
+        loop {
+            match store
+                .take_lease(name, &holder, ttl, canhgac_domain::time::now_ms())
                 .await
             {
-                tracing::warn!(error = %e, "could not escalate overdue patch tasks");
+                Ok(true) => tick().await,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(job = name, error = %e, "could not take the job's lease"),
             }
+            tokio::time::sleep(period).await;
         }
     });
-    serve_http(listener, app, state).await
+}
+
+/// This process's name among the platform's processes (it holds the periodic jobs' leases):
+/// host, process id and start time.
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "canhgac".into());
+    format!(
+        "{host}:{}:{}",
+        std::process::id(),
+        canhgac_domain::time::now_ms()
+    )
 }
 
 /// The HTTP accept loop: each connection is admitted within the limits (in all, and per client

@@ -34,6 +34,7 @@ mod flows;
 mod handover;
 mod harmful;
 mod incidents;
+mod leases;
 mod malware;
 mod monitoring;
 mod oncall;
@@ -77,6 +78,7 @@ pub use incidents::{
     step_subject, AssetRow, EvidenceRow, IncidentFilter, IncidentRow, NewIncident, ObservableRow,
     PlanRow, PlanStep, TimelineRow,
 };
+pub use leases::LeaseRow;
 pub use malware::{
     decision_allowed, MalwareAlertRow, MalwareSetRow, MalwareSetVersionRow, NewMalwareAlert,
     QuarantineRow,

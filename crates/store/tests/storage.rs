@@ -105,8 +105,76 @@ both_backends!(
     hosts_remember_their_last_event,
     registry_claims_are_exclusive,
     work_items_keep_their_closing_rules,
-    events_get_their_own_ids
+    events_get_their_own_ids,
+    a_job_lease_has_one_holder
 );
+
+/// A periodic job's lease: one holder at a time, renewed by it, taken over only once lapsed;
+/// many processes asking at once, one wins.
+async fn a_job_lease_has_one_holder(s: Store) {
+    let t = 1_000_000;
+    assert!(s.take_lease("pager", "a", 90_000, t).await.expect("take"));
+    assert!(
+        !s.take_lease("pager", "b", 90_000, t + 1)
+            .await
+            .expect("refused"),
+        "a holds it"
+    );
+    assert!(
+        s.take_lease("pager", "a", 90_000, t + 30_000)
+            .await
+            .expect("renew"),
+        "a renews"
+    );
+    assert!(!s
+        .take_lease("pager", "b", 90_000, t + 119_999)
+        .await
+        .expect("still a's"));
+    // a died: its lease lapses and b takes the job; a, back, does not get it.
+    assert!(s
+        .take_lease("pager", "b", 90_000, t + 120_000)
+        .await
+        .expect("taken over"));
+    assert!(!s
+        .take_lease("pager", "a", 90_000, t + 120_001)
+        .await
+        .expect("b's now"));
+    // Leases are per job.
+    assert!(s
+        .take_lease("reports", "a", 90_000, t + 120_001)
+        .await
+        .expect("another job"));
+    // Twenty processes at once on a lapsed lease: exactly one wins.
+    let later = t + 1_000_000;
+    let tries: Vec<_> = (0..20)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                s.take_lease("retention", &format!("p{i}"), 60_000, later)
+                    .await
+                    .expect("try")
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for t in tries {
+        won += usize::from(t.await.expect("task"));
+    }
+    assert_eq!(won, 1);
+    let leases = s.leases().await.expect("leases");
+    assert_eq!(
+        leases.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
+        ["pager", "reports", "retention"]
+    );
+    assert_eq!(leases[0].holder, "b");
+    s.release_lease("pager", "a").await.expect("not a's: no-op");
+    assert_eq!(s.leases().await.expect("leases").len(), 3);
+    s.release_lease("pager", "b").await.expect("release");
+    assert!(s
+        .take_lease("pager", "a", 90_000, t + 120_002)
+        .await
+        .expect("free again"));
+}
 
 fn rec(v: Value) -> Record {
     v.as_object().cloned().expect("object")

@@ -336,6 +336,51 @@ async fn alert_stream_is_scoped() {
     assert!(!got.contains(&marker("SYT")), "{got}");
 }
 
+/// Two processes on one PostgreSQL database: an alert raised in one reaches the live feed of the
+/// other (NOTIFY), once, and not back into its own twice.
+#[tokio::test]
+async fn alerts_reach_every_process_on_postgres() {
+    use std::str::FromStr;
+    let Some(app) = TestApp::new_postgres().await else {
+        return;
+    };
+    let url = std::env::var("CANHGAC_TEST_DATABASE_URL").expect("url");
+    let name = app.pg_database.clone().expect("database");
+    let other = canhgac_store::Store::open_postgres_with(
+        sqlx::postgres::PgConnectOptions::from_str(&url)
+            .expect("url")
+            .database(&name),
+    )
+    .await
+    .expect("second process's store");
+    let second = canhgac_ops::monitor::Monitor::start(other, Default::default());
+    let mut theirs = second.alerts.subscribe();
+    let mut ours = app.state.monitor.alerts.subscribe();
+    // The listener needs a moment to start listening.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let admin = app.token("admin@t.vn").await;
+    upload_rule(&app, &admin, JSON_RULE, "").await;
+    let line = json!({"host": format!("{}-web01", marker("SYT")), "action": "evil"}).to_string();
+    let r = app
+        .api_bytes("/api/v1/ingest", &admin, line.into_bytes())
+        .await;
+    assert_eq!(r.json()["detections"], json!(1), "{}", r.text);
+    let got = tokio::time::timeout(Duration::from_secs(5), theirs.recv())
+        .await
+        .expect("the other process hears of it within 5 s")
+        .expect("a notice");
+    assert_eq!(got.org_id, Some(app.orgs["SYT"]));
+    assert_eq!(got.org_code.as_deref(), Some("SYT"));
+    assert!(got.new);
+    let mine = ours.recv().await.expect("this process's own notice");
+    assert_eq!(mine.id, got.id);
+    // Only once on each side.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(theirs.try_recv().is_err(), "the other process got it twice");
+    assert!(ours.try_recv().is_err(), "its own announcement came back");
+    app.cleanup().await;
+}
+
 fn free_port() -> SocketAddr {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap()

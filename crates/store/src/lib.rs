@@ -37,6 +37,7 @@ mod incidents;
 mod leases;
 mod malware;
 mod monitoring;
+mod notify;
 mod oncall;
 mod periods;
 mod platform;

@@ -204,7 +204,7 @@ pub struct IngestReport {
 }
 
 /// A new or counted-up alert, for the live feed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct AlertNotice {
     /// Signal id.
     pub id: i64,
@@ -271,6 +271,16 @@ pub struct Monitor {
     compiled: RwLock<Arc<Compiled>>,
     correlations: Mutex<CorrelationState>,
     config: MonitorConfig,
+    /// This pipeline's name in the alerts it announces to the other processes (it skips its
+    /// own when they come back).
+    origin: String,
+}
+
+/// An alert as announced between processes.
+#[derive(Serialize, serde::Deserialize)]
+struct Announced {
+    origin: String,
+    notice: AlertNotice,
 }
 
 impl Monitor {
@@ -291,6 +301,21 @@ impl Monitor {
             })),
             correlations: Mutex::new(CorrelationState::default()),
             config,
+            origin: {
+                static STARTED: AtomicU64 = AtomicU64::new(0);
+                let n = STARTED.fetch_add(1, Ordering::Relaxed);
+                format!("{}:{}:{n}", std::process::id(), now_ms())
+            },
+        });
+        // Alerts the other processes on the same PostgreSQL database raise reach this one's
+        // live feed too.
+        let (feed, me) = (m.alerts.clone(), m.origin.clone());
+        store.relay_alerts(move |payload| {
+            if let Ok(a) = serde_json::from_str::<Announced>(&payload) {
+                if a.origin != me {
+                    let _ = feed.send(a.notice);
+                }
+            }
         });
         let worker = m.clone();
         tokio::spawn(async move { worker.run(store, rx).await });
@@ -698,13 +723,15 @@ impl Monitor {
         if new {
             self.stats.alerts.fetch_add(1, Ordering::Relaxed);
         }
-        // What the live views show of it (organisation code, count, group) as stored.
-        let row = if self.alerts.receiver_count() > 0 {
+        // What the live views show of it (organisation code, count, group) as stored — for
+        // this process's viewers, and for the other processes' on a shared database.
+        let shared = store.backend() == "postgres";
+        let row = if shared || self.alerts.receiver_count() > 0 {
             store.signal(&canhgac_domain::Scope::All, id).await?
         } else {
             None
         };
-        let _ = self.alerts.send(AlertNotice {
+        let notice = AlertNotice {
             id,
             org_id: stored.org_id,
             title: sig.title,
@@ -716,7 +743,22 @@ impl Monitor {
             count: row.as_ref().map_or(1, |r| r.count),
             src_ip: sig.src_ip.clone(),
             group_id: row.as_ref().and_then(|r| r.group_id),
-        });
+        };
+        if shared {
+            let mut notice = notice.clone();
+            notice.title = notice.title.chars().take(300).collect();
+            let a = Announced {
+                origin: self.origin.clone(),
+                notice,
+            };
+            if let Err(e) = store
+                .announce_alert(&serde_json::to_string(&a).unwrap_or_default())
+                .await
+            {
+                tracing::warn!(error = %e, "could not announce an alert to the other processes");
+            }
+        }
+        let _ = self.alerts.send(notice);
         Ok(())
     }
 }

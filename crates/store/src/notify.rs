@@ -1,0 +1,68 @@
+//! Alerts announced between processes (M15): on PostgreSQL a new or counted-up alert is
+//! announced with `NOTIFY` and every process sharing the database relays what the others
+//! announce into its own live feed, so a browser sees the alerts wherever they were raised.
+//! SQLite is one process: there is nothing to relay.
+
+use crate::{Pool, Result, Store};
+
+/// The channel alerts are announced on.
+const ALERT_CHANNEL: &str = "canhgac_alerts";
+
+/// The largest announcement PostgreSQL carries is 8000 bytes; larger ones are not sent.
+pub const MAX_ANNOUNCEMENT: usize = 7900;
+
+impl Store {
+    /// Announces an alert to the other processes on the same PostgreSQL database; nothing on
+    /// SQLite. An announcement over [`MAX_ANNOUNCEMENT`] bytes is dropped (the alert itself is
+    /// stored; only its live notice is lost).
+    pub async fn announce_alert(&self, payload: &str) -> Result<()> {
+        if let Pool::Pg(p) = &self.pool {
+            if payload.len() <= MAX_ANNOUNCEMENT {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(ALERT_CHANNEL)
+                    .bind(payload)
+                    .execute(p)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `deliver` with every announcement on the database (its own included) while the
+    /// returned task runs; `None` on SQLite. A lost connection is re-established.
+    pub fn relay_alerts<F>(&self, deliver: F) -> Option<tokio::task::JoinHandle<()>>
+    where
+        F: Fn(String) + Send + Sync + 'static,
+    {
+        let Pool::Pg(p) = &self.pool else {
+            return None;
+        };
+        let pool = p.clone();
+        Some(tokio::spawn(async move {
+            loop {
+                let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "alert relay cannot connect; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                        continue;
+                    }
+                };
+                if let Err(e) = listener.listen(ALERT_CHANNEL).await {
+                    tracing::warn!(error = %e, "alert relay cannot listen; retrying");
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                    continue;
+                }
+                loop {
+                    match listener.recv().await {
+                        Ok(n) => deliver(n.payload().to_string()),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "alert relay lost its connection");
+                            break;
+                        }
+                    }
+                }
+            }
+        }))
+    }
+}

@@ -551,6 +551,17 @@ async fn flow(mut app: TestApp) -> TestApp {
     );
     let pdf = staff.get("/incidents/summary?format=pdf").await;
     assert!(pdf.text.starts_with("%PDF"));
+    // The CSV and the workbook hold the API's numbers.
+    let csv = staff.get("/incidents/summary?format=csv").await;
+    let t = canhgac_sheets::read(csv.text.as_bytes(), canhgac_sheets::Format::Csv).expect("csv");
+    let total = t.rows.last().expect("total row").1[2]
+        .parse::<i64>()
+        .expect("total");
+    assert_eq!(total, j["total"].as_i64().expect("total"));
+    assert_eq!(t.rows.len(), 12, "11 categories and the total");
+    let x = staff.get("/incidents/summary?format=xlsx").await;
+    let t = canhgac_sheets::read(&x.bytes, canhgac_sheets::Format::Xlsx).expect("xlsx");
+    assert_eq!(t.rows.last().expect("total").1[2], total.to_string());
     // Another organisation's staff counts none of Tam Duong's.
     let vt = app
         .api(

@@ -441,8 +441,8 @@ fn half_of(q: &HalfQuery) -> HalfYear {
     }
 }
 
-/// `GET /incidents/summary?year=&half=[&format=pdf|print]`: Mẫu 05, counted from the incidents
-/// in scope.
+/// `GET /incidents/summary?year=&half=[&format=pdf|print|xlsx|csv]`: Mẫu 05, counted from the
+/// incidents in scope.
 pub async fn summary_page(State(st): State<AppState>, c: Caller, Query(q): Query<HalfQuery>) -> UiResult {
     let l = c.lang;
     let half = half_of(&q);
@@ -457,6 +457,15 @@ pub async fn summary_page(State(st): State<AppState>, c: Caller, Query(q): Query
         Some("pdf") => {
             let bytes = rep::summary_pdf(&s, &org_name, now_ms()).map_err(|e| error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, "Không tạo được tệp PDF.", &e))?;
             return Ok(crate::ui::pdf_response(&format!("mau05-tong-hop-{}-{}.pdf", half.year, half.half), bytes));
+        }
+        Some(f @ ("xlsx" | "csv")) => {
+            // The same table in the caller's language, a row per category and the total.
+            let header = [l.t("TT", "No."), l.t("Loại sự cố", "Category"), l.t("Số sự cố", "Incidents"), l.t("Nghiêm trọng", "Serious"), l.t("Đã kết thúc", "Closed")];
+            let mut rows: Vec<Vec<String>> = s.counts.iter().enumerate().map(|(n, r)| vec![(n + 1).to_string(), category_word(l, &r.category).to_string(), r.total.to_string(), r.serious.to_string(), r.closed.to_string()]).collect();
+            rows.push(vec![String::new(), l.t("Tổng cộng", "Total").into(), s.total.to_string(), s.serious.to_string(), s.closed.to_string()]);
+            let bytes = if f == "csv" { canhgac_sheets::write_csv(&header, &rows) } else { canhgac_sheets::write_xlsx(&format!("Mẫu 05 {}-{}", half.year, half.half), &header, &rows) };
+            let bytes = bytes.map_err(|e| error_page(&c, StatusCode::INTERNAL_SERVER_ERROR, "Không tạo được tệp.", &e.to_string()))?;
+            return Ok(crate::ui::download(&format!("mau05-tong-hop-{}-{}.{f}", half.year, half.half), bytes));
         }
         Some("print") => {
             let body = html! {
@@ -481,7 +490,7 @@ pub async fn summary_page(State(st): State<AppState>, c: Caller, Query(q): Query
             b #summary-period { (if l == Lang::Vi { half.label_vi() } else { half.label_en() }) } " · "
             a href=(format!("/incidents/summary?year={}&half={}", next.year, next.half)) { (if l == Lang::Vi { next.label_vi() } else { next.label_en() }) " ›" } }
         p.muted { (l.t("Đếm các sự cố phát hiện trong kỳ (giờ Việt Nam) thuộc phạm vi của bạn, theo loại tấn công của Quyết định 05/2017/QĐ-TTg.", "Counts the incidents detected in the period (Viet Nam time) within your scope, by the attack types of Decision 05/2017/QĐ-TTg.")) }
-        p { a.button href=(format!("/incidents/summary?{qs}&format=print")) target="_blank" { (l.t("Bản in (HTML)", "Print view (HTML)")) } " " a.button #summary-pdf href=(format!("/incidents/summary?{qs}&format=pdf")) { (l.t("Tải PDF", "Download PDF")) } }
+        p { a.button href=(format!("/incidents/summary?{qs}&format=print")) target="_blank" { (l.t("Bản in (HTML)", "Print view (HTML)")) } " " a.button #summary-pdf href=(format!("/incidents/summary?{qs}&format=pdf")) { (l.t("Tải PDF", "Download PDF")) } " " a.button #summary-xlsx href=(format!("/incidents/summary?{qs}&format=xlsx")) { "XLSX" } " " a.button #summary-csv href=(format!("/incidents/summary?{qs}&format=csv")) { "CSV" } }
         table.records #summary-table { thead { tr { th { "#" } th { (l.t("Loại sự cố", "Category")) } th { (l.t("Số sự cố", "Incidents")) } th { (l.t("Nghiêm trọng", "Serious")) } th { (l.t("Đã kết thúc", "Closed")) } } }
             tbody { @for (n, r) in s.counts.iter().enumerate() { tr { td { (n + 1) } td { (category_word(l, &r.category)) } td { (r.total) } td { (r.serious) } td { (r.closed) } } }
                 tr #summary-total { td {} td { b { (l.t("Tổng cộng", "Total")) } } td { b { (s.total) } } td { b { (s.serious) } } td { b { (s.closed) } } } } }

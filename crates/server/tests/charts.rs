@@ -166,7 +166,11 @@ async fn charts_agree_with_the_lists_and_keep_organisations_apart() {
             .parse()
             .expect("per cent");
         assert_eq!(today, expected, "{email}: {chart}");
-        assert_eq!(chart.lines().count(), 31, "30 days and a header");
+        let days = chart.lines().count() - 1;
+        assert!(
+            (1..=30).contains(&days),
+            "from the first day with hosts: {chart}"
+        );
         // Spam trends for those who see spam: the DIC, not an agency.
         let spam = b.get("/charts/spam-per-day.csv").await.status;
         assert_eq!(

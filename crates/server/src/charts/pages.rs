@@ -67,8 +67,11 @@ async fn compliance_by_day(store: &Store, scope: &canhgac_domain::Scope, now: i6
     let first = today - (DAYS - 1);
     let at: Vec<i64> = (first..=today).map(|d| if d == today { now } else { (d + 1) * DAY - VN - 1 }).collect();
     let counts = store.patch_compliance_at(scope, &at).await?;
-    let grid = counts.iter().map(|(hosts, open)| vec![if *hosts > 0 { (hosts - open) * 100 / hosts } else { 100 }]).collect();
-    let labels = (first..=today).map(|d| canhgac_domain::time::fmt_date(d * DAY).chars().take(5).collect()).collect();
+    // The days before any host was registered have nothing to measure: the chart starts at the
+    // first day with hosts.
+    let skip = counts.iter().take_while(|(hosts, _)| *hosts == 0).count().min(counts.len().saturating_sub(1));
+    let grid = counts[skip..].iter().map(|(hosts, open)| vec![if *hosts > 0 { (hosts - open) * 100 / hosts } else { 100 }]).collect();
+    let labels = (first + skip as i64..=today).map(|d| canhgac_domain::time::fmt_date(d * DAY).chars().take(5).collect()).collect();
     Ok((labels, grid))
 }
 

@@ -78,7 +78,7 @@ pub async fn daily_page(State(st): State<AppState>, c: Caller, Query(q): Query<H
                 @if d.shifts.is_empty() { tr { td colspan="3" .muted { (l.t("Chưa có lịch trực cho ngày này.", "No roster covers this day.")) } } } } }
         h2 { (l.t("Số liệu", "Figures")) }
         table.records #daily-rows { thead { tr { th { (l.t("Nội dung", "Section")) } th { (l.t("Chỉ tiêu", "Line")) } th { (l.t("Số liệu", "Value")) } } }
-            tbody { @for (a, b, v) in daily::rows(&d).into_iter().filter(|r| r.0 != "Ca trực") { tr { td { span data-raw { (a) } } td { span data-raw { (b) } } td { (v) } } } } }
+            tbody { @for sec in summaries::daily_doc(&d, if l == Lang::En { summaries::Lang::En } else { summaries::Lang::Vi }).sections.iter().skip(1) { @for r in &sec.rows { tr { td { (sec.short) } td { (r[0]) } td { (r[1]) } } } } } }
         @if !cnt.incidents_new.is_empty() {
             h2 { (l.t("Sự cố mới", "New incidents")) }
             ul { @for (id, t, _, o) in &cnt.incidents_new { li { a href=(format!("/incidents/{id}")) { "#" (id) } " " (o) ": " span data-raw { (t) } } } }

@@ -390,10 +390,15 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     serve_http(listener, app, state).await
 }
 
+/// How long a job's lease lasts without renewal, and how often its holder renews it: a process
+/// that dies hands its jobs over within a minute.
+const LEASE_TTL_MS: i64 = 60_000;
+const LEASE_RENEW: Duration = Duration::from_secs(20);
+
 /// Runs `tick` every `period` (the first time after `first`) while this process holds the job's
-/// lease: with several processes on one database, each job runs in one of them at a time, and
-/// when that one dies another takes the job over once its lease lapses (three periods, at least
-/// a minute). A tick that is still running delays the next; it never runs twice at once here.
+/// lease: with several processes on one database, each job runs in one of them at a time. The
+/// lease is renewed every 20 seconds, during a long tick too, so when its holder dies another
+/// process takes the job over within a minute (and a restart waits no longer than that).
 fn periodic<F, Fut>(
     store: Store,
     holder: Arc<str>,
@@ -405,17 +410,28 @@ fn periodic<F, Fut>(
     F: FnMut() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    let ttl = (period.as_millis() as i64 * 3).max(60_000);
+    let held = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = held.clone();
     tokio::spawn(async move {
-        tokio::time::sleep(first).await;
         loop {
-            match store
-                .take_lease(name, &holder, ttl, canhgac_domain::time::now_ms())
-                .await
-            {
-                Ok(true) => tick().await,
-                Ok(false) => {}
-                Err(e) => tracing::warn!(job = name, error = %e, "could not take the job's lease"),
+            let now = canhgac_domain::time::now_ms();
+            let got = match store.take_lease(name, &holder, LEASE_TTL_MS, now).await {
+                Ok(got) => got,
+                Err(e) => {
+                    tracing::warn!(job = name, error = %e, "could not take the job's lease");
+                    false
+                }
+            };
+            flag.store(got, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(LEASE_RENEW).await;
+        }
+    });
+    tokio::spawn(async move {
+        // The first renewal has had time to answer.
+        tokio::time::sleep(first.max(Duration::from_millis(500))).await;
+        loop {
+            if held.load(std::sync::atomic::Ordering::SeqCst) {
+                tick().await;
             }
             tokio::time::sleep(period).await;
         }

@@ -658,8 +658,26 @@ async fn through_the_pages(app: &TestApp) {
     assert!(seen.contains("\"new\":true"), "{seen}");
 
     // ---- The status page ----
+    // The periodic jobs and the process holding each (the DIC's view only).
+    let now = canhgac_domain::time::now_ms();
+    assert!(app
+        .store
+        .take_lease("pager", "web-1:4242:1", 90_000, now)
+        .await
+        .expect("lease"));
     let r = op.get("/monitor").await;
     assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text.contains("monitor-jobs")
+            && r.text.contains("Gọi trực")
+            && r.text.contains("web-1:4242:1"),
+        "{}",
+        r.text
+    );
+    assert!(
+        !syt.get("/monitor").await.text.contains("monitor-jobs"),
+        "the platform's jobs are the DIC's"
+    );
     assert!(r.text.contains("monitor-storage"));
     assert!(r.text.contains("count-stored"));
     assert!(r.text.contains("/api/v1/ingest"));

@@ -322,6 +322,19 @@ pub(crate) fn megabytes(l: Lang, bytes: i64) -> String {
 }
 
 /// `GET /monitor`.
+/// Words for a periodic job (`server::periodic`).
+fn job_word(l: Lang, name: &str) -> &'static str {
+    match name {
+        "deadlines" => l.t("Hạn báo cáo sự cố, thời gian cao điểm, nhắc việc chỉ đạo", "Incident-report deadlines, heightened periods, directive reminders"),
+        "pager" => l.t("Gọi trực", "On-call paging"),
+        "reports" => l.t("Lập và gửi báo cáo theo lịch", "Scheduled reports"),
+        "scans" => l.t("Quét mã độc theo lịch", "Scheduled malware scans"),
+        "silence" => l.t("Nguồn nhật ký ngừng gửi", "Silent log sources"),
+        "retention" => l.t("Xoá sự kiện cũ, phiên hết hạn, vá quá hạn", "Retention, expired sessions, overdue patches"),
+        _ => l.t("Việc khác", "Other job"),
+    }
+}
+
 pub async fn monitor_page(State(st): State<AppState>, c: Caller, headers: HeaderMap) -> UiResult {
     monitor_view(&st, &c, &headers, None, StatusCode::OK).await
 }
@@ -338,6 +351,8 @@ pub(crate) async fn monitor_view(
     let n = |k: &str| snap[k].as_u64().unwrap_or(0);
     let summary = st.monitor.rules_summary();
     let cfg = st.monitor.config();
+    // The platform's own jobs: province-wide roles only.
+    let leases = if c.role.is_dic() { st.store.leases().await.unwrap_or_default() } else { Vec::new() };
     let totals = if c.role.is_dic() {
         Some(
             st.store
@@ -384,6 +399,13 @@ pub(crate) async fn monitor_view(
                 dt { (l.t("Dung lượng", "Size")) } dd { (megabytes(l, bytes)) " / " (megabytes(l, cfg.max_event_bytes)) " " (l.t("tối đa", "at most")) }
                 dt { (l.t("Thời gian lưu", "Retention")) } dd { (cfg.retention_days) " " (l.t("ngày (sự kiện cũ hơn, hoặc vượt dung lượng, được xoá dần từ cũ nhất)", "days (older events, or those beyond the size, are removed oldest first)")) }
             } }
+        }
+        @if !leases.is_empty() {
+            div.card #monitor-jobs { h2 { (l.t("Công việc định kỳ", "Periodic jobs")) }
+                p.muted { (l.t("Mỗi việc chạy ở một tiến trình giữ quyền (lease) trong cơ sở dữ liệu; tiến trình đó dừng thì tiến trình khác nhận thay khi quyền hết hạn.", "Each job runs in the one process holding its lease in the database; if that process stops, another takes over when the lease lapses.")) }
+                table.records { thead { tr { th { (l.t("Việc", "Job")) } th { (l.t("Tiến trình", "Process")) } th { (l.t("Lần chạy gần nhất", "Last run")) } th { (l.t("Quyền hết hạn lúc", "Lease until")) } } }
+                    tbody { @for j in &leases { tr { td { (job_word(l, &j.name)) } td { code { (j.holder) } } td { (canhgac_domain::time::fmt_datetime(j.renewed_at)) } td { (canhgac_domain::time::fmt_datetime(j.expires_at)) } } } } }
+            }
         }
         div.card #monitor-listeners {
             h2 { (l.t("Cổng nhận nhật ký", "Log listeners")) }

@@ -412,6 +412,9 @@ struct ServerSection {
     /// The address people open the platform at (links in pages and mails), e.g.
     /// "https://canhgac.stttt.laichau.gov.vn"; default http://<listen>.
     public_url: Option<String>,
+    /// How long a periodic job's lease lasts unrenewed, in seconds (5–600, default 60): how soon
+    /// another process sharing the database takes over the jobs of one that died.
+    job_lease_seconds: Option<i64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -440,6 +443,9 @@ fn server_config(listen: SocketAddr, section: &ServerSection) -> Result<ServerCo
     }
     if let Some(d) = section.token_days {
         cfg.token_ttl_ms = d.clamp(1, 366) * 86_400_000;
+    }
+    if let Some(s) = section.job_lease_seconds {
+        cfg.job_lease_ms = s.clamp(5, 600) * 1000;
     }
     for p in section.trusted_proxies.iter().flatten() {
         let net = canhgac_domain::entity::parse_cidr(p).with_context(|| {

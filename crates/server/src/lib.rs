@@ -58,6 +58,9 @@ pub struct ServerConfig {
     pub rule_check: Option<RuleChecker>,
     /// The flow collector (M16): its UDP address (none: no collector), thresholds, retention.
     pub flows: canhgac_ops::flows::FlowsConfig,
+    /// How long a periodic job's lease lasts unrenewed (its holder renews it every third of
+    /// that): how soon another process takes over the jobs of one that died.
+    pub job_lease_ms: i64,
 }
 
 /// A [`canhgac_ops::malware::RuleCheck`] shared by the handlers.
@@ -88,6 +91,7 @@ impl Default for ServerConfig {
             agent_pin: None,
             rule_check: None,
             flows: canhgac_ops::flows::FlowsConfig::default(),
+            job_lease_ms: 60_000,
         }
     }
 }
@@ -201,7 +205,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     if let Err(e) = canhgac_ops::reports::ensure_contacts(&store).await {
         tracing::warn!(error = %e, "could not seed the incident-report contact points");
     }
-    let holder = state.instance.clone();
+    let holder = (state.instance.clone(), state.config.job_lease_ms.max(1000));
     let now = canhgac_domain::time::now_ms;
     // Missed report deadlines escalated, the heightened period applied, directive items
     // reminded: every five minutes.
@@ -390,18 +394,14 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     serve_http(listener, app, state).await
 }
 
-/// How long a job's lease lasts without renewal, and how often its holder renews it: a process
-/// that dies hands its jobs over within a minute.
-const LEASE_TTL_MS: i64 = 60_000;
-const LEASE_RENEW: Duration = Duration::from_secs(20);
-
 /// Runs `tick` every `period` (the first time after `first`) while this process holds the job's
 /// lease: with several processes on one database, each job runs in one of them at a time. The
-/// lease is renewed every 20 seconds, during a long tick too, so when its holder dies another
-/// process takes the job over within a minute (and a restart waits no longer than that).
+/// lease (`ServerConfig::job_lease_ms`, a minute by default) is renewed every third of its
+/// length, during a long tick too, so when its holder dies another process takes the job over
+/// within that time (and a restart waits no longer than that).
 fn periodic<F, Fut>(
     store: Store,
-    holder: Arc<str>,
+    (holder, ttl_ms): (Arc<str>, i64),
     name: &'static str,
     first: Duration,
     period: Duration,
@@ -415,7 +415,7 @@ fn periodic<F, Fut>(
     tokio::spawn(async move {
         loop {
             let now = canhgac_domain::time::now_ms();
-            let got = match store.take_lease(name, &holder, LEASE_TTL_MS, now).await {
+            let got = match store.take_lease(name, &holder, ttl_ms, now).await {
                 Ok(got) => got,
                 Err(e) => {
                     tracing::warn!(job = name, error = %e, "could not take the job's lease");
@@ -423,17 +423,24 @@ fn periodic<F, Fut>(
                 }
             };
             flag.store(got, std::sync::atomic::Ordering::SeqCst);
-            tokio::time::sleep(LEASE_RENEW).await;
+            tokio::time::sleep(Duration::from_millis(ttl_ms.max(3) as u64 / 3)).await;
         }
     });
     tokio::spawn(async move {
         // The first renewal has had time to answer.
         tokio::time::sleep(first.max(Duration::from_millis(500))).await;
+        // A process that has just taken a job over runs it at once, then every period.
+        let mut last: Option<std::time::Instant> = None;
         loop {
             if held.load(std::sync::atomic::Ordering::SeqCst) {
-                tick().await;
+                if last.is_none_or(|t| t.elapsed() >= period) {
+                    last = Some(std::time::Instant::now());
+                    tick().await;
+                }
+            } else {
+                last = None;
             }
-            tokio::time::sleep(period).await;
+            tokio::time::sleep(period.min(Duration::from_secs(1))).await;
         }
     });
 }

@@ -148,6 +148,24 @@ async fn reports_agree_and_keep_organisations_apart(app: TestApp) {
     let td = raise(&app, "TAMDUONG", 1, Severity::High, now - 2000).await;
     raise(&app, "TAMDUONG", 2, Severity::High, now - 1000).await;
     raise(&app, "SYT", 3, Severity::Medium, first - 3_600_000).await;
+    // An alert from a sender no organisation claims: stored, but in no organisation's report.
+    app.store
+        .raise_signal(&NewSignal {
+            kind: SignalKind::Malware,
+            source: "test".into(),
+            title: "report nobody's".into(),
+            severity: Severity::High,
+            org_id: None,
+            host_id: None,
+            dedup_key: "report:none".into(),
+            seen_at: now - 500,
+            window_ms: 1,
+            payload: json!({}),
+            host_name: None,
+            src_ip: None,
+        })
+        .await
+        .expect("signal");
     let r = app
         .api(
             "post",
@@ -170,14 +188,18 @@ async fn reports_agree_and_keep_organisations_apart(app: TestApp) {
     let rep = r.json();
     let total = &rep["total"];
     let delta = |k: &str| n(total, k) - n(&before, k);
-    assert_eq!(delta("alerts"), 3, "{total}");
+    assert_eq!(
+        delta("alerts"),
+        4,
+        "three of the organisations' and one nobody's: {total}"
+    );
     assert_eq!(
         (
             delta("alerts_critical"),
             delta("alerts_high"),
             delta("alerts_medium")
         ),
-        (1, 2, 0)
+        (1, 3, 0)
     );
     assert_eq!(delta("alerts_taken_up"), 1);
     assert_eq!(
@@ -224,7 +246,16 @@ async fn reports_agree_and_keep_organisations_apart(app: TestApp) {
     let compliance: Vec<Value> =
         serde_json::from_value(c.get("items").cloned().unwrap_or(c)).expect("rows");
     let orgs: Vec<Value> = serde_json::from_value(rep["orgs"].clone()).expect("orgs");
-    assert_eq!(orgs.len(), common::ORGS.len());
+    assert_eq!(
+        orgs.len(),
+        common::ORGS.len() + 1,
+        "every organisation and what nobody claims"
+    );
+    let nobody = orgs.last().expect("the unclaimed row");
+    assert_eq!(
+        (nobody["org_id"].as_i64(), nobody["alerts"].as_i64()),
+        (Some(0), Some(1))
+    );
     for c in &compliance {
         let o = orgs
             .iter()
@@ -268,7 +299,10 @@ async fn reports_agree_and_keep_organisations_apart(app: TestApp) {
         total["hosts"].as_i64().expect("hosts")
     );
     for o in &orgs {
-        let code = o["code"].as_str().expect("code");
+        let code = match o["code"].as_str().expect("code") {
+            "" => "(chưa rõ đơn vị)",
+            c => c,
+        };
         assert_eq!(
             cell(&cells, "Theo đơn vị", code, "Cảnh báo"),
             o["alerts"].as_i64().expect("alerts"),
@@ -552,6 +586,16 @@ async fn a_schedule_mails_its_copy_once() {
     assert_eq!(dl.status, StatusCode::OK);
     assert!(dl.bytes.starts_with(b"%PDF-"));
 
+    // Made by hand: kept among the schedule's copies, marked so, at most one a minute.
+    let admin_ui = app.session("admin@t.vn").await;
+    let r = admin_ui
+        .post(&format!("/reports/schedules/{id}/run"), &[])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "the scheduled copy was made a moment ago"
+    );
     // An agency sees neither the DIC's schedule nor its copy, and cannot change it.
     let td = app.token("td-staff@t.vn").await;
     let r = app
@@ -589,6 +633,16 @@ async fn a_schedule_mails_its_copy_once() {
         .status,
         StatusCode::NOT_FOUND
     );
+    // Nor can it make its own organisation the DIC (which would report on the province).
+    let r = app
+        .api(
+            "patch",
+            &format!("/api/v1/orgs/{}", app.orgs["SYT"]),
+            Some(&syt),
+            Some(json!({"kind": "dic"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
     // An organisation's administrator schedules its own report, not another's.
     let r = app.api("post", "/api/v1/reports/schedules", Some(&syt), Some(json!({"org_id": app.orgs["TAMDUONG"], "kind": "scorecard", "format": "csv", "recipients": ["a@t.vn"], "hour": 7}))).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);

@@ -17,13 +17,18 @@ impl Store {
     /// stored; only its live notice is lost).
     pub async fn announce_alert(&self, payload: &str) -> Result<()> {
         if let Pool::Pg(p) = &self.pool {
-            if payload.len() <= MAX_ANNOUNCEMENT {
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(ALERT_CHANNEL)
-                    .bind(payload)
-                    .execute(p)
-                    .await?;
+            if payload.len() > MAX_ANNOUNCEMENT {
+                tracing::warn!(
+                    bytes = payload.len(),
+                    "alert announcement too long; not sent"
+                );
+                return Ok(());
             }
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(ALERT_CHANNEL)
+                .bind(payload)
+                .execute(p)
+                .await?;
         }
         Ok(())
     }

@@ -415,12 +415,14 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
+        // Where an organisation sits and what kind it is decide what it sees (a `dic` at the
+        // top sees the province): only the DIC changes them.
         if kind == EntityKind::Org
-            && rec["parent_id"] != before["parent_id"]
+            && (rec["parent_id"] != before["parent_id"] || rec["kind"] != before["kind"])
             && *scope != Scope::All
         {
             return Err(StoreError::Forbidden(
-                "only the DIC moves organisations".into(),
+                "only the DIC moves organisations or changes their kind".into(),
             ));
         }
         self.check_refs(kind, scope, &rec, Some(id)).await?;

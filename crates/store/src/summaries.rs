@@ -14,13 +14,13 @@ use std::collections::BTreeMap;
 /// when counted; patch compliance as it stood at the range's end (or now, if sooner).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OrgFigures {
-    /// Organisation.
+    /// Organisation (0: what no organisation claims, in the province's view only).
     pub org_id: i64,
-    /// Its code.
+    /// Its code (empty for 0).
     pub code: String,
-    /// Its name.
+    /// Its name (empty for 0).
     pub name: String,
-    /// Its kind (`dic`, `agency`, `district`, `telecom`, …).
+    /// Its kind (`dic`, `agency`, `district`, `telecom`, …; `none` for 0).
     pub kind: String,
     /// Whether it sends the heightened periods' daily reports (the DIC and those right below).
     pub files_period_reports: bool,
@@ -50,7 +50,8 @@ pub struct OrgFigures {
     pub incidents_restored: i64,
     /// Incident reports sent in the range.
     pub incident_reports_sent: i64,
-    /// Botnet findings of the lists of the range's months.
+    /// Addresses named by the Botnet lists of the range's months (an address listed twice, or
+    /// by a list imported again, counts once).
     pub botnet_findings: i64,
     /// Of them cleaned up (their hunting task closed or found not applicable).
     pub botnet_cleaned: i64,
@@ -253,6 +254,9 @@ const RUN_SELECT: &str = "SELECT r.id, r.schedule_id, r.org_id, o.code AS org_co
 /// Copies kept per schedule; older ones are removed when a new one is made.
 pub const RUNS_KEPT: i64 = 120;
 
+/// Schedules an organisation may have.
+pub const SCHEDULES_PER_ORG: i64 = 20;
+
 impl Store {
     /// Every organisation's figures in scope over `[from, to)`, by code. `months` (`yyyy-mm`,
     /// first and last) choose the Botnet lists; `days` (`yyyy-mm-dd`, first and last) the daily
@@ -275,7 +279,7 @@ impl Store {
             Severity::Low.take_up_limit_ms()
         );
         let sig_sql = format!(
-            "SELECT x.org_id, CAST(COUNT(*) AS BIGINT), {}, {}, {}, {}, {}, {}, {}, {}, {} FROM (SELECT s.org_id, s.severity, s.state, s.first_seen, \
+            "SELECT x.org_id, CAST(COUNT(*) AS BIGINT), {}, {}, {}, {}, {}, {}, {}, {}, {} FROM (SELECT COALESCE(s.org_id, 0) AS org_id, s.severity, s.state, s.first_seen, \
              (SELECT MIN(a.at) FROM audit a WHERE a.entity = 'signals' AND a.entity_id = s.id AND a.action = 'transition') AS taken \
              FROM signals s WHERE s.first_seen >= $1 AND s.first_seen < $2{}) x GROUP BY x.org_id",
             count_if("x.severity = 'critical'"),
@@ -296,9 +300,9 @@ impl Store {
         );
         let rep_sql = format!("SELECT org_id, CAST(COUNT(*) AS BIGINT) FROM incident_reports WHERE sent_at >= $1 AND sent_at < $2{} GROUP BY org_id", w("org_id"));
         let bot_sql = format!(
-            "SELECT f.org_id, CAST(COUNT(*) AS BIGINT), {} FROM botnet_findings f JOIN botnet_lists l ON l.id = f.list_id LEFT JOIN work_items wi ON wi.id = f.work_item_id \
+            "SELECT f.org_id, CAST(COUNT(DISTINCT f.value) AS BIGINT), CAST(COUNT(DISTINCT CASE WHEN wi.state IN ('closed', 'not_applicable') THEN f.value END) AS BIGINT) \
+             FROM botnet_findings f JOIN botnet_lists l ON l.id = f.list_id LEFT JOIN work_items wi ON wi.id = f.work_item_id \
              WHERE l.kind = 'botnet' AND l.period >= $1 AND l.period <= $2{} GROUP BY f.org_id",
-            count_if("wi.state IN ('closed', 'not_applicable')"),
             w("f.org_id")
         );
         let host_sql = format!("SELECT org_id, CAST(COUNT(*) AS BIGINT) FROM hosts WHERE created_at <= $1{} GROUP BY org_id", w("org_id"));
@@ -329,7 +333,7 @@ impl Store {
             count_if("user_id IS NULL"),
             w("org_id")
         );
-        let plat_sql = format!("SELECT org_id, CAST(COUNT(*) AS BIGINT) FROM platform_alerts WHERE received_at >= $1 AND received_at < $2 AND org_id IS NOT NULL{} GROUP BY org_id", w("org_id"));
+        let plat_sql = format!("SELECT COALESCE(org_id, 0), CAST(COUNT(*) AS BIGINT) FROM platform_alerts WHERE received_at >= $1 AND received_at < $2{} GROUP BY COALESCE(org_id, 0)", w("org_id"));
         let spam_sql = format!("SELECT org_id, CAST(COUNT(*) AS BIGINT) FROM spam_reports WHERE received_at >= $1 AND received_at < $2 AND state <> 'fixed'{} GROUP BY org_id", w("org_id"));
         let case_sql = format!("SELECT org_id, CAST(COUNT(*) AS BIGINT) FROM spam_cases WHERE closed_at >= $1 AND closed_at < $2{} GROUP BY org_id", w("org_id"));
         let att_sql = format!("SELECT org_id, CAST(COUNT(*) AS BIGINT) FROM flow_attacks WHERE started_at >= $1 AND started_at < $2{} GROUP BY org_id", w("org_id"));
@@ -384,8 +388,16 @@ impl Store {
                 )
             })
             .collect();
+        // What no organisation claims (alerts from unregistered senders, platform alerts not
+        // yet assigned) is the province's: a row of its own, id 0, only in the province's view.
+        let province = scope.ids().is_none();
         let mut at_org = |id: i64, f: &mut dyn FnMut(&mut OrgFigures)| {
-            if let Some(o) = by.get_mut(&id) {
+            if id == 0 && province {
+                f(by.entry(0).or_insert_with(|| OrgFigures {
+                    kind: "none".into(),
+                    ..OrgFigures::default()
+                }));
+            } else if let Some(o) = by.get_mut(&id) {
                 f(o);
             }
         };
@@ -448,7 +460,10 @@ impl Store {
         for r in att {
             at_org(r.0, &mut |o| o.attacks = r.1);
         }
-        Ok(by.into_values().collect())
+        // The unclaimed row last.
+        let mut out: Vec<OrgFigures> = by.into_values().collect();
+        out.sort_by_key(|o| o.org_id == 0);
+        Ok(out)
     }
 
     /// Incidents detected in `[from, to)` in scope, oldest first (at most `limit`): id,
@@ -505,6 +520,16 @@ impl Store {
     ) -> Result<i64> {
         if !scope.contains(s.org_id) {
             return Err(StoreError::NotFound);
+        }
+        let have: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM report_schedules WHERE org_id = $1").bind(s.org_id).fetch_one(pool).await?
+        });
+        if have >= SCHEDULES_PER_ORG {
+            return Err(crate::invalid(
+                "org",
+                &format!("an organisation has at most {SCHEDULES_PER_ORG} report schedules"),
+                &format!("mỗi đơn vị có tối đa {SCHEDULES_PER_ORG} lịch gửi báo cáo"),
+            ));
         }
         let now = canhgac_domain::time::now_ms();
         let recipients = s.recipients.join("\n");

@@ -749,6 +749,8 @@ impl Monitor {
         if shared {
             let mut notice = notice.clone();
             notice.title = notice.title.chars().take(300).collect();
+            notice.host = notice.host.map(|h| h.chars().take(200).collect());
+            notice.org_code = notice.org_code.map(|c| c.chars().take(64).collect());
             let a = Announced {
                 origin: self.origin.clone(),
                 notice,

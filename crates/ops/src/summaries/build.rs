@@ -114,7 +114,8 @@ impl Range {
         Range {
             from: midnight(first),
             to,
-            at: to.min(now),
+            // States as they stood at the range's last moment (or now, if sooner).
+            at: (to - 1).min(now),
             months: (
                 Month::of(midnight(first)).label(),
                 Month::of(midnight(last)).label(),
@@ -166,14 +167,18 @@ impl Range {
     }
 }
 
-/// The scope a report for `org_id` counts in: the province for the DIC, else the organisation
-/// and those below it.
+/// The scope a report for `org_id` counts in: the province for the DIC (an organisation of kind
+/// `dic` at the top of the tree — only the DIC may change a kind or a parent), else the
+/// organisation and those below it.
 pub async fn scope_of_org(store: &Store, org_id: i64) -> Result<Scope, StoreError> {
     let (_, _, kind) = store.org_brief(org_id).await?.ok_or(StoreError::NotFound)?;
-    if kind == "dic" {
+    let tree = store.org_tree().await?;
+    let top = tree
+        .iter()
+        .any(|(id, parent)| *id == org_id && parent.is_none());
+    if kind == "dic" && top {
         return Ok(Scope::All);
     }
-    let tree = store.org_tree().await?;
     Ok(Scope::Orgs(canhgac_domain::access::descendants(
         org_id, &tree,
     )))
@@ -230,8 +235,17 @@ impl Section {
 
 fn org_links(orgs: &[OrgFigures]) -> Vec<Option<String>> {
     orgs.iter()
-        .map(|o| Some(format!("/orgs/{}", o.org_id)))
+        .map(|o| (o.org_id != 0).then(|| format!("/orgs/{}", o.org_id)))
         .collect()
+}
+
+/// An organisation's code; the row of what no organisation claims in words.
+fn org_code(l: Lang, o: &OrgFigures) -> String {
+    if o.org_id == 0 {
+        l.t("(chưa rõ đơn vị)", "(no organisation)").into()
+    } else {
+        o.code.clone()
+    }
 }
 
 fn stage_label(l: Lang, s: &str) -> String {
@@ -504,7 +518,7 @@ fn sections(
             orgs.iter()
                 .map(|o| {
                     vec![
-                        o.code.clone(),
+                        org_code(l, o),
                         o.alerts.to_string(),
                         o.alerts_taken_in_time.to_string(),
                         o.incidents.to_string(),
@@ -661,6 +675,7 @@ pub async fn period_summary(
         .await?;
     let l = lang;
     let span = format!("{} – {}", first.format("%d/%m/%Y"), last.format("%d/%m/%Y"));
+    let claimed: Vec<OrgFigures> = orgs.iter().filter(|o| o.org_id != 0).cloned().collect();
     let mut secs = sections(l, &total, &orgs, &incidents, &range);
     secs.push(
         section(
@@ -676,7 +691,8 @@ pub async fn period_summary(
                 l.t("Số ngày", "Days").into(),
                 l.t("Tỷ lệ", "Share").into(),
             ],
-            orgs.iter()
+            claimed
+                .iter()
                 .map(|o| {
                     vec![
                         o.code.clone(),
@@ -688,7 +704,7 @@ pub async fn period_summary(
                 .collect(),
             &[0.4, 0.2, 0.2, 0.2],
         )
-        .linked(org_links(&orgs)),
+        .linked(org_links(&claimed)),
     );
     let doc = Doc {
         lang,
@@ -829,7 +845,11 @@ pub async fn scorecards(
     let range =
         Range::new(month.first_day(), month.last_day(), now).with_periods(&store.periods().await?);
     let orgs = range.figures(store, scope).await?;
-    let mut cards: Vec<Scorecard> = orgs.iter().map(|o| score(o, &range)).collect();
+    let mut cards: Vec<Scorecard> = orgs
+        .iter()
+        .filter(|o| o.org_id != 0)
+        .map(|o| score(o, &range))
+        .collect();
     cards.sort_by(|a, b| {
         b.overall
             .unwrap_or(-1)

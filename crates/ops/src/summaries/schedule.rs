@@ -289,8 +289,58 @@ fn body(lang: &str, title: &str, summary: &str, public_url: &str) -> String {
     }
 }
 
-/// Runs every schedule due by `now`: makes each copy once, moves the schedule on, mails the copy
-/// (or keeps it when there is no mail server); then mails copies a dead worker left unmailed.
+/// Periods made at most in one pass for a schedule that missed several (the server was down).
+pub const MISSED_MAX: usize = 31;
+
+/// Makes a schedule's copy of the period `label`, keeps it as `stored` (unique per schedule),
+/// and mails it. `None` when that copy already exists.
+#[allow(clippy::too_many_arguments)]
+async fn copy_and_mail(
+    store: &Store,
+    actor: &Actor,
+    s: &ScheduleRow,
+    label: &str,
+    stored: &str,
+    mailer: Option<&Mailer>,
+    public_url: &str,
+    now: i64,
+    stats: &mut RunStats,
+) -> Result<Option<i64>, StoreError> {
+    let (file_name, format, bytes, title, summary) = make(store, s, label, now).await?;
+    let to = s.recipient_list();
+    let run = store
+        .add_report_run(
+            actor,
+            Some(s.id),
+            s.org_id,
+            &s.kind,
+            stored,
+            format.as_str(),
+            &file_name,
+            &bytes,
+            &to,
+            now,
+        )
+        .await?;
+    if let Some(run_id) = run {
+        stats.made += 1;
+        let subject = format!("[canhgac] {title} — {}", s.org_name);
+        let mail = Mail {
+            to,
+            subject,
+            body: body(&s.lang, &title, &summary, public_url),
+            attachment: Some((file_name, format.mime().into(), bytes)),
+        };
+        deliver(store, mailer, run_id, mail, stats).await?;
+    }
+    Ok(run)
+}
+
+/// Runs every schedule due by `now`: makes the copy of each period that fell due since it last
+/// ran (after downtime, up to [`MISSED_MAX`], oldest first) once, mails it (or keeps it when
+/// there is no mail server), and moves the schedule on. A database error leaves the schedule
+/// where it was, to be tried again on the next pass; a report that cannot be made at all is
+/// logged and skipped. Then mails copies a dead worker left unmailed.
 pub async fn run_due(
     store: &Store,
     mailer: Option<&Mailer>,
@@ -303,82 +353,62 @@ pub async fn run_due(
         let Some(kind) = ScheduleKind::parse(&s.kind) else {
             continue;
         };
-        let label = label_for(kind, s.next_run_at);
-        let made = make(store, &s, &label, now).await;
-        let next = next_run(kind, s.hour, s.next_run_at.max(now));
-        let (file_name, format, bytes, title, summary) = match made {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(schedule = s.id, error = %e, "scheduled report could not be made");
-                store
-                    .claim_report_schedule(s.id, s.next_run_at, next, now)
-                    .await?;
-                continue;
+        let mut dues = vec![s.next_run_at];
+        while let Some(&last) = dues.last() {
+            let n = next_run(kind, s.hour, last);
+            if n > now {
+                break;
             }
-        };
-        let to = s.recipient_list();
-        let run = store
-            .add_report_run(
-                &actor,
-                Some(s.id),
-                s.org_id,
-                &s.kind,
-                &label,
-                format.as_str(),
-                &file_name,
-                &bytes,
-                &to,
-                now,
+            dues.push(n);
+        }
+        if dues.len() > MISSED_MAX {
+            dues.drain(..dues.len() - MISSED_MAX);
+        }
+        let mut retry = false;
+        for due in &dues {
+            let label = label_for(kind, *due);
+            match copy_and_mail(
+                store, &actor, &s, &label, &label, mailer, public_url, now, &mut stats,
             )
-            .await?;
-        // Whoever moves the schedule on owns this pass; the copy exists once either way.
-        store
-            .claim_report_schedule(s.id, s.next_run_at, next, now)
-            .await?;
-        if let Some(run_id) = run {
-            stats.made += 1;
-            let subject = format!("[canhgac] {title} — {}", s.org_name);
-            deliver(
-                store,
-                mailer,
-                run_id,
-                Mail {
-                    to,
-                    subject,
-                    body: body(&s.lang, &title, &summary, public_url),
-                    attachment: Some((file_name, format.mime().into(), bytes)),
-                },
-                &mut stats,
-            )
-            .await?;
+            .await
+            {
+                Ok(_) => {}
+                Err(e @ (StoreError::Db(_) | StoreError::Migrate(_))) => {
+                    tracing::warn!(schedule = s.id, error = %e, "scheduled report: database error; trying again next pass");
+                    retry = true;
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(schedule = s.id, %label, error = %e, "scheduled report could not be made; skipped")
+                }
+            }
+        }
+        if !retry {
+            // Whoever moves the schedule on owns this pass; each copy exists once either way.
+            let next = next_run(kind, s.hour, now);
+            store
+                .claim_report_schedule(s.id, s.next_run_at, next, now)
+                .await?;
         }
     }
     // Copies left unmailed for ten minutes (their worker died): mail them now.
     for id in store.pending_report_runs(now - 600_000).await? {
         if let Some((r, bytes)) = store.report_run(&Scope::All, id).await? {
             let format = Format::parse(&r.format).unwrap_or(Format::Pdf);
-            let to = canhgac_store::split_recipients(&r.recipients);
-            let subject = format!("[canhgac] {} — {}", r.file_name, r.org_code);
-            deliver(
-                store,
-                mailer,
-                id,
-                Mail {
-                    to,
-                    subject,
-                    body: body("vi", &r.file_name, "", public_url),
-                    attachment: Some((r.file_name.clone(), format.mime().into(), bytes)),
-                },
-                &mut stats,
-            )
-            .await?;
+            let mail = Mail {
+                to: canhgac_store::split_recipients(&r.recipients),
+                subject: format!("[canhgac] {} — {}", r.file_name, r.org_code),
+                body: body("vi", &r.file_name, "", public_url),
+                attachment: Some((r.file_name.clone(), format.mime().into(), bytes)),
+            };
+            deliver(store, mailer, id, mail, &mut stats).await?;
         }
     }
     Ok(stats)
 }
 
-/// Makes a schedule's latest copy now, by hand, and mails it (the copy is kept apart from the
-/// schedule's own runs). Returns the copy's id.
+/// Makes a schedule's latest copy now, by hand, and mails it. The copy is kept among the
+/// schedule's (its period marked as made by hand, `label#time`); one a minute at most.
 pub async fn run_now(
     store: &Store,
     actor: &Actor,
@@ -388,40 +418,21 @@ pub async fn run_now(
     now: i64,
 ) -> Result<i64, StoreError> {
     let kind = ScheduleKind::parse(&s.kind).ok_or(StoreError::NotFound)?;
+    if let Some(last) = store.report_runs(&Scope::All, Some(s.id), 1).await?.first() {
+        if now - last.generated_at < 60_000 {
+            return Err(StoreError::Conflict(
+                "a copy was made less than a minute ago".into(),
+            ));
+        }
+    }
     let label = label_for(kind, now);
-    let (file_name, format, bytes, title, summary) = make(store, s, &label, now).await?;
-    let to = s.recipient_list();
-    let id = store
-        .add_report_run(
-            actor,
-            None,
-            s.org_id,
-            &s.kind,
-            &label,
-            format.as_str(),
-            &file_name,
-            &bytes,
-            &to,
-            now,
-        )
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let stored = format!("{label}#{now}");
     let mut stats = RunStats::default();
-    let subject = format!("[canhgac] {title} — {}", s.org_name);
-    deliver(
-        store,
-        mailer,
-        id,
-        Mail {
-            to,
-            subject,
-            body: body(&s.lang, &title, &summary, public_url),
-            attachment: Some((file_name, format.mime().into(), bytes)),
-        },
-        &mut stats,
+    copy_and_mail(
+        store, actor, s, &label, &stored, mailer, public_url, now, &mut stats,
     )
-    .await?;
-    Ok(id)
+    .await?
+    .ok_or(StoreError::NotFound)
 }
 
 #[cfg(test)]

@@ -67,7 +67,8 @@ pub(crate) fn runs_table(l: Lang, rows: &[RunRow]) -> Markup {
                 thead { tr { th { (l.t("Lập lúc", "Made")) } th { (l.t("Báo cáo", "Report")) } th { (l.t("Kỳ", "Period")) } th { (l.t("Đơn vị", "Organisation")) } th { (l.t("Tệp", "File")) } th { (l.t("Gửi tới", "Mailed to")) } th { (l.t("Tình trạng", "State")) } } }
                 tbody { @for r in rows { tr {
                     td { (fmt_datetime(r.generated_at)) }
-                    td { @if let Some(s) = r.schedule_id { a href=(format!("/reports/schedules/{s}")) { (kind_label(l, &r.kind)) } } @else { (kind_label(l, &r.kind)) " " span.muted { (l.t("(gửi ngay)", "(sent by hand)")) } } }
+                    td { @if let Some(s) = r.schedule_id { a href=(format!("/reports/schedules/{s}")) { (kind_label(l, &r.kind)) } } @else { (kind_label(l, &r.kind)) }
+                        @if r.label.contains('#') { " " span.muted { (l.t("(gửi ngay)", "(sent by hand)")) } } }
                     td { (period_label(&r.label)) }
                     td { a href=(format!("/orgs/{}", r.org_id)) { (r.org_code) } }
                     td { a href=(format!("/reports/runs/{}", r.id)) { code { (r.file_name) } } " " span.muted { "(" (r.size / 1024 + 1) " KB)" } }
@@ -79,8 +80,10 @@ pub(crate) fn runs_table(l: Lang, rows: &[RunRow]) -> Markup {
     }
 }
 
-/// `yyyy-mm-dd` as dd/mm/yyyy, `yyyy-mm` as mm/yyyy.
+/// `yyyy-mm-dd` as dd/mm/yyyy, `yyyy-mm` as mm/yyyy (a copy made by hand, `label#time`, as
+/// its period).
 fn period_label(s: &str) -> String {
+    let s = s.split('#').next().unwrap_or(s);
     let parts: Vec<&str> = s.split('-').collect();
     match parts.as_slice() {
         [y, m, d] => format!("{d}/{m}/{y}"),

@@ -184,6 +184,16 @@ async fn jobs_run_once_and_move_when_their_process_dies() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(copies(&store).await, 2);
 
+    // Stopped by systemd (SIGTERM): it hands its jobs over at once.
+    let term = Command::new("kill")
+        .args(["-TERM", &b.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    wait_for("the stopped process's leases released", 10, || async {
+        holders(&store).await.is_empty()
+    })
+    .await;
     drop(b);
     drop(store);
     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))

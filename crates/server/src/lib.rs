@@ -391,7 +391,36 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
             }
         },
     );
-    serve_http(listener, app, state).await
+    let served = serve_http(listener, app, state.clone()).await;
+    // Stopping cleanly (Ctrl-C, or SIGTERM from systemd): hand this process's jobs over at once
+    // instead of when their leases lapse.
+    if let Err(e) = state.store.release_leases_of(&state.instance).await {
+        tracing::warn!(error = %e, "could not hand the periodic jobs over");
+    }
+    served
+}
+
+/// Resolves when the process is asked to stop: Ctrl-C, or SIGTERM (systemd's stop).
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Runs `tick` every `period` (the first time after `first`) while this process holds the job's
@@ -494,7 +523,7 @@ async fn accept_loop(
 ) -> std::io::Result<()> {
     let gate = state.metrics.http.clone();
     let header_timeout = gate.limits().idle;
-    let shutdown = tokio::signal::ctrl_c();
+    let shutdown = stopped();
     tokio::pin!(shutdown);
     loop {
         let (sock, peer) = tokio::select! {

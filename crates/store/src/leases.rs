@@ -45,6 +45,13 @@ impl Store {
         })
     }
 
+    /// Gives up every lease `holder` holds (the process is stopping).
+    pub async fn release_leases_of(&self, holder: &str) -> Result<u64> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query("DELETE FROM job_leases WHERE holder = $1").bind(holder).execute(pool).await?.rows_affected())
+        })
+    }
+
     /// Every lease, by job.
     pub async fn leases(&self) -> Result<Vec<LeaseRow>> {
         on_pool!(self, pool => {

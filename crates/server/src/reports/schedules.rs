@@ -122,7 +122,7 @@ fn form(c: &Caller, action: &str, f: &ScheduleForm, orgs: &[(i64, String, String
                     select #s-kind name="kind" { @for k in ScheduleKind::ALL { option value=(k.as_str()) selected[f.kind == k.as_str()] { (l.t(k.label_vi(), k.label_en())) } } } }
                 div { label for="s-format" { (l.t("Định dạng", "Format")) }
                     select #s-format name="format" { @for v in ["pdf", "xlsx", "csv"] { option value=(v) selected[f.format == v] { (format_label(v)) } } } }
-                div { label for="s-lang" { (l.t("Ngôn ngữ (báo cáo trực ngày chỉ có tiếng Việt)", "Language (the daily duty report is in Vietnamese only)")) }
+                div { label for="s-lang" { (l.t("Ngôn ngữ", "Language")) }
                     select #s-lang name="lang" { option value="vi" selected[f.lang != "en"] { (l.t("Tiếng Việt", "Vietnamese")) } option value="en" selected[f.lang == "en"] { (l.t("Tiếng Anh", "English")) } } }
                 div { label for="s-hour" { (l.t("Giờ gửi (giờ Việt Nam, 0–23)", "Hour (Viet Nam time, 0–23)")) } input #s-hour type="number" name="hour" min="0" max="23" value=(f.hour); }
                 div { label for="s-to" { (l.t("Người nhận (mỗi dòng một địa chỉ, tối đa 20)", "Recipients (one address per line, at most 20)")) } textarea #s-to name="recipients" rows="3" { (f.recipients) } }

@@ -20,6 +20,7 @@ mod detect;
 mod duty;
 mod flows;
 mod hunt;
+mod scale;
 mod scan;
 mod spam;
 mod vulnmatch;
@@ -110,6 +111,14 @@ enum Command {
         /// Tệp cấu hình TOML / TOML configuration file.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Vai trò của tiến trình / what this process does: all (one process), api (web UI and
+        /// API), ingest (listeners, to the event stream), worker (reads the stream, stores,
+        /// detects, runs the jobs). All but `all` need PostgreSQL and NATS JetStream.
+        #[arg(long, default_value = "all", value_parser = ["all", "api", "ingest", "worker"])]
+        role: String,
+        /// NATS JetStream, e.g. nats://127.0.0.1:4222 (overrides [scale] nats_url).
+        #[arg(long, env = "CANHGAC_NATS_URL")]
+        nats: Option<String>,
     },
     /// Chỉ chạy migration cơ sở dữ liệu rồi thoát. Run database migrations and exit.
     Migrate {
@@ -311,6 +320,8 @@ struct ConfigFile {
     agents: AgentsSection,
     #[serde(default)]
     flows: flows::FlowsSection,
+    #[serde(default)]
+    scale: scale::ScaleSection,
 }
 
 /// `[agents]`: the HTTPS listener `canhgac-agent` reaches.
@@ -490,6 +501,8 @@ async fn run() -> Result<()> {
             store,
             listen,
             config,
+            role,
+            nats,
         } => {
             let file: ConfigFile = match &config {
                 Some(p) => toml::from_str(
@@ -549,7 +562,9 @@ async fn run() -> Result<()> {
                 }
                 None => None,
             };
-            serve(st, listen, cfg, agents).await
+            let role = canhgac_server::ProcessRole::parse(&role).context("no such role")?;
+            let extra = scale::prepare(role, &st, file.scale.config(nats), &mut cfg).await?;
+            serve(st, listen, cfg, agents, extra).await
         }
         Command::Hunt {
             lists,
@@ -692,17 +707,24 @@ async fn serve(
     listen: SocketAddr,
     cfg: ServerConfig,
     agents: Option<(SocketAddr, std::sync::Arc<rustls::ServerConfig>)>,
+    extra: scale::Extra,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
-    tracing::info!(%listen, backend = store.backend(), "canhgac is serving");
+    let role = cfg.role;
+    tracing::info!(%listen, backend = store.backend(), role = role.as_str(), "canhgac is serving");
     let state = AppState::new(store, cfg);
-    if let Some((a, tls)) = agents {
+    if let Some((a, tls)) = agents.filter(|_| role.listens()) {
         let bound = agents_tls::start(a, tls, state.clone()).await?;
         tracing::info!(%bound, "agents' HTTPS listening");
     }
-    canhgac_server::serve(listener, state).await?;
+    let worker = scale::start(extra, &state);
+    let served = canhgac_server::serve(listener, state).await;
+    if let Some(w) = worker {
+        w.stop().await;
+    }
+    served?;
     Ok(())
 }
 

@@ -147,7 +147,7 @@ async fn jobs_run_once_and_move_when_their_process_dies() {
     let a_pid = format!(":{}:", a.0.id());
     wait_for("the first process's jobs", 60, || async {
         let h = holders(&store).await;
-        h.len() == 6 && h.iter().all(|h| h.contains(&a_pid))
+        h.len() == 7 && h.iter().all(|h| h.contains(&a_pid))
     })
     .await;
     wait_for("the copy", 30, || async { copies(&store).await == 1 }).await;
@@ -174,7 +174,7 @@ async fn jobs_run_once_and_move_when_their_process_dies() {
     due_schedule(&store, org).await;
     wait_for("the jobs move to the survivor", 30, || async {
         let h = holders(&store).await;
-        h.len() == 6 && h.iter().all(|h| h.contains(&b_pid))
+        h.len() == 7 && h.iter().all(|h| h.contains(&b_pid))
     })
     .await;
     wait_for("the survivor's copy", 30, || async {

@@ -778,6 +778,16 @@ impl Engine {
         self.correlations.len()
     }
 
+    /// The longest window of the correlation rules (0 when there are none): how far back events
+    /// must be seen again to rebuild their counts.
+    pub fn longest_timespan_ms(&self) -> i64 {
+        self.correlations
+            .iter()
+            .map(|c| c.timespan_ms)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Rules that are evaluated on every event of their log source (no literal stands for them).
     pub fn unfiltered_count(&self) -> usize {
         self.always.len()
@@ -1058,8 +1068,9 @@ impl Engine {
     ) -> Option<Hit> {
         let c = &self.correlations[ci as usize];
         let pos = c.rules.iter().position(|&r| r == rule)?;
-        let t = ev.time_ms.unwrap_or(st.last_ms);
-        st.last_ms = st.last_ms.max(t);
+        let last = st.last_ms.entry(partition).or_insert(0);
+        let t = ev.time_ms.unwrap_or(*last);
+        *last = (*last).max(t);
         st.seen += 1;
         if st.seen.is_multiple_of(4096) {
             st.sweep(self);
@@ -1223,17 +1234,28 @@ impl GroupState {
 #[derive(Default)]
 pub struct CorrelationState {
     groups: FxHashMap<(u32, i64, String), GroupState>,
-    last_ms: i64,
+    /// The latest event time seen per partition: each partition's windows run on its own
+    /// events' clock, so one sender's batch arriving ahead (or a partition read ahead of
+    /// another in a scaled-out deployment) never expires another's windows.
+    last_ms: FxHashMap<i64, i64>,
     seen: u64,
 }
 
 impl CorrelationState {
     fn sweep(&mut self, e: &Engine) {
-        let now = self.last_ms;
-        self.groups.retain(|(ci, _, _), g| {
+        let last = &self.last_ms;
+        self.groups.retain(|(ci, p, _), g| {
             let span = e.correlations[*ci as usize].timespan_ms;
+            let now = last.get(p).copied().unwrap_or(i64::MIN);
             g.last_ms >= now.saturating_sub(span)
         });
+    }
+
+    /// Forgets the windows of the partitions (organisations) `gone` says: their events are
+    /// about to be counted again from the start of their windows.
+    pub fn forget(&mut self, gone: impl Fn(i64) -> bool) {
+        self.groups.retain(|(_, p, _), _| !gone(*p));
+        self.last_ms.retain(|p, _| !gone(*p));
     }
 
     /// How many groups are being tracked.

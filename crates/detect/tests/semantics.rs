@@ -249,6 +249,42 @@ fn event_count_with_group_by_and_window() {
 }
 
 #[test]
+fn a_partition_ahead_in_time_does_not_expire_another() {
+    // Organisation 2's events run an hour ahead of organisation 1's (a sender's clock, or a
+    // batch read ahead): organisation 1's window still counts its own three failures.
+    let corr = "title: Brute force\nid: 33333333-0000-0000-0000-000000000010\ncorrelation:\n  type: event_count\n  rules: [failed_logon]\n  group-by: [TargetUserName]\n  timespan: 5m\n  condition: {gte: 3}\nlevel: high\n";
+    let e = engine(&[("base.yml", BASE), ("corr.yml", corr)]);
+    let mut s = e.scratch();
+    let mut st = CorrelationState::default();
+    let mut hits = Vec::new();
+    let hour = 3_600_000;
+    let mut fired = Vec::new();
+    for i in 0..3i64 {
+        hits.clear();
+        e.process_in(
+            &mut s,
+            &mut st,
+            1,
+            &logon("4625", "alice", "1.1.1.1", i * 1000),
+            &mut hits,
+        );
+        fired.push(!hits.is_empty());
+        // Many events of the other organisation, far ahead: enough to run the sweep.
+        for k in 0..5000 {
+            hits.clear();
+            e.process_in(
+                &mut s,
+                &mut st,
+                2,
+                &logon("4625", &format!("u{k}"), "2.2.2.2", hour + i * 1000 + k),
+                &mut hits,
+            );
+        }
+    }
+    assert_eq!(fired, vec![false, false, true]);
+}
+
+#[test]
 fn correlations_never_mix_partitions() {
     // Two organisations' failures for one user name: neither reaches the threshold alone, so
     // no alert, whatever the other one sends.

@@ -61,6 +61,76 @@ pub struct ServerConfig {
     /// How long a periodic job's lease lasts unrenewed (its holder renews it every third of
     /// that): how soon another process takes over the jobs of one that died.
     pub job_lease_ms: i64,
+    /// What this process does among several (`serve --role`).
+    pub role: ProcessRole,
+    /// Where received records go when this process does not store them (the event stream of a
+    /// scaled-out deployment); none: this process's own pipeline stores them.
+    pub outlet: Option<OutletHandle>,
+}
+
+/// What one process of the platform does (`serve --role`): `all` is the single process;
+/// several processes on one PostgreSQL database and one NATS JetStream stream divide it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ProcessRole {
+    /// Everything: web UI and API, listeners, pipeline, periodic jobs.
+    #[default]
+    All,
+    /// The web UI and the API; records received over HTTP go to the event stream.
+    Api,
+    /// The listeners (syslog, flows, agents) and the HTTP API for senders; records go to the
+    /// event stream.
+    Ingest,
+    /// Reads the event stream, stores and detects; runs the periodic jobs. Serves only
+    /// `/healthz` and `/metrics` over HTTP.
+    Worker,
+}
+
+impl ProcessRole {
+    /// From its name in the command line.
+    pub fn parse(s: &str) -> Option<ProcessRole> {
+        match s {
+            "all" => Some(ProcessRole::All),
+            "api" => Some(ProcessRole::Api),
+            "ingest" => Some(ProcessRole::Ingest),
+            "worker" => Some(ProcessRole::Worker),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProcessRole::All => "all",
+            ProcessRole::Api => "api",
+            ProcessRole::Ingest => "ingest",
+            ProcessRole::Worker => "worker",
+        }
+    }
+
+    /// Whether it runs the periodic jobs (under their leases) and the alert outbox.
+    pub fn runs_jobs(self) -> bool {
+        matches!(self, ProcessRole::All | ProcessRole::Worker)
+    }
+
+    /// Whether it opens the syslog and flow listeners.
+    pub fn listens(self) -> bool {
+        matches!(self, ProcessRole::All | ProcessRole::Ingest)
+    }
+
+    /// Whether it serves the web UI and the API.
+    pub fn serves_app(self) -> bool {
+        !matches!(self, ProcessRole::Worker)
+    }
+}
+
+/// A [`canhgac_ops::monitor::Outlet`] shared by the handlers.
+#[derive(Clone)]
+pub struct OutletHandle(pub Arc<dyn canhgac_ops::monitor::Outlet>);
+
+impl std::fmt::Debug for OutletHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OutletHandle")
+    }
 }
 
 /// A [`canhgac_ops::malware::RuleCheck`] shared by the handlers.
@@ -92,6 +162,8 @@ impl Default for ServerConfig {
             rule_check: None,
             flows: canhgac_ops::flows::FlowsConfig::default(),
             job_lease_ms: 60_000,
+            role: ProcessRole::All,
+            outlet: None,
         }
     }
 }
@@ -120,7 +192,11 @@ impl AppState {
     /// Sigma rules first). Must be called within a Tokio runtime.
     pub fn new(store: Store, config: ServerConfig) -> AppState {
         AppState {
-            monitor: canhgac_ops::monitor::Monitor::start(store.clone(), config.monitor.clone()),
+            monitor: canhgac_ops::monitor::Monitor::start_with(
+                store.clone(),
+                config.monitor.clone(),
+                config.outlet.as_ref().map(|o| o.0.clone()),
+            ),
             store,
             limiter: Arc::new(auth::LoginLimiter::new(
                 config.login_max_failures,
@@ -193,7 +269,55 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves the application on a bound listener until the process is stopped.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    let app = router(state.clone());
+    let role = state.config.role;
+    let app = if role.serves_app() {
+        router(state.clone())
+    } else {
+        metrics::routes().with_state(state.clone())
+    };
+    let store = state.store.clone();
+    if role.runs_jobs() {
+        jobs(&state).await;
+    }
+    if role.listens() {
+        listeners(&state).await;
+    }
+    let served = serve_http(listener, app, state.clone()).await;
+    // Stopping cleanly (Ctrl-C, or SIGTERM from systemd): hand this process's jobs over at once
+    // instead of when their leases lapse.
+    if let Err(e) = store.release_leases_of(&state.instance).await {
+        tracing::warn!(error = %e, "could not hand the periodic jobs over");
+    }
+    served
+}
+
+/// The flow collector and the syslog listeners, as configured.
+async fn listeners(state: &AppState) {
+    let store = state.store.clone();
+    // The flow collector (NetFlow/IPFIX/sFlow), when configured.
+    match canhgac_ops::flows::start(store.clone(), state.config.flows.clone()).await {
+        Ok(Some(c)) => {
+            tracing::info!(addr = %c.local_addr, "flow collector listening (udp)");
+            let _ = state.flows.set(c.shared.clone());
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "the flow collector could not start"),
+    }
+    match canhgac_ops::listen::spawn(state.monitor.clone()).await {
+        Ok((udp, tcp, tls)) => {
+            for (what, addr) in [("udp", udp), ("tcp", tcp), ("tls", tls)] {
+                if let Some(a) = addr {
+                    tracing::info!(%a, "syslog/{what} listening");
+                }
+            }
+        }
+        // The web UI and the API still serve; the operator sees why syslog does not.
+        Err(e) => tracing::error!(error = %e, "syslog listeners could not start"),
+    }
+}
+
+/// The periodic jobs, each under its lease, and the alert outbox.
+async fn jobs(state: &AppState) {
     let store = state.store.clone();
     // The province's response-plan templates, once.
     match canhgac_ops::incidents::ensure_plans(&store).await {
@@ -271,26 +395,6 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
             );
         }
         Err(e) => tracing::error!(error = %e, "the pager could not start"),
-    }
-    // The flow collector (NetFlow/IPFIX/sFlow), when configured.
-    match canhgac_ops::flows::start(store.clone(), state.config.flows.clone()).await {
-        Ok(Some(c)) => {
-            tracing::info!(addr = %c.local_addr, "flow collector listening (udp)");
-            let _ = state.flows.set(c.shared.clone());
-        }
-        Ok(None) => {}
-        Err(e) => tracing::error!(error = %e, "the flow collector could not start"),
-    }
-    match canhgac_ops::listen::spawn(state.monitor.clone()).await {
-        Ok((udp, tcp, tls)) => {
-            for (what, addr) in [("udp", udp), ("tcp", tcp), ("tls", tls)] {
-                if let Some(a) = addr {
-                    tracing::info!(%a, "syslog/{what} listening");
-                }
-            }
-        }
-        // The web UI and the API still serve; the operator sees why syslog does not.
-        Err(e) => tracing::error!(error = %e, "syslog listeners could not start"),
     }
     // Scheduled reports, made and mailed every minute.
     let (s, mailer, url) = (
@@ -391,13 +495,32 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
             }
         },
     );
-    let served = serve_http(listener, app, state.clone()).await;
-    // Stopping cleanly (Ctrl-C, or SIGTERM from systemd): hand this process's jobs over at once
-    // instead of when their leases lapse.
-    if let Err(e) = state.store.release_leases_of(&state.instance).await {
-        tracing::warn!(error = %e, "could not hand the periodic jobs over");
+    // Alerts whose pipeline died between storing their events and raising them: every 30
+    // seconds, those waiting more than a minute.
+    let (s, mon) = (store.clone(), state.monitor.clone());
+    periodic(
+        store.clone(),
+        (state.instance.clone(), state.config.job_lease_ms.max(1000)),
+        "outbox",
+        Duration::from_secs(30),
+        Duration::from_secs(30),
+        move || {
+            let (s, mon) = (s.clone(), mon.clone());
+            async move {
+                match mon.drain_outbox(&s, 60_000).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(n, "alerts raised from the outbox"),
+                    Err(e) => tracing::warn!(error = %e, "could not drain the alert outbox"),
+                }
+            }
+        },
+    );
+    // Several processes on one database: rules changed through another process's pages are
+    // compiled here too.
+    if store.backend() == "postgres" {
+        let (s, mon) = (store.clone(), state.monitor.clone());
+        tokio::spawn(mon.follow_rules(s, Duration::from_secs(10)));
     }
-    served
 }
 
 /// Resolves when the process is asked to stop: Ctrl-C, or SIGTERM (systemd's stop).

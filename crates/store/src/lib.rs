@@ -86,7 +86,7 @@ pub use malware::{
 };
 pub use monitoring::{
     EnabledRule, EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow,
-    SignalNote,
+    SignalNote, StoredBatch,
 };
 pub use oncall::{
     ChannelRow, DeliveryRow, DestinationRow, NewChannel, NewDelivery, PageRow, Recipient,
@@ -99,8 +99,8 @@ pub use reports::{
     ReportRow, ReportRules, ReportVersion, DEFAULT_SUBJECT_PREFIX,
 };
 pub use signals::{
-    NewSignal, NewWorkItem, SignalFilter, SignalRow, SignalSort, WorkFilter, WorkItemRow, WorkNote,
-    GROUP_WINDOW_MS,
+    NewSignal, NewWorkItem, Raised, SignalFilter, SignalRow, SignalSort, WorkFilter, WorkItemRow,
+    WorkNote, GROUP_WINDOW_MS,
 };
 pub use sources::{LogSourceRow, SilentSource, SourceSort};
 pub use spam::{
@@ -168,6 +168,9 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A guarded delivery (a stream's messages) was stored before: nothing was written.
+    #[error("already stored: {0}")]
+    Delivered(String),
 }
 
 impl From<sqlx::Error> for StoreError {

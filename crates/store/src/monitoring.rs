@@ -1,12 +1,50 @@
 //! Centralised monitoring (M3): stored events (with retention by age and size), Sigma rule
 //! settings and custom rules, and the notes and assignment of alerts.
 
+use crate::signals::NewSignal;
 use crate::BeginWrite;
 use crate::{audit, scope_sql, Actor, Params, Pool, Result, Store, StoreError};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::Scope;
 use serde::Serialize;
 use serde_json::json;
+
+/// Checks and moves a guarded cursor inside a transaction (see [`EventBatch::with_guard`]).
+macro_rules! guard_cursor {
+    ($ex:expr, $stream:expr, $first:expr, $last:expr) => {
+        let moved = sqlx::query(
+            "INSERT INTO ingest_cursors (stream, seq) VALUES ($1, $3) ON CONFLICT (stream) DO UPDATE \
+             SET seq = excluded.seq WHERE ingest_cursors.seq < $2",
+        )
+        .bind($stream)
+        .bind($first)
+        .bind($last)
+        .execute($ex)
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Err(StoreError::Delivered(format!("{} {}..{}", $stream, $first, $last)));
+        }
+    };
+}
+
+/// Writes an alert into the outbox inside a transaction; evaluates to its row id.
+macro_rules! outbox_insert {
+    ($ex:expr, $sig:expr, $event_id:expr, $now:expr) => {{
+        let mut sig: NewSignal = $sig;
+        if let Some(e) = $event_id {
+            sig.payload["event_id"] = serde_json::json!(e);
+        }
+        let text = serde_json::to_string(&sig)
+            .map_err(|e| StoreError::Conflict(format!("alert not written: {e}")))?;
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO alert_outbox (made_at, signal) VALUES ($1, $2) RETURNING id",
+        )
+        .bind($now)
+        .bind(text)
+        .fetch_one($ex)
+        .await?
+    }};
+}
 
 /// An event to store.
 #[derive(Debug, Clone, Default)]
@@ -296,21 +334,36 @@ impl Store {
             hosts,
             sources,
             marks: Vec::new(),
+            guards: Vec::new(),
+            alerts: Vec::new(),
         })
     }
 
     /// Stores a batch made by [`Store::event_batch`] in one transaction; returns the ids in
     /// order.
     pub async fn insert_event_batch(&self, batch: EventBatch) -> Result<Vec<i64>> {
+        Ok(self.store_event_batch(batch).await?.ids)
+    }
+
+    /// Stores a batch made by [`Store::event_batch`] in one transaction — its events, its
+    /// delivery cursors (a guarded one refuses the whole batch with [`StoreError::Delivered`]
+    /// when its stream is already past the batch's first message) and its alerts into the
+    /// outbox — and says what was written.
+    pub async fn store_event_batch(&self, batch: EventBatch) -> Result<StoredBatch> {
         let mut ids = Vec::with_capacity(batch.len);
+        let mut outbox = Vec::with_capacity(batch.alerts.len());
         let hosts = batch.hosts;
         let sources = batch.sources;
         let marks = batch.marks;
+        let guards = batch.guards;
+        let alerts = batch.alerts;
+        let now = canhgac_domain::time::now_ms();
         match (&self.pool, batch.chunks) {
-            (_, Chunks::Sqlite(c)) if c.is_empty() => self.write_marks(&marks).await?,
-            (_, Chunks::Pg(c)) if c.is_empty() => self.write_marks(&marks).await?,
             (Pool::Sqlite(pool), Chunks::Sqlite(chunks)) => {
                 let mut tx = pool.begin_write().await?;
+                for (stream, first, last) in &guards {
+                    guard_cursor!(&mut *tx, stream, first, last);
+                }
                 for (sql, n, args) in chunks {
                     // One writer at a time and no triggers on `events`: the rows of one
                     // INSERT get consecutive ids ending at the last inserted one (no RETURNING,
@@ -342,10 +395,16 @@ impl Store {
                 for (stream, seq) in &marks {
                     crate::agents::advance_cursor!(&mut *tx, stream, seq);
                 }
+                for (i, sig) in alerts {
+                    outbox.push(outbox_insert!(&mut *tx, sig, ids.get(i), now));
+                }
                 tx.commit().await?;
             }
             (Pool::Pg(pool), Chunks::Pg(chunks)) => {
                 let mut tx = pool.begin_write().await?;
+                for (stream, first, last) in &guards {
+                    guard_cursor!(&mut *tx, stream, first, last);
+                }
                 for (sql, _, args) in chunks {
                     let mut got: Vec<i64> = sqlx::query_scalar_with(sql, args)
                         .fetch_all(&mut *tx)
@@ -370,6 +429,9 @@ impl Store {
                 for (stream, seq) in &marks {
                     crate::agents::advance_cursor!(&mut *tx, stream, seq);
                 }
+                for (i, sig) in alerts {
+                    outbox.push(outbox_insert!(&mut *tx, sig, ids.get(i), now));
+                }
                 tx.commit().await?;
             }
             _ => {
@@ -378,14 +440,7 @@ impl Store {
                 ))
             }
         }
-        Ok(ids)
-    }
-
-    async fn write_marks(&self, marks: &[(String, i64)]) -> Result<()> {
-        for (stream, seq) in marks {
-            on_pool!(self, pool => { crate::agents::advance_cursor!(pool, stream, seq); });
-        }
-        Ok(())
+        Ok(StoredBatch { ids, outbox })
     }
 
     pub(crate) fn event_where(&self, scope: &Scope, f: &EventFilter, p: &mut Params) -> String {
@@ -646,6 +701,16 @@ impl Store {
         })
     }
 
+    /// A fingerprint of the rule set (how many, the latest change, how many enabled): a process
+    /// that compiled the rules sees from it that another changed them.
+    pub async fn rules_version(&self) -> Result<String> {
+        let (n, at, on): (i64, i64, i64) = on_pool!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(MAX(updated_at), 0) AS BIGINT), CAST(COALESCE(SUM(enabled), 0) AS BIGINT) FROM sigma_rules")
+                .fetch_one(pool).await?
+        });
+        Ok(format!("{n}:{at}:{on}"))
+    }
+
     /// Every enabled rule, as the pipeline compiles them.
     pub async fn enabled_rules(&self) -> Result<Vec<EnabledRule>> {
         on_pool!(self, pool => {
@@ -796,6 +861,12 @@ pub struct EventBatch {
     /// Delivery cursors `(stream, sequence number)` written in the batch's transaction, so
     /// that a sender's resend of the same messages is recognised (an agent's queue).
     marks: Vec<(String, i64)>,
+    /// Guarded cursors `(stream, first, last)`: the batch is stored only if the stream's cursor
+    /// is before `first`, and moves it to `last` (one consumer's messages, stored once).
+    guards: Vec<(String, i64, i64)>,
+    /// Alerts to put in the outbox with the events: `(index of the event, alert)`; the event's
+    /// id is written into the alert's payload as `event_id`.
+    alerts: Vec<(usize, NewSignal)>,
 }
 
 impl EventBatch {
@@ -804,6 +875,39 @@ impl EventBatch {
         self.marks.extend(marks);
         self
     }
+
+    /// Adds a guarded cursor: the batch holds the messages `first..=last` of `stream`, and is
+    /// refused whole if the stream's cursor has already reached `first`.
+    pub fn with_guard(mut self, stream: String, first: i64, last: i64) -> EventBatch {
+        self.guards.push((stream, first, last));
+        self
+    }
+
+    /// Adds alerts to put in the outbox in the batch's transaction.
+    pub fn with_alerts(mut self, alerts: Vec<(usize, NewSignal)>) -> EventBatch {
+        self.alerts.extend(alerts);
+        self
+    }
+
+    /// Events in the batch.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it holds no events.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// What [`Store::store_event_batch`] wrote.
+#[derive(Debug, Clone, Default)]
+pub struct StoredBatch {
+    /// The events' ids, in order.
+    pub ids: Vec<i64>,
+    /// The outbox rows of the batch's alerts, in order (raise each with
+    /// [`Store::raise_outboxed`]).
+    pub outbox: Vec<i64>,
 }
 
 const HOST_ACTIVITY_SQL: &str = "INSERT INTO host_activity (host_id, last_event_id, last_received) \

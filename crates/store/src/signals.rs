@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 /// A signal to raise.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct NewSignal {
     /// Kind.
     pub kind: SignalKind,
@@ -392,27 +392,35 @@ fn signal_order(sort: SignalSort) -> String {
     }
 }
 
-impl Store {
-    /// Raises a signal or counts up the open one with the same key inside the window.
-    /// Returns the signal's id and what happened.
-    ///
-    /// De-duplication never crosses organisations: an existing signal is counted up only when
-    /// it has the same kind, the same key *and* the same owning organisation (none matches
-    /// none only), so an event of one organisation can neither update nor reveal another's
-    /// signal, whatever key a caller builds.
-    pub async fn raise_signal(&self, s: &NewSignal) -> Result<(i64, Dedup)> {
+/// What raising a signal did.
+#[derive(Debug, Clone)]
+pub struct Raised {
+    /// The signal's id.
+    pub id: i64,
+    /// A new signal, or a count-up of an open one.
+    pub decision: Dedup,
+    /// Occurrences so far (filled by [`Store::raise_outboxed`]).
+    pub count: i64,
+    /// The triage group (filled by [`Store::raise_outboxed`]).
+    pub group_id: Option<i64>,
+    /// The organisation's code (filled by [`Store::raise_outboxed`]).
+    pub org_code: Option<String>,
+}
+
+/// Raises or counts up a signal inside a write transaction; evaluates to a [`Raised`].
+macro_rules! raise_tx {
+    ($tx:expr, $s:expr) => {{
+        let s: &NewSignal = $s;
         let org = s.org_id.unwrap_or(0);
-        let existing = on_pool!(self, pool => {
-            sqlx::query_as::<_, (i64, String, i64)>(
-                "SELECT id, state, last_seen FROM signals WHERE dedup_key = $1 AND kind = $2 \
-                 AND COALESCE(org_id, 0) = $3 ORDER BY last_seen DESC LIMIT 1",
-            )
-            .bind(&s.dedup_key)
-            .bind(s.kind.as_str())
-            .bind(org)
-            .fetch_optional(pool)
-            .await?
-        });
+        let existing = sqlx::query_as::<_, (i64, String, i64)>(
+            "SELECT id, state, last_seen FROM signals WHERE dedup_key = $1 AND kind = $2 \
+             AND COALESCE(org_id, 0) = $3 ORDER BY last_seen DESC LIMIT 1",
+        )
+        .bind(&s.dedup_key)
+        .bind(s.kind.as_str())
+        .bind(org)
+        .fetch_optional($tx)
+        .await?;
         let open = existing.and_then(|(id, st, last_seen)| {
             SignalState::parse(&st).map(|state| OpenSignal {
                 id,
@@ -422,12 +430,15 @@ impl Store {
         });
         let decision = dedup(open, s.seen_at, s.window_ms);
         let id = match decision {
-            Dedup::CountUp(id) => on_pool!(self, pool => {
-                sqlx::query("UPDATE signals SET count = count + 1, last_seen = $1 WHERE id = $2 AND last_seen <= $1 \
+            Dedup::CountUp(id) => {
+                // An occurrence that arrives late (an older event, a sender's retried batch)
+                // still counts; the last time seen only moves forward.
+                sqlx::query("UPDATE signals SET count = count + 1, \
+                             last_seen = CASE WHEN last_seen < $1 THEN $1 ELSE last_seen END WHERE id = $2 \
                              AND COALESCE(org_id, 0) = $3")
-                    .bind(s.seen_at).bind(id).bind(org).execute(pool).await?;
+                    .bind(s.seen_at).bind(id).bind(org).execute($tx).await?;
                 id
-            }),
+            }
             Dedup::Raise => {
                 let host = s
                     .host_name
@@ -435,43 +446,103 @@ impl Store {
                     .map(str::trim)
                     .filter(|h| !h.is_empty())
                     .map(str::to_lowercase);
-                on_pool!(self, pool => {
-                    // The group: the newest group of this kind, organisation and host that
-                    // started at most GROUP_WINDOW_MS before this alert (organisation included,
-                    // so a group never spans tenants).
-                    let group: Option<i64> = match (&host, s.host_id) {
-                        (None, None) => None,
-                        _ => sqlx::query_scalar::<_, i64>(
-                            "SELECT g.id FROM signals g WHERE g.group_id = g.id AND g.kind = $1 \
-                             AND COALESCE(g.org_id, 0) = $2 \
-                             AND (lower(g.host_name) = $3 OR (g.host_id IS NOT NULL AND g.host_id = $4)) \
-                             AND g.first_seen >= $5 AND g.first_seen <= $6 ORDER BY g.first_seen DESC LIMIT 1",
-                        )
-                        .bind(s.kind.as_str()).bind(org).bind(host.as_deref()).bind(s.host_id)
-                        .bind(s.seen_at - GROUP_WINDOW_MS).bind(s.seen_at)
-                        .fetch_optional(pool).await?,
-                    };
-                    // The transaction starts with its write: on SQLite a read that later
-                    // writes inside one would fail at once when another writer holds the lock.
-                    let mut tx = pool.begin_write().await?;
-                    let id = sqlx::query_scalar::<_, i64>(
-                        "INSERT INTO signals (kind, source, title, severity, org_id, host_id, state, dedup_key, count, \
-                         first_seen, last_seen, payload, group_id, host_name, src_ip) \
-                         VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, 1, $8, $8, $9, $10, $11, $12) RETURNING id",
+                // The group: the newest group of this kind, organisation and host that started
+                // at most GROUP_WINDOW_MS before this alert (organisation included, so a group
+                // never spans tenants).
+                let group: Option<i64> = match (&host, s.host_id) {
+                    (None, None) => None,
+                    _ => sqlx::query_scalar::<_, i64>(
+                        "SELECT g.id FROM signals g WHERE g.group_id = g.id AND g.kind = $1 \
+                         AND COALESCE(g.org_id, 0) = $2 \
+                         AND (lower(g.host_name) = $3 OR (g.host_id IS NOT NULL AND g.host_id = $4)) \
+                         AND g.first_seen >= $5 AND g.first_seen <= $6 ORDER BY g.first_seen DESC LIMIT 1",
                     )
-                    .bind(s.kind.as_str()).bind(&s.source).bind(&s.title).bind(s.severity.as_str())
-                    .bind(s.org_id).bind(s.host_id).bind(&s.dedup_key).bind(s.seen_at).bind(s.payload.to_string())
-                    .bind(group).bind(s.host_name.as_deref()).bind(s.src_ip.as_deref())
-                    .fetch_one(&mut *tx).await?;
-                    if group.is_none() {
-                        sqlx::query("UPDATE signals SET group_id = id WHERE id = $1").bind(id).execute(&mut *tx).await?;
-                    }
-                    tx.commit().await?;
-                    id
-                })
+                    .bind(s.kind.as_str()).bind(org).bind(host.as_deref()).bind(s.host_id)
+                    .bind(s.seen_at - GROUP_WINDOW_MS).bind(s.seen_at)
+                    .fetch_optional($tx).await?,
+                };
+                let id = sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO signals (kind, source, title, severity, org_id, host_id, state, dedup_key, count, \
+                     first_seen, last_seen, payload, group_id, host_name, src_ip) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, 1, $8, $8, $9, $10, $11, $12) RETURNING id",
+                )
+                .bind(s.kind.as_str()).bind(&s.source).bind(&s.title).bind(s.severity.as_str())
+                .bind(s.org_id).bind(s.host_id).bind(&s.dedup_key).bind(s.seen_at).bind(s.payload.to_string())
+                .bind(group).bind(s.host_name.as_deref()).bind(s.src_ip.as_deref())
+                .fetch_one($tx).await?;
+                if group.is_none() {
+                    sqlx::query("UPDATE signals SET group_id = id WHERE id = $1").bind(id).execute($tx).await?;
+                }
+                id
             }
         };
-        Ok((id, decision))
+        Raised { id, decision, count: 0, group_id: None, org_code: None }
+    }};
+}
+
+impl Store {
+    /// Raises a signal or counts up the open one with the same key inside the window.
+    /// Returns the signal's id and what happened.
+    ///
+    /// De-duplication never crosses organisations: an existing signal is counted up only when
+    /// it has the same kind, the same key *and* the same owning organisation (none matches
+    /// none only), so an event of one organisation can neither update nor reveal another's
+    /// signal, whatever key a caller builds.
+    pub async fn raise_signal(&self, s: &NewSignal) -> Result<(i64, Dedup)> {
+        let r = on_pool!(self, pool => {
+            // The transaction starts with its write: on SQLite a read that later writes inside
+            // one would fail at once when another writer holds the lock.
+            let mut tx = pool.begin_write().await?;
+            let r = raise_tx!(&mut *tx, s);
+            tx.commit().await?;
+            r
+        });
+        Ok((r.id, r.decision))
+    }
+
+    /// Raises the alerts waiting in the outbox rows `ids`, in order, and deletes the rows, in one
+    /// transaction: each alert and what it counts is written once whoever raises it. A row
+    /// already gone (raised by another process) is skipped.
+    pub async fn raise_outboxed(&self, ids: &[i64]) -> Result<Vec<(NewSignal, Raised)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let mut out = Vec::with_capacity(ids.len());
+            for &outbox_id in ids {
+                let text: Option<String> =
+                    sqlx::query_scalar("DELETE FROM alert_outbox WHERE id = $1 RETURNING signal")
+                        .bind(outbox_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some(text) = text else {
+                    continue;
+                };
+                let sig: NewSignal = serde_json::from_str(&text).map_err(|e| {
+                    StoreError::Conflict(format!("outbox row {outbox_id} cannot be read: {e}"))
+                })?;
+                let r = raise_tx!(&mut *tx, &sig);
+                // What the live views show of it, read in the same transaction.
+                let (count, group_id, org_code): (i64, Option<i64>, Option<String>) = sqlx::query_as(
+                    "SELECT s.count, s.group_id, o.code FROM signals s LEFT JOIN orgs o ON o.id = s.org_id WHERE s.id = $1",
+                )
+                .bind(r.id)
+                .fetch_one(&mut *tx)
+                .await?;
+                out.push((sig, Raised { count, group_id, org_code, ..r }));
+            }
+            tx.commit().await?;
+            Ok(out)
+        })
+    }
+
+    /// Outbox rows written before `made_before` (their raiser may have died), oldest first.
+    pub async fn outbox_waiting(&self, made_before: i64, limit: i64) -> Result<Vec<i64>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM alert_outbox WHERE made_at < $1 ORDER BY id LIMIT $2")
+                .bind(made_before).bind(limit.clamp(1, 10_000)).fetch_all(pool).await?
+        }))
     }
 
     /// Signals in scope, newest first.

@@ -10,22 +10,25 @@ mod files;
 mod rows;
 mod rules;
 mod silence;
+mod wire;
 
 pub use canhgac_ingest::event::{format_name, FORMATS};
 pub use files::{json_body, records_from_file};
+pub use rows::owning_org;
 use rows::{new_event, read_record, Memo};
 pub use rules::{
     add_custom_rules, bundled_rule_text, system_actor, validate_custom_rule, SIGMAHQ_RULES,
 };
 use rules::{bundled_rules, BundledFile};
 pub use silence::{check_silent_sources, SilenceRule};
+pub use wire::{decode as decode_records, encode as encode_records, WireError};
 
 use crate::directory::Directory;
 use canhgac_detect::{Builder, CorrelationState, Engine, Event, Hit, Placeholders, Refused};
 use canhgac_domain::signal::{Severity, SignalKind};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::{Role, Scope};
-use canhgac_store::{EventBatch, NewEvent, NewRule, NewSignal, Store, StoreError};
+use canhgac_store::{EventBatch, NewEvent, NewRule, NewSignal, Raised, Store, StoreError};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -50,12 +53,34 @@ pub enum MonitorError {
     /// An uploaded file could not be read (named, with the reason).
     #[error("{0}")]
     File(String),
+    /// A guarded delivery was refused: its stream's cursor had already reached it (it, or a
+    /// batch stored with it, was stored before — nothing was written).
+    #[error("already stored: {0}")]
+    Delivered(String),
+    /// The stream the records go to refused them or did not answer.
+    #[error("event stream: {0}")]
+    Stream(String),
 }
 
 impl From<StoreError> for MonitorError {
     fn from(e: StoreError) -> Self {
-        MonitorError::Store(e.to_string())
+        match e {
+            StoreError::Delivered(d) => MonitorError::Delivered(d),
+            e => MonitorError::Store(e.to_string()),
+        }
     }
+}
+
+/// Where records go instead of this process's own pipeline, in the processes that receive but
+/// do not store (`serve --role api|ingest`): an event stream the workers read
+/// (`canhgac-bus`'s NATS JetStream publisher).
+pub trait Outlet: Send + Sync {
+    /// Writes the records to the stream; resolves once the stream holds them (so the sender may
+    /// be answered), with how many were written.
+    fn publish(
+        &self,
+        records: Vec<Raw>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, MonitorError>> + Send + '_>>;
 }
 
 /// A TLS syslog listener.
@@ -203,6 +228,9 @@ pub struct IngestReport {
     pub malformed: u64,
     /// Detections.
     pub detections: u64,
+    /// Written to the event stream, to be stored by the workers (a process that only
+    /// receives; the other counts are then 0).
+    pub queued: u64,
 }
 
 /// A new or counted-up alert, for the live feed.
@@ -232,12 +260,17 @@ pub struct AlertNotice {
     pub group_id: Option<i64>,
 }
 
+type Ack = oneshot::Sender<Result<IngestReport, MonitorError>>;
+/// Which organisations' correlation windows to forget.
+pub type Forget = Box<dyn Fn(i64) -> bool + Send>;
+
 enum Job {
-    Records(
-        Vec<Raw>,
-        Option<oneshot::Sender<Result<IngestReport, MonitorError>>>,
-    ),
+    /// Records, the guarded cursors `(stream, first, last)` stored with them, and who waits.
+    Records(Vec<Raw>, Vec<(String, i64, i64)>, Option<Ack>),
     Reload(oneshot::Sender<Result<RulesSummary, MonitorError>>),
+    /// Records already stored, seen again only to rebuild the correlation counts; first the
+    /// windows of the organisations the predicate names are forgotten.
+    Warm(Vec<Raw>, Option<Forget>, oneshot::Sender<()>),
 }
 
 /// The rules now running.
@@ -276,6 +309,12 @@ pub struct Monitor {
     /// This pipeline's name in the alerts it announces to the other processes (it skips its
     /// own when they come back).
     origin: String,
+    /// Where records go when this process does not store them.
+    outlet: Option<Arc<dyn Outlet>>,
+    /// Publications to the outlet in flight from UDP, which cannot wait.
+    in_flight: Arc<AtomicU64>,
+    /// The rule set's fingerprint when the running rules were compiled.
+    rules_version: Mutex<String>,
 }
 
 /// An alert as announced between processes.
@@ -288,6 +327,16 @@ struct Announced {
 impl Monitor {
     /// Starts the worker (it compiles the enabled rules first) and returns the handle.
     pub fn start(store: Store, config: MonitorConfig) -> Arc<Monitor> {
+        Monitor::start_with(store, config, None)
+    }
+
+    /// Starts the pipeline; with an outlet, records received here go to it instead of being
+    /// stored here (the rules are still compiled, for the pages that show them).
+    pub fn start_with(
+        store: Store,
+        config: MonitorConfig,
+        outlet: Option<Arc<dyn Outlet>>,
+    ) -> Arc<Monitor> {
         let (tx, rx) = mpsc::channel(config.queue_batches.max(1));
         let (alerts, _) = broadcast::channel(1024);
         let m = Arc::new(Monitor {
@@ -303,6 +352,9 @@ impl Monitor {
             })),
             correlations: Mutex::new(CorrelationState::default()),
             config,
+            outlet,
+            in_flight: Arc::default(),
+            rules_version: Mutex::default(),
             origin: {
                 static STARTED: AtomicU64 = AtomicU64::new(0);
                 let n = STARTED.fetch_add(1, Ordering::Relaxed);
@@ -329,26 +381,156 @@ impl Monitor {
         &self.config
     }
 
-    /// Hands records to the pipeline and waits until they are stored.
+    /// Hands records to the pipeline and waits until they are stored (or, in a process that
+    /// only receives, until the event stream holds them).
     pub async fn ingest(&self, records: Vec<Raw>) -> Result<IngestReport, MonitorError> {
+        if let Some(out) = &self.outlet {
+            let n = records.len() as u64;
+            self.stats.received.fetch_add(n, Ordering::Relaxed);
+            let queued = out.publish(records).await?;
+            return Ok(IngestReport {
+                queued,
+                ..Default::default()
+            });
+        }
+        self.ingest_guarded(records, Vec::new()).await
+    }
+
+    /// Hands records to this process's pipeline with guarded cursors `(stream, first, last)`:
+    /// they are stored, with the cursors moved, in one transaction, or refused whole with
+    /// [`MonitorError::Delivered`] when a cursor already reached its `first` (a worker reading
+    /// an event stream: a message is stored once, whoever delivers it again).
+    pub async fn ingest_guarded(
+        &self,
+        records: Vec<Raw>,
+        guards: Vec<(String, i64, i64)>,
+    ) -> Result<IngestReport, MonitorError> {
         let (ack, done) = oneshot::channel();
         self.tx
-            .send(Job::Records(records, Some(ack)))
+            .send(Job::Records(records, guards, Some(ack)))
             .await
             .map_err(|_| MonitorError::Stopped)?;
         done.await.map_err(|_| MonitorError::Stopped)?
     }
 
-    /// Hands records to the pipeline, waiting for room in the queue but not for storage.
+    /// Hands records to the pipeline, waiting for room in the queue but not for storage (in a
+    /// process that only receives: waiting until the event stream holds them).
     pub async fn submit(&self, records: Vec<Raw>) -> bool {
-        self.tx.send(Job::Records(records, None)).await.is_ok()
+        if self.outlet.is_some() {
+            return match self.ingest(records).await {
+                Ok(_) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "records not written to the event stream");
+                    false
+                }
+            };
+        }
+        self.tx
+            .send(Job::Records(records, Vec::new(), None))
+            .await
+            .is_ok()
     }
 
     /// Hands records over only if there is room now (UDP); counts a drop otherwise.
-    pub fn try_submit(&self, records: Vec<Raw>) {
+    pub fn try_submit(self: &Arc<Self>, records: Vec<Raw>) {
         let n = records.len() as u64;
-        if self.tx.try_send(Job::Records(records, None)).is_err() {
+        if self.outlet.is_some() {
+            // As many publications in flight as the local queue would hold batches.
+            if self.in_flight.fetch_add(1, Ordering::AcqRel) >= self.config.queue_batches as u64 {
+                self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                self.stats.dropped.fetch_add(n, Ordering::Relaxed);
+                return;
+            }
+            let me = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = me.ingest(records).await {
+                    me.stats.dropped.fetch_add(n, Ordering::Relaxed);
+                    tracing::warn!(error = %e, "datagrams not written to the event stream");
+                }
+                me.in_flight.fetch_sub(1, Ordering::AcqRel);
+            });
+            return;
+        }
+        if self
+            .tx
+            .try_send(Job::Records(records, Vec::new(), None))
+            .is_err()
+        {
             self.stats.dropped.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Feeds records that were stored before (by a worker that died) to the correlation rules
+    /// only — nothing is stored or raised — so that their windows count them again: a worker
+    /// taking over a partition sees its last [`Monitor::longest_timespan_ms`] first.
+    /// `forget` first drops the windows of the organisations it names (what this process
+    /// counted of them before is not to be counted twice).
+    pub async fn warm(
+        &self,
+        records: Vec<Raw>,
+        forget: Option<Forget>,
+    ) -> Result<(), MonitorError> {
+        let (ack, done) = oneshot::channel();
+        self.tx
+            .send(Job::Warm(records, forget, ack))
+            .await
+            .map_err(|_| MonitorError::Stopped)?;
+        done.await.map_err(|_| MonitorError::Stopped)
+    }
+
+    /// The longest window of the running correlation rules (0: none).
+    pub fn longest_timespan_ms(&self) -> i64 {
+        self.compiled
+            .read()
+            .map(|c| c.engine.longest_timespan_ms())
+            .unwrap_or(0)
+    }
+
+    /// Whether records received here go to an event stream instead of this process's store.
+    pub fn publishes(&self) -> bool {
+        self.outlet.is_some()
+    }
+
+    /// Recompiles the rules whenever another process changed them (a worker of a scaled-out
+    /// deployment: the rule pages are served by another process). Checks every `every`.
+    pub async fn follow_rules(self: Arc<Self>, store: Store, every: std::time::Duration) {
+        loop {
+            tokio::time::sleep(every).await;
+            let Ok(now) = store.rules_version().await else {
+                continue;
+            };
+            let known = self
+                .rules_version
+                .lock()
+                .map(|v| v.clone())
+                .unwrap_or_default();
+            if now != known {
+                match self.reload().await {
+                    Ok(r) => tracing::info!(
+                        detection = r.detection,
+                        correlation = r.correlation,
+                        "rules changed elsewhere: recompiled"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "could not recompile the changed rules"),
+                }
+            }
+        }
+    }
+
+    /// Raises the alerts left in the outbox for longer than `older_than_ms` (their pipeline
+    /// died between storing the events and raising them); returns how many it raised.
+    pub async fn drain_outbox(
+        &self,
+        store: &Store,
+        older_than_ms: i64,
+    ) -> Result<u64, MonitorError> {
+        let mut n = 0;
+        loop {
+            let ids = store.outbox_waiting(now_ms() - older_than_ms, 500).await?;
+            if ids.is_empty() {
+                return Ok(n);
+            }
+            n += self.raise_outboxed(store, &ids).await?;
         }
     }
 
@@ -427,37 +609,60 @@ impl Monitor {
         });
         let mut dir = Arc::new(Directory::default());
         while let Some(job) = rx.recv().await {
+            if now_ms() - dir.loaded_at > 30_000 {
+                match Directory::load(&store).await {
+                    Ok(d) => dir = Arc::new(d),
+                    Err(e) => tracing::warn!(error = %e, "could not read the registry"),
+                }
+            }
             match job {
                 Job::Reload(ack) => {
                     let _ = ack.send(self.compile(&store).await);
                 }
-                Job::Records(mut records, ack) => {
+                Job::Warm(records, forget, ack) => {
+                    self.warm_now(dir.clone(), records, forget).await;
+                    let _ = ack.send(());
+                }
+                Job::Records(mut records, guards, ack) => {
                     let mut acks: Acks = ack.into_iter().collect();
+                    let mut after = None;
                     // Take whatever else is waiting, up to a few thousand records: one
                     // transaction for all of them.
                     let mut reload = None;
-                    while records.len() < 5000 {
+                    // A guarded batch (a stream partition's) goes alone: if it is refused, the
+                    // others are not refused with it.
+                    while guards.is_empty() && records.len() < 5000 {
                         match rx.try_recv() {
-                            Ok(Job::Records(more, a)) => {
+                            Ok(Job::Records(more, g, a)) if g.is_empty() => {
                                 records.extend(more);
                                 acks.extend(a);
+                            }
+                            Ok(Job::Records(more, g, a)) => {
+                                // Stored next, on its own.
+                                after = Some((more, g, a));
+                                break;
                             }
                             Ok(Job::Reload(a)) => {
                                 reload = Some(a);
                                 break;
                             }
+                            // Another partition's history: its organisations' windows only.
+                            Ok(Job::Warm(recs, f, a)) => {
+                                self.warm_now(dir.clone(), recs, f).await;
+                                let _ = a.send(());
+                            }
                             Err(_) => break,
                         }
                     }
-                    if now_ms() - dir.loaded_at > 30_000 {
-                        match Directory::load(&store).await {
-                            Ok(d) => dir = Arc::new(d),
-                            Err(e) => tracing::warn!(error = %e, "could not read the registry"),
-                        }
-                    }
-                    let prepared = self.prepare(&store, dir.clone(), records).await;
+                    let prepared = self.prepare(&store, dir.clone(), records, guards).await;
                     if ptx.send((prepared, acks)).await.is_err() {
                         return;
+                    }
+                    if let Some((more, g, a)) = after {
+                        let prepared = self.prepare(&store, dir.clone(), more, g).await;
+                        if ptx.send((prepared, a.into_iter().collect())).await.is_err() {
+                            return;
+                        }
                     }
                     if let Some(a) = reload {
                         let _ = a.send(self.compile(&store).await);
@@ -468,6 +673,8 @@ impl Monitor {
     }
 
     async fn compile(&self, store: &Store) -> Result<RulesSummary, MonitorError> {
+        // Read first: a change made while compiling is seen on the next look.
+        let version = store.rules_version().await.unwrap_or_default();
         let bundled: &[BundledFile] = if self.config.bundled_rules {
             bundled_rules().map_err(MonitorError::Rules)?
         } else {
@@ -534,7 +741,54 @@ impl Monitor {
         if let Ok(mut st) = self.correlations.lock() {
             *st = CorrelationState::default();
         }
+        if let Ok(mut v) = self.rules_version.lock() {
+            *v = version;
+        }
         Ok(summary)
+    }
+
+    /// Reads and routes records and feeds them to the correlation rules, discarding the hits.
+    async fn warm_now(&self, dir: Arc<Directory>, records: Vec<Raw>, forget: Option<Forget>) {
+        let Ok(compiled) = self.compiled.read().map(|c| c.clone()) else {
+            return;
+        };
+        let Ok(st) = self
+            .correlations
+            .lock()
+            .map(|mut g| std::mem::take(&mut *g))
+        else {
+            return;
+        };
+        let now = now_ms();
+        let done = tokio::task::spawn_blocking(move || {
+            let mut st = st;
+            if let Some(f) = forget {
+                st.forget(f);
+            }
+            let mut scratch = compiled.engine.scratch();
+            let mut memo = Memo::default();
+            let mut hits = Vec::new();
+            for mut r in records {
+                let (ev, format, malformed) = read_record(&r, now);
+                if malformed.is_some() && !matches!(r.body, Body::Line(_)) {
+                    continue;
+                }
+                let row = new_event(&dir, &mut memo, &mut r, &ev, format, malformed);
+                hits.clear();
+                compiled.engine.process_in(
+                    &mut scratch,
+                    &mut st,
+                    row.org_id.unwrap_or(0),
+                    &ev,
+                    &mut hits,
+                );
+            }
+            st
+        })
+        .await;
+        if let (Ok(st), Ok(mut g)) = (done, self.correlations.lock()) {
+            *g = st;
+        }
     }
 
     /// Reads, routes and matches a batch (CPU work, off the async threads).
@@ -543,6 +797,7 @@ impl Monitor {
         store: &Store,
         dir: Arc<Directory>,
         records: Vec<Raw>,
+        guards: Vec<(String, i64, i64)>,
     ) -> Result<Prepared, MonitorError> {
         self.stats
             .received
@@ -561,17 +816,19 @@ impl Monitor {
         );
         let c = compiled.clone();
         let store = store.clone();
+        let window_ms = self.config.dedup_window_ms;
         let (prepared, st) = tokio::task::spawn_blocking(move || {
             let mut st = st;
             let mut scratch = c.engine.scratch();
             let mut events = Vec::with_capacity(records.len());
-            let mut alerting = Vec::new();
+            let mut alerts = Vec::new();
             let mut malformed_n = 0;
             let mut memo = Memo::default();
             let marks: Vec<(String, i64)> = records.iter().filter_map(|r| r.mark.clone()).collect();
+            let mut hits = Vec::new();
             for mut r in records {
                 let (ev, format, malformed) = read_record(&r, now);
-                let mut hits = Vec::new();
+                hits.clear();
                 let bad = malformed.is_some();
                 // A syslog line that is not syslog is still a message to match.
                 let matchable = !bad || matches!(r.body, Body::Line(_));
@@ -585,26 +842,26 @@ impl Monitor {
                     c.engine
                         .process_in(&mut scratch, &mut st, org, &ev, &mut hits);
                 }
-                if !hits.is_empty() {
-                    // What its alerts need (the row itself moves into the database).
-                    alerting.push(Alerting {
-                        index: events.len(),
-                        row: row.clone(),
-                        event: ev,
-                        hits,
-                    });
+                for hit in &hits {
+                    if let Some(sig) = alert_for(&c, hit, &ev, &row, window_ms) {
+                        alerts.push((events.len(), sig));
+                    }
                 }
                 events.push(row);
             }
             // The statements and their values are made here too, beside the matching,
-            // so that the writer only writes.
+            // so that the writer only writes. The alerts go into the outbox in the same
+            // transaction as their events.
+            let detections = alerts.len() as u64;
+            let mut batch = store
+                .event_batch(events)
+                .map(|b| b.with_marks(marks).with_alerts(alerts));
+            for (stream, first, last) in guards {
+                batch = batch.map(|b| b.with_guard(stream, first, last));
+            }
             let p = Prepared {
-                compiled: c.clone(),
-                batch: store
-                    .event_batch(events)
-                    .map(|b| b.with_marks(marks))
-                    .map_err(MonitorError::from),
-                alerting,
+                batch: batch.map_err(MonitorError::from),
+                detections,
                 malformed: malformed_n,
             };
             (p, st)
@@ -617,136 +874,64 @@ impl Monitor {
         Ok(prepared)
     }
 
-    /// Stores a prepared batch in one transaction, then raises its alerts.
+    /// Stores a prepared batch in one transaction (events, cursors and the alerts in the
+    /// outbox), then raises its alerts.
     async fn commit(&self, store: &Store, p: Prepared) -> Result<IngestReport, MonitorError> {
-        let mut report = IngestReport {
+        let stored = store.store_event_batch(p.batch?).await?;
+        let report = IngestReport {
+            stored: stored.ids.len() as u64,
             malformed: p.malformed,
-            ..Default::default()
+            detections: p.detections,
+            queued: 0,
         };
-        let ids = store.insert_event_batch(p.batch?).await?;
-        report.stored = ids.len() as u64;
         self.stats
             .stored
             .fetch_add(report.stored, Ordering::Relaxed);
         self.stats
             .malformed
             .fetch_add(report.malformed, Ordering::Relaxed);
-        let compiled = &p.compiled;
-        for a in &p.alerting {
-            let (ev, hits, stored) = (&a.event, &a.hits, &a.row);
-            let id = &ids[a.index];
-            for hit in hits {
-                let r = hit.rule() as usize;
-                if let Some(Some(limit)) = compiled.limits.get(r) {
-                    if !stored.org_id.is_some_and(|o| limit.contains(o)) {
-                        continue;
-                    }
-                }
-                report.detections += 1;
-                self.stats.detections.fetch_add(1, Ordering::Relaxed);
-                if let Err(e) = self.raise(store, compiled, hit, ev, stored, *id).await {
-                    tracing::warn!(error = %e, "could not raise an alert");
-                }
-            }
+        self.stats
+            .detections
+            .fetch_add(report.detections, Ordering::Relaxed);
+        // What fails here stays in the outbox, and the outbox job raises it later.
+        if let Err(e) = self.raise_outboxed(store, &stored.outbox).await {
+            tracing::warn!(error = %e, "could not raise alerts (left in the outbox)");
         }
         Ok(report)
     }
 
-    async fn raise(
-        &self,
-        store: &Store,
-        compiled: &Compiled,
-        hit: &Hit,
-        ev: &Event<'_>,
-        stored: &NewEvent,
-        event_id: i64,
-    ) -> Result<(), StoreError> {
-        let r = hit.rule() as usize;
-        let info = &compiled.engine.rules()[r];
-        let key = &compiled.keys[r];
-        let who = stored
-            .host_name
-            .clone()
-            .or_else(|| stored.source_ip.clone())
-            .unwrap_or_else(|| "?".into());
-        let mut excerpt = serde_json::Map::new();
-        for (k, v) in ev.fields.iter().take(24) {
-            excerpt
-                .entry(k.to_string())
-                .or_insert_with(|| Value::String(v.chars().take(300).collect()));
+    /// Raises alerts of the outbox (in one transaction) and tells the live feeds; returns how
+    /// many this process raised (another may have raised some first).
+    async fn raise_outboxed(&self, store: &Store, ids: &[i64]) -> Result<u64, MonitorError> {
+        let raised = store.raise_outboxed(ids).await?;
+        let n = raised.len() as u64;
+        for (sig, r) in raised {
+            self.announce(store, sig, r).await;
         }
-        let attacker = attacker_address(ev);
-        let mut payload = json!({
-            "attacker_ip": attacker,
-            "rule_id": info.meta.id,
-            "rule_key": key,
-            "rule_title": info.meta.title,
-            "level": info.meta.level.as_str(),
-            "tags": info.meta.tags,
-            "description": info.meta.description,
-            "event_id": event_id,
-            "host": stored.host_name,
-            "source_ip": stored.source_ip,
-            "logsource": {"product": stored.product, "category": stored.category, "service": stored.service},
-            "excerpt": excerpt,
-        });
-        // The owning organisation is part of the key (and the store matches it too): one
-        // organisation's events never count into another's alert.
-        let org = stored
-            .org_id
-            .map_or_else(|| "-".to_string(), |o| o.to_string());
-        let mut dedup_key = format!("sigma:{org}:{key}:{who}");
-        if let Hit::Correlation {
-            group,
-            count,
-            first_ms,
-            ..
-        } = hit
-        {
-            payload["correlation"] = json!({"group": group, "count": count, "first_ms": first_ms});
-            dedup_key = format!("sigma:{org}:{key}:{}", group.join("|"));
-        }
-        let sig = NewSignal {
-            kind: SignalKind::SigmaAlert,
-            source: key.clone(),
-            title: format!("{} — {who}", info.meta.title),
-            severity: severity_of(info.meta.level),
-            org_id: stored.org_id,
-            host_id: stored.host_id,
-            dedup_key,
-            seen_at: stored.at.max(stored.received_at),
-            window_ms: self.config.dedup_window_ms,
-            payload,
-            host_name: stored.host_name.clone(),
-            src_ip: attacker,
-        };
-        let (id, decision) = store.raise_signal(&sig).await?;
-        let new = matches!(decision, canhgac_domain::signal::Dedup::Raise);
+        Ok(n)
+    }
+
+    /// Tells this process's live feed of a raised alert, and on a shared database the other
+    /// processes' too.
+    async fn announce(&self, store: &Store, sig: NewSignal, raised: Raised) {
+        let new = matches!(raised.decision, canhgac_domain::signal::Dedup::Raise);
         if new {
             self.stats.alerts.fetch_add(1, Ordering::Relaxed);
         }
-        // What the live views show of it (organisation code, count, group) as stored — for
-        // this process's viewers, and for the other processes' on a shared database.
-        let shared = store.backend() == "postgres";
-        let row = if shared || self.alerts.receiver_count() > 0 {
-            store.signal(&canhgac_domain::Scope::All, id).await?
-        } else {
-            None
-        };
         let notice = AlertNotice {
-            id,
-            org_id: stored.org_id,
+            id: raised.id,
+            org_id: sig.org_id,
             title: sig.title,
             severity: sig.severity.as_str().to_string(),
-            host: stored.host_name.clone(),
+            host: sig.host_name,
             at: sig.seen_at,
             new,
-            org_code: row.as_ref().and_then(|r| r.org_code.clone()),
-            count: row.as_ref().map_or(1, |r| r.count),
-            src_ip: sig.src_ip.clone(),
-            group_id: row.as_ref().and_then(|r| r.group_id),
+            org_code: raised.org_code,
+            count: raised.count.max(1),
+            src_ip: sig.src_ip,
+            group_id: raised.group_id,
         };
-        if shared {
+        if store.backend() == "postgres" {
             let mut notice = notice.clone();
             notice.title = notice.title.chars().take(300).collect();
             notice.host = notice.host.map(|h| h.chars().take(200).collect());
@@ -763,25 +948,88 @@ impl Monitor {
             }
         }
         let _ = self.alerts.send(notice);
-        Ok(())
     }
+}
+
+/// The alert a rule's hit raises on a stored event, unless the rule is limited to organisations
+/// the event is not of. The event's id is filled in by the store (`event_id`).
+fn alert_for(
+    compiled: &Compiled,
+    hit: &Hit,
+    ev: &Event<'_>,
+    stored: &NewEvent,
+    window_ms: i64,
+) -> Option<NewSignal> {
+    let r = hit.rule() as usize;
+    if let Some(Some(limit)) = compiled.limits.get(r) {
+        if !stored.org_id.is_some_and(|o| limit.contains(o)) {
+            return None;
+        }
+    }
+    let info = &compiled.engine.rules()[r];
+    let key = &compiled.keys[r];
+    let who = stored
+        .host_name
+        .clone()
+        .or_else(|| stored.source_ip.clone())
+        .unwrap_or_else(|| "?".into());
+    let mut excerpt = serde_json::Map::new();
+    for (k, v) in ev.fields.iter().take(24) {
+        excerpt
+            .entry(k.to_string())
+            .or_insert_with(|| Value::String(v.chars().take(300).collect()));
+    }
+    let attacker = attacker_address(ev);
+    let mut payload = json!({
+        "attacker_ip": attacker,
+        "rule_id": info.meta.id,
+        "rule_key": key,
+        "rule_title": info.meta.title,
+        "level": info.meta.level.as_str(),
+        "tags": info.meta.tags,
+        "description": info.meta.description,
+        "host": stored.host_name,
+        "source_ip": stored.source_ip,
+        "logsource": {"product": stored.product, "category": stored.category, "service": stored.service},
+        "excerpt": excerpt,
+    });
+    // The owning organisation is part of the key (and the store matches it too): one
+    // organisation's events never count into another's alert.
+    let org = stored
+        .org_id
+        .map_or_else(|| "-".to_string(), |o| o.to_string());
+    let mut dedup_key = format!("sigma:{org}:{key}:{who}");
+    if let Hit::Correlation {
+        group,
+        count,
+        first_ms,
+        ..
+    } = hit
+    {
+        payload["correlation"] = json!({"group": group, "count": count, "first_ms": first_ms});
+        dedup_key = format!("sigma:{org}:{key}:{}", group.join("|"));
+    }
+    Some(NewSignal {
+        kind: SignalKind::SigmaAlert,
+        source: key.clone(),
+        title: format!("{} — {who}", info.meta.title),
+        severity: severity_of(info.meta.level),
+        org_id: stored.org_id,
+        host_id: stored.host_id,
+        dedup_key,
+        seen_at: stored.at.max(stored.received_at),
+        window_ms,
+        payload,
+        host_name: stored.host_name.clone(),
+        src_ip: attacker,
+    })
 }
 
 /// A batch read and matched, waiting to be stored.
 struct Prepared {
-    compiled: Arc<Compiled>,
     batch: Result<EventBatch, MonitorError>,
-    alerting: Vec<Alerting>,
+    detections: u64,
     malformed: u64,
-}
-
-/// A record with detections: what its alerts are raised from once it is stored.
-struct Alerting {
-    /// Position in the batch (its id comes back there).
-    index: usize,
-    row: NewEvent,
-    event: Event<'static>,
-    hits: Vec<Hit>,
 }
 
 /// Sigma level → signal severity.

@@ -17,22 +17,8 @@ pub(super) fn new_event(
     format: &str,
     malformed: Option<String>,
 ) -> NewEvent {
-    let host_name = ["host", "Computer", "hostname", "ComputerName"]
-        .iter()
-        .find_map(|k| ev.get(k).filter(|v| !v.is_empty()))
-        .map(str::to_string);
-    let (host_id, mut org_id) = match &r.owner {
-        // An authenticated sender's events are resolved inside its own scope only.
-        Some((scope, _)) => dir.resolve(host_name.as_deref(), r.peer, Some(scope)),
-        None => memo.resolve(dir, host_name.as_deref(), r.peer),
-    };
-    let resolved_org = org_id;
-    if let Some((scope, fallback)) = &r.owner {
-        // An authenticated sender cannot file events under someone else's organisation.
-        if !org_id.is_some_and(|o| scope.contains(o)) {
-            org_id = *fallback;
-        }
-    }
+    let host_name = host_name_of(ev).map(str::to_string);
+    let (host_id, org_id, resolved_org) = decide(dir, memo, r, host_name.as_deref());
     let message = match &mut r.body {
         Body::Line(l) => std::mem::take(l),
         Body::Malformed(raw, _) => std::mem::take(raw),
@@ -66,6 +52,46 @@ pub(super) fn new_event(
         malformed,
         format: format.to_string(),
     }
+}
+
+/// The host name an event gives for itself.
+fn host_name_of<'a>(ev: &'a Event) -> Option<&'a str> {
+    ["host", "Computer", "hostname", "ComputerName"]
+        .iter()
+        .find_map(|k| ev.get(k).filter(|v| !v.is_empty()))
+}
+
+/// The host and organisation a record is filed under: `(host, organisation, organisation the
+/// host resolved to)`.
+fn decide(
+    dir: &Directory,
+    memo: &mut Memo,
+    r: &Raw,
+    host_name: Option<&str>,
+) -> (Option<i64>, Option<i64>, Option<i64>) {
+    let (host_id, mut org_id) = match &r.owner {
+        // An authenticated sender's events are resolved inside its own scope only.
+        Some((scope, _)) => dir.resolve(host_name, r.peer, Some(scope)),
+        None => memo.resolve(dir, host_name, r.peer),
+    };
+    let resolved_org = org_id;
+    if let Some((scope, fallback)) = &r.owner {
+        // An authenticated sender cannot file events under someone else's organisation.
+        if !org_id.is_some_and(|o| scope.contains(o)) {
+            org_id = *fallback;
+        }
+    }
+    (host_id, org_id, resolved_org)
+}
+
+/// The organisation a record will be filed under, decided as the pipeline decides it with the
+/// same registry: a scaled-out deployment partitions its event stream by it, so that one
+/// organisation's events (and so every correlation, which is counted per organisation) meet in
+/// one worker.
+pub fn owning_org(dir: &Directory, r: &Raw, now: i64) -> Option<i64> {
+    let (ev, _, _) = read_record(r, now);
+    let mut memo = Memo::default();
+    decide(dir, &mut memo, r, host_name_of(&ev)).1
 }
 
 /// What the previous record of a batch resolved to: records of one stream mostly come from one

@@ -322,8 +322,16 @@ pub(crate) fn megabytes(l: Lang, bytes: i64) -> String {
 }
 
 /// `GET /monitor`.
-/// Words for a periodic job (`server::periodic`).
-fn job_word(l: Lang, name: &str) -> &'static str {
+/// Words for a periodic job (`server::periodic`), a worker's presence or an event-stream
+/// partition it reads (`canhgac-bus`).
+fn job_word(l: Lang, name: &str) -> String {
+    if let Some(rest) = name.strip_prefix("partition:") {
+        let n = rest.rsplit(':').next().unwrap_or("?");
+        return format!("{} {n}", l.t("Đọc phân vùng luồng sự kiện số", "Reading event-stream partition"));
+    }
+    if name.starts_with("worker:") {
+        return l.t("Tiến trình xử lý sự kiện đang chạy", "Event worker alive").to_string();
+    }
     match name {
         "deadlines" => l.t("Hạn báo cáo sự cố, thời gian cao điểm, nhắc việc chỉ đạo", "Incident-report deadlines, heightened periods, directive reminders"),
         "pager" => l.t("Gọi trực", "On-call paging"),
@@ -331,8 +339,10 @@ fn job_word(l: Lang, name: &str) -> &'static str {
         "scans" => l.t("Quét mã độc theo lịch", "Scheduled malware scans"),
         "silence" => l.t("Nguồn nhật ký ngừng gửi", "Silent log sources"),
         "retention" => l.t("Xoá sự kiện cũ, phiên hết hạn, vá quá hạn", "Retention, expired sessions, overdue patches"),
+        "outbox" => l.t("Nâng các cảnh báo còn chờ sau khi một tiến trình dừng đột ngột", "Alerts left waiting by a process that stopped"),
         _ => l.t("Việc khác", "Other job"),
     }
+    .to_string()
 }
 
 pub async fn monitor_page(State(st): State<AppState>, c: Caller, headers: HeaderMap) -> UiResult {
@@ -524,12 +534,15 @@ pub async fn events_upload(
     }
     match st.monitor.ingest(records).await {
         Ok(report) => {
-            let flash = html! { div.flash.ok #upload-report {
+            let flash = if report.queued > 0 { html! { div.flash.ok #upload-report {
+                (name) ": " (l.t("đã nhận", "received")) " " span #report-queued { (report.queued) } " " (l.t("bản ghi; các tiến trình xử lý đang lưu và đối chiếu luật, kết quả hiện trong vài giây.", "records; the workers are storing and matching them, the results show in a few seconds.")) " "
+                a href="/events" { (l.t("Xem sự kiện", "See the events")) } " · " a href="/alerts" { (l.t("Xem cảnh báo", "See the alerts")) }
+            } } } else { html! { div.flash.ok #upload-report {
                 (name) ": " (l.t("đã lưu", "stored")) " " span #report-stored { (report.stored) } " " (l.t("sự kiện", "events")) ", "
                 span #report-malformed { (report.malformed) } " " (l.t("lỗi định dạng", "malformed")) ", "
                 span #report-detections { (report.detections) } " " (l.t("lần luật khớp", "rule matches")) ". "
                 a href="/events" { (l.t("Xem sự kiện", "See the events")) } " · " a href="/alerts" { (l.t("Xem cảnh báo", "See the alerts")) }
-            } };
+            } } };
             monitor_view(&st, &c, &headers, Some(flash), StatusCode::OK).await
         }
         Err(e) => {

@@ -6,7 +6,6 @@ use canhgac_domain::{Role, Scope};
 use canhgac_server::{auth, AppState, ServerConfig};
 use canhgac_store::{Actor, NewUser, Store};
 use clap::{Args, Parser, Subcommand};
-use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +15,8 @@ use std::path::{Path, PathBuf};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod agents_tls;
+mod config;
+use config::{server_config, ConfigFile};
 mod detect;
 mod duty;
 mod flows;
@@ -113,9 +114,10 @@ enum Command {
         config: Option<PathBuf>,
         /// Vai trò của tiến trình / what this process does: all (one process), api (web UI and
         /// API), ingest (listeners, to the event stream), worker (reads the stream, stores,
-        /// detects, runs the jobs). All but `all` need PostgreSQL and NATS JetStream.
-        #[arg(long, default_value = "all", value_parser = ["all", "api", "ingest", "worker"])]
-        role: String,
+        /// detects, runs the jobs). All but `all` need PostgreSQL and NATS JetStream. Default:
+        /// [server] role, else all.
+        #[arg(long, value_parser = ["all", "api", "ingest", "worker"])]
+        role: Option<String>,
         /// NATS JetStream, e.g. nats://127.0.0.1:4222 (overrides [scale] nats_url).
         #[arg(long, env = "CANHGAC_NATS_URL")]
         nats: Option<String>,
@@ -304,169 +306,6 @@ impl StoreArgs {
     }
 }
 
-/// The configuration file (`--config`): every section and key is optional.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    #[serde(default)]
-    server: ServerSection,
-    #[serde(default)]
-    store: StoreSection,
-    #[serde(default)]
-    monitor: MonitorSection,
-    #[serde(default)]
-    mail: MailSection,
-    #[serde(default)]
-    agents: AgentsSection,
-    #[serde(default)]
-    flows: flows::FlowsSection,
-    #[serde(default)]
-    scale: scale::ScaleSection,
-}
-
-/// `[agents]`: the HTTPS listener `canhgac-agent` reaches.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct AgentsSection {
-    /// e.g. "0.0.0.0:8443"; none: agents are not served.
-    listen: Option<SocketAddr>,
-    /// The address agents use, e.g. "https://canhgac.stttt.laichau.gov.vn:8443".
-    url: Option<String>,
-    /// PEM certificate and key; none: one is made in the data folder and pinned.
-    tls_cert: Option<PathBuf>,
-    tls_key: Option<PathBuf>,
-}
-
-/// `[mail]`: the SMTP server incident reports and escalations are sent through.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct MailSection {
-    /// `smtp://host:25`, `smtp://user:pass@host:587?tls=required` or `smtps://user:pass@host:465`.
-    smtp_url: Option<String>,
-    /// The sender's address.
-    from: Option<String>,
-}
-
-/// `[monitor]`: where logs arrive and how long events are kept.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct MonitorSection {
-    /// Syslog over UDP, e.g. "0.0.0.0:514".
-    syslog_udp: Option<SocketAddr>,
-    /// Syslog over TCP (octet counting or newline framing), e.g. "0.0.0.0:514".
-    syslog_tcp: Option<SocketAddr>,
-    /// Syslog over TLS, e.g. "0.0.0.0:6514"; needs tls_cert and tls_key (PEM).
-    syslog_tls: Option<SocketAddr>,
-    tls_cert: Option<PathBuf>,
-    tls_key: Option<PathBuf>,
-    /// Load the bundled SigmaHQ rules (default true).
-    bundled_rules: Option<bool>,
-    /// Keep events this many days (default 30).
-    retention_days: Option<i64>,
-    /// Keep at most this many GiB of events (default 2).
-    max_event_gib: Option<f64>,
-    /// Same rule and host within this many minutes counts up one alert (default 60).
-    dedup_minutes: Option<i64>,
-    /// Values for %placeholder% rules: name = ["value", …].
-    #[serde(default)]
-    placeholders: std::collections::HashMap<String, Vec<String>>,
-}
-
-impl MonitorSection {
-    fn apply(&self, m: &mut canhgac_ops::monitor::MonitorConfig) -> Result<()> {
-        m.syslog_udp = self.syslog_udp;
-        m.syslog_tcp = self.syslog_tcp;
-        if let Some(listen) = self.syslog_tls {
-            let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
-                bail!("[monitor] syslog_tls needs tls_cert and tls_key (PEM files)");
-            };
-            m.syslog_tls = Some(canhgac_ops::monitor::TlsListen {
-                listen,
-                cert: cert.clone(),
-                key: key.clone(),
-            });
-        }
-        if let Some(b) = self.bundled_rules {
-            m.bundled_rules = b;
-        }
-        if let Some(d) = self.retention_days {
-            m.retention_days = d.clamp(1, 3650);
-        }
-        if let Some(g) = self.max_event_gib {
-            m.max_event_bytes = (g.max(0.001) * (1u64 << 30) as f64) as i64;
-        }
-        if let Some(d) = self.dedup_minutes {
-            m.dedup_window_ms = d.clamp(1, 7 * 24 * 60) * 60_000;
-        }
-        m.placeholders = self
-            .placeholders
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        Ok(())
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ServerSection {
-    /// Address to listen on.
-    listen: Option<SocketAddr>,
-    /// Mark cookies Secure (default: yes unless listening on loopback).
-    secure_cookies: Option<bool>,
-    /// Session lifetime in hours (default 12).
-    session_hours: Option<i64>,
-    /// API token lifetime in days (default 30).
-    token_days: Option<i64>,
-    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
-    trusted_proxies: Option<Vec<String>>,
-    /// The address people open the platform at (links in pages and mails), e.g.
-    /// "https://canhgac.stttt.laichau.gov.vn"; default http://<listen>.
-    public_url: Option<String>,
-    /// How long a periodic job's lease lasts unrenewed, in seconds (5–600, default 60): how soon
-    /// another process sharing the database takes over the jobs of one that died.
-    job_lease_seconds: Option<i64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct StoreSection {
-    /// Embedded store folder.
-    data: Option<PathBuf>,
-    /// PostgreSQL URL.
-    database: Option<String>,
-}
-
-fn server_config(listen: SocketAddr, section: &ServerSection) -> Result<ServerConfig> {
-    let mut cfg = ServerConfig {
-        secure_cookies: section.secure_cookies.unwrap_or(!listen.ip().is_loopback()),
-        public_url: format!("http://{listen}"),
-        ..ServerConfig::default()
-    };
-    if let Some(u) = &section.public_url {
-        if canhgac_domain::oncall::split_url(u).is_none() {
-            bail!("[server] public_url: '{u}' is not an http(s) URL");
-        }
-        cfg.public_url = u.trim_end_matches('/').to_string();
-    }
-    if let Some(h) = section.session_hours {
-        cfg.session_ttl_ms = h.clamp(1, 24 * 30) * 3_600_000;
-    }
-    if let Some(d) = section.token_days {
-        cfg.token_ttl_ms = d.clamp(1, 366) * 86_400_000;
-    }
-    if let Some(s) = section.job_lease_seconds {
-        cfg.job_lease_ms = s.clamp(5, 600) * 1000;
-    }
-    for p in section.trusted_proxies.iter().flatten() {
-        let net = canhgac_domain::entity::parse_cidr(p).with_context(|| {
-            format!("[server] trusted_proxies: '{p}' is not an address or CIDR range")
-        })?;
-        cfg.trusted_proxies.push(net);
-    }
-    Ok(cfg)
-}
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // Errors are printed as a sentence with their causes, never as a backtrace.
@@ -562,7 +401,11 @@ async fn run() -> Result<()> {
                 }
                 None => None,
             };
-            let role = canhgac_server::ProcessRole::parse(&role).context("no such role")?;
+            let role = role
+                .or(file.server.role.clone())
+                .unwrap_or_else(|| "all".into());
+            let role = canhgac_server::ProcessRole::parse(&role)
+                .with_context(|| format!("no role '{role}': use all, api, ingest or worker"))?;
             let extra = scale::prepare(role, &st, file.scale.config(nats), &mut cfg).await?;
             serve(st, listen, cfg, agents, extra).await
         }

@@ -505,7 +505,7 @@ async fn monitoring_flow(app: TestApp, base: String, op: Client, td: Client) {
     assert_eq!(r.status, StatusCode::OK, "ingest: {}", r.text);
     assert_eq!(
         r.json(),
-        json!({"stored": 1, "malformed": 0, "detections": 1})
+        json!({"stored": 1, "malformed": 0, "detections": 1, "queued": 0})
     );
 
     // The operator's page gets the row live, with the "Mới" badge, without reloading.

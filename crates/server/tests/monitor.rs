@@ -77,7 +77,7 @@ async fn http_ingest_detects_stores_routes_and_deduplicates() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
         r.json(),
-        json!({"stored": 4, "malformed": 1, "detections": 2})
+        json!({"stored": 4, "malformed": 1, "detections": 2, "queued": 0})
     );
 
     // One alert for the rule on that host, counted twice, belonging to SYT.

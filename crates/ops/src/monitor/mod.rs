@@ -609,7 +609,8 @@ impl Monitor {
         });
         let mut dir = Arc::new(Directory::default());
         while let Some(job) = rx.recv().await {
-            if now_ms() - dir.loaded_at > 30_000 {
+            // The registry is read when records need it (and again after 30 s), not before.
+            if !matches!(job, Job::Reload(_)) && now_ms() - dir.loaded_at > 30_000 {
                 match Directory::load(&store).await {
                     Ok(d) => dir = Arc::new(d),
                     Err(e) => tracing::warn!(error = %e, "could not read the registry"),

@@ -79,12 +79,9 @@ fn to_wire(r: &Raw) -> WireRaw {
         p: r.peer,
         r: r.received_at,
         b,
-        o: r.owner.as_ref().map(|(scope, fallback)| {
-            (
-                scope.ids().map(|ids| ids.to_vec()),
-                *fallback,
-            )
-        }),
+        o: r.owner
+            .as_ref()
+            .map(|(scope, fallback)| (scope.ids().map(|ids| ids.to_vec()), *fallback)),
         m: r.mark.clone(),
     }
 }

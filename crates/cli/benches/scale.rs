@@ -59,13 +59,6 @@ struct Run {
     pg_cpu: f64,
 }
 
-async fn stored(pg: &sqlx::PgPool) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM events")
-        .fetch_one(pg)
-        .await
-        .unwrap()
-}
-
 async fn setup(
     base: &str,
     db: &str,
@@ -95,13 +88,7 @@ fn send(port: u16, token: &str, batches: usize, base_ms: i64) {
                     return;
                 }
                 let body = events(b, base_ms, AGENCIES, SIZE);
-                let (status, text) = post(
-                    port,
-                    "/api/v1/ingest",
-                    Some(&token),
-                    "application/x-ndjson",
-                    &body,
-                );
+                let (status, text) = send_events(port, &token, &body);
                 assert_eq!(status, 200, "{text}");
             })
         })
@@ -136,11 +123,7 @@ async fn scaled(
     let log = |n: &str| dir.join(format!("{n}.log"));
     let (ingest, port) = start(&url, &config, "ingest", &log("ingest"));
     let pgr = &pg;
-    wait_for("ingest answers", 60, || async {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    })
-    .await;
-    let _ = pgr;
+    answers("ingest answers", port).await;
     let tok = token(port).await;
     // The stream filled first: the workers' rate is measured alone.
     let base_ms = canhgac_domain::time::now_ms() - 3_600_000;
@@ -155,14 +138,7 @@ async fn scaled(
         .map(|i| start(&url, &config, "worker", &log(&format!("w{i}"))).0)
         .collect();
     let want = (n / SIZE * SIZE) as i64;
-    wait_for("every event stored", 1800, || async {
-        stored(pgr).await >= want
-    })
-    .await;
-    wait_for("every alert raised", 600, || async {
-        outbox(pgr).await == 0
-    })
-    .await;
+    drained(pgr, want, 1800).await;
     let seconds = t0.elapsed().as_secs_f64();
     let worker_cpu = procs.iter().map(|p| cpu_seconds(p.0.id())).sum();
     let pg_cpu = postgres_cpu() - pg0;
@@ -184,10 +160,7 @@ async fn single(base: &str, dir: &std::path::Path, n: usize, run: usize) -> Run 
     let db = format!("canhgac_bench_one_{run}");
     let (url, pg, config) = setup(base, &db, dir, "[monitor]\nbundled_rules = true\n").await;
     let (one, port) = start(&url, &config, "all", &dir.join("one.log"));
-    wait_for("the process answers", 60, || async {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    })
-    .await;
+    answers("the process answers", port).await;
     let tok = token(port).await;
     let base_ms = canhgac_domain::time::now_ms() - 3_600_000;
     let pgr = &pg;
@@ -198,14 +171,7 @@ async fn single(base: &str, dir: &std::path::Path, n: usize, run: usize) -> Run 
     let t0 = Instant::now();
     send(port, &tok, n / SIZE, base_ms);
     let want = (n / SIZE * SIZE) as i64;
-    wait_for("every event stored", 1800, || async {
-        stored(pgr).await >= want
-    })
-    .await;
-    wait_for("every alert raised", 600, || async {
-        outbox(pgr).await == 0
-    })
-    .await;
+    drained(pgr, want, 1800).await;
     let seconds = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds(one.0.id()) - c0;
     let pg_cpu = postgres_cpu() - pg0;

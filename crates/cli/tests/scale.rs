@@ -4,12 +4,15 @@
 //! and makes the next report, once.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use canhgac_domain::Scope;
 use canhgac_store::{Actor, NewSchedule, Store};
 use sqlx::ConnectOptions;
 use std::process::{Child, Command, Stdio};
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::stream::{free_port, wait_for};
 
 struct Serve(Child);
 
@@ -18,14 +21,6 @@ impl Drop for Serve {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn serve(url: &str, dir: &std::path::Path, name: &str) -> (Serve, u16) {
@@ -48,21 +43,6 @@ fn serve(url: &str, dir: &std::path::Path, name: &str) -> (Serve, u16) {
         .spawn()
         .unwrap();
     (Serve(child), port)
-}
-
-async fn wait_for<F, Fut>(what: &str, secs: u64, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while !f().await {
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "{what}: not within {secs} s"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 async fn holders(store: &Store) -> Vec<String> {

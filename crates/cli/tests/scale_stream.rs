@@ -93,13 +93,7 @@ async fn workers_and_ingest_die_and_nothing_is_lost_or_doubled() {
     let first = 60;
     for b in 0..first {
         let port = if b % 2 == 0 { api_port } else { ingest_port };
-        let (status, body) = post(
-            port,
-            "/api/v1/ingest",
-            Some(&tok),
-            "application/x-ndjson",
-            &batch(b, base_ms),
-        );
+        let (status, body) = send_events(port, &tok, &batch(b, base_ms));
         assert_eq!(status, 200, "batch {b}: {body}");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["queued"], BATCH as u64, "{body}");
@@ -109,17 +103,7 @@ async fn workers_and_ingest_die_and_nothing_is_lost_or_doubled() {
         }
     }
     let want = (first * BATCH) as i64;
-    let pg_ref = &pg;
-    wait_for(
-        "every event stored by the surviving worker",
-        120,
-        || async { per_batch(pg_ref).await.values().sum::<i64>() >= want },
-    )
-    .await;
-    wait_for("every alert raised", 60, || async {
-        outbox(pg_ref).await == 0
-    })
-    .await;
+    drained(&pg, want, 120).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let stored = per_batch(&pg).await;
     assert_eq!(stored.len(), first, "{stored:?}");
@@ -193,13 +177,7 @@ async fn workers_and_ingest_die_and_nothing_is_lost_or_doubled() {
             if b >= last {
                 return;
             }
-            let (status, _) = post(
-                port,
-                "/api/v1/ingest",
-                Some(&tok),
-                "application/x-ndjson",
-                &batch(b, base_ms),
-            );
+            let (status, _) = send_events(port, &tok, &batch(b, base_ms));
             if status == 200 {
                 acked.lock().unwrap().push(b);
             } else {
@@ -221,29 +199,13 @@ async fn workers_and_ingest_die_and_nothing_is_lost_or_doubled() {
     // A new ingest process takes the batches never sent.
     let (ingest2, port2) = start(&url, &config, "ingest", &log("ingest2"));
     ingest_port = port2;
-    wait_for("the new ingest process answers", 60, || async {
-        std::net::TcpStream::connect(("127.0.0.1", ingest_port)).is_ok()
-    })
-    .await;
+    answers("the new ingest process", ingest_port).await;
     for b in unsent..last {
-        let (status, body) = post(
-            ingest_port,
-            "/api/v1/ingest",
-            Some(&tok),
-            "application/x-ndjson",
-            &batch(b, base_ms),
-        );
+        let (status, body) = send_events(ingest_port, &tok, &batch(b, base_ms));
         assert_eq!(status, 200, "{body}");
     }
     let must: i64 = (acked.len() + (last - unsent)) as i64 * BATCH as i64 + want;
-    wait_for("every acknowledged batch stored", 120, || async {
-        per_batch(pg_ref).await.values().sum::<i64>() >= must
-    })
-    .await;
-    wait_for("every alert raised", 60, || async {
-        outbox(pg_ref).await == 0
-    })
-    .await;
+    drained(&pg, must, 120).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let stored = per_batch(&pg).await;
     for b in acked.iter().copied().chain(unsent..last) {

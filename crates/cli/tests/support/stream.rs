@@ -331,3 +331,42 @@ pub async fn delete_stream(cfg: &canhgac_bus::BusConfig) {
         let _ = bus.delete_stream().await;
     }
 }
+
+/// Posts NDJSON events to a process's `/api/v1/ingest` as the token's holder.
+pub fn send_events(port: u16, token: &str, body: &str) -> (u16, String) {
+    post(
+        port,
+        "/api/v1/ingest",
+        Some(token),
+        "application/x-ndjson",
+        body,
+    )
+}
+
+/// Waits until a process accepts connections on its port.
+pub async fn answers(what: &str, port: u16) {
+    wait_for(what, 60, || async {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    })
+    .await;
+}
+
+/// Events stored in all.
+pub async fn stored(pg: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM events")
+        .fetch_one(pg)
+        .await
+        .unwrap()
+}
+
+/// Waits until at least `want` events are stored and no alert waits in the outbox.
+pub async fn drained(pg: &sqlx::PgPool, want: i64, secs: u64) {
+    wait_for("every event stored", secs, || async {
+        stored(pg).await >= want
+    })
+    .await;
+    wait_for("every alert raised", secs, || async {
+        outbox(pg).await == 0
+    })
+    .await;
+}

@@ -5,7 +5,8 @@
 //! Needs the real servers: `CANHGAC_TEST_DATABASE_URL` (PostgreSQL) and NATS JetStream at
 //! `CANHGAC_TEST_NATS_URL` (default nats://127.0.0.1:4222). Run with
 //! `cargo bench -p canhgac --bench scale` (a release build); `SCALE_EVENTS` sets the events per
-//! run (default 100,000), `SCALE_RUNS` the runs per setting (default 3, the median is given).
+//! run (default 100,000), `SCALE_RUNS` the runs per setting (default 3, the median is given),
+//! `SCALE_FAILURE_EVERY` how rare the alerting events are (default one in 50).
 #![allow(clippy::unwrap_used)]
 
 #[path = "../tests/support/mod.rs"]
@@ -18,6 +19,15 @@ use support::stream::*;
 const AGENCIES: usize = 30;
 const SIZE: usize = 1000;
 const PARTITIONS: u32 = 16;
+
+/// One event in this many is a failed logon (an alert, and the correlations' input).
+fn every() -> usize {
+    std::env::var("SCALE_FAILURE_EVERY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(50)
+}
 
 /// CPU seconds a process has used (user + system), from `/proc/<pid>/stat`.
 fn cpu_seconds(pid: u32) -> f64 {
@@ -87,7 +97,9 @@ fn send(port: u16, token: &str, batches: usize, base_ms: i64) {
                 if b >= batches {
                     return;
                 }
-                let body = events(b, base_ms, AGENCIES, SIZE);
+                // Successful logons, a failure every fiftieth (alerts and correlations), or
+                // every `SCALE_FAILURE_EVERY`th.
+                let body = events_mixed(b, base_ms, AGENCIES, SIZE, (4624, 4625, every()));
                 let (status, text) = send_events(port, &token, &body);
                 assert_eq!(status, 200, "{text}");
             })
@@ -125,25 +137,38 @@ async fn scaled(
     let pgr = &pg;
     answers("ingest answers", port).await;
     let tok = token(port).await;
-    // The stream filled first: the workers' rate is measured alone.
+    let procs: Vec<_> = (0..workers)
+        .map(|i| start(&url, &config, "worker", &log(&format!("w{i}"))).0)
+        .collect();
+    // The workers hold every partition and have compiled their rules before the clock starts.
+    let store = Store::open_postgres(&url).await.unwrap();
+    let held = || async {
+        let l = store.leases().await.unwrap();
+        l.iter()
+            .filter(|l| l.name.starts_with("partition:"))
+            .count()
+            == PARTITIONS as usize
+    };
+    wait_for("the workers hold the partitions", 120, held).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
     let base_ms = canhgac_domain::time::now_ms() - 3_600_000;
-    let c0 = cpu_seconds(ingest.0.id());
+    let (c0, w0) = (
+        cpu_seconds(ingest.0.id()),
+        procs.iter().map(|p| cpu_seconds(p.0.id())).sum::<f64>(),
+    );
+    let pg0 = postgres_cpu();
     let t0 = Instant::now();
     send(port, &tok, n / SIZE, base_ms);
     let ingest_seconds = t0.elapsed().as_secs_f64();
     let ingest_cpu = cpu_seconds(ingest.0.id()) - c0;
-    let pg0 = postgres_cpu();
-    let t0 = Instant::now();
-    let procs: Vec<_> = (0..workers)
-        .map(|i| start(&url, &config, "worker", &log(&format!("w{i}"))).0)
-        .collect();
     let want = (n / SIZE * SIZE) as i64;
     drained(pgr, want, 1800).await;
     let seconds = t0.elapsed().as_secs_f64();
-    let worker_cpu = procs.iter().map(|p| cpu_seconds(p.0.id())).sum();
+    let worker_cpu = procs.iter().map(|p| cpu_seconds(p.0.id())).sum::<f64>() - w0;
     let pg_cpu = postgres_cpu() - pg0;
     drop(procs);
     drop(ingest);
+    drop(store);
     pg.close().await;
     delete_stream(&bus).await;
     drop_database(base, &db).await;
@@ -217,7 +242,7 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     println!(
-        "{n} events ({AGENCIES} agencies, Windows logon JSON, the bundled SigmaHQ rules plus 4 of the benchmark's), {runs} runs each, medians; CPU from /proc"
+        "{n} events ({AGENCIES} agencies, Windows logon JSON, one in {} a failure; the bundled SigmaHQ rules plus the 4 of the scale-out test), {runs} runs each, medians; CPU from /proc", every()
     );
     println!("| path | events/s | per worker | worker CPU µs/event | PostgreSQL CPU µs/event | ingest events/s | ingest CPU µs/event |");
     println!("|---|---|---|---|---|---|---|");

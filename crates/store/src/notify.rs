@@ -12,21 +12,29 @@ const ALERT_CHANNEL: &str = "canhgac_alerts";
 pub const MAX_ANNOUNCEMENT: usize = 7900;
 
 impl Store {
-    /// Announces an alert to the other processes on the same PostgreSQL database; nothing on
-    /// SQLite. An announcement over [`MAX_ANNOUNCEMENT`] bytes is dropped (the alert itself is
-    /// stored; only its live notice is lost).
-    pub async fn announce_alert(&self, payload: &str) -> Result<()> {
+    /// Announces alerts to the other processes on the same PostgreSQL database, all in one
+    /// statement (one commit, however many); nothing on SQLite. An announcement over
+    /// [`MAX_ANNOUNCEMENT`] bytes is dropped (the alert itself is stored; only its live notice
+    /// is lost).
+    pub async fn announce_alerts(&self, payloads: &[String]) -> Result<()> {
         if let Pool::Pg(p) = &self.pool {
-            if payload.len() > MAX_ANNOUNCEMENT {
-                tracing::warn!(
-                    bytes = payload.len(),
-                    "alert announcement too long; not sent"
-                );
+            let fit: Vec<&str> = payloads
+                .iter()
+                .filter(|a| {
+                    let ok = a.len() <= MAX_ANNOUNCEMENT;
+                    if !ok {
+                        tracing::warn!(bytes = a.len(), "alert announcement too long; not sent");
+                    }
+                    ok
+                })
+                .map(String::as_str)
+                .collect();
+            if fit.is_empty() {
                 return Ok(());
             }
-            sqlx::query("SELECT pg_notify($1, $2)")
+            sqlx::query("SELECT pg_notify($1, a) FROM unnest($2::text[]) WITH ORDINALITY AS t(a, n) ORDER BY n")
                 .bind(ALERT_CHANNEL)
-                .bind(payload)
+                .bind(&fit)
                 .execute(p)
                 .await?;
         }

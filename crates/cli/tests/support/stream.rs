@@ -205,8 +205,21 @@ pub fn batch(b: usize, base_ms: i64) -> String {
     events(b, base_ms, ORGS, BATCH)
 }
 
-/// Batch `b` of `size` events over `orgs` agencies (see [`batch`]).
+/// Batch `b` of `size` events over `orgs` agencies (see [`batch`]): failures, a success
+/// every eleventh.
 pub fn events(b: usize, base_ms: i64, orgs: usize, size: usize) -> String {
+    events_mixed(b, base_ms, orgs, size, (4625, 4624, 11))
+}
+
+/// Batch `b` of `size` events over `orgs` agencies: event id `common`, and `rare` every
+/// `every`th event.
+pub fn events_mixed(
+    b: usize,
+    base_ms: i64,
+    orgs: usize,
+    size: usize,
+    (common, rare, every): (u32, u32, usize),
+) -> String {
     let mut out = String::new();
     for k in 0..size {
         let n = b * size + k;
@@ -214,7 +227,11 @@ pub fn events(b: usize, base_ms: i64, orgs: usize, size: usize) -> String {
         let host = if n.is_multiple_of(4) { "db" } else { "web" };
         let user = format!("u{}", (n / orgs) % 5);
         // Mostly failures; now and then a success, which completes "failure then success".
-        let id = if n.is_multiple_of(11) { 4624 } else { 4625 };
+        let id = if n.is_multiple_of(every) {
+            rare
+        } else {
+            common
+        };
         let t = chrono::DateTime::from_timestamp_millis(base_ms + n as i64 * 1000)
             .unwrap()
             .format("%Y-%m-%dT%H:%M:%S%.3fZ");

@@ -8,11 +8,9 @@ mod support;
 
 use canhgac_domain::Scope;
 use canhgac_store::{Actor, NewSchedule, Store};
-use sqlx::ConnectOptions;
 use std::process::{Child, Command, Stdio};
-use std::str::FromStr;
 use std::time::Duration;
-use support::stream::{free_port, wait_for};
+use support::stream::{drop_database, free_port, fresh_database, wait_for};
 
 struct Serve(Child);
 
@@ -89,18 +87,8 @@ async fn jobs_run_once_and_move_when_their_process_dies() {
         eprintln!("CANHGAC_TEST_DATABASE_URL is not set: the scale-out test needs PostgreSQL (CI sets it)");
         return;
     };
-    let opts = sqlx::postgres::PgConnectOptions::from_str(&base).unwrap();
     let db = format!("canhgac_scale_{}", std::process::id());
-    let mut admin = opts.connect().await.unwrap();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE \"{db}\""))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
+    let url = fresh_database(&base, &db).await;
     let dir = std::env::temp_dir().join(format!("canhgac_scale_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
 
@@ -176,8 +164,6 @@ async fn jobs_run_once_and_move_when_their_process_dies() {
     .await;
     drop(b);
     drop(store);
-    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
-        .execute(&mut admin)
-        .await;
+    drop_database(&base, &db).await;
     let _ = std::fs::remove_dir_all(&dir);
 }

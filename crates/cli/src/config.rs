@@ -63,6 +63,14 @@ pub(crate) struct MonitorSection {
     pub(crate) syslog_tls: Option<SocketAddr>,
     pub(crate) tls_cert: Option<PathBuf>,
     pub(crate) tls_key: Option<PathBuf>,
+    /// Syslog over RELP (rsyslog's omrelp), e.g. "0.0.0.0:2514": a message is answered only
+    /// once stored.
+    pub(crate) syslog_relp: Option<SocketAddr>,
+    /// The disk spool between the syslog listeners and the store (default: `spool` in the
+    /// embedded store's folder; with PostgreSQL, none unless set); "" turns it off.
+    pub(crate) spool_dir: Option<PathBuf>,
+    /// The spool's bound in GiB (default 4): past it TCP senders wait and UDP drops.
+    pub(crate) spool_max_gib: Option<f64>,
     /// Load the bundled SigmaHQ rules (default true).
     pub(crate) bundled_rules: Option<bool>,
     /// Keep events this many days (default 30).
@@ -77,9 +85,28 @@ pub(crate) struct MonitorSection {
 }
 
 impl MonitorSection {
+    /// The spool's settings: `spool_dir` if set (empty: none), else `spool` in the embedded
+    /// store's folder `data`.
+    pub(crate) fn spool(
+        &self,
+        data: Option<&std::path::Path>,
+    ) -> Option<canhgac_ops::spool::SpoolConfig> {
+        let dir = match &self.spool_dir {
+            Some(d) if d.as_os_str().is_empty() => return None,
+            Some(d) => d.clone(),
+            None => data?.join("spool"),
+        };
+        let gib = self.spool_max_gib.unwrap_or(4.0).clamp(0.001, 1024.0);
+        Some(canhgac_ops::spool::SpoolConfig::new(
+            dir,
+            (gib * (1u64 << 30) as f64) as u64,
+        ))
+    }
+
     pub(crate) fn apply(&self, m: &mut canhgac_ops::monitor::MonitorConfig) -> Result<()> {
         m.syslog_udp = self.syslog_udp;
         m.syslog_tcp = self.syslog_tcp;
+        m.syslog_relp = self.syslog_relp;
         if let Some(listen) = self.syslog_tls {
             let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
                 bail!("[monitor] syslog_tls needs tls_cert and tls_key (PEM files)");
@@ -132,6 +159,9 @@ pub(crate) struct ServerSection {
     pub(crate) job_lease_seconds: Option<i64>,
     /// What this process does: "all" (default), "api", "ingest" or "worker" (`--role` wins).
     pub(crate) role: Option<String>,
+    /// The bearer token Prometheus sends for `/metrics` (at least 16 characters; or
+    /// `CANHGAC_METRICS_TOKEN`); unset: `/metrics` answers only requests from this machine.
+    pub(crate) metrics_token: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -163,6 +193,16 @@ pub(crate) fn server_config(listen: SocketAddr, section: &ServerSection) -> Resu
     }
     if let Some(s) = section.job_lease_seconds {
         cfg.job_lease_ms = s.clamp(5, 600) * 1000;
+    }
+    let token = std::env::var("CANHGAC_METRICS_TOKEN")
+        .ok()
+        .or_else(|| section.metrics_token.clone())
+        .filter(|t| !t.is_empty());
+    if let Some(t) = token {
+        if t.len() < 16 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+            bail!("[server] metrics_token: at least 16 printable characters, no spaces");
+        }
+        cfg.metrics_token = Some(t);
     }
     for p in section.trusted_proxies.iter().flatten() {
         let net = canhgac_domain::entity::parse_cidr(p).with_context(|| {

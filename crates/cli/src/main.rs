@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod agents_tls;
+mod backup;
 mod config;
 use config::{server_config, ConfigFile};
 mod detect;
@@ -126,6 +127,28 @@ enum Command {
     Migrate {
         #[command(flatten)]
         store: StoreArgs,
+    },
+    /// Sao lưu trực tuyến (ảnh chụp nhất quán, kể cả tệp chứng cứ) vào một thư mục mới. Online
+    /// backup: a consistent snapshot (evidence files included) into a new folder, with a
+    /// digest of every table in manifest.json.
+    Backup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Thư mục sao lưu (mới hoặc trống) / the backup folder (new or empty).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Khôi phục một bản sao lưu vào kho trống, kiểm tra từng bảng. Restore a backup into an
+    /// empty store, checking every table against the manifest.
+    Restore {
+        /// Thư mục sao lưu / the backup folder.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Ghi đè dữ liệu đang có (dừng canhgac trước) / replace what is there (stop canhgac first).
+        #[arg(long)]
+        force: bool,
     },
     /// Săn lùng: tìm mọi địa chỉ trong danh sách IP Botnet trong các tệp nhật ký (thường hoặc
     /// gzip). Threat hunt: find every listed address in log files and folders.
@@ -361,6 +384,12 @@ async fn run() -> Result<()> {
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
             let mut cfg = server_config(listen, &file.server)?;
             file.monitor.apply(&mut cfg.monitor)?;
+            cfg.monitor.spool = file.monitor.spool(
+                args.database
+                    .is_none()
+                    .then_some(args.data.as_deref())
+                    .flatten(),
+            );
             file.flows.apply(&mut cfg.flows)?;
             if let Some(url) = &file.mail.smtp_url {
                 let from = file
@@ -455,6 +484,36 @@ async fn run() -> Result<()> {
         Command::Migrate { store } => {
             let st = store.open(None).await?;
             eprintln!("migrations applied ({})", st.backend());
+            Ok(())
+        }
+        Command::Backup { store, out } => {
+            let st = store.open(None).await?;
+            let m = backup::backup(&st, store.database.as_deref(), &out).await?;
+            let rows: i64 = m.tables.iter().map(|t| t.rows).sum();
+            println!(
+                "đã sao lưu / backed up: {} ({}, {} tables, {rows} rows, {} bytes, SHA-256 {})",
+                out.display(),
+                m.backend,
+                m.tables.len(),
+                m.file_bytes,
+                m.file_sha256
+            );
+            Ok(())
+        }
+        Command::Restore { from, store, force } => {
+            let m = backup::restore(
+                &from,
+                store.data.as_deref(),
+                store.database.as_deref(),
+                force,
+            )
+            .await?;
+            let rows: i64 = m.tables.iter().map(|t| t.rows).sum();
+            println!(
+                "đã khôi phục / restored: {} tables, {rows} rows, each identical to the backup of {}",
+                m.tables.len(),
+                m.created_at
+            );
             Ok(())
         }
         Command::Duty {
@@ -715,6 +774,11 @@ async fn demo(
     // listeners whose port was free.
     cfg.monitor.syslog_udp = syslog.as_ref().and_then(SyslogPorts::udp);
     cfg.monitor.syslog_tcp = syslog.as_ref().and_then(SyslogPorts::tcp);
+    // What the syslog ports take is spooled on disk before it is stored.
+    cfg.monitor.spool = Some(canhgac_ops::spool::SpoolConfig::new(
+        data.join("spool"),
+        1 << 30,
+    ));
     cfg.rule_check = Some(agents_tls::checker());
     // The operators' simulated routers send NetFlow to 127.0.0.1:2055 (if free).
     let flows = flows::demo_port(flow_port);

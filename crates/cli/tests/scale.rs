@@ -115,7 +115,7 @@ async fn jobs_run_once_and_move_when_their_process_dies() {
     let a_pid = format!(":{}:", a.0.id());
     wait_for("the first process's jobs", 60, || async {
         let h = holders(&store).await;
-        h.len() == 7 && h.iter().all(|h| h.contains(&a_pid))
+        h.len() == 8 && h.iter().all(|h| h.contains(&a_pid))
     })
     .await;
     wait_for("the copy", 30, || async { copies(&store).await == 1 }).await;
@@ -134,6 +134,13 @@ async fn jobs_run_once_and_move_when_their_process_dies() {
     );
     assert!(std::net::TcpStream::connect(("127.0.0.1", a_port)).is_ok());
     assert_eq!(copies(&store).await, 1, "made once, not once per process");
+    // The response-plan templates are seeded once (under the `seed` lease), not by each process.
+    let templates = store.list_plans(&Scope::All).await.unwrap();
+    assert_eq!(
+        templates.iter().filter(|p| p.org_id.is_none()).count(),
+        canhgac_ops::incidents::PLAN_TEMPLATES.len(),
+        "{templates:?}"
+    );
 
     // The holder dies with another report due: the survivor takes every job over within the
     // lease and makes it, once.
@@ -142,7 +149,7 @@ async fn jobs_run_once_and_move_when_their_process_dies() {
     due_schedule(&store, org).await;
     wait_for("the jobs move to the survivor", 30, || async {
         let h = holders(&store).await;
-        h.len() == 7 && h.iter().all(|h| h.contains(&b_pid))
+        h.len() == 8 && h.iter().all(|h| h.contains(&b_pid))
     })
     .await;
     wait_for("the survivor's copy", 30, || async {

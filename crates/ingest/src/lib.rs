@@ -36,6 +36,7 @@
 pub mod event;
 pub mod framing;
 pub mod normalize;
+pub mod relp;
 mod shapes;
 pub mod syslog;
 mod time;

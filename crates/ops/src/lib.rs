@@ -31,5 +31,6 @@ pub mod platform_mail;
 pub mod reports;
 pub mod scans;
 pub mod spam;
+pub mod spool;
 pub mod summaries;
 pub mod work;

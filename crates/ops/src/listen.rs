@@ -1,42 +1,249 @@
-//! Syslog listeners: UDP (RFC 5426), TCP (RFC 6587) and TLS (RFC 5425, rustls). Each hands
-//! batches to the monitoring pipeline; TCP and TLS wait when the pipeline is busy (so senders
-//! slow down), UDP counts what it must drop.
+//! Syslog listeners: UDP (RFC 5426), TCP (RFC 6587), TLS (RFC 5425, rustls) and RELP
+//! (rsyslog's reliable protocol). Each hands batches to the monitoring pipeline; TCP and TLS
+//! wait when the pipeline is busy (so senders slow down), UDP counts what it must drop, and
+//! RELP answers a message only once it is stored (or, in a process that only receives, once
+//! the event stream holds it), so a sender loses nothing across a crash of this process.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use canhgac_ingest::framing::{FrameError, Framer};
-use tokio::io::{AsyncRead, AsyncReadExt};
+use canhgac_ingest::relp::{frame_bytes, open_answer, RelpReader};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
 
 use crate::monitor::{Body, Monitor, Raw, TlsListen};
+use crate::spool::Spool;
 
 /// Binds every configured listener and serves them in the background. Returns the bound
 /// addresses (UDP, TCP, TLS) so that port 0 can be used in tests.
 pub async fn spawn(
     m: Arc<Monitor>,
 ) -> std::io::Result<(Option<SocketAddr>, Option<SocketAddr>, Option<SocketAddr>)> {
+    spawn_with(m, None).await
+}
+
+/// Where a listener hands what it read: the disk spool when there is one, else the pipeline.
+#[derive(Clone)]
+struct Sink {
+    m: Arc<Monitor>,
+    spool: Option<Arc<Spool>>,
+}
+
+impl Sink {
+    /// Waits for room; false when the pipeline has stopped.
+    async fn submit(&self, records: Vec<Raw>) -> bool {
+        match &self.spool {
+            Some(s) => s.append(records).await,
+            None => self.m.submit(records).await,
+        }
+    }
+
+    /// Only if there is room now (UDP).
+    fn try_submit(&self, records: Vec<Raw>) {
+        match &self.spool {
+            Some(s) => s.try_append(records),
+            None => self.m.try_submit(records),
+        }
+    }
+}
+
+/// [`spawn`] with the listeners writing to a disk spool (`crate::spool`) instead of the
+/// pipeline's memory queue.
+pub async fn spawn_with(
+    m: Arc<Monitor>,
+    spool: Option<Arc<Spool>>,
+) -> std::io::Result<(Option<SocketAddr>, Option<SocketAddr>, Option<SocketAddr>)> {
     let cfg = m.config().clone();
+    let sink = Sink {
+        m: m.clone(),
+        spool,
+    };
     let mut udp_addr = None;
     let mut tcp_addr = None;
     let mut tls_addr = None;
     if let Some(a) = cfg.syslog_udp {
         let sock = UdpSocket::bind(a).await?;
         udp_addr = Some(sock.local_addr()?);
-        tokio::spawn(serve_udp(sock, m.clone()));
+        tokio::spawn(serve_udp(sock, sink.clone()));
     }
     if let Some(a) = cfg.syslog_tcp {
         let l = TcpListener::bind(a).await?;
         tcp_addr = Some(l.local_addr()?);
-        tokio::spawn(serve_tcp(l, m.clone(), None));
+        tokio::spawn(serve_tcp(l, sink.clone(), None));
     }
     if let Some(t) = &cfg.syslog_tls {
         let acceptor = tls_acceptor(t)?;
         let l = TcpListener::bind(t.listen).await?;
         tls_addr = Some(l.local_addr()?);
-        tokio::spawn(serve_tcp(l, m.clone(), Some(acceptor)));
+        tokio::spawn(serve_tcp(l, sink.clone(), Some(acceptor)));
     }
     Ok((udp_addr, tcp_addr, tls_addr))
+}
+
+/// Binds the RELP listener, if configured, and serves it in the background; returns its
+/// bound address.
+pub async fn spawn_relp(m: Arc<Monitor>) -> std::io::Result<Option<SocketAddr>> {
+    let Some(a) = m.config().syslog_relp else {
+        return Ok(None);
+    };
+    let l = TcpListener::bind(a).await?;
+    let addr = l.local_addr()?;
+    tokio::spawn(async move {
+        loop {
+            let (sock, peer) = match l.accept().await {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(error = %e, "syslog/relp accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let Some(ticket) = m.connections.admit(peer.ip(), false) else {
+                drop(sock);
+                continue;
+            };
+            let m = m.clone();
+            tokio::spawn(async move {
+                let _ticket = ticket;
+                let _ = sock.set_nodelay(true);
+                if let Err(e) = relp_session(sock, peer, m).await {
+                    tracing::info!(%peer, error = %e, "syslog/relp session ended");
+                }
+            });
+        }
+    });
+    Ok(Some(addr))
+}
+
+/// The largest RELP frame taken: librelp's own limit (128 KiB) or the configured message
+/// limit, whichever is larger. A message over the message limit is kept cut, marked malformed.
+const RELP_FRAME: usize = 128 * 1024;
+
+/// What is owed to the sender, in the order of its commands.
+enum Owed {
+    /// An answer ready now (`open`, `close`, a refused command).
+    Ready(u32, Vec<u8>),
+    /// `200 OK` once the batch read with it is stored.
+    Stored(u32),
+}
+
+/// One RELP session: frames are read as they arrive; the `syslog` messages of a read are
+/// stored together, and only then answered, in order. If storing fails, the connection is
+/// closed unanswered and the sender sends them again.
+async fn relp_session<S: AsyncRead + AsyncWrite + Unpin>(
+    mut s: S,
+    peer: SocketAddr,
+    m: Arc<Monitor>,
+) -> std::io::Result<()> {
+    let idle = m.connections.limits().idle;
+    let max_message = m.config().max_message;
+    let mut reader = RelpReader::new(max_message.max(RELP_FRAME));
+    let software = concat!("canhgac,", env!("CARGO_PKG_VERSION"), ",https://canhgac.vn");
+    let mut opened = false;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match tokio::time::timeout(idle, s.read(&mut buf)).await {
+            Err(_) => {
+                m.connections
+                    .timed_out
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let _ = s.write_all(&frame_bytes(0, "serverclose", b"")).await;
+                return Ok(());
+            }
+            Ok(Ok(0)) => return Ok(()),
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) => return Err(e),
+        };
+        reader.push(&buf[..n]);
+        let mut owed = Vec::new();
+        let mut batch = Vec::new();
+        let mut closing = false;
+        let mut broken = None;
+        while let Some(f) = reader.next_frame() {
+            let f = match f {
+                Ok(f) => f,
+                Err(e) => {
+                    broken = Some(e.to_string());
+                    break;
+                }
+            };
+            match (f.command.as_str(), opened) {
+                // A hint (transaction 0) is not answered.
+                _ if f.txnr == 0 => {}
+                ("open", false) => match open_answer(&f.data, software) {
+                    Some(a) => {
+                        opened = true;
+                        owed.push(Owed::Ready(f.txnr, a));
+                    }
+                    None => {
+                        owed.push(Owed::Ready(f.txnr, b"500 no relp_version offered".to_vec()));
+                        closing = true;
+                        break;
+                    }
+                },
+                ("syslog", true) => {
+                    let mut data = f.data;
+                    while matches!(data.last(), Some(b'\n' | b'\r' | b'\0')) {
+                        data.pop();
+                    }
+                    let body = if data.len() > max_message {
+                        data.truncate(max_message);
+                        Body::Malformed(
+                            String::from_utf8_lossy(&data).into_owned(),
+                            format!("message longer than {max_message} bytes; its first {max_message} bytes are kept"),
+                        )
+                    } else {
+                        Body::Line(
+                            String::from_utf8(data).unwrap_or_else(|e| {
+                                String::from_utf8_lossy(e.as_bytes()).into_owned()
+                            }),
+                        )
+                    };
+                    batch.push(Raw::new("relp", Some(peer.ip()), body));
+                    owed.push(Owed::Stored(f.txnr));
+                }
+                ("close", true) => {
+                    owed.push(Owed::Ready(f.txnr, Vec::new()));
+                    closing = true;
+                    break;
+                }
+                (_, false) => {
+                    owed.push(Owed::Ready(f.txnr, b"500 session not open".to_vec()));
+                    closing = true;
+                    break;
+                }
+                (_, true) => {
+                    owed.push(Owed::Ready(f.txnr, b"500 command not supported".to_vec()));
+                }
+            }
+        }
+        if !batch.is_empty() {
+            if let Err(e) = m.ingest(batch).await {
+                // Unanswered: the sender keeps the messages and sends them again.
+                tracing::warn!(%peer, error = %e, "syslog/relp messages not stored; closing unanswered");
+                return Ok(());
+            }
+        }
+        let mut out = Vec::new();
+        for o in owed {
+            match o {
+                Owed::Ready(t, a) => out.extend(frame_bytes(t, "rsp", &a)),
+                Owed::Stored(t) => out.extend(frame_bytes(t, "rsp", b"200 OK")),
+            }
+        }
+        if closing || broken.is_some() {
+            out.extend(frame_bytes(0, "serverclose", b""));
+        }
+        s.write_all(&out).await?;
+        s.flush().await?;
+        if let Some(e) = broken {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e));
+        }
+        if closing {
+            return Ok(());
+        }
+    }
 }
 
 fn tls_acceptor(t: &TlsListen) -> std::io::Result<tokio_rustls::TlsAcceptor> {
@@ -61,7 +268,7 @@ fn tls_acceptor(t: &TlsListen) -> std::io::Result<tokio_rustls::TlsAcceptor> {
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
-async fn serve_udp(sock: UdpSocket, m: Arc<Monitor>) {
+async fn serve_udp(sock: UdpSocket, m: Sink) {
     let mut buf = vec![0u8; 65_536];
     loop {
         let (n, peer) = match sock.recv_from(&mut buf).await {
@@ -80,7 +287,8 @@ async fn serve_udp(sock: UdpSocket, m: Arc<Monitor>) {
     }
 }
 
-async fn serve_tcp(l: TcpListener, m: Arc<Monitor>, tls: Option<tokio_rustls::TlsAcceptor>) {
+async fn serve_tcp(l: TcpListener, sink: Sink, tls: Option<tokio_rustls::TlsAcceptor>) {
+    let m = sink.m.clone();
     loop {
         let (sock, peer) = match l.accept().await {
             Ok(x) => x,
@@ -97,19 +305,20 @@ async fn serve_tcp(l: TcpListener, m: Arc<Monitor>, tls: Option<tokio_rustls::Tl
             continue;
         };
         let m = m.clone();
+        let sink = sink.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
             let _ticket = ticket;
             let idle = m.connections.limits().idle;
             match tls {
-                None => read_stream(sock, peer, "tcp", m).await,
+                None => read_stream(sock, peer, "tcp", sink).await,
                 Some(acc) => match tokio::time::timeout(
                     idle.min(std::time::Duration::from_secs(10)),
                     acc.accept(sock),
                 )
                 .await
                 {
-                    Ok(Ok(s)) => read_stream(s, peer, "tls", m).await,
+                    Ok(Ok(s)) => read_stream(s, peer, "tls", sink).await,
                     Ok(Err(e)) => tracing::info!(%peer, error = %e, "syslog/tls handshake failed"),
                     Err(_) => {
                         m.connections
@@ -132,8 +341,9 @@ async fn read_stream<S: AsyncRead + Unpin>(
     mut s: S,
     peer: SocketAddr,
     transport: &'static str,
-    m: Arc<Monitor>,
+    sink: Sink,
 ) {
+    let m = &sink.m;
     let idle = m.connections.limits().idle;
     let mut framer = Framer::new(m.config().max_message);
     let mut buf = vec![0u8; 4096];
@@ -161,14 +371,14 @@ async fn read_stream<S: AsyncRead + Unpin>(
         while let Some(frame) = framer.next_frame() {
             batch.push(record(frame, peer, transport));
         }
-        if !batch.is_empty() && !m.submit(batch).await {
+        if !batch.is_empty() && !sink.submit(batch).await {
             return;
         }
     }
     if let Some(rest) = framer.finish() {
         let text = String::from_utf8_lossy(&rest).trim_end().to_string();
         if !text.is_empty() {
-            m.submit(vec![Raw::new(transport, Some(peer.ip()), Body::Line(text))])
+            sink.submit(vec![Raw::new(transport, Some(peer.ip()), Body::Line(text))])
                 .await;
         }
     }

@@ -66,6 +66,9 @@ pub struct ServerConfig {
     /// Where received records go when this process does not store them (the event stream of a
     /// scaled-out deployment); none: this process's own pipeline stores them.
     pub outlet: Option<OutletHandle>,
+    /// The bearer token Prometheus sends for `/metrics`; none: `/metrics` answers only
+    /// requests from this machine (loopback).
+    pub metrics_token: Option<String>,
 }
 
 /// What one process of the platform does (`serve --role`): `all` is the single process;
@@ -164,6 +167,7 @@ impl Default for ServerConfig {
             job_lease_ms: 60_000,
             role: ProcessRole::All,
             outlet: None,
+            metrics_token: None,
         }
     }
 }
@@ -183,6 +187,8 @@ pub struct AppState {
     pub monitor: Arc<canhgac_ops::monitor::Monitor>,
     /// The flow collector's shared state, once `serve` started it.
     pub flows: Arc<std::sync::OnceLock<Arc<canhgac_ops::flows::Shared>>>,
+    /// The syslog listeners' disk spool, once `serve` started it.
+    pub spool: Arc<std::sync::OnceLock<Arc<canhgac_ops::spool::Spool>>>,
     /// This process's name: the holder of the periodic jobs' leases.
     pub instance: Arc<str>,
 }
@@ -210,6 +216,7 @@ impl AppState {
             }),
             config: Arc::new(config),
             flows: Arc::default(),
+            spool: Arc::default(),
             instance: instance_name().into(),
         }
     }
@@ -303,7 +310,25 @@ async fn listeners(state: &AppState) {
         Ok(None) => {}
         Err(e) => tracing::error!(error = %e, "the flow collector could not start"),
     }
-    match canhgac_ops::listen::spawn(state.monitor.clone()).await {
+    // The disk spool in front of the store, when configured and this process stores what it
+    // receives (a receiving-only process writes to the event stream, which is its buffer).
+    let spool = match (&state.monitor.config().spool, state.monitor.publishes()) {
+        (Some(c), false) => {
+            match canhgac_ops::spool::start(c.clone(), &store, state.monitor.clone()).await {
+                Ok(s) => {
+                    tracing::info!(dir = %c.dir.display(), pending = s.stats.pending(), "syslog spool open");
+                    let _ = state.spool.set(s.clone());
+                    Some(s)
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, dir = %c.dir.display(), "the syslog spool could not open; listeners hand lines straight to the pipeline");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    match canhgac_ops::listen::spawn_with(state.monitor.clone(), spool).await {
         Ok((udp, tcp, tls)) => {
             for (what, addr) in [("udp", udp), ("tcp", tcp), ("tls", tls)] {
                 if let Some(a) = addr {
@@ -314,22 +339,43 @@ async fn listeners(state: &AppState) {
         // The web UI and the API still serve; the operator sees why syslog does not.
         Err(e) => tracing::error!(error = %e, "syslog listeners could not start"),
     }
+    match canhgac_ops::listen::spawn_relp(state.monitor.clone()).await {
+        Ok(Some(a)) => tracing::info!(%a, "syslog/relp listening"),
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "the RELP listener could not start"),
+    }
 }
 
 /// The periodic jobs, each under its lease, and the alert outbox.
 async fn jobs(state: &AppState) {
     let store = state.store.clone();
-    // The province's response-plan templates, once.
-    match canhgac_ops::incidents::ensure_plans(&store).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(n, "response-plan templates seeded"),
-        Err(e) => tracing::warn!(error = %e, "could not seed the response-plan templates"),
-    }
-    // The clause-3 contact points, once.
-    if let Err(e) = canhgac_ops::reports::ensure_contacts(&store).await {
-        tracing::warn!(error = %e, "could not seed the incident-report contact points");
-    }
     let holder = (state.instance.clone(), state.config.job_lease_ms.max(1000));
+    // The province's response-plan templates and the clause-3 contact points, seeded once when
+    // there are none. Under a lease like the other jobs: processes starting together on an
+    // empty database would otherwise each see "none" and each seed a set.
+    let s = store.clone();
+    periodic(
+        store.clone(),
+        holder.clone(),
+        "seed",
+        Duration::ZERO,
+        Duration::from_secs(3600),
+        move || {
+            let s = s.clone();
+            async move {
+                match canhgac_ops::incidents::ensure_plans(&s).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(n, "response-plan templates seeded"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not seed the response-plan templates")
+                    }
+                }
+                if let Err(e) = canhgac_ops::reports::ensure_contacts(&s).await {
+                    tracing::warn!(error = %e, "could not seed the incident-report contact points");
+                }
+            }
+        },
+    );
     let now = canhgac_domain::time::now_ms;
     // Missed report deadlines escalated, the heightened period applied, directive items
     // reminded: every five minutes.
@@ -485,6 +531,10 @@ async fn jobs(state: &AppState) {
                 }
                 if let Err(e) = s.purge_expired().await {
                     tracing::warn!(error = %e, "could not purge expired sessions");
+                }
+                let week = canhgac_domain::time::now_ms() - 7 * 86_400_000;
+                if let Err(e) = s.purge_batch_ids(week).await {
+                    tracing::warn!(error = %e, "could not forget old ingest batch ids");
                 }
                 if let Err(e) = s
                     .escalate_overdue(canhgac_domain::work::WorkKind::PatchTask)

@@ -54,7 +54,37 @@ async fn healthz(State(st): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(st): State<AppState>) -> Response {
+/// Whether a request may read `/metrics`: with `[server] metrics_token` set, only with that
+/// bearer token; otherwise only from this machine, directly (a request that came through a
+/// reverse proxy, which would look local, is refused).
+fn may_read_metrics(st: &AppState, req: &Request) -> bool {
+    match &st.config.metrics_token {
+        Some(want) => req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|got| crate::auth::constant_time_eq(got.as_bytes(), want.as_bytes())),
+        None => {
+            let proxied = req.headers().contains_key("x-forwarded-for")
+                || req.headers().contains_key(header::FORWARDED);
+            let peer = req
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip());
+            !proxied && peer.is_none_or(|ip| ip.is_loopback())
+        }
+    }
+}
+
+async fn metrics(State(st): State<AppState>, req: Request) -> Response {
+    if !may_read_metrics(&st, &req) {
+        return (
+            StatusCode::FORBIDDEN,
+            "/metrics: cần mã metrics_token hoặc truy cập từ chính máy chủ / needs the metrics_token or a request from this machine\n",
+        )
+            .into_response();
+    }
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -118,6 +148,34 @@ async fn metrics(State(st): State<AppState>) -> Response {
             out,
             "canhgac_connections_timed_out_total{{listener=\"{name}\"}} {}",
             g.timed_out.load(Ordering::Relaxed)
+        );
+    }
+    if let Some(sp) = st.spool.get() {
+        let _ = writeln!(
+            out,
+            "# HELP canhgac_spool_pending_bytes Syslog records on the disk spool not yet stored."
+        );
+        let _ = writeln!(out, "# TYPE canhgac_spool_pending_bytes gauge");
+        let _ = writeln!(out, "canhgac_spool_pending_bytes {}", sp.stats.pending());
+        let _ = writeln!(
+            out,
+            "# HELP canhgac_spool_records_total Syslog records written to the disk spool."
+        );
+        let _ = writeln!(out, "# TYPE canhgac_spool_records_total counter");
+        let _ = writeln!(
+            out,
+            "canhgac_spool_records_total {}",
+            sp.stats.records.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP canhgac_spool_dropped_total UDP syslog records dropped with the spool full."
+        );
+        let _ = writeln!(out, "# TYPE canhgac_spool_dropped_total counter");
+        let _ = writeln!(
+            out,
+            "canhgac_spool_dropped_total {}",
+            sp.stats.dropped.load(Ordering::Relaxed)
         );
     }
     let up = st.store.ping().await;

@@ -168,6 +168,80 @@ async fn forms_without_the_csrf_token_are_refused() {
     assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
 }
 
+/// Every state-changing route the server declares — pages and API, every room — refuses a
+/// browser session's request without the CSRF token, before its handler runs (nothing is
+/// changed: the audit log stays as it was).
+#[tokio::test]
+async fn every_state_change_needs_the_csrf_token() {
+    let app = TestApp::new().await;
+    let b = app.session("admin@t.vn").await;
+    let audit_count = || async {
+        app.store
+            .list_audit(&canhgac_domain::Scope::All, &Default::default())
+            .await
+            .unwrap()
+            .1
+    };
+    let audit_before = audit_count().await;
+    let exempt = ["/login", "/api/v1/auth/token"];
+    let mut walked = 0;
+    for r in canhgac_server::declared_routes() {
+        if matches!(r.method.as_str(), "GET" | "HEAD" | "OPTIONS")
+            || exempt.contains(&r.path.as_str())
+            || r.path.starts_with("/oncall/ack/")
+        {
+            continue;
+        }
+        // Path parameters filled with ids that exist in the seeded store or not: the guard
+        // answers before anything is looked up.
+        let path: String = r
+            .path
+            .split('/')
+            .map(|seg| {
+                if seg.starts_with('{') || seg.starts_with(':') {
+                    "1"
+                } else {
+                    seg
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for (ctype, body) in [
+            (
+                "application/x-www-form-urlencoded",
+                "note=x&name=x".to_string(),
+            ),
+            ("application/json", "{}".to_string()),
+            ("multipart/form-data; boundary=x", "--x--\r\n".to_string()),
+        ] {
+            let req = Request::builder()
+                .method(r.method.clone())
+                .uri(&path)
+                .header(header::COOKIE, &b.cookie)
+                .header(header::CONTENT_TYPE, ctype)
+                .body(Body::from(body))
+                .unwrap();
+            let resp = app.send(req).await;
+            assert_eq!(
+                resp.status,
+                StatusCode::FORBIDDEN,
+                "{} {path} ({ctype}) without the CSRF token: {}",
+                r.method,
+                resp.text
+            );
+            assert!(
+                resp.text.contains("CSRF"),
+                "{} {path}: {}",
+                r.method,
+                resp.text
+            );
+        }
+        walked += 1;
+    }
+    assert!(walked > 150, "only {walked} state-changing routes walked");
+    assert_eq!(audit_count().await, audit_before, "nothing changed");
+}
+
 #[tokio::test]
 async fn failed_logins_are_rate_limited_and_audited() {
     let app = TestApp::new().await;
@@ -458,6 +532,86 @@ async fn api_errors_are_json_a_person_can_act_on() {
     assert_eq!(r.json()["error"], "No organisation with code 'NOPE'");
     let r = app.api("get", "/no/such/page", None, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+/// `/metrics` is read with the administrator's token, or without one only from this machine
+/// directly: not from another address, and not through a reverse proxy (which looks local).
+#[tokio::test]
+async fn metrics_needs_its_token_or_a_local_caller() {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let get = |peer: &str, auth: Option<&str>, forwarded: bool| {
+        let mut b = axum::http::Request::get("/metrics");
+        if let Some(a) = auth {
+            b = b.header("authorization", a);
+        }
+        if forwarded {
+            b = b.header("x-forwarded-for", "203.0.113.9");
+        }
+        let mut req = b.body(axum::body::Body::empty()).unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        req
+    };
+    let open = TestApp::new().await;
+    assert_eq!(
+        open.send(get("127.0.0.1:40000", None, false)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        open.send(get("[::1]:40000", None, false)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        open.send(get("192.0.2.7:40000", None, false)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        open.send(get("127.0.0.1:40000", None, true)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let token = "prometheus-scrape-0123456789";
+    let closed = TestApp::configured(|c| c.metrics_token = Some(token.into())).await;
+    let bearer = format!("Bearer {token}");
+    let r = closed
+        .send(get("192.0.2.7:40000", Some(&bearer), false))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text.contains("canhgac_http_responses_total"),
+        "{}",
+        r.text
+    );
+    for (peer, auth) in [
+        ("192.0.2.7:40000", None),
+        ("127.0.0.1:40000", None),
+        (
+            "192.0.2.7:40000",
+            Some("Bearer prometheus-scrape-012345678"),
+        ),
+        (
+            "192.0.2.7:40000",
+            Some("Bearer prometheus-scrape-01234567890"),
+        ),
+        ("192.0.2.7:40000", Some(token)),
+    ] {
+        let r = closed.send(get(peer, auth, false)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{peer} {auth:?}");
+        assert!(!r.text.contains("canhgac_"), "{}", r.text);
+    }
+    // Health stays open: a load balancer asks it without credentials.
+    assert_eq!(
+        closed
+            .send(
+                axum::http::Request::get("/healthz")
+                    .body(axum::body::Body::empty())
+                    .unwrap()
+            )
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

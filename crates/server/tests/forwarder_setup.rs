@@ -93,11 +93,12 @@ impl Drop for Kill {
 async fn printed_configurations_work_in_the_real_programs() {
     let dir = std::env::temp_dir().join(unique("canhgac_fwd"));
     std::fs::create_dir_all(&dir).unwrap();
-    let (udp, tcp) = (free_port(), free_port());
+    let (udp, tcp, relp) = (free_port(), free_port(), free_port());
     let cfg = MonitorConfig {
         bundled_rules: false,
         syslog_udp: Some(udp),
         syslog_tcp: Some(tcp),
+        syslog_relp: Some(relp),
         ..MonitorConfig::default()
     };
     let store = Store::open_sqlite(&dir.join("db")).await.unwrap();
@@ -116,6 +117,9 @@ async fn printed_configurations_work_in_the_real_programs() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     canhgac_ops::listen::spawn(app.state.monitor.clone())
+        .await
+        .unwrap();
+    canhgac_ops::listen::spawn_relp(app.state.monitor.clone())
         .await
         .unwrap();
     let page = app.session("admin@t.vn").await.get("/monitor").await;
@@ -182,6 +186,72 @@ async fn printed_configurations_work_in_the_real_programs() {
         ran("rsyslog");
     } else {
         missing("rsyslogd (target/peers)");
+    }
+
+    // rsyslog over RELP: the page's omrelp action, as printed.
+    let libs = peers().join("usr/lib/x86_64-linux-gnu");
+    if rsyslogd.exists() && libs.join("rsyslog/omrelp.so").exists() {
+        let action = snippet(&page.text, "fw-rsyslog-relp");
+        assert!(
+            action.contains(&format!("port=\"{}\"", relp.port())),
+            "{action}"
+        );
+        let rdir = dir.join("relp");
+        std::fs::create_dir_all(&rdir).unwrap();
+        let sock = rdir.join("rsyslog.sock");
+        let conf = rdir.join("rsyslog.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "global(workDirectory=\"{d}\")\nmodule(load=\"imuxsock\" SysSock.Use=\"off\")\n\
+                 input(type=\"imuxsock\" Socket=\"{s}\" CreatePath=\"on\")\n{action}\n",
+                d = rdir.display(),
+                s = sock.display()
+            ),
+        )
+        .unwrap();
+        let _child = Kill(
+            Command::new(&rsyslogd)
+                .env("LD_LIBRARY_PATH", &libs)
+                .arg("-M")
+                .arg(libs.join("rsyslog"))
+                .arg("-n")
+                .arg("-f")
+                .arg(&conf)
+                .arg("-i")
+                .arg(rdir.join("rsyslog.pid"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        for _ in 0..50 {
+            if sock.exists() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let out = Command::new("logger")
+            .arg("-u")
+            .arg(&sock)
+            .args([
+                "-t",
+                "sshd",
+                "Accepted password for root from 203.0.113.9 port 4802 ssh2",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows = wait_events(&app.store, "port 4802").await;
+        assert_eq!(rows[0].transport, "relp", "{:?}", rows[0]);
+        assert_eq!(rows[0].service.as_deref(), Some("sshd"), "{:?}", rows[0]);
+        ran("rsyslog omrelp");
+    } else {
+        missing("rsyslogd with omrelp (target/peers)");
     }
 
     // syslog-ng: the page's destination and log statement, after a file source.

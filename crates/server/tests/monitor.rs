@@ -222,6 +222,93 @@ async fn http_ingest_detects_stores_routes_and_deduplicates() {
     assert!(m["store"]["events"].as_i64().unwrap() >= 4);
 }
 
+/// A batch sent with a client id (`Idempotency-Key`) is stored once however often it is sent
+/// (a retry after a lost answer); the id is the sender's organisation's own, and a bad id is
+/// refused naming the header.
+#[tokio::test]
+async fn a_batch_with_a_client_id_is_stored_once() {
+    let app = TestApp::new().await;
+    let send = |token: String, key: &str, body: String| {
+        let req = axum::http::Request::post("/api/v1/ingest")
+            .header("authorization", format!("Bearer {token}"))
+            .header("idempotency-key", key)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        app.send(req)
+    };
+    let syt = app.token("syt-admin@t.vn").await;
+    let td = app.token("td-staff@t.vn").await;
+    let tag = unique("batchid");
+    let body = |n: usize| {
+        (0..n)
+            .map(|i| json!({"message": format!("{tag} line {i}")}).to_string() + "\n")
+            .collect::<String>()
+    };
+    let count = || async {
+        app.store
+            .search_events(
+                &canhgac_domain::Scope::All,
+                &EventFilter {
+                    q: Some(tag.clone()),
+                    limit: Some(1),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .1
+    };
+    let r = send(syt.clone(), "lot-0001", body(5)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["stored"], json!(5), "{}", r.text);
+    // The same batch again, twice: answered as a duplicate, nothing stored.
+    for _ in 0..2 {
+        let r = send(syt.clone(), "lot-0001", body(5)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.json()["duplicate"], json!(true), "{}", r.text);
+        assert_eq!(r.json()["stored"], json!(0));
+    }
+    assert_eq!(count().await, 5);
+    // Another organisation's batch with the same id is its own.
+    let r = send(td, "lot-0001", body(3)).await;
+    assert_eq!(r.json()["stored"], json!(3), "{}", r.text);
+    assert!(r.json().get("duplicate").is_none(), "{}", r.text);
+    assert_eq!(count().await, 8);
+    // A new id is a new batch.
+    let r = send(syt.clone(), "lot-0002", body(2)).await;
+    assert_eq!(r.json()["stored"], json!(2), "{}", r.text);
+    assert_eq!(count().await, 10);
+    // A bad id is refused, naming the header; nothing is stored.
+    for bad in ["", "has space", &"x".repeat(129)] {
+        let r = send(syt.clone(), bad, body(1)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad:?}: {}", r.text);
+        assert!(r.text.contains("Idempotency-Key"), "{}", r.text);
+    }
+    assert_eq!(count().await, 10);
+    // The retention job forgets ids after a week, not before.
+    assert_eq!(
+        app.store
+            .purge_batch_ids(canhgac_domain::time::now_ms() - 7 * 86_400_000)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        app.store
+            .purge_batch_ids(canhgac_domain::time::now_ms() + 1)
+            .await
+            .unwrap()
+            >= 3
+    );
+    let r = send(syt, "lot-0001", body(5)).await;
+    assert_eq!(
+        r.json()["stored"],
+        json!(5),
+        "forgotten ids are new: {}",
+        r.text
+    );
+}
+
 #[tokio::test]
 async fn rules_are_validated_limited_and_switched_off() {
     let app = TestApp::new().await;

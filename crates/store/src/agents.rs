@@ -260,11 +260,13 @@ const AGENT_COLS: &str = "a.id, a.org_id, o.code AS org_code, a.host_id, a.hostn
 macro_rules! advance_cursor {
     ($ex:expr, $stream:expr, $seq:expr) => {
         sqlx::query(
-            "INSERT INTO ingest_cursors (stream, seq) VALUES ($1, $2) ON CONFLICT (stream) DO UPDATE \
-             SET seq = CASE WHEN excluded.seq > ingest_cursors.seq THEN excluded.seq ELSE ingest_cursors.seq END",
+            "INSERT INTO ingest_cursors (stream, seq, touched_at) VALUES ($1, $2, $3) ON CONFLICT (stream) DO UPDATE \
+             SET seq = CASE WHEN excluded.seq > ingest_cursors.seq THEN excluded.seq ELSE ingest_cursors.seq END, \
+             touched_at = excluded.touched_at",
         )
         .bind($stream)
         .bind($seq)
+        .bind(canhgac_domain::time::now_ms())
         .execute($ex)
         .await?
     };
@@ -524,6 +526,15 @@ impl Store {
             sqlx::query_scalar("SELECT seq FROM ingest_cursors WHERE stream = $1").bind(stream).fetch_optional(pool).await?
         });
         Ok(v.unwrap_or(0).max(0) as u64)
+    }
+
+    /// Forgets HTTP ingest batch ids (`http:` cursors) not used since `before` (Unix ms): a
+    /// client retries within minutes, and one row a batch would otherwise pile up.
+    pub async fn purge_batch_ids(&self, before: i64) -> Result<u64> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query("DELETE FROM ingest_cursors WHERE stream LIKE 'http:%' AND touched_at < $1")
+                .bind(before).execute(pool).await?.rows_affected())
+        })
     }
 
     /// Moves a stream's cursor forward (messages whose effect is idempotent or nothing).

@@ -23,6 +23,7 @@ mod macros;
 mod advisories;
 mod agents;
 mod audit;
+pub mod backup;
 mod botnet;
 mod charts;
 mod claims;

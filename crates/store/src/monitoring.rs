@@ -13,12 +13,13 @@ use serde_json::json;
 macro_rules! guard_cursor {
     ($ex:expr, $stream:expr, $first:expr, $last:expr) => {
         let moved = sqlx::query(
-            "INSERT INTO ingest_cursors (stream, seq) VALUES ($1, $3) ON CONFLICT (stream) DO UPDATE \
-             SET seq = excluded.seq WHERE ingest_cursors.seq < $2",
+            "INSERT INTO ingest_cursors (stream, seq, touched_at) VALUES ($1, $3, $4) ON CONFLICT (stream) DO UPDATE \
+             SET seq = excluded.seq, touched_at = excluded.touched_at WHERE ingest_cursors.seq < $2",
         )
         .bind($stream)
         .bind($first)
         .bind($last)
+        .bind(canhgac_domain::time::now_ms())
         .execute($ex)
         .await?;
         if moved.rows_affected() == 0 {

@@ -105,6 +105,11 @@ pub struct MonitorConfig {
     pub syslog_tcp: Option<SocketAddr>,
     /// Syslog over TLS (RFC 5425).
     pub syslog_tls: Option<TlsListen>,
+    /// Syslog over RELP (rsyslog's `omrelp`): each message answered once stored.
+    pub syslog_relp: Option<SocketAddr>,
+    /// A disk spool between the UDP/TCP/TLS listeners and the store (`crate::spool`): a burst
+    /// is taken at the pace of a file write and survives a crash.
+    pub spool: Option<crate::spool::SpoolConfig>,
     /// Load the bundled SigmaHQ rule set.
     pub bundled_rules: bool,
     /// Values for `%placeholder%` rules.
@@ -129,6 +134,8 @@ impl Default for MonitorConfig {
             syslog_udp: None,
             syslog_tcp: None,
             syslog_tls: None,
+            syslog_relp: None,
+            spool: None,
             bundled_rules: true,
             placeholders: Placeholders::default(),
             retention_days: 30,
@@ -811,7 +818,11 @@ impl Monitor {
             let mut alerts = Vec::new();
             let mut malformed_n = 0;
             let mut memo = Memo::default();
-            let marks: Vec<(String, i64)> = records.iter().filter_map(|r| r.mark.clone()).collect();
+            let mut marks: Vec<(String, i64)> =
+                records.iter().filter_map(|r| r.mark.clone()).collect();
+            // A client's batch id rides on every record of the batch (each message on the
+            // stream carries it); it is written once.
+            marks.dedup();
             let mut hits = Vec::new();
             for mut r in records {
                 let (ev, format, malformed) = read_record(&r, now);

@@ -21,7 +21,8 @@ use std::collections::HashMap;
     post,
     path = "/ingest",
     tag = "monitoring",
-    summary = "Send events: a JSON object, a JSON array or NDJSON (Content-Type application/x-ndjson); answered after they are stored, with counts; events resolve to your hosts or your organisation",
+    summary = "Send events: a JSON object, a JSON array or NDJSON (Content-Type application/x-ndjson); answered after they are stored, with counts; events resolve to your hosts or your organisation. With an Idempotency-Key header (1-128 printable ASCII characters, unique per batch) a retried batch is stored once and answered duplicate=true",
+    params(("Idempotency-Key" = Option<String>, Header, description = "The batch's id, chosen by the sender (1-128 printable ASCII characters): a retry with the same id is stored once")),
     request_body(content_type = "application/octet-stream", description = "The file, as uploaded"),
     responses((status = 200, description = "Done", body = Object), Refusals, Invalid),
     security(("bearer" = ["dic_admin", "dic_operator", "org_admin", "org_staff", "telecom_staff"])),
@@ -72,7 +73,79 @@ pub(crate) async fn ingest(
             "No events in the body",
         ));
     }
-    ingest_as(&st, &c, records).await
+    match batch_id(&c, &headers)? {
+        Some(stream) => ingest_once(&st, &c, records, stream).await,
+        None => ingest_as(&st, &c, records).await,
+    }
+}
+
+/// The longest `Idempotency-Key` taken.
+const MAX_BATCH_ID: usize = 128;
+
+/// The cursor of a client's batch id (`Idempotency-Key`), under the caller's organisation so
+/// that two organisations' ids never meet.
+fn batch_id(c: &Caller, headers: &axum::http::HeaderMap) -> ApiResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v.to_str().unwrap_or("").trim();
+    if key.is_empty()
+        || key.len() > MAX_BATCH_ID
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(ApiError::bad(
+            format!("Tiêu đề Idempotency-Key phải gồm 1–{MAX_BATCH_ID} ký tự ASCII in được, không có dấu cách"),
+            format!("The Idempotency-Key header must be 1–{MAX_BATCH_ID} printable ASCII characters without spaces"),
+        ));
+    }
+    let owner = match c.user.org_id {
+        Some(o) => format!("o{o}"),
+        None => format!("u{}", c.user.id),
+    };
+    Ok(Some(format!("http:{owner}:{key}")))
+}
+
+/// Stores a batch that carries a client's id at most once: a retry of a batch already stored
+/// (its answer lost) is answered `duplicate` and stores nothing.
+async fn ingest_once(
+    st: &AppState,
+    c: &Caller,
+    mut records: Vec<canhgac_ops::monitor::Raw>,
+    stream: String,
+) -> ApiResult<Json<Value>> {
+    let unavailable = |e: &dyn std::fmt::Display| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Chưa lưu được: {e}"),
+            format!("Not stored: {e}"),
+        )
+    };
+    let duplicate = || Json(json!({"stored": 0, "malformed": 0, "detections": 0, "queued": 0, "duplicate": true}));
+    if st.store.cursor(&stream).await.map_err(|e| unavailable(&e))? > 0 {
+        return Ok(duplicate());
+    }
+    for r in &mut records {
+        r.owner = Some((c.scope.clone(), c.user.org_id));
+    }
+    let done = if st.monitor.publishes() {
+        // On the event stream: each message carries the id (the stream drops a resend within
+        // its duplicate window) and the worker writes it with the events.
+        for r in &mut records {
+            r.mark = Some((stream.clone(), 1));
+        }
+        st.monitor.ingest(records).await
+    } else {
+        // Here: the id is a guarded cursor in the events' transaction, so of two concurrent
+        // retries one is stored and the other refused whole.
+        st.monitor
+            .ingest_guarded(records, vec![(stream, 1, 1)])
+            .await
+    };
+    match done {
+        Ok(report) => Ok(Json(json!(report))),
+        Err(canhgac_ops::monitor::MonitorError::Delivered(_)) => Ok(duplicate()),
+        Err(e) => Err(unavailable(&e)),
+    }
 }
 
 /// Hands records over as the caller's (they stay within the caller's organisations) and

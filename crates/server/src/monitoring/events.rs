@@ -339,6 +339,7 @@ fn job_word(l: Lang, name: &str) -> String {
         "scans" => l.t("Quét mã độc theo lịch", "Scheduled malware scans"),
         "silence" => l.t("Nguồn nhật ký ngừng gửi", "Silent log sources"),
         "retention" => l.t("Xoá sự kiện cũ, phiên hết hạn, vá quá hạn", "Retention, expired sessions, overdue patches"),
+        "seed" => l.t("Tạo sẵn các kịch bản ứng phó mẫu và đầu mối nhận báo cáo", "Seeding response-plan templates and report contacts"),
         "outbox" => l.t("Nâng các cảnh báo còn chờ sau khi một tiến trình dừng đột ngột", "Alerts left waiting by a process that stopped"),
         _ => l.t("Việc khác", "Other job"),
     }
@@ -380,6 +381,7 @@ pub(crate) async fn monitor_view(
         .syslog_tls
         .as_ref()
         .map(|t| (listen_host(t.listen, &public), t.listen.port()));
+    let relp = cfg.syslog_relp.map(|a| (listen_host(a, &public), a.port()));
     let counters: [(&str, &str, &str); 6] = [
         ("received", "Bản ghi đã nhận", "Records received"),
         ("stored", "Sự kiện đã lưu", "Events stored"),
@@ -423,9 +425,16 @@ pub(crate) async fn monitor_view(
                 tr { td { "Syslog UDP (RFC 5426)" } td { @if let Some(a) = cfg.syslog_udp { code { (a) } } @else { span.muted { (l.t("chưa bật", "off")) } } } }
                 tr { td { "Syslog TCP (RFC 6587)" } td { @if let Some(a) = cfg.syslog_tcp { code { (a) } } @else { span.muted { (l.t("chưa bật", "off")) } } } }
                 tr { td { "Syslog TLS (RFC 5425)" } td { @if let Some(t) = &cfg.syslog_tls { code { (t.listen) } } @else { span.muted { (l.t("chưa bật", "off")) } } } }
+                tr { td { (l.t("RELP (rsyslog, không mất bản tin)", "RELP (rsyslog, no loss)")) } td { @if let Some(a) = cfg.syslog_relp { code { (a) } } @else { span.muted { (l.t("chưa bật", "off")) } } } }
                 tr { td { "HTTPS (JSON, NDJSON)" } td { code { "POST /api/v1/ingest" } } }
             } }
-            @if udp.is_none() && tcp.is_none() && tls.is_none() {
+            @if let Some(sp) = st.spool.get() {
+                p #monitor-spool { (l.t("Bộ đệm trên đĩa trước khi lưu (UDP, TCP, TLS): ", "Disk spool before storage (UDP, TCP, TLS): "))
+                    (megabytes(l, sp.stats.pending() as i64)) " " (l.t("đang chờ lưu", "waiting to be stored")) ", "
+                    (sp.stats.records.load(std::sync::atomic::Ordering::Relaxed)) " " (l.t("bản ghi đã nhận vào bộ đệm", "records taken onto it"))
+                    @if let Some(c) = &cfg.spool { ", " (l.t("tối đa", "at most")) " " (megabytes(l, c.max_bytes as i64)) } "." }
+            }
+            @if udp.is_none() && tcp.is_none() && tls.is_none() && relp.is_none() {
                 p.muted { (l.t("Chưa bật cổng syslog nào: khai báo", "No syslog listener is on: set")) " " code { "syslog_udp" } ", " code { "syslog_tcp" } " "
                     (l.t("hoặc", "or")) " " code { "syslog_tls" } " " (l.t("trong mục", "in the")) " " code { "[monitor]" } " "
                     (l.t("của tệp cấu hình.", "section of the configuration file.")) }
@@ -447,10 +456,17 @@ pub(crate) async fn monitor_view(
                 p { (l.t("Qua TLS (cần gói rsyslog-gnutls và chứng chỉ CA của Sở):", "Over TLS (needs the rsyslog-gnutls package and the DIC's CA certificate):")) }
                 pre { "global(DefaultNetstreamDriverCAFile=\"/etc/ssl/certs/canhgac-ca.pem\")\n*.* action(type=\"omfwd\" target=\"" (h) "\" port=\"" (p) "\" protocol=\"tcp\"\n       StreamDriver=\"gtls\" StreamDriverMode=\"1\" StreamDriverAuthMode=\"x509/name\")" }
             }
+            @if let Some((h, p)) = &relp {
+                p { (l.t("Không được mất bản tin nào (kể cả khi máy chủ khởi động lại): dùng RELP, cần gói rsyslog-relp. Mỗi bản tin chỉ được xác nhận khi đã lưu; rsyslog giữ bản tin chưa được xác nhận trong hàng đợi đĩa và gửi lại:",
+                    "When no message may be lost (a server restart included): RELP, with the rsyslog-relp package. Each message is acknowledged only once stored; rsyslog keeps unacknowledged messages in its disk queue and sends them again:")) }
+                pre #fw-rsyslog-relp { "module(load=\"omrelp\")\n*.* action(type=\"omrelp\" target=\"" (h) "\" port=\"" (p) "\"\n       queue.type=\"LinkedList\" queue.filename=\"canhgac\" queue.saveOnShutdown=\"on\"\n       action.resumeRetryCount=\"-1\" action.resumeInterval=\"2\")" }
+            }
             p { (l.t("Ứng dụng, kịch bản: gửi JSON (một đối tượng, một mảng) hoặc NDJSON (mỗi dòng một đối tượng) qua HTTPS với mã truy cập API:",
                 "Applications and scripts: send JSON (an object or an array) or NDJSON (one object per line) over HTTPS with an API token:")) }
             pre { "TOKEN=$(curl -s https://" (public) "/api/v1/auth/token -H 'Content-Type: application/json' \\\n  -d '{\"email\":\"ten@donvi.gov.vn\",\"password\":\"...\"}' | jq -r .token)\n"
-                "curl https://" (public) "/api/v1/ingest -H \"Authorization: Bearer $TOKEN\" \\\n  -H 'Content-Type: application/x-ndjson' --data-binary @su-kien.jsonl" }
+                "curl https://" (public) "/api/v1/ingest -H \"Authorization: Bearer $TOKEN\" \\\n  -H 'Content-Type: application/x-ndjson' -H \"Idempotency-Key: $(uuidgen)\" --data-binary @su-kien.jsonl" }
+            p.muted { (l.t("Tiêu đề Idempotency-Key (một mã riêng cho mỗi lô) giúp gửi lại an toàn: lô đã lưu rồi thì lần gửi lại được trả lời \"duplicate\": true và không lưu thêm.",
+                "The Idempotency-Key header (an id of your own for each batch) makes retries safe: a batch already stored is answered \"duplicate\": true and not stored again.")) }
             p { (l.t("Nhật ký Windows (.evtx) và tệp nhật ký: tải lên ở mẫu dưới đây, hoặc", "Windows logs (.evtx) and log files: upload them below, or")) " " code { "POST /api/v1/events/import?filename=Security.evtx" } "." }
         }
         (crate::monitoring::forwarders::help(l, &public, udp.as_ref().map(|(h, p)| (h.as_str(), *p)), tcp.as_ref().map(|(h, p)| (h.as_str(), *p))))

@@ -167,6 +167,28 @@ impl TestApp {
             monitor,
             ..ServerConfig::default()
         };
+        TestApp::with_config(store, cfg).await
+    }
+
+    /// A fresh app on SQLite with the server's settings changed by `change`.
+    #[allow(dead_code)]
+    pub async fn configured(change: impl FnOnce(&mut ServerConfig)) -> TestApp {
+        let dir = std::env::temp_dir().join(unique("canhgac_server_test"));
+        let store = Store::open_sqlite(&dir).await.expect("sqlite");
+        let mut cfg = ServerConfig {
+            secure_cookies: false,
+            monitor: MonitorConfig {
+                bundled_rules: false,
+                ..MonitorConfig::default()
+            },
+            ..ServerConfig::default()
+        };
+        change(&mut cfg);
+        TestApp::with_config(store, cfg).await
+    }
+
+    /// A fresh app with the given settings.
+    pub async fn with_config(store: Store, cfg: ServerConfig) -> TestApp {
         let state = AppState::new(store.clone(), cfg);
         let mut app = TestApp {
             state: state.clone(),

@@ -1,0 +1,618 @@
+//! A bounded disk spool between the syslog listeners and the store.
+//!
+//! Plain syslog over TCP has no acknowledgement: what the kernel accepted is the sender's last
+//! word on it. Without a spool, lines read from the socket wait in memory for the pipeline, and a
+//! burst larger than the pipeline's pace either slows every sender down or, if the process is
+//! killed, is lost. With the spool, a listener's lines are appended to segment files as they
+//! are read — at the pace of a file write, as rsyslog and syslog-ng accept them — and a reader
+//! hands them to the pipeline at the pace of detection and storage. Each batch the reader stores
+//! carries a guarded cursor (the spool's byte offsets) in the events' transaction, so a line is
+//! stored exactly once across a crash and a restart: the reader starts again from the cursor the
+//! store holds.
+//!
+//! - Layout: `<dir>/<offset>.seg`, where `<offset>` (20 digits) is the spool-wide byte offset of
+//!   the segment's first record; `<dir>/spool.id` names the spool (its cursor in the store is
+//!   `spool:<id>`). A segment is deleted once every record in it is stored.
+//! - Record: `u32` length of the rest, then `u8` kind (0 a line, 1 kept cut), `u8` transport,
+//!   16 bytes of sender address (IPv4 mapped; all zero: none), `i64` arrival (Unix ms), `u16`
+//!   length of the reason and the reason (kind 1), then the bytes of the message. All little
+//!   endian.
+//! - Bounded: when the records not yet stored reach `max_bytes`, appending waits (TCP senders
+//!   slow down, as they would without the spool) and UDP drops (counted).
+//! - Durability: records are written to the segment as they come (a killed process loses
+//!   nothing written) and the segment is flushed to the disk every second (a power cut loses at
+//!   most that second).
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::net::{IpAddr, Ipv6Addr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, Notify};
+
+use crate::monitor::{Body, Monitor, MonitorError, Raw};
+
+/// Where and how large.
+#[derive(Clone, Debug)]
+pub struct SpoolConfig {
+    /// The spool's folder (made if missing).
+    pub dir: PathBuf,
+    /// Records not yet stored, in bytes, before appending waits.
+    pub max_bytes: u64,
+    /// A segment is closed and a new one begun past this size.
+    pub segment_bytes: u64,
+}
+
+impl SpoolConfig {
+    /// A spool in `dir`, at most `max_bytes`, in 64 MiB segments.
+    pub fn new(dir: PathBuf, max_bytes: u64) -> SpoolConfig {
+        SpoolConfig {
+            dir,
+            max_bytes: max_bytes.max(1 << 20),
+            segment_bytes: 64 << 20,
+        }
+    }
+}
+
+/// Fixed part of a record after its length.
+const HEAD: usize = 1 + 1 + 16 + 8;
+/// Records a reader hands over at once, and their bytes.
+const BATCH_RECORDS: usize = 5_000;
+const BATCH_BYTES: u64 = 8 << 20;
+
+const TRANSPORTS: [&str; 4] = ["tcp", "tls", "udp", "relp"];
+
+fn transport_code(t: &str) -> u8 {
+    TRANSPORTS.iter().position(|x| *x == t).unwrap_or(0) as u8
+}
+
+/// Appends one record's bytes to `out`; `None` for a body the spool does not carry.
+fn encode(r: &Raw, out: &mut Vec<u8>) -> Option<()> {
+    let (kind, reason, text) = match &r.body {
+        Body::Line(l) => (0u8, "", l.as_str()),
+        Body::Malformed(head, why) => (1u8, why.as_str(), head.as_str()),
+        _ => return None,
+    };
+    let reason = &reason.as_bytes()[..reason.len().min(u16::MAX as usize)];
+    let extra = if kind == 1 { 2 + reason.len() } else { 0 };
+    let len = HEAD + extra + text.len();
+    out.extend_from_slice(&(len as u32).to_le_bytes());
+    out.push(kind);
+    out.push(transport_code(r.transport));
+    let ip = match r.peer {
+        Some(IpAddr::V4(a)) => a.to_ipv6_mapped().octets(),
+        Some(IpAddr::V6(a)) => a.octets(),
+        None => [0u8; 16],
+    };
+    out.extend_from_slice(&ip);
+    out.extend_from_slice(&r.received_at.to_le_bytes());
+    if kind == 1 {
+        out.extend_from_slice(&(reason.len() as u16).to_le_bytes());
+        out.extend_from_slice(reason);
+    }
+    out.extend_from_slice(text.as_bytes());
+    Some(())
+}
+
+/// Reads one record from the start of `b`: the record and its length in bytes; `None` when
+/// `b` holds less than a whole record; an error for bytes that are not a record.
+fn decode(b: &[u8]) -> Result<Option<(Raw, usize)>, String> {
+    if b.len() < 4 {
+        return Ok(None);
+    }
+    let len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+    if !(HEAD..=64 << 20).contains(&len) {
+        return Err(format!("record length {len}"));
+    }
+    if b.len() < 4 + len {
+        return Ok(None);
+    }
+    let r = &b[4..4 + len];
+    let kind = r[0];
+    let transport = TRANSPORTS.get(r[1] as usize).copied().unwrap_or("tcp");
+    let mut ip = [0u8; 16];
+    ip.copy_from_slice(&r[2..18]);
+    let peer = (ip != [0u8; 16]).then(|| {
+        let a = Ipv6Addr::from(ip);
+        a.to_ipv4_mapped().map_or(IpAddr::V6(a), IpAddr::V4)
+    });
+    let mut at = [0u8; 8];
+    at.copy_from_slice(&r[18..26]);
+    let received_at = i64::from_le_bytes(at);
+    let mut rest = &r[HEAD..];
+    let body = match kind {
+        0 => Body::Line(String::from_utf8_lossy(rest).into_owned()),
+        1 => {
+            if rest.len() < 2 {
+                return Err("cut record without its reason".into());
+            }
+            let n = u16::from_le_bytes([rest[0], rest[1]]) as usize;
+            if rest.len() < 2 + n {
+                return Err("reason past the record".into());
+            }
+            let why = String::from_utf8_lossy(&rest[2..2 + n]).into_owned();
+            rest = &rest[2 + n..];
+            Body::Malformed(String::from_utf8_lossy(rest).into_owned(), why)
+        }
+        k => return Err(format!("record kind {k}")),
+    };
+    let mut raw = Raw::new(transport, peer, body);
+    raw.received_at = received_at;
+    Ok(Some((raw, 4 + len)))
+}
+
+/// Counters shared by the writer, the reader and `/metrics`.
+#[derive(Default, Debug)]
+pub struct SpoolStats {
+    /// Spool-wide offset after the last record written.
+    pub written: AtomicU64,
+    /// Spool-wide offset after the last record stored.
+    pub stored: AtomicU64,
+    /// Records written.
+    pub records: AtomicU64,
+    /// Records refused (UDP, spool full).
+    pub dropped: AtomicU64,
+}
+
+impl SpoolStats {
+    /// Bytes written and not yet stored.
+    pub fn pending(&self) -> u64 {
+        self.written
+            .load(Ordering::Acquire)
+            .saturating_sub(self.stored.load(Ordering::Acquire))
+    }
+}
+
+/// The listeners' side of a running spool.
+pub struct Spool {
+    tx: mpsc::Sender<Vec<Raw>>,
+    /// Counters.
+    pub stats: Arc<SpoolStats>,
+}
+
+impl Spool {
+    /// Appends records, waiting while the spool is full.
+    pub async fn append(&self, records: Vec<Raw>) -> bool {
+        self.tx.send(records).await.is_ok()
+    }
+
+    /// Appends records if there is room now (UDP); counts them dropped otherwise.
+    pub fn try_append(&self, records: Vec<Raw>) {
+        let n = records.len() as u64;
+        if self.tx.try_send(records).is_err() {
+            self.stats.dropped.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+}
+
+fn segment_name(offset: u64) -> String {
+    format!("{offset:020}.seg")
+}
+
+/// The segments in `dir`, by their first offset.
+fn segments(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        let Some(stem) = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".seg"))
+        else {
+            continue;
+        };
+        if let Ok(o) = stem.parse::<u64>() {
+            out.push((o, p));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The spool's name, made once.
+fn spool_id(dir: &Path) -> std::io::Result<String> {
+    let p = dir.join("spool.id");
+    if let Ok(s) = std::fs::read_to_string(&p) {
+        let s = s.trim().to_string();
+        if !s.is_empty()
+            && s.len() <= 64
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Ok(s);
+        }
+    }
+    let id = format!(
+        "{:016x}",
+        rand::random::<u64>() ^ canhgac_domain::time::now_ms() as u64
+    );
+    std::fs::write(&p, &id)?;
+    Ok(id)
+}
+
+/// Starts the spool in front of `m`: what was left from an earlier run is stored first.
+/// Returns the listeners' handle.
+pub async fn start(
+    cfg: SpoolConfig,
+    store: &canhgac_store::Store,
+    m: Arc<Monitor>,
+) -> std::io::Result<Arc<Spool>> {
+    std::fs::create_dir_all(&cfg.dir)?;
+    let stream = format!("spool:{}", spool_id(&cfg.dir)?);
+    let cursor = store
+        .cursor(&stream)
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    // Segments wholly stored are gone; the next record goes after both what is on disk and
+    // what the store has seen (a spool folder emptied by hand must not reuse offsets).
+    let mut end = cursor;
+    let segs = segments(&cfg.dir)?;
+    if let Some((_, last)) = segs.last() {
+        cut_partial_tail(last)?;
+    }
+    for (start, path) in segs {
+        let len = std::fs::metadata(&path)?.len();
+        end = end.max(start + len);
+    }
+    let stats = Arc::new(SpoolStats::default());
+    stats.written.store(end, Ordering::Release);
+    stats.stored.store(cursor, Ordering::Release);
+    let (tx, rx) = mpsc::channel::<Vec<Raw>>(64);
+    let notify = Arc::new(Notify::new());
+    {
+        let (cfg, stats, notify) = (cfg.clone(), stats.clone(), notify.clone());
+        tokio::spawn(async move {
+            if let Err(e) = write_loop(cfg, rx, stats, notify, end).await {
+                tracing::error!(error = %e, "the spool writer stopped");
+            }
+        });
+    }
+    tokio::spawn(read_loop(cfg, m, stream, stats.clone(), notify, cursor));
+    Ok(Arc::new(Spool { tx, stats }))
+}
+
+/// Cuts a record the process was killed while writing off the end of the segment that was
+/// being written (records before it are whole).
+fn cut_partial_tail(path: &Path) -> std::io::Result<()> {
+    let bytes = std::fs::read(path)?;
+    let mut at = 0;
+    while let Ok(Some((_, n))) = decode(&bytes[at..]) {
+        at += n;
+    }
+    if at < bytes.len() {
+        tracing::warn!(path = %path.display(), cut = bytes.len() - at, "the spool's last segment ended inside a record; that record was never whole and is cut");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)?
+            .set_len(at as u64)?;
+    }
+    Ok(())
+}
+
+/// Appends what the listeners send to the active segment. File writes go to the page cache
+/// (microseconds a batch); the flush to the disk runs on the blocking pool once a second.
+async fn write_loop(
+    cfg: SpoolConfig,
+    mut rx: mpsc::Receiver<Vec<Raw>>,
+    stats: Arc<SpoolStats>,
+    notify: Arc<Notify>,
+    mut end: u64,
+) -> std::io::Result<()> {
+    let mut seg_start = end;
+    let open = |start: u64| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(cfg.dir.join(segment_name(start)))
+    };
+    let mut file = open(seg_start)?;
+    let mut buf = Vec::with_capacity(1 << 20);
+    let mut last_sync = tokio::time::Instant::now();
+    let mut dirty = false;
+    loop {
+        let first = match tokio::time::timeout(Duration::from_secs(1), rx.recv()).await {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                file.sync_data()?;
+                return Ok(());
+            }
+            Err(_) => {
+                if dirty {
+                    sync(&file).await?;
+                    dirty = false;
+                    last_sync = tokio::time::Instant::now();
+                }
+                continue;
+            }
+        };
+        buf.clear();
+        let mut n = 0u64;
+        for r in &first {
+            if encode(r, &mut buf).is_some() {
+                n += 1;
+            }
+        }
+        while buf.len() < (4 << 20) {
+            let Ok(more) = rx.try_recv() else { break };
+            for r in &more {
+                if encode(r, &mut buf).is_some() {
+                    n += 1;
+                }
+            }
+        }
+        // Full: wait for the reader to store some (meanwhile the listeners wait on the channel).
+        while stats.pending() > 0 && stats.pending() + buf.len() as u64 > cfg.max_bytes {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        if end - seg_start >= cfg.segment_bytes {
+            sync(&file).await?;
+            seg_start = end;
+            file = open(seg_start)?;
+        }
+        file.write_all(&buf)?;
+        dirty = true;
+        end += buf.len() as u64;
+        stats.records.fetch_add(n, Ordering::Relaxed);
+        stats.written.store(end, Ordering::Release);
+        notify.notify_one();
+        if last_sync.elapsed() >= Duration::from_secs(1) {
+            sync(&file).await?;
+            dirty = false;
+            last_sync = tokio::time::Instant::now();
+        }
+    }
+}
+
+/// Flushes a segment to the disk on the blocking pool.
+async fn sync(file: &std::fs::File) -> std::io::Result<()> {
+    let f = file.try_clone()?;
+    tokio::task::spawn_blocking(move || f.sync_data())
+        .await
+        .map_err(std::io::Error::other)?
+}
+
+/// Reads records from `cursor` on and stores them a batch at a time, each with its guarded
+/// cursor; deletes segments once stored.
+async fn read_loop(
+    cfg: SpoolConfig,
+    m: Arc<Monitor>,
+    stream: String,
+    stats: Arc<SpoolStats>,
+    notify: Arc<Notify>,
+    mut cursor: u64,
+) {
+    let mut pending: Vec<u8> = Vec::new();
+    // Offset of pending[0].
+    let mut at = cursor;
+    loop {
+        let written = stats.written.load(Ordering::Acquire);
+        // Read what is on disk past what is in hand, up to a batch's worth.
+        let want_end = written.min(at + pending.len() as u64 + BATCH_BYTES);
+        let have_end = at + pending.len() as u64;
+        if want_end > have_end {
+            match read_range(&cfg.dir, have_end, want_end) {
+                Ok((from, bytes)) => {
+                    if from != have_end {
+                        tracing::warn!(
+                            from = have_end,
+                            to = from,
+                            "spool segments missing; the reader moves over the gap"
+                        );
+                        pending.clear();
+                        at = from;
+                    }
+                    pending.extend_from_slice(&bytes);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the spool could not be read; trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            }
+        }
+        let mut records = Vec::new();
+        let mut used = 0usize;
+        let mut broken = false;
+        while records.len() < BATCH_RECORDS {
+            match decode(&pending[used..]) {
+                Ok(Some((r, n))) => {
+                    records.push(r);
+                    used += n;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, offset = at + used as u64, "a spool record is damaged; its segment's rest is skipped");
+                    broken = true;
+                    break;
+                }
+            }
+        }
+        if records.is_empty() && !broken {
+            let _ = tokio::time::timeout(Duration::from_millis(200), notify.notified()).await;
+            continue;
+        }
+        let end = at + used as u64;
+        if !records.is_empty() {
+            let guard = (stream.clone(), at as i64 + 1, end as i64);
+            let mut batch = records;
+            loop {
+                match m.ingest_guarded(batch, vec![guard.clone()]).await {
+                    Ok(_) | Err(MonitorError::Delivered(_)) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "spooled records not stored yet; trying again");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        // The same records again, read afresh from the bytes in hand.
+                        batch = decode_all(&pending[..used]);
+                    }
+                }
+            }
+        }
+        pending.drain(..used);
+        at = end;
+        cursor = end;
+        if broken {
+            // Jump to the next segment after the damaged one.
+            if let Ok(segs) = segments(&cfg.dir) {
+                if let Some((next, _)) = segs.iter().find(|(s, _)| *s > at) {
+                    at = *next;
+                    cursor = at;
+                    pending.clear();
+                }
+            }
+        }
+        stats.stored.store(cursor, Ordering::Release);
+        remove_stored(&cfg.dir, cursor, stats.written.load(Ordering::Acquire));
+    }
+}
+
+/// Every whole record in `b`.
+fn decode_all(b: &[u8]) -> Vec<Raw> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Ok(Some((r, n))) = decode(&b[at..]) {
+        out.push(r);
+        at += n;
+    }
+    out
+}
+
+/// The bytes of the spool from `from` to `to` (spool-wide offsets), across segments, and the
+/// offset they start at: `from`, or — when no segment holds `from` (segments removed by hand)
+/// — the start of the next segment, so that the reader moves over the gap instead of waiting.
+fn read_range(dir: &Path, from: u64, to: u64) -> std::io::Result<(u64, Vec<u8>)> {
+    let segs = segments(dir)?;
+    let holds = |pos: u64| -> std::io::Result<Option<(u64, u64, PathBuf)>> {
+        for (start, path) in segs.iter().rev() {
+            if *start <= pos {
+                let len = std::fs::metadata(path)?.len();
+                return Ok((pos < start + len).then(|| (*start, len, path.clone())));
+            }
+        }
+        Ok(None)
+    };
+    let mut begin = from;
+    if holds(from)?.is_none() {
+        match segs.iter().find(|(s, _)| *s > from) {
+            Some((next, _)) if *next < to => begin = *next,
+            _ => return Ok((from, Vec::new())),
+        }
+    }
+    let mut out = Vec::new();
+    let mut pos = begin;
+    while pos < to {
+        let Some((start, len, path)) = holds(pos)? else {
+            break;
+        };
+        let mut f = std::fs::File::open(&path)?;
+        f.seek(SeekFrom::Start(pos - start))?;
+        let take = (to.min(start + len) - pos) as usize;
+        let mut chunk = vec![0u8; take];
+        f.read_exact(&mut chunk)?;
+        out.extend_from_slice(&chunk);
+        pos += take as u64;
+    }
+    Ok((begin, out))
+}
+
+/// Deletes the segments wholly before `stored`, never the one being written.
+fn remove_stored(dir: &Path, stored: u64, written: u64) {
+    let Ok(segs) = segments(dir) else { return };
+    for w in segs.windows(2) {
+        let ((_, path), (next, _)) = (&w[0], &w[1]);
+        if *next <= stored && *next <= written {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn ranges_span_segments_and_jump_gaps() {
+        let dir = std::env::temp_dir().join(format!("canhgac_spool_unit_{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(segment_name(100)), b"abcde").unwrap();
+        std::fs::write(dir.join(segment_name(105)), b"fgh").unwrap();
+        std::fs::write(dir.join(segment_name(200)), b"xyz").unwrap();
+        assert_eq!(
+            read_range(&dir, 101, 107).unwrap(),
+            (101, b"bcdefg".to_vec())
+        );
+        // Past the second segment's end: the reader is sent to the next segment.
+        assert_eq!(read_range(&dir, 108, 203).unwrap(), (200, b"xyz".to_vec()));
+        // Before any segment, nothing after within reach: nothing, where it was.
+        assert_eq!(read_range(&dir, 50, 60).unwrap(), (50, Vec::new()));
+        // Stored segments go, never the last one.
+        remove_stored(&dir, 200, 203);
+        let left: Vec<u64> = segments(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        assert_eq!(left, vec![200]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_record_cut_by_a_crash_is_cut_off() {
+        let dir = std::env::temp_dir().join(format!("canhgac_spool_cut_{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut buf = Vec::new();
+        encode(&Raw::new("tcp", None, Body::Line("one".into())), &mut buf).unwrap();
+        let whole = buf.len();
+        encode(&Raw::new("tcp", None, Body::Line("two".into())), &mut buf).unwrap();
+        let path = dir.join(segment_name(0));
+        std::fs::write(&path, &buf[..buf.len() - 2]).unwrap();
+        cut_partial_tail(&path).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), whole as u64);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let mut a = Raw::new(
+            "tls",
+            Some("192.0.2.7".parse().unwrap()),
+            Body::Line("<13>hello ✓".into()),
+        );
+        a.received_at = 1_765_000_000_123;
+        let b = Raw::new(
+            "udp",
+            Some("2001:db8::1".parse().unwrap()),
+            Body::Malformed("head".into(), "too long".into()),
+        );
+        let c = Raw::new("tcp", None, Body::Line(String::new()));
+        let mut buf = Vec::new();
+        for r in [&a, &b, &c] {
+            encode(r, &mut buf).unwrap();
+        }
+        let mut at = 0;
+        let mut got = Vec::new();
+        while let Some((r, n)) = decode(&buf[at..]).unwrap() {
+            got.push(r);
+            at += n;
+        }
+        assert_eq!(at, buf.len());
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].transport, "tls");
+        assert_eq!(got[0].peer, a.peer);
+        assert_eq!(got[0].received_at, a.received_at);
+        assert!(matches!(&got[0].body, Body::Line(l) if l == "<13>hello ✓"));
+        assert_eq!(got[1].peer, b.peer);
+        assert!(matches!(&got[1].body, Body::Malformed(h, w) if h == "head" && w == "too long"));
+        assert_eq!(got[2].peer, None);
+        // A record cut short waits for the rest; garbage is an error, not a panic.
+        assert!(decode(&buf[..buf.len() - 1]).is_ok());
+        assert!(decode(&[0xff, 0xff, 0xff, 0xff, 0]).is_err());
+        assert!(decode(&[1, 0, 0, 0, 0]).is_err());
+        for cut in 0..buf.len() {
+            let _ = decode(&buf[cut..]);
+        }
+    }
+}

@@ -16,70 +16,10 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::stream::{free_port, wait_for};
-
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(data: &Path, config: &Path, http: u16, log: &Path) -> Proc {
-    let child = Command::new(env!("CARGO_BIN_EXE_canhgac"))
-        .args(["serve", "--data"])
-        .arg(data)
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{http}"))
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(log)
-                .unwrap(),
-        )
-        .spawn()
-        .unwrap();
-    Proc(child)
-}
-
-fn peers() -> PathBuf {
-    std::env::var_os("CANHGAC_PEERS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/peers"))
-}
-
-/// (all rows, distinct messages) of the events whose message holds `tag`.
-async fn counted(db: &sqlx::SqlitePool, tag: &str) -> (i64, i64) {
-    sqlx::query_as(
-        "SELECT COUNT(*), COUNT(DISTINCT message) FROM events WHERE message LIKE '%' || $1 || '%'",
-    )
-    .bind(tag)
-    .fetch_one(db)
-    .await
-    .unwrap_or((0, 0))
-}
-
-async fn open_db(data: &Path) -> sqlx::SqlitePool {
-    let opts = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(data.join("canhgac.db"))
-        .read_only(true)
-        .busy_timeout(Duration::from_secs(10));
-    sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(opts)
-        .await
-        .unwrap()
-}
+use support::embedded::{counted, open_db, peers, serve};
+use support::stream::{free_port, wait_for, Proc};
 
 /// Writes `frames`, then reads everything the server sends until it closes the connection.
 fn converse(port: u16, frames: &[u8]) -> String {

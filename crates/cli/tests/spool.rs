@@ -7,41 +7,9 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+use support::embedded::{counted, open_db, serve};
 use support::stream::{free_port, wait_for};
-
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(data: &Path, config: &Path, http: u16, log: &Path) -> Proc {
-    let child = Command::new(env!("CARGO_BIN_EXE_canhgac"))
-        .args(["serve", "--data"])
-        .arg(data)
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{http}"))
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(log)
-                .unwrap(),
-        )
-        .spawn()
-        .unwrap();
-    Proc(child)
-}
 
 /// A counter from `/metrics` (asked from this machine, which needs no token).
 fn metric(http: u16, name: &str) -> u64 {
@@ -55,16 +23,6 @@ fn metric(http: u16, name: &str) -> u64 {
         .find_map(|l| l.strip_prefix(&format!("{name} ")))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0)
-}
-
-async fn counted(db: &sqlx::SqlitePool, tag: &str) -> (i64, i64) {
-    sqlx::query_as(
-        "SELECT COUNT(*), COUNT(DISTINCT message) FROM events WHERE message LIKE '%' || $1 || '%'",
-    )
-    .bind(tag)
-    .fetch_one(db)
-    .await
-    .unwrap_or((0, 0))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,17 +65,7 @@ async fn a_burst_on_the_spool_survives_sigkill_and_is_stored_once() {
     })
     .await;
     let taken = started.elapsed();
-    let db = {
-        let opts = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(data.join("canhgac.db"))
-            .read_only(true)
-            .busy_timeout(Duration::from_secs(10));
-        sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts)
-            .await
-            .unwrap()
-    };
+    let db = open_db(&data).await;
     // Killed with the whole burst on the spool and part of it stored.
     server.0.kill().unwrap();
     server.0.wait().unwrap();

@@ -79,18 +79,31 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
     Ok(out)
 }
 
-/// Matches a selection name against a pattern with `*` (and `?`) wildcards.
+/// Matches a selection name against a pattern with `*` (and `?`) wildcards: one pass with
+/// backtracking to the last `*` only, so a pattern of many stars costs pattern × name steps,
+/// not an exponential number (fuzzing found `1 of ***…*` hanging the recursive version).
 fn name_matches(pattern: &str, name: &str) -> bool {
-    fn go(p: &[u8], n: &[u8]) -> bool {
-        match (p.first(), n.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => go(&p[1..], n) || (!n.is_empty() && go(p, &n[1..])),
-            (Some(b'?'), Some(_)) => go(&p[1..], &n[1..]),
-            (Some(a), Some(b)) if a == b => go(&p[1..], &n[1..]),
-            _ => false,
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    // Where the last `*` was in the pattern, and where in the name it began to match.
+    let mut star: Option<(usize, usize)> = None;
+    while j < n.len() {
+        if i < p.len() && p[i] == b'*' {
+            star = Some((i + 1, j));
+            i += 1;
+        } else if i < p.len() && (p[i] == b'?' || p[i] == n[j]) {
+            i += 1;
+            j += 1;
+        } else if let Some((after, from)) = star {
+            // The last `*` takes one more byte of the name.
+            i = after;
+            j = from + 1;
+            star = Some((after, from + 1));
+        } else {
+            return false;
         }
     }
-    go(pattern.as_bytes(), name.as_bytes())
+    p[i..].iter().all(|b| *b == b'*')
 }
 
 struct Parser<'a> {
@@ -223,6 +236,35 @@ mod tests {
 
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn wildcards_match_in_linear_steps() {
+        for (p, n, want) in [
+            ("sel*", "selection", true),
+            ("sel_*", "selection", false),
+            ("*", "", true),
+            ("", "", true),
+            ("", "a", false),
+            ("s?l*n", "selection", true),
+            ("*tion", "selection", true),
+            ("*ti*on*", "selection", true),
+            ("*x*", "selection", false),
+            ("a*b*c", "aXbYc", true),
+            ("a*b*c", "aXbYd", false),
+            ("**", "ab", true),
+        ] {
+            assert_eq!(name_matches(p, n), want, "{p} ~ {n}");
+        }
+        // The fuzzer's hang: many stars before a byte the names do not have. The recursive
+        // matcher took minutes; this answers at once.
+        let stars = format!("1 of {}\0\0\0s", "*".repeat(75));
+        let n = names(&["selection", "filter", "sel_1", "sel_2", "keywords"]);
+        let _ = parse(&stars, &n);
+        assert!(!name_matches(
+            &format!("{}!", "*".repeat(200)),
+            &"a".repeat(200)
+        ));
     }
 
     #[test]

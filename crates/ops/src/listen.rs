@@ -91,18 +91,7 @@ pub async fn spawn_relp(m: Arc<Monitor>) -> std::io::Result<Option<SocketAddr>> 
     let addr = l.local_addr()?;
     tokio::spawn(async move {
         loop {
-            let (sock, peer) = match l.accept().await {
-                Ok(x) => x,
-                Err(e) => {
-                    tracing::warn!(error = %e, "syslog/relp accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let Some(ticket) = m.connections.admit(peer.ip(), false) else {
-                drop(sock);
-                continue;
-            };
+            let (sock, peer, ticket) = accept_admitted(&l, &m).await;
             let m = m.clone();
             tokio::spawn(async move {
                 let _ticket = ticket;
@@ -287,8 +276,12 @@ async fn serve_udp(sock: UdpSocket, m: Sink) {
     }
 }
 
-async fn serve_tcp(l: TcpListener, sink: Sink, tls: Option<tokio_rustls::TlsAcceptor>) {
-    let m = sink.m.clone();
+/// The next connection within the connection limits (in all and per sender); one over them is
+/// closed at once.
+async fn accept_admitted(
+    l: &TcpListener,
+    m: &Monitor,
+) -> (tokio::net::TcpStream, SocketAddr, crate::conns::Ticket) {
     loop {
         let (sock, peer) = match l.accept().await {
             Ok(x) => x,
@@ -299,11 +292,17 @@ async fn serve_tcp(l: TcpListener, sink: Sink, tls: Option<tokio_rustls::TlsAcce
                 continue;
             }
         };
-        // Within the connection limits (in all and per sender), else closed at once.
-        let Some(ticket) = m.connections.admit(peer.ip(), false) else {
-            drop(sock);
-            continue;
-        };
+        match m.connections.admit(peer.ip(), false) {
+            Some(ticket) => return (sock, peer, ticket),
+            None => drop(sock),
+        }
+    }
+}
+
+async fn serve_tcp(l: TcpListener, sink: Sink, tls: Option<tokio_rustls::TlsAcceptor>) {
+    let m = sink.m.clone();
+    loop {
+        let (sock, peer, ticket) = accept_admitted(&l, &m).await;
         let m = m.clone();
         let sink = sink.clone();
         let tls = tls.clone();

@@ -81,6 +81,33 @@ async fn wait_events(store: &Store, q: &str) -> Vec<canhgac_store::EventRow> {
     panic!("no event with {q:?} arrived");
 }
 
+/// rsyslogd from target/peers in the foreground with `conf`, once its input socket is there.
+async fn start_rsyslogd(conf: &Path, dir: &Path, sock: &Path) -> Kill {
+    let libs = peers().join("usr/lib/x86_64-linux-gnu");
+    let child = Kill(
+        Command::new(peers().join("usr/sbin/rsyslogd"))
+            .env("LD_LIBRARY_PATH", &libs)
+            .arg("-M")
+            .arg(libs.join("rsyslog"))
+            .arg("-n")
+            .arg("-f")
+            .arg(conf)
+            .arg("-i")
+            .arg(dir.join("rsyslog.pid"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    for _ in 0..50 {
+        if sock.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    child
+}
+
 struct Kill(Child);
 impl Drop for Kill {
     fn drop(&mut self) {
@@ -143,28 +170,7 @@ async fn printed_configurations_work_in_the_real_programs() {
             ),
         )
         .unwrap();
-        let libs = peers().join("usr/lib/x86_64-linux-gnu");
-        let _child = Kill(
-            Command::new(&rsyslogd)
-                .env("LD_LIBRARY_PATH", &libs)
-                .arg("-M")
-                .arg(libs.join("rsyslog"))
-                .arg("-n")
-                .arg("-f")
-                .arg(&conf)
-                .arg("-i")
-                .arg(dir.join("rsyslog.pid"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        for _ in 0..50 {
-            if sock.exists() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let _child = start_rsyslogd(&conf, &dir, &sock).await;
         let out = Command::new("logger")
             .arg("-u")
             .arg(&sock)
@@ -210,27 +216,7 @@ async fn printed_configurations_work_in_the_real_programs() {
             ),
         )
         .unwrap();
-        let _child = Kill(
-            Command::new(&rsyslogd)
-                .env("LD_LIBRARY_PATH", &libs)
-                .arg("-M")
-                .arg(libs.join("rsyslog"))
-                .arg("-n")
-                .arg("-f")
-                .arg(&conf)
-                .arg("-i")
-                .arg(rdir.join("rsyslog.pid"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        for _ in 0..50 {
-            if sock.exists() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let _child = start_rsyslogd(&conf, &rdir, &sock).await;
         let out = Command::new("logger")
             .arg("-u")
             .arg(&sock)

@@ -1,1 +1,2 @@
+pub mod embedded;
 pub mod stream;

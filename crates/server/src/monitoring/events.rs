@@ -465,8 +465,10 @@ pub(crate) async fn monitor_view(
                 "Applications and scripts: send JSON (an object or an array) or NDJSON (one object per line) over HTTPS with an API token:")) }
             pre { "TOKEN=$(curl -s https://" (public) "/api/v1/auth/token -H 'Content-Type: application/json' \\\n  -d '{\"email\":\"ten@donvi.gov.vn\",\"password\":\"...\"}' | jq -r .token)\n"
                 "curl https://" (public) "/api/v1/ingest -H \"Authorization: Bearer $TOKEN\" \\\n  -H 'Content-Type: application/x-ndjson' -H \"Idempotency-Key: $(uuidgen)\" --data-binary @su-kien.jsonl" }
-            p.muted { (l.t("Tiêu đề Idempotency-Key (một mã riêng cho mỗi lô) giúp gửi lại an toàn: lô đã lưu rồi thì lần gửi lại được trả lời \"duplicate\": true và không lưu thêm.",
-                "The Idempotency-Key header (an id of your own for each batch) makes retries safe: a batch already stored is answered \"duplicate\": true and not stored again.")) }
+            p.muted { (l.t("Tiêu đề ", "The ")) code { "Idempotency-Key" }
+                (l.t(" (một mã riêng cho mỗi lô) giúp gửi lại an toàn: lô đã lưu rồi thì lần gửi lại được trả lời ",
+                    " header (an id of your own for each batch) makes retries safe: a batch already stored is answered "))
+                code { "\"duplicate\": true" } (l.t(" và không lưu thêm.", " and not stored again.")) }
             p { (l.t("Nhật ký Windows (.evtx) và tệp nhật ký: tải lên ở mẫu dưới đây, hoặc", "Windows logs (.evtx) and log files: upload them below, or")) " " code { "POST /api/v1/events/import?filename=Security.evtx" } "." }
         }
         (crate::monitoring::forwarders::help(l, &public, udp.as_ref().map(|(h, p)| (h.as_str(), *p)), tcp.as_ref().map(|(h, p)| (h.as_str(), *p))))

@@ -774,6 +774,12 @@ async fn demo(
     // listeners whose port was free.
     cfg.monitor.syslog_udp = syslog.as_ref().and_then(SyslogPorts::udp);
     cfg.monitor.syslog_tcp = syslog.as_ref().and_then(SyslogPorts::tcp);
+    // RELP (rsyslog's omrelp) on the next port, when it is free.
+    cfg.monitor.syslog_relp = syslog
+        .as_ref()
+        .filter(|p| p.tcp().is_some())
+        .map(|p| SocketAddr::from(([127, 0, 0, 1], p.port.wrapping_add(1))))
+        .filter(|a| std::net::TcpListener::bind(a).is_ok());
     // What the syslog ports take is spooled on disk before it is stored.
     cfg.monitor.spool = Some(canhgac_ops::spool::SpoolConfig::new(
         data.join("spool"),

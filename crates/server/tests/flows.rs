@@ -425,6 +425,9 @@ async fn run(app: TestApp) {
         "{a}"
     );
     assert_eq!(a["sources"].as_array().map(Vec::len), Some(10));
+    // Each source an object, as the OpenAPI document says (schemathesis found arrays here).
+    assert!(a["sources"][0]["address"].is_string(), "{}", a["sources"]);
+    assert!(a["sources"][0]["packets"].as_i64().is_some_and(|p| p > 0));
     assert_eq!(
         app.api(
             "get",

@@ -88,9 +88,19 @@ pub(crate) struct AttackDetail {
     /// RTBH and FlowSpec text for ExaBGP and GoBGP, with withdrawals.
     #[schema(value_type = Object)]
     mitigation: serde_json::Value,
-    /// The largest sources: address, packets, bytes.
-    #[schema(value_type = Vec<Object>)]
-    sources: serde_json::Value,
+    /// The largest sources.
+    sources: Vec<TopSource>,
+}
+
+/// One of an attack's largest sources.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct TopSource {
+    /// Its address.
+    address: String,
+    /// Packets seen from it (sampling undone).
+    packets: i64,
+    /// Bytes seen from it.
+    bytes: i64,
 }
 
 #[utoipa::path(get, path = "/flows/attacks/{id}", tag = "flows", summary = "One attack: target, kind, start, peak and end, its traffic mix, top sources and the RTBH/FlowSpec advice",
@@ -100,7 +110,11 @@ pub(crate) async fn attack(State(st): State<AppState>, c: Caller, Path(id): Path
     let a = st.store.flow_attack(&c.scope, id).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json(AttackDetail {
         mitigation: serde_json::from_str(&a.advice).unwrap_or_default(),
-        sources: serde_json::from_str(&a.top_sources).unwrap_or_default(),
+        sources: serde_json::from_str::<Vec<(String, i64, i64)>>(&a.top_sources)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(address, packets, bytes)| TopSource { address, packets, bytes })
+            .collect(),
         attack: a,
     }))
 }

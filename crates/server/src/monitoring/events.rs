@@ -428,7 +428,7 @@ pub(crate) async fn monitor_view(
                 tr { td { (l.t("RELP (rsyslog, không mất bản tin)", "RELP (rsyslog, no loss)")) } td { @if let Some(a) = cfg.syslog_relp { code { (a) } } @else { span.muted { (l.t("chưa bật", "off")) } } } }
                 tr { td { "HTTPS (JSON, NDJSON)" } td { code { "POST /api/v1/ingest" } } }
             } }
-            @if let Some(sp) = st.spool.get() {
+            @if let (Some(sp), true) = (st.spool.get(), c.role.is_dic()) {
                 p #monitor-spool { (l.t("Bộ đệm trên đĩa trước khi lưu (UDP, TCP, TLS): ", "Disk spool before storage (UDP, TCP, TLS): "))
                     (megabytes(l, sp.stats.pending() as i64)) " " (l.t("đang chờ lưu", "waiting to be stored")) ", "
                     (sp.stats.records.load(std::sync::atomic::Ordering::Relaxed)) " " (l.t("bản ghi đã nhận vào bộ đệm", "records taken onto it"))

@@ -125,24 +125,20 @@ async fn relp_session<S: AsyncRead + AsyncWrite + Unpin>(
     peer: SocketAddr,
     m: Arc<Monitor>,
 ) -> std::io::Result<()> {
-    let idle = m.connections.limits().idle;
     let max_message = m.config().max_message;
     let mut reader = RelpReader::new(max_message.max(RELP_FRAME));
     let software = concat!("canhgac,", env!("CARGO_PKG_VERSION"), ",https://canhgac.vn");
     let mut opened = false;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        let n = match tokio::time::timeout(idle, s.read(&mut buf)).await {
-            Err(_) => {
-                m.connections
-                    .timed_out
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let n = match read_or_idle(&mut s, &mut buf, &m, peer).await {
+            Read::Idle => {
                 let _ = s.write_all(&frame_bytes(0, "serverclose", b"")).await;
                 return Ok(());
             }
-            Ok(Ok(0)) => return Ok(()),
-            Ok(Ok(n)) => n,
-            Ok(Err(e)) => return Err(e),
+            Read::End => return Ok(()),
+            Read::Bytes(n) => n,
+            Read::Failed(e) => return Err(e),
         };
         reader.push(&buf[..n]);
         let mut owed = Vec::new();
@@ -178,16 +174,9 @@ async fn relp_session<S: AsyncRead + AsyncWrite + Unpin>(
                     }
                     let body = if data.len() > max_message {
                         data.truncate(max_message);
-                        Body::Malformed(
-                            String::from_utf8_lossy(&data).into_owned(),
-                            format!("message longer than {max_message} bytes; its first {max_message} bytes are kept"),
-                        )
+                        too_long(&data, max_message)
                     } else {
-                        Body::Line(
-                            String::from_utf8(data).unwrap_or_else(|e| {
-                                String::from_utf8_lossy(e.as_bytes()).into_owned()
-                            }),
-                        )
+                        line(data)
                     };
                     batch.push(Raw::new("relp", Some(peer.ip()), body));
                     owed.push(Owed::Stored(f.txnr));
@@ -330,6 +319,39 @@ async fn serve_tcp(l: TcpListener, sink: Sink, tls: Option<tokio_rustls::TlsAcce
     }
 }
 
+/// What one read of a connection gave.
+enum Read {
+    /// The peer sent nothing for the idle limit (counted and logged).
+    Idle,
+    /// The peer closed the connection.
+    End,
+    /// This many bytes.
+    Bytes(usize),
+    /// The connection failed.
+    Failed(std::io::Error),
+}
+
+/// Reads once, giving up after the connection limits' idle time.
+async fn read_or_idle<S: AsyncRead + Unpin>(
+    s: &mut S,
+    buf: &mut [u8],
+    m: &Monitor,
+    peer: SocketAddr,
+) -> Read {
+    match tokio::time::timeout(m.connections.limits().idle, s.read(buf)).await {
+        Err(_) => {
+            m.connections
+                .timed_out
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tracing::info!(%peer, "syslog connection closed after being idle");
+            Read::Idle
+        }
+        Ok(Ok(0)) => Read::End,
+        Ok(Ok(n)) => Read::Bytes(n),
+        Ok(Err(e)) => Read::Failed(e),
+    }
+}
+
 /// The read buffer starts small and doubles, up to this, only while reads fill it: an idle
 /// connection costs a few kilobytes, a busy one reads in large pieces.
 const MAX_READ: usize = 256 * 1024;
@@ -343,21 +365,13 @@ async fn read_stream<S: AsyncRead + Unpin>(
     sink: Sink,
 ) {
     let m = &sink.m;
-    let idle = m.connections.limits().idle;
     let mut framer = Framer::new(m.config().max_message);
     let mut buf = vec![0u8; 4096];
     loop {
-        let n = match tokio::time::timeout(idle, s.read(&mut buf)).await {
-            Err(_) => {
-                m.connections
-                    .timed_out
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                tracing::info!(%peer, "syslog connection closed after being idle");
-                break;
-            }
-            Ok(Ok(0)) => break,
-            Ok(Ok(n)) => n,
-            Ok(Err(e)) => {
+        let n = match read_or_idle(&mut s, &mut buf, m, peer).await {
+            Read::Idle | Read::End => break,
+            Read::Bytes(n) => n,
+            Read::Failed(e) => {
                 tracing::info!(%peer, error = %e, "syslog connection ended with an error");
                 break;
             }
@@ -385,14 +399,24 @@ async fn read_stream<S: AsyncRead + Unpin>(
 
 fn record(frame: Result<Vec<u8>, FrameError>, peer: SocketAddr, transport: &'static str) -> Raw {
     let body = match frame {
-        Ok(bytes) => Body::Line(
-            String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        ),
-        Err(FrameError::TooLong { head, max_len, .. }) => Body::Malformed(
-            String::from_utf8_lossy(&head).into_owned(),
-            format!("message longer than {max_len} bytes; its first {max_len} bytes are kept"),
-        ),
+        Ok(bytes) => line(bytes),
+        Err(FrameError::TooLong { head, max_len, .. }) => too_long(&head, max_len),
     };
     Raw::new(transport, Some(peer.ip()), body)
+}
+
+/// A message's bytes as a line to parse (invalid UTF-8 replaced).
+fn line(bytes: Vec<u8>) -> Body {
+    Body::Line(
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
+}
+
+/// An over-long message: its first `max_len` bytes, kept as malformed with the reason.
+fn too_long(head: &[u8], max_len: usize) -> Body {
+    Body::Malformed(
+        String::from_utf8_lossy(head).into_owned(),
+        format!("message longer than {max_len} bytes; its first {max_len} bytes are kept"),
+    )
 }

@@ -372,19 +372,19 @@ async fn sync(file: &std::fs::File) -> std::io::Result<()> {
         .map_err(std::io::Error::other)?
 }
 
-/// Reads records from `cursor` on and stores them a batch at a time, each with its guarded
-/// cursor; deletes segments once stored.
+/// Reads records from offset `at` (the stored cursor) on and stores them a batch at a time,
+/// each with its guarded cursor; deletes segments once stored.
 async fn read_loop(
     cfg: SpoolConfig,
     m: Arc<Monitor>,
     stream: String,
     stats: Arc<SpoolStats>,
     notify: Arc<Notify>,
-    mut cursor: u64,
+    mut at: u64,
 ) {
+    // The bytes read but not yet stored; `at` is the offset of pending[0], and everything
+    // before it is stored.
     let mut pending: Vec<u8> = Vec::new();
-    // Offset of pending[0].
-    let mut at = cursor;
     loop {
         let written = stats.written.load(Ordering::Acquire);
         // Read what is on disk past what is in hand, up to a batch's worth.
@@ -450,19 +450,17 @@ async fn read_loop(
         }
         pending.drain(..used);
         at = end;
-        cursor = end;
         if broken {
             // Jump to the next segment after the damaged one.
             if let Ok(segs) = segments(&cfg.dir) {
                 if let Some((next, _)) = segs.iter().find(|(s, _)| *s > at) {
                     at = *next;
-                    cursor = at;
                     pending.clear();
                 }
             }
         }
-        stats.stored.store(cursor, Ordering::Release);
-        remove_stored(&cfg.dir, cursor, stats.written.load(Ordering::Acquire));
+        stats.stored.store(at, Ordering::Release);
+        remove_stored(&cfg.dir, at, stats.written.load(Ordering::Acquire));
     }
 }
 

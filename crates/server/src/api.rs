@@ -47,7 +47,8 @@ pub enum Invalid {
 pub struct Page<T> {
     /// This page's items.
     pub items: Vec<T>,
-    /// How many there are in all.
+    /// How many there are in all. Alert lists count up to 10,001: that total means more than
+    /// 10,000.
     pub total: i64,
 }
 

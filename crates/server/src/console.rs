@@ -157,7 +157,7 @@ async fn overview(State(st): State<AppState>, c: Caller) -> UiResult {
         div.cards {
             @for (k, n) in &counts { a.stat href=(format!("/{}", k.slug())) { b { (n) } span { (l.t(k.label_vi(), k.label_en())) } } }
             a.stat href="/systems?level=4" { b { (level_hosts) } span { (l.t("Hệ thống cấp độ 4–5", "Level 4–5 systems")) } }
-            a.stat #stat-signals href="/signals?open=1" { b { (open_signals) } span { (l.t("Cảnh báo chưa xử lý", "Open signals")) } }
+            a.stat #stat-signals href="/signals?open=1" { b { (crate::ui::fmt::count(l, open_signals)) } span { (l.t("Cảnh báo chưa xử lý", "Open signals")) } }
             a.stat #stat-work href="/work?open=1" { b { (open_work) } span { (l.t("Công việc đang mở", "Open work items")) } }
             a.stat #stat-overdue href="/work?open=1&overdue=1" { b { (overdue) } span { (l.t("Công việc quá hạn", "Overdue work")) } }
             a.stat href="/work?kind=hunt_task&open=1" { b { (open_hunts) } span { (l.t("Nhiệm vụ săn lùng Botnet", "Botnet hunting tasks")) } }

@@ -532,6 +532,9 @@ async fn jobs(state: &AppState) {
                 if let Err(e) = s.purge_expired().await {
                     tracing::warn!(error = %e, "could not purge expired sessions");
                 }
+                if let Err(e) = s.optimize().await {
+                    tracing::warn!(error = %e, "could not refresh the query planner's statistics");
+                }
                 let week = canhgac_domain::time::now_ms() - 7 * 86_400_000;
                 if let Err(e) = s.purge_batch_ids(week).await {
                     tracing::warn!(error = %e, "could not forget old ingest batch ids");

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use canhgac_domain::Scope;
-use canhgac_store::{SignalFilter, WorkFilter};
+use canhgac_store::WorkFilter;
 use serde_json::json;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -197,17 +197,7 @@ async fn metrics(State(st): State<AppState>, req: Request) -> Response {
             let _ = writeln!(out, "canhgac_registry_records{{kind=\"{}\"}} {n}", k.slug());
         }
     }
-    let open_signals = st
-        .store
-        .list_signals(
-            &Scope::All,
-            &SignalFilter {
-                open_only: true,
-                limit: Some(1),
-                ..Default::default()
-            },
-        )
-        .await;
+    let open_signals = st.store.open_signal_count().await.map(|n| ((), n));
     let open_work = st
         .store
         .list_work_items(

@@ -108,6 +108,46 @@ async fn start_rsyslogd(conf: &Path, dir: &Path, sock: &Path) -> Kill {
     child
 }
 
+/// Runs rsyslogd in `dir` with a local socket input and `action` (a line the monitoring page
+/// prints), logs one sshd line through it whose source port is `port`, and waits for the event.
+async fn through_rsyslog(
+    store: &Store,
+    dir: &Path,
+    action: &str,
+    port: u16,
+) -> Vec<canhgac_store::EventRow> {
+    std::fs::create_dir_all(dir).unwrap();
+    let sock = dir.join("rsyslog.sock");
+    let conf = dir.join("rsyslog.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global(workDirectory=\"{d}\")\nmodule(load=\"imuxsock\" SysSock.Use=\"off\")\n\
+             input(type=\"imuxsock\" Socket=\"{s}\" CreatePath=\"on\")\n{action}\n",
+            d = dir.display(),
+            s = sock.display()
+        ),
+    )
+    .unwrap();
+    let _child = start_rsyslogd(&conf, dir, &sock).await;
+    let out = Command::new("logger")
+        .arg("-u")
+        .arg(&sock)
+        .args([
+            "-t",
+            "sshd",
+            &format!("Accepted password for root from 203.0.113.9 port {port} ssh2"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wait_events(store, &format!("port {port}")).await
+}
+
 struct Kill(Child);
 impl Drop for Kill {
     fn drop(&mut self) {
@@ -158,35 +198,7 @@ async fn printed_configurations_work_in_the_real_programs() {
     if rsyslogd.exists() {
         let line = snippet(&page.text, "fw-rsyslog-tcp");
         assert_eq!(line, format!("*.* @@127.0.0.1:{}", tcp.port()));
-        let sock = dir.join("rsyslog.sock");
-        let conf = dir.join("rsyslog.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "global(workDirectory=\"{d}\")\nmodule(load=\"imuxsock\" SysSock.Use=\"off\")\n\
-                 input(type=\"imuxsock\" Socket=\"{s}\" CreatePath=\"on\")\n{line}\n",
-                d = dir.display(),
-                s = sock.display()
-            ),
-        )
-        .unwrap();
-        let _child = start_rsyslogd(&conf, &dir, &sock).await;
-        let out = Command::new("logger")
-            .arg("-u")
-            .arg(&sock)
-            .args([
-                "-t",
-                "sshd",
-                "Accepted password for root from 203.0.113.9 port 4801 ssh2",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let rows = wait_events(&app.store, "port 4801").await;
+        let rows = through_rsyslog(&app.store, &dir.join("tcp"), &line, 4801).await;
         assert_eq!(rows[0].service.as_deref(), Some("sshd"), "{:?}", rows[0]);
         assert_eq!(rows[0].transport, "tcp");
         ran("rsyslog");
@@ -202,37 +214,7 @@ async fn printed_configurations_work_in_the_real_programs() {
             action.contains(&format!("port=\"{}\"", relp.port())),
             "{action}"
         );
-        let rdir = dir.join("relp");
-        std::fs::create_dir_all(&rdir).unwrap();
-        let sock = rdir.join("rsyslog.sock");
-        let conf = rdir.join("rsyslog.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "global(workDirectory=\"{d}\")\nmodule(load=\"imuxsock\" SysSock.Use=\"off\")\n\
-                 input(type=\"imuxsock\" Socket=\"{s}\" CreatePath=\"on\")\n{action}\n",
-                d = rdir.display(),
-                s = sock.display()
-            ),
-        )
-        .unwrap();
-        let _child = start_rsyslogd(&conf, &rdir, &sock).await;
-        let out = Command::new("logger")
-            .arg("-u")
-            .arg(&sock)
-            .args([
-                "-t",
-                "sshd",
-                "Accepted password for root from 203.0.113.9 port 4802 ssh2",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let rows = wait_events(&app.store, "port 4802").await;
+        let rows = through_rsyslog(&app.store, &dir.join("relp"), &action, 4802).await;
         assert_eq!(rows[0].transport, "relp", "{:?}", rows[0]);
         assert_eq!(rows[0].service.as_deref(), Some("sshd"), "{:?}", rows[0]);
         ran("rsyslog omrelp");

@@ -112,6 +112,11 @@ pub use summaries::{split_recipients, NewSchedule, OrgFigures, RunRow, ScheduleR
 pub use triage::{AlertGroup, Bucket};
 pub use users::{NewUser, User};
 
+/// Alert and event lists count their rows up to one more than this: a total of
+/// `COUNT_CAP + 1` means "more than `COUNT_CAP`". Counting every one of a million alerts for
+/// each page view would cost more than the page.
+pub const COUNT_CAP: i64 = 10_000;
+
 /// The connection pool of one backend.
 #[derive(Clone, Debug)]
 pub enum Pool {
@@ -263,6 +268,19 @@ async fn checkpointer(pool: sqlx::SqlitePool, alive: std::sync::Weak<()>) {
 impl Store {
     /// Opens (creating if needed) the embedded store in `dir` and migrates it.
     pub async fn open_sqlite(dir: &Path) -> Result<Store> {
+        let store = Store::sqlite_pool(dir).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens the embedded store in `dir` as it is, without migrating it. For tests that look
+    /// at a schema an interrupted migration left; never used by the application.
+    #[doc(hidden)]
+    pub async fn open_sqlite_unmigrated(dir: &Path) -> Result<Store> {
+        Store::sqlite_pool(dir).await
+    }
+
+    async fn sqlite_pool(dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         let opts = SqliteConnectOptions::new()
             .filename(dir.join("canhgac.db"))
@@ -281,12 +299,10 @@ impl Store {
             .await?;
         let alive = Arc::new(());
         tokio::spawn(checkpointer(pool.clone(), Arc::downgrade(&alive)));
-        let store = Store {
+        Ok(Store {
             pool: Pool::Sqlite(pool),
             _alive: alive,
-        };
-        store.migrate().await?;
-        Ok(store)
+        })
     }
 
     /// Connects to PostgreSQL and migrates it.
@@ -296,17 +312,28 @@ impl Store {
 
     /// Connects to PostgreSQL with explicit options and migrates it.
     pub async fn open_postgres_with(opts: PgConnectOptions) -> Result<Store> {
+        let store = Store::pg_pool(opts).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects to PostgreSQL without migrating. For tests that look at a schema an
+    /// interrupted migration left; never used by the application.
+    #[doc(hidden)]
+    pub async fn open_postgres_unmigrated(url: &str) -> Result<Store> {
+        Store::pg_pool(PgConnectOptions::from_str(url)?).await
+    }
+
+    async fn pg_pool(opts: PgConnectOptions) -> Result<Store> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        let store = Store {
+        Ok(Store {
             pool: Pool::Pg(pool),
             _alive: Arc::new(()),
-        };
-        store.migrate().await?;
-        Ok(store)
+        })
     }
 
     /// Opens the backend a location names: a `postgres://` or `postgresql://` URL, else a
@@ -324,6 +351,23 @@ impl Store {
         match &self.pool {
             Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
             Pool::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Refreshes the query planner's statistics where SQLite finds them missing or stale
+    /// (`PRAGMA optimize`, each table's sample bounded by `analysis_limit`): a table grown from
+    /// a few rows to many would otherwise be planned as small. PostgreSQL's autovacuum does this
+    /// itself. Run by the retention job.
+    pub async fn optimize(&self) -> Result<()> {
+        if let Pool::Sqlite(p) = &self.pool {
+            let mut c = p.acquire().await?;
+            sqlx::query("PRAGMA analysis_limit = 1000")
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("PRAGMA optimize = 0x10002")
+                .execute(&mut *c)
+                .await?;
         }
         Ok(())
     }
@@ -346,6 +390,19 @@ impl Store {
     #[doc(hidden)]
     pub async fn execute_raw_for_tests(&self, sql: &str) -> std::result::Result<u64, sqlx::Error> {
         on_pool!(self, pool => { sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()) })
+    }
+
+    /// One integer from a raw query (`NULL` and no row are `None`). For tests and the load
+    /// generator (`bench/loadgen`); never used by the application.
+    #[doc(hidden)]
+    pub async fn scalar_raw_for_tests(
+        &self,
+        sql: &str,
+    ) -> std::result::Result<Option<i64>, sqlx::Error> {
+        on_pool!(self, pool => {
+            let row: Option<(Option<i64>,)> = sqlx::query_as(sql).fetch_optional(pool).await?;
+            Ok(row.and_then(|r| r.0))
+        })
     }
 
     /// The organisation tree as `(id, parent_id)` pairs, for building scopes.

@@ -297,6 +297,7 @@ impl Store {
             }
         }
         let sources = crate::sources::tally(&events);
+        let bytes = events.iter().map(event_size).sum();
         let mut rows = events.into_iter();
         let mut sizes = Vec::new();
         let mut left = n;
@@ -337,6 +338,7 @@ impl Store {
             marks: Vec::new(),
             guards: Vec::new(),
             alerts: Vec::new(),
+            bytes,
         })
     }
 
@@ -358,6 +360,7 @@ impl Store {
         let marks = batch.marks;
         let guards = batch.guards;
         let alerts = batch.alerts;
+        let (count, bytes) = (batch.len as i64, batch.bytes);
         let now = canhgac_domain::time::now_ms();
         match (&self.pool, batch.chunks) {
             (Pool::Sqlite(pool), Chunks::Sqlite(chunks)) => {
@@ -399,6 +402,8 @@ impl Store {
                 for (i, sig) in alerts {
                     outbox.push(outbox_insert!(&mut *tx, sig, ids.get(i), now));
                 }
+                // One writer at a time: one slot.
+                add_totals!(&mut *tx, 0, count, bytes);
                 tx.commit().await?;
             }
             (Pool::Pg(pool), Chunks::Pg(chunks)) => {
@@ -433,6 +438,7 @@ impl Store {
                 for (i, sig) in alerts {
                     outbox.push(outbox_insert!(&mut *tx, sig, ids.get(i), now));
                 }
+                add_totals!(&mut *tx, totals_slot(), count, bytes);
                 tx.commit().await?;
             }
             _ => {
@@ -502,14 +508,50 @@ impl Store {
         let w = self.event_where(scope, f, &mut p);
         let limit = f.limit.unwrap_or(50).clamp(1, 1000);
         let offset = f.offset.unwrap_or(0).max(0);
-        let count_sql = format!("SELECT COUNT(*) FROM events e{w}");
+        // Counted up to COUNT_CAP + 1, as the alert lists are: ten million events are not
+        // counted for a page of fifty.
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM events e{w} LIMIT {}) c",
+            crate::COUNT_CAP + 1
+        );
         let sql = format!(
             "SELECT {EVENT_COLS} FROM events e LEFT JOIN orgs o ON o.id = e.org_id{w} \
              ORDER BY e.at DESC, e.id DESC LIMIT {limit} OFFSET {offset}"
         );
+        // A few organisations: one slice each from the (org_id, at) index, merged (as the alert
+        // lists do; see `signals::per_org`).
+        let merged = scope
+            .ids()
+            .filter(|ids| !ids.is_empty() && ids.len() <= crate::signals::MERGE_ORGS)
+            .map(|ids| {
+                let mut mp = Params::default();
+                let take = limit + offset;
+                let parts: Vec<String> = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| {
+                        let one = Scope::Orgs(std::iter::once(*id).collect());
+                        let wi = self.event_where(&one, f, &mut mp);
+                        format!(
+                            "SELECT * FROM (SELECT {EVENT_COLS} FROM events e LEFT JOIN orgs o ON o.id = e.org_id{wi} \
+                             ORDER BY e.at DESC, e.id DESC LIMIT {take}) m{i}"
+                        )
+                    })
+                    .collect();
+                (
+                    format!(
+                        "SELECT * FROM ({}) u ORDER BY u.at DESC, u.id DESC LIMIT {limit} OFFSET {offset}",
+                        parts.join(" UNION ALL ")
+                    ),
+                    mp,
+                )
+            });
         on_pool!(self, pool => {
             let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?;
-            let rows = bind_all!(sqlx::query_as::<_, EventRow>(&sql), &p.vals).fetch_all(pool).await?;
+            let rows = match &merged {
+                Some((sql, mp)) => bind_all!(sqlx::query_as::<_, EventRow>(sql), &mp.vals).fetch_all(pool).await?,
+                None => bind_all!(sqlx::query_as::<_, EventRow>(&sql), &p.vals).fetch_all(pool).await?,
+            };
             Ok((rows, total))
         })
     }
@@ -556,47 +598,85 @@ impl Store {
     /// (events, bytes) stored.
     pub async fn event_totals(&self) -> Result<(i64, i64)> {
         on_pool!(self, pool => {
-            let (n, b): (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), CAST(SUM(size) AS BIGINT) FROM events")
-                .fetch_one(pool).await?;
-            Ok((n, b.unwrap_or(0)))
+            let (n, b): (Option<i64>, Option<i64>) =
+                sqlx::query_as("SELECT CAST(SUM(events) AS BIGINT), CAST(SUM(bytes) AS BIGINT) FROM event_totals")
+                    .fetch_one(pool).await?;
+            Ok((n.unwrap_or(0), b.unwrap_or(0)))
         })
     }
 
     /// Retention: removes events older than `cutoff_ms`, then the oldest ones until the stored
-    /// size is at most `max_bytes`.
+    /// size is at most `max_bytes`. Both walk from the oldest event (by id, the order of arrival)
+    /// a chunk at a time, each chunk deleted with its share of the running totals in one
+    /// transaction: the time taken follows what is removed, not what is kept, no transaction
+    /// holds the writers back for long, and a stop at any point leaves whole chunks removed and
+    /// the totals true. An event received out of order (older than one before it) goes when the
+    /// events before it have gone.
     pub async fn prune_events(&self, cutoff_ms: i64, max_bytes: i64) -> Result<Pruned> {
+        const CHUNK: i64 = 20_000;
         let mut out = Pruned::default();
-        on_pool!(self, pool => {
-            out.by_age = sqlx::query("DELETE FROM events WHERE received_at < $1")
-                .bind(cutoff_ms).execute(pool).await?.rows_affected();
-            Ok::<(), StoreError>(())
-        })?;
+        loop {
+            let rows: Vec<(i64, i64, i64)> = on_pool!(self, pool => {
+                sqlx::query_as("SELECT id, received_at, size FROM events ORDER BY id LIMIT $1")
+                    .bind(CHUNK).fetch_all(pool).await?
+            });
+            // The oldest events received before the cut-off, up to the first that was not.
+            let old = rows.iter().take_while(|(_, at, _)| *at < cutoff_ms).count();
+            if old == 0 {
+                break;
+            }
+            let (n, _) = self.delete_oldest(&rows[..old]).await?;
+            out.by_age += n;
+            if (old as i64) < CHUNK {
+                break;
+            }
+        }
         let (_, mut bytes) = self.event_totals().await?;
         while bytes > max_bytes {
             let excess = bytes - max_bytes;
-            // Walk the oldest rows in chunks until the excess is covered, then cut there.
-            let rows: Vec<(i64, i64)> = on_pool!(self, pool => {
-                sqlx::query_as("SELECT id, size FROM events ORDER BY id LIMIT 20000").fetch_all(pool).await?
+            let rows: Vec<(i64, i64, i64)> = on_pool!(self, pool => {
+                sqlx::query_as("SELECT id, received_at, size FROM events ORDER BY id LIMIT $1")
+                    .bind(CHUNK).fetch_all(pool).await?
             });
             if rows.is_empty() {
                 break;
             }
+            // As many of the oldest as cover the excess.
             let mut acc = 0;
-            let mut cut = rows[rows.len() - 1].0;
-            for (id, size) in &rows {
+            let mut take = rows.len();
+            for (i, (_, _, size)) in rows.iter().enumerate() {
                 acc += size;
                 if acc >= excess {
-                    cut = *id;
+                    take = i + 1;
                     break;
                 }
             }
-            let n = on_pool!(self, pool => {
-                sqlx::query("DELETE FROM events WHERE id <= $1").bind(cut).execute(pool).await?.rows_affected()
-            });
+            let (n, b) = self.delete_oldest(&rows[..take]).await?;
             out.by_size += n;
-            bytes -= acc.min(bytes);
+            bytes -= b;
         }
         Ok(out)
+    }
+
+    /// Deletes the events up to the last of `rows` (the oldest, in id order) and takes them off
+    /// the running totals, in one transaction. Returns (events, bytes) removed.
+    async fn delete_oldest(&self, rows: &[(i64, i64, i64)]) -> Result<(u64, i64)> {
+        let Some(&(cut, _, _)) = rows.last() else {
+            return Ok((0, 0));
+        };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            // Counted inside the transaction: an event stored meanwhile with a smaller id than
+            // the cut (a concurrent writer on PostgreSQL) is counted as it is deleted.
+            let (n, b): (i64, Option<i64>) =
+                sqlx::query_as("SELECT COUNT(*), CAST(SUM(size) AS BIGINT) FROM events WHERE id <= $1")
+                    .bind(cut).fetch_one(&mut *tx).await?;
+            let b = b.unwrap_or(0);
+            sqlx::query("DELETE FROM events WHERE id <= $1").bind(cut).execute(&mut *tx).await?;
+            add_totals!(&mut *tx, 0, -n, -b);
+            tx.commit().await?;
+            Ok((n as u64, b))
+        })
     }
 
     /// Registers rules that are not known yet (by key); known ones keep their settings.
@@ -868,6 +948,8 @@ pub struct EventBatch {
     /// Alerts to put in the outbox with the events: `(index of the event, alert)`; the event's
     /// id is written into the alert's payload as `event_id`.
     alerts: Vec<(usize, NewSignal)>,
+    /// The events' stored size, added to the running totals.
+    bytes: i64,
 }
 
 impl EventBatch {
@@ -926,7 +1008,7 @@ macro_rules! add_row {
     ($a:expr, $e:expr) => {{
         use sqlx::Arguments as _;
         let e = $e;
-        let size = (e.message.len() + e.fields.len()) as i64;
+        let size = event_size(&e);
         add_row!(@values $a; e.received_at, e.at, e.org_id, e.host_id, e.host_name, e.source_ip,
             e.transport, e.product, e.category, e.service, e.message, e.fields, e.malformed, size);
     }};
@@ -935,6 +1017,38 @@ macro_rules! add_row {
     };
 }
 use add_row;
+
+/// Adds `$count` events of `$bytes` bytes (negative to take off) to the running totals' slot
+/// `$slot`, inside the caller's transaction.
+macro_rules! add_totals {
+    ($tx:expr, $slot:expr, $count:expr, $bytes:expr) => {
+        sqlx::query(
+            "INSERT INTO event_totals (slot, events, bytes) VALUES ($1, $2, $3) \
+             ON CONFLICT (slot) DO UPDATE SET events = event_totals.events + excluded.events, \
+             bytes = event_totals.bytes + excluded.bytes",
+        )
+        .bind($slot)
+        .bind($count)
+        .bind($bytes)
+        .execute($tx)
+        .await?
+    };
+}
+use add_totals;
+
+/// The running totals' slot a PostgreSQL writer adds to: one of eight, by thread, so that
+/// concurrent batches seldom wait on the same row.
+fn totals_slot() -> i64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::thread::current().id().hash(&mut h);
+    (h.finish() % 8) as i64
+}
+
+/// What an event counts for against the size limit.
+fn event_size(e: &NewEvent) -> i64 {
+    (e.message.len() + e.fields.len()) as i64
+}
 
 /// `INSERT INTO events … VALUES (…), …` for `rows` rows (one of [`CHUNK_ROWS`]), built once.
 /// SQLite looks named parameters up one by one (quadratic in their number), so it gets

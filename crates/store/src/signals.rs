@@ -214,7 +214,8 @@ pub(crate) fn signal_where(scope: &Scope, f: &SignalFilter, p: &mut Params, like
         w.push_str(&format!(" AND s.state = {}", p.text(st.as_str())));
     }
     if f.open_only {
-        w.push_str(" AND s.state NOT IN ('resolved', 'false_positive')");
+        // The open states named (not "not closed"), so an index on the state can find them.
+        w.push_str(" AND s.state IN ('new', 'acknowledged', 'in_progress')");
     }
     if let Some(v) = f.severity {
         w.push_str(&format!(" AND s.severity = {}", p.text(v.as_str())));
@@ -380,6 +381,51 @@ pub(crate) const WORK_COLS: &str =
     w.assignee_id, w.state, w.due_at, w.escalated, w.created_at, w.updated_at, w.detail, w.subject";
 
 /// ORDER BY for a signal list.
+/// A scope of at most this many organisations reads a newest-first list one organisation at a
+/// time (see [`per_org`]).
+pub(crate) const MERGE_ORGS: usize = 16;
+
+/// Newest first in a scope of a few organisations: one slice of `take` rows per organisation,
+/// each read in order from the `(org_id, last_seen)` index, joined with `UNION ALL` for the
+/// caller to merge. One statement with `org_id IN (…)` would gather and sort every alert of
+/// those organisations (tens of thousands each) for a page of fifty. `None` for the whole
+/// province or a wider scope.
+pub(crate) fn per_org(
+    scope: &Scope,
+    f: &SignalFilter,
+    like: &str,
+    cols: &str,
+    order: &str,
+    take: i64,
+) -> Option<(String, Params)> {
+    let ids = scope.ids()?;
+    if ids.is_empty() || ids.len() > MERGE_ORGS {
+        return None;
+    }
+    let mut p = Params::default();
+    let parts: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let one = Scope::Orgs(std::iter::once(*id).collect());
+            let w = signal_where(&one, f, &mut p, like);
+            format!(
+                "SELECT * FROM (SELECT {cols} FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w} \
+                 ORDER BY {order} LIMIT {take}) m{i}"
+            )
+        })
+        .collect();
+    Some((parts.join(" UNION ALL "), p))
+}
+
+/// Counts the signals a `WHERE` clause selects, up to [`crate::COUNT_CAP`] + 1.
+fn capped_count_sql(w: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM signals s{w} LIMIT {}) c",
+        crate::COUNT_CAP + 1
+    )
+}
+
 fn signal_order(sort: SignalSort) -> String {
     match sort {
         SignalSort::Newest => "s.last_seen DESC, s.id DESC".into(),
@@ -555,16 +601,52 @@ impl Store {
         let w = signal_where(scope, f, &mut p, self.like());
         let limit = f.limit.unwrap_or(50).clamp(1, 1000);
         let offset = f.offset.unwrap_or(0).max(0);
-        let count_sql = format!("SELECT COUNT(*) FROM signals s{w}");
+        let count_sql = capped_count_sql(&w);
         let sql = format!(
             "SELECT {SIGNAL_COLS} FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w} \
              ORDER BY {} LIMIT {limit} OFFSET {offset}",
             signal_order(f.sort)
         );
+        // Newest first in a few organisations: merged from one ordered slice each.
+        let merged = (f.sort == SignalSort::Newest)
+            .then(|| {
+                per_org(scope, f, self.like(), SIGNAL_COLS, "s.last_seen DESC, s.id DESC", limit + offset)
+            })
+            .flatten()
+            .map(|(union, p)| {
+                (
+                    format!("SELECT * FROM ({union}) u ORDER BY u.last_seen DESC, u.id DESC LIMIT {limit} OFFSET {offset}"),
+                    p,
+                )
+            });
         on_pool!(self, pool => {
             let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?;
-            let rows = bind_all!(sqlx::query_as::<_, SignalRow>(&sql), &p.vals).fetch_all(pool).await?;
+            let rows = match &merged {
+                Some((sql, mp)) => bind_all!(sqlx::query_as::<_, SignalRow>(sql), &mp.vals).fetch_all(pool).await?,
+                None => bind_all!(sqlx::query_as::<_, SignalRow>(&sql), &p.vals).fetch_all(pool).await?,
+            };
             Ok((rows, total))
+        })
+    }
+
+    /// How many signals match a filter, counted up to [`crate::COUNT_CAP`] + 1.
+    pub async fn count_signals(&self, scope: &Scope, f: &SignalFilter) -> Result<i64> {
+        let mut p = Params::default();
+        let w = signal_where(scope, f, &mut p, self.like());
+        let sql = capped_count_sql(&w);
+        on_pool!(self, pool => {
+            Ok(bind_all!(sqlx::query_scalar::<_, i64>(&sql), &p.vals).fetch_one(pool).await?)
+        })
+    }
+
+    /// How many signals are open province-wide, exactly (for `/metrics`).
+    pub async fn open_signal_count(&self) -> Result<i64> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM signals WHERE state IN ('new', 'acknowledged', 'in_progress')",
+            )
+            .fetch_one(pool)
+            .await?)
         })
     }
 

@@ -1,7 +1,7 @@
 //! Triage views over signals: alerts grouped by host and time (see [`crate::GROUP_WINDOW_MS`]), time
 //! histograms of alerts and events, and the last event a host sent.
 
-use crate::signals::{severity_rank, signal_where, SIGNAL_COLS};
+use crate::signals::{per_org, severity_rank, signal_where, SIGNAL_COLS};
 use crate::{Params, Result, SignalFilter, SignalRow, SignalSort, Store};
 use canhgac_domain::signal::Severity;
 use canhgac_domain::Scope;
@@ -85,22 +85,98 @@ impl Store {
         let w = signal_where(scope, f, &mut p, self.like());
         let limit = f.limit.unwrap_or(50).clamp(1, 500);
         let offset = f.offset.unwrap_or(0).max(0);
-        let count_sql = format!("SELECT COUNT(DISTINCT s.group_id) FROM signals s{w}");
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT s.group_id FROM signals s{w} LIMIT {}) c",
+            crate::COUNT_CAP + 1
+        );
         let rank = severity_rank("s.severity");
-        let sql = format!(
+        let agg = format!(
             "SELECT s.group_id, COUNT(*), CAST(SUM(s.count) AS BIGINT), CAST(MAX({rank}) AS BIGINT), \
              MIN(s.first_seen), MAX(s.last_seen), \
              CAST(SUM(CASE WHEN s.state IN ('resolved', 'false_positive') THEN 0 ELSE 1 END) AS BIGINT) \
-             FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w} GROUP BY s.group_id ORDER BY {} \
-             LIMIT {limit} OFFSET {offset}",
-            group_order(f.sort)
+             FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w}"
         );
         type Agg = (Option<i64>, i64, i64, i64, i64, i64, i64);
-        let (total, aggs): (i64, Vec<Agg>) = on_pool!(self, pool => {
-            let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?;
-            let rows = bind_all!(sqlx::query_as::<_, Agg>(&sql), &p.vals).fetch_all(pool).await?;
-            (total, rows)
+        let total: i64 = on_pool!(self, pool => {
+            bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?
         });
+        let aggs: Vec<Agg> = if f.sort == SignalSort::Newest {
+            // Newest first (the default): the groups in the order their alerts are met walking
+            // the alerts from the most recently seen (each group first met at its newest alert,
+            // ties by group id as in the other orders), read in growing slices until the page is
+            // full; then only those groups are summed. The other orders sum every group.
+            let want = (offset + limit) as usize;
+            let mut take = want as i64 * 4;
+            let order = loop {
+                let order = "s.last_seen DESC, s.group_id DESC";
+                let rows: Vec<Option<i64>> = match per_org(
+                    scope,
+                    f,
+                    self.like(),
+                    "s.group_id, s.last_seen",
+                    order,
+                    take,
+                ) {
+                    // A few organisations: one ordered slice each, merged.
+                    Some((union, mp)) => {
+                        let scan = format!(
+                            "SELECT u.group_id FROM ({union}) u ORDER BY u.last_seen DESC, u.group_id DESC LIMIT {take}"
+                        );
+                        on_pool!(self, pool => {
+                            bind_all!(sqlx::query_scalar::<_, Option<i64>>(&scan), &mp.vals).fetch_all(pool).await?
+                        })
+                    }
+                    None => {
+                        let scan = format!(
+                            "SELECT s.group_id FROM signals s{w} ORDER BY {order} LIMIT {take}"
+                        );
+                        on_pool!(self, pool => {
+                            bind_all!(sqlx::query_scalar::<_, Option<i64>>(&scan), &p.vals).fetch_all(pool).await?
+                        })
+                    }
+                };
+                let mut met = std::collections::HashSet::new();
+                let order: Vec<i64> = rows
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .filter(|g| met.insert(*g))
+                    .collect();
+                if order.len() >= want || (rows.len() as i64) < take {
+                    break order;
+                }
+                take *= 4;
+            };
+            let page: Vec<i64> = order
+                .into_iter()
+                .skip(offset as usize)
+                .take(limit as usize)
+                .collect();
+            if page.is_empty() {
+                Vec::new()
+            } else {
+                let list: Vec<String> = page.iter().map(i64::to_string).collect();
+                let sql = format!(
+                    "{agg} AND s.group_id IN ({}) GROUP BY s.group_id",
+                    list.join(",")
+                );
+                let mut rows: Vec<Agg> = on_pool!(self, pool => {
+                    bind_all!(sqlx::query_as::<_, Agg>(&sql), &p.vals).fetch_all(pool).await?
+                });
+                let at: HashMap<i64, usize> =
+                    page.iter().enumerate().map(|(i, g)| (*g, i)).collect();
+                rows.sort_by_key(|r| r.0.and_then(|g| at.get(&g).copied()).unwrap_or(usize::MAX));
+                rows
+            }
+        } else {
+            let sql = format!(
+                "{agg} GROUP BY s.group_id ORDER BY {} LIMIT {limit} OFFSET {offset}",
+                group_order(f.sort)
+            );
+            on_pool!(self, pool => {
+                bind_all!(sqlx::query_as::<_, Agg>(&sql), &p.vals).fetch_all(pool).await?
+            })
+        };
         let ids: Vec<i64> = aggs.iter().filter_map(|a| a.0).collect();
         let mut members: HashMap<i64, Vec<SignalRow>> = HashMap::new();
         if !ids.is_empty() {

@@ -40,7 +40,7 @@ pub async fn rule_page(State(st): State<AppState>, c: Caller, Path(id): Path<i64
     let count = |f: SignalFilter| {
         let st = st.clone();
         let scope = c.scope.clone();
-        async move { st.store.list_signals(&scope, &SignalFilter { limit: Some(1), ..f }).await.map(|r| r.1) }
+        async move { st.store.count_signals(&scope, &f).await }
     };
     let total = count(base.clone()).await.map_err(err)?;
     let day = count(SignalFilter { since: Some(now - DAY), ..base.clone() }).await.map_err(err)?;
@@ -70,10 +70,10 @@ pub async fn rule_page(State(st): State<AppState>, c: Caller, Path(id): Path<i64
                 @if let Some(o) = &r.org_code { " · " (l.t("chỉ cho", "only for")) " " (o) } }
         } }
         div.cards #rule-hits {
-            a.stat href=(alerts) { b { (total) } span { (l.t("Cảnh báo đã phát sinh", "Alerts raised")) } }
-            a.stat href=(format!("{alerts}&range=24h")) { b { (day) } span { (l.t("Trong 24 giờ", "In 24 hours")) } }
-            a.stat href=(format!("{alerts}&range=7d")) { b { (week) } span { (l.t("Trong 7 ngày", "In 7 days")) } }
-            a.stat href=(format!("{alerts}&open=1")) { b { (open) } span { (l.t("Chưa xử lý", "Open")) } }
+            a.stat href=(alerts) { b { (crate::ui::fmt::count(l, total)) } span { (l.t("Cảnh báo đã phát sinh", "Alerts raised")) } }
+            a.stat href=(format!("{alerts}&range=24h")) { b { (crate::ui::fmt::count(l, day)) } span { (l.t("Trong 24 giờ", "In 24 hours")) } }
+            a.stat href=(format!("{alerts}&range=7d")) { b { (crate::ui::fmt::count(l, week)) } span { (l.t("Trong 7 ngày", "In 7 days")) } }
+            a.stat href=(format!("{alerts}&open=1")) { b { (crate::ui::fmt::count(l, open)) } span { (l.t("Chưa xử lý", "Open")) } }
         }
         h2 { (l.t("Cảnh báo theo thời gian (7 ngày)", "Alerts over time (7 days)")) }
         (histogram(l, &q, "/alerts", &buckets))

@@ -58,7 +58,7 @@ pub(crate) async fn context(
     let open_findings = findings.iter().filter(|f| f.state == "open").count();
     Ok(html! {
         div.cards #host-summary {
-            a.stat href=(format!("/signals?host={enc}&open=1")) { b { (open_signals) } span { (l.t("Cảnh báo chưa xử lý", "Open signals")) } }
+            a.stat href=(format!("/signals?host={enc}&open=1")) { b { (crate::ui::fmt::count(l, open_signals)) } span { (l.t("Cảnh báo chưa xử lý", "Open signals")) } }
             a.stat href="#host-botnet" { b { (botnet.len()) } span { (l.t("Lần có trong danh sách Botnet", "Botnet list hits")) } }
             a.stat href="#host-findings" { b { (open_findings) } span { (l.t("Lỗ hổng (rà quét) còn mở", "Open scanner findings")) } }
             a.stat href="#host-work" { b { (work.len()) } span { (l.t("Công việc đang mở", "Open work items")) } }
@@ -69,7 +69,7 @@ pub(crate) async fn context(
             Some((ev, _)) => { a href=(format!("/events/{ev}")) { (l.t("Sự kiện gần nhất", "The latest event")) " #" (ev) } " · " a href=(format!("/events?host={enc}")) { (l.t("Mọi sự kiện của máy này", "Every event of this host")) } },
             None => (l.t("Chưa nhận được nhật ký nào từ máy này — kiểm tra cấu hình gửi nhật ký (syslog, Winlogbeat, NXLog).", "No log received from this host yet — check its log forwarding (syslog, Winlogbeat, NXLog).")),
         } }
-        h2 #host-signals { (l.t("Cảnh báo trên máy này", "Signals on this host")) " (" (signal_total) ")" }
+        h2 #host-signals { (l.t("Cảnh báo trên máy này", "Signals on this host")) " (" (crate::ui::fmt::count(l, signal_total)) ")" }
         table.records { thead { tr { th { (l.t("Mức độ", "Severity")) } th { (l.t("Cảnh báo", "Signal")) } th { (l.t("Loại", "Kind")) } th { (l.t("Lần cuối", "Last seen")) } th { (l.t("Trạng thái", "State")) } } }
             tbody { @for s in &signals { tr { td { (severity(l, s.severity.as_str())) } td { a href=(signal_href(s)) { (s.title) } @if s.count > 1 { " ×" (s.count) } }
                 td { (kind_label(l, s.kind)) } td { (fmt_datetime(s.last_seen)) } td { (l.t(s.state.label_vi(), s.state.label_en())) } } }

@@ -11,6 +11,20 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 /// An ISO date (`2025-03-07`) as dd/mm/yyyy; an ISO date-time (RFC 3339, or without an offset,
 /// taken as UTC) as dd/mm/yyyy HH:MM in Viet Nam time; anything else as given.
+/// A count from a capped alert count: the number, or "more than 10,000" when the store stopped
+/// counting ([`canhgac_store::COUNT_CAP`]).
+pub fn count(l: Lang, n: i64) -> String {
+    if n > canhgac_store::COUNT_CAP {
+        let cap = canhgac_store::COUNT_CAP;
+        match l {
+            Lang::Vi => format!("hơn {}.{:03}", cap / 1000, cap % 1000),
+            Lang::En => format!("more than {},{:03}", cap / 1000, cap % 1000),
+        }
+    } else {
+        n.to_string()
+    }
+}
+
 pub fn date_text(s: &str) -> String {
     let t = s.trim();
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {

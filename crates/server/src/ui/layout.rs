@@ -137,10 +137,12 @@ pub fn pager(
     };
     let pages = ((total + limit - 1) / limit).max(1);
     let page_no = offset / limit + 1;
+    // Past the cap of a capped count the number of pages is not known.
+    let capped = total > canhgac_store::COUNT_CAP;
     html! {
         div.pager {
             @if offset > 0 { a.btn.light href=(link((offset - limit).max(0))) { "← " (l.t("Trước", "Previous")) } }
-            span.muted { (l.t("Trang", "Page")) " " (page_no) "/" (pages) " · " (total) " " (l.t("bản ghi", "records")) }
+            span.muted { (l.t("Trang", "Page")) " " (page_no) @if !capped { "/" (pages) } " · " (crate::ui::fmt::count(l, total)) " " (l.t("bản ghi", "records")) }
             @if offset + limit < total { a.btn.light href=(link(offset + limit)) { (l.t("Sau", "Next")) " →" } }
         }
     }

@@ -44,7 +44,7 @@ pub(crate) async fn panel(st: &AppState, c: &Caller, rate: Option<f64>) -> Marku
     };
     let mut by_sev = Vec::new();
     for sev in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low] {
-        let n = s.list_signals(scope, &count(Some(sev), None)).await.map(|x| x.1).unwrap_or(0);
+        let n = s.count_signals(scope, &count(Some(sev), None)).await.unwrap_or(0);
         by_sev.push((sev, n));
     }
     let newest: Vec<_> = s
@@ -82,7 +82,7 @@ pub(crate) async fn panel(st: &AppState, c: &Caller, rate: Option<f64>) -> Marku
     let platform_open: Vec<_> = platform.iter().filter(|a| a.status.as_deref().is_none_or(|x| x == "new" || x.is_empty())).collect();
     let spam_open = s.spam_cases(scope, Some("open"), 10_000).await.map(|v| v.len()).unwrap_or(0);
     let spam_late = s.spam_cases(scope, Some("overdue"), 10_000).await.map(|v| v.len()).unwrap_or(0);
-    let silent = s.list_signals(scope, &count(None, Some(SignalKind::SourceSilent))).await.map(|x| x.1).unwrap_or(0);
+    let silent = s.count_signals(scope, &count(None, Some(SignalKind::SourceSilent))).await.unwrap_or(0);
     let sources = s.log_sources(scope, None, None, SourceSort::Busiest, 1000).await.unwrap_or_default();
     let quiet_sources = sources.iter().filter(|x| now - x.last_seen > 3_600_000).count();
     let attacks = s.flow_attacks(scope, true, None, None, 20).await.unwrap_or_default();
@@ -97,7 +97,7 @@ pub(crate) async fn panel(st: &AppState, c: &Caller, rate: Option<f64>) -> Marku
         div.wall-grid {
             section.wall-box #wall-signals {
                 h2 { a href="/signals?open=1" { (l.t("Cảnh báo chưa xử lý", "Open alerts")) } }
-                div.wall-counts { @for (sev, n) in &by_sev { a.wall-count href=(format!("/signals?open=1&severity={}", sev.as_str())) { b { (n) } (severity(l, sev.as_str())) } } }
+                div.wall-counts { @for (sev, n) in &by_sev { a.wall-count href=(format!("/signals?open=1&severity={}", sev.as_str())) { b { (crate::ui::fmt::count(l, *n)) } (severity(l, sev.as_str())) } } }
                 ul.wall-list { @for x in &newest { li { (severity(l, x.severity.as_str())) " " a href=(crate::work::triage::signal_href(x)) { (x.title) } span.muted { " · " (x.org_code.clone().unwrap_or_default()) " · " (fmt_datetime(x.last_seen)) } } }
                     @if newest.is_empty() { li.muted { (l.t("Không có cảnh báo cao hay nghiêm trọng đang mở.", "No open high or critical alerts.")) } } }
             }
@@ -123,7 +123,7 @@ pub(crate) async fn panel(st: &AppState, c: &Caller, rate: Option<f64>) -> Marku
                 div.wall-counts {
                     @if let Some(r) = rate { span.wall-count { b { (format!("{r:.0}")) } (l.t("sự kiện/giây", "events/s")) } }
                     span.wall-count { b { (sources.len()) } (l.t("nguồn nhật ký", "log sources")) }
-                    a.wall-count href="/signals?open=1&kind=source_silent" { b { (silent) } (l.t("nguồn im lặng bất thường", "sources gone silent")) }
+                    a.wall-count href="/signals?open=1&kind=source_silent" { b { (crate::ui::fmt::count(l, silent)) } (l.t("nguồn im lặng bất thường", "sources gone silent")) }
                     span.wall-count { b { (quiet_sources) } (l.t("nguồn không gửi trong 1 giờ", "sources quiet for an hour")) }
                 }
             }

@@ -460,19 +460,7 @@ pub(crate) async fn triage_body(
     let orgs = crate::registry::org_options(st, &c.scope)
         .await
         .map_err(err)?;
-    let alerts = st
-        .store
-        .list_signals(
-            &c.scope,
-            &SignalFilter {
-                limit: Some(1),
-                offset: Some(0),
-                ..f.clone()
-            },
-        )
-        .await
-        .map_err(err)?
-        .1;
+    let alerts = st.store.count_signals(&c.scope, &f).await.map_err(err)?;
     let unreadable: Vec<(&str, &str, &str)> = [("from", "Từ", "From"), ("to", "Đến", "To")]
         .into_iter()
         .filter(|(k, ..)| {
@@ -488,7 +476,7 @@ pub(crate) async fn triage_body(
         (range_picker(l, &q, base))
         (histogram(l, &q, base, &buckets))
         (filter_form(l, &q, base, &orgs, kind.is_none()))
-        p.muted #triage-summary { b #triage-alerts { (alerts) } " " (l.t("cảnh báo trong", "alerts in")) " " b #triage-groups { (total) } " " (l.t("nhóm", "groups"))
+        p.muted #triage-summary { b #triage-alerts { (crate::ui::fmt::count(l, alerts)) } " " (l.t("cảnh báo trong", "alerts in")) " " b #triage-groups { (crate::ui::fmt::count(l, total)) } " " (l.t("nhóm", "groups"))
             " · " (l.t("Cảnh báo của cùng một máy trong 10 phút được gộp thành một nhóm; mọi cảnh báo trong nhóm đều được liệt kê.", "Alerts of one host within 10 minutes form one group; every alert in it is listed.")) }
         (group_table(c, &GroupTable { base, q: &q, groups: &groups, total, people: &people, with_kind: kind.is_none(), assignable: &assignable }))
     })

@@ -605,30 +605,25 @@ impl Store {
         })
     }
 
-    /// Retention: removes events older than `cutoff_ms`, then the oldest ones until the stored
-    /// size is at most `max_bytes`. Both walk from the oldest event (by id, the order of arrival)
-    /// a chunk at a time, each chunk deleted with its share of the running totals in one
-    /// transaction: the time taken follows what is removed, not what is kept, no transaction
-    /// holds the writers back for long, and a stop at any point leaves whole chunks removed and
-    /// the totals true. An event received out of order (older than one before it) goes when the
-    /// events before it have gone.
+    /// Retention: removes events received before `cutoff_ms`, then the oldest ones until the
+    /// stored size is at most `max_bytes`. Both work a chunk of ids at a time, each chunk deleted
+    /// with its share of the running totals in one transaction: no transaction holds the writers
+    /// back for long, and a stop at any point leaves whole chunks removed and the totals true.
+    /// By age, every chunk from the oldest id to the newest is looked at (an event can arrive
+    /// with an old time, from a spool or a sender's backlog, after newer ones).
     pub async fn prune_events(&self, cutoff_ms: i64, max_bytes: i64) -> Result<Pruned> {
         const CHUNK: i64 = 20_000;
         let mut out = Pruned::default();
-        loop {
-            let rows: Vec<(i64, i64, i64)> = on_pool!(self, pool => {
-                sqlx::query_as("SELECT id, received_at, size FROM events ORDER BY id LIMIT $1")
-                    .bind(CHUNK).fetch_all(pool).await?
-            });
-            // The oldest events received before the cut-off, up to the first that was not.
-            let old = rows.iter().take_while(|(_, at, _)| *at < cutoff_ms).count();
-            if old == 0 {
-                break;
-            }
-            let (n, _) = self.delete_oldest(&rows[..old]).await?;
-            out.by_age += n;
-            if (old as i64) < CHUNK {
-                break;
+        let (first, last): (Option<i64>, Option<i64>) = on_pool!(self, pool => {
+            sqlx::query_as("SELECT MIN(id), MAX(id) FROM events").fetch_one(pool).await?
+        });
+        if let (Some(first), Some(last)) = (first, last) {
+            let mut lo = first;
+            while lo <= last {
+                let hi = lo + CHUNK;
+                let (n, _) = self.delete_events(lo, hi - 1, cutoff_ms).await?;
+                out.by_age += n;
+                lo = hi;
             }
         }
         let (_, mut bytes) = self.event_totals().await?;
@@ -651,29 +646,31 @@ impl Store {
                     break;
                 }
             }
-            let (n, b) = self.delete_oldest(&rows[..take]).await?;
+            let cut = rows[take - 1].0;
+            let (n, b) = self.delete_events(0, cut, i64::MAX).await?;
             out.by_size += n;
             bytes -= b;
         }
         Ok(out)
     }
 
-    /// Deletes the events up to the last of `rows` (the oldest, in id order) and takes them off
-    /// the running totals, in one transaction. Returns (events, bytes) removed.
-    async fn delete_oldest(&self, rows: &[(i64, i64, i64)]) -> Result<(u64, i64)> {
-        let Some(&(cut, _, _)) = rows.last() else {
-            return Ok((0, 0));
-        };
+    /// Deletes the events with ids `from..=to` received before `before` and takes them off the
+    /// running totals, in one transaction. Returns (events, bytes) removed.
+    async fn delete_events(&self, from: i64, to: i64, before: i64) -> Result<(u64, i64)> {
+        const COND: &str = "id >= $1 AND id <= $2 AND received_at < $3";
+        let args = (from, to, before);
+        let count = format!("SELECT COUNT(*), CAST(SUM(size) AS BIGINT) FROM events WHERE {COND}");
+        let delete = format!("DELETE FROM events WHERE {COND}");
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            // Counted inside the transaction: an event stored meanwhile with a smaller id than
-            // the cut (a concurrent writer on PostgreSQL) is counted as it is deleted.
-            let (n, b): (i64, Option<i64>) =
-                sqlx::query_as("SELECT COUNT(*), CAST(SUM(size) AS BIGINT) FROM events WHERE id <= $1")
-                    .bind(cut).fetch_one(&mut *tx).await?;
+            // Counted inside the transaction that deletes them.
+            let (n, b): (i64, Option<i64>) = sqlx::query_as(&count)
+                .bind(args.0).bind(args.1).bind(args.2).fetch_one(&mut *tx).await?;
             let b = b.unwrap_or(0);
-            sqlx::query("DELETE FROM events WHERE id <= $1").bind(cut).execute(&mut *tx).await?;
-            add_totals!(&mut *tx, 0, -n, -b);
+            if n > 0 {
+                sqlx::query(&delete).bind(args.0).bind(args.1).bind(args.2).execute(&mut *tx).await?;
+                add_totals!(&mut *tx, 0, -n, -b);
+            }
             tx.commit().await?;
             Ok((n as u64, b))
         })

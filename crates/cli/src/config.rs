@@ -162,6 +162,9 @@ pub(crate) struct ServerSection {
     /// The bearer token Prometheus sends for `/metrics` (at least 16 characters; or
     /// `CANHGAC_METRICS_TOKEN`); unset: `/metrics` answers only requests from this machine.
     pub(crate) metrics_token: Option<String>,
+    /// How long the pages' summary figures (counts, histograms, the wall) are kept per scope,
+    /// in milliseconds (0–60000, default 2000; 0: computed for every request).
+    pub(crate) figures_ttl_ms: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -193,6 +196,9 @@ pub(crate) fn server_config(listen: SocketAddr, section: &ServerSection) -> Resu
     }
     if let Some(s) = section.job_lease_seconds {
         cfg.job_lease_ms = s.clamp(5, 600) * 1000;
+    }
+    if let Some(ms) = section.figures_ttl_ms {
+        cfg.figures_ttl = std::time::Duration::from_millis(ms.min(60_000));
     }
     let token = std::env::var("CANHGAC_METRICS_TOKEN")
         .ok()

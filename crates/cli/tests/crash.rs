@@ -15,11 +15,11 @@ mod support;
 
 use canhgac_store::Store;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::embedded::open_db;
-use support::stream::{drop_database, fresh_database};
+use support::embedded::{open_db, open_db_rw};
+use support::stream::{drop_database, fresh_database, healthy, post};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("canhgac_crash_{name}_{}", std::process::id()));
@@ -48,17 +48,6 @@ fn kill(mut child: Child) {
 }
 
 /// A read-write connection to the embedded store's database, beside no running process.
-async fn open_rw(data: &Path) -> sqlx::SqlitePool {
-    let opts = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(data.join("canhgac.db"))
-        .busy_timeout(Duration::from_secs(10));
-    sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(opts)
-        .await
-        .unwrap()
-}
-
 async fn integrity_ok(db: &sqlx::SqlitePool) {
     let r: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(db)
@@ -128,7 +117,7 @@ async fn an_import_killed_midway_leaves_whole_chunks_and_the_rerun_completes_it(
     kill(child);
     db.close().await;
 
-    let db = open_rw(&data).await;
+    let db = open_db_rw(&data).await;
     integrity_ok(&db).await;
     let (imports, rows, stored): (i64, i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), COALESCE(SUM(rows), 0), \
@@ -168,7 +157,7 @@ async fn an_import_killed_midway_leaves_whole_chunks_and_the_rerun_completes_it(
     );
     let totals: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(totals["repeated"], stored, "{totals}");
-    let db = open_rw(&data).await;
+    let db = open_db_rw(&data).await;
     integrity_ok(&db).await;
     let (all, distinct): (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), COUNT(DISTINCT external_id) FROM spam_reports WHERE external_id LIKE 'CRASH-%'",
@@ -273,7 +262,7 @@ async fn a_migration_killed_midway_is_not_half_applied_on_sqlite() {
     drop(Store::open_sqlite(&data).await.unwrap());
     {
         // One connection, so each statement sees the schema the one before left.
-        let db = open_rw(&data).await;
+        let db = open_db_rw(&data).await;
         sqlx::query(&alerts_sql(false)).execute(&db).await.unwrap();
         for sql in UNDO_FROM_25 {
             sqlx::query(sql).execute(&db).await.unwrap();
@@ -308,7 +297,7 @@ async fn a_migration_killed_midway_is_not_half_applied_on_sqlite() {
         "the killed migration left no trace"
     );
     drop(store);
-    let db = open_rw(&data).await;
+    let db = open_db_rw(&data).await;
     integrity_ok(&db).await;
     db.close().await;
 
@@ -397,50 +386,6 @@ async fn a_migration_killed_midway_is_not_half_applied_on_postgres() {
     drop_database(&base, &name).await;
 }
 
-/// `POST path` with a bearer token on 127.0.0.1:`port`; the status (0: no answer).
-fn post(port: u16, path: &str, token: &str) -> u16 {
-    use std::io::Read;
-    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return 0;
-    };
-    let _ = s.write_all(
-        format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
-             Content-Length: 0\r\nConnection: close\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out.split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
-}
-
-/// Waits until `canhgac serve` on `port` answers its health check.
-async fn wait_for_health(port: u16) {
-    use std::io::Read;
-    let t = Instant::now();
-    loop {
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            let _ = s.write_all(
-                b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-            );
-            let mut out = String::new();
-            let _ = s.read_to_string(&mut out);
-            if out.starts_with("HTTP/1.1 200") {
-                return;
-            }
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "the server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// (events, bytes) counted row by row, and as the running totals say.
 async fn totals(db: &sqlx::SqlitePool) -> ((i64, i64), (i64, i64)) {
     let rows: (i64, i64) = sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM events")
@@ -494,7 +439,7 @@ async fn the_retention_job_killed_midway_keeps_whole_chunks_and_true_totals() {
     {
         // Forty days old, then fresh; the running totals made to agree.
         let now = canhgac_domain::time::now_ms();
-        let db = open_rw(&data).await;
+        let db = open_db_rw(&data).await;
         sqlx::query(&format!(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) \
              INSERT INTO events (received_at, at, transport, message, fields, size) \
@@ -527,10 +472,19 @@ async fn the_retention_job_killed_midway_keeps_whole_chunks_and_true_totals() {
     let log = dir.join("serve.log");
     let http = free_port();
     let mut server = serve(&data, &config, http, &log);
-    wait_for_health(http).await;
+    healthy(http).await;
     // The job runs in the request; the process is killed once some chunks are gone.
     let t2 = token.clone();
-    let caller = std::thread::spawn(move || post(http, "/api/v1/monitor/retention", &t2));
+    let caller = std::thread::spawn(move || {
+        post(
+            http,
+            "/api/v1/monitor/retention",
+            Some(&t2),
+            "application/json",
+            "",
+        )
+        .0
+    });
     let db = open_db(&data).await;
     let t = Instant::now();
     loop {
@@ -553,7 +507,7 @@ async fn the_retention_job_killed_midway_keeps_whole_chunks_and_true_totals() {
     let _ = caller.join();
     db.close().await;
 
-    let db = open_rw(&data).await;
+    let db = open_db_rw(&data).await;
     integrity_ok(&db).await;
     let (rows, kept) = totals(&db).await;
     assert_eq!(rows, kept, "the running totals agree with the rows");
@@ -572,8 +526,18 @@ async fn the_retention_job_killed_midway_keeps_whole_chunks_and_true_totals() {
     // Started again, the job finishes: the fresh events only, the totals still true.
     let http = free_port();
     let _server = serve(&data, &config, http, &log);
-    wait_for_health(http).await;
-    assert_eq!(post(http, "/api/v1/monitor/retention", &token), 200);
+    healthy(http).await;
+    assert_eq!(
+        post(
+            http,
+            "/api/v1/monitor/retention",
+            Some(&token),
+            "application/json",
+            ""
+        )
+        .0,
+        200
+    );
     let db = open_db(&data).await;
     let (rows, kept) = totals(&db).await;
     assert_eq!(rows, kept);

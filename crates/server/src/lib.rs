@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod feed;
+pub mod figures;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
@@ -69,6 +70,9 @@ pub struct ServerConfig {
     /// The bearer token Prometheus sends for `/metrics`; none: `/metrics` answers only
     /// requests from this machine (loopback).
     pub metrics_token: Option<String>,
+    /// How long a summary figure (counts, histograms, the wall's panel) is kept for the pages
+    /// of the same scope ([`figures`]); zero: computed for every request.
+    pub figures_ttl: Duration,
 }
 
 /// What one process of the platform does (`serve --role`): `all` is the single process;
@@ -168,6 +172,7 @@ impl Default for ServerConfig {
             role: ProcessRole::All,
             outlet: None,
             metrics_token: None,
+            figures_ttl: Duration::from_secs(2),
         }
     }
 }
@@ -191,6 +196,8 @@ pub struct AppState {
     pub spool: Arc<std::sync::OnceLock<Arc<canhgac_ops::spool::Spool>>>,
     /// This process's name: the holder of the periodic jobs' leases.
     pub instance: Arc<str>,
+    /// Summary figures kept a moment per scope.
+    pub figures: Arc<figures::Figures>,
 }
 
 impl AppState {
@@ -214,6 +221,7 @@ impl AppState {
                 )),
                 ..Default::default()
             }),
+            figures: Arc::new(figures::Figures::new(config.figures_ttl)),
             config: Arc::new(config),
             flows: Arc::default(),
             spool: Arc::default(),
@@ -257,6 +265,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             (state.clone(), table),
             routes::enforce,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            figures::forget_on_change,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -363,3 +363,75 @@ async fn futures_state(app: &TestApp, alerts: &[canhgac_store::SignalRow]) -> Ve
     }
     out
 }
+
+/// The open-alert figure of the overview as shown (`#stat-signals`).
+fn open_on_overview(html: &str) -> i64 {
+    let after = html
+        .split("id=\"stat-signals\"")
+        .nth(1)
+        .expect("the open-alert card");
+    let b = after.split("<b>").nth(1).expect("its figure");
+    b.split("</b>")
+        .next()
+        .unwrap()
+        .replace('.', "")
+        .trim()
+        .parse()
+        .expect("a number")
+}
+
+/// The overview's figures are kept a moment per scope (`server::figures`): an alert that arrives
+/// by itself shows within the time to live, a change made through the server shows on the next
+/// page, and one organisation's figures are never another's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overview_figures_are_kept_per_scope_and_dropped_on_a_change() {
+    let ttl = std::time::Duration::from_millis(1500);
+    let app = TestApp::configured(|c| c.figures_ttl = ttl).await;
+    // Each session opens the overview once: its scope's figures are now kept.
+    let dic = app.session("admin@t.vn").await;
+    let td = app.session("td-staff@t.vn").await;
+    let syt = app.session("syt-admin@t.vn").await;
+    let td0 = open_on_overview(&td.get("/").await.text);
+    let syt0 = open_on_overview(&syt.get("/").await.text);
+    let dic0 = open_on_overview(&dic.get("/").await.text);
+    let raise = |n: i64| canhgac_store::NewSignal {
+        kind: SignalKind::Malware,
+        source: "test".into(),
+        title: format!("kept figures {n}"),
+        severity: canhgac_domain::signal::Severity::High,
+        org_id: Some(app.orgs["TAMDUONG"]),
+        host_id: None,
+        dedup_key: format!("figures:{n}"),
+        seen_at: canhgac_domain::time::now_ms(),
+        window_ms: 1,
+        payload: json!({}),
+        host_name: None,
+        src_ip: None,
+    };
+    let started = std::time::Instant::now();
+    let (id, _) = app.store.raise_signal(&raise(1)).await.unwrap();
+    // Within the time to live the kept figure is shown (an alert from the pipeline arrives
+    // this way, not through a request).
+    let td_kept = open_on_overview(&td.get("/").await.text);
+    if started.elapsed() < ttl {
+        assert_eq!(td_kept, td0, "kept for the time to live");
+    }
+    // Once it has passed, every scope that can see the alert shows it; another does not.
+    tokio::time::sleep(ttl).await;
+    assert_eq!(open_on_overview(&td.get("/").await.text), td0 + 1);
+    assert_eq!(open_on_overview(&dic.get("/").await.text), dic0 + 1);
+    assert_eq!(open_on_overview(&syt.get("/").await.text), syt0);
+    // A change through the server shows on the very next page.
+    let token = app.token("td-staff@t.vn").await;
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/signals/{id}/transition"),
+            Some(&token),
+            Some(json!({"state": "false_positive"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(open_on_overview(&td.get("/").await.text), td0);
+    assert_eq!(open_on_overview(&dic.get("/").await.text), dic0);
+}

@@ -30,6 +30,7 @@ mod claims;
 mod daily;
 mod directives;
 mod duty;
+mod events;
 mod findings;
 mod flows;
 mod handover;
@@ -37,13 +38,14 @@ mod harmful;
 mod incidents;
 mod leases;
 mod malware;
-mod monitoring;
 mod notify;
 mod oncall;
 mod periods;
 mod platform;
 mod registry;
 mod reports;
+mod rules;
+mod signal_notes;
 mod signals;
 mod sources;
 mod spam;
@@ -69,6 +71,7 @@ pub use directives::{
     MAX_DIRECTIVE_FILE,
 };
 pub use duty::{DutyPerson, LeaveRow, NewRoster, RosterRow, ShiftRow, SwapRow};
+pub use events::{EventBatch, EventFilter, EventRow, NewEvent, Pruned, StoredBatch};
 pub use findings::{NewScanFinding, ScanFindingRow};
 pub use flows::{
     AttackWrite, ExporterDelta, FlowAttackRow, FlowExporterRow, FlowPrefixRow, FlowSightingRow,
@@ -85,10 +88,6 @@ pub use malware::{
     decision_allowed, MalwareAlertRow, MalwareSetRow, MalwareSetVersionRow, NewMalwareAlert,
     QuarantineRow,
 };
-pub use monitoring::{
-    EnabledRule, EventBatch, EventFilter, EventRow, NewEvent, NewRule, Pruned, RuleFilter, RuleRow,
-    SignalNote, StoredBatch,
-};
 pub use oncall::{
     ChannelRow, DeliveryRow, DestinationRow, NewChannel, NewDelivery, PageRow, Recipient,
 };
@@ -99,6 +98,8 @@ pub use reports::{
     channel_vi, CategoryCount, ContactRow, EscalationRow, MailRow, NewContact, NewEscalation,
     ReportRow, ReportRules, ReportVersion, DEFAULT_SUBJECT_PREFIX,
 };
+pub use rules::{EnabledRule, NewRule, RuleFilter, RuleRow};
+pub use signal_notes::SignalNote;
 pub use signals::{
     NewSignal, NewWorkItem, Raised, SignalFilter, SignalRow, SignalSort, WorkFilter, WorkItemRow,
     WorkNote, GROUP_WINDOW_MS,
@@ -116,6 +117,36 @@ pub use users::{NewUser, User};
 /// `COUNT_CAP + 1` means "more than `COUNT_CAP`". Counting every one of a million alerts for
 /// each page view would cost more than the page.
 pub const COUNT_CAP: i64 = 10_000;
+
+/// A scope of at most this many organisations reads a newest-first list one organisation at a
+/// time (see [`per_org`]).
+pub(crate) const MERGE_ORGS: usize = 16;
+
+/// Newest first in a scope of a few organisations: `slice` gives, for a scope of one
+/// organisation, a statement reading that organisation's first rows in order (from an index
+/// led by `org_id`); the slices are joined with `UNION ALL` for the caller to merge. One
+/// statement with `org_id IN (…)` would gather and sort every row of those organisations (tens
+/// of thousands of alerts, millions of events each) for a page of fifty. `None` for the whole
+/// province or a wider scope.
+pub(crate) fn per_org(
+    scope: &Scope,
+    mut slice: impl FnMut(&Scope, &mut Params) -> String,
+) -> Option<(String, Params)> {
+    let ids = scope.ids()?;
+    if ids.is_empty() || ids.len() > MERGE_ORGS {
+        return None;
+    }
+    let mut p = Params::default();
+    let parts: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let one = Scope::Orgs(std::iter::once(*id).collect());
+            format!("SELECT * FROM ({}) m{i}", slice(&one, &mut p))
+        })
+        .collect();
+    Some((parts.join(" UNION ALL "), p))
+}
 
 /// The connection pool of one backend.
 #[derive(Clone, Debug)]

@@ -381,15 +381,8 @@ pub(crate) const WORK_COLS: &str =
     w.assignee_id, w.state, w.due_at, w.escalated, w.created_at, w.updated_at, w.detail, w.subject";
 
 /// ORDER BY for a signal list.
-/// A scope of at most this many organisations reads a newest-first list one organisation at a
-/// time (see [`per_org`]).
-pub(crate) const MERGE_ORGS: usize = 16;
-
-/// Newest first in a scope of a few organisations: one slice of `take` rows per organisation,
-/// each read in order from the `(org_id, last_seen)` index, joined with `UNION ALL` for the
-/// caller to merge. One statement with `org_id IN (…)` would gather and sort every alert of
-/// those organisations (tens of thousands each) for a page of fifty. `None` for the whole
-/// province or a wider scope.
+/// Newest first in a scope of a few organisations: one slice of `take` rows per organisation
+/// (see [`crate::per_org`]).
 pub(crate) fn per_org(
     scope: &Scope,
     f: &SignalFilter,
@@ -398,24 +391,13 @@ pub(crate) fn per_org(
     order: &str,
     take: i64,
 ) -> Option<(String, Params)> {
-    let ids = scope.ids()?;
-    if ids.is_empty() || ids.len() > MERGE_ORGS {
-        return None;
-    }
-    let mut p = Params::default();
-    let parts: Vec<String> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| {
-            let one = Scope::Orgs(std::iter::once(*id).collect());
-            let w = signal_where(&one, f, &mut p, like);
-            format!(
-                "SELECT * FROM (SELECT {cols} FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w} \
-                 ORDER BY {order} LIMIT {take}) m{i}"
-            )
-        })
-        .collect();
-    Some((parts.join(" UNION ALL "), p))
+    crate::per_org(scope, |one, p| {
+        let w = signal_where(one, f, p, like);
+        format!(
+            "SELECT {cols} FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w} \
+             ORDER BY {order} LIMIT {take}"
+        )
+    })
 }
 
 /// Counts the signals a `WHERE` clause selects, up to [`crate::COUNT_CAP`] + 1.

@@ -32,9 +32,18 @@ pub fn serve(data: &Path, config: &Path, http: u16, log: &Path) -> Proc {
 
 /// The store's database, read-only, beside the running process.
 pub async fn open_db(data: &Path) -> sqlx::SqlitePool {
+    connect(data, true).await
+}
+
+/// The store's database beside the server, for writing (a test that sets the scene).
+pub async fn open_db_rw(data: &Path) -> sqlx::SqlitePool {
+    connect(data, false).await
+}
+
+async fn connect(data: &Path, read_only: bool) -> sqlx::SqlitePool {
     let opts = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(data.join("canhgac.db"))
-        .read_only(true)
+        .read_only(read_only)
         .busy_timeout(Duration::from_secs(10));
     sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(1)

@@ -368,6 +368,21 @@ pub async fn answers(what: &str, port: u16) {
     .await;
 }
 
+/// Waits until `canhgac serve` on `port` answers its health check with 200.
+pub async fn healthy(port: u16) {
+    wait_for("the server's health check", 60, || async {
+        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            return false;
+        };
+        let _ =
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out.starts_with("HTTP/1.1 200")
+    })
+    .await;
+}
+
 /// Events stored in all.
 pub async fn stored(pg: &sqlx::PgPool) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM events")

@@ -134,18 +134,24 @@ pub async fn events_page(
     // The histogram: the same search without its time limits, over the range or 24 hours.
     let tq = crate::work::triage::TriageQuery::parse(&params);
     let (since, bucket, n) = tq.histogram_window(canhgac_domain::time::now_ms());
+    // Kept a moment per scope: it sums up every matching event of the window.
+    let hist_filter = canhgac_store::EventFilter {
+        from: None,
+        to: None,
+        limit: None,
+        offset: None,
+        ..f.clone()
+    };
     let buckets = st
-        .store
-        .event_histogram(
+        .figures
+        .get(
+            "event-histogram",
             &c.scope,
-            &canhgac_store::EventFilter {
-                from: None,
-                to: None,
-                ..f.clone()
+            &format!("{hist_filter:?}|{since}|{bucket}|{n}"),
+            || {
+                st.store
+                    .event_histogram(&c.scope, &hist_filter, since, bucket, n)
             },
-            since,
-            bucket,
-            n,
         )
         .await
         .map_err(err)?;
@@ -192,7 +198,7 @@ pub async fn events_page(
             @for (name, _, _, vi, en) in crate::work::triage::RANGES {
                 a.chip class=@if get("range") == name { "on" } href=(link(&[("range", name), ("from", ""), ("to", "")])) { (l.t(vi, en)) " " (l.t("gần nhất", "latest")) }
             } }
-        (crate::work::triage::bars(l, &buckets, &|from, to| link(&[("range", ""), ("from", from), ("to", to)])))
+        (crate::work::triage::bars(l, &buckets[..], &|from, to| link(&[("range", ""), ("from", from), ("to", to)])))
         @for (_, vi, en, v) in &bad_time { div.flash.bad.time-error {
             (l.t("Ô", "The box")) " “" (l.t(vi, en)) "” " (l.t("không đọc được", "could not be read")) ": “" (v) "”. "
             (l.t("Hãy nhập ngày giờ Việt Nam dạng dd/mm/yyyy hh:mm, ví dụ 05/11/2026 08:30 (hoặc chỉ ngày 05/11/2026). Điều kiện này chưa được dùng để lọc.",

@@ -29,12 +29,27 @@ fn tile_class(pct: i64) -> &'static str {
     }
 }
 
-/// The wall's panel for `c`, with the ingest rate measured over the last interval (if known).
-pub(crate) async fn panel(st: &AppState, c: &Caller, rate: Option<f64>) -> Markup {
-    let l = c.lang;
-    let now = now_ms();
+/// The wall's figures for one scope (kept a moment in [`crate::figures`]): what every panel
+/// of the same scope shows.
+struct Figures {
+    by_sev: Vec<(Severity, i64)>,
+    newest: Vec<canhgac_store::SignalRow>,
+    incidents: Vec<canhgac_store::IncidentRow>,
+    due: Vec<Vec<canhgac_ops::reports::Deadline>>,
+    compliance: Vec<canhgac_store::ComplianceRow>,
+    newest_period: Option<String>,
+    listed: HashMap<String, i64>,
+    platform_open: usize,
+    spam_open: usize,
+    spam_late: usize,
+    silent: i64,
+    sources: usize,
+    quiet_sources: usize,
+    attacks: Vec<canhgac_store::FlowAttackRow>,
+}
+
+async fn figures(st: &AppState, scope: &canhgac_domain::Scope, now: i64) -> Figures {
     let s = &st.store;
-    let scope = &c.scope;
     let count = |sev: Option<Severity>, kind: Option<SignalKind>| SignalFilter {
         open_only: true,
         severity: sev,
@@ -60,32 +75,60 @@ pub(crate) async fn panel(st: &AppState, c: &Caller, rate: Option<f64>) -> Marku
         .list_incidents(scope, &IncidentFilter { open_only: true, limit: Some(50), ..Default::default() })
         .await
         .unwrap_or_default();
-    let mut by_stage: HashMap<String, i64> = HashMap::new();
-    for i in &incidents {
-        *by_stage.entry(i.stage.clone()).or_default() += 1;
-    }
     let mut due = Vec::new();
     for i in incidents.iter().take(8) {
-        let d = canhgac_ops::reports::deadlines(s, scope, i, now).await.unwrap_or_default();
-        due.push((i, d));
+        due.push(canhgac_ops::reports::deadlines(s, scope, i, now).await.unwrap_or_default());
     }
-    let on_duty = crate::duty::pages::now_card(st, c).await;
     let compliance = s.patch_compliance(scope).await.unwrap_or_default();
     let botnet = s.botnet_stats(scope).await.unwrap_or_default();
     let newest_period = botnet.iter().map(|(p, _, _)| p.clone()).max();
-    let listed: HashMap<&str, i64> = botnet
+    let listed: HashMap<String, i64> = botnet
         .iter()
         .filter(|(p, _, _)| Some(p) == newest_period.as_ref())
-        .map(|(_, code, n)| (code.as_str(), *n))
+        .map(|(_, code, n)| (code.clone(), *n))
         .collect();
     let platform = s.list_platform_alerts(scope, false, 200).await.unwrap_or_default();
-    let platform_open: Vec<_> = platform.iter().filter(|a| a.status.as_deref().is_none_or(|x| x == "new" || x.is_empty())).collect();
+    let platform_open = platform.iter().filter(|a| a.status.as_deref().is_none_or(|x| x == "new" || x.is_empty())).count();
     let spam_open = s.spam_cases(scope, Some("open"), 10_000).await.map(|v| v.len()).unwrap_or(0);
     let spam_late = s.spam_cases(scope, Some("overdue"), 10_000).await.map(|v| v.len()).unwrap_or(0);
     let silent = s.count_signals(scope, &count(None, Some(SignalKind::SourceSilent))).await.unwrap_or(0);
     let sources = s.log_sources(scope, None, None, SourceSort::Busiest, 1000).await.unwrap_or_default();
     let quiet_sources = sources.iter().filter(|x| now - x.last_seen > 3_600_000).count();
     let attacks = s.flow_attacks(scope, true, None, None, 20).await.unwrap_or_default();
+    Figures {
+        by_sev,
+        newest,
+        incidents,
+        due,
+        compliance,
+        newest_period,
+        listed,
+        platform_open,
+        spam_open,
+        spam_late,
+        silent,
+        sources: sources.len(),
+        quiet_sources,
+        attacks,
+    }
+}
+
+/// The wall's panel for `c`, with the ingest rate measured over the last interval (if known).
+pub(crate) async fn panel(st: &AppState, c: &Caller, rate: Option<f64>) -> Markup {
+    let l = c.lang;
+    let now = now_ms();
+    let f = st
+        .figures
+        .get("wall", &c.scope, "", || async { Ok::<_, std::convert::Infallible>(figures(st, &c.scope, now).await) })
+        .await
+        .unwrap_or_else(|e| match e {});
+    let Figures { by_sev, newest, incidents, due, compliance, newest_period, listed, platform_open, spam_open, spam_late, silent, sources, quiet_sources, attacks } = &*f;
+    let mut by_stage: HashMap<&str, i64> = HashMap::new();
+    for i in incidents {
+        *by_stage.entry(i.stage.as_str()).or_default() += 1;
+    }
+    let due: Vec<_> = incidents.iter().zip(due).collect();
+    let on_duty = crate::duty::pages::now_card(st, c).await;
     let stages = [
         ("detected", "Mới phát hiện", "Detected"),
         ("triaged", "Đã phân loại", "Triaged"),
@@ -97,39 +140,39 @@ pub(crate) async fn panel(st: &AppState, c: &Caller, rate: Option<f64>) -> Marku
         div.wall-grid {
             section.wall-box #wall-signals {
                 h2 { a href="/signals?open=1" { (l.t("Cảnh báo chưa xử lý", "Open alerts")) } }
-                div.wall-counts { @for (sev, n) in &by_sev { a.wall-count href=(format!("/signals?open=1&severity={}", sev.as_str())) { b { (crate::ui::fmt::count(l, *n)) } (severity(l, sev.as_str())) } } }
-                ul.wall-list { @for x in &newest { li { (severity(l, x.severity.as_str())) " " a href=(crate::work::triage::signal_href(x)) { (x.title) } span.muted { " · " (x.org_code.clone().unwrap_or_default()) " · " (fmt_datetime(x.last_seen)) } } }
+                div.wall-counts { @for (sev, n) in by_sev.iter() { a.wall-count href=(format!("/signals?open=1&severity={}", sev.as_str())) { b { (crate::ui::fmt::count(l, *n)) } (severity(l, sev.as_str())) } } }
+                ul.wall-list { @for x in newest { li { (severity(l, x.severity.as_str())) " " a href=(crate::work::triage::signal_href(x)) { (x.title) } span.muted { " · " (x.org_code.clone().unwrap_or_default()) " · " (fmt_datetime(x.last_seen)) } } }
                     @if newest.is_empty() { li.muted { (l.t("Không có cảnh báo cao hay nghiêm trọng đang mở.", "No open high or critical alerts.")) } } }
             }
             section.wall-box #wall-incidents {
                 h2 { a href="/incidents" { (l.t("Sự cố đang xử lý", "Incidents under way")) } " (" (incidents.len()) ")" }
                 div.wall-counts { @for (k, vi, en) in stages { span.wall-count { b { (by_stage.get(k).copied().unwrap_or(0)) } (l.t(vi, en)) } } }
                 ul.wall-list { @for (i, d) in &due { li { a href=(format!("/incidents/{}", i.id)) { (i.title) } span.muted { " · " (i.org_code.clone().unwrap_or_default()) }
-                    @for x in d { " · " @if x.state == canhgac_domain::report::DueState::Overdue { span.badge.sev-critical { (l.t(x.state.label_vi(), x.state.label_en())) } } @else { span { (l.t(x.kind.label_vi(), x.kind.label_en())) ": " (l.t(x.state.label_vi(), x.state.label_en())) " (" (fmt_datetime(x.due.at)) ")" } } } } }
+                    @for x in d.iter() { " · " @if x.state == canhgac_domain::report::DueState::Overdue { span.badge.sev-critical { (l.t(x.state.label_vi(), x.state.label_en())) } } @else { span { (l.t(x.kind.label_vi(), x.kind.label_en())) ": " (l.t(x.state.label_vi(), x.state.label_en())) " (" (fmt_datetime(x.due.at)) ")" } } } } }
                     @if incidents.is_empty() { li.muted { (l.t("Không có sự cố đang mở.", "No open incidents.")) } } }
             }
             section.wall-box #wall-duty { (on_duty) }
             section.wall-box #wall-queues {
                 h2 { (l.t("Việc chờ xử lý", "Waiting for action")) }
                 div.wall-counts {
-                    a.wall-count href="/platform" { b { (platform_open.len()) } (l.t("cảnh báo từ nền tảng quốc gia", "national-platform alerts")) }
-                    a.wall-count href="/spam/cases" { b { (spam_open) } (l.t("vụ tin rác, lừa đảo", "spam and fraud cases")) @if spam_late > 0 { " " span.badge.sev-high { (spam_late) (l.t(" quá hạn", " overdue")) } } }
+                    a.wall-count href="/platform" { b { (platform_open) } (l.t("cảnh báo từ nền tảng quốc gia", "national-platform alerts")) }
+                    a.wall-count href="/spam/cases" { b { (spam_open) } (l.t("vụ tin rác, lừa đảo", "spam and fraud cases")) @if *spam_late > 0 { " " span.badge.sev-high { (spam_late) (l.t(" quá hạn", " overdue")) } } }
                     a.wall-count href="/flows/attacks?active=1" { b { (attacks.len()) } (l.t("tấn công mạng đang diễn ra", "network attacks under way")) }
                 }
-                ul.wall-list { @for a in &attacks { li { span.badge.sev-critical { (crate::flows::pages::kind_word(l, &a.kind)) } " " a href=(format!("/flows/attacks/{}", a.id)) { code { (a.target) } } span.muted { " · " (a.org_name) " · " (crate::flows::pages::num(l, a.peak_pps)) (l.t(" gói/s", " pkt/s")) } } } }
+                ul.wall-list { @for a in attacks { li { span.badge.sev-critical { (crate::flows::pages::kind_word(l, &a.kind)) } " " a href=(format!("/flows/attacks/{}", a.id)) { code { (a.target) } } span.muted { " · " (a.org_name) " · " (crate::flows::pages::num(l, a.peak_pps)) (l.t(" gói/s", " pkt/s")) } } } }
             }
             section.wall-box #wall-ingest {
                 h2 { a href="/sources" { (l.t("Nhận nhật ký", "Log intake")) } }
                 div.wall-counts {
                     @if let Some(r) = rate { span.wall-count { b { (format!("{r:.0}")) } (l.t("sự kiện/giây", "events/s")) } }
-                    span.wall-count { b { (sources.len()) } (l.t("nguồn nhật ký", "log sources")) }
-                    a.wall-count href="/signals?open=1&kind=source_silent" { b { (crate::ui::fmt::count(l, silent)) } (l.t("nguồn im lặng bất thường", "sources gone silent")) }
+                    span.wall-count { b { (sources) } (l.t("nguồn nhật ký", "log sources")) }
+                    a.wall-count href="/signals?open=1&kind=source_silent" { b { (crate::ui::fmt::count(l, *silent)) } (l.t("nguồn im lặng bất thường", "sources gone silent")) }
                     span.wall-count { b { (quiet_sources) } (l.t("nguồn không gửi trong 1 giờ", "sources quiet for an hour")) }
                 }
             }
             section.wall-box.wide #wall-heat {
-                h2 { (l.t("Vá lỗi và Botnet theo đơn vị", "Patching and Botnet by organisation")) @if let Some(p) = &newest_period { span.muted { " · " (l.t("danh sách kỳ ", "list of ")) (crate::ui::fmt::period(p)) } } }
-                div.tiles { @for r in &compliance {
+                h2 { (l.t("Vá lỗi và Botnet theo đơn vị", "Patching and Botnet by organisation")) @if let Some(p) = newest_period { span.muted { " · " (l.t("danh sách kỳ ", "list of ")) (crate::ui::fmt::period(p)) } } }
+                div.tiles { @for r in compliance {
                     @let pct = if r.hosts > 0 { (r.hosts - r.hosts_to_patch) * 100 / r.hosts } else { 100 };
                     @let bot = listed.get(r.code.as_str()).copied().unwrap_or(0);
                     a class=(if bot > 0 { format!("{} botnet", tile_class(pct)) } else { tile_class(pct).to_string() }) href=(format!("/compliance#org-{}", r.code)) title=(r.name) {

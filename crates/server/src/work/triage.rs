@@ -422,6 +422,16 @@ pub(crate) fn bulk_flash(l: Lang, params: &[(String, String)]) -> Markup {
     }
 }
 
+/// `f` without its page and order: what a count or a histogram of it depends on.
+fn unpaged(f: &SignalFilter) -> SignalFilter {
+    SignalFilter {
+        limit: None,
+        offset: None,
+        sort: Default::default(),
+        ..f.clone()
+    }
+}
+
 /// The body of a triage list: flash, range picker, histogram, filters, groups and pager.
 pub(crate) async fn triage_body(
     st: &AppState,
@@ -440,11 +450,17 @@ pub(crate) async fn triage_body(
     let hist_filter = SignalFilter {
         since: None,
         until: None,
-        ..f.clone()
+        ..unpaged(&f)
     };
+    // The histogram and the count sum up every matching alert: kept a moment per scope.
     let buckets = st
-        .store
-        .signal_histogram(&c.scope, &hist_filter, since, bucket, n)
+        .figures
+        .get(
+            "signal-histogram",
+            &c.scope,
+            &format!("{hist_filter:?}|{since}|{bucket}|{n}"),
+            || st.store.signal_histogram(&c.scope, &hist_filter, since, bucket, n),
+        )
         .await
         .map_err(err)?;
     let users = st.store.list_users(&c.scope).await.map_err(err)?;
@@ -460,7 +476,13 @@ pub(crate) async fn triage_body(
     let orgs = crate::registry::org_options(st, &c.scope)
         .await
         .map_err(err)?;
-    let alerts = st.store.count_signals(&c.scope, &f).await.map_err(err)?;
+    let alerts = *st
+        .figures
+        .get("signal-count", &c.scope, &format!("{:?}", unpaged(&f)), || {
+            st.store.count_signals(&c.scope, &f)
+        })
+        .await
+        .map_err(err)?;
     let unreadable: Vec<(&str, &str, &str)> = [("from", "Từ", "From"), ("to", "Đến", "To")]
         .into_iter()
         .filter(|(k, ..)| {
@@ -474,7 +496,7 @@ pub(crate) async fn triage_body(
         }
         (bulk_flash(l, params))
         (range_picker(l, &q, base))
-        (histogram(l, &q, base, &buckets))
+        (histogram(l, &q, base, &buckets[..]))
         (filter_form(l, &q, base, &orgs, kind.is_none()))
         p.muted #triage-summary { b #triage-alerts { (crate::ui::fmt::count(l, alerts)) } " " (l.t("cảnh báo trong", "alerts in")) " " b #triage-groups { (crate::ui::fmt::count(l, total)) } " " (l.t("nhóm", "groups"))
             " · " (l.t("Cảnh báo của cùng một máy trong 10 phút được gộp thành một nhóm; mọi cảnh báo trong nhóm đều được liệt kê.", "Alerts of one host within 10 minutes form one group; every alert in it is listed.")) }

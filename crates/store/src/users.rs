@@ -59,6 +59,9 @@ pub struct NewUser {
     pub org_id: Option<i64>,
 }
 
+/// How often a token's last use is written: at most once in this long.
+const TOKEN_USE_GRANULARITY_MS: i64 = 60_000;
+
 const USER_COLS: &str = "id, email, full_name, role, org_id, active, password_hash, created_at";
 
 impl Store {
@@ -331,17 +334,21 @@ impl Store {
         })
     }
 
-    /// The user of a live API token; records its use.
+    /// The user of a live API token; records its use (to the minute).
     pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>> {
         let now = now_ms();
         let uid = on_pool!(self, pool => {
-            let uid = sqlx::query_scalar::<_, i64>("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND expires_at > $2")
+            let row = sqlx::query_as::<_, (i64, Option<i64>)>("SELECT user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND expires_at > $2")
                 .bind(token_hash).bind(now).fetch_optional(pool).await?;
-            if uid.is_some() {
-                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-                    .bind(now).bind(token_hash).execute(pool).await?;
+            // Its use is written at most once a minute: a write on every call would queue
+            // every API read behind the store's one writer.
+            if let Some((_, last)) = row {
+                if last.is_none_or(|t| now - t >= TOKEN_USE_GRANULARITY_MS) {
+                    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                        .bind(now).bind(token_hash).execute(pool).await?;
+                }
             }
-            uid
+            row.map(|(uid, _)| uid)
         });
         match uid {
             Some(id) => Ok(self.user_by_id(id).await?.filter(|u| u.active)),

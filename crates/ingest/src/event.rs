@@ -283,7 +283,13 @@ pub fn parse_time_ms(s: &str) -> Option<i64> {
         return Some(t);
     }
     if let Ok(n) = s.parse::<i64>() {
-        return Some(if n > 100_000_000_000 { n } else { n * 1000 });
+        // Seconds unless it can only be milliseconds; a count of seconds too large (or too
+        // negative) for milliseconds is no time (found by fuzzing `mail`: it overflowed).
+        return if n > 100_000_000_000 {
+            Some(n)
+        } else {
+            n.checked_mul(1000)
+        };
     }
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp_millis());
@@ -453,6 +459,11 @@ mod tests {
             parse_time_ms("2026-11-25T01:02:03+07:00"),
             Some(1_795_543_323_000)
         );
+        assert_eq!(parse_time_ms("1795543323"), Some(1_795_543_323_000));
+        assert_eq!(parse_time_ms("1795543323000"), Some(1_795_543_323_000));
+        // Seconds that do not fit as milliseconds (the fuzzer's `timestamp: -000…0200…`).
+        assert_eq!(parse_time_ms("-20000000000000000"), None);
+        assert_eq!(parse_time_ms(&i64::MIN.to_string()), None);
         let plain = json_line(r#"{"a": 1}"#, 0).expect("json");
         assert!(plain.event.source.is_unknown());
         assert_eq!(plain.format, "json");

@@ -32,6 +32,8 @@ fn tile_class(pct: i64) -> &'static str {
 /// The wall's figures for one scope (kept a moment in [`crate::figures`]): what every panel
 /// of the same scope shows.
 struct Figures {
+    /// When they were read (the panel's "updated" stamp).
+    at: i64,
     by_sev: Vec<(Severity, i64)>,
     newest: Vec<canhgac_store::SignalRow>,
     incidents: Vec<canhgac_store::IncidentRow>,
@@ -96,6 +98,7 @@ async fn figures(st: &AppState, scope: &canhgac_domain::Scope, now: i64) -> Figu
     let quiet_sources = sources.iter().filter(|x| now - x.last_seen > 3_600_000).count();
     let attacks = s.flow_attacks(scope, true, None, None, 20).await.unwrap_or_default();
     Figures {
+        at: now,
         by_sev,
         newest,
         incidents,
@@ -122,7 +125,7 @@ pub(crate) async fn panel(st: &AppState, c: &Caller, rate: Option<f64>) -> Marku
         .get("wall", &c.scope, "", || async { Ok::<_, std::convert::Infallible>(figures(st, &c.scope, now).await) })
         .await
         .unwrap_or_else(|e| match e {});
-    let Figures { by_sev, newest, incidents, due, compliance, newest_period, listed, platform_open, spam_open, spam_late, silent, sources, quiet_sources, attacks } = &*f;
+    let Figures { at, by_sev, newest, incidents, due, compliance, newest_period, listed, platform_open, spam_open, spam_late, silent, sources, quiet_sources, attacks } = &*f;
     let mut by_stage: HashMap<&str, i64> = HashMap::new();
     for i in incidents {
         *by_stage.entry(i.stage.as_str()).or_default() += 1;
@@ -181,7 +184,7 @@ pub(crate) async fn panel(st: &AppState, c: &Caller, rate: Option<f64>) -> Marku
                 } }
             }
         }
-        p.muted.wall-stamp { (l.t("Cập nhật lúc ", "Updated ")) (fmt_datetime(now)) }
+        p.muted.wall-stamp { (l.t("Cập nhật lúc ", "Updated ")) (fmt_datetime(*at)) }
     }
 }
 

@@ -18,10 +18,9 @@ bin="$PWD/target/release/canhgac"
 cargo build --release --quiet
 mkdir -p "$work"
 
-cpu_of() { # pid → user+sys seconds
-  awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"
-}
-# Sends the stream to the receiver on PORT (process PID), waits until COUNT-COMMAND… (which
+. bench/lib.sh
+
+# Sends the burst to the receiver on PORT (process PID), waits until COUNT-COMMAND… (which
 # prints how many messages are stored) reaches what was sent, stops the receiver; prints
 # "sent stored seconds rate cpu".
 drive() { # port, pid, count command...
@@ -29,39 +28,19 @@ drive() { # port, pid, count command...
   local cpu0 t0 sent stored t1 cpu1
   cpu0=$(cpu_of "$pid")
   t0=$(date +%s.%N)
-  sent=$(loggen --inet --stream --rate 2000000 --interval "$secs" --size 200 127.0.0.1 "$port" 2>&1 | sed -n 's/.*count=\([0-9]*\).*/\1/p' | tail -1)
-  for _ in $(seq 1 600); do
-    stored=$("$@" 2>/dev/null || echo 0)
-    [ "$stored" -ge "$sent" ] && break; sleep 0.1
-  done
+  sent=$(burst "$port" "$secs")
+  stored=$(wait_stored "$sent" 600 "$@")
   t1=$(date +%s.%N)
   cpu1=$(cpu_of "$pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true
   awk -v s="$sent" -v n="$stored" -v a="$t0" -v b="$t1" -v c0="$cpu0" -v c1="$cpu1" \
     'BEGIN {printf "%d %d %.2f %.0f %.2f\n", s, n, b - a, n / (b - a), c1 - c0}'
 }
-count_lines() { wc -l < "$1"; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 run_canhgac() {
   local port=$1 dir="$work/canhgac-$2"
-  rm -rf "$dir"; mkdir -p "$dir"
-  cat > "$dir/canhgac.toml" <<EOF
-[server]
-listen = "127.0.0.1:$((port + 1))"
-[store]
-data = "$dir/data"
-[monitor]
-syslog_tcp = "127.0.0.1:$port"
-EOF
-  "$bin" serve --config "$dir/canhgac.toml" > "$dir/serve.log" 2>&1 &
-  local pid=$!
-  # Ready when the rules are compiled: the listener answers and the log says so.
-  for _ in $(seq 1 120); do
-    grep -q "syslog/tcp listening" "$dir/serve.log" 2>/dev/null && break; sleep 0.25
-  done
-  sleep 2 # the worker compiles the bundled rules once at start
-  drive "$port" "$pid" sqlite3 "file:$dir/data/canhgac.db?mode=ro" "SELECT COUNT(*) FROM events"
+  start_canhgac "$bin" "$dir" "$port"
+  drive "$port" "$CANHGAC_PID" stored_events "$dir"
 }
 
 run_syslogng() {

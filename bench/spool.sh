@@ -31,46 +31,27 @@ if [ ! -x "$peers/usr/sbin/rsyslogd" ]; then
 fi
 mkdir -p "$work"
 
+. bench/lib.sh
+
 # Sends the burst to PORT, then waits until COUNT-COMMAND… (how many are stored) reaches what
 # was sent; stops PID; prints "sent intake-rate seconds-to-stored".
 drive() { # port, pid, count command...
   local port=$1 pid=$2; shift 2
   local t0 sent stored t1
   t0=$(date +%s.%N)
-  sent=$(loggen --inet --stream --rate 2000000 --interval "$secs" --size 200 127.0.0.1 "$port" 2>&1 | sed -n 's/.*count=\([0-9]*\).*/\1/p' | tail -1)
-  for _ in $(seq 1 3000); do
-    stored=$("$@" 2>/dev/null || echo 0)
-    [ "$stored" -ge "$sent" ] && break; sleep 0.1
-  done
+  sent=$(burst "$port" "$secs")
+  stored=$(wait_stored "$sent" 3000 "$@")
   t1=$(date +%s.%N)
   kill "$pid"; wait "$pid" 2>/dev/null || true
   [ "$stored" -ge "$sent" ] || { echo "only $stored of $sent stored" >&2; exit 1; }
   awk -v s="$sent" -v d="$secs" -v a="$t0" -v b="$t1" 'BEGIN {printf "%d %.0f %.2f\n", s, s / d, b - a}'
 }
-count_lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 run_canhgac() { # port, run, spool ("" for none)
-  local port=$1 dir="$work/canhgac-$3-$2" spool=$3
-  rm -rf "$dir"; mkdir -p "$dir"
-  local spool_line='spool_dir = ""'
-  [ -n "$spool" ] && spool_line="spool_dir = \"$dir/spool\""
-  cat > "$dir/canhgac.toml" <<EOF
-[server]
-listen = "127.0.0.1:$((port + 1))"
-[store]
-data = "$dir/data"
-[monitor]
-syslog_tcp = "127.0.0.1:$port"
-$spool_line
-EOF
-  "$bin" serve --config "$dir/canhgac.toml" > "$dir/serve.log" 2>&1 &
-  local pid=$!
-  for _ in $(seq 1 120); do
-    grep -q "syslog/tcp listening" "$dir/serve.log" 2>/dev/null && break; sleep 0.25
-  done
-  sleep 2 # the worker compiles the bundled rules once at start
-  drive "$port" "$pid" sqlite3 "file:$dir/data/canhgac.db?mode=ro" "SELECT COUNT(*) FROM events"
+  local port=$1 dir="$work/canhgac-$3-$2" spool='spool_dir = ""'
+  [ -n "$3" ] && spool="spool_dir = \"$dir/spool\""
+  start_canhgac "$bin" "$dir" "$port" "$spool"
+  drive "$port" "$CANHGAC_PID" stored_events "$dir"
 }
 
 run_rsyslog() {

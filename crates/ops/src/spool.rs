@@ -8,7 +8,9 @@
 //! hands them to the pipeline at the pace of detection and storage. Each batch the reader stores
 //! carries a guarded cursor (the spool's byte offsets) in the events' transaction, so a line is
 //! stored exactly once across a crash and a restart: the reader starts again from the cursor the
-//! store holds.
+//! store holds. The reader keeps a few batches in flight (matching one while the one before is
+//! written); each is stored only while the cursor stands where the batch before it ended, so a
+//! batch that fails stops those behind it and the reader starts again from the store's cursor.
 //!
 //! - Layout: `<dir>/<offset>.seg`, where `<offset>` (20 digits) is the spool-wide byte offset of
 //!   the segment's first record; `<dir>/spool.id` names the spool (its cursor in the store is
@@ -30,9 +32,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, oneshot, Notify};
 
-use crate::monitor::{Body, Monitor, MonitorError, Raw};
+use crate::monitor::{Body, IngestReport, Monitor, MonitorError, Raw};
 
 /// Where and how large.
 #[derive(Clone, Debug)]
@@ -61,6 +63,8 @@ const HEAD: usize = 1 + 1 + 16 + 8;
 /// Records a reader hands over at once, and their bytes.
 const BATCH_RECORDS: usize = 5_000;
 const BATCH_BYTES: u64 = 8 << 20;
+/// Batches handed to the pipeline and not yet answered, at most.
+const IN_FLIGHT: usize = 3;
 
 const TRANSPORTS: [&str; 4] = ["tcp", "tls", "udp", "relp"];
 
@@ -268,7 +272,15 @@ pub async fn start(
             }
         });
     }
-    tokio::spawn(read_loop(cfg, m, stream, stats.clone(), notify, cursor));
+    tokio::spawn(read_loop(
+        cfg,
+        m,
+        store.clone(),
+        stream,
+        stats.clone(),
+        notify,
+        cursor,
+    ));
     Ok(Arc::new(Spool { tx, stats }))
 }
 
@@ -372,20 +384,87 @@ async fn sync(file: &std::fs::File) -> std::io::Result<()> {
         .map_err(std::io::Error::other)?
 }
 
-/// Reads records from offset `at` (the stored cursor) on and stores them a batch at a time,
-/// each with its guarded cursor; deletes segments once stored.
+/// An answer the reader waits for: the batch's end offset, and whether it was stored.
+type InFlight = (u64, oneshot::Receiver<Result<IngestReport, MonitorError>>);
+
+/// Reads records from offset `at` (the stored cursor) on and hands them to the pipeline a batch
+/// at a time, each with a guarded cursor, keeping up to [`IN_FLIGHT`] batches in flight so that
+/// matching one overlaps storing the one before; deletes segments once stored. When a batch
+/// is not stored, the batches behind it are refused too (their guard expects the cursor at the
+/// failed batch's end); the reader waits them out, reads the cursor the store holds and starts
+/// again from there.
 async fn read_loop(
     cfg: SpoolConfig,
     m: Arc<Monitor>,
+    store: canhgac_store::Store,
     stream: String,
     stats: Arc<SpoolStats>,
     notify: Arc<Notify>,
     mut at: u64,
 ) {
-    // The bytes read but not yet stored; `at` is the offset of pending[0], and everything
-    // before it is stored.
+    // The bytes read but not yet handed over; `at` is the offset of pending[0]. `sent` is where
+    // the store's cursor will stand once every batch in flight is stored (the end of the last
+    // batch handed over, so a segment jumped over is inside the next batch's guard).
     let mut pending: Vec<u8> = Vec::new();
+    let mut sent = at;
+    let mut flight: std::collections::VecDeque<InFlight> = std::collections::VecDeque::new();
+    let mut wait = false;
     loop {
+        // The answers that have come, oldest first; the oldest is waited for when the flight is
+        // full or there is nothing else to do.
+        let mut failed = None;
+        loop {
+            let block = flight.len() >= IN_FLIGHT || std::mem::take(&mut wait);
+            let Some((end, rx)) = flight.front_mut() else {
+                break;
+            };
+            let answer = if block {
+                rx.await.unwrap_or(Err(MonitorError::Stopped))
+            } else {
+                match rx.try_recv() {
+                    Ok(a) => a,
+                    Err(oneshot::error::TryRecvError::Empty) => break,
+                    Err(oneshot::error::TryRecvError::Closed) => Err(MonitorError::Stopped),
+                }
+            };
+            let end = *end;
+            flight.pop_front();
+            match answer {
+                Ok(_) => {
+                    stats.stored.store(end, Ordering::Release);
+                    remove_stored(&cfg.dir, end, stats.written.load(Ordering::Acquire));
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(e) = failed {
+            if !matches!(e, MonitorError::Delivered(_)) {
+                tracing::warn!(error = %e, "spooled records not stored yet; trying again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            // The batches behind it are refused (or were stored, if the cursor moved by other
+            // means): wait them out, then start again where the store's cursor stands.
+            for (_, rx) in flight.drain(..) {
+                let _ = rx.await;
+            }
+            let cursor = loop {
+                match store.cursor(&stream).await {
+                    Ok(c) => break c,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the spool's cursor could not be read; trying again");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            };
+            pending.clear();
+            at = cursor;
+            sent = cursor;
+            stats.stored.store(cursor, Ordering::Release);
+            continue;
+        }
         let written = stats.written.load(Ordering::Acquire);
         // Read what is on disk past what is in hand, up to a batch's worth.
         let want_end = written.min(at + pending.len() as u64 + BATCH_BYTES);
@@ -429,22 +508,29 @@ async fn read_loop(
             }
         }
         if records.is_empty() && !broken {
-            let _ = tokio::time::timeout(Duration::from_millis(200), notify.notified()).await;
+            // Nothing new on disk: wait for the oldest answer, or else for the writer.
+            if flight.is_empty() {
+                let _ = tokio::time::timeout(Duration::from_millis(200), notify.notified()).await;
+            } else {
+                wait = true;
+            }
             continue;
         }
         let end = at + used as u64;
         if !records.is_empty() {
-            let guard = (stream.clone(), at as i64 + 1, end as i64);
-            let mut batch = records;
-            loop {
-                match m.ingest_guarded(batch, vec![guard.clone()]).await {
-                    Ok(_) | Err(MonitorError::Delivered(_)) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "spooled records not stored yet; trying again");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        // The same records again, read afresh from the bytes in hand.
-                        batch = decode_all(&pending[..used]);
-                    }
+            match m
+                .send_after(records, stream.clone(), sent as i64, end as i64)
+                .await
+            {
+                Ok(rx) => {
+                    flight.push_back((end, rx));
+                    sent = end;
+                }
+                Err(e) => {
+                    // The pipeline has stopped (the process is ending): read these again later.
+                    tracing::warn!(error = %e, "spooled records not handed over; trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
                 }
             }
         }
@@ -459,20 +545,7 @@ async fn read_loop(
                 }
             }
         }
-        stats.stored.store(at, Ordering::Release);
-        remove_stored(&cfg.dir, at, stats.written.load(Ordering::Acquire));
     }
-}
-
-/// Every whole record in `b`.
-fn decode_all(b: &[u8]) -> Vec<Raw> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while let Ok(Some((r, n))) = decode(&b[at..]) {
-        out.push(r);
-        at += n;
-    }
-    out
 }
 
 /// The bytes of the spool from `from` to `to` (spool-wide offsets), across segments, and the

@@ -277,3 +277,100 @@ async fn flow(app: TestApp) {
     assert_eq!(src.events, 31);
     app.cleanup().await;
 }
+
+/// A province's sources are listed a hundred at a time, with a pager; the summary and the wall
+/// count every source of the scope, not only the page's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sources_list_is_paged_and_its_totals_count_every_source() {
+    let app = TestApp::new().await;
+    let td = app.orgs["TAMDUONG"];
+    let now = canhgac_domain::time::now_ms();
+    let events: Vec<NewEvent> = (0..130)
+        .map(|i| NewEvent {
+            received_at: now - i,
+            at: now - i,
+            org_id: Some(td),
+            host_name: Some(format!("pager-src-{i:03}")),
+            format: "syslog".into(),
+            transport: "udp".into(),
+            message: format!("line {i}"),
+            fields: "{}".into(),
+            ..Default::default()
+        })
+        .collect();
+    app.store.insert_events(events).await.unwrap();
+    // Rows of the table: each links to the rules its source feeds.
+    let rows = |text: &str| text.matches("#source-rules\"").count();
+    let tree = app.store.org_tree().await.unwrap();
+    for (email, scope) in [
+        ("admin@t.vn", Scope::All),
+        (
+            "td-staff@t.vn",
+            Scope::for_user(canhgac_domain::Role::OrgStaff, Some(td), &tree),
+        ),
+    ] {
+        let total = app
+            .store
+            .log_source_totals(&scope, 0)
+            .await
+            .unwrap()
+            .sources;
+        assert!(total >= 130, "{email}: {total}");
+        let b = app.session(email).await;
+        let first = b.get("/sources?sort=quietest").await;
+        assert_eq!(first.status, StatusCode::OK);
+        assert_eq!(rows(&first.text), 100, "{email}: a page of a hundred");
+        let summary = first
+            .text
+            .split("sources-summary")
+            .nth(1)
+            .unwrap_or_default();
+        assert!(
+            summary.starts_with(&format!("\"><div class=\"stat\"><b>{total}</b>")),
+            "{email}: the summary counts all {total}"
+        );
+        assert!(
+            first.text.contains("offset=100") && first.text.contains("sort=quietest"),
+            "{email}: the next page keeps the order"
+        );
+        let second = b.get("/sources?sort=quietest&offset=100").await;
+        assert_eq!(
+            rows(&second.text),
+            (total - 100) as usize,
+            "{email}: the rest"
+        );
+        // The wall counts every source too.
+        let wall = b.get("/wall").await;
+        assert!(
+            wall.text.contains(&format!("<b>{total}</b>nguồn nhật ký")),
+            "{email}: the wall's log sources"
+        );
+    }
+    let token = app.token("td-staff@t.vn").await;
+    let all = app
+        .api("get", "/api/v1/sources?limit=1000", Some(&token), None)
+        .await;
+    let total = all.json().as_array().map_or(0, Vec::len);
+    assert!(total >= 130);
+    let page = app
+        .api(
+            "get",
+            "/api/v1/sources?limit=50&offset=120",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.json().as_array().map(Vec::len),
+        Some((total - 120).min(50)),
+        "the API pages the same way"
+    );
+    let first = app.api("get", "/api/v1/sources", Some(&token), None).await;
+    assert_eq!(
+        first.json().as_array().map(Vec::len),
+        Some(100),
+        "a hundred unless asked"
+    );
+    app.cleanup().await;
+}

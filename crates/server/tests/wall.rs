@@ -189,3 +189,43 @@ async fn the_wall_updates_itself_in_the_browser() {
     let _ = c.close().await;
     app.cleanup().await;
 }
+
+/// A figure the store cannot read is not shown as a quiet zero: the wall says how many figures
+/// are missing, and the rest of it still renders.
+#[tokio::test]
+async fn a_figure_that_cannot_be_read_is_named_missing_not_zero() {
+    // Figures are not kept, so the second wall reads the store again.
+    let app = TestApp::configured(|c| c.figures_ttl = std::time::Duration::ZERO).await;
+    critical(
+        &app,
+        "TAMDUONG",
+        "Mã độc trên máy Tam Đường-missing",
+        "wall:missing",
+    )
+    .await;
+    let dic = app.session("admin@t.vn").await;
+    let r = dic.get("/wall").await;
+    assert!(
+        !r.text.contains("wall-missing"),
+        "every figure read: no warning"
+    );
+    app.store
+        .execute_raw_for_tests("ALTER TABLE spam_cases RENAME TO spam_cases_gone")
+        .await
+        .expect("rename");
+    let r = dic.get("/wall").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text.contains("Không đọc được 2 số liệu"),
+        "the two spam counts are named missing"
+    );
+    assert!(
+        r.text.contains("Mã độc trên máy Tam Đường-missing"),
+        "the rest of the wall is still there"
+    );
+    app.store
+        .execute_raw_for_tests("ALTER TABLE spam_cases_gone RENAME TO spam_cases")
+        .await
+        .expect("rename back");
+    app.cleanup().await;
+}

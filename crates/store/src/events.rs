@@ -7,23 +7,54 @@ use crate::{scope_sql, Params, Pool, Result, Store, StoreError};
 use canhgac_domain::Scope;
 use serde::Serialize;
 
-/// Checks and moves a guarded cursor inside a transaction (see [`EventBatch::with_guard`]).
+/// Checks and moves a guarded cursor inside a transaction (see [`Guard`]).
 macro_rules! guard_cursor {
-    ($ex:expr, $stream:expr, $first:expr, $last:expr) => {
-        let moved = sqlx::query(
+    ($ex:expr, $guard:expr) => {
+        // Refused unless the cursor is before `first` (Before) or exactly at `after` (After);
+        // a stream with no cursor yet takes either.
+        let (stream, check, last, exact) = match $guard {
+            Guard::Before { stream, first, last } => (stream, *first, *last, false),
+            Guard::After { stream, after, last } => (stream, *after, *last, true),
+        };
+        let sql = if exact {
             "INSERT INTO ingest_cursors (stream, seq, touched_at) VALUES ($1, $3, $4) ON CONFLICT (stream) DO UPDATE \
-             SET seq = excluded.seq, touched_at = excluded.touched_at WHERE ingest_cursors.seq < $2",
-        )
-        .bind($stream)
-        .bind($first)
-        .bind($last)
-        .bind(canhgac_domain::time::now_ms())
-        .execute($ex)
-        .await?;
+             SET seq = excluded.seq, touched_at = excluded.touched_at WHERE ingest_cursors.seq = $2"
+        } else {
+            "INSERT INTO ingest_cursors (stream, seq, touched_at) VALUES ($1, $3, $4) ON CONFLICT (stream) DO UPDATE \
+             SET seq = excluded.seq, touched_at = excluded.touched_at WHERE ingest_cursors.seq < $2"
+        };
+        let moved = sqlx::query(sql)
+            .bind(stream)
+            .bind(check)
+            .bind(last)
+            .bind(canhgac_domain::time::now_ms())
+            .execute($ex)
+            .await?;
         if moved.rows_affected() == 0 {
-            return Err(StoreError::Delivered(format!("{} {}..{}", $stream, $first, $last)));
+            return Err(StoreError::Delivered(format!("{stream} {check}..{last}")));
         }
     };
+}
+
+/// A delivery cursor moved in an event batch's transaction; the whole batch is refused with
+/// [`StoreError::Delivered`] when the cursor is not where the batch expects it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Guard {
+    /// The batch holds the messages `first..=last` of `stream` (one consumer's messages,
+    /// stored once whoever delivers them again): refused once the cursor has reached `first`.
+    Before {
+        stream: String,
+        first: i64,
+        last: i64,
+    },
+    /// The batch holds what follows `after` up to `last`: stored only while the cursor stands
+    /// exactly at `after`. A reader that keeps several batches in flight uses it so that one
+    /// failing refuses those behind it instead of leaving a hole the cursor has passed.
+    After {
+        stream: String,
+        after: i64,
+        last: i64,
+    },
 }
 
 /// Writes an alert into the outbox inside a transaction; evaluates to its row id.
@@ -249,8 +280,8 @@ impl Store {
         match (&self.pool, batch.chunks) {
             (Pool::Sqlite(pool), Chunks::Sqlite(chunks)) => {
                 let mut tx = pool.begin_write().await?;
-                for (stream, first, last) in &guards {
-                    guard_cursor!(&mut *tx, stream, first, last);
+                for g in &guards {
+                    guard_cursor!(&mut *tx, g);
                 }
                 for (sql, n, args) in chunks {
                     // One writer at a time and no triggers on `events`: the rows of one
@@ -292,8 +323,8 @@ impl Store {
             }
             (Pool::Pg(pool), Chunks::Pg(chunks)) => {
                 let mut tx = pool.begin_write().await?;
-                for (stream, first, last) in &guards {
-                    guard_cursor!(&mut *tx, stream, first, last);
+                for g in &guards {
+                    guard_cursor!(&mut *tx, g);
                 }
                 for (sql, _, args) in chunks {
                     let mut got: Vec<i64> = sqlx::query_scalar_with(sql, args)
@@ -566,9 +597,8 @@ pub struct EventBatch {
     /// Delivery cursors `(stream, sequence number)` written in the batch's transaction, so
     /// that a sender's resend of the same messages is recognised (an agent's queue).
     marks: Vec<(String, i64)>,
-    /// Guarded cursors `(stream, first, last)`: the batch is stored only if the stream's cursor
-    /// is before `first`, and moves it to `last` (one consumer's messages, stored once).
-    guards: Vec<(String, i64, i64)>,
+    /// Guarded cursors, checked and moved in the batch's transaction.
+    guards: Vec<Guard>,
     /// Alerts to put in the outbox with the events: `(index of the event, alert)`; the event's
     /// id is written into the alert's payload as `event_id`.
     alerts: Vec<(usize, NewSignal)>,
@@ -583,10 +613,9 @@ impl EventBatch {
         self
     }
 
-    /// Adds a guarded cursor: the batch holds the messages `first..=last` of `stream`, and is
-    /// refused whole if the stream's cursor has already reached `first`.
-    pub fn with_guard(mut self, stream: String, first: i64, last: i64) -> EventBatch {
-        self.guards.push((stream, first, last));
+    /// Adds a guarded cursor (see [`Guard`]).
+    pub fn with_guard(mut self, guard: Guard) -> EventBatch {
+        self.guards.push(guard);
         self
     }
 

@@ -41,6 +41,7 @@ mod malware;
 mod notify;
 mod oncall;
 mod periods;
+mod plans;
 mod platform;
 mod registry;
 mod reports;
@@ -71,7 +72,7 @@ pub use directives::{
     MAX_DIRECTIVE_FILE,
 };
 pub use duty::{DutyPerson, LeaveRow, NewRoster, RosterRow, ShiftRow, SwapRow};
-pub use events::{EventBatch, EventFilter, EventRow, NewEvent, Pruned, StoredBatch};
+pub use events::{EventBatch, EventFilter, EventRow, Guard, NewEvent, Pruned, StoredBatch};
 pub use findings::{NewScanFinding, ScanFindingRow};
 pub use flows::{
     AttackWrite, ExporterDelta, FlowAttackRow, FlowExporterRow, FlowPrefixRow, FlowSightingRow,
@@ -80,8 +81,7 @@ pub use flows::{
 pub use handover::{Digest, DigestItem, HandoverRow};
 pub use harmful::{HarmfulRow, HarmfulStepRow};
 pub use incidents::{
-    step_subject, AssetRow, EvidenceRow, IncidentFilter, IncidentRow, NewIncident, ObservableRow,
-    PlanRow, PlanStep, TimelineRow,
+    AssetRow, EvidenceRow, IncidentFilter, IncidentRow, NewIncident, ObservableRow, TimelineRow,
 };
 pub use leases::LeaseRow;
 pub use malware::{
@@ -92,6 +92,7 @@ pub use oncall::{
     ChannelRow, DeliveryRow, DestinationRow, NewChannel, NewDelivery, PageRow, Recipient,
 };
 pub use periods::{PeriodReportRow, PeriodRow};
+pub use plans::{step_subject, PlanRow, PlanStep};
 pub use platform::{NewPlatformAlert, PlatformAlertRow, PlatformSource};
 pub use registry::{ListQuery, Page};
 pub use reports::{
@@ -104,7 +105,7 @@ pub use signals::{
     NewSignal, NewWorkItem, Raised, SignalFilter, SignalRow, SignalSort, WorkFilter, WorkItemRow,
     WorkNote, GROUP_WINDOW_MS,
 };
-pub use sources::{LogSourceRow, SilentSource, SourceSort};
+pub use sources::{LogSourceRow, SilentSource, SourceSort, SourceTotals};
 pub use spam::{
     NewSpamReport, ParsedSpam, SpamActionRow, SpamCampaignRow, SpamCaseRow, SpamImportMeta,
     SpamImportOutcome, SpamImportRow, SpamReportQuery, SpamReportRow, SpamSenderRow,

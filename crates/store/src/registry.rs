@@ -170,14 +170,31 @@ impl Store {
         let limit = q.limit.unwrap_or(50).clamp(1, 1000);
         let offset = q.offset.unwrap_or(0).max(0);
         let count_sql = format!("SELECT COUNT(*) FROM {} t{w}", kind.table());
-        let list_sql = format!(
-            "{}{w} ORDER BY t.{}, t.id LIMIT {limit} OFFSET {offset}",
-            select_sql(kind),
-            kind.title_field()
-        );
+        let title = kind.title_field();
+        // An agency's hosts: each organisation's first names read in order from
+        // `hosts_org_name` and merged, instead of walking every host of the province by name
+        // (PostgreSQL's plan) or gathering and sorting every host of the agency.
+        let merged = (kind == EntityKind::Host)
+            .then(|| {
+                crate::per_org(scope, |one, p| {
+                    // The filters were checked above; a slice differs only in its scope.
+                    let w = where_sql(kind, one, q, p).unwrap_or_else(|_| " WHERE 1=0".into());
+                    format!(
+                        "{}{w} ORDER BY t.{title}, t.id LIMIT {}",
+                        select_sql(kind),
+                        limit + offset
+                    )
+                })
+            })
+            .flatten();
+        let (list_sql, lp) = match merged {
+            Some((union, lp)) => (format!("SELECT * FROM ({union}) u ORDER BY u.{title}, u.id LIMIT {limit} OFFSET {offset}"), Some(lp)),
+            None => (format!("{}{w} ORDER BY t.{title}, t.id LIMIT {limit} OFFSET {offset}", select_sql(kind)), None),
+        };
+        let list_vals = lp.as_ref().map_or(&p.vals, |lp| &lp.vals);
         on_pool!(self, pool => {
             let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?;
-            let rows = bind_all!(sqlx::query(&list_sql), &p.vals).fetch_all(pool).await?;
+            let rows = bind_all!(sqlx::query(&list_sql), list_vals).fetch_all(pool).await?;
             let mut items = Vec::with_capacity(rows.len());
             for row in rows {
                 items.push(decode_record!(row, kind));

@@ -9,6 +9,7 @@ use canhgac_domain::work::{apply, WorkEvent, WorkKind, WorkState};
 use canhgac_domain::Scope;
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// A signal to raise.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -531,13 +532,31 @@ impl Store {
     /// Raises the alerts waiting in the outbox rows `ids`, in order, and deletes the rows, in one
     /// transaction: each alert and what it counts is written once whoever raises it. A row
     /// already gone (raised by another process) is skipped.
+    ///
+    /// An alert met again in the same rows (same kind, organisation and key, within its
+    /// window) is counted up in memory and written once at the end: a burst of one rule's hits
+    /// costs one update of its alert, not a lookup and an update each.
     pub async fn raise_outboxed(&self, ids: &[i64]) -> Result<Vec<(NewSignal, Raised)>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        /// An alert of these rows as it stands in the transaction, with what is still to write.
+        struct Met {
+            id: i64,
+            state: String,
+            last_seen: i64,
+            count: i64,
+            group_id: Option<i64>,
+            org_code: Option<String>,
+            /// Occurrences counted here and not yet written.
+            added: i64,
+        }
+        const FLUSH: &str = "UPDATE signals SET count = count + $1, \
+                             last_seen = CASE WHEN last_seen < $2 THEN $2 ELSE last_seen END WHERE id = $3";
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut out = Vec::with_capacity(ids.len());
+            let mut met: HashMap<(SignalKind, i64, String), Met> = HashMap::new();
             for &outbox_id in ids {
                 let text: Option<String> =
                     sqlx::query_scalar("DELETE FROM alert_outbox WHERE id = $1 RETURNING signal")
@@ -550,15 +569,35 @@ impl Store {
                 let sig: NewSignal = serde_json::from_str(&text).map_err(|e| {
                     StoreError::Conflict(format!("outbox row {outbox_id} cannot be read: {e}"))
                 })?;
+                let key = (sig.kind, sig.org_id.unwrap_or(0), sig.dedup_key.clone());
+                if let Some(m) = met.get_mut(&key) {
+                    let open = SignalState::parse(&m.state).map(|state| OpenSignal { id: m.id, state, last_seen: m.last_seen });
+                    if let Dedup::CountUp(id) = dedup(open, sig.seen_at, sig.window_ms) {
+                        m.count += 1;
+                        m.added += 1;
+                        m.last_seen = m.last_seen.max(sig.seen_at);
+                        let r = Raised { id, decision: Dedup::CountUp(id), count: m.count, group_id: m.group_id, org_code: m.org_code.clone() };
+                        out.push((sig, r));
+                        continue;
+                    }
+                    // Raised anew (its window has passed): what was counted is written first.
+                    if m.added > 0 {
+                        sqlx::query(FLUSH).bind(m.added).bind(m.last_seen).bind(m.id).execute(&mut *tx).await?;
+                    }
+                }
                 let r = raise_tx!(&mut *tx, &sig);
                 // What the live views show of it, read in the same transaction.
-                let (count, group_id, org_code): (i64, Option<i64>, Option<String>) = sqlx::query_as(
-                    "SELECT s.count, s.group_id, o.code FROM signals s LEFT JOIN orgs o ON o.id = s.org_id WHERE s.id = $1",
+                let (count, group_id, org_code, state, last_seen): (i64, Option<i64>, Option<String>, String, i64) = sqlx::query_as(
+                    "SELECT s.count, s.group_id, o.code, s.state, s.last_seen FROM signals s LEFT JOIN orgs o ON o.id = s.org_id WHERE s.id = $1",
                 )
                 .bind(r.id)
                 .fetch_one(&mut *tx)
                 .await?;
+                met.insert(key, Met { id: r.id, state, last_seen, count, group_id, org_code: org_code.clone(), added: 0 });
                 out.push((sig, Raised { count, group_id, org_code, ..r }));
+            }
+            for m in met.values().filter(|m| m.added > 0) {
+                sqlx::query(FLUSH).bind(m.added).bind(m.last_seen).bind(m.id).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(out)

@@ -217,18 +217,22 @@ impl Store {
         sort: SourceSort,
         limit: i64,
     ) -> Result<Vec<LogSourceRow>> {
+        self.log_sources_from(scope, org_id, host_id, sort, limit, 0)
+            .await
+    }
+
+    /// As [`Store::log_sources`], skipping the first `offset` (a list's later pages).
+    pub async fn log_sources_from(
+        &self,
+        scope: &Scope,
+        org_id: Option<i64>,
+        host_id: Option<i64>,
+        sort: SourceSort,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<LogSourceRow>> {
         let mut p = Params::default();
-        let mut w = String::from(" WHERE 1=1");
-        if scope.ids().is_some() {
-            w.push_str(" AND s.org_id <> 0");
-            w.push_str(&crate::scope_sql(scope, "s.org_id"));
-        }
-        if let Some(o) = org_id {
-            w.push_str(&format!(" AND s.org_id = {}", p.int(o)));
-        }
-        if let Some(h) = host_id {
-            w.push_str(&format!(" AND s.host_id = {}", p.int(h)));
-        }
+        let w = source_where(scope, org_id, host_id, &mut p);
         let order = match sort {
             SourceSort::Quietest => "s.last_seen ASC, s.id",
             SourceSort::Busiest => "s.events DESC, s.id",
@@ -236,11 +240,38 @@ impl Store {
         };
         let sql = format!(
             "SELECT {COLS} FROM log_sources s LEFT JOIN orgs o ON o.id = s.org_id \
-             LEFT JOIN hosts h ON h.id = s.host_id{w} ORDER BY {order} LIMIT {}",
-            limit.clamp(1, 2000)
+             LEFT JOIN hosts h ON h.id = s.host_id{w} ORDER BY {order} LIMIT {} OFFSET {}",
+            limit.clamp(1, 2000),
+            offset.max(0)
         );
         on_pool!(self, pool => {
             Ok(bind_all!(sqlx::query_as::<_, LogSourceRow>(&sql), &p.vals).fetch_all(pool).await?)
+        })
+    }
+
+    /// What the log sources in scope add up to (the sources page's summary, the wall's box),
+    /// counted in the database rather than by reading every source; `quiet_since`: a source
+    /// last seen before it counts as quiet.
+    pub async fn log_source_totals(&self, scope: &Scope, quiet_since: i64) -> Result<SourceTotals> {
+        let mut p = Params::default();
+        let w = source_where(scope, None, None, &mut p);
+        let q = p.int(quiet_since);
+        let sql = format!(
+            "SELECT COUNT(*), COUNT(DISTINCT s.format), CAST(COALESCE(SUM(s.events), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(s.malformed), 0) AS BIGINT), COUNT(s.silent_signal_id), \
+             CAST(COALESCE(SUM(CASE WHEN s.last_seen < {q} THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM log_sources s{w}"
+        );
+        let (sources, formats, events, malformed, silent, quiet): (i64, i64, i64, i64, i64, i64) = on_pool!(self, pool => {
+            bind_all!(sqlx::query_as(&sql), &p.vals).fetch_one(pool).await?
+        });
+        Ok(SourceTotals {
+            sources,
+            formats,
+            events,
+            malformed,
+            silent,
+            quiet,
         })
     }
 
@@ -297,4 +328,43 @@ impl Store {
         });
         Ok(())
     }
+}
+
+/// What the log sources of a scope add up to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SourceTotals {
+    /// Sources.
+    pub sources: i64,
+    /// Distinct log formats among them.
+    pub formats: i64,
+    /// Events received from them.
+    pub events: i64,
+    /// Of those, unreadable.
+    pub malformed: i64,
+    /// Sources silent now (their silence alert open).
+    pub silent: i64,
+    /// Sources last seen before the time asked about.
+    pub quiet: i64,
+}
+
+/// The `WHERE` of a list of log sources: the scope (a source whose organisation is not known
+/// is the DIC's alone), then an organisation and a host.
+fn source_where(
+    scope: &Scope,
+    org_id: Option<i64>,
+    host_id: Option<i64>,
+    p: &mut Params,
+) -> String {
+    let mut w = String::from(" WHERE 1=1");
+    if scope.ids().is_some() {
+        w.push_str(" AND s.org_id <> 0");
+        w.push_str(&crate::scope_sql(scope, "s.org_id"));
+    }
+    if let Some(o) = org_id {
+        w.push_str(&format!(" AND s.org_id = {}", p.int(o)));
+    }
+    if let Some(h) = host_id {
+        w.push_str(&format!(" AND s.host_id = {}", p.int(h)));
+    }
+    w
 }

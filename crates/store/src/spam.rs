@@ -797,14 +797,20 @@ impl Store {
         state: Option<&str>,
         limit: i64,
     ) -> Result<Vec<SpamCaseRow>> {
-        let filter = match state {
-            Some("overdue") => format!(" AND k.state = 'open' AND k.due_at < {}", now_ms()),
-            Some("handled") => " AND k.state IN ('actioned', 'closed', 'dismissed')".to_string(),
-            Some(s) if CaseState::parse(s).is_some() => format!(" AND k.state = '{s}'"),
-            _ => String::new(),
-        };
+        let filter = case_state_filter(state);
         let sql = agg(self, &format!("SELECT {CASE_COLS} FROM spam_cases k JOIN spam_senders s ON s.id = k.sender_id JOIN orgs o ON o.id = k.org_id WHERE 1=1{filter}{} ORDER BY k.id DESC LIMIT $1", scope_sql(scope, "k.org_id")));
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, SpamCaseRow>(&sql).bind(limit.clamp(1, 100_000)).fetch_all(pool).await?) })
+    }
+
+    /// How many cases in scope are of one state (as [`Store::spam_cases`] reads it), counted
+    /// without reading them.
+    pub async fn spam_case_count(&self, scope: &Scope, state: Option<&str>) -> Result<i64> {
+        let filter = case_state_filter(state);
+        let sql = format!(
+            "SELECT COUNT(*) FROM spam_cases k WHERE 1=1{filter}{}",
+            scope_sql(scope, "k.org_id")
+        );
+        on_pool!(self, pool => { Ok(sqlx::query_scalar::<_, i64>(&sql).fetch_one(pool).await?) })
     }
 
     /// One case in scope.
@@ -1008,5 +1014,16 @@ impl Store {
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })
+    }
+}
+
+/// The `WHERE` terms for a case state as the lists name it: a [`CaseState`], `overdue` (open
+/// past its time limit) or `handled` (actioned, closed or dismissed); anything else is every case.
+fn case_state_filter(state: Option<&str>) -> String {
+    match state {
+        Some("overdue") => format!(" AND k.state = 'open' AND k.due_at < {}", now_ms()),
+        Some("handled") => " AND k.state IN ('actioned', 'closed', 'dismissed')".to_string(),
+        Some(s) if CaseState::parse(s).is_some() => format!(" AND k.state = '{s}'"),
+        _ => String::new(),
     }
 }

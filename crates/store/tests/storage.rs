@@ -106,7 +106,9 @@ both_backends!(
     registry_claims_are_exclusive,
     work_items_keep_their_closing_rules,
     events_get_their_own_ids,
-    a_job_lease_has_one_holder
+    a_job_lease_has_one_holder,
+    guarded_batches_move_their_cursor_once,
+    outboxed_alerts_count_up_in_one_pass
 );
 
 /// A periodic job's lease: one holder at a time, renewed by it, taken over only once lapsed;
@@ -308,6 +310,54 @@ async fn registry_scope_and_validation(s: Store) {
         .await
         .expect("list");
     assert_eq!(all_hosts.total, 2);
+
+    // An agency of two organisations (SYT and its hospital): its hosts by name across both,
+    // page by page, as one list would be (each organisation's are read apart and merged).
+    for (org, name) in [
+        (p.a, "m-03"),
+        (p.a1, "m-01"),
+        (p.a, "m-02"),
+        (p.a1, "m-04"),
+        (p.a, "m-05"),
+    ] {
+        s.create(
+            EntityKind::Host,
+            &a_scope,
+            &admin(),
+            &rec(json!({"org_id": org, "hostname": name, "kind": "server"})),
+        )
+        .await
+        .expect("agency host");
+    }
+    let page = |offset: i64| ListQuery {
+        limit: Some(2),
+        offset: Some(offset),
+        q: Some("m-0".into()),
+        ..Default::default()
+    };
+    let mut names = Vec::new();
+    for offset in [0, 2, 4] {
+        let got = s
+            .list(EntityKind::Host, &a_scope, &page(offset))
+            .await
+            .expect("page");
+        assert_eq!(got.total, 5, "the agency's matching hosts, on every page");
+        names.extend(
+            got.items
+                .iter()
+                .map(|r| r["hostname"].as_str().unwrap_or_default().to_string()),
+        );
+    }
+    assert_eq!(
+        names,
+        ["m-01", "m-02", "m-03", "m-04", "m-05"],
+        "merged in name order"
+    );
+    let b_hosts = s
+        .list(EntityKind::Host, &b_scope, &ListQuery::default())
+        .await
+        .expect("list");
+    assert_eq!(b_hosts.total, 1, "another organisation's list is untouched");
     let orgs_b = s
         .list(EntityKind::Org, &b_scope, &ListQuery::default())
         .await
@@ -1488,4 +1538,180 @@ async fn hosts_remember_their_last_event(s: Store) {
         .await
         .expect("mine")
         .is_some());
+}
+
+/// A batch's guarded cursor is checked and moved in its transaction. `Before` (a consumer's
+/// messages `first..=last`): refused once the cursor reached `first`, so a redelivery is stored
+/// once. `After` (what follows `after`): stored only while the cursor stands exactly at `after`,
+/// so a batch handed over behind one that failed is refused instead of leaving a hole.
+async fn guarded_batches_move_their_cursor_once(s: Store) {
+    use canhgac_store::{Guard, StoreError};
+    let ev = |m: &str| canhgac_store::NewEvent {
+        received_at: 1,
+        at: 1,
+        transport: "tcp".into(),
+        message: m.into(),
+        fields: "{}".into(),
+        ..Default::default()
+    };
+    let store = |m: &'static str, g: Guard| {
+        let s = s.clone();
+        async move {
+            let b = s.event_batch(vec![ev(m)]).expect("batch").with_guard(g);
+            s.store_event_batch(b).await
+        }
+    };
+    let before = |first, last| Guard::Before {
+        stream: "test:before".into(),
+        first,
+        last,
+    };
+    store("b1", before(1, 10)).await.expect("first delivery");
+    assert!(
+        matches!(
+            store("b1 again", before(1, 10)).await,
+            Err(StoreError::Delivered(_))
+        ),
+        "a redelivery is refused"
+    );
+    store("b2", before(20, 30))
+        .await
+        .expect("a later one, past a gap, is taken");
+    assert_eq!(s.cursor("test:before").await.expect("cursor"), 30);
+
+    let after = |after, last| Guard::After {
+        stream: "test:after".into(),
+        after,
+        last,
+    };
+    store("a1", after(0, 100))
+        .await
+        .expect("a new stream takes its first batch");
+    // The batch for 100..200 failed (never stored); the one behind it is refused.
+    assert!(
+        matches!(
+            store("a3", after(200, 300)).await,
+            Err(StoreError::Delivered(_))
+        ),
+        "no hole: the cursor is not at 200"
+    );
+    assert!(
+        matches!(
+            store("a1 again", after(0, 100)).await,
+            Err(StoreError::Delivered(_))
+        ),
+        "nor stored twice"
+    );
+    store("a2", after(100, 200))
+        .await
+        .expect("the failed one again");
+    store("a3", after(200, 300))
+        .await
+        .expect("then the one behind it");
+    assert_eq!(s.cursor("test:after").await.expect("cursor"), 300);
+    let stored = s
+        .search_events(
+            &Scope::All,
+            &canhgac_store::EventFilter {
+                limit: Some(50),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("events");
+    let mut messages: Vec<String> = stored.0.iter().map(|e| e.message.clone()).collect();
+    messages.sort();
+    assert_eq!(
+        messages,
+        ["a1", "a2", "a3", "b1", "b2"],
+        "each batch stored once"
+    );
+}
+
+/// Alerts raised from the outbox in one pass: a key met again within its window counts up the
+/// same alert (also one already stored before the pass), past its window raises a new one, and
+/// the same key of another organisation is another alert; each hit is told with the count its
+/// alert had reached.
+async fn outboxed_alerts_count_up_in_one_pass(s: Store) {
+    let p = province(&s).await;
+    let sig = |org: i64, at: i64| NewSignal {
+        kind: SignalKind::SigmaAlert,
+        source: "sigma:burst".into(),
+        title: "Burst".into(),
+        severity: Severity::High,
+        org_id: Some(org),
+        host_id: None,
+        dedup_key: "burst:web01".into(),
+        seen_at: at,
+        window_ms: 300_000,
+        payload: json!({}),
+        host_name: Some("web01".into()),
+        src_ip: None,
+    };
+    let (first, _) = s
+        .raise_signal(&sig(p.a, 1_000_000))
+        .await
+        .expect("stored before");
+    let hits = [
+        sig(p.a, 1_010_000),
+        sig(p.b, 1_020_000),
+        sig(p.a, 1_030_000),
+        sig(p.a, 2_000_000),
+        sig(p.a, 2_010_000),
+        sig(p.b, 1_040_000),
+    ];
+    let events: Vec<canhgac_store::NewEvent> = hits
+        .iter()
+        .map(|h| canhgac_store::NewEvent {
+            received_at: h.seen_at,
+            at: h.seen_at,
+            org_id: h.org_id,
+            transport: "tcp".into(),
+            message: "hit".into(),
+            fields: "{}".into(),
+            ..Default::default()
+        })
+        .collect();
+    let batch = s
+        .event_batch(events)
+        .expect("batch")
+        .with_alerts(hits.iter().cloned().enumerate().collect());
+    let stored = s.store_event_batch(batch).await.expect("stored");
+    let raised = s.raise_outboxed(&stored.outbox).await.expect("raised");
+    let told: Vec<(i64, i64, bool)> = raised
+        .iter()
+        .map(|(_, r)| (r.id, r.count, matches!(r.decision, Dedup::Raise)))
+        .collect();
+    let (b1, later) = (told[1].0, told[3].0);
+    assert_eq!(
+        told,
+        [
+            (first, 2, false),
+            (b1, 1, true),
+            (first, 3, false),
+            (later, 1, true),
+            (later, 2, false),
+            (b1, 2, false),
+        ]
+    );
+    assert!(b1 != first && later != first && later != b1);
+    for (id, count, first_seen, last_seen) in [
+        (first, 3, 1_000_000, 1_030_000),
+        (b1, 2, 1_020_000, 1_040_000),
+        (later, 2, 2_000_000, 2_010_000),
+    ] {
+        let row = s.signal(&Scope::All, id).await.expect("get").expect("row");
+        assert_eq!(
+            (row.count, row.first_seen, row.last_seen),
+            (count, first_seen, last_seen),
+            "alert {id}"
+        );
+    }
+    assert!(
+        s.raise_outboxed(&stored.outbox)
+            .await
+            .expect("again")
+            .is_empty(),
+        "the rows are gone: raised once"
+    );
 }

@@ -30,7 +30,7 @@ use canhgac_detect::{Builder, CorrelationState, Engine, Event, Placeholders, Ref
 use canhgac_domain::signal::{Severity, SignalKind};
 use canhgac_domain::time::now_ms;
 use canhgac_domain::{Role, Scope};
-use canhgac_store::{EventBatch, NewRule, NewSignal, Store, StoreError};
+use canhgac_store::{EventBatch, Guard, NewRule, NewSignal, Store, StoreError};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -274,8 +274,8 @@ type Ack = oneshot::Sender<Result<IngestReport, MonitorError>>;
 pub type Forget = Box<dyn Fn(i64) -> bool + Send>;
 
 enum Job {
-    /// Records, the guarded cursors `(stream, first, last)` stored with them, and who waits.
-    Records(Vec<Raw>, Vec<(String, i64, i64)>, Option<Ack>),
+    /// Records, the guarded cursors stored with them, and who waits.
+    Records(Vec<Raw>, Vec<Guard>, Option<Ack>),
     Reload(oneshot::Sender<Result<RulesSummary, MonitorError>>),
     /// Records already stored, seen again only to rebuild the correlation counts; first the
     /// windows of the organisations the predicate names are forgotten.
@@ -414,12 +414,46 @@ impl Monitor {
         records: Vec<Raw>,
         guards: Vec<(String, i64, i64)>,
     ) -> Result<IngestReport, MonitorError> {
+        let guards = guards
+            .into_iter()
+            .map(|(stream, first, last)| Guard::Before {
+                stream,
+                first,
+                last,
+            })
+            .collect();
         let (ack, done) = oneshot::channel();
         self.tx
             .send(Job::Records(records, guards, Some(ack)))
             .await
             .map_err(|_| MonitorError::Stopped)?;
         done.await.map_err(|_| MonitorError::Stopped)?
+    }
+
+    /// Hands the records that follow offset `after` of `stream`, up to `last`, to the
+    /// pipeline without waiting for them to be stored: they are stored (and the stream's
+    /// cursor moved to `last`) only while the cursor stands at `after`. Batches are stored in
+    /// the order they are handed over, so a reader may keep several in flight; one that fails
+    /// leaves the cursor short, and those behind it are refused with
+    /// [`MonitorError::Delivered`] rather than stored past a hole. The receiver says how it went.
+    pub async fn send_after(
+        &self,
+        records: Vec<Raw>,
+        stream: String,
+        after: i64,
+        last: i64,
+    ) -> Result<oneshot::Receiver<Result<IngestReport, MonitorError>>, MonitorError> {
+        let (ack, done) = oneshot::channel();
+        let guard = Guard::After {
+            stream,
+            after,
+            last,
+        };
+        self.tx
+            .send(Job::Records(records, vec![guard], Some(ack)))
+            .await
+            .map_err(|_| MonitorError::Stopped)?;
+        Ok(done)
     }
 
     /// Hands records to the pipeline, waiting for room in the queue but not for storage (in a
@@ -791,7 +825,7 @@ impl Monitor {
         store: &Store,
         dir: Arc<Directory>,
         records: Vec<Raw>,
-        guards: Vec<(String, i64, i64)>,
+        guards: Vec<Guard>,
     ) -> Result<Prepared, MonitorError> {
         self.stats
             .received
@@ -854,8 +888,8 @@ impl Monitor {
             let mut batch = store
                 .event_batch(events)
                 .map(|b| b.with_marks(marks).with_alerts(alerts));
-            for (stream, first, last) in guards {
-                batch = batch.map(|b| b.with_guard(stream, first, last));
+            for g in guards {
+                batch = batch.map(|b| b.with_guard(g));
             }
             let p = Prepared {
                 batch: batch.map_err(MonitorError::from),

@@ -94,7 +94,10 @@ fn source_cell(s: &LogSourceRow) -> Markup {
 /// A kind of log: (product, category, service).
 type LogKind<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
 
-/// `GET /sources` (`org`, `sort`: quietest, busiest, malformed).
+/// Sources on a page of the list.
+const PAGE: i64 = 100;
+
+/// `GET /sources` (`sort`: quietest, busiest, malformed; `offset`: a later page).
 pub async fn sources_page(
     State(st): State<AppState>,
     c: Caller,
@@ -107,19 +110,17 @@ pub async fn sources_page(
         Some("malformed") => SourceSort::Malformed,
         _ => SourceSort::Quietest,
     };
+    let offset = q.get("offset").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0).max(0);
     let rows = st
         .store
-        .log_sources(&c.scope, None, None, sort, 1000)
+        .log_sources_from(&c.scope, None, None, sort, PAGE, offset)
         .await
         .map_err(|e| store_error_page(&c, e))?;
-    let silent = rows
-        .iter()
-        .filter(|s| s.silent_signal_id.is_some())
-        .count();
-    let events: i64 = rows.iter().map(|s| s.events).sum();
-    let malformed: i64 = rows.iter().map(|s| s.malformed).sum();
-    let formats: std::collections::BTreeSet<&str> =
-        rows.iter().map(|s| s.format.as_str()).collect();
+    let totals = st
+        .store
+        .log_source_totals(&c.scope, now)
+        .await
+        .map_err(|e| store_error_page(&c, e))?;
     // How many rules each log source feeds, worked out once per (product, category, service):
     // a province has thousands of sources but a few dozen kinds of log.
     let mut fed: HashMap<LogKind, usize> = HashMap::new();
@@ -138,11 +139,11 @@ pub async fn sources_page(
             "Mỗi nguồn là một máy (hoặc địa chỉ gửi) theo một định dạng nhật ký. Nguồn đã gửi đều đặn mà ngừng gửi lâu hơn nhiều lần thói quen của nó sẽ phát sinh cảnh báo cho đơn vị sở hữu — kẻ tấn công thường tắt nhật ký trước tiên.",
             "Each source is a host (or sending address) in one log format. A source that has sent regularly and then stays silent several times longer than its habit raises an alert to its organisation — attackers often stop the logs first.")) }
         div.cards #sources-summary {
-            div.stat { b { (rows.len()) } span { (l.t("Nguồn", "Sources")) } }
-            div.stat { b { (formats.len()) } span { (l.t("Định dạng", "Formats")) } }
-            div.stat { b { (events) } span { (l.t("Sự kiện đã nhận", "Events received")) } }
-            a.stat href="/events?malformed=1" { b { (malformed) } span { (l.t("Không đọc được", "Unreadable")) } }
-            div.stat { b { (silent) } span { (l.t("Đang ngừng gửi", "Silent now")) } }
+            div.stat { b { (totals.sources) } span { (l.t("Nguồn", "Sources")) } }
+            div.stat { b { (totals.formats) } span { (l.t("Định dạng", "Formats")) } }
+            div.stat { b { (totals.events) } span { (l.t("Sự kiện đã nhận", "Events received")) } }
+            a.stat href="/events?malformed=1" { b { (totals.malformed) } span { (l.t("Không đọc được", "Unreadable")) } }
+            div.stat { b { (totals.silent) } span { (l.t("Đang ngừng gửi", "Silent now")) } }
         }
         p #sources-sort { (l.t("Sắp xếp:", "Sort:")) " " (sort_link("quietest", "lâu chưa gửi nhất", "quietest first")) " · "
             (sort_link("busiest", "nhiều sự kiện nhất", "busiest first")) " · " (sort_link("malformed", "nhiều lỗi định dạng nhất", "most unreadable first")) }
@@ -167,8 +168,12 @@ pub async fn sources_page(
                         td { (state(l, s, now)) }
                     }
                 }
-                @if rows.is_empty() { tr { td colspan="9" .muted { (l.t("Chưa nhận được nhật ký nào.", "No logs received yet.")) " " a href="/monitor#forwarders" { (l.t("Cách gửi nhật ký về", "How to send logs")) } } } }
+                @if rows.is_empty() && offset == 0 { tr { td colspan="9" .muted { (l.t("Chưa nhận được nhật ký nào.", "No logs received yet.")) " " a href="/monitor#forwarders" { (l.t("Cách gửi nhật ký về", "How to send logs")) } } } }
             }
+        }
+        @if totals.sources > PAGE {
+            @let params: Vec<(String, String)> = q.get("sort").map(|v| ("sort".to_string(), v.clone())).into_iter().collect();
+            (crate::ui::layout::pager(l, "/sources", &params, offset, PAGE, totals.sources))
         }
     };
     Ok(page(&c, l.t("Nguồn nhật ký", "Log sources"), "/sources", body).into_response())
@@ -230,22 +235,31 @@ pub async fn source_page(State(st): State<AppState>, c: Caller, Path(id): Path<i
     Ok(page(&c, &title, "/sources", body).into_response())
 }
 
-/// The log sources in the caller's scope, quietest first.
+/// The log sources in the caller's scope, quietest first, a page at a time.
 #[utoipa::path(
     get,
     path = "/sources",
     tag = "monitoring",
-    summary = "Log sources in your scope (sender × format): events, unreadable share, first and last seen, usual gap, and the alert raised while one is silent",
+    summary = "Log sources in your scope (sender × format), quietest first (limit 1-1000, default 100; offset): events, unreadable share, first and last seen, usual gap, and the alert raised while one is silent",
     responses((status = 200, description = "Done", body = [LogSourceRow]), Refusals),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list_sources(
     State(st): State<AppState>,
     c: Caller,
+    Query(p): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Vec<LogSourceRow>>> {
+    let (limit, offset) = crate::api::page_params(&p);
     Ok(Json(
         st.store
-            .log_sources(&c.scope, None, None, SourceSort::Quietest, 2000)
+            .log_sources_from(
+                &c.scope,
+                None,
+                None,
+                SourceSort::Quietest,
+                limit.unwrap_or(PAGE).clamp(1, 1000),
+                offset.unwrap_or(0),
+            )
             .await?,
     ))
 }

@@ -12,7 +12,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::IntoResponse;
 use canhgac_domain::signal::{Severity, SignalKind};
 use canhgac_domain::time::{fmt_datetime, now_ms};
-use canhgac_store::{IncidentFilter, SignalFilter, SourceSort};
+use canhgac_store::{IncidentFilter, SignalFilter};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -42,16 +42,35 @@ struct Figures {
     newest_period: Option<String>,
     listed: HashMap<String, i64>,
     platform_open: usize,
-    spam_open: usize,
-    spam_late: usize,
+    spam_open: i64,
+    spam_late: i64,
     silent: i64,
-    sources: usize,
-    quiet_sources: usize,
+    sources: i64,
+    quiet_sources: i64,
     attacks: Vec<canhgac_store::FlowAttackRow>,
+    /// How many of the figures could not be read (the panel says so rather than show zeros).
+    missing: usize,
+}
+
+/// A figure read, or its empty value when the store failed: the failure is logged and counted
+/// in `missing` so the panel can say some figures are missing instead of showing a quiet zero.
+trait OrMissing<T> {
+    fn or_missing(self, missing: &mut usize) -> T;
+}
+
+impl<T: Default, E: std::fmt::Display> OrMissing<T> for Result<T, E> {
+    fn or_missing(self, missing: &mut usize) -> T {
+        self.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "a figure of the wall could not be read");
+            *missing += 1;
+            T::default()
+        })
+    }
 }
 
 async fn figures(st: &AppState, scope: &canhgac_domain::Scope, now: i64) -> Figures {
     let s = &st.store;
+    let mut missing = 0;
     let count = |sev: Option<Severity>, kind: Option<SignalKind>| SignalFilter {
         open_only: true,
         severity: sev,
@@ -61,14 +80,14 @@ async fn figures(st: &AppState, scope: &canhgac_domain::Scope, now: i64) -> Figu
     };
     let mut by_sev = Vec::new();
     for sev in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low] {
-        let n = s.count_signals(scope, &count(Some(sev), None)).await.unwrap_or(0);
+        let n = s.count_signals(scope, &count(Some(sev), None)).await.or_missing(&mut missing);
         by_sev.push((sev, n));
     }
     let newest: Vec<_> = s
         .list_signals(scope, &SignalFilter { open_only: true, limit: Some(40), ..Default::default() })
         .await
         .map(|x| x.0)
-        .unwrap_or_default()
+        .or_missing(&mut missing)
         .into_iter()
         .filter(|x| matches!(x.severity, Severity::Critical | Severity::High))
         .take(6)
@@ -76,27 +95,26 @@ async fn figures(st: &AppState, scope: &canhgac_domain::Scope, now: i64) -> Figu
     let (incidents, _) = s
         .list_incidents(scope, &IncidentFilter { open_only: true, limit: Some(50), ..Default::default() })
         .await
-        .unwrap_or_default();
+        .or_missing(&mut missing);
     let mut due = Vec::new();
     for i in incidents.iter().take(8) {
-        due.push(canhgac_ops::reports::deadlines(s, scope, i, now).await.unwrap_or_default());
+        due.push(canhgac_ops::reports::deadlines(s, scope, i, now).await.or_missing(&mut missing));
     }
-    let compliance = s.patch_compliance(scope).await.unwrap_or_default();
-    let botnet = s.botnet_stats(scope).await.unwrap_or_default();
+    let compliance = s.patch_compliance(scope).await.or_missing(&mut missing);
+    let botnet = s.botnet_stats(scope).await.or_missing(&mut missing);
     let newest_period = botnet.iter().map(|(p, _, _)| p.clone()).max();
     let listed: HashMap<String, i64> = botnet
         .iter()
         .filter(|(p, _, _)| Some(p) == newest_period.as_ref())
         .map(|(_, code, n)| (code.clone(), *n))
         .collect();
-    let platform = s.list_platform_alerts(scope, false, 200).await.unwrap_or_default();
+    let platform = s.list_platform_alerts(scope, false, 200).await.or_missing(&mut missing);
     let platform_open = platform.iter().filter(|a| a.status.as_deref().is_none_or(|x| x == "new" || x.is_empty())).count();
-    let spam_open = s.spam_cases(scope, Some("open"), 10_000).await.map(|v| v.len()).unwrap_or(0);
-    let spam_late = s.spam_cases(scope, Some("overdue"), 10_000).await.map(|v| v.len()).unwrap_or(0);
-    let silent = s.count_signals(scope, &count(None, Some(SignalKind::SourceSilent))).await.unwrap_or(0);
-    let sources = s.log_sources(scope, None, None, SourceSort::Busiest, 1000).await.unwrap_or_default();
-    let quiet_sources = sources.iter().filter(|x| now - x.last_seen > 3_600_000).count();
-    let attacks = s.flow_attacks(scope, true, None, None, 20).await.unwrap_or_default();
+    let spam_open = s.spam_case_count(scope, Some("open")).await.or_missing(&mut missing);
+    let spam_late = s.spam_case_count(scope, Some("overdue")).await.or_missing(&mut missing);
+    let silent = s.count_signals(scope, &count(None, Some(SignalKind::SourceSilent))).await.or_missing(&mut missing);
+    let sources = s.log_source_totals(scope, now - 3_600_000).await.or_missing(&mut missing);
+    let attacks = s.flow_attacks(scope, true, None, None, 20).await.or_missing(&mut missing);
     Figures {
         at: now,
         by_sev,
@@ -110,9 +128,10 @@ async fn figures(st: &AppState, scope: &canhgac_domain::Scope, now: i64) -> Figu
         spam_open,
         spam_late,
         silent,
-        sources: sources.len(),
-        quiet_sources,
+        sources: sources.sources,
+        quiet_sources: sources.quiet,
         attacks,
+        missing,
     }
 }
 
@@ -125,7 +144,7 @@ pub(crate) async fn panel(st: &AppState, c: &Caller, rate: Option<f64>) -> Marku
         .get("wall", &c.scope, "", || async { Ok::<_, std::convert::Infallible>(figures(st, &c.scope, now).await) })
         .await
         .unwrap_or_else(|e| match e {});
-    let Figures { at, by_sev, newest, incidents, due, compliance, newest_period, listed, platform_open, spam_open, spam_late, silent, sources, quiet_sources, attacks } = &*f;
+    let Figures { at, by_sev, newest, incidents, due, compliance, newest_period, listed, platform_open, spam_open, spam_late, silent, sources, quiet_sources, attacks, missing } = &*f;
     let mut by_stage: HashMap<&str, i64> = HashMap::new();
     for i in incidents {
         *by_stage.entry(i.stage.as_str()).or_default() += 1;
@@ -185,6 +204,7 @@ pub(crate) async fn panel(st: &AppState, c: &Caller, rate: Option<f64>) -> Marku
             }
         }
         p.muted.wall-stamp { (l.t("Cập nhật lúc ", "Updated ")) (fmt_datetime(*at)) }
+        @if *missing > 0 { p.wall-missing role="alert" { (l.t(&format!("Không đọc được {missing} số liệu từ kho dữ liệu; các ô liên quan đang hiện 0 hoặc trống. Xem nhật ký máy chủ."), &format!("{missing} figures could not be read from the store; the boxes they feed show 0 or nothing. See the server log."))) } }
     }
 }
 

@@ -172,6 +172,17 @@ impl Store {
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, RuleRow>(&sql).bind(id).fetch_optional(pool).await?) })
     }
 
+    /// The id of the rule with this key, if the scope sees it (an alert's page links its rule).
+    pub async fn rule_id_by_key(&self, scope: &Scope, key: &str) -> Result<Option<i64>> {
+        let sql = format!(
+            "SELECT r.id FROM sigma_rules r WHERE r.rule_key = $1{}",
+            rule_visibility(scope)
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>(&sql).bind(key).fetch_optional(pool).await?
+        }))
+    }
+
     /// Rules, by origin then title.
     pub async fn list_rules(&self, scope: &Scope, f: &RuleFilter) -> Result<(Vec<RuleRow>, i64)> {
         let like = self.like();

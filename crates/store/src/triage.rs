@@ -81,14 +81,35 @@ impl Store {
         scope: &Scope,
         f: &SignalFilter,
     ) -> Result<(Vec<AlertGroup>, i64)> {
+        let total = self.count_alert_groups(scope, f).await?;
+        Ok((self.alert_group_page(scope, f).await?, total))
+    }
+
+    /// How many alert groups match a filter, up to [`crate::COUNT_CAP`] + 1 (the filter's page
+    /// and order do not change it). It reads every matching alert's group, so a caller that
+    /// shows it on every view keeps it a moment (`server::figures`).
+    pub async fn count_alert_groups(&self, scope: &Scope, f: &SignalFilter) -> Result<i64> {
         let mut p = Params::default();
         let w = signal_where(scope, f, &mut p, self.like());
-        let limit = f.limit.unwrap_or(50).clamp(1, 500);
-        let offset = f.offset.unwrap_or(0).max(0);
         let count_sql = format!(
             "SELECT COUNT(*) FROM (SELECT DISTINCT s.group_id FROM signals s{w} LIMIT {}) c",
             crate::COUNT_CAP + 1
         );
+        Ok(on_pool!(self, pool => {
+            bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?
+        }))
+    }
+
+    /// One page of the alert groups matching a filter, in the filter's order.
+    pub async fn alert_group_page(
+        &self,
+        scope: &Scope,
+        f: &SignalFilter,
+    ) -> Result<Vec<AlertGroup>> {
+        let mut p = Params::default();
+        let w = signal_where(scope, f, &mut p, self.like());
+        let limit = f.limit.unwrap_or(50).clamp(1, 500);
+        let offset = f.offset.unwrap_or(0).max(0);
         let rank = severity_rank("s.severity");
         let agg = format!(
             "SELECT s.group_id, COUNT(*), CAST(SUM(s.count) AS BIGINT), CAST(MAX({rank}) AS BIGINT), \
@@ -97,9 +118,6 @@ impl Store {
              FROM signals s LEFT JOIN orgs o ON o.id = s.org_id{w}"
         );
         type Agg = (Option<i64>, i64, i64, i64, i64, i64, i64);
-        let total: i64 = on_pool!(self, pool => {
-            bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?
-        });
         let aggs: Vec<Agg> = if f.sort == SignalSort::Newest {
             // Newest first (the default): the groups in the order their alerts are met walking
             // the alerts from the most recently seen (each group first met at its newest alert,
@@ -226,7 +244,7 @@ impl Store {
                 })
             })
             .collect();
-        Ok((groups, total))
+        Ok(groups)
     }
 
     /// The ids of the signals in some groups, in scope and matching a filter (for bulk actions

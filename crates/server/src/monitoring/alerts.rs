@@ -144,20 +144,9 @@ pub async fn alert_page(State(st): State<AppState>, c: Caller, Path(id): Path<i6
     let err = |e| store_error_page(&c, e);
     let rule_id = st
         .store
-        .list_rules(
-            &c.scope,
-            &canhgac_store::RuleFilter {
-                q: Some(rule_key.clone()),
-                limit: Some(5),
-                ..Default::default()
-            },
-        )
+        .rule_id_by_key(&c.scope, &rule_key)
         .await
-        .map_err(err)?
-        .0
-        .into_iter()
-        .find(|r| r.rule_key == rule_key)
-        .map(|r| r.id);
+        .map_err(err)?;
     let group = match s.group_id {
         Some(g) => {
             st.store

@@ -63,7 +63,8 @@ pub(crate) async fn signal_groups(
     Query(p): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Page<canhgac_store::AlertGroup>>> {
     let f = api_filter(&st, &p).await?;
-    let (items, total) = st.store.alert_groups(&c.scope, &f).await?;
+    let items = st.store.alert_group_page(&c.scope, &f).await?;
+    let total = super::triage::group_count(&st, &c, &f).await?;
     Ok(Json(Page::new(items, total)))
 }
 

@@ -422,6 +422,21 @@ pub(crate) fn bulk_flash(l: Lang, params: &[(String, String)]) -> Markup {
     }
 }
 
+/// How many alert groups match `f` in the caller's scope: it reads every matching alert's
+/// group, so it is kept a moment per scope like the other summary figures.
+pub(crate) async fn group_count(
+    st: &AppState,
+    c: &Caller,
+    f: &SignalFilter,
+) -> Result<i64, canhgac_store::StoreError> {
+    Ok(*st
+        .figures
+        .get("group-count", &c.scope, &format!("{:?}", unpaged(f)), || {
+            st.store.count_alert_groups(&c.scope, f)
+        })
+        .await?)
+}
+
 /// `f` without its page and order: what a count or a histogram of it depends on.
 fn unpaged(f: &SignalFilter) -> SignalFilter {
     SignalFilter {
@@ -444,7 +459,8 @@ pub(crate) async fn triage_body(
     let err = |e| crate::ui::store_error_page(c, e);
     let q = TriageQuery::parse(params);
     let f = q.filter(st, kind, GROUPS_PER_PAGE).await.map_err(err)?;
-    let (groups, total) = st.store.alert_groups(&c.scope, &f).await.map_err(err)?;
+    let groups = st.store.alert_group_page(&c.scope, &f).await.map_err(err)?;
+    let total = group_count(st, c, &f).await.map_err(err)?;
     let (since, bucket, n) = q.histogram_window(now_ms());
     // The histogram shows the filter without its time limits, over its own window.
     let hist_filter = SignalFilter {

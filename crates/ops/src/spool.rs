@@ -8,8 +8,9 @@
 //! hands them to the pipeline at the pace of detection and storage. Each batch the reader stores
 //! carries a guarded cursor (the spool's byte offsets) in the events' transaction, so a line is
 //! stored exactly once across a crash and a restart: the reader starts again from the cursor the
-//! store holds. The reader keeps a few batches in flight (matching one while the one before is
-//! written); each is stored only while the cursor stands where the batch before it ended, so a
+//! store holds. Once a burst is taken in, the reader keeps a few batches in flight (matching one
+//! while the one before is written; during the burst one, so that the listeners keep the cores);
+//! each is stored only while the cursor stands where the batch before it ended, so a
 //! batch that fails stops those behind it and the reader starts again from the store's cursor.
 //!
 //! - Layout: `<dir>/<offset>.seg`, where `<offset>` (20 digits) is the spool-wide byte offset of
@@ -63,8 +64,12 @@ const HEAD: usize = 1 + 1 + 16 + 8;
 /// Records a reader hands over at once, and their bytes.
 const BATCH_RECORDS: usize = 5_000;
 const BATCH_BYTES: u64 = 8 << 20;
-/// Batches handed to the pipeline and not yet answered, at most.
+/// Batches handed to the pipeline and not yet answered, at most, once the listeners are quiet.
+/// While records are still arriving the reader keeps one: taking a burst in comes first (the
+/// cores go to the listeners), catching up with it after.
 const IN_FLIGHT: usize = 3;
+/// How long after the last append the listeners count as busy.
+const BUSY_FOR: Duration = Duration::from_millis(500);
 
 const TRANSPORTS: [&str; 4] = ["tcp", "tls", "udp", "relp"];
 
@@ -388,8 +393,9 @@ async fn sync(file: &std::fs::File) -> std::io::Result<()> {
 type InFlight = (u64, oneshot::Receiver<Result<IngestReport, MonitorError>>);
 
 /// Reads records from offset `at` (the stored cursor) on and hands them to the pipeline a batch
-/// at a time, each with a guarded cursor, keeping up to [`IN_FLIGHT`] batches in flight so that
-/// matching one overlaps storing the one before; deletes segments once stored. When a batch
+/// at a time, each with a guarded cursor, keeping up to [`IN_FLIGHT`] batches in flight once
+/// the listeners are quiet (one while they append) so that matching one overlaps storing the one
+/// before; deletes segments once stored. When a batch
 /// is not stored, the batches behind it are refused too (their guard expects the cursor at the
 /// failed batch's end); the reader waits them out, reads the cursor the store holds and starts
 /// again from there.
@@ -409,12 +415,22 @@ async fn read_loop(
     let mut sent = at;
     let mut flight: std::collections::VecDeque<InFlight> = std::collections::VecDeque::new();
     let mut wait = false;
+    let (mut seen_written, mut grew) = (u64::MAX, tokio::time::Instant::now());
     loop {
+        let written = stats.written.load(Ordering::Acquire);
+        if written != seen_written {
+            (seen_written, grew) = (written, tokio::time::Instant::now());
+        }
+        let depth = if grew.elapsed() < BUSY_FOR {
+            1
+        } else {
+            IN_FLIGHT
+        };
         // The answers that have come, oldest first; the oldest is waited for when the flight is
         // full or there is nothing else to do.
         let mut failed = None;
         loop {
-            let block = flight.len() >= IN_FLIGHT || std::mem::take(&mut wait);
+            let block = flight.len() >= depth || std::mem::take(&mut wait);
             let Some((end, rx)) = flight.front_mut() else {
                 break;
             };

@@ -1,7 +1,13 @@
 //! What the demo province imports through the same paths as a user's: the monthly Botnet IP
 //! lists, the national advisories (with the hosts' packages they affect) and a scanner's report.
 
-use super::*;
+use super::{
+    host_ip, Calendar, Dice, ATTACKERS, DEMO_USERS, KEV_DUE_7ZIP, KEV_DUE_WINRAR, LISTED_SUBSCRIBER,
+};
+use anyhow::Result;
+use canhgac_domain::Scope;
+use canhgac_store::{Actor, Store};
+use serde_json::json;
 
 /// Two monthly Botnet IP lists in the DIC's spreadsheet form (Vietnamese headers), for the two
 /// months before this one: the earlier lists the Health Department's portal and the Home

@@ -408,10 +408,16 @@ async fn read_loop(
     notify: Arc<Notify>,
     mut at: u64,
 ) {
-    // The bytes read but not yet handed over; `at` is the offset of pending[0]. `sent` is where
-    // the store's cursor will stand once every batch in flight is stored (the end of the last
-    // batch handed over, so a segment jumped over is inside the next batch's guard).
+    // The bytes read, of which `pending[..head]` are handed over already; `at` is the offset of
+    // pending[head]. At most about two batches' bytes are held: the buffer is topped up (its
+    // handed-over head dropped) only once less than half a batch is left, so neither the
+    // memory nor the bytes moved grow with the backlog. `sent` is where the store's cursor will
+    // stand once every batch in flight is stored (the end of the last batch handed over, so a
+    // segment jumped over is inside the next batch's guard).
     let mut pending: Vec<u8> = Vec::new();
+    let mut head = 0usize;
+    // The bytes in hand end inside a record: read on even past the usual amount.
+    let mut short = false;
     let mut sent = at;
     let mut flight: std::collections::VecDeque<InFlight> = std::collections::VecDeque::new();
     let mut wait = false;
@@ -476,30 +482,35 @@ async fn read_loop(
                 }
             };
             pending.clear();
+            head = 0;
             at = cursor;
             sent = cursor;
             stats.stored.store(cursor, Ordering::Release);
             continue;
         }
         let written = stats.written.load(Ordering::Acquire);
-        // Read what is on disk past what is in hand, up to a batch's worth.
-        let want_end = written.min(at + pending.len() as u64 + BATCH_BYTES);
-        let have_end = at + pending.len() as u64;
-        if want_end > have_end {
-            match read_range(&cfg.dir, have_end, want_end) {
-                Ok((from, bytes)) => {
+        // Once less than half a batch is in hand, read what is on disk past it, up to a batch's
+        // worth more.
+        let left = (pending.len() - head) as u64;
+        let have_end = at + left;
+        let want_end = written.min(have_end + BATCH_BYTES);
+        if want_end > have_end && (left < BATCH_BYTES / 2 || short) {
+            pending.drain(..head);
+            head = 0;
+            match read_range_into(&cfg.dir, have_end, want_end, &mut pending) {
+                Ok(from) => {
                     if from != have_end {
                         tracing::warn!(
                             from = have_end,
                             to = from,
                             "spool segments missing; the reader moves over the gap"
                         );
-                        pending.clear();
+                        pending.drain(..left as usize);
                         at = from;
                     }
-                    pending.extend_from_slice(&bytes);
                 }
                 Err(e) => {
+                    pending.truncate(left as usize);
                     tracing::warn!(error = %e, "the spool could not be read; trying again");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
@@ -510,7 +521,7 @@ async fn read_loop(
         let mut used = 0usize;
         let mut broken = false;
         while records.len() < BATCH_RECORDS {
-            match decode(&pending[used..]) {
+            match decode(&pending[head + used..]) {
                 Ok(Some((r, n))) => {
                     records.push(r);
                     used += n;
@@ -523,6 +534,7 @@ async fn read_loop(
                 }
             }
         }
+        short = records.is_empty() && head < pending.len();
         if records.is_empty() && !broken {
             // Nothing new on disk: wait for the oldest answer, or else for the writer.
             if flight.is_empty() {
@@ -550,7 +562,7 @@ async fn read_loop(
                 }
             }
         }
-        pending.drain(..used);
+        head += used;
         at = end;
         if broken {
             // Jump to the next segment after the damaged one.
@@ -558,16 +570,27 @@ async fn read_loop(
                 if let Some((next, _)) = segs.iter().find(|(s, _)| *s > at) {
                     at = *next;
                     pending.clear();
+                    head = 0;
                 }
             }
         }
     }
 }
 
-/// The bytes of the spool from `from` to `to` (spool-wide offsets), across segments, and the
-/// offset they start at: `from`, or — when no segment holds `from` (segments removed by hand)
-/// — the start of the next segment, so that the reader moves over the gap instead of waiting.
+/// [`read_range_into`] into a new buffer: the bytes and the offset they start at.
+#[cfg(test)]
 fn read_range(dir: &Path, from: u64, to: u64) -> std::io::Result<(u64, Vec<u8>)> {
+    let mut out = Vec::new();
+    let from = read_range_into(dir, from, to, &mut out)?;
+    Ok((from, out))
+}
+
+/// Appends the bytes of the spool from `from` to `to` (spool-wide offsets), across segments,
+/// to `out` (read straight into its spare room), and returns the offset they start at: `from`,
+/// or — when no segment holds `from` (segments removed by hand) — the start of the next
+/// segment, so that the reader moves over the gap instead of waiting. On an error `out` may
+/// hold part of the range.
+fn read_range_into(dir: &Path, from: u64, to: u64, out: &mut Vec<u8>) -> std::io::Result<u64> {
     let segs = segments(dir)?;
     let holds = |pos: u64| -> std::io::Result<Option<(u64, u64, PathBuf)>> {
         for (start, path) in segs.iter().rev() {
@@ -582,10 +605,9 @@ fn read_range(dir: &Path, from: u64, to: u64) -> std::io::Result<(u64, Vec<u8>)>
     if holds(from)?.is_none() {
         match segs.iter().find(|(s, _)| *s > from) {
             Some((next, _)) if *next < to => begin = *next,
-            _ => return Ok((from, Vec::new())),
+            _ => return Ok(from),
         }
     }
-    let mut out = Vec::new();
     let mut pos = begin;
     while pos < to {
         let Some((start, len, path)) = holds(pos)? else {
@@ -593,13 +615,15 @@ fn read_range(dir: &Path, from: u64, to: u64) -> std::io::Result<(u64, Vec<u8>)>
         };
         let mut f = std::fs::File::open(&path)?;
         f.seek(SeekFrom::Start(pos - start))?;
-        let take = (to.min(start + len) - pos) as usize;
-        let mut chunk = vec![0u8; take];
-        f.read_exact(&mut chunk)?;
-        out.extend_from_slice(&chunk);
-        pos += take as u64;
+        let take = to.min(start + len) - pos;
+        out.reserve(take as usize);
+        let got = (&mut f).take(take).read_to_end(out)?;
+        if (got as u64) < take {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        pos += take;
     }
-    Ok((begin, out))
+    Ok(begin)
 }
 
 /// Deletes the segments wholly before `stored`, never the one being written.

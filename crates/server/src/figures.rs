@@ -12,6 +12,11 @@
 //!   alert sees the count drop on the next page. What arrives by itself (logs, detections,
 //!   another process's changes) shows within the time to live (`[server] figures_ttl_ms`,
 //!   default 2,000 ms; 0 turns the cache off).
+//! - **One request waits, not all.** When a figure has expired, the request that finds it so
+//!   computes it anew; those that come while it does are answered with the figure it replaces,
+//!   if that is at most [`STALE_FOR`] time-to-lives old and no change has been made since. So a
+//!   slow figure (a histogram of ten million events) holds up one request every time to live
+//!   instead of every request that arrives meanwhile.
 //! - **Bounded.** At most [`MAX_ENTRIES`] figures; when full, expired ones are dropped, and if
 //!   none is, all are.
 
@@ -30,6 +35,10 @@ use std::time::{Duration, Instant};
 /// Most figures kept at once.
 pub const MAX_ENTRIES: usize = 4096;
 
+/// A figure being computed anew is served from the one it replaces while that is younger than
+/// this many times the time to live.
+pub const STALE_FOR: u32 = 5;
+
 type Value = Arc<dyn Any + Send + Sync>;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -44,6 +53,9 @@ struct Slot {
     born: Instant,
     generation: u64,
     cell: Arc<tokio::sync::OnceCell<Value>>,
+    /// The value this slot replaces (same key and generation) and when it was computed: served
+    /// while `cell` is being filled.
+    stale: Option<(Instant, Value)>,
 }
 
 #[derive(Default)]
@@ -90,11 +102,15 @@ impl Figures {
             scope: scope.ids().map(|s| s.to_vec()),
             params: params.to_string(),
         };
-        let cell = self.slot(key);
-        let value = cell
-            .get_or_try_init(|| async { compute().await.map(|v| Arc::new(v) as Value) })
-            .await?
-            .clone();
+        let (cell, stale) = self.slot(key);
+        let value = match (cell.get(), stale) {
+            (Some(v), _) => v.clone(),
+            (None, Some(old)) => old,
+            (None, None) => cell
+                .get_or_try_init(|| async { compute().await.map(|v| Arc::new(v) as Value) })
+                .await?
+                .clone(),
+        };
         // The key holds the value's type, so the value is a T.
         Ok(value
             .downcast::<T>()
@@ -102,15 +118,31 @@ impl Figures {
     }
 
     /// The live slot for `key`, made anew when it is missing, expired or older than the last
-    /// change.
-    fn slot(&self, key: Key) -> Arc<tokio::sync::OnceCell<Value>> {
+    /// change; with the value to answer meanwhile if the slot's own is still being computed by
+    /// another request (`None`: wait for it, or compute it).
+    fn slot(&self, key: Key) -> (Arc<tokio::sync::OnceCell<Value>>, Option<Value>) {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let generation = g.generation;
         let ttl = self.ttl;
         let live = |s: &Slot| s.generation == generation && s.born.elapsed() < ttl;
+        let mut stale = None;
         if let Some(s) = g.slots.get(&key) {
             if live(s) {
-                return s.cell.clone();
+                let old = s
+                    .stale
+                    .as_ref()
+                    .filter(|(at, _)| at.elapsed() < ttl * STALE_FOR)
+                    .map(|(_, v)| v.clone());
+                return (s.cell.clone(), old);
+            }
+            if s.generation == generation {
+                // Expired: this request computes it anew; the value it replaces is served to
+                // those that come meanwhile (or, if it was never computed, what that one was
+                // replacing).
+                stale = match s.cell.get() {
+                    Some(v) => Some((s.born, v.clone())),
+                    None => s.stale.clone(),
+                };
             }
         }
         if g.slots.len() >= MAX_ENTRIES {
@@ -126,9 +158,10 @@ impl Figures {
                 born: Instant::now(),
                 generation,
                 cell: cell.clone(),
+                stale,
             },
         );
-        cell
+        (cell, None)
     }
 
     /// Forgets every figure (a change was made).
@@ -265,5 +298,44 @@ mod tests {
             2
         );
         assert!(off.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_expired_figure_is_served_while_one_request_computes_it_anew() {
+        let ttl = Duration::from_millis(200);
+        let f = Arc::new(Figures::new(ttl));
+        let get = |f: Arc<Figures>, v: u32, wait: u64| async move {
+            *f.get("h", &Scope::All, "", || async move {
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                Ok::<_, ()>(v)
+            })
+            .await
+            .unwrap()
+        };
+        assert_eq!(get(f.clone(), 1, 0).await, 1);
+        tokio::time::sleep(ttl + Duration::from_millis(5)).await;
+        // The first request after expiry computes (slowly); one arriving meanwhile gets the
+        // old figure at once instead of waiting.
+        let slow = tokio::spawn(get(f.clone(), 2, 100));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let t = Instant::now();
+        assert_eq!(get(f.clone(), 3, 0).await, 1);
+        assert!(t.elapsed() < Duration::from_millis(50));
+        assert_eq!(slow.await.unwrap(), 2);
+        // Once computed, everyone gets the new one.
+        assert_eq!(get(f.clone(), 4, 0).await, 2);
+        // A change: nothing old is served; the next request waits for the fresh figure.
+        tokio::time::sleep(ttl + Duration::from_millis(5)).await;
+        f.forget();
+        let slow = tokio::spawn(get(f.clone(), 5, 60));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(get(f.clone(), 6, 0).await, 5);
+        slow.await.unwrap();
+        // Too old to serve: after STALE_FOR time-to-lives a request waits.
+        tokio::time::sleep(ttl * (STALE_FOR + 1)).await;
+        let slow = tokio::spawn(get(f.clone(), 7, 60));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(get(f.clone(), 8, 0).await, 7);
+        slow.await.unwrap();
     }
 }

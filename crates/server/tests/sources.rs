@@ -115,7 +115,7 @@ async fn flow(app: TestApp) {
 
     let all = app
         .store
-        .log_sources(&Scope::All, None, None, SourceSort::Busiest, 100)
+        .log_sources(&Scope::All, None, None, SourceSort::Busiest, 100, 0)
         .await
         .unwrap();
     let find = |key: &str, format: &str| {
@@ -244,7 +244,7 @@ async fn flow(app: TestApp) {
     );
     let src = app
         .store
-        .log_sources(&Scope::All, Some(syt), None, SourceSort::Quietest, 100)
+        .log_sources(&Scope::All, Some(syt), None, SourceSort::Quietest, 100, 0)
         .await
         .unwrap()
         .into_iter()

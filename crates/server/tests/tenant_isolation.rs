@@ -2846,6 +2846,7 @@ async fn walk_ui(app: &TestApp) {
                             None,
                             canhgac_store::SourceSort::Busiest,
                             1000,
+                            0,
                         )
                         .await
                         .expect("sources");

@@ -112,7 +112,44 @@ fn sql_val(ty: FieldType, v: &Value) -> SqlVal {
     }
 }
 
-fn where_sql(kind: EntityKind, scope: &Scope, q: &ListQuery, p: &mut Params) -> Result<String> {
+/// A list's field filters, checked once: each field's name and its value typed as the column.
+fn checked_filters(kind: EntityKind, q: &ListQuery) -> Result<Vec<(&'static str, SqlVal)>> {
+    q.filters
+        .iter()
+        .map(|(name, value)| {
+            let field = kind.field(name).ok_or_else(|| {
+                StoreError::Invalid(vec![FieldError::new(
+                    name,
+                    format!("không lọc được theo '{name}'"),
+                    format!("cannot filter by '{name}'"),
+                )])
+            })?;
+            let v = if field.ty.is_int() {
+                let n = value.trim().parse::<i64>().map_err(|_| {
+                    StoreError::Invalid(vec![FieldError::new(
+                        name,
+                        format!("'{value}' phải là số"),
+                        format!("'{value}' must be a number"),
+                    )])
+                })?;
+                SqlVal::Int(Some(n))
+            } else {
+                SqlVal::Text(Some(value.trim().to_string()))
+            };
+            Ok((field.name, v))
+        })
+        .collect()
+}
+
+/// The `WHERE` clause of a list in `scope` with `q`'s organisation, text and the `filters`
+/// checked by [`checked_filters`].
+fn where_sql(
+    kind: EntityKind,
+    scope: &Scope,
+    q: &ListQuery,
+    filters: &[(&'static str, SqlVal)],
+    p: &mut Params,
+) -> String {
     let mut w = String::from(" WHERE 1=1");
     w.push_str(&scope_sql(scope, &format!("t.{}", kind.org_column())));
     if let Some(org) = q.org_id {
@@ -137,39 +174,42 @@ fn where_sql(kind: EntityKind, scope: &Scope, q: &ListQuery, p: &mut Params) -> 
             w.push_str(&format!(" AND ({})", ors.join(" OR ")));
         }
     }
-    for (name, value) in &q.filters {
-        let field = kind.field(name).ok_or_else(|| {
-            StoreError::Invalid(vec![FieldError::new(
-                name,
-                format!("không lọc được theo '{name}'"),
-                format!("cannot filter by '{name}'"),
-            )])
-        })?;
-        let ph = if field.ty.is_int() {
-            let n = value.trim().parse::<i64>().map_err(|_| {
-                StoreError::Invalid(vec![FieldError::new(
-                    name,
-                    format!("'{value}' phải là số"),
-                    format!("'{value}' must be a number"),
-                )])
-            })?;
-            p.int(n)
-        } else {
-            p.text(value.trim())
-        };
-        w.push_str(&format!(" AND t.{} = {ph}", field.name));
+    for (name, v) in filters {
+        let ph = p.push(v.clone());
+        w.push_str(&format!(" AND t.{name} = {ph}"));
     }
-    Ok(w)
+    w
 }
 
 impl Store {
-    /// Lists records of `kind` visible in `scope`.
+    /// Lists records of `kind` visible in `scope`: one page and how many there are in all.
     pub async fn list(&self, kind: EntityKind, scope: &Scope, q: &ListQuery) -> Result<Page> {
+        let items = self.list_items(kind, scope, q).await?;
+        let total = self.list_count(kind, scope, q).await?;
+        Ok(Page { items, total })
+    }
+
+    /// How many records of `kind` in `scope` match `q` (its page aside).
+    pub async fn list_count(&self, kind: EntityKind, scope: &Scope, q: &ListQuery) -> Result<i64> {
+        let filters = checked_filters(kind, q)?;
         let mut p = Params::default();
-        let w = where_sql(kind, scope, q, &mut p)?;
+        let w = where_sql(kind, scope, q, &filters, &mut p);
+        let sql = format!("SELECT COUNT(*) FROM {} t{w}", kind.table());
+        on_pool!(self, pool => {
+            Ok(bind_all!(sqlx::query_scalar::<_, i64>(&sql), &p.vals).fetch_one(pool).await?)
+        })
+    }
+
+    /// One page of the records of `kind` in `scope` that match `q`, in title order.
+    pub async fn list_items(
+        &self,
+        kind: EntityKind,
+        scope: &Scope,
+        q: &ListQuery,
+    ) -> Result<Vec<Record>> {
+        let filters = checked_filters(kind, q)?;
         let limit = q.limit.unwrap_or(50).clamp(1, 1000);
         let offset = q.offset.unwrap_or(0).max(0);
-        let count_sql = format!("SELECT COUNT(*) FROM {} t{w}", kind.table());
         let title = kind.title_field();
         // An agency's hosts: each organisation's first names read in order from
         // `hosts_org_name` and merged, instead of walking every host of the province by name
@@ -177,8 +217,7 @@ impl Store {
         let merged = (kind == EntityKind::Host)
             .then(|| {
                 crate::per_org(scope, |one, p| {
-                    // The filters were checked above; a slice differs only in its scope.
-                    let w = where_sql(kind, one, q, p).unwrap_or_else(|_| " WHERE 1=0".into());
+                    let w = where_sql(kind, one, q, &filters, p);
                     format!(
                         "{}{w} ORDER BY t.{title}, t.id LIMIT {}",
                         select_sql(kind),
@@ -187,19 +226,27 @@ impl Store {
                 })
             })
             .flatten();
-        let (list_sql, lp) = match merged {
-            Some((union, lp)) => (format!("SELECT * FROM ({union}) u ORDER BY u.{title}, u.id LIMIT {limit} OFFSET {offset}"), Some(lp)),
-            None => (format!("{}{w} ORDER BY t.{title}, t.id LIMIT {limit} OFFSET {offset}", select_sql(kind)), None),
+        let (sql, p) = match merged {
+            Some((union, p)) => (
+                format!("SELECT * FROM ({union}) u ORDER BY u.{title}, u.id LIMIT {limit} OFFSET {offset}"),
+                p,
+            ),
+            None => {
+                let mut p = Params::default();
+                let w = where_sql(kind, scope, q, &filters, &mut p);
+                (
+                    format!("{}{w} ORDER BY t.{title}, t.id LIMIT {limit} OFFSET {offset}", select_sql(kind)),
+                    p,
+                )
+            }
         };
-        let list_vals = lp.as_ref().map_or(&p.vals, |lp| &lp.vals);
         on_pool!(self, pool => {
-            let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &p.vals).fetch_one(pool).await?;
-            let rows = bind_all!(sqlx::query(&list_sql), list_vals).fetch_all(pool).await?;
+            let rows = bind_all!(sqlx::query(&sql), &p.vals).fetch_all(pool).await?;
             let mut items = Vec::with_capacity(rows.len());
             for row in rows {
                 items.push(decode_record!(row, kind));
             }
-            Ok(Page { items, total })
+            Ok(items)
         })
     }
 

@@ -208,21 +208,9 @@ const COLS: &str = "s.id, CASE WHEN s.org_id = 0 THEN NULL ELSE s.org_id END AS 
 
 impl Store {
     /// The log sources in scope (sources of no resolved organisation only in the DIC's full
-    /// scope), optionally of one organisation or registered host.
+    /// scope), optionally of one organisation or registered host; `limit` rows after skipping
+    /// `offset` (a list's later pages).
     pub async fn log_sources(
-        &self,
-        scope: &Scope,
-        org_id: Option<i64>,
-        host_id: Option<i64>,
-        sort: SourceSort,
-        limit: i64,
-    ) -> Result<Vec<LogSourceRow>> {
-        self.log_sources_from(scope, org_id, host_id, sort, limit, 0)
-            .await
-    }
-
-    /// As [`Store::log_sources`], skipping the first `offset` (a list's later pages).
-    pub async fn log_sources_from(
         &self,
         scope: &Scope,
         org_id: Option<i64>,

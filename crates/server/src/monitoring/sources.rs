@@ -113,7 +113,7 @@ pub async fn sources_page(
     let offset = q.get("offset").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0).max(0);
     let rows = st
         .store
-        .log_sources_from(&c.scope, None, None, sort, PAGE, offset)
+        .log_sources(&c.scope, None, None, sort, PAGE, offset)
         .await
         .map_err(|e| store_error_page(&c, e))?;
     let totals = st
@@ -252,7 +252,7 @@ pub(crate) async fn list_sources(
     let (limit, offset) = crate::api::page_params(&p);
     Ok(Json(
         st.store
-            .log_sources_from(
+            .log_sources(
                 &c.scope,
                 None,
                 None,

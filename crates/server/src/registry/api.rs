@@ -79,7 +79,7 @@ pub(crate) async fn list_entity(
     let kind = kind_of(&slug)?;
     let codes = st.store.org_codes().await?;
     let q = list_query(&codes, &params)?;
-    let page = st.store.list(kind, &c.scope, &q).await?;
+    let page = super::list_page_of(&st, kind, &c.scope, &q).await?;
     Ok(Json(json!(page)))
 }
 

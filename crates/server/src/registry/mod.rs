@@ -9,6 +9,9 @@ pub use api::export_response;
 pub(crate) use pages::org_options;
 
 use crate::routes::{NavGroup, NavItem, Pages, Room, ANYONE, WRITERS};
+use crate::AppState;
+use canhgac_domain::{EntityKind, Scope};
+use canhgac_store::{ListQuery, Page, StoreError};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -94,4 +97,31 @@ pub fn room() -> Room {
             },
         ],
     }
+}
+
+/// One page of a registry list and how many records match in all. The count reads every
+/// matching record (100,000 hosts for the whole province), so it is kept a moment per scope
+/// and query like the other summary figures; the page itself is always read fresh.
+pub(crate) async fn list_page_of(
+    st: &AppState,
+    kind: EntityKind,
+    scope: &Scope,
+    q: &ListQuery,
+) -> Result<Page, StoreError> {
+    let items = st.store.list_items(kind, scope, q).await?;
+    let unpaged = ListQuery {
+        limit: None,
+        offset: None,
+        ..q.clone()
+    };
+    let total = *st
+        .figures
+        .get(
+            "registry-count",
+            scope,
+            &format!("{}:{unpaged:?}", kind.slug()),
+            || st.store.list_count(kind, scope, q),
+        )
+        .await?;
+    Ok(Page { items, total })
 }

@@ -128,7 +128,7 @@ pub(crate) async fn list_of(
     let offset = get("offset").parse::<i64>().unwrap_or(0).max(0);
     q.limit = Some(limit);
     q.offset = Some(offset);
-    let result = st.store.list(kind, &c.scope, &q).await;
+    let result = super::list_page_of(st, kind, &c.scope, &q).await;
     let (page_data, problem) = match result {
         Ok(p) => (p, None),
         Err(StoreError::Invalid(errs)) => (

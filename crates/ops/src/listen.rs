@@ -380,6 +380,19 @@ async fn read_stream<S: AsyncRead + Unpin>(
         if n == buf.len() && buf.len() < MAX_READ {
             buf.resize(buf.len() * 2, 0);
         }
+        if let Some(spool) = &sink.spool {
+            // Straight into the spool's record format: one buffer a read, not a string a line.
+            let mut block = Vec::with_capacity(n + n / 4);
+            let (at, mut count) = (canhgac_domain::time::now_ms(), 0u64);
+            while let Some(frame) = framer.next_frame_ref() {
+                crate::spool::encode_frame(&mut block, transport, Some(peer.ip()), at, frame);
+                count += 1;
+            }
+            if count > 0 && !spool.append_encoded(block, count).await {
+                return;
+            }
+            continue;
+        }
         let mut batch = Vec::new();
         while let Some(frame) = framer.next_frame() {
             batch.push(record(frame, peer, transport));
@@ -417,6 +430,11 @@ fn line(bytes: Vec<u8>) -> Body {
 fn too_long(head: &[u8], max_len: usize) -> Body {
     Body::Malformed(
         String::from_utf8_lossy(head).into_owned(),
-        format!("message longer than {max_len} bytes; its first {max_len} bytes are kept"),
+        too_long_reason(max_len),
     )
+}
+
+/// Why an over-long message is kept as malformed.
+pub(crate) fn too_long_reason(max_len: usize) -> String {
+    format!("message longer than {max_len} bytes; its first {max_len} bytes are kept")
 }

@@ -356,3 +356,55 @@ async fn flow(app: TestApp) {
     assert!(audit.len() >= 4, "{} audit rows", audit.len());
     app.cleanup().await;
 }
+
+/// The new-incident form takes affected hosts by name or address too (a province has more
+/// hosts than its list can show), only within the caller's scope, and says which it could not
+/// place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn affected_hosts_by_name_or_address() {
+    let app = TestApp::new().await;
+    let td = app.orgs["TAMDUONG"];
+    let b = app.session("td-staff@t.vn").await;
+    let name = format!("{}-web01", common::marker("TAMDUONG"));
+    let form = |hosts: String| {
+        vec![
+            ("org_id".to_string(), td.to_string()),
+            ("title".to_string(), "Mã độc trên máy chủ".to_string()),
+            ("category".to_string(), "malware".to_string()),
+            ("host_names".to_string(), hosts),
+        ]
+    };
+    let post = |f: Vec<(String, String)>| {
+        let b = &b;
+        async move {
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            b.post("/incidents", &f).await
+        }
+    };
+    // Its name and its address name one host: it is affected once.
+    let r = post(form(format!(" {name} ; 198.51.100.49,"))).await;
+    assert!(r.status.is_redirection(), "{}", r.text);
+    let id: i64 = r
+        .location()
+        .trim_start_matches("/incidents/")
+        .parse()
+        .unwrap();
+    let assets = app.store.incident_assets(&Scope::All, id).await.unwrap();
+    let hosts: Vec<&str> = assets
+        .iter()
+        .filter(|a| a.kind == "host")
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(hosts, vec![name.as_str()]);
+    // Another organisation's host is not found, by name or by address; nor is an unknown one.
+    let syt = format!("{}-web01", common::marker("SYT"));
+    for wrong in [syt.as_str(), "198.51.100.17", "khong-co-may-nay"] {
+        let r = post(form(format!("{name}, {wrong}"))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{wrong}");
+        assert!(r.text.contains(wrong), "the error names {wrong}");
+        assert!(
+            !r.text.contains(&format!("{syt} (")),
+            "nothing of SYT is shown"
+        );
+    }
+}

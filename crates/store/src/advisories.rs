@@ -151,6 +151,7 @@ impl Store {
                 .bind(&a.ext_id).bind(&a.title).bind(&a.severity).bind(a.cvss).bind(&a.published).bind(&a.source).bind(&a.cves).bind(&a.recommendation).bind(&a.doc).bind(now).bind(&actor.email)
                 .fetch_one(&mut *tx).await?,
             };
+            cve_refs_replace!(tx, "advisory_cves", "advisory_id", id, &a.cves);
             let after = json!({"ext_id": a.ext_id, "title": a.title, "severity": a.severity, "source": a.source});
             let e = audit::row(actor, None, if existing.is_some() { "update" } else { "import" }, "advisories", Some(id), None, after.as_object());
             audit_insert!(&mut *tx, e);
@@ -187,7 +188,7 @@ impl Store {
         let offset = offset.max(0);
         let count_sql = format!("SELECT COUNT(*) FROM advisories a{w}");
         let sql = format!(
-            "SELECT {ADV_COLS}, (SELECT MIN(k.due) FROM kev k WHERE a.cves LIKE '%' || k.cve || '%') AS kev_due, \
+            "SELECT {ADV_COLS}, (SELECT MIN(k.due) FROM advisory_cves c JOIN kev k ON k.cve = c.cve WHERE c.advisory_id = a.id) AS kev_due, \
              (SELECT COUNT(DISTINCT m.host_id) FROM advisory_matches m WHERE m.advisory_id = a.id{}) AS affected_hosts \
              FROM advisories a{w} ORDER BY CASE a.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, a.id DESC \
              LIMIT {limit} OFFSET {offset}",
@@ -203,7 +204,7 @@ impl Store {
     /// One advisory, with its scoped counts.
     pub async fn advisory(&self, scope: &Scope, id: i64) -> Result<Option<AdvisoryRow>> {
         let sql = format!(
-            "SELECT {ADV_COLS}, (SELECT MIN(k.due) FROM kev k WHERE a.cves LIKE '%' || k.cve || '%') AS kev_due, \
+            "SELECT {ADV_COLS}, (SELECT MIN(k.due) FROM advisory_cves c JOIN kev k ON k.cve = c.cve WHERE c.advisory_id = a.id) AS kev_due, \
              (SELECT COUNT(DISTINCT m.host_id) FROM advisory_matches m WHERE m.advisory_id = a.id{}) AS affected_hosts \
              FROM advisories a WHERE a.id = $1",
             scope_sql(scope, "m.org_id")
@@ -283,9 +284,9 @@ impl Store {
         })
     }
 
-    /// A host's inventory snapshots, newest first.
+    /// A host's ten newest inventory snapshots, newest first (each holds its whole package list).
     pub async fn inventory_history(&self, scope: &Scope, host_id: i64) -> Result<Vec<SnapshotRow>> {
-        let sql = format!("SELECT id, taken_at, source, packages FROM inventory_snapshots WHERE host_id = $1{} ORDER BY taken_at DESC, id DESC", scope_sql(scope, "org_id"));
+        let sql = format!("SELECT id, taken_at, source, packages FROM inventory_snapshots WHERE host_id = $1{} ORDER BY taken_at DESC, id DESC LIMIT 10", scope_sql(scope, "org_id"));
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, SnapshotRow>(&sql).bind(host_id).fetch_all(pool).await?) })
     }
 

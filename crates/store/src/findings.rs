@@ -86,7 +86,7 @@ pub struct ScanFindingRow {
 
 const SCAN_SELECT: &str = "SELECT f.id, f.org_id, o.code AS org_code, f.host_id, h.hostname, h.ips, s.level, f.vuln_key, f.title, f.severity, f.cvss, f.cves, \
      f.scanner, f.port, f.solution, f.state, f.first_seen, f.last_seen, f.work_item_id, \
-     CAST(CASE WHEN EXISTS (SELECT 1 FROM kev k WHERE f.cves LIKE '%' || k.cve || '%') THEN 1 ELSE 0 END AS BIGINT) AS known_exploited, \
+     CAST(CASE WHEN EXISTS (SELECT 1 FROM scan_finding_cves c JOIN kev k ON k.cve = c.cve WHERE c.finding_id = f.id) THEN 1 ELSE 0 END AS BIGINT) AS known_exploited, \
      CAST(CASE WHEN EXISTS (SELECT 1 FROM botnet_findings b WHERE b.host_id = f.host_id) THEN 1 ELSE 0 END AS BIGINT) AS botnet_listed \
      FROM scan_findings f JOIN hosts h ON h.id = f.host_id JOIN orgs o ON o.id = f.org_id LEFT JOIN systems s ON s.id = h.system_id";
 
@@ -135,6 +135,7 @@ impl Store {
                     .bind(f.org_id).bind(f.host_id).bind(&f.vuln_key).bind(&f.title).bind(&f.severity).bind(f.cvss).bind(&f.cves).bind(&f.scanner)
                     .bind(&f.port).bind(&f.solution).bind(now)
                     .fetch_one(&mut *tx).await?;
+                    cve_refs_replace!(tx, "scan_finding_cves", "finding_id", id, &f.cves);
                     let after = json!({"host_id": f.host_id, "vuln_key": f.vuln_key, "severity": f.severity, "scanner": f.scanner});
                     let e = audit::row(actor, Some(f.org_id), "create", "scan_findings", Some(id), None, after.as_object());
                     audit_insert!(&mut *tx, e);
@@ -219,7 +220,7 @@ impl Store {
         on_pool!(self, pool => { Ok(sqlx::query_as::<_, ScanFindingRow>(&sql).fetch_all(pool).await?) })
     }
 
-    /// Findings in scope on one host, or naming a CVE (newest first, at most 200).
+    /// Findings in scope on one host, or naming a CVE exactly (newest first, at most 200).
     pub async fn scan_findings_of(
         &self,
         scope: &Scope,
@@ -233,8 +234,8 @@ impl Store {
         }
         if let Some(c) = cve {
             w.push_str(&format!(
-                " AND UPPER(f.cves) LIKE {}",
-                p.text(format!("%{}%", c.to_uppercase()))
+                " AND f.id IN (SELECT finding_id FROM scan_finding_cves WHERE cve = {})",
+                p.text(c.trim().to_ascii_uppercase())
             ));
         }
         let sql = format!("{SCAN_SELECT}{w} ORDER BY f.last_seen DESC, f.id DESC LIMIT 200");

@@ -457,6 +457,22 @@ pub(crate) fn scope_sql(scope: &Scope, col: &str) -> String {
     }
 }
 
+/// The CVEs of a comma-separated list, trimmed, upper-cased and without repeats (at most 1,000:
+/// a list longer than any advisory's is cut rather than stored without bound).
+pub(crate) fn cve_list(cves: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in cves.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        let c = c.to_ascii_uppercase();
+        if !out.contains(&c) {
+            out.push(c);
+        }
+        if out.len() == 1000 {
+            break;
+        }
+    }
+    out
+}
+
 /// Begins a write transaction. On SQLite `BEGIN IMMEDIATE`: a transaction that reads before it
 /// writes takes the write lock at its start, waiting (busy timeout) for another writer to
 /// finish, instead of failing with "database is locked" when another connection committed

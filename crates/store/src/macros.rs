@@ -64,3 +64,35 @@ macro_rules! timeline_insert {
         .await?
     };
 }
+
+/// Replaces the CVE rows of a finding or an advisory (`$table` is `scan_finding_cves` or
+/// `advisory_cves`, `$col` its owner column) with the CVEs of its comma-separated list, on an
+/// executor (a transaction), so KEV lookups join on the CVE instead of matching substrings.
+macro_rules! cve_refs_replace {
+    ($tx:expr, $table:literal, $col:literal, $id:expr, $cves:expr) => {{
+        sqlx::query(concat!("DELETE FROM ", $table, " WHERE ", $col, " = $1"))
+            .bind($id)
+            .execute(&mut *$tx)
+            .await?;
+        for chunk in $crate::cve_list($cves).chunks(200) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("($1, ${})", i + 2))
+                .collect();
+            let sql = format!(
+                concat!(
+                    "INSERT INTO ",
+                    $table,
+                    " (",
+                    $col,
+                    ", cve) VALUES {} ON CONFLICT DO NOTHING"
+                ),
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind($id);
+            for c in chunk {
+                q = q.bind(c.as_str());
+            }
+            q.execute(&mut *$tx).await?;
+        }
+    }};
+}

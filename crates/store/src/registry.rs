@@ -189,6 +189,42 @@ impl Store {
         Ok(Page { items, total })
     }
 
+    /// Hosts in `scope` that `name` names: by its exact host name, or, for an IP address, the
+    /// hosts holding it. `(id, hostname, organisation code)`, at most 20. For forms that pick a
+    /// host by what the user knows of it when the province has too many to list.
+    pub async fn hosts_named(
+        &self,
+        scope: &Scope,
+        name: &str,
+    ) -> Result<Vec<(i64, String, String)>> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ip = name.parse::<std::net::IpAddr>().ok();
+        let (cond, arg) = match ip {
+            Some(a) => ("h.ips LIKE $1", format!("%{a}%")),
+            None => ("h.hostname = $1", name.to_string()),
+        };
+        let sql = format!(
+            "SELECT h.id, h.hostname, o.code, h.ips FROM hosts h JOIN orgs o ON o.id = h.org_id WHERE {cond}{} ORDER BY h.id LIMIT 200",
+            scope_sql(scope, "h.org_id")
+        );
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, String, String, Option<String>)>(&sql).bind(arg).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter(|(_, _, _, ips)| {
+                ip.is_none_or(|a| {
+                    crate::host_addresses(ips.as_deref().unwrap_or("")).any(|x| x == a)
+                })
+            })
+            .take(20)
+            .map(|(id, h, o, _)| (id, h, o))
+            .collect())
+    }
+
     /// How many records of `kind` in `scope` match `q` (its page aside).
     pub async fn list_count(&self, kind: EntityKind, scope: &Scope, q: &ListQuery) -> Result<i64> {
         let filters = checked_filters(kind, q)?;

@@ -8,8 +8,8 @@ use canhgac_domain::signal::{Dedup, Severity, SignalKind, SignalState};
 use canhgac_domain::work::{Proof, WorkEvent, WorkKind};
 use canhgac_domain::{Role, Scope};
 use canhgac_store::{
-    Actor, AuditQuery, ListQuery, NewSignal, NewUser, NewWorkItem, SignalFilter, Store, StoreError,
-    WorkFilter,
+    Actor, AuditQuery, KevRow, ListQuery, NewAdvisory, NewScanFinding, NewSignal, NewUser,
+    NewWorkItem, SignalFilter, Store, StoreError, WorkFilter,
 };
 use serde_json::{json, Value};
 use sqlx::postgres::PgConnectOptions;
@@ -108,7 +108,8 @@ both_backends!(
     events_get_their_own_ids,
     a_job_lease_has_one_holder,
     guarded_batches_move_their_cursor_once,
-    outboxed_alerts_count_up_in_one_pass
+    outboxed_alerts_count_up_in_one_pass,
+    kev_matches_whole_cves
 );
 
 /// A periodic job's lease: one holder at a time, renewed by it, taken over only once lapsed;
@@ -243,6 +244,20 @@ async fn province(s: &Store) -> Province {
         .as_i64()
         .expect("id");
     Province { dic, a, a1, b }
+}
+
+/// Registers a server of `org` with one address; its id.
+async fn server(s: &Store, org: i64, hostname: &str, ip: &str) -> i64 {
+    s.create(
+        EntityKind::Host,
+        &Scope::All,
+        &admin(),
+        &rec(json!({"org_id": org, "hostname": hostname, "kind": "server", "ips": ip})),
+    )
+    .await
+    .expect("host")["id"]
+        .as_i64()
+        .expect("id")
 }
 
 fn scope_of(s: &[(i64, Option<i64>)], role: Role, org: Option<i64>) -> Scope {
@@ -1481,17 +1496,7 @@ async fn events_get_their_own_ids(s: Store) {
 /// silent sources are found from), visible only in the host's organisation's scope.
 async fn hosts_remember_their_last_event(s: Store) {
     let p = province(&s).await;
-    let host = s
-        .create(
-            EntityKind::Host,
-            &Scope::All,
-            &admin(),
-            &rec(json!({"org_id": p.a, "hostname": "syt-web01", "kind": "server", "ips": "10.0.0.5"})),
-        )
-        .await
-        .expect("host")["id"]
-        .as_i64()
-        .expect("id");
+    let host = server(&s, p.a, "syt-web01", "10.0.0.5").await;
     assert_eq!(
         s.last_event_of_host(&Scope::All, host).await.expect("none"),
         None
@@ -1714,4 +1719,109 @@ async fn outboxed_alerts_count_up_in_one_pass(s: Store) {
             .is_empty(),
         "the rows are gone: raised once"
     );
+}
+
+/// A finding or an advisory counts as known exploited only for a CVE it names whole: the KEV
+/// catalogue's CVE-2021-4428 says nothing about CVE-2021-44281. A CVE search finds exactly it.
+async fn kev_matches_whole_cves(s: Store) {
+    let p = province(&s).await;
+    let host = server(&s, p.b, "td-web01", "10.9.0.5").await;
+    let kev = |cve: &str| KevRow {
+        cve: cve.into(),
+        vendor: "v".into(),
+        product: "p".into(),
+        name: "n".into(),
+        added: "2024-01-01".into(),
+        due: "2024-01-22".into(),
+        ransomware: false,
+    };
+    s.replace_kev(&admin(), &[kev("CVE-2021-4428")])
+        .await
+        .expect("kev");
+    let (fid, _) = s
+        .upsert_scan_finding(
+            &Scope::All,
+            &admin(),
+            &NewScanFinding {
+                org_id: p.b,
+                host_id: host,
+                vuln_key: "CVE-2021-44281".into(),
+                title: "t".into(),
+                severity: "high".into(),
+                cvss: None,
+                cves: " cve-2021-44281 ,CVE-2024-1,,CVE-2024-1".into(),
+                scanner: "nessus".into(),
+                port: None,
+                solution: None,
+            },
+        )
+        .await
+        .expect("finding");
+    let of_host = |s: Store| async move {
+        s.scan_findings_of(&Scope::All, Some(host), None)
+            .await
+            .expect("findings")
+    };
+    let rows = of_host(s.clone()).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].known_exploited, 0,
+        "a CVE containing a KEV CVE is not it"
+    );
+    s.replace_kev(&admin(), &[kev("CVE-2021-4428"), kev("CVE-2024-1")])
+        .await
+        .expect("kev");
+    assert_eq!(of_host(s.clone()).await[0].known_exploited, 1);
+    for (cve, n) in [
+        ("CVE-2021-4428", 0),
+        ("cve-2021-44281", 1),
+        ("CVE-2024-1", 1),
+        ("CVE-2024-10", 0),
+    ] {
+        let by_cve = s
+            .scan_findings_of(&Scope::All, None, Some(cve))
+            .await
+            .expect("by cve");
+        assert_eq!(by_cve.len(), n, "{cve}");
+        assert!(by_cve.iter().all(|f| f.id == fid));
+    }
+    let adv = |cves: &str| NewAdvisory {
+        ext_id: "VNCERT-2024-1".into(),
+        title: "t".into(),
+        severity: Some("high".into()),
+        cvss: None,
+        published: None,
+        source: "manual".into(),
+        cves: cves.into(),
+        recommendation: None,
+        doc: "{}".into(),
+    };
+    let aid = s
+        .upsert_advisory(&admin(), &adv("CVE-2021-44281"))
+        .await
+        .expect("advisory");
+    let due = |s: Store| async move {
+        s.advisory(&Scope::All, aid)
+            .await
+            .expect("advisory")
+            .expect("row")
+            .kev_due
+    };
+    assert_eq!(due(s.clone()).await, None);
+    assert_eq!(
+        s.upsert_advisory(&admin(), &adv("CVE-2021-4428"))
+            .await
+            .expect("update"),
+        aid
+    );
+    assert_eq!(
+        due(s.clone()).await.as_deref(),
+        Some("2024-01-22"),
+        "an update replaces its CVEs"
+    );
+    let (list, _) = s
+        .list_advisories(&Scope::All, None, 10, 0)
+        .await
+        .expect("list");
+    assert_eq!(list[0].kev_due.as_deref(), Some("2024-01-22"));
 }

@@ -3,6 +3,7 @@
 //! and evidence — plus the signal pages' "open an incident / join one" block.
 
 use crate::auth::{Caller, Lang};
+use crate::ui::fmt::count;
 use crate::ui::layout::{csrf, page, severity};
 use crate::ui::{error_page, not_found, read_upload, store_error_page, UiResult};
 use crate::AppState;
@@ -148,8 +149,16 @@ pub async fn new_incident_page(
                 p { label for="detected_at" { (l.t("Phát hiện lúc (dd/mm/yyyy hh:mm; để trống là bây giờ)", "Detected (dd/mm/yyyy hh:mm; empty: now)")) } input #detected_at name="detected_at" placeholder="01/12/2026 09:15"; }
             }
             div.grid2 {
-                p { label for="hosts" { (l.t("Máy bị ảnh hưởng", "Affected hosts")) }
+                div { p { label for="hosts" { (l.t("Máy bị ảnh hưởng", "Affected hosts")) }
                     select #hosts name="hosts" multiple size="6" { @for h in &hosts.items { option value=(h["id"]) { (h["hostname"].as_str().unwrap_or_default()) } } } }
+                    p { label for="host_names" { (l.t("Hoặc gõ tên máy, địa chỉ IP (cách nhau bởi dấu phẩy)", "Or type host names, IP addresses (comma-separated)")) }
+                        input #host_names name="host_names" placeholder="web01, 10.20.0.5";
+                        @if hosts.total > hosts.items.len() as i64 {
+                            @let (shown, all) = (count(l, hosts.items.len() as i64), count(l, hosts.total));
+                            br; small.muted { (l.t(&format!("Danh sách trên chỉ có {shown} trong {all} máy thuộc phạm vi của bạn."),
+                                &format!("The list above holds {shown} of the {all} hosts in your scope."))) }
+                        }
+                    } }
                 p { label for="systems" { (l.t("Hệ thống bị ảnh hưởng (cấp độ)", "Affected systems (level)")) }
                     select #systems name="systems" multiple size="6" { @for s in &systems.items { option value=(s["id"]) { (s["name"].as_str().unwrap_or_default()) " (" (l.t("cấp độ", "level")) " " (s["level"]) ")" } } } }
             }
@@ -191,6 +200,24 @@ pub async fn create_incident(
             }),
         }
     };
+    let mut hosts = many("hosts");
+    for name in one("host_names").iter().flat_map(|n| n.split([',', ';', '\n'])).map(str::trim).filter(|n| !n.is_empty()).take(200) {
+        let found = st.store.hosts_named(&c.scope, name).await.map_err(|e| store_error_page(&c, e))?;
+        match found.as_slice() {
+            [] => return Err(error_page(&c, StatusCode::BAD_REQUEST,
+                &format!("Không có máy nào tên hoặc địa chỉ “{name}” trong phạm vi của bạn."),
+                &format!("No host named or addressed “{name}” in your scope."))),
+            [(id, _, _)] => hosts.push(*id),
+            many => {
+                let list = many.iter().map(|(_, h, o)| format!("{h} ({o})")).collect::<Vec<_>>().join(", ");
+                return Err(error_page(&c, StatusCode::BAD_REQUEST,
+                    &format!("“{name}” trùng với nhiều máy: {list}. Hãy chọn trong danh sách hoặc gõ địa chỉ IP."),
+                    &format!("“{name}” names several hosts: {list}. Pick one from the list or type its IP address.")));
+            }
+        }
+    }
+    hosts.sort_unstable();
+    hosts.dedup();
     let form = IncidentForm {
         org_id: one("org_id").and_then(|o| o.parse().ok()),
         title: one("title").unwrap_or_default(),
@@ -204,7 +231,7 @@ pub async fn create_incident(
         techniques: one("techniques").into_iter().collect(),
         started_at: time("started_at")?,
         detected_at: time("detected_at")?,
-        hosts: many("hosts"),
+        hosts,
         systems: many("systems"),
         orgs: Vec::new(),
         signals: one("signal").and_then(|s| s.parse().ok()).into_iter().collect(),

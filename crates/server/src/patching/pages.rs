@@ -329,11 +329,10 @@ pub async fn host_section(
     host_id: i64,
 ) -> Result<Markup, canhgac_store::StoreError> {
     let l = c.lang;
-    let (matches, total) = st
-        .store
-        .matches(&c.scope, None, Some(host_id), 200, 0)
-        .await?;
-    let history = st.store.inventory_history(&c.scope, host_id).await?;
+    let ((matches, total), history) = tokio::try_join!(
+        st.store.matches(&c.scope, None, Some(host_id), 200, 0),
+        st.store.inventory_history(&c.scope, host_id),
+    )?;
     Ok(html! {
         h2 { (l.t("Lỗ hổng cần vá", "Advisories to patch")) " (" (total) ")" }
         table.records #host-advisories { thead { tr { th { (l.t("Khuyến cáo", "Advisory")) } th { (l.t("Gói", "Package")) } th { (l.t("Đang cài", "Installed")) } th { (l.t("Bản vá", "Fixed in")) } th { (l.t("Nhiệm vụ", "Task")) } } }

@@ -310,12 +310,12 @@ pub(crate) async fn related_sections(
     };
     Ok(match kind {
         EntityKind::Host => {
-            let context = super::host::context(st, c, id, rec).await?;
-            let patches = crate::patching::host_section(st, c, id).await?;
-            let sw = st
-                .store
-                .list(EntityKind::Software, &c.scope, &sub("host_id", 500))
-                .await?;
+            let software_query = sub("host_id", 500);
+            let (context, patches, sw) = tokio::try_join!(
+                super::host::context(st, c, id, rec),
+                crate::patching::host_section(st, c, id),
+                st.store.list(EntityKind::Software, &c.scope, &software_query),
+            )?;
             let software = table(
                 EntityKind::Software,
                 &sw.items,

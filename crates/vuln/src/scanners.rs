@@ -294,7 +294,11 @@ fn score(s: &str) -> Option<f32> {
 fn cve_list(s: &str) -> Vec<String> {
     s.split([',', ';', ' ', '\n', '\r', '\t'])
         .map(str::trim)
-        .filter(|c| c.len() > 4 && c[..4].eq_ignore_ascii_case("CVE-"))
+        .filter(|c| {
+            c.len() > 4
+                && c.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("CVE-"))
+                && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
         .map(str::to_uppercase)
         .collect()
 }
@@ -1382,6 +1386,16 @@ pub fn parse_openvas_csv(bytes: &[u8]) -> Result<ScanReport, FormatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A CVE-like token with a multi-byte character where "CVE-" would end is not a CVE, and
+    /// not a panic (found by `fuzz/fuzz_targets/scanners.rs`).
+    #[test]
+    fn cve_tokens_are_ascii() {
+        assert_eq!(
+            cve_list("CVEǩen1-46663, cve-2021-44228;CVE-2024-é1"),
+            vec!["CVE-2021-44228"]
+        );
+    }
 
     /// A real report kept in `testdata/vuln/scanners` (provenance in `testdata/README.md`).
     fn sample(name: &str) -> Vec<u8> {

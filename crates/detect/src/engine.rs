@@ -1068,6 +1068,12 @@ impl Engine {
     ) -> Option<Hit> {
         let c = &self.correlations[ci as usize];
         let pos = c.rules.iter().position(|&r| r == rule)?;
+        if let Some(j) = &mut st.journal {
+            j.last_ms
+                .entry(partition)
+                .or_insert_with(|| st.last_ms.get(&partition).copied());
+            j.seen.get_or_insert(st.seen);
+        }
         let last = st.last_ms.entry(partition).or_insert(0);
         let t = ev.time_ms.unwrap_or(*last);
         *last = (*last).max(t);
@@ -1085,10 +1091,13 @@ impl Engine {
             key.push_str(v);
             group.push(v.to_string());
         }
-        let g = st
-            .groups
-            .entry((ci, partition, key))
-            .or_insert_with(|| GroupState::new(c));
+        let key = (ci, partition, key);
+        if let Some(j) = &mut st.journal {
+            if !j.groups.contains_key(&key) {
+                j.groups.insert(key.clone(), st.groups.get(&key).cloned());
+            }
+        }
+        let g = st.groups.entry(key).or_insert_with(|| GroupState::new(c));
         g.last_ms = g.last_ms.max(t);
         let span = c.timespan_ms;
         let fired = match &mut g.kind {
@@ -1202,6 +1211,7 @@ impl Hit {
     }
 }
 
+#[derive(Clone)]
 enum GroupKind {
     Count(std::collections::VecDeque<i64>),
     Values(std::collections::VecDeque<(i64, String)>),
@@ -1209,6 +1219,7 @@ enum GroupKind {
     Ordered(Vec<Option<i64>>),
 }
 
+#[derive(Clone)]
 struct GroupState {
     last_ms: i64,
     kind: GroupKind,
@@ -1239,16 +1250,92 @@ pub struct CorrelationState {
     /// another in a scaled-out deployment) never expires another's windows.
     last_ms: FxHashMap<i64, i64>,
     seen: u64,
+    /// While a batch is being counted ([`CorrelationState::begin`]): what it changed.
+    journal: Option<Journal>,
+}
+
+/// What one batch changed in a [`CorrelationState`]: each group and partition clock it touched
+/// as it was before. [`CorrelationState::undo`] puts them back, so that a batch that was not
+/// stored, and is sent again, is counted once.
+#[derive(Default)]
+pub struct Journal {
+    /// Every group touched, as it was (`None`: it did not exist).
+    groups: FxHashMap<(u32, i64, String), Option<GroupState>>,
+    last_ms: FxHashMap<i64, Option<i64>>,
+    seen: Option<u64>,
+}
+
+impl Journal {
+    /// Whether the batch changed nothing.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty() && self.last_ms.is_empty()
+    }
 }
 
 impl CorrelationState {
     fn sweep(&mut self, e: &Engine) {
         let last = &self.last_ms;
-        self.groups.retain(|(ci, p, _), g| {
+        let expired = |(ci, p, _): &(u32, i64, String), g: &GroupState| {
             let span = e.correlations[*ci as usize].timespan_ms;
             let now = last.get(p).copied().unwrap_or(i64::MIN);
-            g.last_ms >= now.saturating_sub(span)
-        });
+            g.last_ms < now.saturating_sub(span)
+        };
+        match &mut self.journal {
+            // A group swept during a batch is kept in the journal as it was, to be put back.
+            Some(j) => {
+                let gone: Vec<_> = self
+                    .groups
+                    .iter()
+                    .filter(|(k, g)| expired(k, g))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for k in gone {
+                    if let Some(g) = self.groups.remove(&k) {
+                        j.groups.entry(k).or_insert(Some(g));
+                    }
+                }
+            }
+            None => self.groups.retain(|k, g| !expired(k, g)),
+        }
+    }
+
+    /// Starts recording what the events counted from now on change (one batch's), until
+    /// [`CorrelationState::finish`]. A journal already open is dropped.
+    pub fn begin(&mut self) {
+        self.journal = Some(Journal::default());
+    }
+
+    /// Stops recording and returns what the batch changed.
+    pub fn finish(&mut self) -> Journal {
+        self.journal.take().unwrap_or_default()
+    }
+
+    /// Puts back what a batch changed, as if its events had not been counted. Journals of
+    /// batches counted one after another are undone newest first.
+    pub fn undo(&mut self, j: Journal) {
+        for (k, before) in j.groups {
+            match before {
+                Some(g) => {
+                    self.groups.insert(k, g);
+                }
+                None => {
+                    self.groups.remove(&k);
+                }
+            }
+        }
+        for (p, before) in j.last_ms {
+            match before {
+                Some(t) => {
+                    self.last_ms.insert(p, t);
+                }
+                None => {
+                    self.last_ms.remove(&p);
+                }
+            }
+        }
+        if let Some(n) = j.seen {
+            self.seen = n;
+        }
     }
 
     /// Forgets the windows of the partitions (organisations) `gone` says: their events are

@@ -20,7 +20,9 @@ pub mod logsource;
 pub mod rule;
 pub mod value;
 
-pub use engine::{Builder, CorrelationState, Engine, Hit, Refused, RuleInfo, RuleKind, Scratch};
+pub use engine::{
+    Builder, CorrelationState, Engine, Hit, Journal, Refused, RuleInfo, RuleKind, Scratch,
+};
 pub use error::DetectError;
 pub use event::{Event, EventSource};
 pub use rule::{Level, LogSource};

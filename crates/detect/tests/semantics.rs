@@ -397,3 +397,90 @@ fn refusals_name_the_problem() {
     );
     assert_eq!(e.detection_count(), 1);
 }
+
+#[test]
+fn an_undone_batch_is_counted_once_when_sent_again() {
+    // Two failures counted, then undone (the batch was not stored), then counted again: two,
+    // not four, so the third completes "three in five minutes" — and not before.
+    let corr = "title: Brute force\nid: 33333333-0000-0000-0000-000000000011\ncorrelation:\n  type: event_count\n  rules: [failed_logon]\n  group-by: [TargetUserName]\n  timespan: 5m\n  condition: {gte: 3}\nlevel: high\n";
+    let e = engine(&[("base.yml", BASE), ("corr.yml", corr)]);
+    let mut s = e.scratch();
+    let mut st = CorrelationState::default();
+    let mut hits = Vec::new();
+    let mut count = |st: &mut CorrelationState, evs: &[Event]| {
+        let mut fired = Vec::new();
+        for ev in evs {
+            hits.clear();
+            e.process_in(&mut s, st, 1, ev, &mut hits);
+            fired.extend(hits.iter().filter_map(|h| match h {
+                Hit::Correlation { count, .. } => Some(*count),
+                Hit::Rule(_) => None,
+            }));
+        }
+        fired
+    };
+    // Bob's window already holds one failure; the batch adds alice's two and bob's second.
+    assert!(count(&mut st, &[logon("4625", "bob", "1.1.1.1", 0)]).is_empty());
+    let batch = [
+        logon("4625", "alice", "1.1.1.1", 1000),
+        logon("4625", "alice", "1.1.1.1", 2000),
+        logon("4625", "bob", "1.1.1.1", 3000),
+    ];
+    st.begin();
+    assert!(count(&mut st, &batch).is_empty());
+    let journal = st.finish();
+    assert!(!journal.is_empty());
+    st.undo(journal);
+    // The same batch again (its retry): nothing fires yet.
+    st.begin();
+    assert!(count(&mut st, &batch).is_empty());
+    let _ = st.finish();
+    assert_eq!(
+        count(&mut st, &[logon("4625", "alice", "1.1.1.1", 4000)]),
+        vec![3]
+    );
+    assert_eq!(
+        count(&mut st, &[logon("4625", "bob", "1.1.1.1", 5000)]),
+        vec![3]
+    );
+}
+
+#[test]
+fn undoing_puts_back_groups_swept_during_the_batch() {
+    // A batch far ahead in time sweeps alice's open window; undone, the window is back.
+    let corr = "title: Brute force\nid: 33333333-0000-0000-0000-000000000012\ncorrelation:\n  type: event_count\n  rules: [failed_logon]\n  group-by: [TargetUserName]\n  timespan: 5m\n  condition: {gte: 3}\nlevel: high\n";
+    let e = engine(&[("base.yml", BASE), ("corr.yml", corr)]);
+    let mut s = e.scratch();
+    let mut st = CorrelationState::default();
+    let mut hits = Vec::new();
+    for t in [0, 1000] {
+        e.process_in(
+            &mut s,
+            &mut st,
+            1,
+            &logon("4625", "alice", "1.1.1.1", t),
+            &mut hits,
+        );
+    }
+    let groups = st.groups();
+    st.begin();
+    for k in 0..5000 {
+        let ev = logon("4625", &format!("u{k}"), "2.2.2.2", 3_600_000 + k);
+        e.process_in(&mut s, &mut st, 1, &ev, &mut hits);
+    }
+    let journal = st.finish();
+    st.undo(journal);
+    assert_eq!(st.groups(), groups);
+    hits.clear();
+    e.process_in(
+        &mut s,
+        &mut st,
+        1,
+        &logon("4625", "alice", "1.1.1.1", 2000),
+        &mut hits,
+    );
+    assert!(
+        matches!(hits.as_slice(), [Hit::Correlation { count: 3, .. }]),
+        "{hits:?}"
+    );
+}

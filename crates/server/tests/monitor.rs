@@ -785,3 +785,74 @@ async fn retention_by_age_then_size() {
     assert_eq!(p.by_size as i64, n0 - 2 - 4);
     assert!(bytes <= 5_000);
 }
+
+/// A batch the store refuses (its stream cursor has passed it) and that is sent again counts
+/// once toward a correlation rule: two events sent twice do not make "three in ten minutes".
+#[tokio::test]
+async fn a_refused_batch_counts_once_when_sent_again() {
+    use canhgac_ops::monitor::{Body, Raw};
+    let app = TestApp::new().await;
+    let admin = app.token("admin@t.vn").await;
+    let rules = "title: Test marker seen\nid: 7e57a1e7-0000-4000-8000-000000000031\nname: marker_seen\n\
+level: low\nlogsource: {definition: 'JSON events of this test'}\ndetection:\n  sel:\n    action|contains: 'evil'\n  condition: sel\n\
+---\ntitle: Test marker three times\nid: 7e57a1e7-0000-4000-8000-000000000032\nlevel: high\n\
+correlation:\n  type: event_count\n  rules: [marker_seen]\n  group-by: [host]\n  timespan: 10m\n  condition: {gte: 3}\n";
+    let r = upload_rule(&app, &admin, rules, "").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let host = format!("{}-web01", marker("SYT"));
+    let records = |actions: &[&str]| -> Vec<Raw> {
+        actions
+            .iter()
+            .map(|a| {
+                let line = json!({"host": host, "action": a}).to_string();
+                let mut r = Raw::new("http", Some("127.0.0.1".parse().unwrap()), Body::Json(line));
+                r.owner = Some((canhgac_domain::Scope::All, None));
+                r
+            })
+            .collect()
+    };
+    let mon = &app.state.monitor;
+    let first = mon
+        .ingest_guarded(records(&["quiet"]), vec![("test-retry".into(), 1, 10)])
+        .await
+        .unwrap();
+    assert_eq!(first.stored, 1);
+    // Messages 5..6 of the stream: the cursor has passed them, so the batch is refused whole
+    // after it was matched and counted.
+    let refused = mon
+        .ingest_guarded(
+            records(&["evil one", "evil two"]),
+            vec![("test-retry".into(), 5, 6)],
+        )
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(canhgac_ops::monitor::MonitorError::Delivered(_))
+        ),
+        "{refused:?}"
+    );
+    // Sent again and stored: two events, not four.
+    let again = mon
+        .ingest(records(&["evil one", "evil two"]))
+        .await
+        .unwrap();
+    assert_eq!((again.stored, again.detections), (2, 0));
+    let third = mon.ingest(records(&["evil three"])).await.unwrap();
+    assert_eq!(third.detections, 1, "the third event completes the rule");
+    let (sigs, _) = app
+        .state
+        .store
+        .list_signals(
+            &canhgac_domain::Scope::All,
+            &canhgac_store::SignalFilter {
+                q: Some("Test marker three times".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sigs.len(), 1, "{sigs:?}");
+    let payload: Value = serde_json::from_str(sigs[0].payload.as_deref().unwrap()).unwrap();
+    assert_eq!(payload["correlation"]["count"], json!(3), "{payload}");
+}

@@ -8,6 +8,7 @@
 
 mod alerts;
 mod files;
+mod journals;
 mod rows;
 mod rules;
 mod silence;
@@ -314,6 +315,8 @@ pub struct Monitor {
     pub connections: Arc<crate::conns::Gate>,
     compiled: RwLock<Arc<Compiled>>,
     correlations: Mutex<CorrelationState>,
+    /// What each batch counted, until it is stored (undone if it is refused).
+    journals: Mutex<journals::Journals>,
     config: MonitorConfig,
     /// This pipeline's name in the alerts it announces to the other processes (it skips its
     /// own when they come back).
@@ -360,6 +363,7 @@ impl Monitor {
                 summary: RulesSummary::default(),
             })),
             correlations: Mutex::new(CorrelationState::default()),
+            journals: Mutex::default(),
             config,
             outlet,
             in_flight: Arc::default(),
@@ -622,7 +626,18 @@ impl Monitor {
         tokio::spawn(async move {
             while let Some((prepared, acks)) = prx.recv().await {
                 let result = match prepared {
-                    Ok(p) => committer.commit(&cstore, p).await,
+                    Ok(p) => {
+                        let seq = p.seq;
+                        let r = committer.commit(&cstore, p).await;
+                        if let Ok(mut j) = committer.journals.lock() {
+                            if r.is_ok() {
+                                j.stored(seq);
+                            } else {
+                                j.refused(seq);
+                            }
+                        }
+                        r
+                    }
                     Err(e) => Err(e),
                 };
                 if let Err(e) = &result {
@@ -766,8 +781,9 @@ impl Monitor {
                 summary: summary.clone(),
             });
         }
-        if let Ok(mut st) = self.correlations.lock() {
+        if let (Ok(mut st), Ok(mut j)) = (self.correlations.lock(), self.journals.lock()) {
             *st = CorrelationState::default();
+            j.clear();
         }
         if let Ok(mut v) = self.rules_version.lock() {
             *v = version;
@@ -780,13 +796,19 @@ impl Monitor {
         let Ok(compiled) = self.compiled.read().map(|c| c.clone()) else {
             return;
         };
-        let Ok(st) = self
+        let Ok(mut st) = self
             .correlations
             .lock()
             .map(|mut g| std::mem::take(&mut *g))
         else {
             return;
         };
+        // What a refused batch counted is put back first; the counts then change outside any
+        // batch, so the journals of batches still being stored no longer apply.
+        if let Ok(mut j) = self.journals.lock() {
+            j.undo_refused(&mut st);
+            j.clear();
+        }
         let now = now_ms();
         let done = tokio::task::spawn_blocking(move || {
             let mut st = st;
@@ -836,17 +858,22 @@ impl Monitor {
             .map_err(|_| MonitorError::Rules("rules lock poisoned".into()))?
             .clone();
         let now = now_ms();
-        let st = std::mem::take(
+        let mut st = std::mem::take(
             &mut *self
                 .correlations
                 .lock()
                 .map_err(|_| MonitorError::Rules("correlation lock poisoned".into()))?,
         );
+        // A batch refused since the last one was counted: its counts (and those counted after
+        // it) are put back before these are counted, so that its retry is counted once.
+        if let Ok(mut j) = self.journals.lock() {
+            j.undo_refused(&mut st);
+        }
         let c = compiled.clone();
         let store = store.clone();
         let window_ms = self.config.dedup_window_ms;
-        let (prepared, st) = tokio::task::spawn_blocking(move || {
-            let mut st = st;
+        let (prepared, mut st) = tokio::task::spawn_blocking(move || {
+            st.begin();
             let mut scratch = c.engine.scratch();
             let mut events = Vec::with_capacity(records.len());
             let mut alerts = Vec::new();
@@ -895,11 +922,19 @@ impl Monitor {
                 batch: batch.map_err(MonitorError::from),
                 detections,
                 malformed: malformed_n,
+                seq: 0,
             };
             (p, st)
         })
         .await
         .map_err(|e| MonitorError::Rules(e.to_string()))?;
+        let mut prepared = prepared;
+        let journal = st.finish();
+        // The journal is kept before the state is put back: the batch cannot be stored (or
+        // refused) before this returns.
+        if let Ok(mut j) = self.journals.lock() {
+            prepared.seq = j.push(journal);
+        }
         if let Ok(mut g) = self.correlations.lock() {
             *g = st;
         }
@@ -938,6 +973,8 @@ struct Prepared {
     batch: Result<EventBatch, MonitorError>,
     detections: u64,
     malformed: u64,
+    /// Its correlation journal's number ([`journals::Journals`]).
+    seq: u64,
 }
 
 /// Sigma level → signal severity.

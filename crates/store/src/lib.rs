@@ -381,7 +381,22 @@ impl Store {
     /// Runs the backend's pending migrations.
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Sqlite(p) => {
+                sqlx::migrate!("./migrations/sqlite").run(p).await?;
+                // A migration that made an index leaves it without statistics, and SQLite then
+                // guesses its selectivity (a new index on an agency's alerts was taken for a
+                // few rows and read whole in place of the group index). Where the planner had
+                // statistics before, they are made for the new indexes now rather than at the
+                // retention job's first run; a store never analysed is left to that job.
+                let analysed: Option<i64> = sqlx::query_scalar(
+                    "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'",
+                )
+                .fetch_optional(p)
+                .await?;
+                if analysed.is_some() {
+                    self.optimize().await?;
+                }
+            }
             Pool::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
